@@ -1,0 +1,92 @@
+/**
+ * One `Dialect` (pure SQL generation, testable without a database) and one `Replica` (a live
+ * connection that runs it) per replica database: sqlite/, postgres/, sqlserver/.
+ */
+import type { ColumnDef, ColumnType, Row, TableDef, TableRef } from '../schema/table-model.ts';
+
+export type DialectName = 'sqlite' | 'postgres' | 'sqlserver';
+
+/** Where a source table lands: the source schema, or `tablePrefix` when set (SQLite has no schemas). */
+export interface DestinationNaming {
+  /** Destination schema override (`ReplicaDatabase.TablePrefix` in the product). Empty = keep the source schema. */
+  tablePrefix: string;
+}
+
+/** A compatible schema change, applied in place with ALTER (user indexes and views stay). */
+export interface AlterPlan {
+  table: TableDef; //            the new definition
+  addColumns: ColumnDef[]; //    new nullable or defaulted columns
+  widenColumns: ColumnDef[]; //  same name, wider type (longer string, bigger int, more precision)
+  relaxNullability: ColumnDef[]; // NOT NULL -> NULL
+}
+
+export interface Dialect {
+  readonly name: DialectName;
+  quoteIdent(identifier: string): string;
+  /** Fully qualified, quoted destination name of a source table. */
+  qualify(ref: TableRef): string;
+  columnType(type: ColumnType): string;
+  createStateTable(): string[];
+  createTable(def: TableDef): string[];
+  alterTable(plan: AlterPlan): string[];
+  dropTable(ref: TableRef): string[];
+}
+
+/** `_ReplicationState` rows. One table, key/value, lives in the replica so it travels with backups. */
+export type StateKind = 'session' | 'offset' | 'table' | 'gap' | 'poison';
+export interface StateRow {
+  /** e.g. `offset:<topic>:<partition>`, `table:crm7.contact`, `session`, `gap:<topic>:<p>:<from>`. */
+  id: string;
+  kind: StateKind;
+  /** JSON text. */
+  value: string;
+}
+
+/** Changes to one table inside one transaction, already reduced to the last event per key. */
+export interface TableChanges {
+  table: TableDef;
+  /** Full after-images (or partial: a row may omit columns whose value was unavailable). */
+  upserts: Row[];
+  /** Primary-key values only. Disjoint from the upserts' keys. */
+  deletes: Row[];
+  /** Record upserted keys in this table's sweep set (a resnapshot is running). */
+  markSeen: boolean;
+}
+
+export interface ApplyUnit {
+  tables: TableChanges[];
+  /** Written in the same transaction as the rows (offsets, table states). */
+  state: StateRow[];
+}
+
+export interface RightsReport {
+  ok: boolean;
+  /** What is missing and how to grant it, in words for the user. */
+  missing: string[];
+}
+
+export interface Replica {
+  readonly dialect: Dialect;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** Creates `_ReplicationState` when missing. */
+  ensureStateTable(): Promise<void>;
+  readState(): Promise<StateRow[]>;
+  /** Upserts state rows in a transaction of their own. `remove` ids are deleted. */
+  writeState(rows: StateRow[], remove?: string[]): Promise<void>;
+  /** One transaction: every table change, then every state row. Rolls back entirely on error. */
+  apply(unit: ApplyUnit): Promise<void>;
+  tableExists(ref: TableRef): Promise<boolean>;
+  createTable(def: TableDef): Promise<void>;
+  alterTable(plan: AlterPlan): Promise<void>;
+  dropTable(ref: TableRef): Promise<void>;
+  /** Starts an empty seen-keys set for a table (mark-and-sweep during a resnapshot). */
+  beginSweep(def: TableDef): Promise<void>;
+  /** Deletes rows whose key is not in the seen set, drops the set, returns rows deleted. */
+  finishSweep(def: TableDef): Promise<number>;
+  cancelSweep(def: TableDef): Promise<void>;
+  countRows(ref: TableRef): Promise<number>;
+  /** All rows ordered by primary key, values in the row-value shapes of table-model.ts. */
+  readRows(def: TableDef): Promise<Row[]>;
+  checkRights(): Promise<RightsReport>;
+}

@@ -1,0 +1,35 @@
+/** Error codes and error data as they cross IPC / WebSocket. Pure TypeScript. */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'config is invalid',
+  KAFKA_UNREACHABLE: 'Kafka brokers cannot be reached',
+  KAFKA_TOPIC_MISSING: 'a tenant topic does not exist or is not readable',
+  KAFKA_SIGNAL_DENIED: 'the signal topic cannot be written',
+  REPLICA_UNREACHABLE: 'the replica database cannot be reached',
+  REPLICA_PERMISSION: 'the replica login lacks a needed right',
+  REPLICA_WRITE_FAILED: 'a batch could not be written to the replica',
+  REPLICA_LOG_FULL: 'the replica transaction log is full',
+  REPLICA_DUPLICATE_KEY: 'a duplicate key was hit where an upsert was expected (a bug)',
+  REPLICA_NOT_PROVISIONED: 'the replica has no _ReplicationState; run provision first',
+  TENANT_MISMATCH: 'the replica belongs to another tenant',
+  DECODE_FAILED: 'a change event could not be decoded',
+  UNKNOWN_TYPE: 'a column type is not known',
+  SCHEMA_CONFLICT: 'an event schema contradicts the replica table',
+  GAP_DETECTED: 'events were purged before they were applied',
+  TABLE_HALTED: 'a table was halted after a permanent error',
+  TABLE_UNKNOWN: 'the named table is not replicated',
+  SNAPSHOT_TIMEOUT: 'a snapshot did not complete in time',
+  ENGINE_STOPPED: 'the engine is not running',
+  BAD_REQUEST: 'the request payload is invalid',
+  FORBIDDEN: 'the caller is not allowed',
+  INTERNAL: 'internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  retriable: boolean;
+  /** Where it happened (table, topic:partition:offset, config key…) and how to fix it. */
+  detail?: Record<string, string | number | boolean | null>;
+}

@@ -1,0 +1,105 @@
+/**
+ * The one configuration schema: used by the CLI's JSON config file, the desktop settings store and
+ * the setup wizard. Keys are modelled on the product's appsettings.json (MaxBatchSize, …) in camelCase.
+ * Secrets (passwords) are never stored in clear: in a config file they are given as
+ * `{ "env": "VAR" }`; the desktop app keeps them encrypted with safeStorage and injects them at start.
+ */
+import { z } from 'zod';
+
+/** A secret: a literal (only from the wizard / tests, never written to disk) or an environment variable name. */
+export const secretSchema = z.union([
+  z.string(),
+  z.object({ env: z.string().min(1).describe('environment variable holding the secret') }).strict(),
+]);
+export type Secret = z.infer<typeof secretSchema>;
+
+export const saslSchema = z.object({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
+  username: z.string().min(1),
+  password: secretSchema,
+}).strict();
+
+export const tenantSchema = z.object({
+  ctx: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'tenant id: letters, digits, _ . -')
+    .describe('tenant context id; topics are <ctx>-cdc, <ctx>-schemahistory, <ctx>-signal, <ctx>-notifications'),
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'broker must be host:port')).min(1),
+  ssl: z.boolean().default(false),
+  /** PEM CA certificate path for TLS, when the broker uses a private CA. */
+  caFile: z.string().optional(),
+  sasl: saslSchema.optional(),
+  clientId: z.string().default('tenant-mirror'),
+  /** Debezium's topic.prefix, the key of signal messages. Defaults to ctx. */
+  topicPrefix: z.string().optional(),
+  /** The source database name used in signal data-collection ids (`<db>.<schema>.<table>` on SQL Server). */
+  sourceDatabase: z.string().optional(),
+}).strict();
+
+export const sqliteSchema = z.object({ kind: z.literal('sqlite'), file: z.string().min(1) }).strict();
+export const postgresSchema = z.object({
+  kind: z.literal('postgres'),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().positive().default(5432),
+  database: z.string().min(1),
+  user: z.string().min(1),
+  password: secretSchema.optional(),
+  ssl: z.boolean().default(false),
+}).strict();
+export const sqlserverSchema = z.object({
+  kind: z.literal('sqlserver'),
+  server: z.string().min(1),
+  port: z.number().int().positive().default(1433),
+  database: z.string().min(1),
+  user: z.string().optional(),
+  password: secretSchema.optional(),
+  /** Windows integrated auth via NTLM domain, when set. */
+  domain: z.string().optional(),
+  encrypt: z.boolean().default(true),
+  trustServerCertificate: z.boolean().default(false),
+}).strict();
+
+export const replicaSchema = z.discriminatedUnion('kind', [sqliteSchema, postgresSchema, sqlserverSchema]);
+
+export const tablesSchema = z.object({
+  /** `schema.table` names or globs (`crm7.*`); empty = all tables. */
+  include: z.array(z.string()).default([]),
+  exclude: z.array(z.string()).default([]),
+  /** Honour the product's blocked-tables list (never mirrored). */
+  honourBlockedList: z.boolean().default(true),
+}).strict();
+
+export const settingsSchema = z.object({
+  tenant: tenantSchema,
+  replica: replicaSchema,
+  /** Destination schema override; empty keeps the source schema. Set before provision. */
+  tablePrefix: z.string().default(''),
+  tables: tablesSchema.default({ include: [], exclude: [], honourBlockedList: true }),
+  /** Most events taken into one apply batch. */
+  maxBatchSize: z.number().int().min(1).max(1_000_000).default(10_000),
+  /** Longest wait (s) for a fetch to fill before a smaller batch is applied. */
+  maxPollTimeSeconds: z.number().min(0.01).max(300).default(1),
+  /** Soft limit on the bytes of one batch. */
+  maxBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+  /** Events per replica transaction (a batch may be split into several). */
+  databaseBatchSize: z.number().int().min(1).max(1_000_000).default(5_000),
+  schemaUpdateIntervalSeconds: z.number().int().min(1).default(3600),
+  autoResyncOnGap: z.boolean().default(true),
+  /** Retry back-off for failed batches. */
+  retryInitialMs: z.number().int().min(1).default(500),
+  retryMaxMs: z.number().int().min(1).default(30_000),
+  /** Wait after a snapshot-completed notification before the sweep fence is taken. */
+  snapshotFenceDelayMs: z.number().int().min(0).default(1500),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+}).strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type ReplicaSettings = z.infer<typeof replicaSchema>;
+
+/** Human-readable list of problems, each naming the key path. */
+export function describeSettingsIssues(err: z.ZodError): string[] {
+  return err.issues.map((i) => {
+    const path = i.path.length ? i.path.join('.') : '(root)';
+    if (i.code === 'unrecognized_keys') return `${path}: unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    return `${path}: ${i.message}`;
+  });
+}

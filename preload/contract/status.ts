@@ -1,0 +1,89 @@
+/** Status DTOs and engine events. Pure TypeScript: no node:*, no electron, no DOM. */
+import type { ErrorData } from './errors.ts';
+
+export type DialectName = 'sqlite' | 'postgres' | 'sqlserver';
+
+export type EngineState =
+  | 'stopped' | 'starting' | 'snapshotting' | 'streaming' | 'paused' | 'retrying' | 'error';
+
+/** Per-table life cycle. `stale` = the replica is known to miss changes (gap) until resynced. */
+export type TableState =
+  | 'pending' | 'snapshotting' | 'ok' | 'stale' | 'resyncing' | 'halted';
+
+export interface SnapshotProgress {
+  kind: 'initial' | 'incremental';
+  rowsSeen: number;
+  /** Rows the source reported for the table, when known. */
+  rowsExpected: number | null;
+  percent: number | null;
+  startedAt: number;
+}
+
+export interface TableStatus {
+  id: string; //                  `schema.table`, lower case
+  state: TableState;
+  rows: number | null;
+  snapshot: SnapshotProgress | null;
+  /** Source commit time (ms) of the last applied change. */
+  lastSourceTs: number | null;
+  /** Wall time (ms) the last change to this table was committed in the replica. */
+  lastAppliedAt: number | null;
+  eventsApplied: number;
+  lagSeconds: number | null;
+  staleReason: string | null;
+  error: ErrorData | null;
+  schemaHash: string | null;
+}
+
+export interface PartitionStatus {
+  topic: string;
+  partition: number;
+  /** Next offset to apply, as stored in `_ReplicationState` (string: Kafka offsets are int64). */
+  nextOffset: string | null;
+  high: string | null;
+  low: string | null;
+  lagEvents: number | null;
+}
+
+export interface GapInfo {
+  topic: string;
+  partition: number;
+  /** First missing offset (what the replica needed next). */
+  fromOffset: string;
+  /** First offset still available (the low watermark when detected). */
+  toOffset: string;
+  detectedAt: number;
+  tables: string[];
+  resolved: boolean;
+}
+
+export interface EngineStatus {
+  state: EngineState;
+  ctx: string;
+  replica: DialectName;
+  tables: TableStatus[];
+  partitions: PartitionStatus[];
+  gaps: GapInfo[];
+  lagSeconds: number | null;
+  lagEvents: number | null;
+  eventsApplied: number;
+  eventsPerSecond: number;
+  lastError: ErrorData | null;
+  startedAt: number | null;
+  updatedAt: number;
+}
+
+/** Events the engine emits; the tray, IPC stream, CLI and log subscribe. */
+export interface EngineEvents {
+  'state-changed': { state: EngineState; previous: EngineState; reason: string | null };
+  'batch-applied': { events: number; tables: string[]; ms: number; offsets: Array<{ topic: string; partition: number; next: string }> };
+  'progress': { tables: TableStatus[] };
+  'lag': { seconds: number | null; events: number | null; at: number };
+  'table-stale': { table: string; reason: string; gap: GapInfo | null };
+  'table-recovered': { table: string };
+  'error': { error: ErrorData; table: string | null };
+}
+export type EngineEventName = keyof EngineEvents;
+export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
+  'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'error',
+];
