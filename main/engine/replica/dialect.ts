@@ -67,6 +67,8 @@ export interface RightsReport {
 
 export interface Replica {
   readonly dialect: Dialect;
+  /** Maps a driver error to retry / halt this table / halt all. */
+  classifyError: ErrorClassifier;
   connect(): Promise<void>;
   close(): Promise<void>;
   /** Creates `_ReplicationState` when missing. */
@@ -90,3 +92,28 @@ export interface Replica {
   readRows(def: TableDef): Promise<Row[]>;
   checkRights(): Promise<RightsReport>;
 }
+
+/**
+ * Conventions every dialect follows:
+ * - `_ReplicationState` (exact name) lives in the replica's default schema (SQL Server `dbo`, PostgreSQL
+ *   `public`, SQLite main) with columns Id (text PK, ≤200), Kind (text ≤32), Value (long text, JSON),
+ *   UpdatedUtc (timestamp, UTC).
+ * - The sweep set of a table is `_ReplicationSeen_<12 hex of sha256(tableId)>` in the same schema as the
+ *   state table, holding the table's primary-key columns only (same types) with that primary key.
+ * - Poison events are kept as `_ReplicationState` rows of kind `poison` (id `poison:<topic>:<p>:<offset>`).
+ * - Destination: `tablePrefix` (non-empty) replaces the source schema; SQLite has no schemas, so there
+ *   the table name is `<tablePrefix>_<table>` when a prefix is set and the bare table name otherwise.
+ */
+export const STATE_TABLE = '_ReplicationState';
+export const SEEN_TABLE_PREFIX = '_ReplicationSeen_';
+
+/** What to do about a failed write, decided from the driver's error (number, SQLSTATE, message). */
+export type ErrorAction = 'retry' | 'halt-table' | 'halt-all';
+export interface ClassifiedError {
+  action: ErrorAction;
+  /** Error code of preload/contract/errors.ts. */
+  code: 'REPLICA_UNREACHABLE' | 'REPLICA_PERMISSION' | 'REPLICA_WRITE_FAILED' | 'REPLICA_LOG_FULL' | 'REPLICA_DUPLICATE_KEY' | 'SCHEMA_CONFLICT';
+  /** What went wrong and how to fix it, for the user. */
+  hint: string;
+}
+export type ErrorClassifier = (err: unknown) => ClassifiedError;
