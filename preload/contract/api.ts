@@ -1,0 +1,73 @@
+/**
+ * The one IPC contract. Every request (renderer → main, request/response) and every pushed event
+ * (main → renderer). The Electron IPC bridge, the preload's `window.api` and the loopback WebSocket
+ * transport all derive from these declarations; channel names appear nowhere else.
+ * Pure TypeScript + zod: no node:*, no electron, no DOM.
+ */
+import { z } from 'zod';
+import type { ErrorData } from './errors.ts';
+import { settingsSchema, replicaSchema, tenantSchema } from './settings.ts';
+import type { Settings } from './settings.ts';
+import type { EngineEvents, EngineStatus } from './status.ts';
+
+export interface CheckItem { name: string; ok: boolean; message: string; fix: string | null }
+export interface CheckReport { ok: boolean; items: CheckItem[] }
+export interface SchemaCheckSummary { created: string[]; altered: string[]; recreated: string[]; dropped: string[]; snapshotsRequested: string[] }
+export interface TableChoice { id: string; blocked: boolean; included: boolean }
+export interface SupportBundle { fileName: string; json: string }
+
+/** Request schemas (validated in main for every call) and their response types. */
+export const requestSchemas = {
+  'status:get': z.void(),
+  'tables:resync': z.object({ tables: z.array(z.string().min(1)).min(1) }).strict(),
+  'schema:update': z.void(),
+  'engine:pause': z.void(),
+  'engine:resume': z.void(),
+  'settings:get': z.void(),
+  'settings:save': settingsSchema,
+  'connection:test': z.object({ tenant: tenantSchema }).strict(),
+  'replica:test': z.object({ replica: replicaSchema, tablePrefix: z.string().default('') }).strict(),
+  'tables:list': z.object({ tenant: tenantSchema }).strict(),
+  'provision:start': settingsSchema,
+  'support:bundle': z.void(),
+  'app:set-auto-start': z.object({ enabled: z.boolean() }).strict(),
+} as const;
+
+export interface Responses {
+  'status:get': EngineStatus;
+  'tables:resync': { requested: string[] };
+  'schema:update': SchemaCheckSummary;
+  'engine:pause': EngineStatus;
+  'engine:resume': EngineStatus;
+  /** Secrets are never sent back: a stored secret is replaced by `{ stored: true }` markers by the shell. */
+  'settings:get': Settings | null;
+  'settings:save': { saved: true };
+  'connection:test': CheckReport;
+  'replica:test': CheckReport;
+  'tables:list': TableChoice[];
+  'provision:start': { started: true };
+  'support:bundle': SupportBundle;
+  'app:set-auto-start': { enabled: boolean };
+}
+
+export type RequestName = keyof typeof requestSchemas;
+export type RequestInput<K extends RequestName> = z.input<(typeof requestSchemas)[K]>;
+export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
+
+/** Pushed events: the engine's events plus a full status snapshot. */
+export interface Pushes extends EngineEvents {
+  'status': EngineStatus;
+}
+export type PushName = keyof Pushes;
+export const PUSH_NAMES: readonly PushName[] = [
+  'status', 'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'error',
+];
+
+/** Every response crosses as data: errors never throw across the boundary. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+/** What the renderer sees, implemented by the IPC bridge or the WebSocket client. */
+export interface Api {
+  request<K extends RequestName>(name: K, input: RequestInput<K>): Promise<Result<Responses[K]>>;
+  on<K extends PushName>(name: K, listener: (payload: Pushes[K]) => void): () => void;
+}
