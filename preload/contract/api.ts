@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import type { ErrorData } from './errors.ts';
-import { settingsSchema, replicaSchema, tenantSchema } from './settings.ts';
-import type { Settings } from './settings.ts';
+import { replicaInputSchema, settingsInputSchema, tenantInputSchema } from './settings-public.ts';
+import type { PublicSettings } from './settings-public.ts';
 import type { EngineEvents, EngineStatus } from './status.ts';
 
 export interface CheckItem { name: string; ok: boolean; message: string; fix: string | null }
@@ -15,6 +15,16 @@ export interface CheckReport { ok: boolean; items: CheckItem[] }
 export interface SchemaCheckSummary { created: string[]; altered: string[]; recreated: string[]; dropped: string[]; snapshotsRequested: string[] }
 export interface TableChoice { id: string; blocked: boolean; included: boolean }
 export interface SupportBundle { fileName: string; json: string }
+/** Views the shell can ask the renderer to show (tray "Open", a notification click). */
+export type AppView = 'status' | 'tables' | 'settings';
+export interface AppInfo {
+  mode: 'desktop' | 'serve';
+  version: string;
+  autoStart: boolean;
+  /** False when secrets cannot be kept encrypted (e.g. Linux with no keyring, or serve mode). */
+  secretsEncrypted: boolean;
+  configured: boolean;
+}
 
 /** Request schemas (validated in main for every call) and their response types. */
 export const requestSchemas = {
@@ -24,13 +34,15 @@ export const requestSchemas = {
   'engine:pause': z.void(),
   'engine:resume': z.void(),
   'settings:get': z.void(),
-  'settings:save': settingsSchema,
-  'connection:test': z.object({ tenant: tenantSchema }).strict(),
-  'replica:test': z.object({ replica: replicaSchema, tablePrefix: z.string().default('') }).strict(),
-  'tables:list': z.object({ tenant: tenantSchema }).strict(),
-  'provision:start': settingsSchema,
+  /** Secrets may be `{ stored: true }`: keep the one already stored. */
+  'settings:save': settingsInputSchema,
+  'connection:test': z.object({ tenant: tenantInputSchema }).strict(),
+  'replica:test': z.object({ replica: replicaInputSchema, tablePrefix: z.string().default('') }).strict(),
+  'tables:list': z.object({ tenant: tenantInputSchema }).strict(),
+  'provision:start': settingsInputSchema,
   'support:bundle': z.void(),
   'app:set-auto-start': z.object({ enabled: z.boolean() }).strict(),
+  'app:info': z.void(),
 } as const;
 
 export interface Responses {
@@ -40,7 +52,7 @@ export interface Responses {
   'engine:pause': EngineStatus;
   'engine:resume': EngineStatus;
   /** Secrets are never sent back: a stored secret is replaced by `{ stored: true }` markers by the shell. */
-  'settings:get': Settings | null;
+  'settings:get': PublicSettings | null;
   'settings:save': { saved: true };
   'connection:test': CheckReport;
   'replica:test': CheckReport;
@@ -48,6 +60,7 @@ export interface Responses {
   'provision:start': { started: true };
   'support:bundle': SupportBundle;
   'app:set-auto-start': { enabled: boolean };
+  'app:info': AppInfo;
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -57,11 +70,19 @@ export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
 /** Pushed events: the engine's events plus a full status snapshot. */
 export interface Pushes extends EngineEvents {
   'status': EngineStatus;
+  /** The shell asks the renderer to show a view (tray "Open", a notification click). */
+  'navigate': { view: AppView; table: string | null };
 }
 export type PushName = keyof Pushes;
-export const PUSH_NAMES: readonly PushName[] = [
-  'status', 'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'error',
-];
+/** A record so that a push missing here is a compile error. */
+const PUSH_NAME_SET: Record<PushName, true> = {
+  'status': true, 'navigate': true, 'state-changed': true, 'batch-applied': true, 'progress': true, 'lag': true,
+  'table-stale': true, 'table-recovered': true, 'error': true,
+};
+export const PUSH_NAMES = Object.keys(PUSH_NAME_SET) as readonly PushName[];
+
+/** Parsed (defaults applied) request input, as handlers receive it. */
+export type RequestParsed<K extends RequestName> = z.output<(typeof requestSchemas)[K]>;
 
 /** Every response crosses as data: errors never throw across the boundary. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
@@ -71,3 +92,14 @@ export interface Api {
   request<K extends RequestName>(name: K, input: RequestInput<K>): Promise<Result<Responses[K]>>;
   on<K extends PushName>(name: K, listener: (payload: Pushes[K]) => void): () => void;
 }
+
+/**
+ * Electron IPC channel names, derived from the contract names. Prefixed so a push named `error`
+ * never becomes an EventEmitter 'error' event (which throws when nobody listens).
+ */
+export const requestChannel = (name: RequestName): string => `tm:req:${name}`;
+export const pushChannel = (name: PushName): string => `tm:push:${name}`;
+export const isRequestName = (name: unknown): name is RequestName =>
+  typeof name === 'string' && Object.hasOwn(requestSchemas, name);
+export const isPushName = (name: unknown): name is PushName =>
+  typeof name === 'string' && Object.hasOwn(PUSH_NAME_SET, name);

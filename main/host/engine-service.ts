@@ -1,0 +1,54 @@
+/**
+ * The child side: owns one engine, answers calls, forwards its events and a periodic status.
+ * Transport-free (a Port), so it is tested in-process and run by `engine-child.ts` in a child process.
+ */
+import { ENGINE_EVENT_NAMES } from '../../preload/contract/status.ts';
+import { MirrorError } from '../engine/errors.ts';
+import type { CreateEngine, Engine, EngineLogger } from './engine-factory.ts';
+import { STATUS_INTERVAL_MS } from './protocol.ts';
+import type { Port, ToChild, ToParent } from './protocol.ts';
+
+export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateEngine, opts: { onStopped?: () => void; statusIntervalMs?: number } = {}): void {
+  let engine: Engine | null = null;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const log: EngineLogger = {
+    error: (message) => port.post({ t: 'log', level: 'error', message }),
+    warn: (message) => port.post({ t: 'log', level: 'warn', message }),
+    info: (message) => port.post({ t: 'log', level: 'info', message }),
+    debug: (message) => port.post({ t: 'log', level: 'debug', message }),
+  };
+
+  port.onMessage(async (msg) => {
+    if (msg.t === 'start') {
+      if (engine) return port.post({ t: 'start-failed', error: { code: 'INTERNAL', message: 'engine already started', retriable: false } });
+      try {
+        engine = await createEngine(msg.settings, { log });
+        for (const name of ENGINE_EVENT_NAMES) engine.on(name, (payload) => port.post({ t: 'event', name, payload }));
+        await engine.start();
+        const e = engine;
+        timer = setInterval(() => port.post({ t: 'status', status: e.status() }), opts.statusIntervalMs ?? STATUS_INTERVAL_MS);
+        timer.unref?.();
+        port.post({ t: 'started', status: engine.status() });
+      } catch (err) {
+        port.post({ t: 'start-failed', error: MirrorError.from(err, 'CONFIG_INVALID').toData() });
+      }
+      return;
+    }
+    const e = engine;
+    if (!e) return port.post({ t: 'result', id: msg.id, ok: false, error: { code: 'ENGINE_STOPPED', message: 'the engine is not running', retriable: true } });
+    try {
+      const fn = e[msg.method] as (...args: unknown[]) => Promise<unknown>;
+      const value = await fn.apply(e, msg.args);
+      port.post({ t: 'result', id: msg.id, ok: true, value: value ?? null });
+      port.post({ t: 'status', status: e.status() });
+      if (msg.method === 'stop') {
+        if (timer) clearInterval(timer);
+        engine = null;
+        opts.onStopped?.();
+      }
+    } catch (err) {
+      port.post({ t: 'result', id: msg.id, ok: false, error: MirrorError.from(err).toData() });
+    }
+  });
+  port.post({ t: 'ready' });
+}

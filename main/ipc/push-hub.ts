@@ -1,0 +1,34 @@
+/**
+ * Turns engine events into contract pushes for one transport's sink (webContents.send or WebSocket
+ * broadcast): every engine event as itself, plus a `status` snapshot on state changes, after
+ * batches (at most every `statusMinMs`) and on a timer.
+ */
+import { ENGINE_EVENT_NAMES } from '../../preload/contract/status.ts';
+import type { PushName, Pushes } from '../../preload/contract/api.ts';
+import type { EngineSlot } from '../host/engine-slot.ts';
+
+export type PushSink = <K extends PushName>(name: K, payload: Pushes[K]) => void;
+
+export function wirePushes(slot: EngineSlot, sink: PushSink, opts: { statusEveryMs?: number; statusMinMs?: number } = {}): () => void {
+  let lastStatusAt = 0;
+  const pushStatus = (force: boolean): void => {
+    const now = Date.now();
+    if (!force && now - lastStatusAt < (opts.statusMinMs ?? 250)) return;
+    const status = slot.status();
+    if (!status) return;
+    lastStatusAt = now;
+    sink('status', status);
+  };
+  const offs = ENGINE_EVENT_NAMES.map((name) => slot.on(name, (payload) => {
+    sink(name, payload as Pushes[typeof name]);
+    if (name === 'state-changed' || name === 'table-stale' || name === 'table-recovered') pushStatus(true);
+    else if (name === 'batch-applied' || name === 'progress') pushStatus(false);
+  }));
+  offs.push(slot.onSwap(() => pushStatus(true)));
+  const timer = setInterval(() => pushStatus(true), opts.statusEveryMs ?? 2000);
+  timer.unref?.();
+  return () => {
+    clearInterval(timer);
+    offs.forEach((o) => o());
+  };
+}
