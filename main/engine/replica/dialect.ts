@@ -115,5 +115,7 @@ export interface ClassifiedError {
   code: 'REPLICA_UNREACHABLE' | 'REPLICA_PERMISSION' | 'REPLICA_WRITE_FAILED' | 'REPLICA_LOG_FULL' | 'REPLICA_DUPLICATE_KEY' | 'SCHEMA_CONFLICT';
   /** What went wrong and how to fix it, for the user. */
   hint: string;
+  /** `tableId` of the table the failed write was for, when known (lets the engine halt just that table). */
+  table?: string;
 }
 export type ErrorClassifier = (err: unknown) => ClassifiedError;
