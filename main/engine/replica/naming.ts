@@ -1,0 +1,128 @@
+/**
+ * Helpers shared by the replica dialects: sweep-set names, canonical value text (decimal scale,
+ * fractional seconds, UTC timestamptz) and tagging driver errors with the table they hit.
+ */
+import { createHash } from 'node:crypto';
+import { tableId, type TableRef } from '../schema/table-model.ts';
+import { MirrorError } from '../errors.ts';
+import { SEEN_TABLE_PREFIX, type ClassifiedError } from './dialect.ts';
+
+/** `_ReplicationSeen_<12 hex of sha256(tableId)>`: the sweep set of a table. */
+export function seenTableName(ref: TableRef): string {
+  return SEEN_TABLE_PREFIX + createHash('sha256').update(tableId(ref)).digest('hex').slice(0, 12);
+}
+
+/**
+ * Canonical decimal text: at least `scale` fractional digits (pads with zeros, never rounds), so
+ * '1.5' in a decimal(9,2) reads back as '1.50' from every dialect. Non-numeric text is returned as is.
+ */
+export function canonicalDecimal(s: string, scale: number): string {
+  if (scale <= 0) return s;
+  const dot = s.indexOf('.');
+  if (dot < 0) {
+    if (!/^[+-]?\d+$/.test(s)) return s;
+    return s + '.' + '0'.repeat(scale);
+  }
+  const have = s.length - dot - 1;
+  return have >= scale ? s : s + '0'.repeat(scale - have);
+}
+
+/**
+ * Pads the fractional seconds at the end of a time / timestamp text to `precision` digits
+ * ('12:00:00' with precision 3 -> '12:00:00.000'). Never truncates.
+ */
+export function padFraction(s: string, precision: number): string {
+  if (precision <= 0) return s;
+  const m = /(\d{2}:\d{2}:\d{2})(?:\.(\d*))?$/.exec(s);
+  if (!m) return s;
+  const frac = m[2] ?? '';
+  if (frac.length >= precision) return s;
+  const head = s.slice(0, m.index) + m[1];
+  return head + '.' + frac + '0'.repeat(precision - frac.length);
+}
+
+const TSTZ = /^(-?\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?$/;
+
+function pad(n: number, w: number): string {
+  const s = String(Math.abs(n)).padStart(w, '0');
+  return n < 0 ? '-' + s : s;
+}
+
+/**
+ * Canonical timestamptz text: UTC, ISO-8601 with 'T' and 'Z', fractional seconds padded to
+ * `precision` digits: '2024-02-29T12:34:56.123456Z'. Accepts an offset (+02:00, +0200, +02) or a
+ * space instead of 'T' (PostgreSQL's output). Unparseable text is returned unchanged.
+ */
+export function canonicalTimestamptz(s: string, precision: number): string {
+  const m = TSTZ.exec(s);
+  if (!m) return s;
+  const [, y, mo, d, h, mi, se, frac = '', off = 'Z'] = m;
+  let offsetSec = 0;
+  if (off !== 'Z' && off !== 'z') {
+    const sign = off[0] === '-' ? -1 : 1;
+    const digits = off.slice(1).replace(/:/g, '');
+    offsetSec = sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60 + Number(digits.slice(4, 6) || '0'));
+  }
+  let out: string;
+  if (offsetSec === 0) {
+    out = `${y}-${mo}-${d}T${h}:${mi}:${se}`;
+  } else {
+    const t = new Date(0);
+    t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+    t.setUTCHours(Number(h), Number(mi), Number(se) - offsetSec, 0);
+    out = `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1, 2)}-${pad(t.getUTCDate(), 2)}T${pad(t.getUTCHours(), 2)}:${pad(t.getUTCMinutes(), 2)}:${pad(t.getUTCSeconds(), 2)}`;
+  }
+  let f = frac;
+  if (f.length < precision) f += '0'.repeat(precision - f.length);
+  return out + (f ? '.' + f : '') + 'Z';
+}
+
+/** Property set on a driver error thrown while a given table was being written. */
+const TABLE_TAG = 'replicaTable';
+
+/** Tags `err` (when it is an object) with the id of the table being written, and returns it. */
+export function tagTable(err: unknown, id: string): unknown {
+  if (err && typeof err === 'object' && !(TABLE_TAG in err)) {
+    Object.defineProperty(err, TABLE_TAG, { value: id, enumerable: false, configurable: true });
+  }
+  return err;
+}
+
+/** The table id a driver error was tagged with (see tagTable), if any. */
+export function taggedTable(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && TABLE_TAG in err) {
+    const v = (err as Record<string, unknown>)[TABLE_TAG];
+    return typeof v === 'string' ? v : undefined;
+  }
+  return undefined;
+}
+
+/** Error message of anything thrown. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Classification of our own MirrorErrors (thrown by the dialects before the driver is reached). */
+export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
+  if (!(err instanceof MirrorError)) return undefined;
+  const table = taggedTable(err);
+  const withTable = (c: ClassifiedError): ClassifiedError => (table ? { ...c, table } : c);
+  switch (err.code) {
+    case 'REPLICA_UNREACHABLE': return withTable({ action: 'retry', code: 'REPLICA_UNREACHABLE', hint: err.message });
+    case 'REPLICA_PERMISSION': return withTable({ action: 'halt-all', code: 'REPLICA_PERMISSION', hint: err.message });
+    case 'REPLICA_LOG_FULL': return withTable({ action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: err.message });
+    case 'REPLICA_DUPLICATE_KEY': return withTable({ action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: err.message });
+    case 'SCHEMA_CONFLICT': return withTable({ action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: err.message });
+    default: return withTable({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: err.message });
+  }
+}
+
+/** Follows `.cause` links to the first error carrying a driver code (`code` string or SQLSTATE). */
+export function driverError(err: unknown): (Error & { code?: string }) | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    if (typeof (e as { code?: unknown }).code === 'string' && !(e instanceof MirrorError)) return e as Error & { code?: string };
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

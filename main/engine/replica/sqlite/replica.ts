@@ -1,0 +1,363 @@
+/**
+ * SQLite replica on better-sqlite3 (synchronous; the async methods wrap it). One connection, WAL,
+ * synchronous=NORMAL, busy_timeout. apply() is one BEGIN IMMEDIATE transaction of prepared, cached
+ * statements: per table deletes by key, upserts grouped by column set (INSERT … ON CONFLICT DO UPDATE),
+ * sweep-set inserts, then the state rows.
+ */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { MirrorError } from '../../errors.ts';
+import { tableId, type Row, type RowValue, type TableDef, type TableRef } from '../../schema/table-model.ts';
+import { STATE_TABLE, type AlterPlan, type ApplyUnit, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../dialect.ts';
+import { seenTableName, tagTable } from '../naming.ts';
+import { SqliteDialect } from './dialect.ts';
+import { classifySqliteError } from './errors.ts';
+import { decoderFor, encoderFor, type Encoder, type SqliteBind } from './values.ts';
+
+export interface SqliteReplicaOptions {
+  /** Path of the database file (created when missing). */
+  file: string;
+  /** `<tablePrefix>_<table>` when non-empty; the bare table name otherwise. */
+  tablePrefix: string;
+  /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Open read-only (diagnostics; every write fails with SQLITE_READONLY). */
+  readonly?: boolean;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+interface ColumnSetPlan {
+  names: string[];
+  encoders: (Encoder | null)[];
+  stmt: Statement;
+  args: SqliteBind[];
+}
+
+interface TablePlan {
+  def: TableDef;
+  id: string;
+  known: Set<string>;
+  pk: string[];
+  pkEncoders: (Encoder | null)[];
+  pkArgs: SqliteBind[];
+  del: Statement;
+  sets: Map<string, ColumnSetPlan>;
+  seen: Statement | null;
+  last: ColumnSetPlan | null;
+}
+
+export class SqliteReplica implements Replica {
+  readonly dialect: SqliteDialect;
+  readonly classifyError = classifySqliteError;
+  readonly file: string;
+  private readonly opts: SqliteReplicaOptions;
+  private db: Database.Database | null = null;
+  private stmts = new Map<string, Statement>();
+  private plans = new WeakMap<TableDef, TablePlan>();
+  private applyTx: ((unit: ApplyUnit) => void) & { immediate(unit: ApplyUnit): void } | null = null;
+
+  constructor(opts: SqliteReplicaOptions) {
+    this.opts = opts;
+    this.file = opts.file;
+    this.dialect = new SqliteDialect({ tablePrefix: opts.tablePrefix });
+  }
+
+  // ---- connection ----
+
+  async connect(): Promise<void> {
+    if (this.db) return;
+    const db = new Database(this.file, { timeout: this.opts.busyTimeoutMs ?? 5000, readonly: this.opts.readonly ?? false });
+    try {
+      db.defaultSafeIntegers(true);
+      if (!this.opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('cache_size = -32000');
+      db.pragma('temp_store = MEMORY');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    this.db = db;
+    const tx = db.transaction((unit: ApplyUnit) => this.applySync(unit));
+    this.applyTx = tx;
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    this.applyTx = null;
+    this.stmts.clear();
+    this.plans = new WeakMap();
+    db?.close();
+  }
+
+  /** The open better-sqlite3 handle (tests, diagnostics). */
+  get handle(): Database.Database {
+    if (!this.db) throw new MirrorError('REPLICA_UNREACHABLE', `SQLite replica ${this.file} is not connected`, { retriable: true });
+    return this.db;
+  }
+
+  private prepare(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.handle.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private forgetStatements(): void {
+    this.stmts.clear();
+    this.plans = new WeakMap();
+  }
+
+  private execAll(sqls: string[]): void {
+    const db = this.handle;
+    db.transaction(() => { for (const s of sqls) db.prepare(s).run(); }).immediate();
+    this.forgetStatements();
+  }
+
+  // ---- state ----
+
+  async ensureStateTable(): Promise<void> {
+    this.execAll(this.dialect.createStateTable());
+  }
+
+  async readState(): Promise<StateRow[]> {
+    const rows = this.prepare(`SELECT "Id", "Kind", "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} ORDER BY "Id"`).all() as { Id: string; Kind: string; Value: string }[];
+    return rows.map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
+  }
+
+  async writeState(rows: StateRow[], remove: string[] = []): Promise<void> {
+    const db = this.handle;
+    const up = this.prepare(this.dialect.upsertState());
+    const del = this.prepare(`DELETE FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`);
+    db.transaction(() => {
+      for (const r of rows) up.run(r.id, r.kind, r.value);
+      for (const id of remove) del.run(id);
+    }).immediate();
+  }
+
+  // ---- apply (hot path) ----
+
+  async apply(unit: ApplyUnit): Promise<void> {
+    if (!this.applyTx) this.handle; // throws when not connected
+    this.applyTx!.immediate(unit);
+  }
+
+  private applySync(unit: ApplyUnit): void {
+    for (const tc of unit.tables) {
+      try {
+        this.applyTable(tc);
+      } catch (e) {
+        throw tagTable(e, tableId(tc.table));
+      }
+    }
+    if (unit.state.length) {
+      const up = this.prepare(this.dialect.upsertState());
+      for (const r of unit.state) up.run(r.id, r.kind, r.value);
+    }
+  }
+
+  private plan(def: TableDef): TablePlan {
+    let p = this.plans.get(def);
+    if (p) return p;
+    const byName = new Map(def.columns.map((c) => [c.name, c]));
+    const pkEncoders = def.primaryKey.map((k) => {
+      const c = byName.get(k);
+      if (!c) throw new MirrorError('SCHEMA_CONFLICT', `primary-key column ${k} of ${tableId(def)} is not a column`);
+      return encoderFor(c.type);
+    });
+    p = {
+      def,
+      id: tableId(def),
+      known: new Set(byName.keys()),
+      pk: def.primaryKey,
+      pkEncoders,
+      pkArgs: new Array<SqliteBind>(def.primaryKey.length).fill(null),
+      del: this.prepare(this.dialect.deleteByKey(def)),
+      sets: new Map(),
+      seen: null,
+      last: null,
+    };
+    this.plans.set(def, p);
+    return p;
+  }
+
+  private columnSet(p: TablePlan, row: Row): ColumnSetPlan {
+    const last = p.last;
+    let n = 0;
+    for (const k in row) if (row[k] !== undefined) n++;
+    if (last && last.names.length === n) {
+      let same = true;
+      for (const name of last.names) if (row[name] === undefined) { same = false; break; }
+      if (same) return last;
+    }
+    const names: string[] = [];
+    for (const c of p.def.columns) if (row[c.name] !== undefined) names.push(c.name);
+    if (names.length !== n) {
+      const extra = Object.keys(row).filter((k) => row[k] !== undefined && !p.known.has(k));
+      throw new MirrorError('SCHEMA_CONFLICT', `a row for ${p.id} has column(s) ${extra.join(', ')} that the replica table does not have`);
+    }
+    for (const k of p.pk) {
+      if (row[k] === undefined || row[k] === null) throw new MirrorError('REPLICA_WRITE_FAILED', `a row for ${p.id} lacks primary-key column ${k}`);
+    }
+    const key = names.join('\u0000');
+    let cs = p.sets.get(key);
+    if (!cs) {
+      const types = new Map(p.def.columns.map((c) => [c.name, c.type]));
+      cs = {
+        names,
+        encoders: names.map((nm) => encoderFor(types.get(nm)!)),
+        stmt: this.prepare(this.dialect.upsert(p.def, names)),
+        args: new Array<SqliteBind>(names.length).fill(null),
+      };
+      p.sets.set(key, cs);
+    }
+    p.last = cs;
+    return cs;
+  }
+
+  private keyArgs(p: TablePlan, row: Row): SqliteBind[] {
+    const args = p.pkArgs;
+    for (let i = 0; i < p.pk.length; i++) {
+      const v = row[p.pk[i]!];
+      if (v === undefined || v === null) throw new MirrorError('REPLICA_WRITE_FAILED', `a key for ${p.id} lacks primary-key column ${p.pk[i]}`);
+      const enc = p.pkEncoders[i];
+      args[i] = enc ? enc(v) : (v as SqliteBind);
+    }
+    return args;
+  }
+
+  private applyTable(tc: TableChanges): void {
+    const p = this.plan(tc.table);
+    for (const key of tc.deletes) p.del.run(this.keyArgs(p, key));
+    if (tc.upserts.length === 0) return;
+    let seen: Statement | null = null;
+    if (tc.markSeen) {
+      seen = p.seen ??= this.prepare(this.dialect.markSeen(tc.table));
+    }
+    for (const row of tc.upserts) {
+      const cs = this.columnSet(p, row);
+      const { names, encoders, args } = cs;
+      for (let i = 0; i < names.length; i++) {
+        const v = row[names[i]!] as RowValue;
+        const enc = encoders[i];
+        args[i] = enc ? enc(v) : (v as SqliteBind);
+      }
+      cs.stmt.run(args);
+      if (seen) seen.run(this.keyArgs(p, row));
+    }
+  }
+
+  // ---- DDL ----
+
+  async tableExists(ref: TableRef): Promise<boolean> {
+    return this.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.dialect.tableName(ref)) !== undefined;
+  }
+
+  async createTable(def: TableDef): Promise<void> {
+    this.execAll(this.dialect.createTable(def));
+  }
+
+  private columnStorage(ref: TableRef): Map<string, string> {
+    const rows = this.handle.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(this.dialect.tableName(ref)) as { name: string; type: string }[];
+    return new Map(rows.map((r) => [r.name, r.type]));
+  }
+
+  async alterTable(plan: AlterPlan): Promise<void> {
+    const db = this.handle;
+    const current = this.columnStorage(plan.table);
+    if (current.size === 0) throw new MirrorError('SCHEMA_CONFLICT', `cannot alter ${tableId(plan.table)}: table ${this.dialect.tableName(plan.table)} does not exist in the replica`);
+    // Idempotent: columns already added by an earlier attempt are skipped.
+    const effective: AlterPlan = { ...plan, addColumns: plan.addColumns.filter((c) => !current.has(c.name)) };
+    if (!this.dialect.needsRebuild(effective, current)) {
+      this.execAll(this.dialect.alterTable(effective, current));
+      return;
+    }
+    const name = this.dialect.tableName(plan.table);
+    const extras = db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`).all(name) as { sql: string }[];
+    db.pragma('legacy_alter_table = ON');
+    try {
+      this.execAll([...this.dialect.rebuildTable(effective), ...extras.map((e) => e.sql)]);
+    } finally {
+      db.pragma('legacy_alter_table = OFF');
+    }
+  }
+
+  async dropTable(ref: TableRef): Promise<void> {
+    this.execAll(this.dialect.dropTable(ref));
+  }
+
+  // ---- sweep ----
+
+  async beginSweep(def: TableDef): Promise<void> {
+    this.execAll(this.dialect.createSeenTable(def));
+  }
+
+  async finishSweep(def: TableDef): Promise<number> {
+    const db = this.handle;
+    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(seenTableName(def));
+    if (!exists) throw new MirrorError('INTERNAL', `no sweep is running for ${tableId(def)} (finishSweep without beginSweep)`);
+    let deleted = 0;
+    db.transaction(() => {
+      deleted = Number(db.prepare(this.dialect.sweepDelete(def)).run().changes);
+      db.prepare(`DROP TABLE ${this.dialect.seenTable(def)}`).run();
+    }).immediate();
+    this.forgetStatements();
+    return deleted;
+  }
+
+  async cancelSweep(def: TableDef): Promise<void> {
+    this.execAll([`DROP TABLE IF EXISTS ${this.dialect.seenTable(def)}`]);
+  }
+
+  // ---- reads ----
+
+  async countRows(ref: TableRef): Promise<number> {
+    const r = this.handle.prepare(`SELECT count(*) AS n FROM ${this.dialect.qualify(ref)}`).get() as { n: bigint };
+    return Number(r.n);
+  }
+
+  async readRows(def: TableDef): Promise<Row[]> {
+    const stmt = this.handle.prepare(this.dialect.selectRows(def)).raw(true).safeIntegers(true);
+    const decoders = def.columns.map((c) => decoderFor(c.type));
+    const names = def.columns.map((c) => c.name);
+    return (stmt.all() as unknown[][]).map((vals) => {
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = decoders[i]!(vals[i]);
+      return row;
+    });
+  }
+
+  async checkRights(): Promise<RightsReport> {
+    const missing: string[] = [];
+    const file = resolve(this.file);
+    const dir = dirname(file);
+    if (!existsSync(dir)) {
+      missing.push(`The folder ${dir} does not exist. Create it, or choose another location for the replica file.`);
+    } else {
+      try { accessSync(dir, constants.W_OK | constants.X_OK); } catch {
+        missing.push(`The folder ${dir} is not writable. SQLite creates ${file}-wal and ${file}-shm next to the file: give the user running Tenant Mirror write access to the folder.`);
+      }
+      if (existsSync(file)) {
+        if (!statSync(file).isFile()) missing.push(`${file} is not a regular file.`);
+        else {
+          try { accessSync(file, constants.R_OK | constants.W_OK); } catch {
+            missing.push(`The file ${file} is not writable. Give the user running Tenant Mirror read and write access to it.`);
+          }
+        }
+      }
+    }
+    if (this.db && this.db.readonly) missing.push(`The replica file ${file} is open read-only.`);
+    return { ok: missing.length === 0, missing };
+  }
+}
+
+export function createSqliteReplica(opts: SqliteReplicaOptions): SqliteReplica {
+  return new SqliteReplica(opts);
+}
