@@ -1,0 +1,93 @@
+/**
+ * ADO.NET-style connection strings (`Server=localhost,1433;Database=mirror_test;User Id=sa;
+ * Password=…;TrustServerCertificate=true`) -> replica options. Used by the opt-in live test
+ * (MIRROR_TEST_MSSQL) and by anyone pasting a string from SSMS or Azure.
+ */
+import type { SqlServerReplicaOptions } from './sqlserver-replica.ts';
+
+const SYNONYMS: Record<string, string> = {
+  server: 'server', 'data source': 'server', address: 'server', addr: 'server', 'network address': 'server',
+  database: 'database', 'initial catalog': 'database',
+  'user id': 'user', uid: 'user', user: 'user', username: 'user',
+  password: 'password', pwd: 'password',
+  domain: 'domain',
+  encrypt: 'encrypt',
+  trustservercertificate: 'trust', 'trust server certificate': 'trust',
+  port: 'port',
+  tableprefix: 'prefix',
+};
+
+function splitPairs(s: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  let i = 0;
+  while (i < s.length) {
+    const eq = s.indexOf('=', i);
+    if (eq < 0) { if (s.slice(i).trim()) throw new Error(`connection string: "${s.slice(i).trim()}" has no value`); break; }
+    const key = s.slice(i, eq).trim().toLowerCase();
+    let j = eq + 1;
+    while (s[j] === ' ') j++;
+    let value: string;
+    const open = s[j];
+    if (open === '"' || open === "'" || open === '{') {
+      const close = open === '{' ? '}' : open;
+      let out = '';
+      j++;
+      for (;;) {
+        if (j >= s.length) throw new Error(`connection string: unterminated ${open} in ${key}`);
+        if (s[j] === close) {
+          if (s[j + 1] === close) { out += close; j += 2; continue; } // doubled quote = literal
+          j++;
+          break;
+        }
+        out += s[j++];
+      }
+      value = out;
+      const semi = s.indexOf(';', j);
+      i = semi < 0 ? s.length : semi + 1;
+    } else {
+      const semi = s.indexOf(';', j);
+      value = s.slice(j, semi < 0 ? s.length : semi).trim();
+      i = semi < 0 ? s.length : semi + 1;
+    }
+    if (key) pairs.push([key, value]);
+  }
+  return pairs;
+}
+
+const truthy = (v: string): boolean => /^(true|yes|1|mandatory|strict)$/i.test(v.trim());
+
+export function parseSqlServerConnectionString(s: string, tablePrefix = ''): SqlServerReplicaOptions {
+  const v: Record<string, string> = {};
+  for (const [k, value] of splitPairs(s)) {
+    const name = SYNONYMS[k];
+    if (name) v[name] = value;
+  }
+  let server = (v.server ?? '').replace(/^tcp:/i, '').trim();
+  if (!server) throw new Error('connection string has no Server');
+  let port = v.port !== undefined ? Number(v.port) : undefined;
+  const comma = server.lastIndexOf(',');
+  if (comma >= 0) {
+    port = Number(server.slice(comma + 1).trim());
+    server = server.slice(0, comma).trim();
+  }
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error('connection string has an invalid port');
+  if (!v.database) throw new Error('connection string has no Database');
+  let user = v.user;
+  let domain = v.domain;
+  if (user && !domain && user.includes('\\')) {
+    const [d, u] = user.split('\\', 2);
+    domain = d;
+    user = u;
+  }
+  return {
+    server,
+    port,
+    database: v.database,
+    user,
+    password: v.password,
+    domain,
+    encrypt: v.encrypt === undefined ? true : truthy(v.encrypt),
+    trustServerCertificate: v.trust === undefined ? false : truthy(v.trust),
+    tablePrefix: v.prefix ?? tablePrefix,
+  };
+}

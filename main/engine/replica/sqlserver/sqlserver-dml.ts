@@ -1,0 +1,164 @@
+/**
+ * T-SQL for applying a batch: `#temp` staging tables, the set-based MERGE and DELETE, sweep-set
+ * marking and sweeping, `_ReplicationState` upserts, and the read helpers. Pure string generation.
+ *
+ * Staging columns are named positionally (`c0`, `c1`, … plus `seq`), so source column names never
+ * reach the bulk loader (tedious writes bulk column names into `insert bulk` itself) and can never
+ * collide with the helper columns.
+ */
+import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts';
+import type { SqlServerNaming } from './sqlserver-naming.ts';
+import { quoteIdent, quoteString } from './sqlserver-quote.ts';
+import type { StageType } from './sqlserver-types.ts';
+import { fromStage, readExpression, stageType } from './sqlserver-types.ts';
+
+export const UPSERT_STAGE = '#mirror_upsert';
+export const DELETE_STAGE = '#mirror_delete';
+
+export interface StageColumn {
+  /** `c0`, `c1`, … */
+  stageName: string;
+  column: ColumnDef;
+  isKey: boolean;
+  type: StageType;
+}
+
+export interface StagePlan {
+  /** `#mirror_upsert` or `#mirror_delete`. */
+  table: string;
+  /** Key columns first (key order), then the other columns in table order. */
+  columns: StageColumn[];
+  /** Upsert stages carry `seq` (row ordinal; the highest wins among rows with the same key). */
+  withSeq: boolean;
+}
+
+/**
+ * The staging layout for `columnNames` of `def` (key columns are always included). Upserts of one
+ * table with different column sets (partial rows) get one plan per column set.
+ */
+export function stagePlan(def: TableDef, columnNames: Iterable<string>, kind: 'upsert' | 'delete'): StagePlan {
+  const wanted = new Set(columnNames);
+  const keys = def.primaryKey.map((k) => {
+    const c = def.columns.find((col) => col.name === k);
+    if (!c) throw new Error(`primary-key column ${k} is not a column of ${def.schema}.${def.name}`);
+    return c;
+  });
+  const rest = kind === 'delete' ? [] : def.columns.filter((c) => wanted.has(c.name) && !def.primaryKey.includes(c.name));
+  const columns = [...keys, ...rest].map((column, i): StageColumn => {
+    const isKey = i < keys.length;
+    return { stageName: `c${i}`, column, isKey, type: stageType(column.type, isKey) };
+  });
+  return { table: kind === 'delete' ? DELETE_STAGE : UPSERT_STAGE, columns, withSeq: kind === 'upsert' };
+}
+
+/** Drops a leftover (pooled connections keep #temp tables) and creates the staging table. */
+export function createStageSql(plan: StagePlan): string {
+  const cols = plan.columns.map((c) => `  ${quoteIdent(c.stageName)} ${c.type.decl} ${c.isKey ? 'NOT NULL' : 'NULL'}`);
+  if (plan.withSeq) cols.unshift('  [seq] int NOT NULL');
+  return `DROP TABLE IF EXISTS ${plan.table};\nCREATE TABLE ${plan.table} (\n${cols.join(',\n')}\n);`;
+}
+
+export function dropStageSql(plan: StagePlan): string {
+  return `DROP TABLE IF EXISTS ${plan.table};`;
+}
+
+const conv = (c: StageColumn, alias: string): string => fromStage(c.column.type, `${alias}.${quoteIdent(c.stageName)}`);
+const keysOf = (plan: StagePlan): StageColumn[] => plan.columns.filter((c) => c.isKey);
+
+/** Typed, de-duplicated source rows: the last staged row (highest seq) per key. */
+function dedupedSource(plan: StagePlan): string {
+  const select = plan.columns.map((c) => `${conv(c, 'd')} AS ${quoteIdent(c.column.name)}`).join(', ');
+  const partition = keysOf(plan).map((c) => conv(c, 'x')).join(', ');
+  return `SELECT ${select}
+  FROM (
+    SELECT x.*, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY x.[seq] DESC) AS [rn]
+    FROM ${plan.table} AS x
+  ) AS d
+  WHERE d.[rn] = 1`;
+}
+
+/** Set-based upsert of the staged rows: update the staged columns of matched rows, insert the rest. */
+export function mergeSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
+  const on = keysOf(plan).map((c) => `t.${quoteIdent(c.column.name)} = s.${quoteIdent(c.column.name)}`).join(' AND ');
+  const nonKey = plan.columns.filter((c) => !c.isKey);
+  const names = plan.columns.map((c) => quoteIdent(c.column.name));
+  const lines = [
+    `MERGE ${n.qualify(def)} WITH (UPDLOCK, HOLDLOCK) AS t`,
+    `USING (\n  ${dedupedSource(plan)}\n) AS s`,
+    `ON ${on}`,
+  ];
+  if (nonKey.length > 0) {
+    const set = nonKey.map((c) => `t.${quoteIdent(c.column.name)} = s.${quoteIdent(c.column.name)}`).join(', ');
+    lines.push(`WHEN MATCHED THEN UPDATE SET ${set}`);
+  }
+  lines.push(`WHEN NOT MATCHED BY TARGET THEN INSERT (${names.join(', ')}) VALUES (${names.map((q) => `s.${q}`).join(', ')});`);
+  return lines.join('\n');
+}
+
+/** Adds the staged keys to the table's sweep set (resnapshot running). */
+export function markSeenSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
+  const keys = keysOf(plan);
+  const cols = keys.map((c) => quoteIdent(c.column.name)).join(', ');
+  const select = keys.map((c) => conv(c, 'd')).join(', ');
+  const match = keys.map((c) => `v.${quoteIdent(c.column.name)} = ${conv(c, 'd')}`).join(' AND ');
+  const seen = n.seenTable(def);
+  return `INSERT INTO ${seen} (${cols})
+SELECT DISTINCT ${select}
+FROM ${plan.table} AS d
+WHERE NOT EXISTS (SELECT 1 FROM ${seen} AS v WHERE ${match});`;
+}
+
+/** Set-based delete of the staged keys. */
+export function deleteSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
+  const match = keysOf(plan).map((c) => `t.${quoteIdent(c.column.name)} = ${conv(c, 'd')}`).join(' AND ');
+  return `DELETE t FROM ${n.qualify(def)} AS t
+WHERE EXISTS (SELECT 1 FROM ${plan.table} AS d WHERE ${match});`;
+}
+
+/** Deletes the rows whose key is not in the sweep set (the row count is the statement's). */
+export function finishSweepSql(n: SqlServerNaming, def: TableDef): string {
+  const match = def.primaryKey.map((k) => `v.${quoteIdent(k)} = t.${quoteIdent(k)}`).join(' AND ');
+  return `DELETE t FROM ${n.qualify(def)} AS t
+WHERE NOT EXISTS (SELECT 1 FROM ${n.seenTable(def)} AS v WHERE ${match});`;
+}
+
+/** Upsert of `count` state rows from parameters @id<i>, @kind<i>, @value<i>. */
+export function upsertStateSql(n: SqlServerNaming, count: number): string {
+  const values = Array.from({ length: count }, (_, i) => `(@id${i}, @kind${i}, @value${i})`).join(',\n  ');
+  return `MERGE ${n.stateTable} WITH (UPDLOCK, HOLDLOCK) AS t
+USING (VALUES
+  ${values}
+) AS s ([Id], [Kind], [Value])
+ON t.[Id] = s.[Id]
+WHEN MATCHED THEN UPDATE SET t.[Kind] = s.[Kind], t.[Value] = s.[Value], t.[UpdatedUtc] = SYSUTCDATETIME()
+WHEN NOT MATCHED BY TARGET THEN INSERT ([Id], [Kind], [Value], [UpdatedUtc]) VALUES (s.[Id], s.[Kind], s.[Value], SYSUTCDATETIME());`;
+}
+
+/** Deletes `count` state rows given as parameters @rm<i>. */
+export function deleteStateSql(n: SqlServerNaming, count: number): string {
+  const ids = Array.from({ length: count }, (_, i) => `@rm${i}`).join(', ');
+  return `DELETE FROM ${n.stateTable} WHERE [Id] IN (${ids});`;
+}
+
+export function readStateSql(n: SqlServerNaming): string {
+  return `SELECT [Id], [Kind], [Value] FROM ${n.stateTable} ORDER BY [Id];`;
+}
+
+/** All rows in key order, every value through `readExpression` (exact text for lossy types). */
+export function selectRowsSql(n: SqlServerNaming, def: TableDef): string {
+  const cols = def.columns.map((c) => `${readExpression(c.type, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ');
+  return `SELECT ${cols} FROM ${n.qualify(def)} ORDER BY ${def.primaryKey.map(quoteIdent).join(', ')};`;
+}
+
+export function countRowsSql(n: SqlServerNaming, ref: TableRef): string {
+  return `SELECT COUNT_BIG(*) AS [n] FROM ${n.qualify(ref)};`;
+}
+
+export function tableExistsSql(n: SqlServerNaming, ref: TableRef): string {
+  return userTableExistsSql(n.qualify(ref));
+}
+
+/** 1 when the user table `qualified` (`[schema].[name]`) exists, else 0. */
+export function userTableExistsSql(qualified: string): string {
+  return `SELECT CASE WHEN OBJECT_ID(${quoteString(qualified)}, N'U') IS NULL THEN 0 ELSE 1 END AS [present];`;
+}

@@ -1,0 +1,144 @@
+/**
+ * SQL Server / mssql errors -> retry, halt this table, or halt everything. The rules are data: error
+ * numbers (RequestError.number, also found in `precedingErrors` and `originalError`) and driver codes
+ * (ConnectionError / RequestError / TransactionError `.code`).
+ */
+import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../dialect.ts';
+import { StageValueError } from './sqlserver-values.ts';
+
+type Code = ClassifiedError['code'];
+
+interface Rule {
+  action: ErrorAction;
+  code: Code;
+  /** Hint for the user; `{table}`, `{key}` and `{message}` are filled in from the error. */
+  hint: string;
+}
+
+const GRANT = 'Grant the replica login db_owner on the replica database (ALTER ROLE db_owner ADD MEMBER [<user>]), or at least CREATE TABLE, CREATE SCHEMA, ALTER on the destination schemas and dbo, and SELECT/INSERT/UPDATE/DELETE.';
+const retryUnreachable: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'SQL Server could not be reached or the connection dropped ({message}); retrying. Check that the server is running and reachable on its port.' };
+const transient: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'A transient SQL Server error ({message}); retrying.' };
+const permission: Rule = { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: `The replica login lacks a permission: {message}. ${GRANT}` };
+const halt = (hint: string): Rule => ({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint });
+const conflict: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'The replica table {table} does not match the expected schema ({message}). Was it changed by hand? Resync the table to drop and re-create it.' };
+
+/** SQL Server error numbers. */
+export const ERROR_NUMBERS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
+  [1205, { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Deadlock with another session on the replica; retrying the batch.' }],
+  [1222, { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Lock request timed out on the replica (another session holds locks); retrying.' }],
+  [-2, { ...retryUnreachable, hint: 'A statement on the replica timed out; retrying. If it repeats, check blocking sessions or raise the request timeout.' }],
+  // Azure SQL / failover transients.
+  ...[40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929, 4221].map((n): [number, Rule] => [n, transient]),
+  // Network errors reported with a number (connection broken mid-request).
+  ...[64, 233, 10053, 10054, 10060].map((n): [number, Rule] => [n, retryUnreachable]),
+  [229, permission], [230, permission], [262, permission], [300, permission], [15247, permission], [15151, permission],
+  [2760, { ...permission, hint: `The destination schema does not exist and could not be created or used ({message}). ${GRANT}` }],
+  [18456, { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'Login failed for the replica login. Check the user name and password in the replica settings, that SQL Server authentication (mixed mode) is enabled, and that the login is not disabled.' }],
+  [4060, { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'The replica database cannot be opened by this login. Check the database name in the settings, create the database if it does not exist, and map the login to a user in it (CREATE USER [<user>] FOR LOGIN [<login>]).' }],
+  [9002, { action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: 'The replica transaction log is full. Back up the log (or switch the replica database to the SIMPLE recovery model) and give the log file room to grow, then resume.' }],
+  [1101, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' }],
+  [1105, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' }],
+  [2627, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in {table} where an upsert was expected. This is a bug in the mirror; resync the table and report it.' }],
+  [2601, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in a unique index of {table} where an upsert was expected. If you added a unique index on the replica, drop it; otherwise this is a bug: resync the table and report it.' }],
+  [8672, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Two changes in one batch matched the same row of {table} (keys that differ only by case or trailing spaces under the replica collation?). Use a case-sensitive collation on the replica database, then resync the table.' }],
+  [8152, halt('A value is too long for its column in {table} ({message}). Widen the column or resync the table so it is re-created from the source schema.')],
+  [2628, halt('A value is too long for its column in {table} ({message}). Widen the column or resync the table so it is re-created from the source schema.')],
+  [4815, halt('A value is too long for a key column of {table} (bulk load: {message}). Resync the table so it is re-created from the source schema.')],
+  [8115, halt('A number does not fit its column in {table} (arithmetic overflow: {message}). Resync the table so it is re-created from the source schema.')],
+  [220, halt('A number does not fit its column in {table} (arithmetic overflow: {message}).')],
+  [232, halt('A number does not fit its column in {table} (arithmetic overflow: {message}).')],
+  [515, halt('A NULL was written into a NOT NULL column of {table} ({message}). Resync the table so it is re-created from the source schema.')],
+  [241, halt('A date/time value could not be converted for {table} ({message}).')],
+  [242, halt('A date/time value is out of range for {table} ({message}); SQL Server datetime2 holds years 0001-9999.')],
+  [245, halt('A value could not be converted for {table} ({message}).')],
+  [8114, halt('A value could not be converted for {table} ({message}).')],
+  [8169, halt('A uniqueidentifier value could not be converted for {table} ({message}).')],
+  [207, conflict], [208, conflict], [213, conflict], [2705, conflict], [2714, conflict], [4902, conflict], [4922, conflict],
+  [5074, { ...conflict, hint: 'An object on the replica depends on a column of {table} that must change ({message}). Drop the index, view or constraint you added on it, or resync the table.' }],
+  [1919, conflict],
+]);
+
+/** mssql / tedious driver codes, used when no error number decides. */
+export const DRIVER_CODES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['ETIMEOUT', { ...retryUnreachable, hint: 'SQL Server did not answer in time ({message}); retrying. If it repeats, check blocking sessions and the server load.' }],
+  ...['ESOCKET', 'ECONNCLOSED', 'ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EINSTLOOKUP', 'ENOTOPEN', 'ENOCONN', 'ECLOSE', 'EAI_AGAIN']
+    .map((c): [string, Rule] => [c, retryUnreachable]),
+  ['EABORT', { ...transient, hint: 'The replica transaction was aborted ({message}); retrying the batch.' }],
+  ['ECANCEL', { ...transient, hint: 'A replica request was cancelled; retrying.' }],
+  ['ELOGIN', { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'SQL Server refused the login ({message}). Check the user name, password and database name in the replica settings, that SQL Server authentication is enabled, and that the login has a user in the replica database.' }],
+  ['ETLS', { action: 'halt-all', code: 'REPLICA_UNREACHABLE', hint: 'TLS to SQL Server failed ({message}). Install a certificate the machine trusts on the server, or tick "trust server certificate" in the replica settings.' }],
+]);
+
+interface Facts {
+  numbers: number[];
+  codes: string[];
+  messages: string[];
+  classes: number[];
+  table: string | undefined;
+  stage: StageValueError | undefined;
+}
+
+function collect(err: unknown, f: Facts, depth = 0): void {
+  if (err === null || typeof err !== 'object' || depth > 6) return;
+  const e = err as Record<string, unknown>;
+  if (err instanceof StageValueError) f.stage ??= err;
+  if (typeof e.number === 'number') f.numbers.push(e.number);
+  if (typeof e.class === 'number') f.classes.push(e.class);
+  if (typeof e.code === 'string') f.codes.push(e.code);
+  if (typeof e.message === 'string' && e.message) f.messages.push(e.message);
+  if (typeof e.mirrorTable === 'string') f.table ??= e.mirrorTable;
+  if (Array.isArray(e.precedingErrors)) for (const p of e.precedingErrors) collect(p, f, depth + 1);
+  collect(e.originalError, f, depth + 1);
+  collect(e.info, f, depth + 1);
+  collect(e.cause, f, depth + 1);
+  if (Array.isArray(e.errors)) for (const p of e.errors) collect(p, f, depth + 1); // AggregateError
+}
+
+/** `The duplicate key value is (42, abc).` -> `(42, abc)`. */
+function duplicateKey(messages: string[]): string | undefined {
+  for (const m of messages) {
+    const k = /duplicate key value is (\(.*\))/i.exec(m);
+    if (k) return k[1];
+  }
+  return undefined;
+}
+
+/** The table named by the server message ("in object 'crm7.contact'", "table 'db.crm7.contact'"). */
+function tableFromMessage(messages: string[]): string | undefined {
+  for (const m of messages) {
+    const t = /(?:in object|table|object name) '([^']+)'/i.exec(m);
+    if (t) return t[1];
+  }
+  return undefined;
+}
+
+function fill(rule: Rule, f: Facts): ClassifiedError {
+  const message = f.messages[0] ?? 'unknown error';
+  const table = f.table ?? tableFromMessage(f.messages) ?? 'the table';
+  const hint = rule.hint
+    .replaceAll('{table}', table)
+    .replaceAll('{key}', duplicateKey(f.messages) ?? '(key not reported)')
+    .replaceAll('{message}', message);
+  return { action: rule.action, code: rule.code, hint };
+}
+
+export const classifySqlServerError: ErrorClassifier = (err) => {
+  const f: Facts = { numbers: [], codes: [], messages: [], classes: [], table: undefined, stage: undefined };
+  collect(err, f);
+  if (f.stage) {
+    return { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: `A value cannot be written to SQL Server: ${f.messages[0] ?? f.stage.message}` };
+  }
+  for (const n of f.numbers) {
+    const rule = ERROR_NUMBERS.get(n);
+    if (rule) return fill(rule, f);
+  }
+  for (const c of f.codes) {
+    const rule = DRIVER_CODES.get(c);
+    if (rule) return fill(rule, f);
+  }
+  if (f.messages.some((m) => /Cannot open database/i.test(m))) return fill(ERROR_NUMBERS.get(4060)!, f);
+  if (f.messages.some((m) => /Login failed/i.test(m))) return fill(ERROR_NUMBERS.get(18456)!, f);
+  // Severity 20+ closes the connection: treat as a connection problem.
+  if (f.classes.some((c) => c >= 20)) return fill(retryUnreachable, f);
+  return fill(halt('The replica rejected a write to {table}: {message}'), f);
+};

@@ -1,0 +1,302 @@
+/**
+ * The live SQL Server replica on mssql (tedious). One pool; every write is one `mssql.Transaction`,
+ * i.e. one connection, so `#temp` staging tables live as long as the batch and are visible to its
+ * MERGE (a pooled `new Request(pool)` could run the bulk load and the MERGE on different connections,
+ * node-mssql #814). Requests on a transaction are serial: never Promise.all on one.
+ *
+ * Batch shape: BEGIN TRAN (read committed), SET XACT_ABORT ON; per table: stage delete keys -> DELETE,
+ * stage upserts (one stage per column set, for partial rows) -> MERGE WITH (UPDLOCK, HOLDLOCK) -> sweep
+ * marks; then the `_ReplicationState` rows; COMMIT. Any error rolls back the whole unit.
+ */
+import mssql from 'mssql';
+import { MirrorError } from '../../errors.ts';
+import type { ColumnDef, Row, TableDef, TableRef } from '../../schema/table-model.ts';
+import { tableId } from '../../schema/table-model.ts';
+import type { AlterPlan, ApplyUnit, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../dialect.ts';
+import type { SqlServerDialect } from './sqlserver-dialect.ts';
+import { createSqlServerDialect } from './sqlserver-dialect.ts';
+import type { StagePlan } from './sqlserver-dml.ts';
+import { classifySqlServerError } from './sqlserver-errors.ts';
+import { STATE_SCHEMA } from './sqlserver-naming.ts';
+import { rightsQuerySql, rightsReport } from './sqlserver-rights.ts';
+import type { StageDriverType } from './sqlserver-types.ts';
+import { readValue, StageValueError, stageValue } from './sqlserver-values.ts';
+
+export interface SqlServerReplicaOptions {
+  /** Host name, `host\\instance` for a named instance. */
+  server: string;
+  port?: number | undefined;
+  database: string;
+  user?: string | undefined;
+  password?: string | undefined;
+  /** Windows domain: NTLM login as DOMAIN\\user. */
+  domain?: string | undefined;
+  encrypt: boolean;
+  trustServerCertificate: boolean;
+  /** Destination schema override; empty = the source schema. */
+  tablePrefix: string;
+  /** Per-statement timeout (default 5 minutes: a large MERGE can take a while). */
+  requestTimeoutMs?: number | undefined;
+  poolMax?: number | undefined;
+}
+
+export interface SqlServerReplica extends Replica {
+  readonly dialect: SqlServerDialect;
+}
+
+/** State rows go in chunks well below the 2,100-parameter limit of one request. */
+const STATE_CHUNK = 500;
+
+function driverType(t: StageDriverType): mssql.ISqlType | (() => mssql.ISqlType) {
+  switch (t.kind) {
+    case 'bit': return mssql.Bit;
+    case 'smallint': return mssql.SmallInt;
+    case 'int': return mssql.Int;
+    case 'real': return mssql.Real;
+    case 'float': return mssql.Float;
+    case 'nvarchar': return mssql.NVarChar(t.length === 'max' ? mssql.MAX : t.length);
+    case 'varbinary': return mssql.VarBinary(t.length === 'max' ? mssql.MAX : t.length);
+  }
+}
+
+/** Remembers which table a driver error came from, for the classifier's hint. */
+function tagTable(err: unknown, id: string): unknown {
+  if (err !== null && typeof err === 'object' && !('mirrorTable' in err)) {
+    Object.defineProperty(err, 'mirrorTable', { value: id, enumerable: false, configurable: true });
+  }
+  return err;
+}
+
+export function buildPoolConfig(opts: SqlServerReplicaOptions): mssql.config {
+  const config: mssql.config = {
+    server: opts.server,
+    database: opts.database,
+    connectionTimeout: 15_000,
+    requestTimeout: opts.requestTimeoutMs ?? 300_000,
+    options: { encrypt: opts.encrypt, trustServerCertificate: opts.trustServerCertificate, appName: 'tenant-mirror', useUTC: true },
+    pool: { max: opts.poolMax ?? 4, min: 0, idleTimeoutMillis: 30_000 },
+  };
+  if (opts.port !== undefined) config.port = opts.port;
+  if (opts.user !== undefined) config.user = opts.user;
+  if (opts.password !== undefined) config.password = opts.password;
+  if (opts.domain) config.domain = opts.domain;
+  return config;
+}
+
+export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServerReplica {
+  const dialect = createSqlServerDialect({ tablePrefix: opts.tablePrefix });
+  let pool: mssql.ConnectionPool | null = null;
+
+  const getPool = (): mssql.ConnectionPool => {
+    if (!pool) throw new MirrorError('REPLICA_UNREACHABLE', 'SQL Server replica is not connected (call connect() first)');
+    return pool;
+  };
+
+  async function inTransaction<T>(fn: (tx: mssql.Transaction) => Promise<T>): Promise<T> {
+    const tx = new mssql.Transaction(getPool());
+    await tx.begin(mssql.ISOLATION_LEVEL.READ_COMMITTED);
+    let committed = false;
+    try {
+      await new mssql.Request(tx).batch('SET XACT_ABORT ON;');
+      const result = await fn(tx);
+      await tx.commit();
+      committed = true;
+      return result;
+    } catch (err) {
+      if (!committed) {
+        try { await tx.rollback(); } catch { /* XACT_ABORT already rolled it back */ }
+      }
+      throw err;
+    }
+  }
+
+  async function runAll(statements: string[], tx?: mssql.Transaction): Promise<void> {
+    for (const sql of statements) await (tx ? new mssql.Request(tx) : new mssql.Request(getPool())).batch(sql);
+  }
+
+  async function bulkStage(tx: mssql.Transaction, def: TableDef, plan: StagePlan, rows: Row[]): Promise<void> {
+    await new mssql.Request(tx).batch(dialect.createStage(plan));
+    const table = new mssql.Table(plan.table);
+    table.create = false;
+    if (plan.withSeq) table.columns.add('seq', mssql.Int, { nullable: false });
+    for (const c of plan.columns) table.columns.add(c.stageName, driverType(c.type.driver), { nullable: !c.isKey });
+    rows.forEach((row, i) => {
+      const values = plan.columns.map((c) => {
+        const v = row[c.column.name] ?? null;
+        if (v === null && c.isKey) throw new StageValueError(`${tableId(def)}: key column ${c.column.name} is null`);
+        try {
+          return stageValue(c.column.type, v);
+        } catch (err) {
+          if (err instanceof StageValueError) throw new StageValueError(`${tableId(def)}.${c.column.name}: ${err.message}`);
+          throw err;
+        }
+      });
+      if (plan.withSeq) table.rows.add(i, ...values);
+      else table.rows.add(...values);
+    });
+    await new mssql.Request(tx).bulk(table);
+  }
+
+  /** Upserts grouped by the set of columns they carry (partial rows only update what they have). */
+  function groupByColumns(def: TableDef, rows: Row[]): Map<string, { columns: ColumnDef[]; rows: Row[] }> {
+    const groups = new Map<string, { columns: ColumnDef[]; rows: Row[] }>();
+    for (const row of rows) {
+      const columns = def.columns.filter((c) => Object.hasOwn(row, c.name) || def.primaryKey.includes(c.name));
+      const key = columns.map((c) => c.name).join('\u0000');
+      const g = groups.get(key) ?? { columns, rows: [] };
+      g.rows.push(row);
+      groups.set(key, g);
+    }
+    return groups;
+  }
+
+  async function applyTable(tx: mssql.Transaction, ch: TableChanges): Promise<void> {
+    const def = ch.table;
+    if (ch.deletes.length > 0) {
+      const plan = dialect.stagePlan(def, def.primaryKey, 'delete');
+      await bulkStage(tx, def, plan, ch.deletes);
+      await new mssql.Request(tx).batch(dialect.deleteRows(def, plan));
+      await new mssql.Request(tx).batch(dialect.dropStage(plan));
+    }
+    for (const group of groupByColumns(def, ch.upserts).values()) {
+      const plan = dialect.stagePlan(def, group.columns.map((c) => c.name), 'upsert');
+      await bulkStage(tx, def, plan, group.rows);
+      await new mssql.Request(tx).batch(dialect.merge(def, plan));
+      if (ch.markSeen) await new mssql.Request(tx).batch(dialect.markSeen(def, plan));
+      await new mssql.Request(tx).batch(dialect.dropStage(plan));
+    }
+  }
+
+  async function upsertState(tx: mssql.Transaction, rows: StateRow[], remove: string[] = []): Promise<void> {
+    const last = new Map<string, StateRow>();
+    for (const r of rows) last.set(r.id, r); // last write per id wins
+    const all = [...last.values()];
+    for (let i = 0; i < all.length; i += STATE_CHUNK) {
+      const chunk = all.slice(i, i + STATE_CHUNK);
+      const req = new mssql.Request(tx);
+      chunk.forEach((r, j) => {
+        req.input(`id${j}`, mssql.NVarChar(200), r.id);
+        req.input(`kind${j}`, mssql.NVarChar(32), r.kind);
+        req.input(`value${j}`, mssql.NVarChar(mssql.MAX), r.value);
+      });
+      await req.query(dialect.upsertState(chunk.length));
+    }
+    for (let i = 0; i < remove.length; i += STATE_CHUNK) {
+      const chunk = remove.slice(i, i + STATE_CHUNK);
+      const req = new mssql.Request(tx);
+      chunk.forEach((id, j) => req.input(`rm${j}`, mssql.NVarChar(200), id));
+      await req.query(dialect.deleteState(chunk.length));
+    }
+  }
+
+  async function scalar(sql: string): Promise<unknown> {
+    const res = await new mssql.Request(getPool()).query(sql);
+    const row = res.recordset[0] as Record<string, unknown> | undefined;
+    return row ? Object.values(row)[0] : undefined;
+  }
+
+  const replica: SqlServerReplica = {
+    dialect,
+    classifyError: classifySqlServerError,
+
+    async connect() {
+      if (pool) return;
+      const p = new mssql.ConnectionPool(buildPoolConfig(opts));
+      p.on('error', () => { /* idle-connection errors surface on the next request */ });
+      await p.connect();
+      pool = p;
+    },
+
+    async close() {
+      const p = pool;
+      pool = null;
+      if (p) await p.close();
+    },
+
+    async ensureStateTable() {
+      await runAll(dialect.createStateTable());
+    },
+
+    async readState() {
+      if (Number(await scalar(dialect.stateTableExists())) !== 1) {
+        throw new MirrorError('REPLICA_NOT_PROVISIONED', `dbo._ReplicationState does not exist in database ${opts.database}; run provision first`);
+      }
+      const res = await new mssql.Request(getPool()).query(dialect.readState());
+      return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
+    },
+
+    async writeState(rows, remove = []) {
+      if (rows.length === 0 && remove.length === 0) return;
+      await inTransaction((tx) => upsertState(tx, rows, remove));
+    },
+
+    async apply(unit: ApplyUnit) {
+      await inTransaction(async (tx) => {
+        for (const ch of unit.tables) {
+          try {
+            await applyTable(tx, ch);
+          } catch (err) {
+            throw tagTable(err, tableId(ch.table));
+          }
+        }
+        if (unit.state.length > 0) await upsertState(tx, unit.state);
+      });
+    },
+
+    async tableExists(ref: TableRef) {
+      return Number(await scalar(dialect.tableExists(ref))) === 1;
+    },
+
+    async createTable(def: TableDef) {
+      await runAll(dialect.createTable(def));
+    },
+
+    async alterTable(plan: AlterPlan) {
+      await inTransaction((tx) => runAll(dialect.alterTable(plan), tx));
+    },
+
+    async dropTable(ref: TableRef) {
+      await runAll(dialect.dropTable(ref));
+    },
+
+    async beginSweep(def: TableDef) {
+      await inTransaction((tx) => runAll(dialect.beginSweep(def), tx));
+    },
+
+    async finishSweep(def: TableDef) {
+      return inTransaction(async (tx) => {
+        const res = await new mssql.Request(tx).query(dialect.finishSweep(def));
+        await runAll(dialect.dropSweep(def), tx);
+        return res.rowsAffected.reduce((a, b) => a + b, 0);
+      });
+    },
+
+    async cancelSweep(def: TableDef) {
+      await runAll(dialect.dropSweep(def));
+    },
+
+    async countRows(ref: TableRef) {
+      return Number(await scalar(dialect.countRows(ref)));
+    },
+
+    async readRows(def: TableDef) {
+      const req = new mssql.Request(getPool());
+      req.arrayRowMode = true;
+      const res = await req.query(dialect.selectRows(def));
+      return (res.recordset as unknown as unknown[][]).map((values) => {
+        const row: Row = {};
+        def.columns.forEach((c, i) => { row[c.name] = readValue(c.type, values[i]); });
+        return row;
+      });
+    },
+
+    async checkRights(): Promise<RightsReport> {
+      const schemas = [STATE_SCHEMA];
+      const prefix = opts.tablePrefix.trim();
+      if (prefix !== '' && prefix !== STATE_SCHEMA) schemas.push(prefix);
+      const res = await new mssql.Request(getPool()).query(rightsQuerySql(schemas));
+      return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas);
+    },
+  };
+  return replica;
+}
