@@ -1,6 +1,6 @@
 /**
- * Loads the engine library. The specifier is kept in a variable until `main/engine/engine.ts` lands,
- * so this file type-checks before it exists; the shape below is the one the lead specified.
+ * Loads the engine library lazily (the child process pays the import, the shell never does). The
+ * shape below is the one `main/engine/engine.ts` exports.
  */
 import type { Settings } from '../../preload/contract/settings.ts';
 import type { EngineControl } from '../engine/engine-control.ts';
@@ -14,10 +14,9 @@ export interface EngineLogger {
 }
 export type CreateEngine = (settings: Settings, opts?: { log?: EngineLogger }) => Promise<Engine>;
 
-const ENGINE_MODULE = '../engine/engine.ts';
-
 export async function loadCreateEngine(): Promise<CreateEngine> {
-  const mod = (await import(ENGINE_MODULE)) as { createEngine?: CreateEngine };
+  // @ts-ignore -- a literal specifier so bundlers include it; ignored while engine.ts is not yet in the tree
+  const mod = (await import('../engine/engine.ts')) as { createEngine?: CreateEngine };
   if (typeof mod.createEngine !== 'function') throw new Error('main/engine/engine.ts does not export createEngine');
   return mod.createEngine;
 }

@@ -10,6 +10,7 @@ import type { PublicSettings, ReplicaWithSecretInputs, SettingsWithSecretInputs,
 import type { ReplicaSettings, Settings } from '../../preload/contract/settings.ts';
 import type { z } from 'zod';
 import type { tenantSchema } from '../../preload/contract/settings.ts';
+import type { ErrorData } from '../../preload/contract/errors.ts';
 import type { EngineControl } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
 
@@ -38,6 +39,8 @@ export interface Checks {
 export interface Lifecycle {
   /** Current engine, or null when none runs (not configured yet, or stopped). */
   engine(): EngineControl | null;
+  /** Why no engine runs (last start failure or crash), if known. */
+  stoppedReason?(): ErrorData | null;
   /** Settings were saved: restart the engine on them. */
   settingsChanged(settings: Settings): Promise<void>;
   /** Provision the replica and start replicating (initial snapshot). */
@@ -55,7 +58,11 @@ export interface HandlerDeps {
 
 function running(lifecycle: Lifecycle): EngineControl {
   const engine = lifecycle.engine();
-  if (!engine) throw new MirrorError('ENGINE_STOPPED', 'the engine is not running; finish the setup or check the settings', { retriable: true });
+  if (!engine) {
+    const why = lifecycle.stoppedReason?.() ?? null;
+    const message = why ? `the engine is not running: ${why.message}` : 'the engine is not running; finish the setup or check the settings';
+    throw new MirrorError('ENGINE_STOPPED', message, { retriable: true, ...(why ? { detail: { cause: why.code } } : {}) });
+  }
   return engine;
 }
 

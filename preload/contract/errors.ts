@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   ENGINE_STOPPED: 'the engine is not running',
   BAD_REQUEST: 'the request payload is invalid',
   FORBIDDEN: 'the caller is not allowed',
+  DISCONNECTED: 'the connection to the app was lost before the answer came',
   INTERNAL: 'internal error',
 } as const;
 

@@ -1,0 +1,3 @@
+/** Must equal `appId` in electron-builder.yml (Windows toasts and taskbar pinning key on it); a test checks. */
+export const APP_ID = 'com.tenantmirror.desktop';
+export const PRODUCT_NAME = 'Tenant Mirror';

@@ -1,0 +1,138 @@
+/**
+ * The apply loop for one run of messages of one `<ctx>-cdc` partition:
+ * decode → filter → table exists / schema current (flush before DDL) → reduce per table and key →
+ * one transaction with the rows and the partition's next offset. Poison events are kept with their
+ * offset and reason, and their table is halted; nothing is dropped silently.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import type { EngineContext } from '../context.ts';
+import type { ChangeEvent } from '../decode/envelope.ts';
+import { MirrorError } from '../errors.ts';
+import type { StateRow } from '../replica/dialect.ts';
+import { tableId } from '../schema/table-model.ts';
+import { applySchemaChange, createTableFromEvent } from '../schema-sync.ts';
+import { beginFullSnapshot, checkFences, endFullSnapshot } from '../snapshots.ts';
+import { toStateJson } from '../state/json.ts';
+import { stateIds } from '../state/records.ts';
+import type { PoisonRecord } from '../state/records.ts';
+import { TableBuffer } from './reducer.ts';
+import { writeUnit } from './writer.ts';
+
+export interface BatchResult { events: number; tables: string[]; ms: number }
+
+function guessTable(raw: string | null): { schema: string | null; table: string | null } {
+  if (!raw) return { schema: null, table: null };
+  const t = /"table"\s*:\s*"([^"]+)"/.exec(raw)?.[1] ?? null;
+  const s = /"(?:schema|db)"\s*:\s*"([^"]+)"/.exec(raw)?.[1] ?? null;
+  return { schema: s, table: t };
+}
+
+export async function processMessages(ctx: EngineContext, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<BatchResult> {
+  const started = Date.now();
+  let buffers = new Map<string, TableBuffer>();
+  let extra: StateRow[] = [];
+  let first: bigint | null = null;
+  let last: bigint | null = null;
+  let events = 0;
+  const touched = new Set<string>();
+  let maxSourceTs = 0;
+
+  const flush = async (): Promise<void> => {
+    if (last === null) return;
+    const tables = [...buffers.values()].filter((b) => b.entries.size > 0);
+    const next = last + 1n;
+    const unit = {
+      tables: tables.map((b) => b.toChanges()),
+      state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now() }) }],
+    };
+    await writeUnit(ctx, unit, { heartbeat, offsetRange: `${partition}:${first}-${last}` });
+    ctx.nextOffsets.set(partition, next);
+    const now = Date.now();
+    for (const b of tables) {
+      const id = tableId(b.def);
+      const c = ctx.registry.counter(id);
+      c.eventsApplied += b.events;
+      c.lastAppliedAt = now;
+      if (b.lastSourceTs) c.lastSourceTs = Math.max(c.lastSourceTs ?? 0, b.lastSourceTs);
+      const rec = ctx.registry.get(id);
+      if (rec?.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
+    }
+    buffers = new Map();
+    extra = [];
+    first = null;
+  };
+
+  const poison = (off: bigint, m: KafkaMessage, err: unknown, ev: ChangeEvent | null): void => {
+    const e = MirrorError.from(err, 'DECODE_FAILED');
+    const raw = m.value?.toString('utf8') ?? null;
+    const g = ev ? { schema: ev.def.schema, table: ev.def.name } : guessTable(raw);
+    const id = g.table ? `${g.schema ?? ''}.${g.table}`.toLowerCase() : null;
+    const rec = id ? ctx.registry.get(id) ?? ctx.registry.all().find((r) => r.name.toLowerCase() === g.table!.toLowerCase()) : undefined;
+    const where = `${ctx.topics.cdc}:${partition}:${off}`;
+    const p: PoisonRecord = {
+      topic: ctx.topics.cdc, partition, offset: off.toString(), table: rec?.id ?? id, code: e.code, reason: e.message,
+      key: m.key?.toString('utf8') ?? null, value: raw === null ? null : raw.slice(0, 65536), at: Date.now(),
+    };
+    extra.push({ id: stateIds.poison(ctx.topics.cdc, partition, off.toString()), kind: 'poison', value: toStateJson(p) });
+    const message = `${e.message} (event ${where}${rec ? `, table ${rec.id}` : ''}); the event is kept in _ReplicationState as ${stateIds.poison(ctx.topics.cdc, partition, off.toString())}`;
+    if (rec && rec.state !== 'halted') {
+      rec.state = 'halted';
+      rec.error = { code: e.code, message, retriable: false, detail: { table: rec.id, offset: where } };
+      ctx.registry.put(rec);
+    }
+    ctx.events.emit('error', { error: { code: e.code, message, retriable: false, detail: { offset: where } }, table: rec?.id ?? id });
+    ctx.log.error('poison event kept', { offset: where, table: rec?.id ?? id, code: e.code, reason: e.message });
+  };
+
+  for (const m of messages) {
+    const off = BigInt(m.offset);
+    first ??= off;
+    let ev: ChangeEvent | null = null;
+    try {
+      const d = ctx.decoder.decode(m.key?.toString('utf8') ?? null, m.value?.toString('utf8') ?? null);
+      if (d.kind === 'tombstone') { last = off; continue; }
+      ev = d;
+      if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; continue; }
+      if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);
+      const id = tableId(ev.def);
+      if (ev.op === 'r' && ev.snapshot === 'first') { await flush(); last = null; await beginFullSnapshot(ctx); }
+      let rec = ctx.registry.get(id);
+      if (!rec) {
+        await flush(); last = null;
+        rec = await createTableFromEvent(ctx, ev);
+      } else if (rec.hash !== ev.defHash) {
+        const prev = rec.previousHashes.find((h) => h.hash === ev!.defHash);
+        if (prev && !prev.compatible) { last = off; continue; } // superseded by the resnapshot of the rebuilt table
+        if (!prev) { await flush(); last = null; rec = await applySchemaChange(ctx, rec, ev.def, ev.defHash); }
+      }
+      if (rec.state === 'halted') { last = off; continue; }
+      let buf = buffers.get(id);
+      if (!buf) { buf = new TableBuffer(rec.def); buf.markSeen = rec.sweep !== null; buffers.set(id, buf); }
+      if (ev.op === 'd') buf.delete(ev.key);
+      else {
+        const after = ev.after ?? {};
+        if (rec.hash !== ev.defHash) for (const k of Object.keys(after)) if (!rec.def.columns.some((c) => c.name === k)) delete after[k];
+        buf.upsert(ev.key, after);
+      }
+      if (ev.op === 'r') buf.snapshotRows++;
+      if (ev.sourceTsMs > buf.lastSourceTs) buf.lastSourceTs = ev.sourceTsMs;
+      if (ev.sourceTsMs > maxSourceTs) maxSourceTs = ev.sourceTsMs;
+      touched.add(id);
+      events++;
+      first ??= off;
+      last = off;
+      if (ev.op === 'r' && ev.snapshot === 'last') { await flush(); last = null; await endFullSnapshot(ctx); }
+    } catch (err) {
+      poison(off, m, err, ev);
+      first ??= off;
+      last = off;
+    }
+  }
+  await flush();
+  if (events) ctx.events.emit('batch-applied', {
+    events, tables: [...touched], ms: Date.now() - started,
+    offsets: [{ topic: ctx.topics.cdc, partition, next: (ctx.nextOffsets.get(partition) ?? 0n).toString() }],
+  });
+  await checkFences(ctx);
+  return { events, tables: [...touched], ms: Date.now() - started };
+}

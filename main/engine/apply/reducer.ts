@@ -1,0 +1,53 @@
+/**
+ * Per-table, per-key reduction of a run of change events: the last event per key wins, so upserts and
+ * deletes of one batch are disjoint and can be written set-based in any order. A partial after-image
+ * (unavailable columns left out) is merged over an earlier full image of the same key.
+ */
+import type { Row, RowValue, TableDef } from '../schema/table-model.ts';
+import type { TableChanges } from '../replica/dialect.ts';
+
+function keyPart(v: RowValue): string {
+  if (v === null) return '\u0000';
+  if (Buffer.isBuffer(v)) return 'x' + v.toString('hex');
+  return String(v);
+}
+
+export function keyString(pk: string[], key: Row): string {
+  if (pk.length === 1) return keyPart(key[pk[0]!] ?? null);
+  let s = '';
+  for (const c of pk) s += keyPart(key[c] ?? null) + '\u0001';
+  return s;
+}
+
+interface Entry { del: boolean; row: Row }
+
+export class TableBuffer {
+  readonly entries = new Map<string, Entry>();
+  events = 0;
+  markSeen = false;
+  lastSourceTs = 0;
+  snapshotRows = 0;
+  def: TableDef;
+  constructor(def: TableDef) { this.def = def; }
+
+  upsert(key: Row, after: Row): void {
+    const k = keyString(this.def.primaryKey, key);
+    const prev = this.entries.get(k);
+    const full = Object.keys(after).length >= this.def.columns.length;
+    const row = !full && prev && !prev.del ? { ...prev.row, ...after } : { ...after, ...key };
+    this.entries.set(k, { del: false, row });
+    this.events++;
+  }
+
+  delete(key: Row): void {
+    this.entries.set(keyString(this.def.primaryKey, key), { del: true, row: key });
+    this.events++;
+  }
+
+  toChanges(): TableChanges {
+    const upserts: Row[] = [];
+    const deletes: Row[] = [];
+    for (const e of this.entries.values()) (e.del ? deletes : upserts).push(e.row);
+    return { table: this.def, upserts, deletes, markSeen: this.markSeen };
+  }
+}

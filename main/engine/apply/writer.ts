@@ -1,0 +1,69 @@
+/**
+ * Writes one apply unit: retried with back-off while the error is transient (offsets never advance
+ * meanwhile); a table-level failure is isolated by writing table by table, the failing table is halted
+ * with its rows kept as poison records, and the rest commits with the offsets.
+ */
+import type { EngineContext } from '../context.ts';
+import { sleep } from '../context.ts';
+import type { ApplyUnit, StateRow } from '../replica/dialect.ts';
+import { toStateJson } from '../state/json.ts';
+import { stateIds } from '../state/records.ts';
+import type { PoisonRecord } from '../state/records.ts';
+import { tableId } from '../schema/table-model.ts';
+
+export interface WriteHooks { heartbeat(): Promise<void>; offsetRange: string }
+
+export async function writeUnit(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
+  let delay = ctx.settings.retryInitialMs;
+  let attempt = 0;
+  for (;;) {
+    try {
+      await ctx.replica.apply(unit);
+      if (attempt > 0) ctx.setState('streaming', 'replica writes recovered');
+      return;
+    } catch (err) {
+      const c = ctx.replica.classifyError(err);
+      attempt++;
+      if (c.action === 'halt-table' && unit.tables.length > 0) {
+        await isolate(ctx, unit, hooks);
+        return;
+      }
+      const message = `${(err as Error).message ?? String(err)} — ${c.hint}`;
+      ctx.events.emit('error', { error: { code: c.code, message, retriable: c.action === 'retry' }, table: null });
+      ctx.setState(c.action === 'retry' ? 'retrying' : 'error', message);
+      ctx.log.warn('batch write failed; retrying', { attempt, action: c.action, code: c.code, error: (err as Error).message });
+      if (ctx.stopping) throw err;
+      const until = Date.now() + delay;
+      while (Date.now() < until && !ctx.stopping) { await sleep(Math.min(1000, until - Date.now())); await hooks.heartbeat().catch(() => undefined); }
+      delay = Math.min(ctx.settings.retryMaxMs, delay * 2);
+    }
+  }
+}
+
+async function isolate(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
+  const extra: StateRow[] = [];
+  for (const tc of unit.tables) {
+    try {
+      await ctx.replica.apply({ tables: [tc], state: [] });
+    } catch (err) {
+      const c = ctx.replica.classifyError(err);
+      if (c.action !== 'halt-table') throw err; // transient after all: the caller's retry loop starts over
+      const id = tableId(tc.table);
+      const rec = ctx.registry.get(id);
+      const message = `${(err as Error).message} — ${c.hint}`;
+      if (rec) {
+        rec.state = 'halted';
+        rec.error = { code: c.code, message, retriable: false, detail: { table: id, offsets: hooks.offsetRange } };
+        ctx.registry.put(rec);
+      }
+      const poison: PoisonRecord = {
+        topic: ctx.topics.cdc, partition: -1, offset: hooks.offsetRange, table: id, code: c.code, reason: message, key: null,
+        value: toStateJson({ upserts: tc.upserts, deletes: tc.deletes }).slice(0, 65536), at: Date.now(),
+      };
+      extra.push({ id: stateIds.poison(ctx.topics.cdc, -1, `${id}@${hooks.offsetRange}`), kind: 'poison', value: toStateJson(poison) });
+      ctx.events.emit('error', { error: rec?.error ?? { code: c.code, message, retriable: false }, table: id });
+      ctx.log.error('table halted after a write error', { table: id, code: c.code, error: (err as Error).message });
+    }
+  }
+  await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra] }, hooks);
+}

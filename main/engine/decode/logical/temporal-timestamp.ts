@@ -1,0 +1,25 @@
+import { fraction, precisionOf, toBigInt } from './types.ts';
+import type { LogicalType } from './types.ts';
+
+/**
+ * Zone-less timestamps: Debezium encodes the wall-clock value as if it were UTC, in ms / µs / ns since
+ * the epoch. Rendered back as 'YYYY-MM-DD HH:MM:SS[.f…]' with the column's precision.
+ */
+export function formatTimestamp(units: bigint, unitDigits: number, precision: number): string {
+  const per = 10n ** BigInt(unitDigits);
+  let secs = units / per;
+  let sub = units % per;
+  if (sub < 0n) { sub += per; secs -= 1n; }
+  const iso = new Date(Number(secs) * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction(sub, unitDigits, precision)}`;
+}
+
+const tsOf = (names: string[], unitDigits: number, dfltPrecision: number): LogicalType => ({
+  names,
+  columnType: () => ({ kind: 'timestamp', precision: dfltPrecision }),
+  decode: (v, _f, col) => formatTimestamp(toBigInt(v), unitDigits, precisionOf(col, dfltPrecision)),
+});
+
+export const timestampMillis = tsOf(['io.debezium.time.Timestamp', 'org.apache.kafka.connect.data.Timestamp'], 3, 3);
+export const timestampMicros = tsOf(['io.debezium.time.MicroTimestamp'], 6, 6);
+export const timestampNanos = tsOf(['io.debezium.time.NanoTimestamp'], 9, 7);

@@ -1,0 +1,129 @@
+/**
+ * A Connect struct schema (a table's Value or Key) → column definitions and a row decoder that turns
+ * payload objects into canonical rows. Built once per distinct schema and cached by the caller.
+ */
+import { MirrorError } from '../errors.ts';
+import { mapSourceType } from '../schema/source-types.ts';
+import type { ColumnDef, ColumnType, Row, RowValue } from '../schema/table-model.ts';
+import { sourceTypeOf } from './connect-schema.ts';
+import type { ConnectField } from './connect-schema.ts';
+import { logicalType } from './logical/index.ts';
+import { formatDecimal, rescale } from './logical/decimal.ts';
+import { toBigInt } from './logical/types.ts';
+
+export const UNAVAILABLE = '__debezium_unavailable_value';
+const UNAVAILABLE_B64 = Buffer.from(UNAVAILABLE).toString('base64');
+
+/** Semantic names whose payload is the plain literal value. */
+const PLAIN_NAMES = new Set(['io.debezium.time.Year', 'io.debezium.data.Enum']);
+
+function primitiveColumnType(f: ConnectField): ColumnType | null {
+  switch (f.type) {
+    case 'boolean': return { kind: 'bool' };
+    case 'int8': return { kind: 'int', bits: 8 };
+    case 'int16': return { kind: 'int', bits: 16 };
+    case 'int32': return { kind: 'int', bits: 32 };
+    case 'int64': return { kind: 'int', bits: 64 };
+    case 'float': case 'float32': return { kind: 'float', bits: 32 };
+    case 'double': case 'float64': return { kind: 'float', bits: 64 };
+    case 'string': return { kind: 'string', length: null, fixed: false };
+    case 'bytes': return { kind: 'bytes', length: null, fixed: false };
+    default: return null;
+  }
+}
+
+export function fieldColumnType(f: ConnectField, connector?: string): ColumnType {
+  const src = sourceTypeOf(f);
+  const lt = logicalType(f.name);
+  if (src) {
+    const t = mapSourceType({ ...src, ...(connector === undefined ? {} : { connector }) });
+    if (t) return t;
+  }
+  if (lt) return lt.columnType(f);
+  if (f.name && !PLAIN_NAMES.has(f.name)) {
+    throw new MirrorError('UNKNOWN_TYPE', `unknown logical type ${f.name} (${f.type}) on column ${f.field}`, { detail: { column: f.field ?? null, type: f.name } });
+  }
+  const p = primitiveColumnType(f);
+  if (!p) throw new MirrorError('UNKNOWN_TYPE', `unsupported Connect type ${f.type} on column ${f.field}`, { detail: { column: f.field ?? null, type: f.type } });
+  return p;
+}
+
+/** Plain payload value → canonical value for the target column type. */
+export function coerce(v: unknown, col: ColumnType): RowValue {
+  switch (col.kind) {
+    case 'bool': return typeof v === 'boolean' ? v : Number(v) !== 0;
+    case 'int':
+      if (col.bits === 64) return toBigInt(v);
+      if (typeof v === 'number') return v;
+      return Number(toBigInt(v));
+    case 'float': return typeof v === 'number' ? v : Number(v);
+    case 'decimal':
+      if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return formatDecimal(BigInt(v), 0) + (col.scale > 0 ? '.' + '0'.repeat(col.scale) : '');
+      return rescale(String(v), col.scale);
+    case 'bytes': return typeof v === 'string' ? Buffer.from(v, 'base64') : Buffer.from(v as Uint8Array);
+    default:
+      if (typeof v === 'string') return v;
+      if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+      return JSON.stringify(v);
+  }
+}
+
+type FieldDecoder = (v: unknown) => RowValue;
+
+function fieldDecoder(f: ConnectField, col: ColumnType): FieldDecoder {
+  const lt = logicalType(f.name);
+  if (lt) return (v) => lt.decode(v, f, col);
+  return (v) => coerce(v, col);
+}
+
+/** The default a Connect schema carries, decoded like a value (undefined when absent). */
+function decodeDefault(f: ConnectField, dec: FieldDecoder): RowValue | undefined {
+  if (f.default === undefined) return undefined;
+  if (f.default === null) return null;
+  try { return dec(f.default); } catch { return undefined; }
+}
+
+export interface StructDecoder {
+  columns: ColumnDef[];
+  /** Decodes a payload struct; columns whose value is unavailable (placeholder) are left out. */
+  decode(payload: Record<string, unknown>): Row;
+}
+
+export function buildStructDecoder(schema: ConnectField, connector?: string): StructDecoder {
+  const fields = schema.fields ?? [];
+  const columns: ColumnDef[] = [];
+  const names: string[] = [];
+  const decs: FieldDecoder[] = [];
+  for (const f of fields) {
+    const name = f.field!;
+    const type = fieldColumnType(f, connector);
+    const dec = fieldDecoder(f, type);
+    const col: ColumnDef = { name, type, nullable: f.optional === true };
+    const d = decodeDefault(f, dec);
+    if (d !== undefined) col.defaultValue = d as ColumnDef['defaultValue'];
+    const src = sourceTypeOf(f);
+    if (src) col.sourceType = src.typeName + (src.length !== null ? `(${src.length}${src.scale !== null ? ',' + src.scale : ''})` : '');
+    columns.push(col);
+    names.push(name);
+    decs.push(dec);
+  }
+  const n = names.length;
+  return {
+    columns,
+    decode(payload) {
+      const row: Row = {};
+      for (let i = 0; i < n; i++) {
+        const name = names[i]!;
+        const v = payload[name];
+        if (v === null || v === undefined) { row[name] = null; continue; }
+        if (v === UNAVAILABLE || v === UNAVAILABLE_B64) continue;
+        try {
+          row[name] = decs[i]!(v);
+        } catch (err) {
+          throw new MirrorError('DECODE_FAILED', `column ${name}: ${(err as Error).message}`, { cause: err, detail: { column: name } });
+        }
+      }
+      return row;
+    },
+  };
+}

@@ -1,0 +1,434 @@
+/**
+ * The replicator engine: plain Node, no Electron. Composes the Kafka source, the decoder, the apply
+ * loop, snapshots and schema sync over one Replica, and exposes EngineControl to every front end.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Settings } from '../../preload/contract/settings.ts';
+import type { EngineState, EngineStatus, PartitionStatus } from '../../preload/contract/status.ts';
+import type { ErrorData } from './errors.ts';
+import { MirrorError } from './errors.ts';
+import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
+import type { EngineContext, FullSnapshot } from './context.ts';
+import { EnvelopeDecoder } from './decode/envelope.ts';
+import { EngineEmitter } from './events.ts';
+import { createLogger } from './log.ts';
+import type { Logger } from './log.ts';
+import { processMessages } from './apply/processor.ts';
+import { createReplica } from './replica/create-replica.ts';
+import type { Replica } from './replica/dialect.ts';
+import { createTableFilter } from './schema/table-filter.ts';
+import { runSchemaCheck } from './schema-sync.ts';
+import { checkFences, FULL_SNAPSHOT_ID, handleNotification, recordGap, requestResync, resendPendingSignals } from './snapshots.ts';
+import { createKafka } from './source/kafka-client.ts';
+import { parseNotification } from './source/notifications.ts';
+import { tenantTopics } from './source/topics.ts';
+import { fetchWatermarks } from './source/watermarks.ts';
+import { fromStateJson, toStateJson } from './state/json.ts';
+import { stateIds } from './state/records.ts';
+import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './state/records.ts';
+import { TableRegistry } from './tables.ts';
+
+export const CLIENT_VERSION = '0.1.0';
+
+export interface EngineOptions { log?: Logger; replica?: Replica }
+
+export interface Engine extends EngineControl {
+  /** Creates `_ReplicationState` and the session (idempotent for the same tenant). */
+  provision(): Promise<SessionRecord>;
+  start(): Promise<void>;
+  /** Resolves when the predicate holds for the status (checked on every change and every second). */
+  waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus>;
+}
+
+export async function createEngine(settings: Settings, opts: EngineOptions = {}): Promise<Engine> {
+  const log = opts.log ?? createLogger(settings.logLevel);
+  const replica = opts.replica ?? await createReplica(settings);
+  return new MirrorEngine(settings, replica, log);
+}
+
+class MirrorEngine implements Engine {
+  private readonly ctx: EngineContext;
+  private consumer: Consumer | null = null;
+  private notifConsumer: Consumer | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private lastError: ErrorData | null = null;
+  private lagEvents: number | null = null;
+  private lastLagSeconds: number | null = null;
+  private startedAt: number | null = null;
+  private eventsApplied = 0;
+  private readonly rate: Array<[number, number]> = [];
+  private kafkaConnected = false;
+  private replicaConnected = false;
+  private tickRunning = false;
+
+  constructor(settings: Settings, replica: Replica, log: Logger) {
+    const events = new EngineEmitter();
+    let outOfRange = false;
+    const kafka = createKafka(settings.tenant, log, () => { outOfRange = true; });
+    void outOfRange;
+    const self = this;
+    this.ctx = {
+      settings, log, events, replica, kafka,
+      admin: kafka.admin(),
+      producer: kafka.producer({ allowAutoTopicCreation: false }),
+      topics: tenantTopics(settings.tenant.ctx),
+      topicPrefix: settings.tenant.topicPrefix ?? settings.tenant.ctx,
+      session: null,
+      registry: new TableRegistry(),
+      decoder: new EnvelopeDecoder(),
+      filter: createTableFilter(settings.tables),
+      nextOffsets: new Map(),
+      watermarks: new Map(),
+      gaps: [],
+      fullSnapshot: null,
+      historyNext: null,
+      state: 'stopped',
+      stopping: false,
+      paused: false,
+      setState(state: EngineState, reason: string | null = null) {
+        if (this.state === state) return;
+        const previous = this.state;
+        this.state = state;
+        events.emit('state-changed', { state, previous, reason });
+      },
+      async persist(rows, remove) { await self.ctx.replica.writeState(rows, remove); },
+    };
+    events.on('error', (e) => { this.lastError = e.error; });
+    events.on('batch-applied', (b) => {
+      this.eventsApplied += b.events;
+      const now = Date.now();
+      this.rate.push([now, b.events]);
+      while (this.rate.length && this.rate[0]![0] < now - 10_000) this.rate.shift();
+    });
+  }
+
+  // ---------------------------------------------------------------- state
+  private async openReplica(): Promise<void> {
+    if (this.replicaConnected) return;
+    await this.ctx.replica.connect();
+    await this.ctx.replica.ensureStateTable();
+    this.replicaConnected = true;
+  }
+
+  private async loadState(): Promise<void> {
+    const c = this.ctx;
+    c.nextOffsets.clear();
+    c.gaps = [];
+    for (const row of await c.replica.readState()) {
+      try {
+        if (row.id === stateIds.session) c.session = fromStateJson<SessionRecord>(row.value);
+        else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
+        else if (row.kind === 'offset') {
+          const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];
+          const o = fromStateJson<OffsetRecord>(row.value);
+          if (topic === c.topics.cdc) c.nextOffsets.set(Number(p), BigInt(o.next));
+          else if (topic === c.topics.schemaHistory) c.historyNext = o.next;
+        } else if (row.kind === 'table') {
+          const r = fromStateJson<TableRecord>(row.value);
+          c.registry.records.set(r.id, r);
+        } else if (row.kind === 'gap') c.gaps.push(fromStateJson<GapRecord>(row.value));
+      } catch (err) {
+        c.log.warn('unreadable _ReplicationState row ignored', { id: row.id, error: (err as Error).message });
+      }
+    }
+  }
+
+  private async connectKafka(): Promise<void> {
+    if (this.kafkaConnected) return;
+    try {
+      await this.ctx.admin.connect();
+      await this.ctx.producer.connect();
+    } catch (err) {
+      throw new MirrorError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.ctx.settings.tenant.brokers.join(', ')}: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+    this.kafkaConnected = true;
+  }
+
+  async provision(): Promise<SessionRecord> {
+    const c = this.ctx;
+    await this.openReplica();
+    await this.loadState();
+    if (c.session) {
+      if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
+      return c.session;
+    }
+    const rights = await c.replica.checkRights();
+    if (!rights.ok) throw new MirrorError('REPLICA_PERMISSION', `the replica login lacks rights: ${rights.missing.join('; ')}`);
+    await this.connectKafka();
+    const meta = await c.admin.fetchTopicMetadata({ topics: [c.topics.cdc] }).catch((err: unknown) => {
+      throw new MirrorError('KAFKA_TOPIC_MISSING', `topic ${c.topics.cdc} is not readable: ${(err as Error).message}`, { cause: err });
+    });
+    void meta;
+    c.session = {
+      ctx: c.settings.tenant.ctx, topicPrefix: c.topicPrefix, brokers: c.settings.tenant.brokers,
+      replicationId: `${c.settings.tenant.ctx}-${randomBytes(4).toString('hex')}`.toLowerCase(),
+      provisionedAt: Date.now(), clientVersion: CLIENT_VERSION,
+    };
+    await c.persist([{ id: stateIds.session, kind: 'session', value: toStateJson(c.session) }]);
+    c.log.info('provisioned', { ctx: c.session.ctx, replicationId: c.session.replicationId });
+    return c.session;
+  }
+
+  // ---------------------------------------------------------------- start
+  async start(): Promise<void> {
+    const c = this.ctx;
+    c.stopping = false;
+    c.setState('starting');
+    this.startedAt = Date.now();
+    await this.openReplica();
+    await this.loadState();
+    if (!c.session) throw new MirrorError('REPLICA_NOT_PROVISIONED', 'the replica has no session in _ReplicationState: run `tenant-mirror provision` first');
+    if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
+    await this.connectKafka();
+    c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc).catch((err: unknown) => {
+      throw new MirrorError('KAFKA_TOPIC_MISSING', `cannot read ${c.topics.cdc}: ${(err as Error).message}`, { cause: err });
+    });
+    const fresh = c.nextOffsets.size === 0;
+    const purgedInitial = fresh && [...c.watermarks.values()].some((w) => BigInt(w.low) > 0n);
+    let gapFound = false;
+    for (const [p, w] of c.watermarks) {
+      const stored = c.nextOffsets.get(p);
+      if (stored !== undefined && stored < BigInt(w.low)) { await recordGap(c, p, stored, BigInt(w.low)); gapFound = true; }
+    }
+    await this.startNotifications();
+    await this.schemaCheck(fresh && !purgedInitial);
+    if (purgedInitial) c.log.warn('the initial snapshot is no longer in the topic: every table is resnapshotted', {});
+    if (gapFound && c.settings.autoResyncOnGap) {
+      const ids = c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id);
+      if (ids.length) await requestResync(c, ids);
+    }
+    await resendPendingSignals(c);
+    await this.startCdc();
+    this.startTimers();
+    this.refreshRunState();
+  }
+
+  private positionFor(p: number): string {
+    const stored = this.ctx.nextOffsets.get(p);
+    const low = BigInt(this.ctx.watermarks.get(p)?.low ?? '0');
+    return (stored !== undefined && stored > low ? stored : low).toString();
+  }
+
+  private groupId(suffix: string): string {
+    return `tenant-mirror.${this.ctx.session!.replicationId}.${suffix}.${randomBytes(3).toString('hex')}`;
+  }
+
+  private async startCdc(): Promise<void> {
+    const c = this.ctx;
+    const s = c.settings;
+    const consumer = c.kafka.consumer({
+      groupId: this.groupId('cdc'), sessionTimeout: 20_000, heartbeatInterval: 3_000,
+      maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
+      maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: c.topics.cdc, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const parts = payload.memberAssignment[c.topics.cdc] ?? [];
+      for (const p of parts) consumer.seek({ topic: c.topics.cdc, partition: p, offset: this.positionFor(p) });
+      c.log.debug('cdc partitions assigned', { partitions: parts });
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      c.log.error('kafka consumer crashed', { error: payload.error.message, restart: payload.restart });
+      this.ctx.events.emit('error', { error: { code: 'KAFKA_UNREACHABLE', message: payload.error.message, retriable: true }, table: null });
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const c = this.ctx;
+    const p = batch.partition;
+    if (!batch.messages.length || !isRunning() || isStale() || c.stopping) return;
+    const expected = c.nextOffsets.get(p);
+    const first = BigInt(batch.messages[0]!.offset);
+    if (expected !== undefined && first > expected) {
+      c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
+      const low = BigInt(c.watermarks.get(p)?.low ?? '0');
+      if (expected < low) {
+        await recordGap(c, p, expected, low);
+        if (c.settings.autoResyncOnGap) await requestResync(c, c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id));
+      } else {
+        c.log.warn('offsets skipped on a partition (compaction or transaction markers?)', { partition: p, expected: expected.toString(), got: first.toString() });
+      }
+    }
+    const msgs = expected === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= expected);
+    const size = c.settings.databaseBatchSize;
+    for (let i = 0; i < msgs.length; i += size) {
+      if (!isRunning() || isStale() || c.stopping) return;
+      while (c.paused && !c.stopping) await new Promise((r) => setTimeout(r, 200));
+      const chunk = msgs.slice(i, i + size);
+      await processMessages(c, p, chunk, heartbeat);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await heartbeat();
+    }
+    this.refreshRunState();
+  }
+
+  private async startNotifications(): Promise<void> {
+    const c = this.ctx;
+    const topic = c.topics.notifications;
+    let stored: string | null = null;
+    for (const row of await c.replica.readState()) if (row.id === stateIds.offset(topic, 0)) stored = fromStateJson<OffsetRecord>(row.value).next;
+    const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
+    if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return; }
+    const consumer = c.kafka.consumer({ groupId: this.groupId('notifications'), sessionTimeout: 20_000, allowAutoTopicCreation: false });
+    this.notifConsumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [p, w] of marks) consumer.seek({ topic, partition: p, offset: p === 0 && stored !== null && BigInt(stored) >= BigInt(w.low) ? stored : w.high });
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (!message.value) return;
+        try {
+          const n = parseNotification(message.value.toString('utf8'));
+          if (n) await handleNotification(c, n);
+        } catch (err) {
+          c.log.warn('notification not handled', { offset: message.offset, error: (err as Error).message });
+        }
+        if (partition === 0) await c.persist([{ id: stateIds.offset(topic, 0), kind: 'offset', value: JSON.stringify({ next: (BigInt(message.offset) + 1n).toString(), at: Date.now() }) }]);
+        this.refreshRunState();
+      },
+    });
+  }
+
+  private startTimers(): void {
+    const c = this.ctx;
+    this.timers.push(setInterval(() => { void this.tick(); }, 2000));
+    this.timers.push(setInterval(() => { void this.countRows(); }, 10_000));
+    this.timers.push(setInterval(() => {
+      void this.schemaCheck(false).catch((err: unknown) => c.log.warn('schema check failed', { error: (err as Error).message }));
+    }, c.settings.schemaUpdateIntervalSeconds * 1000));
+    for (const t of this.timers) t.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.tickRunning || this.ctx.stopping) return;
+    this.tickRunning = true;
+    const c = this.ctx;
+    try {
+      c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
+      let lag = 0;
+      for (const [p, w] of c.watermarks) lag += Number(BigInt(w.high) - BigInt(this.positionFor(p)));
+      this.lagEvents = lag;
+      let src = 0;
+      for (const k of c.registry.counters.values()) if (k.lastSourceTs && k.lastSourceTs > src) src = k.lastSourceTs;
+      this.lastLagSeconds = lag === 0 ? 0 : src ? Math.max(0, (Date.now() - src) / 1000) : null;
+      c.events.emit('lag', { seconds: this.lastLagSeconds, events: lag, at: Date.now() });
+      await checkFences(c);
+      c.events.emit('progress', { tables: c.registry.status(Date.now(), lag === 0) });
+      this.refreshRunState();
+    } catch (err) {
+      c.log.debug('status tick failed', { error: (err as Error).message });
+    } finally {
+      this.tickRunning = false;
+    }
+  }
+
+  private async countRows(): Promise<void> {
+    const c = this.ctx;
+    for (const r of c.registry.all()) {
+      if (c.stopping) return;
+      const k = c.registry.counter(r.id);
+      try { k.rows = await c.replica.countRows(r.def); } catch { /* table may be mid-rebuild */ }
+    }
+  }
+
+  private refreshRunState(): void {
+    const c = this.ctx;
+    if (c.stopping || c.state === 'retrying' || c.state === 'error') return;
+    if (c.paused) { c.setState('paused'); return; }
+    const snapshotting = c.fullSnapshot !== null || c.registry.all().some((r) => r.state === 'snapshotting' || r.state === 'pending');
+    c.setState(snapshotting ? 'snapshotting' : 'streaming');
+  }
+
+  private async schemaCheck(initialLoad: boolean): Promise<SchemaCheckResult> {
+    const r = await runSchemaCheck(this.ctx, { initialLoad });
+    if (r.created.length || r.altered.length || r.recreated.length || r.dropped.length) this.ctx.log.info('schema check', { ...r });
+    return r;
+  }
+
+  // ---------------------------------------------------------------- control
+  status(): EngineStatus {
+    const c = this.ctx;
+    const now = Date.now();
+    const partitions: PartitionStatus[] = [...c.watermarks.values()].map((w) => {
+      const next = c.nextOffsets.get(w.partition);
+      return {
+        topic: c.topics.cdc, partition: w.partition, nextOffset: next?.toString() ?? null, high: w.high, low: w.low,
+        lagEvents: Number(BigInt(w.high) - BigInt(this.positionFor(w.partition))),
+      };
+    }).sort((a, b) => a.partition - b.partition);
+    const perSec = this.rate.reduce((s, [, n]) => s + n, 0) / 10;
+    return {
+      state: c.state, ctx: c.settings.tenant.ctx, replica: c.replica.dialect.name,
+      tables: c.registry.status(now, this.lagEvents === 0), partitions, gaps: [...c.gaps],
+      lagSeconds: this.lastLagSeconds, lagEvents: this.lagEvents, eventsApplied: this.eventsApplied, eventsPerSecond: perSec,
+      lastError: this.lastError, startedAt: this.startedAt, updatedAt: now,
+    };
+  }
+
+  async pause(): Promise<void> {
+    this.ctx.paused = true;
+    this.consumer?.pause([{ topic: this.ctx.topics.cdc }]);
+    this.refreshRunState();
+  }
+
+  async resume(): Promise<void> {
+    this.ctx.paused = false;
+    this.consumer?.resume([{ topic: this.ctx.topics.cdc }]);
+    if (this.ctx.state === 'paused') this.ctx.setState('streaming');
+    this.refreshRunState();
+  }
+
+  async resyncTables(tables: string[]): Promise<{ requested: string[] }> {
+    if (!this.kafkaConnected) throw new MirrorError('ENGINE_STOPPED', 'the engine is not running');
+    return { requested: await requestResync(this.ctx, tables) };
+  }
+
+  updateSchema(): Promise<SchemaCheckResult> {
+    if (!this.kafkaConnected) return Promise.reject(new MirrorError('ENGINE_STOPPED', 'the engine is not running'));
+    return this.schemaCheck(false);
+  }
+
+  on: EngineControl['on'] = (event, listener) => this.ctx.events.on(event, listener);
+
+  waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus> {
+    return new Promise((resolve, reject) => {
+      const offs: Array<() => void> = [];
+      const done = (err: Error | null, s?: EngineStatus) => {
+        clearTimeout(timer); clearInterval(poll); for (const off of offs) off();
+        if (err) reject(err); else resolve(s!);
+      };
+      const check = () => { const s = this.status(); if (pred(s)) done(null, s); };
+      const timer = setTimeout(() => done(new MirrorError('SNAPSHOT_TIMEOUT', `condition not reached within ${timeoutMs} ms (state ${this.ctx.state})`)), timeoutMs);
+      const poll = setInterval(check, 500);
+      offs.push(this.on('batch-applied', check), this.on('progress', check), this.on('lag', check));
+      check();
+    });
+  }
+
+  async stop(): Promise<void> {
+    const c = this.ctx;
+    c.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([this.consumer?.disconnect(), this.notifConsumer?.disconnect()]);
+    if (this.kafkaConnected) await Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]);
+    this.kafkaConnected = false;
+    if (this.replicaConnected) await c.replica.close().catch(() => undefined);
+    this.replicaConnected = false;
+    c.setState('stopped');
+  }
+}
+

@@ -1,0 +1,25 @@
+/** Which source tables are mirrored: the blocked list, Debezium's own tables, include/exclude globs. */
+import { BLOCKED_TABLES, INTERNAL_TABLES } from '../blocked-tables.ts';
+import type { Settings } from '../../../preload/contract/settings.ts';
+
+function globToRegExp(glob: string): RegExp {
+  const esc = glob.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${esc}$`);
+}
+
+export type FilterVerdict = 'mirror' | 'blocked' | 'internal' | 'excluded';
+
+export function createTableFilter(tables: Settings['tables']): (schema: string, name: string) => FilterVerdict {
+  const inc = tables.include.map(globToRegExp);
+  const exc = tables.exclude.map(globToRegExp);
+  return (schema, name) => {
+    const n = name.toLowerCase();
+    const id = `${schema}.${name}`.toLowerCase();
+    if (INTERNAL_TABLES.has(n)) return 'internal';
+    if (tables.honourBlockedList && BLOCKED_TABLES.has(n)) return 'blocked';
+    const hit = (res: RegExp[]) => res.some((r) => r.test(id) || r.test(n));
+    if (inc.length && !hit(inc)) return 'excluded';
+    if (hit(exc)) return 'excluded';
+    return 'mirror';
+  };
+}

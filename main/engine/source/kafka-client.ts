@@ -1,0 +1,36 @@
+/**
+ * kafkajs client from settings. Its log goes through our logger, and the line kafkajs writes when it
+ * silently resets an out-of-range offset is turned into an event: that is a gap, never normal operation.
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
+import type { Settings } from '../../../preload/contract/settings.ts';
+import { resolveSecret } from '../config/secrets.ts';
+import type { Logger } from '../log.ts';
+
+export const OUT_OF_RANGE_LOG = 'Offset out of range';
+
+export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRange?: (extra: Record<string, unknown>) => void): Kafka {
+  const creator: logCreator = () => ({ level, log: entry }) => {
+    const { message, ...extra } = entry.log as { message: string } & Record<string, unknown>;
+    if (message.startsWith(OUT_OF_RANGE_LOG)) onOutOfRange?.(extra);
+    if (level <= logLevel.ERROR) log.warn(`kafka: ${message}`, { namespace: entry.namespace });
+    else if (level === logLevel.WARN) log.debug(`kafka: ${message}`, { namespace: entry.namespace });
+  };
+  const cfg: KafkaConfig = {
+    clientId: tenant.clientId,
+    brokers: tenant.brokers,
+    logCreator: creator,
+    logLevel: logLevel.WARN,
+    connectionTimeout: 5000,
+    requestTimeout: 30000,
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
+  };
+  if (tenant.ssl) cfg.ssl = tenant.caFile ? { ca: [readFileSync(tenant.caFile, 'utf8')] } : true;
+  if (tenant.sasl) {
+    const password = resolveSecret(tenant.sasl.password, 'tenant.sasl.password') ?? '';
+    cfg.sasl = { mechanism: tenant.sasl.mechanism, username: tenant.sasl.username, password } as SASLOptions;
+  }
+  return new Kafka(cfg);
+}

@@ -1,0 +1,63 @@
+/** The typed contents of `_ReplicationState` rows. */
+import type { ErrorData } from '../errors.ts';
+import type { GapInfo, TableState } from '../../../preload/contract/status.ts';
+import type { TableDef } from '../schema/table-model.ts';
+
+export interface SessionRecord {
+  ctx: string;
+  topicPrefix: string;
+  brokers: string[];
+  replicationId: string;
+  provisionedAt: number;
+  clientVersion: string;
+}
+
+export interface SweepRecord {
+  /** `incremental`: resync of this table; `full`: a full snapshot of every table (source restored / tenant resumed). */
+  kind: 'incremental' | 'full';
+  startedAt: number;
+  signalId: string | null;
+  /** Set when the snapshot reported completion: sweep once every partition's next offset reaches these. */
+  fence: Record<string, string> | null;
+}
+
+export interface TableRecord {
+  id: string;
+  schema: string;
+  name: string;
+  /** Data-collection id for signals (`db.table`, `db.schema.table` or `schema.table`). */
+  collection: string;
+  def: TableDef;
+  hash: string;
+  /** Hashes of definitions this table had before; late events with them are applied partially or skipped. */
+  previousHashes: Array<{ hash: string; compatible: boolean }>;
+  state: TableState;
+  staleReason: string | null;
+  error: ErrorData | null;
+  sweep: SweepRecord | null;
+  /** Snapshot in progress (initial load or resync): rows seen so far and expected when known. */
+  snapshot: { kind: 'initial' | 'incremental'; rowsSeen: number; rowsExpected: number | null; startedAt: number } | null;
+  createdAt: number;
+}
+
+export interface OffsetRecord { next: string; at: number }
+
+export interface PoisonRecord {
+  topic: string; partition: number; offset: string;
+  table: string | null;
+  code: string; reason: string;
+  key: string | null;
+  /** The raw value (truncated to 64 KiB) so nothing is lost. */
+  value: string | null;
+  at: number;
+}
+
+export type GapRecord = GapInfo;
+
+export const stateIds = {
+  session: 'session',
+  offset: (topic: string, partition: number) => `offset:${topic}:${partition}`,
+  table: (id: string) => `table:${id}`,
+  gap: (topic: string, partition: number, from: string) => `gap:${topic}:${partition}:${from}`,
+  poison: (topic: string, partition: number, offset: string) => `poison:${topic}:${partition}:${offset}`,
+};

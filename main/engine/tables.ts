@@ -1,0 +1,65 @@
+/** In-memory view of the replicated tables, persisted as `table:<id>` rows of `_ReplicationState`. */
+import type { TableStatus } from '../../preload/contract/status.ts';
+import type { StateRow } from './replica/dialect.ts';
+import { toStateJson } from './state/json.ts';
+import { stateIds } from './state/records.ts';
+import type { TableRecord } from './state/records.ts';
+
+export interface TableCounters { eventsApplied: number; lastSourceTs: number | null; lastAppliedAt: number | null; rows: number | null }
+
+export class TableRegistry {
+  readonly records = new Map<string, TableRecord>();
+  readonly counters = new Map<string, TableCounters>();
+  private readonly dirty = new Set<string>();
+
+  get(id: string): TableRecord | undefined { return this.records.get(id); }
+  all(): TableRecord[] { return [...this.records.values()]; }
+
+  put(rec: TableRecord): void {
+    this.records.set(rec.id, rec);
+    this.dirty.add(rec.id);
+  }
+  touch(id: string): void { if (this.records.has(id)) this.dirty.add(id); }
+  remove(id: string): void { this.records.delete(id); this.counters.delete(id); this.dirty.delete(id); }
+
+  counter(id: string): TableCounters {
+    let c = this.counters.get(id);
+    if (!c) { c = { eventsApplied: 0, lastSourceTs: null, lastAppliedAt: null, rows: null }; this.counters.set(id, c); }
+    return c;
+  }
+
+  /** Rows for the dirty records; the caller writes them (usually inside the next apply transaction). */
+  takeDirty(): StateRow[] {
+    const rows: StateRow[] = [];
+    for (const id of this.dirty) {
+      const r = this.records.get(id);
+      if (r) rows.push({ id: stateIds.table(id), kind: 'table', value: toStateJson(r) });
+    }
+    this.dirty.clear();
+    return rows;
+  }
+  hasDirty(): boolean { return this.dirty.size > 0; }
+
+  status(now: number, caughtUp: boolean): TableStatus[] {
+    return this.all().map((r) => {
+      const c = this.counter(r.id);
+      const snap = r.snapshot;
+      return {
+        id: r.id,
+        state: r.state,
+        rows: c.rows,
+        snapshot: snap ? {
+          kind: snap.kind, rowsSeen: snap.rowsSeen, rowsExpected: snap.rowsExpected, startedAt: snap.startedAt,
+          percent: snap.rowsExpected ? Math.min(100, Math.round((snap.rowsSeen / snap.rowsExpected) * 1000) / 10) : null,
+        } : null,
+        lastSourceTs: c.lastSourceTs,
+        lastAppliedAt: c.lastAppliedAt,
+        eventsApplied: c.eventsApplied,
+        lagSeconds: caughtUp ? 0 : c.lastSourceTs && c.lastAppliedAt ? Math.max(0, (now - c.lastSourceTs) / 1000) : null,
+        staleReason: r.staleReason,
+        error: r.error,
+        schemaHash: r.hash,
+      };
+    });
+  }
+}
