@@ -1,0 +1,42 @@
+// Lint enforces the process boundaries (house style rules 1–2), not review.
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const noElectron = { paths: [{ name: 'electron', message: 'main/engine is a plain Node library: no electron imports.' }], patterns: [{ group: ['electron/*'], message: 'no electron in the engine' }] };
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', '.cache/**', 'renderer/**/*.svelte', 'test/bench/results/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommended],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['main/engine/**/*.ts', 'main/cli.ts', 'main/commands/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', noElectron] },
+  },
+  {
+    files: ['preload/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'the contract is pure TypeScript' }],
+        patterns: [{ group: ['node:*', '../../main/*', '../../renderer/*'], message: 'the contract imports no node:*, no electron, no main or renderer code' }],
+      }],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'the renderer talks to main only through the contract' }],
+        patterns: [{ group: ['node:*', '**/main/**', '../../main/*', '../../../main/*', '**/preload/index*'], message: 'the renderer imports only its own files and preload/contract' }],
+      }],
+    },
+  },
+);

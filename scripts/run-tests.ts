@@ -1,0 +1,33 @@
+/**
+ * `npm test`: unit, integration and e2e tiers in one node:test run, sharing one real stack
+ * (Kafka + Connect/Debezium + MariaDB source + PostgreSQL) started here and described to the test
+ * processes through MIRROR_STACK. `npm test -- unit` runs the unit tier only (no stack).
+ */
+import { spawn } from 'node:child_process';
+import { startStack, describeStack, stopStack } from '../test/harness/stack.ts';
+
+const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const want = tiers.length ? tiers : ['unit', 'integration', 'e2e'];
+const globs = want.map((t) => `test/${t}/**/*.test.ts`);
+const needsStack = want.some((t) => t !== 'unit');
+
+const started = Date.now();
+let stack: Awaited<ReturnType<typeof startStack>> | null = null;
+const env = { ...process.env };
+if (needsStack && !process.env.MIRROR_STACK) {
+  process.stdout.write('starting the test stack (Kafka, Kafka Connect + Debezium, MariaDB source)…\n');
+  stack = await startStack();
+  env.MIRROR_STACK = describeStack(stack);
+  process.stdout.write(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+const stop = async () => { if (stack) { const s = stack; stack = null; await stopStack(s).catch(() => undefined); } };
+process.on('SIGINT', () => { void stop().then(() => process.exit(130)); });
+
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-timeout=600000', ...globs], { stdio: 'inherit', env });
+  child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+});
+await stop();
+process.stdout.write(`tests finished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+process.exit(code);
