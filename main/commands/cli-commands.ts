@@ -1,0 +1,135 @@
+/** The product's commands on the engine: provision, validate, sync, info, reconnect, update-schema, resync-tables. */
+import type { EngineStatus } from '../../preload/contract/status.ts';
+import type { Settings } from '../../preload/contract/settings.ts';
+import { testKafka, testReplica } from '../engine/checks.ts';
+import { createEngine } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
+import { MirrorError } from '../engine/errors.ts';
+import { createLogger } from '../engine/log.ts';
+import type { Logger } from '../engine/log.ts';
+import { createReplica } from '../engine/replica/create-replica.ts';
+import { fromStateJson } from '../engine/state/json.ts';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, notProvisioned: 4, stale: 5, interrupted: 130 } as const;
+
+export interface Io { out(line: string): void; json: boolean }
+
+const done = (s: EngineStatus): boolean =>
+  s.state === 'streaming' && s.lagEvents === 0 && s.tables.every((t) => t.state !== 'snapshotting' && t.state !== 'pending' && t.state !== 'resyncing');
+
+export function progressLine(s: EngineStatus): string {
+  const by = new Map<string, number>();
+  for (const t of s.tables) by.set(t.state, (by.get(t.state) ?? 0) + 1);
+  const states = [...by].map(([k, v]) => `${k} ${v}`).join(', ');
+  const snap = s.tables.filter((t) => t.snapshot).reduce((n, t) => n + (t.snapshot?.rowsSeen ?? 0), 0);
+  return `[${s.state}] applied ${s.eventsApplied} (${s.eventsPerSecond.toFixed(0)}/s) · lag ${s.lagEvents ?? '?'} events, ${s.lagSeconds === null ? '?' : s.lagSeconds.toFixed(1)} s · tables: ${states || 'none'}${snap ? ` · snapshot rows ${snap}` : ''}${s.gaps.some((g) => !g.resolved) ? ' · GAP: stale tables' : ''}`;
+}
+
+async function withEngine<T>(settings: Settings, log: Logger, fn: (e: Engine) => Promise<T>): Promise<T> {
+  const engine = await createEngine(settings, { log });
+  try { return await fn(engine); } finally { await engine.stop(); }
+}
+
+export async function provision(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
+  return withEngine(settings, log, async (e) => {
+    const session = await e.provision();
+    io.out(`Replica provisioned for tenant ${session.ctx} (replication id ${session.replicationId}). Loading the initial snapshot…`);
+    await e.start();
+    const timer = setInterval(() => io.out(progressLine(e.status())), 2000);
+    try {
+      const s = await e.waitFor(done, timeoutMs);
+      io.out(`Provisioning completed successfully! ${s.tables.length} tables, ${s.eventsApplied} events applied.`);
+      return EXIT.ok;
+    } finally { clearInterval(timer); }
+  });
+}
+
+export async function validate(settings: Settings, io: Io): Promise<number> {
+  const kafka = await testKafka(settings.tenant);
+  const replica = await testReplica(settings.replica, settings.tablePrefix);
+  const items = [{ name: 'config', ok: true, message: 'valid', fix: null }, ...kafka.items, ...replica.items];
+  if (io.json) io.out(JSON.stringify({ ok: kafka.ok && replica.ok, items }, null, 2));
+  else for (const i of items) io.out(`${i.ok ? 'OK  ' : 'FAIL'} ${i.name}: ${i.message}${i.fix ? `\n     fix: ${i.fix}` : ''}`);
+  return kafka.ok && replica.ok ? EXIT.ok : EXIT.invalid;
+}
+
+export async function sync(settings: Settings, io: Io, log: Logger, opts: { untilCaughtUp: boolean; timeoutMs: number }): Promise<number> {
+  const engine = await createEngine(settings, { log });
+  let stopping = false;
+  const stop = async (code: number) => { if (stopping) return; stopping = true; await engine.stop(); process.exit(code); };
+  process.on('SIGINT', () => { io.out('stopping…'); void stop(EXIT.interrupted); });
+  process.on('SIGTERM', () => { void stop(EXIT.ok); });
+  engine.on('table-stale', (t) => io.out(`STALE ${t.table}: ${t.reason}`));
+  engine.on('table-recovered', (t) => io.out(`recovered ${t.table}`));
+  engine.on('error', (e) => io.out(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
+  await engine.start();
+  const timer = setInterval(() => io.out(progressLine(engine.status())), 2000);
+  if (opts.untilCaughtUp) {
+    try { await engine.waitFor(done, opts.timeoutMs); } finally { clearInterval(timer); }
+    io.out(progressLine(engine.status()));
+    await engine.stop();
+    return EXIT.ok;
+  }
+  await new Promise(() => undefined); // runs until Ctrl+C
+  return EXIT.ok;
+}
+
+export async function info(settings: Settings, io: Io): Promise<number> {
+  const replica = await createReplica(settings);
+  await replica.connect();
+  try {
+    await replica.ensureStateTable();
+    const rows = await replica.readState();
+    const session = rows.find((r) => r.id === 'session');
+    const tables = rows.filter((r) => r.kind === 'table').map((r) => fromStateJson<{ id: string; state: string; staleReason: string | null; error: { message: string } | null }>(r.value));
+    const offsets = rows.filter((r) => r.kind === 'offset').map((r) => ({ id: r.id.slice(7), ...JSON.parse(r.value) as object }));
+    const gaps = rows.filter((r) => r.kind === 'gap').map((r) => JSON.parse(r.value) as { resolved: boolean });
+    const poison = rows.filter((r) => r.kind === 'poison').length;
+    const out = { session: session ? JSON.parse(session.value) as object : null, replica: settings.replica.kind, tables, offsets, gaps, poisonEvents: poison, clientVersion: '0.1.0' };
+    if (io.json) io.out(JSON.stringify(out, null, 2));
+    else {
+      if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
+      else io.out(`Tenant ${(out.session as { ctx: string }).ctx} · replication id ${(out.session as { replicationId: string }).replicationId} · replica ${settings.replica.kind}`);
+      for (const o of offsets) io.out(`offset ${o.id} → ${(o as { next?: string }).next}`);
+      for (const t of tables) io.out(`${t.state.padEnd(11)} ${t.id}${t.staleReason ? ` — ${t.staleReason}` : ''}${t.error ? ` — ${t.error.message}` : ''}`);
+      if (gaps.some((g) => !g.resolved)) io.out('GAP: events were purged before they were applied; stale tables need `resync-tables`.');
+      if (poison) io.out(`${poison} poison event(s) kept in _ReplicationState (kind 'poison').`);
+    }
+    if (!session) return EXIT.notProvisioned;
+    return tables.some((t) => t.state === 'stale' || t.state === 'halted') ? EXIT.stale : EXIT.ok;
+  } finally { await replica.close(); }
+}
+
+export async function reconnect(settings: Settings, io: Io): Promise<number> {
+  // Kafka credentials live in the config (or the desktop secret store), not in tokens: reconnect re-checks
+  // them and keeps the session and offsets.
+  const r = await testKafka(settings.tenant);
+  for (const i of r.items) io.out(`${i.ok ? 'OK  ' : 'FAIL'} ${i.name}: ${i.message}${i.fix ? `\n     fix: ${i.fix}` : ''}`);
+  return r.ok ? EXIT.ok : EXIT.invalid;
+}
+
+export async function updateSchema(settings: Settings, io: Io, log: Logger): Promise<number> {
+  return withEngine(settings, log, async (e) => {
+    await e.start();
+    const r = await e.updateSchema();
+    io.out(io.json ? JSON.stringify(r, null, 2) : `created: ${r.created.join(', ') || '-'}\naltered: ${r.altered.join(', ') || '-'}\nrecreated: ${r.recreated.join(', ') || '-'}\ndropped: ${r.dropped.join(', ') || '-'}\nsnapshots requested: ${r.snapshotsRequested.join(', ') || '-'}`);
+    return EXIT.ok;
+  });
+}
+
+export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
+  if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
+  return withEngine(settings, log, async (e) => {
+    await e.start();
+    const { requested } = await e.resyncTables(tables);
+    io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
+    const timer = setInterval(() => io.out(progressLine(e.status())), 2000);
+    try {
+      await e.waitFor((s) => requested.every((id) => s.tables.find((t) => t.id === id)?.state === 'ok'), timeoutMs);
+    } finally { clearInterval(timer); }
+    io.out(`resynced: ${requested.join(', ')}`);
+    return EXIT.ok;
+  });
+}
+
+export { createLogger };
