@@ -93,7 +93,7 @@ async function start(): Promise<void> {
       engine: () => slot.current(),
       stoppedReason: () => runner.lastError(),
       settingsChanged: (s) => runner.restart(s),
-      provision: (s) => runner.restart(s),
+      provision: (s) => runner.restart(s, { provision: true }),
       async supportBundle() {
         const s = await settings.getPublic();
         const body = { app: 'tenant-mirror', version: app.getVersion(), mode: 'desktop', electron: process.versions.electron, platform: process.platform, at: new Date().toISOString(), settings: s, status: slot.status(), lastError: runner.lastError() };

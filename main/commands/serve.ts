@@ -59,7 +59,7 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
       engine: () => slot.current(),
       stoppedReason: () => runner.lastError(),
       settingsChanged: (s: Settings) => runner.restart(s),
-      provision: (s: Settings) => runner.restart(s),
+      provision: (s: Settings) => runner.restart(s, { provision: true }),
       async supportBundle(): Promise<SupportBundle> {
         const s = await settings.load().catch(() => null);
         const body = {

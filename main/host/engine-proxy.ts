@@ -18,7 +18,7 @@ export interface ChildHandle {
 
 export interface EngineProxy extends EngineControl {
   /** Starts the engine in the child; rejects with the child's coded error. */
-  start(settings: Settings): Promise<void>;
+  start(settings: Settings, opts?: { provision?: boolean }): Promise<void>;
   readonly exited: Promise<number | null>;
 }
 
@@ -78,11 +78,11 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
 
   return {
     exited: child.exited,
-    async start(settings) {
+    async start(settings, startOpts = {}) {
       await Promise.race([readyP, child.exited.then(() => { throw new MirrorError('ENGINE_STOPPED', 'the engine process exited before it was ready'); })]);
       await new Promise<void>((resolve, reject) => {
         startWaiter = { resolve, reject };
-        child.port.post({ t: 'start', settings });
+        child.port.post({ t: 'start', settings, provision: startOpts.provision ?? false });
       });
     },
     status() {

@@ -12,7 +12,7 @@ import type { EngineSlot } from './engine-slot.ts';
 
 export interface EngineRunner {
   /** Stops the running engine (if any) and starts one on `settings`. Rejects with the start error. */
-  restart(settings: Settings): Promise<void>;
+  restart(settings: Settings, opts?: { provision?: boolean }): Promise<void>;
   stop(): Promise<void>;
   /** Why the last start failed or the child died, for ENGINE_STOPPED messages and the UI. */
   lastError(): ErrorData | null;
@@ -45,7 +45,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   };
 
   return {
-    restart: (settings) => serial(async () => {
+    restart: (settings, startOpts = {}) => serial(async () => {
       await stopCurrent();
       const proxy = createEngineProxy(opts.spawn(), opts.onLog ? { onLog: opts.onLog } : {});
       void proxy.exited.then((code) => {
@@ -59,7 +59,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
       });
       current = proxy;
       try {
-        await proxy.start(settings);
+        await proxy.start(settings, startOpts);
       } catch (err) {
         lastError = MirrorError.from(err).toData();
         await stopCurrent().catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { ENGINE_EVENT_NAMES } from '../../preload/contract/status.ts';
 import { MirrorError } from '../engine/errors.ts';
+import { redact } from '../engine/log.ts';
 import type { CreateEngine, Engine, EngineLogger } from './engine-factory.ts';
 import { STATUS_INTERVAL_MS } from './protocol.ts';
 import type { Port, ToChild, ToParent } from './protocol.ts';
@@ -11,11 +12,15 @@ import type { Port, ToChild, ToParent } from './protocol.ts';
 export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateEngine, opts: { onStopped?: () => void; statusIntervalMs?: number } = {}): void {
   let engine: Engine | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
+  const line = (msg: string, data?: object): string => {
+    if (!data || !Object.keys(data).length) return msg;
+    try { return `${msg} ${JSON.stringify(redact(data))}`; } catch { return msg; }
+  };
   const log: EngineLogger = {
-    error: (message) => port.post({ t: 'log', level: 'error', message }),
-    warn: (message) => port.post({ t: 'log', level: 'warn', message }),
-    info: (message) => port.post({ t: 'log', level: 'info', message }),
-    debug: (message) => port.post({ t: 'log', level: 'debug', message }),
+    error: (m, d) => port.post({ t: 'log', level: 'error', message: line(m, d) }),
+    warn: (m, d) => port.post({ t: 'log', level: 'warn', message: line(m, d) }),
+    info: (m, d) => port.post({ t: 'log', level: 'info', message: line(m, d) }),
+    debug: (m, d) => port.post({ t: 'log', level: 'debug', message: line(m, d) }),
   };
 
   port.onMessage(async (msg) => {
@@ -24,6 +29,7 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
       try {
         engine = await createEngine(msg.settings, { log });
         for (const name of ENGINE_EVENT_NAMES) engine.on(name, (payload) => port.post({ t: 'event', name, payload }));
+        if (msg.provision) await engine.provision();
         await engine.start();
         const e = engine;
         timer = setInterval(() => port.post({ t: 'status', status: e.status() }), opts.statusIntervalMs ?? STATUS_INTERVAL_MS);
@@ -31,6 +37,9 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
         port.post({ t: 'started', status: engine.status() });
       } catch (err) {
         port.post({ t: 'start-failed', error: MirrorError.from(err, 'CONFIG_INVALID').toData() });
+        const e = engine as Engine | null;
+        engine = null;
+        await e?.stop().catch(() => undefined);
       }
       return;
     }

@@ -10,7 +10,8 @@ import type { EngineEventName, EngineStatus } from '../../preload/contract/statu
 export type EngineMethod = 'pause' | 'resume' | 'resyncTables' | 'updateSchema' | 'stop';
 
 export type ToChild =
-  | { t: 'start'; settings: Settings }
+  /** `provision`: create the replica's state table and session first (idempotent). */
+  | { t: 'start'; settings: Settings; provision: boolean }
   | { t: 'call'; id: number; method: EngineMethod; args: unknown[] };
 
 export type ToParent =
