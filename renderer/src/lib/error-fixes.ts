@@ -1,0 +1,39 @@
+/** What the user can do about an error, by code. The UI branches on `code`, never on message text. */
+import type { ErrorCode, ErrorData } from '../../../preload/contract/errors.ts';
+
+export const FIX_BY_CODE: Record<ErrorCode, string> = {
+  CONFIG_INVALID: 'Correct the highlighted settings and try again.',
+  KAFKA_UNREACHABLE: 'Check the broker addresses, TLS and SASL settings, and that this machine can reach the brokers (firewall, VPN).',
+  KAFKA_TOPIC_MISSING: 'Check the tenant id; ask your provider to grant read access to the <tenant>-cdc topic.',
+  KAFKA_SIGNAL_DENIED: 'Ask your provider to grant write access to the <tenant>-signal topic (needed for snapshots and resyncs).',
+  REPLICA_UNREACHABLE: 'Check the replica host, port and credentials, and that the database server is running.',
+  REPLICA_PERMISSION: 'Grant the replica login the rights to create tables and write (e.g. db_owner or CREATE + INSERT/UPDATE/DELETE).',
+  REPLICA_WRITE_FAILED: 'The engine retries on its own. If it keeps failing, check the replica database and its free space.',
+  REPLICA_LOG_FULL: 'Free space in the replica transaction log (back it up or grow it); the engine retries.',
+  REPLICA_DUPLICATE_KEY: 'Resync the affected table and export a support bundle for the vendor.',
+  REPLICA_NOT_PROVISIONED: 'Run the setup wizard to provision the replica.',
+  TENANT_MISMATCH: 'Choose an empty database, or the one this tenant was provisioned into.',
+  DECODE_FAILED: 'Export a support bundle and send it to the vendor; resync the table once fixed.',
+  UNKNOWN_TYPE: 'Export a support bundle and send it to the vendor.',
+  SCHEMA_CONFLICT: 'Click "Update schema now", or resync the table.',
+  GAP_DETECTED: 'Resync the affected tables to fetch the rows that were purged before they were applied.',
+  TABLE_HALTED: 'Fix the cause shown, then resync the table.',
+  TABLE_UNKNOWN: 'Refresh the table list; the table may have been excluded or dropped.',
+  SNAPSHOT_TIMEOUT: 'Check that the tenant signal topic is monitored by the provider, then resync.',
+  ENGINE_STOPPED: 'Resume the engine or restart the app.',
+  BAD_REQUEST: 'Reload the window; if it persists, export a support bundle.',
+  FORBIDDEN: 'Reopen the window from the tray or the serve command\'s URL (the session token is missing or old).',
+  DISCONNECTED: 'The window lost its connection to Tenant Mirror; it reconnects on its own. Check that the app (or `tenant-mirror serve`) is still running.',
+  INTERNAL: 'Export a support bundle and send it to the vendor.',
+};
+
+/** The fix for an error: the engine's own hint (`detail.fix`) when it gave one, else the code's. */
+export function fixFor(e: ErrorData): string {
+  const own = e.detail?.['fix'];
+  return typeof own === 'string' && own.trim() !== '' ? own : FIX_BY_CODE[e.code] ?? FIX_BY_CODE.INTERNAL;
+}
+
+/** An ErrorData for a failure that never reached the engine (transport closed, exception). */
+export function transportError(e: unknown): ErrorData {
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), retriable: true };
+}
