@@ -4,6 +4,7 @@
  * (ConnectionError / RequestError / TransactionError `.code`).
  */
 import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../dialect.ts';
+import { classifyMirrorError, taggedTable } from '../naming.ts';
 import { StageValueError } from './sqlserver-values.ts';
 
 type Code = ClassifiedError['code'];
@@ -86,7 +87,7 @@ function collect(err: unknown, f: Facts, depth = 0): void {
   if (typeof e.class === 'number') f.classes.push(e.class);
   if (typeof e.code === 'string') f.codes.push(e.code);
   if (typeof e.message === 'string' && e.message) f.messages.push(e.message);
-  if (typeof e.mirrorTable === 'string') f.table ??= e.mirrorTable;
+  f.table ??= taggedTable(err);
   if (Array.isArray(e.precedingErrors)) for (const p of e.precedingErrors) collect(p, f, depth + 1);
   collect(e.originalError, f, depth + 1);
   collect(e.info, f, depth + 1);
@@ -114,20 +115,20 @@ function tableFromMessage(messages: string[]): string | undefined {
 
 function fill(rule: Rule, f: Facts): ClassifiedError {
   const message = f.messages[0] ?? 'unknown error';
-  const table = f.table ?? tableFromMessage(f.messages) ?? 'the table';
+  const table = f.table ?? tableFromMessage(f.messages);
   const hint = rule.hint
-    .replaceAll('{table}', table)
+    .replaceAll('{table}', table ?? 'the table')
     .replaceAll('{key}', duplicateKey(f.messages) ?? '(key not reported)')
     .replaceAll('{message}', message);
-  return { action: rule.action, code: rule.code, hint };
+  return f.table ? { action: rule.action, code: rule.code, hint, table: f.table } : { action: rule.action, code: rule.code, hint };
 }
 
 export const classifySqlServerError: ErrorClassifier = (err) => {
+  const own = classifyMirrorError(err);
+  if (own) return own;
   const f: Facts = { numbers: [], codes: [], messages: [], classes: [], table: undefined, stage: undefined };
   collect(err, f);
-  if (f.stage) {
-    return { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: `A value cannot be written to SQL Server: ${f.messages[0] ?? f.stage.message}` };
-  }
+  if (f.stage) return fill(halt('A value cannot be written to SQL Server: {message}'), f);
   for (const n of f.numbers) {
     const rule = ERROR_NUMBERS.get(n);
     if (rule) return fill(rule, f);

@@ -2,10 +2,9 @@
  * Where things live in the replica: a source table lands in `tablePrefix` (when set) or its source
  * schema; `_ReplicationState` and the sweep sets `_ReplicationSeen_<12 hex>` live in dbo.
  */
-import { createHash } from 'node:crypto';
 import type { TableRef } from '../../schema/table-model.ts';
-import { tableId } from '../../schema/table-model.ts';
-import { SEEN_TABLE_PREFIX, STATE_TABLE } from '../dialect.ts';
+import { STATE_TABLE } from '../dialect.ts';
+import { seenTableName } from '../naming.ts';
 import { quoteIdent } from './sqlserver-quote.ts';
 
 export const STATE_SCHEMA = 'dbo';
@@ -21,10 +20,6 @@ export interface SqlServerNaming {
   seenName(ref: TableRef): string;
   /** `[dbo].[_ReplicationSeen_<12 hex>]`. */
   seenTable(ref: TableRef): string;
-}
-
-export function seenTableName(ref: TableRef): string {
-  return SEEN_TABLE_PREFIX + createHash('sha256').update(tableId(ref)).digest('hex').slice(0, 12);
 }
 
 export function createNaming(tablePrefix: string): SqlServerNaming {

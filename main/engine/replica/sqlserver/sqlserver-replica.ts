@@ -12,6 +12,7 @@ import mssql from 'mssql';
 import { MirrorError } from '../../errors.ts';
 import type { ColumnDef, Row, TableDef, TableRef } from '../../schema/table-model.ts';
 import { tableId } from '../../schema/table-model.ts';
+import { tagTable } from '../naming.ts';
 import type { AlterPlan, ApplyUnit, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../dialect.ts';
 import type { SqlServerDialect } from './sqlserver-dialect.ts';
 import { createSqlServerDialect } from './sqlserver-dialect.ts';
@@ -47,24 +48,16 @@ export interface SqlServerReplica extends Replica {
 /** State rows go in chunks well below the 2,100-parameter limit of one request. */
 const STATE_CHUNK = 500;
 
-function driverType(t: StageDriverType): mssql.ISqlType | (() => mssql.ISqlType) {
+function driverType(m: MssqlDriver, t: StageDriverType): mssql.ISqlType | (() => mssql.ISqlType) {
   switch (t.kind) {
-    case 'bit': return mssql.Bit;
-    case 'smallint': return mssql.SmallInt;
-    case 'int': return mssql.Int;
-    case 'real': return mssql.Real;
-    case 'float': return mssql.Float;
-    case 'nvarchar': return mssql.NVarChar(t.length === 'max' ? mssql.MAX : t.length);
-    case 'varbinary': return mssql.VarBinary(t.length === 'max' ? mssql.MAX : t.length);
+    case 'bit': return m.Bit;
+    case 'smallint': return m.SmallInt;
+    case 'int': return m.Int;
+    case 'real': return m.Real;
+    case 'float': return m.Float;
+    case 'nvarchar': return m.NVarChar(t.length === 'max' ? m.MAX : t.length);
+    case 'varbinary': return m.VarBinary(t.length === 'max' ? m.MAX : t.length);
   }
-}
-
-/** Remembers which table a driver error came from, for the classifier's hint. */
-function tagTable(err: unknown, id: string): unknown {
-  if (err !== null && typeof err === 'object' && !('mirrorTable' in err)) {
-    Object.defineProperty(err, 'mirrorTable', { value: id, enumerable: false, configurable: true });
-  }
-  return err;
 }
 
 export function buildPoolConfig(opts: SqlServerReplicaOptions): mssql.config {
@@ -83,7 +76,11 @@ export function buildPoolConfig(opts: SqlServerReplicaOptions): mssql.config {
   return config;
 }
 
-export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServerReplica {
+/** The parts of the mssql module the replica uses; tests substitute pool, transaction and request. */
+export type MssqlDriver = typeof mssql;
+
+export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: MssqlDriver = mssql): SqlServerReplica {
+  const m = driver;
   const dialect = createSqlServerDialect({ tablePrefix: opts.tablePrefix });
   let pool: mssql.ConnectionPool | null = null;
 
@@ -93,11 +90,11 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
   };
 
   async function inTransaction<T>(fn: (tx: mssql.Transaction) => Promise<T>): Promise<T> {
-    const tx = new mssql.Transaction(getPool());
-    await tx.begin(mssql.ISOLATION_LEVEL.READ_COMMITTED);
+    const tx = new m.Transaction(getPool());
+    await tx.begin(m.ISOLATION_LEVEL.READ_COMMITTED);
     let committed = false;
     try {
-      await new mssql.Request(tx).batch('SET XACT_ABORT ON;');
+      await new m.Request(tx).batch('SET XACT_ABORT ON;');
       const result = await fn(tx);
       await tx.commit();
       committed = true;
@@ -111,15 +108,14 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
   }
 
   async function runAll(statements: string[], tx?: mssql.Transaction): Promise<void> {
-    for (const sql of statements) await (tx ? new mssql.Request(tx) : new mssql.Request(getPool())).batch(sql);
+    for (const sql of statements) await (tx ? new m.Request(tx) : new m.Request(getPool())).batch(sql);
   }
 
   async function bulkStage(tx: mssql.Transaction, def: TableDef, plan: StagePlan, rows: Row[]): Promise<void> {
-    await new mssql.Request(tx).batch(dialect.createStage(plan));
-    const table = new mssql.Table(plan.table);
+    const table = new m.Table(plan.table);
     table.create = false;
-    if (plan.withSeq) table.columns.add('seq', mssql.Int, { nullable: false });
-    for (const c of plan.columns) table.columns.add(c.stageName, driverType(c.type.driver), { nullable: !c.isKey });
+    if (plan.withSeq) table.columns.add('seq', m.Int, { nullable: false });
+    for (const c of plan.columns) table.columns.add(c.stageName, driverType(m, c.type.driver), { nullable: !c.isKey });
     rows.forEach((row, i) => {
       const values = plan.columns.map((c) => {
         const v = row[c.column.name] ?? null;
@@ -134,13 +130,19 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
       if (plan.withSeq) table.rows.add(i, ...values);
       else table.rows.add(...values);
     });
-    await new mssql.Request(tx).bulk(table);
+    await new m.Request(tx).batch(dialect.createStage(plan));
+    await new m.Request(tx).bulk(table);
   }
 
   /** Upserts grouped by the set of columns they carry (partial rows only update what they have). */
   function groupByColumns(def: TableDef, rows: Row[]): Map<string, { columns: ColumnDef[]; rows: Row[] }> {
     const groups = new Map<string, { columns: ColumnDef[]; rows: Row[] }>();
+    const known = new Set(def.columns.map((c) => c.name));
     for (const row of rows) {
+      const extra = Object.keys(row).filter((k) => !known.has(k));
+      if (extra.length > 0) {
+        throw new MirrorError('SCHEMA_CONFLICT', `a row for ${tableId(def)} has column(s) ${extra.join(', ')} that the replica table does not have`);
+      }
       const columns = def.columns.filter((c) => Object.hasOwn(row, c.name) || def.primaryKey.includes(c.name));
       const key = columns.map((c) => c.name).join('\u0000');
       const g = groups.get(key) ?? { columns, rows: [] };
@@ -155,15 +157,15 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
     if (ch.deletes.length > 0) {
       const plan = dialect.stagePlan(def, def.primaryKey, 'delete');
       await bulkStage(tx, def, plan, ch.deletes);
-      await new mssql.Request(tx).batch(dialect.deleteRows(def, plan));
-      await new mssql.Request(tx).batch(dialect.dropStage(plan));
+      await new m.Request(tx).batch(dialect.deleteRows(def, plan));
+      await new m.Request(tx).batch(dialect.dropStage(plan));
     }
     for (const group of groupByColumns(def, ch.upserts).values()) {
       const plan = dialect.stagePlan(def, group.columns.map((c) => c.name), 'upsert');
       await bulkStage(tx, def, plan, group.rows);
-      await new mssql.Request(tx).batch(dialect.merge(def, plan));
-      if (ch.markSeen) await new mssql.Request(tx).batch(dialect.markSeen(def, plan));
-      await new mssql.Request(tx).batch(dialect.dropStage(plan));
+      await new m.Request(tx).batch(dialect.merge(def, plan));
+      if (ch.markSeen) await new m.Request(tx).batch(dialect.markSeen(def, plan));
+      await new m.Request(tx).batch(dialect.dropStage(plan));
     }
   }
 
@@ -173,24 +175,24 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
     const all = [...last.values()];
     for (let i = 0; i < all.length; i += STATE_CHUNK) {
       const chunk = all.slice(i, i + STATE_CHUNK);
-      const req = new mssql.Request(tx);
+      const req = new m.Request(tx);
       chunk.forEach((r, j) => {
-        req.input(`id${j}`, mssql.NVarChar(200), r.id);
-        req.input(`kind${j}`, mssql.NVarChar(32), r.kind);
-        req.input(`value${j}`, mssql.NVarChar(mssql.MAX), r.value);
+        req.input(`id${j}`, m.NVarChar(200), r.id);
+        req.input(`kind${j}`, m.NVarChar(32), r.kind);
+        req.input(`value${j}`, m.NVarChar(m.MAX), r.value);
       });
       await req.query(dialect.upsertState(chunk.length));
     }
     for (let i = 0; i < remove.length; i += STATE_CHUNK) {
       const chunk = remove.slice(i, i + STATE_CHUNK);
-      const req = new mssql.Request(tx);
-      chunk.forEach((id, j) => req.input(`rm${j}`, mssql.NVarChar(200), id));
+      const req = new m.Request(tx);
+      chunk.forEach((id, j) => req.input(`rm${j}`, m.NVarChar(200), id));
       await req.query(dialect.deleteState(chunk.length));
     }
   }
 
   async function scalar(sql: string): Promise<unknown> {
-    const res = await new mssql.Request(getPool()).query(sql);
+    const res = await new m.Request(getPool()).query(sql);
     const row = res.recordset[0] as Record<string, unknown> | undefined;
     return row ? Object.values(row)[0] : undefined;
   }
@@ -201,7 +203,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
 
     async connect() {
       if (pool) return;
-      const p = new mssql.ConnectionPool(buildPoolConfig(opts));
+      const p = new m.ConnectionPool(buildPoolConfig(opts));
       p.on('error', () => { /* idle-connection errors surface on the next request */ });
       await p.connect();
       pool = p;
@@ -221,7 +223,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
       if (Number(await scalar(dialect.stateTableExists())) !== 1) {
         throw new MirrorError('REPLICA_NOT_PROVISIONED', `dbo._ReplicationState does not exist in database ${opts.database}; run provision first`);
       }
-      const res = await new mssql.Request(getPool()).query(dialect.readState());
+      const res = await new m.Request(getPool()).query(dialect.readState());
       return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
     },
 
@@ -265,7 +267,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
 
     async finishSweep(def: TableDef) {
       return inTransaction(async (tx) => {
-        const res = await new mssql.Request(tx).query(dialect.finishSweep(def));
+        const res = await new m.Request(tx).query(dialect.finishSweep(def));
         await runAll(dialect.dropSweep(def), tx);
         return res.rowsAffected.reduce((a, b) => a + b, 0);
       });
@@ -280,7 +282,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
     },
 
     async readRows(def: TableDef) {
-      const req = new mssql.Request(getPool());
+      const req = new m.Request(getPool());
       req.arrayRowMode = true;
       const res = await req.query(dialect.selectRows(def));
       return (res.recordset as unknown as unknown[][]).map((values) => {
@@ -294,7 +296,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions): SqlServer
       const schemas = [STATE_SCHEMA];
       const prefix = opts.tablePrefix.trim();
       if (prefix !== '' && prefix !== STATE_SCHEMA) schemas.push(prefix);
-      const res = await new mssql.Request(getPool()).query(rightsQuerySql(schemas));
+      const res = await new m.Request(getPool()).query(rightsQuerySql(schemas));
       return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas);
     },
   };

@@ -9,6 +9,7 @@
  * `StageValueError`; the replica adds the table and column and halts only that table.
  */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
+import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../naming.ts';
 
 export class StageValueError extends Error {
   constructor(message: string) {
@@ -143,9 +144,11 @@ export function stageValue(type: ColumnType, v: RowValue): StagedValue {
 }
 
 /**
- * A value read with the expressions of `readExpression` (sqlserver-types.ts) -> row shape.
- * int64 -> bigint, decimal -> exact string as SQL Server prints it (full scale, e.g. '1.50' for
- * decimal(5,2)), timestamptz -> ISO 8601 'YYYY-MM-DDTHH:MM:SS.fffffff+hh:mm', uuid -> lower case.
+ * A value read with the expressions of `readExpression` (sqlserver-types.ts) -> row shape, in the
+ * canonical text every dialect returns (../naming.ts): int64 -> bigint, decimal -> exact string with
+ * `scale` fraction digits ('1.50' for decimal(5,2)), time/timestamp -> fraction padded to the column
+ * precision (SQL Server keeps 7 digits at most, so digits 8-9 of a timestamp(9) read back as 0),
+ * timestamptz -> UTC ISO 8601 with 'Z', uuid -> lower case.
  */
 export function readValue(type: ColumnType, v: unknown): RowValue {
   if (v === null || v === undefined) return null;
@@ -155,10 +158,9 @@ export function readValue(type: ColumnType, v: unknown): RowValue {
     case 'float': return Number(v);
     case 'bytes': return Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array);
     case 'uuid': return String(v).toLowerCase();
-    case 'timestamptz': {
-      const m = /^(\S+) (\S+) ([+-]\d{2}:\d{2})$/.exec(String(v));
-      return m ? `${m[1]}T${m[2]}${m[3]}` : String(v);
-    }
+    case 'decimal': return canonicalDecimal(String(v), type.scale);
+    case 'time': case 'timestamp': return padFraction(String(v), type.precision);
+    case 'timestamptz': return canonicalTimestamptz(String(v), type.precision);
     default: return String(v);
   }
 }

@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { constraintName, quoteIdent, quoteString } from '../../main/engine/replica/sqlserver/sqlserver-quote.ts';
+import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
+
+describe('SQL Server identifier quoting', () => {
+  const cases: Array<[string, string]> = [
+    ['contact', '[contact]'],
+    ['a]b', '[a]]b]'],
+    [']]', '[]]]]]'],
+    ['[x]', '[[x]]]'],
+    ['first name', '[first name]'],
+    ["O'Neil", "[O'Neil]"],
+    ['a"b', '[a"b]'],
+    ['x; DROP TABLE y; --', '[x; DROP TABLE y; --]'],
+    ['Straße_名前_😀', '[Straße_名前_😀]'],
+    ['#temp', '[#temp]'],
+  ];
+  for (const [name, quoted] of cases) {
+    it(`quotes ${JSON.stringify(name)}`, () => assert.equal(quoteIdent(name), quoted));
+  }
+
+  it('accepts exactly 128 characters', () => {
+    assert.equal(quoteIdent('a'.repeat(128)), `[${'a'.repeat(128)}]`);
+  });
+
+  it('rejects 129 characters with a clear message', () => {
+    assert.throws(() => quoteIdent('a'.repeat(129)), /129 characters long, the limit is 128/);
+  });
+
+  it('counts UTF-16 code units as SQL Server does (sysname = nvarchar(128))', () => {
+    assert.throws(() => quoteIdent('😀'.repeat(65)), /130 characters long/);
+  });
+
+  it('rejects empty names and NUL', () => {
+    assert.throws(() => quoteIdent(''), /empty/);
+    assert.throws(() => quoteIdent('a\u0000b'), /NUL/);
+  });
+
+  it('quotes string literals as N\'…\' with quotes doubled', () => {
+    assert.equal(quoteString("it's"), "N'it''s'");
+    assert.equal(quoteString('名前'), "N'名前'");
+  });
+
+  it('hashes constraint names past 128 characters, deterministically', () => {
+    assert.equal(constraintName('PK', 'contact'), 'PK_contact');
+    const long = constraintName('DF', 'x'.repeat(100), 'y'.repeat(40));
+    assert.match(long, /^DF_[0-9a-f]{16}$/);
+    assert.equal(long, constraintName('DF', 'x'.repeat(100), 'y'.repeat(40)));
+  });
+
+  it('qualifies with the source schema, or the tablePrefix when set', () => {
+    assert.equal(createSqlServerDialect({ tablePrefix: '' }).qualify({ schema: 'crm7', name: 'contact' }), '[crm7].[contact]');
+    assert.equal(createSqlServerDialect({ tablePrefix: 'mirror]x' }).qualify({ schema: 'crm7', name: 'a]b' }), '[mirror]]x].[a]]b]');
+  });
+
+  it('refuses a table name beyond 128 characters when qualifying', () => {
+    assert.throws(() => createSqlServerDialect({ tablePrefix: '' }).qualify({ schema: 'crm7', name: 'n'.repeat(200) }), /limit is 128/);
+  });
+});
