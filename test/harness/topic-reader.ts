@@ -1,0 +1,151 @@
+/**
+ * Reading raw Kafka messages in tests: a collector (kafkajs consumer with a random group) that keeps
+ * every message as raw text (key/value never parsed, so int64 precision survives), plus a lossless
+ * JSON parser (integers beyond 2^53 become bigint).
+ */
+import { Kafka } from 'kafkajs';
+import { isInteger, isSafeNumber, parse } from 'lossless-json';
+import { randomHex, waitFor } from './util.ts';
+import { topicOffsets } from './kafka.ts';
+
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  /** Key bytes as UTF-8 text, or null. */
+  key: string | null;
+  /** Value bytes as UTF-8 text, or null (tombstone). */
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+/** JSON.parse that keeps integers beyond Number.MAX_SAFE_INTEGER exact (as bigint). */
+export function parseJson(text: string): unknown {
+  return parse(text, null, (v: string) => (isSafeNumber(v) ? Number(v) : isInteger(v) ? BigInt(v) : Number(v)));
+}
+
+export interface CollectorOptions {
+  fromBeginning?: boolean;
+  groupId?: string;
+}
+
+export class TopicCollector {
+  readonly messages: RawMessage[] = [];
+  readonly topics: string[];
+  private consumer: ReturnType<Kafka['consumer']>;
+  private listeners = new Set<() => void>();
+  private stopped = false;
+
+  constructor(consumer: ReturnType<Kafka['consumer']>, topics: string[]) {
+    this.consumer = consumer;
+    this.topics = topics;
+  }
+
+  push(m: RawMessage): void {
+    this.messages.push(m);
+    for (const l of this.listeners) l();
+  }
+
+  /** Waits until `pred` holds for some message at index ≥ `from`; returns that message. */
+  async waitFor(pred: (m: RawMessage) => boolean, opts: { timeoutMs?: number; from?: number; what?: string } = {}): Promise<RawMessage> {
+    const from = opts.from ?? 0;
+    return waitFor(() => this.messages.slice(from).find(pred), { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 50, what: opts.what ?? `message on ${this.topics.join(',')}` });
+  }
+
+  /** Waits until at least `n` messages (from index `from`) satisfy `pred`; returns them. */
+  async waitForCount(n: number, pred: (m: RawMessage) => boolean = () => true, opts: { timeoutMs?: number; from?: number } = {}): Promise<RawMessage[]> {
+    const from = opts.from ?? 0;
+    return waitFor(() => {
+      const hits = this.messages.slice(from).filter(pred);
+      return hits.length >= n ? hits : false;
+    }, { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 50, what: `${n} messages on ${this.topics.join(',')}` });
+  }
+
+  /** Waits until everything currently in the topics (up to each partition's high watermark now) has been received. */
+  async drain(kafka: Kafka, timeoutMs = 60_000): Promise<RawMessage[]> {
+    const targets: Array<{ topic: string; partition: number; last: bigint }> = [];
+    for (const topic of this.topics) {
+      for (const p of await topicOffsets(kafka, topic)) if (p.high > p.low) targets.push({ topic, partition: p.partition, last: p.high - 1n });
+    }
+    await waitFor(() => targets.every((t) => this.messages.some((m) => m.topic === t.topic && m.partition === t.partition && BigInt(m.offset) >= t.last)),
+      { timeoutMs, intervalMs: 50, what: `drain of ${this.topics.join(',')}` });
+    return this.messages;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.consumer.disconnect().catch(() => {});
+  }
+}
+
+/** Starts consuming `topics` (all partitions) and resolves once the consumer has joined its group. */
+export async function collectTopic(kafka: Kafka, topics: string | string[], opts: CollectorOptions = {}): Promise<TopicCollector> {
+  const list = Array.isArray(topics) ? topics : [topics];
+  const consumer = kafka.consumer({ groupId: opts.groupId ?? `harness-reader-${randomHex(6)}`, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+  const c = new TopicCollector(consumer, list);
+  await consumer.connect();
+  for (const topic of list) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+  const joined = new Promise<void>((res) => {
+    const off = consumer.on(consumer.events.GROUP_JOIN, () => { off(); res(); });
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) {
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.map((x) => x.toString('utf8')).join(',') : v.toString('utf8');
+      }
+      c.push({
+        topic, partition, offset: message.offset, timestamp: message.timestamp,
+        key: message.key ? message.key.toString('utf8') : null,
+        value: message.value ? message.value.toString('utf8') : null,
+        headers,
+      });
+    },
+  });
+  await joined;
+  return c;
+}
+
+/** Reads everything currently in `topic` (from the low watermark to the current high watermark). */
+export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<RawMessage[]> {
+  const c = await collectTopic(kafka, topic);
+  try {
+    return [...(await c.drain(kafka, timeoutMs))];
+  } finally {
+    await c.stop();
+  }
+}
+
+// ---------- envelope helpers for tests ----------
+
+export interface Envelope {
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  source: Record<string, unknown>;
+  op: string;
+  ts_ms?: number;
+}
+
+/** Parsed value payload of a change event, or null for a tombstone. */
+export function envelopeOf(m: RawMessage): Envelope | null {
+  if (m.value === null) return null;
+  const v = parseJson(m.value) as { payload: Envelope };
+  return v.payload;
+}
+
+export function keyOf(m: RawMessage): Record<string, unknown> | null {
+  if (m.key === null) return null;
+  return (parseJson(m.key) as { payload: Record<string, unknown> }).payload;
+}
+
+/** source.table of a change event (tombstones: from the key schema name `<prefix>.<db>.<table>.Key`). */
+export function tableOf(m: RawMessage): string | null {
+  const env = envelopeOf(m);
+  if (env) return String(env.source.table);
+  if (m.key === null) return null;
+  const name = String((parseJson(m.key) as { schema: { name?: string } }).schema.name ?? '');
+  return name.split('.').slice(-2, -1)[0] ?? null;
+}
