@@ -11,6 +11,7 @@ import { createSettingsService } from '../../main/app/settings/settings-service.
 import type { KeyValueStore } from '../../main/app/settings/settings-service.ts';
 import { storeOptions } from '../../main/app/settings/store-layout.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
+import { settingsInputSchema, tenantInputSchema } from '../../preload/contract/settings-public.ts';
 
 const SASL = 'sasl-Pa55-1f0e9c';
 const DB = 'db-Pa55-7a7b2d';
@@ -38,10 +39,13 @@ function fakeCipher(opts: { available?: boolean } = {}): SecretCipher & { calls:
   return c;
 }
 
-const input = () => ({
-  tenant: { ctx: 't1', brokers: ['k1:9092'], sasl: { mechanism: 'plain' as const, username: 'mirror', password: SASL } },
-  replica: { kind: 'postgres' as const, database: 'replica', user: 'mirror', password: DB },
+/** As the envelope hands it over: parsed with the contract schema (defaults applied). */
+const parsed = (v: unknown) => settingsInputSchema.parse(v);
+const raw = () => ({
+  tenant: { ctx: 't1', brokers: ['k1:9092'], sasl: { mechanism: 'plain', username: 'mirror', password: SASL } as Record<string, unknown> },
+  replica: { kind: 'postgres', database: 'replica', user: 'mirror', password: DB } as Record<string, unknown>,
 });
+const input = () => parsed(raw());
 
 function withConf<T>(fn: (store: Conf<Record<string, unknown>>, dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tm-settings-'));
@@ -71,7 +75,7 @@ test('settings:get never returns a secret: stored ones read as { stored: true },
   const mem = new Map<string, unknown>([['app', { autoStart: false, lastView: 'status', secretsToReenter: [] }]]);
   const store: KeyValueStore = { get: (k) => mem.get(k), set: (k, v) => { mem.set(k, v); } };
   const svc = createSettingsService(store, createSecretStore(fakeCipher()));
-  await svc.save({ ...input(), replica: { kind: 'postgres', database: 'replica', user: 'mirror', password: { env: 'PGPASS' } } });
+  await svc.save(parsed({ ...raw(), replica: { kind: 'postgres', database: 'replica', user: 'mirror', password: { env: 'PGPASS' } } }));
   const pub = await svc.getPublic();
   const text = JSON.stringify(pub);
   assert.ok(!text.includes(SASL));
@@ -85,16 +89,17 @@ test('{ stored: true } keeps the stored secret; a missing one is CONFIG_INVALID'
   const store: KeyValueStore = { get: (k) => mem.get(k), set: (k, v) => { mem.set(k, v); } };
   const cipher = fakeCipher();
   const svc = createSettingsService(store, createSecretStore(cipher));
-  const first = { ...input(), tenant: { ...input().tenant, sasl: { mechanism: 'plain' as const, username: 'mirror', password: { stored: true as const } } } };
+  const firstRaw = { ...raw(), tenant: { ...raw().tenant, sasl: { mechanism: 'plain', username: 'mirror', password: { stored: true } } } };
+  const first = parsed(firstRaw);
   await assert.rejects(svc.save(first), (e: unknown) => e instanceof MirrorError && e.code === 'CONFIG_INVALID');
   assert.equal(mem.get('settings'), undefined, 'nothing written on failure');
   await svc.save(input());
   const before = cipher.calls;
-  const again = await svc.save({ ...first, maxBatchSize: 500 });
+  const again = await svc.save(parsed({ ...firstRaw, maxBatchSize: 500 }));
   assert.equal(again.tenant.sasl?.password, SASL);
   assert.equal(again.maxBatchSize, 500);
   assert.equal(cipher.calls, before + 1, 'only the new replica password was encrypted');
-  const t = await svc.resolveTenant({ ctx: 't1', brokers: ['k:1'], sasl: { mechanism: 'plain', username: 'u', password: { stored: true } } });
+  const t = await svc.resolveTenant(tenantInputSchema.parse({ ctx: 't1', brokers: ['k:1'], sasl: { mechanism: 'plain', username: 'u', password: { stored: true } } }));
   assert.equal(t.sasl?.password, SASL);
 });
 

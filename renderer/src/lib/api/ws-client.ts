@@ -131,7 +131,8 @@ export function createWsClient(url: string, opts: WsClientOptions = {}): WsClien
  * The client for a page served by `tenant-mirror serve`. Without a token in the page URL every
  * request resolves FORBIDDEN with a hint, rather than failing at load.
  */
-export function createWsApi(location: { protocol: string; host: string; search: string } = globalThis.location): Api {
+type PageLocation = { protocol: string; host: string; search: string };
+export function createWsApi(location: PageLocation = (globalThis as unknown as { location: PageLocation }).location): Api {
   const url = socketUrlFromPage(location);
   if (url) return createWsClient(url);
   const refused: Result<never> = { ok: false, error: { code: 'FORBIDDEN', message: 'open the address printed by `tenant-mirror serve`: it carries the access token', retriable: false } };
