@@ -149,3 +149,15 @@ export function tableOf(m: RawMessage): string | null {
   const name = String((parseJson(m.key) as { schema: { name?: string } }).schema.name ?? '');
   return name.split('.').slice(-2, -1)[0] ?? null;
 }
+
+/** Connect Decimal payload (base64 big-endian two's complement unscaled value) → exact string. */
+export function decodeDecimal(base64: string, scale: number): string {
+  const b = Buffer.from(base64, 'base64');
+  let v = 0n;
+  for (const byte of b) v = (v << 8n) | BigInt(byte);
+  if (b.length && (b[0]! & 0x80)) v -= 1n << BigInt(b.length * 8);
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(scale + 1, '0');
+  const s = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return neg ? `-${s}` : s;
+}

@@ -18,7 +18,7 @@ export interface WorkloadOptions {
   durationMs?: number;
   /** Target operations per second (default: as fast as possible). */
   ratePerSec?: number;
-  /** Relative weights of the operation kinds (default insert 0.5, update 0.35, delete 0.15). */
+  /** Relative weights of the operation kinds; omitted kinds are 0 (default insert 0.5, update 0.35, delete 0.15). */
   mix?: { insert?: number; update?: number; delete?: number };
   /** Tables to touch (default all CRM tables present in the database). */
   tables?: string[];
@@ -61,7 +61,10 @@ export async function runWorkload(pool: Pool, database: string, opts: WorkloadOp
   const counts: Record<string, number> = { ...maxId };
   for (const t of CRM_TABLES) counts[t.name] ??= 1;
 
-  const mix = { insert: opts.mix?.insert ?? 0.5, update: opts.mix?.update ?? 0.35, delete: opts.mix?.delete ?? 0.15 };
+  // Given a mix, kinds it leaves out are 0; without one: insert 0.5, update 0.35, delete 0.15.
+  const mix = opts.mix
+    ? { insert: opts.mix.insert ?? 0, update: opts.mix.update ?? 0, delete: opts.mix.delete ?? 0 }
+    : { insert: 0.5, update: 0.35, delete: 0.15 };
   const mixSum = mix.insert + mix.update + mix.delete;
   const wSum = tables.reduce((s, t) => s + t.weight, 0);
   const rng = new Rng(opts.seed ?? 7);
