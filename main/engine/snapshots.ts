@@ -123,9 +123,10 @@ export async function handleNotification(ctx: EngineContext, n: Notification): P
 /** A full snapshot starts (marker `first`): every existing table gets a seen set. */
 export async function beginFullSnapshot(ctx: EngineContext): Promise<void> {
   if (ctx.fullSnapshot && !ctx.fullSnapshot.lastSeen) return; // re-read after a restart: already running
-  const hadData = ctx.registry.all().length > 0;
+  // A replica that never applied an event has nothing to sweep (the initial load of a new tenant).
+  const hadData = ctx.nextOffsets.size > 0;
   ctx.fullSnapshot = { startedAt: Date.now(), hadData, fence: null, lastSeen: false };
-  for (const r of ctx.registry.all()) {
+  for (const r of hadData ? ctx.registry.all() : []) {
     if (r.state === 'halted') continue;
     if (r.sweep) await ctx.replica.cancelSweep(r.def);
     await ctx.replica.beginSweep(r.def);

@@ -95,7 +95,11 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; continue; }
       if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);
       const id = tableId(ev.def);
-      if (ev.op === 'r' && ev.snapshot === 'first') { await flush(); last = null; await beginFullSnapshot(ctx); }
+      // Any record of a full (initial / blocking) snapshot starts it: markers are spread over partitions,
+      // so the one carrying `first` may be applied after other partitions' snapshot rows.
+      if (ev.op === 'r' && ev.snapshot !== null && ev.snapshot !== 'incremental' && (!ctx.fullSnapshot || ctx.fullSnapshot.lastSeen && ev.snapshot === 'first')) {
+        await flush(); last = null; await beginFullSnapshot(ctx);
+      }
       let rec = ctx.registry.get(id);
       if (!rec) {
         await flush(); last = null;

@@ -12,11 +12,11 @@ import type { Logger } from '../log.ts';
 export const OUT_OF_RANGE_LOG = 'Offset out of range';
 
 export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRange?: (extra: Record<string, unknown>) => void): Kafka {
-  const creator: logCreator = () => ({ level, log: entry }) => {
-    const { message, ...extra } = entry.log as { message: string } & Record<string, unknown>;
+  const creator: logCreator = () => ({ namespace, level, log: entry }) => {
+    const { message = '', ...extra } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
     if (message.startsWith(OUT_OF_RANGE_LOG)) onOutOfRange?.(extra);
-    if (level <= logLevel.ERROR) log.warn(`kafka: ${message}`, { namespace: entry.namespace });
-    else if (level === logLevel.WARN) log.debug(`kafka: ${message}`, { namespace: entry.namespace });
+    if (level <= logLevel.ERROR) log.warn(`kafka: ${message}`, { namespace });
+    else if (level === logLevel.WARN) log.debug(`kafka: ${message}`, { namespace });
   };
   const cfg: KafkaConfig = {
     clientId: tenant.clientId,

@@ -18,6 +18,9 @@ export function classifySqliteError(err: unknown): ClassifiedError {
   if (code === 'SQLITE_FULL' || (code === 'SQLITE_IOERR_WRITE' && /space/i.test(msg))) {
     return out({ action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: `The disk holding the SQLite file is full (or max_page_count was reached)${where}: ${msg}. Free space, then resume.` });
   }
+  if (!code && /Cannot open database because the directory does not exist/i.test(msg)) {
+    return out({ action: 'halt-all', code: 'REPLICA_PERMISSION', hint: `The folder of the SQLite replica file does not exist: ${msg}. Create it, or choose another location for the file.` });
+  }
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
     return out({ action: 'halt-all', code: 'REPLICA_PERMISSION', hint: `The SQLite file cannot be written${where}: ${msg}. Make the file and its directory writable by the user running Tenant Mirror (the directory too: SQLite creates -wal and -shm files next to it).` });
   }

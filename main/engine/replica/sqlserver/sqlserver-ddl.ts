@@ -58,12 +58,14 @@ export function createTableSql(n: SqlServerNaming, def: TableDef): string[] {
   return [createSchemaSql(n.schemaOf(def)), `CREATE TABLE ${n.qualify(def)} (\n${lines.join(',\n')}\n);`];
 }
 
+/** Drops the table and its sweep set (a dropped table has no sweep running). */
 export function dropTableSql(n: SqlServerNaming, ref: TableRef): string[] {
-  return [`DROP TABLE IF EXISTS ${n.qualify(ref)};`];
+  return [`DROP TABLE IF EXISTS ${n.qualify(ref)};`, ...dropSweepSql(n, ref)];
 }
 
 /**
- * Compatible changes in place. Added columns: NOT NULL only with a default (existing rows take the
+ * Compatible changes in place, safe to re-run (an engine retry after a crash): a column is added only
+ * when COL_LENGTH says it is missing, ALTER COLUMN to the same type is a no-op. Added columns: NOT NULL only with a default (existing rows take the
  * default, WITH VALUES, as PostgreSQL and MariaDB sources do); a NOT NULL column without a default is
  * added as NULL, since existing rows have no value for it. Widened or relaxed columns: their default
  * is dropped and re-created around ALTER COLUMN; a widened key column drops and re-creates the
@@ -79,7 +81,7 @@ export function alterTableSql(n: SqlServerNaming, plan: AlterPlan): string[] {
   for (const col of plan.addColumns) {
     const dflt = defaultLiteral(col);
     const notNull = !col.nullable && dflt !== null;
-    let sql = `ALTER TABLE ${table} ADD ${quoteIdent(col.name)} ${columnTypeFor(col.type, false)} ${notNull ? 'NOT NULL' : 'NULL'}`;
+    let sql = `IF COL_LENGTH(${quoteString(table)}, ${quoteString(col.name)}) IS NULL ALTER TABLE ${table} ADD ${quoteIdent(col.name)} ${columnTypeFor(col.type, false)} ${notNull ? 'NOT NULL' : 'NULL'}`;
     if (dflt !== null) sql += ` CONSTRAINT ${dfName(def, col)} DEFAULT ${dflt}${notNull ? '' : ' WITH VALUES'}`;
     out.push(`${sql};`);
   }

@@ -4,17 +4,19 @@
  * error here rather than a confusing server message later.
  */
 import { createHash } from 'node:crypto';
+import { MirrorError } from '../../errors.ts';
 
 export const MAX_IDENTIFIER_LENGTH = 128;
 
 export function quoteIdent(identifier: string): string {
-  if (identifier.length === 0) throw new Error('SQL Server identifier is empty');
+  if (identifier.length === 0) throw new MirrorError('SCHEMA_CONFLICT', 'SQL Server identifier is empty');
   if (identifier.length > MAX_IDENTIFIER_LENGTH) {
-    throw new Error(
-      `SQL Server identifier is ${identifier.length} characters long, the limit is ${MAX_IDENTIFIER_LENGTH}: "${identifier.slice(0, 40)}…"`,
+    throw new MirrorError(
+      'SCHEMA_CONFLICT',
+      `SQL Server identifier is ${identifier.length} characters long, the limit is ${MAX_IDENTIFIER_LENGTH}: "${identifier.slice(0, 40)}…". Rename it at the source or set a shorter table prefix.`,
     );
   }
-  if (identifier.includes('\u0000')) throw new Error('SQL Server identifier contains a NUL character');
+  if (identifier.includes('\u0000')) throw new MirrorError('SCHEMA_CONFLICT', 'SQL Server identifier contains a NUL character');
   return `[${identifier.replaceAll(']', ']]')}]`;
 }
 

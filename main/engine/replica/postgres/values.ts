@@ -1,0 +1,75 @@
+/**
+ * Row values -> COPY text format / query parameters, and PostgreSQL text output -> row-value shapes.
+ * Every column is read as text (no pg type parser runs), then converted per ColumnType, so int8 never
+ * goes through a double, numeric stays exact and timestamps never pass through a JS Date.
+ */
+import type { ColumnType, RowValue } from '../../schema/table-model.ts';
+import { canonicalTimestamptz, padFraction } from '../naming.ts';
+
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+const ESCAPES = /[\\\n\r\t]/g;
+function escapeChar(c: string): string {
+  switch (c) {
+    case '\\': return '\\\\';
+    case '\n': return '\\n';
+    case '\r': return '\\r';
+    default: return '\\t';
+  }
+}
+
+/**
+ * One field of COPY … FROM STDIN (text format): NULL is `\N`, the empty string an empty field;
+ * backslash, newline, carriage return and tab are backslash-escaped; bytea is `\x<hex>` whose
+ * backslash is itself escaped (`\\x…`).
+ */
+export function copyField(v: RowValue | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  switch (typeof v) {
+    case 'string': return NEEDS_ESCAPE.test(v) ? v.replace(ESCAPES, escapeChar) : v;
+    case 'number': return String(v);
+    case 'bigint': return v.toString();
+    case 'boolean': return v ? 't' : 'f';
+    default: return '\\\\x' + (v as Buffer).toString('hex');
+  }
+}
+
+/** A COPY text-format payload for `rows` restricted to `columns` (one line per row, tab-separated). */
+export function copyPayload(rows: readonly Record<string, RowValue>[], columns: readonly string[]): string {
+  const lines: string[] = new Array<string>(rows.length);
+  const n = columns.length;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    let line = copyField(row[columns[0]!]);
+    for (let c = 1; c < n; c++) line += '\t' + copyField(row[columns[c]!]);
+    lines[r] = line;
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A query parameter (pg sends it as text; Buffers as bytea). */
+export function paramValue(v: RowValue | undefined): string | Buffer | null {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'string': return v;
+    case 'boolean': return v ? 't' : 'f';
+    case 'number': case 'bigint': return v.toString();
+    default: return v as Buffer;
+  }
+}
+
+/** PostgreSQL text output of a column -> the row-value shape of its ColumnType. */
+export function decodePgText(v: string | null, t: ColumnType): RowValue {
+  if (v === null) return null;
+  switch (t.kind) {
+    case 'bool': return v === 't' || v === 'true';
+    case 'int': return t.bits === 64 ? BigInt(v) : Number(v);
+    case 'float': return Number(v);
+    case 'bytes': return v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'binary');
+    case 'time': case 'timestamp': return padFraction(v, Math.min(6, t.precision));
+    case 'timestamptz': return canonicalTimestamptz(v, Math.min(6, t.precision));
+    default: return v; // decimal (exact, scale digits), string, date (ISO), uuid, json
+  }
+}
+
+/** pg per-query type parser returning every column as its text form. */
+export const textTypes = { getTypeParser: () => (value: string) => value };
