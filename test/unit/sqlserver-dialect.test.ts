@@ -93,8 +93,11 @@ CREATE TABLE [dbo].[_ReplicationState] (
     assert.throws(() => d.createTable({ ...contact, primaryKey: ['nope'] }), /not a column/);
   });
 
-  it('drops a table if it exists', () => {
-    assert.deepEqual(d.dropTable({ schema: 'crm7', name: 'contact' }), ['DROP TABLE IF EXISTS [crm7].[contact];']);
+  it('drops a table if it exists, with its sweep set', () => {
+    assert.deepEqual(d.dropTable({ schema: 'crm7', name: 'contact' }), [
+      'DROP TABLE IF EXISTS [crm7].[contact];',
+      'DROP TABLE IF EXISTS [dbo].[_ReplicationSeen_8751f2c294e8];',
+    ]);
   });
 
   describe('ALTER', () => {
@@ -102,30 +105,37 @@ CREATE TABLE [dbo].[_ReplicationState] (
     const plan = (over: Partial<{ addColumns: ColumnDef[]; widenColumns: ColumnDef[]; relaxNullability: ColumnDef[] }>, table: TableDef = contact) =>
       ({ table, addColumns: [], widenColumns: [], relaxNullability: [], ...over });
 
+    it('adds a column only when missing (COL_LENGTH), with quoting inside the literal', () => {
+      const c: ColumnDef = { name: "new 'col']", type: { kind: 'string', length: 5, fixed: false }, nullable: true };
+      assert.deepEqual(d.alterTable(plan({ addColumns: [c] }, { ...odd, columns: [...odd.columns, c] })), [
+        "IF COL_LENGTH(N'[crm 7].[order]]line''s]', N'new ''col'']') IS NULL ALTER TABLE [crm 7].[order]]line's] ADD [new 'col']]] nvarchar(5) NULL;",
+      ]);
+    });
+
     it('adds a nullable column', () => {
       const email: ColumnDef = { name: 'email', type: { kind: 'string', length: 320, fixed: false }, nullable: true };
       assert.deepEqual(d.alterTable(plan({ addColumns: [email] }, { ...contact, columns: [...contact.columns, email] })), [
-        'ALTER TABLE [crm7].[contact] ADD [email] nvarchar(320) NULL;',
+        "IF COL_LENGTH(N'[crm7].[contact]', N'email') IS NULL ALTER TABLE [crm7].[contact] ADD [email] nvarchar(320) NULL;",
       ]);
     });
 
     it('adds a NOT NULL column with its default (existing rows take it)', () => {
       const tier: ColumnDef = { name: 'tier', type: { kind: 'int', bits: 16 }, nullable: false, defaultValue: 3 };
       assert.deepEqual(d.alterTable(plan({ addColumns: [tier] }, { ...contact, columns: [...contact.columns, tier] })), [
-        'ALTER TABLE [crm7].[contact] ADD [tier] smallint NOT NULL CONSTRAINT [DF_contact_tier] DEFAULT 3;',
+        "IF COL_LENGTH(N'[crm7].[contact]', N'tier') IS NULL ALTER TABLE [crm7].[contact] ADD [tier] smallint NOT NULL CONSTRAINT [DF_contact_tier] DEFAULT 3;",
       ]);
     });
 
     it('adds a nullable column with a default WITH VALUES', () => {
       const c: ColumnDef = { name: 'tier', type: { kind: 'int', bits: 32 }, nullable: true, defaultValue: 1 };
       assert.deepEqual(d.alterTable(plan({ addColumns: [c] })), [
-        'ALTER TABLE [crm7].[contact] ADD [tier] int NULL CONSTRAINT [DF_contact_tier] DEFAULT 1 WITH VALUES;',
+        "IF COL_LENGTH(N'[crm7].[contact]', N'tier') IS NULL ALTER TABLE [crm7].[contact] ADD [tier] int NULL CONSTRAINT [DF_contact_tier] DEFAULT 1 WITH VALUES;",
       ]);
     });
 
     it('adds a NOT NULL column without a default as NULL (existing rows have no value)', () => {
       const c: ColumnDef = { name: 'x', type: { kind: 'date' }, nullable: false };
-      assert.deepEqual(d.alterTable(plan({ addColumns: [c] })), ['ALTER TABLE [crm7].[contact] ADD [x] date NULL;']);
+      assert.deepEqual(d.alterTable(plan({ addColumns: [c] })), ["IF COL_LENGTH(N'[crm7].[contact]', N'x') IS NULL ALTER TABLE [crm7].[contact] ADD [x] date NULL;"]);
     });
 
     it('widens a column, dropping and re-creating its default around ALTER COLUMN', () => {
@@ -168,7 +178,7 @@ CREATE TABLE [dbo].[_ReplicationState] (
     it('combines add, widen and relax in one plan', () => {
       const email: ColumnDef = { name: 'email', type: { kind: 'string', length: 320, fixed: false }, nullable: true };
       const sql = d.alterTable(plan({ addColumns: [email], widenColumns: [col('name')], relaxNullability: [col('name')] }));
-      assert.equal(sql[0], 'ALTER TABLE [crm7].[contact] ADD [email] nvarchar(320) NULL;');
+      assert.equal(sql[0], "IF COL_LENGTH(N'[crm7].[contact]', N'email') IS NULL ALTER TABLE [crm7].[contact] ADD [email] nvarchar(320) NULL;");
       assert.equal(sql.filter((s) => s.includes('ALTER COLUMN [name]')).length, 1);
     });
   });

@@ -58,3 +58,14 @@ describe('SQL Server identifier quoting', () => {
     assert.throws(() => createSqlServerDialect({ tablePrefix: '' }).qualify({ schema: 'crm7', name: 'n'.repeat(200) }), /limit is 128/);
   });
 });
+
+describe('SQL Server identifier errors', () => {
+  it('classifies a too-long name as SCHEMA_CONFLICT (the table halts, the hint says why)', async () => {
+    const { classifySqlServerError } = await import('../../main/engine/replica/sqlserver/sqlserver-errors.ts');
+    let err: unknown;
+    try { quoteIdent('x'.repeat(200)); } catch (e) { err = e; }
+    const c = classifySqlServerError(err);
+    assert.deepEqual([c.action, c.code], ['halt-table', 'SCHEMA_CONFLICT']);
+    assert.match(c.hint, /long/);
+  });
+});
