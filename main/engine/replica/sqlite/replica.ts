@@ -145,8 +145,9 @@ export class SqliteReplica implements Replica {
   // ---- apply (hot path) ----
 
   async apply(unit: ApplyUnit): Promise<void> {
-    if (!this.applyTx) this.handle; // throws when not connected
-    this.applyTx!.immediate(unit);
+    const tx = this.applyTx;
+    if (!tx) throw new MirrorError('REPLICA_UNREACHABLE', `SQLite replica ${this.file} is not connected`, { retriable: true });
+    tx.immediate(unit);
   }
 
   private applySync(unit: ApplyUnit): void {
