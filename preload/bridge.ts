@@ -3,7 +3,7 @@
  * ipcRenderer is injected) so it is unit-tested. It exposes exactly `request` and `on`: unknown names
  * are refused locally, and listeners never see the IpcRendererEvent.
  */
-import { isPushName, isRequestName, pushChannel, PUSH_NAMES, REQUEST_NAMES, requestChannel } from './contract/api.ts';
+import { isPushName, isRequestName, pushChannel, PUSH_NAMES, REQUEST_NAMES, requestChannel } from './contract/names.ts';
 import type { Api, PushName, RequestName, Result } from './contract/api.ts';
 
 export interface IpcRendererLike {

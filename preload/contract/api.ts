@@ -65,7 +65,7 @@ export interface Responses {
 
 export type RequestName = keyof typeof requestSchemas;
 export type RequestInput<K extends RequestName> = z.input<(typeof requestSchemas)[K]>;
-export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
+export { REQUEST_NAMES } from './names.ts';
 
 /** Pushed events: the engine's events plus a full status snapshot. */
 export interface Pushes extends EngineEvents {
@@ -74,12 +74,7 @@ export interface Pushes extends EngineEvents {
   'navigate': { view: AppView; table: string | null };
 }
 export type PushName = keyof Pushes;
-/** A record so that a push missing here is a compile error. */
-const PUSH_NAME_SET: Record<PushName, true> = {
-  'status': true, 'navigate': true, 'state-changed': true, 'batch-applied': true, 'progress': true, 'lag': true,
-  'table-stale': true, 'table-recovered': true, 'error': true,
-};
-export const PUSH_NAMES = Object.keys(PUSH_NAME_SET) as readonly PushName[];
+export { PUSH_NAMES } from './names.ts';
 
 /** Parsed (defaults applied) request input, as handlers receive it. */
 export type RequestParsed<K extends RequestName> = z.output<(typeof requestSchemas)[K]>;
@@ -93,13 +88,4 @@ export interface Api {
   on<K extends PushName>(name: K, listener: (payload: Pushes[K]) => void): () => void;
 }
 
-/**
- * Electron IPC channel names, derived from the contract names. Prefixed so a push named `error`
- * never becomes an EventEmitter 'error' event (which throws when nobody listens).
- */
-export const requestChannel = (name: RequestName): string => `tm:req:${name}`;
-export const pushChannel = (name: PushName): string => `tm:push:${name}`;
-export const isRequestName = (name: unknown): name is RequestName =>
-  typeof name === 'string' && Object.hasOwn(requestSchemas, name);
-export const isPushName = (name: unknown): name is PushName =>
-  typeof name === 'string' && Object.hasOwn(PUSH_NAME_SET, name);
+export { requestChannel, pushChannel, isRequestName, isPushName } from './names.ts';
