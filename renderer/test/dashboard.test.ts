@@ -1,0 +1,94 @@
+import { describe, expect, test } from 'vitest';
+import { page, userEvent } from 'vitest/browser';
+import LagSparkline from '../src/components/LagSparkline.svelte';
+import { EngineStore } from '../src/lib/stores/engine.svelte.ts';
+import { sparklinePoints } from '../src/lib/sparkline.ts';
+import Dashboard from '../src/views/Dashboard.svelte';
+import { engineStatus, manyTables, tableStatus } from './support/dto.ts';
+import { createTestApi, ok } from './support/fake-api.ts';
+import { render } from './support/render.ts';
+import { text } from './support/text.ts';
+
+function dashboard(tables = manyTables(20)) {
+  const api = createTestApi({
+    'status:get': () => ok(engineStatus({ tables })),
+    'tables:resync': (input) => ok({ requested: input.tables }),
+    'engine:pause': () => ok(engineStatus({ tables, state: 'paused' })),
+    'engine:resume': () => ok(engineStatus({ tables })),
+  });
+  const engine = new EngineStore(api);
+  render(Dashboard, { engine });
+  return { api, engine, ready: engine.load() };
+}
+
+describe('dashboard', () => {
+  test('subscribes to each push once', async () => {
+    const { api, ready } = dashboard();
+    await ready;
+    for (const name of ['status', 'progress', 'lag', 'state-changed', 'batch-applied', 'table-stale', 'table-recovered', 'error'] as const) {
+      expect(api.listenerCount(name), name).toBe(1);
+    }
+  });
+
+  test('a table-stale push shows the banner; "Resync affected tables" resyncs them; recovery hides it', async () => {
+    const { api, ready } = dashboard();
+    await ready;
+    await expect.element(page.getByTestId('stale-banner')).not.toBeInTheDocument();
+    api.emit('table-stale', {
+      table: 'crm.t004', reason: 'events purged before they were applied',
+      gap: { topic: 'acme-cdc', partition: 0, fromOffset: '120', toOffset: '180', detectedAt: Date.now(), tables: ['crm.t004', 'crm.t005'], resolved: false },
+    });
+    const banner = page.getByTestId('stale-banner');
+    await expect.element(banner).toBeVisible();
+    await expect.element(banner).toMatchTextContent(text('2 tables are stale'));
+    await expect.element(banner).toMatchTextContent(text('acme-cdc:0 offsets 120–180'));
+    await expect.element(page.getByTestId('activity-log')).toMatchTextContent(text('crm.t004 is stale'));
+
+    await userEvent.click(page.getByRole('button', { name: 'Resync affected tables' }));
+    expect(api.calls.at(-1)).toEqual({ name: 'tables:resync', input: { tables: ['crm.t004', 'crm.t005'] } });
+
+    api.emit('status', engineStatus({ tables: manyTables(20) }));
+    await expect.element(page.getByTestId('stale-banner')).not.toBeInTheDocument();
+  });
+
+  test('resync selected sends the ticked tables; progress pushes update the row', async () => {
+    const { api, ready } = dashboard();
+    await ready;
+    await userEvent.click(page.getByRole('checkbox', { name: 'Select crm.t001' }));
+    await userEvent.click(page.getByRole('checkbox', { name: 'Select crm.t002' }));
+    await userEvent.click(page.getByRole('button', { name: 'Resync selected (2)' }));
+    expect(api.calls.at(-1)).toEqual({ name: 'tables:resync', input: { tables: ['crm.t001', 'crm.t002'] } });
+    await expect.element(page.getByText('Resync requested for 2 tables.')).toBeVisible();
+
+    api.emit('progress', { tables: [tableStatus('crm.t001', { state: 'resyncing', snapshot: { kind: 'incremental', rowsSeen: 40, rowsExpected: 80, percent: null, startedAt: 0 } })] });
+    await expect.element(page.getByRole('progressbar', { name: 'Snapshot of crm.t001' })).toHaveAttribute('aria-valuenow', '50');
+  });
+
+  test('an action error shows code, message and fix; pause/resume toggles', async () => {
+    const { api, ready } = dashboard();
+    await ready;
+    await userEvent.click(page.getByRole('button', { name: 'Update schema now' }));
+    await expect.element(page.getByTestId('error-notice')).toMatchTextContent(text('no test handler for schema:update'));
+    await userEvent.click(page.getByRole('button', { name: 'Pause' }));
+    await expect.element(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+    await expect.element(page.getByTestId('engine-state')).toMatchTextContent(text('paused'));
+    expect(api.calls.map((c) => c.name)).toContain('engine:pause');
+  });
+
+  test('lag pushes feed the sparkline: its points are the pure function of the series', async () => {
+    const { api, ready } = dashboard();
+    await ready;
+    const series = [0.5, 2, 1, 4, 3];
+    for (const s of series) api.emit('lag', { seconds: s, events: 10, at: Date.now() });
+    const line = page.getByTestId('sparkline');
+    await expect.element(line).toHaveAttribute('points', sparklinePoints(series, { width: 180, height: 36, pad: 2 }));
+    await expect.element(page.getByTestId('lag')).toMatchTextContent(text('3.0 s · 10 events'));
+  });
+
+  test('sparkline component: the polyline spans the box, highest sample at the top', async () => {
+    render(LagSparkline, { values: [0, 10, 5], width: 100, height: 20 });
+    const line = document.querySelector('polyline')!;
+    expect(line.getAttribute('points')).toBe('2,18 50,2 98,10');
+    await expect.element(page.getByRole('img')).toHaveAccessibleName(/now 5\.0 s, peak 10 s/);
+  });
+});
