@@ -72,6 +72,28 @@ export class ConnectClient {
     await this.request('POST', '/connectors', { name, config: { ...config, name } });
   }
 
+  /** Creates a connector in the STOPPED state (KIP-980, Kafka ≥ 3.7): offsets can be reset before it ever runs. */
+  async createStopped(name: string, config: Record<string, string>): Promise<void> {
+    await this.request('POST', '/connectors', { name, config: { ...config, name }, initial_state: 'STOPPED' });
+  }
+
+  /**
+   * Standalone mode keeps a deleted connector's source offsets in the offsets file: a new connector with
+   * the same name resumes from them. This stops (or creates STOPPED), resets the offsets, and deletes.
+   */
+  async deleteWithOffsets(name: string, config?: Record<string, string>): Promise<void> {
+    const st = await this.status(name);
+    if (!st) {
+      if (!config) return;
+      await this.createStopped(name, config);
+    } else if (st.connector.state !== 'STOPPED') {
+      await this.stop(name);
+    }
+    await this.waitState(name, 'STOPPED');
+    await this.resetOffsets(name);
+    await this.delete(name);
+  }
+
   /** Creates or replaces a connector's config (PUT /connectors/{n}/config). */
   async putConfig(name: string, config: Record<string, string>): Promise<void> {
     await this.request('PUT', `/connectors/${encodeURIComponent(name)}/config`, { ...config, name });

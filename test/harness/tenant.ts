@@ -89,6 +89,9 @@ export function connectorConfig(p: {
     'decimal.handling.mode': 'precise',
     'binary.handling.mode': 'bytes',
     'time.precision.mode': 'adaptive_time_microseconds',
+    // Default true turns years 0–69 / 70–99 into 2000–2069 / 1970–1999 (DATE '0001-01-01' arrived as
+    // 2001-01-01): the binlog carries full years, so no adjustment is wanted.
+    'enable.time.adjuster': 'false',
     'tombstones.on.delete': 'true',
     'poll.interval.ms': '100',
     'signal.enabled.channels': 'source,kafka',
@@ -189,8 +192,13 @@ export class TenantConnector {
     await this.rest.waitState(this.name, 'STOPPED');
   }
 
+  /** Deletes the connector and its stored source offsets (so the name can be reused for a fresh start). */
   async delete(): Promise<void> {
-    await this.rest.delete(this.name);
+    try {
+      await this.rest.deleteWithOffsets(this.name);
+    } catch {
+      await this.rest.delete(this.name);
+    }
   }
 }
 
