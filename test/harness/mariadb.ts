@@ -182,6 +182,9 @@ export function createMariaPool(info: MariaDbConnectionInfo, database?: string):
     connectionLimit: 8, waitForConnections: true, multipleStatements: true,
     supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false, dateStrings: true, timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
+    // mysql2 sets CLIENT_FOUND_ROWS by default (affectedRows = matched rows); without it affectedRows of
+    // an UPDATE counts changed rows only — exactly the rows that produce a binlog event.
+    flags: ['-FOUND_ROWS'],
   });
 }
 

@@ -13,7 +13,8 @@
  * | TINYINT, SMALLINT, MEDIUMINT, INT (± UNSIGNED), YEAR | `number` (TINYINT(1) too: Debezium sends it as int16, not boolean) |
  * | BIGINT                                       | `bigint`                                                     |
  * | DECIMAL(p,s)                                 | `string`, exact, always `s` fraction digits: `"-123.45"`, `"0.00"`, `"7"` when s=0 |
- * | DOUBLE, FLOAT                                | `number`                                                     |
+ * | DOUBLE                                       | `number`                                                     |
+ * | FLOAT                                        | `number`: the exact float32 value (`Math.fround`), e.g. -198837.25 — MariaDB's text protocol would print 6 digits (-198837), so the reader selects CAST(col AS DOUBLE) |
  * | BIT(1)                                       | `boolean`                                                    |
  * | BIT(n>1)                                     | `bigint` (the bit pattern as an unsigned number)             |
  * | CHAR, VARCHAR, TEXT…, ENUM, SET, JSON        | `string` (CHAR without trailing pad spaces, as MariaDB returns it) |
@@ -77,7 +78,8 @@ export function canonicalValue(col: SourceColumn, raw: unknown): RowValue {
   if (INT_TYPES.has(t)) return Number(raw);
   if (t === 'bigint') return BigInt(String(raw));
   if (t === 'decimal' || t === 'numeric') return String(raw);
-  if (t === 'double' || t === 'float' || t === 'real') return Number(raw);
+  if (t === 'float') return Math.fround(Number(raw));
+  if (t === 'double' || t === 'real') return Number(raw);
   if (t === 'bit') {
     const b = raw as Buffer;
     if (col.columnType === 'bit(1)') return b[0] === 1;
@@ -212,7 +214,7 @@ export class CrmDatabase {
     const pk = await this.primaryKey(table);
     const order = (pk.length ? pk : cols.map((c) => c.name)).map(sqlId).join(', ');
     const raw = await this.query<RowDataPacket[]>(
-      `SELECT ${cols.map((c) => sqlId(c.name)).join(', ')} FROM ${this.qt(table)}${opts.where ? ` WHERE ${opts.where}` : ''} ORDER BY ${order}`);
+      `SELECT ${cols.map((c) => (c.dataType === 'float' ? `CAST(${sqlId(c.name)} AS DOUBLE) AS ${sqlId(c.name)}` : sqlId(c.name))).join(', ')} FROM ${this.qt(table)}${opts.where ? ` WHERE ${opts.where}` : ''} ORDER BY ${order}`);
     return raw.map((r) => {
       const row: Row = {};
       for (const c of cols) row[c.name] = canonicalValue(c, r[c.name]);

@@ -133,7 +133,7 @@ export async function runWorkload(pool: Pool, database: string, opts: WorkloadOp
         return `${sqlId(c.name)} = ${c.gen(rng, ctx)}`;
       });
       const [res] = await conn.query<ResultSetHeader>(`UPDATE ${q}${sqlId(t.name)} SET ${sets.join(', ')} WHERE ${where}`);
-      // affectedRows counts matched rows only when the values changed (CLIENT_FOUND_ROWS off)
+      // affectedRows = changed rows (the pool turns CLIENT_FOUND_ROWS off): no change → no binlog event
       if (res.affectedRows === 1) record(t.name, 'u', key);
     } else {
       const [res] = await conn.query<ResultSetHeader>(`DELETE FROM ${q}${sqlId(t.name)} WHERE ${where}`);
