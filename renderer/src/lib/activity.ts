@@ -2,7 +2,14 @@
 import type { EngineEvents } from '../../../preload/contract/status.ts';
 
 export type ActivityLevel = 'info' | 'warn' | 'error';
-export interface ActivityEntry { id: number; at: number; level: ActivityLevel; text: string }
+export interface ActivityEntry {
+  id: number;
+  at: number;
+  level: ActivityLevel;
+  text: string;
+  /** Present on a line that sums up consecutive applied batches. */
+  batch?: { events: number; batches: number; tables: string[]; ms: number; since: number };
+}
 
 type Described = { level: ActivityLevel; text: string };
 
@@ -10,10 +17,6 @@ export const describeEvent = {
   'state-changed': (e: EngineEvents['state-changed']): Described => ({
     level: e.state === 'error' ? 'error' : e.state === 'retrying' ? 'warn' : 'info',
     text: `Engine ${e.previous} → ${e.state}${e.reason ? `: ${e.reason}` : ''}`,
-  }),
-  'batch-applied': (e: EngineEvents['batch-applied']): Described => ({
-    level: 'info',
-    text: `Applied ${e.events} event${e.events === 1 ? '' : 's'} to ${e.tables.length > 3 ? `${e.tables.length} tables` : e.tables.join(', ')} in ${e.ms} ms`,
   }),
   'table-stale': (e: EngineEvents['table-stale']): Described => ({
     level: 'warn',
@@ -31,4 +34,31 @@ export function appendEntry(log: readonly ActivityEntry[], entry: ActivityEntry,
   const next = log.length >= limit ? log.slice(log.length - limit + 1) : log.slice();
   next.push(entry);
   return next;
+}
+
+/** Batches applied within this window of the first one are summed up on one line. */
+export const BATCH_WINDOW_MS = 5000;
+
+function batchText(b: NonNullable<ActivityEntry['batch']>): string {
+  const where = b.tables.length > 3 ? `${b.tables.length} tables` : b.tables.join(', ');
+  const batches = b.batches === 1 ? `in ${b.ms} ms` : `in ${b.batches} batches (${b.ms} ms)`;
+  return `Applied ${b.events} event${b.events === 1 ? '' : 's'} to ${where} ${batches}`;
+}
+
+/**
+ * Adds an applied batch: merged into the newest line when that line sums up batches begun less
+ * than BATCH_WINDOW_MS ago, so a busy stream does not flood the log.
+ */
+export function appendBatch(
+  log: readonly ActivityEntry[], e: EngineEvents['batch-applied'], at: number, nextId: () => number, limit: number,
+): ActivityEntry[] {
+  const last = log[log.length - 1];
+  if (last?.batch && at - last.batch.since < BATCH_WINDOW_MS) {
+    const b = last.batch;
+    const tables = [...new Set([...b.tables, ...e.tables])];
+    const batch = { events: b.events + e.events, batches: b.batches + 1, tables, ms: b.ms + e.ms, since: b.since };
+    return [...log.slice(0, -1), { ...last, at, text: batchText(batch), batch }];
+  }
+  const batch = { events: e.events, batches: 1, tables: [...new Set(e.tables)], ms: e.ms, since: at };
+  return appendEntry(log, { id: nextId(), at, level: 'info', text: batchText(batch), batch }, limit);
 }

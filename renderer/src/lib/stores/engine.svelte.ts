@@ -5,7 +5,7 @@
 import type { Api, Pushes, Result } from '../../../../preload/contract/api.ts';
 import type { ErrorData } from '../../../../preload/contract/errors.ts';
 import type { EngineStatus, TableStatus } from '../../../../preload/contract/status.ts';
-import { appendEntry, describeEvent } from '../activity.ts';
+import { appendBatch, appendEntry, describeEvent } from '../activity.ts';
 import type { ActivityEntry } from '../activity.ts';
 import { transportError } from '../error-fixes.ts';
 import { overallHealth } from '../health.ts';
@@ -48,7 +48,9 @@ export class EngineStore {
         if (this.status) this.status = { ...this.status, state: e.state };
         this.#log(describeEvent['state-changed'](e));
       }),
-      api.on('batch-applied', (e) => this.#log(describeEvent['batch-applied'](e))),
+      api.on('batch-applied', (e) => {
+        this.activity = appendBatch(this.activity, e, Date.now(), () => this.#nextId++, LOG_LIMIT);
+      }),
       api.on('table-stale', (e) => this.#onStale(e)),
       api.on('table-recovered', (e) => {
         this.#patchTables(this.#find(e.table, (t) => ({ ...t, state: 'ok', staleReason: null })));
