@@ -10,6 +10,6 @@ export default defineConfig({
   // Relative asset URLs: the same build loads from file:// in Electron and from the serve host.
   base: './',
   plugins: [svelte()],
-  build: { outDir: '../out/renderer', emptyOutDir: true, target: 'es2023' },
+  build: { outDir: '../out/renderer', emptyOutDir: true, target: 'es2024' },
   server: { host: '127.0.0.1' },
 });
