@@ -46,7 +46,8 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     // The standalone renderer build, exactly what `serve` serves from out/renderer.
     await build({ configFile: path.join(ROOT, 'renderer/vite.config.ts'), logLevel: 'warn', build: { outDir: ui, emptyOutDir: true } });
     stack = await getSharedStack();
-    tenant = await stack.createTenant({ seedRows: 3000 });
+    // A bigger contact table, so that its resync lasts long enough to be seen.
+    tenant = await stack.createTenant({ seedRows: { contact: 20_000, person: 800, appointment: 600, project: 100, sale: 300, document: 300 } });
     tableCount = (await tenant.source.tables()).length;
     serve = await startServeProcess({ config, staticDir: ui });
     browser = await openBrowser();

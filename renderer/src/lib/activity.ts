@@ -1,5 +1,6 @@
 /** Activity log lines from pushed events. Pure. */
 import type { EngineEvents } from '../../../preload/contract/status.ts';
+import { formatCount } from './format.ts';
 
 export type ActivityLevel = 'info' | 'warn' | 'error';
 export interface ActivityEntry {
@@ -41,8 +42,8 @@ export const BATCH_WINDOW_MS = 5000;
 
 function batchText(b: NonNullable<ActivityEntry['batch']>): string {
   const where = b.tables.length > 3 ? `${b.tables.length} tables` : b.tables.join(', ');
-  const batches = b.batches === 1 ? `in ${b.ms} ms` : `in ${b.batches} batches (${b.ms} ms)`;
-  return `Applied ${b.events} event${b.events === 1 ? '' : 's'} to ${where} ${batches}`;
+  const batches = b.batches === 1 ? `in ${formatCount(b.ms)} ms` : `in ${formatCount(b.batches)} batches (${formatCount(b.ms)} ms)`;
+  return `Applied ${formatCount(b.events)} event${b.events === 1 ? '' : 's'} to ${where} ${batches}`;
 }
 
 /**
