@@ -7,8 +7,10 @@ import yaml from 'js-yaml';
 import { APP_ID } from '../../main/app/app-id.ts';
 import { TRAY_HEALTHS } from '../../main/app/tray-state.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML / a config object, walked by the assertions below
+type Cfg = Record<string, any>;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cfg = yaml.load(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
+const cfg = yaml.load(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Cfg;
 
 test('appId matches the AppUserModelId set at startup', () => {
   assert.equal(cfg['appId'], APP_ID);
@@ -35,7 +37,7 @@ test('fuses are set as the security baseline requires', () => {
 });
 
 test('electron-vite has explicit entries: main + engine child, CJS preload, Svelte renderer', async () => {
-  const { default: config } = await import('../../electron.config.ts') as { default: any };
+  const { default: config } = await import('../../electron.config.ts') as { default: Cfg };
   assert.deepEqual(Object.keys(config.main.build.rolldownOptions.input).sort(), ['engine-child', 'index']);
   assert.match(config.main.build.rolldownOptions.input.index, /main[\\/]index\.ts$/);
   assert.match(config.preload.build.rolldownOptions.input.index, /preload[\\/]index\.ts$/);

@@ -1,0 +1,263 @@
+/**
+ * The product's scenarios, one behaviour suite run against every replica dialect on the real stack
+ * (Kafka + Debezium MariaDB connector). Every scenario ends by comparing replica contents with the
+ * source, table by table (checksums of canonical rows), not counts.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createEngine } from '../../../main/engine/engine.ts';
+import type { Engine } from '../../../main/engine/engine.ts';
+import { createLogger } from '../../../main/engine/log.ts';
+import { createReplica } from '../../../main/engine/replica/create-replica.ts';
+import type { Replica } from '../../../main/engine/replica/dialect.ts';
+import { settingsSchema } from '../../../preload/contract/settings.ts';
+import type { Settings, SettingsInput } from '../../../preload/contract/settings.ts';
+import type { EngineStatus } from '../../../preload/contract/status.ts';
+import { getSharedStack, stopStack } from '../../harness/stack.ts';
+import type { Stack } from '../../harness/stack.ts';
+import type { Tenant } from '../../harness/tenant.ts';
+import { assertEventuallyEqual, tableRecords } from './replica-compare.ts';
+import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
+
+const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
+const CLI = join(import.meta.dirname, '../../../main/cli.ts');
+
+export const caughtUp = (s: EngineStatus): boolean =>
+  s.state === 'streaming' && s.lagEvents === 0 && s.tables.length > 0 && s.tables.every((t) => t.state === 'ok');
+
+interface Ctx { tenant: Tenant; target: ReplicaTarget; settings: Settings; check: Replica }
+
+export function describeEngineScenarios(dialect: string, makeTarget: TargetFactory): void {
+  describe(`engine scenarios on ${dialect}`, { concurrency: false, timeout: 1_800_000 }, () => {
+    let stack: Stack;
+    const open: Array<() => Promise<void>> = [];
+    before(async () => { stack = await getSharedStack(); });
+    after(async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(); });
+
+    async function setup(name: string, seedRows = 400, extra: Partial<SettingsInput> = {}): Promise<Ctx> {
+      const tenant = await stack.createTenant({ seedRows });
+      const target = await makeTarget(stack, `${name}-${tenant.ctx}`);
+      const settings = settingsSchema.parse({
+        tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
+        maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, ...extra,
+      });
+      const check = await createReplica(settings);
+      await check.connect();
+      open.push(async () => { await check.close(); await target.cleanup(); await tenant.stop(); });
+      return { tenant, target, settings, check };
+    }
+
+    async function startEngine(c: Ctx, settings = c.settings): Promise<Engine> {
+      const e = await createEngine(settings, { log });
+      open.push(() => e.stop());
+      await e.provision();
+      await e.start();
+      return e;
+    }
+
+    it('1. new tenant: provision → initial snapshot → streaming changes', async () => {
+      const c = await setup('new');
+      const e = await startEngine(c);
+      const s = await e.waitFor(caughtUp, 120_000);
+      assert.equal(s.tables.length, (await c.tenant.source.tables()).length, 'every source table is mirrored');
+      await assertEventuallyEqual(c.tenant, c.check);
+      const w = await c.tenant.source.workload({ ops: 400 });
+      assert.ok(w.inserts > 0 && w.updates > 0 && w.deletes > 0, 'the workload inserts, updates and deletes');
+      await assertEventuallyEqual(c.tenant, c.check);
+      assert.ok(e.status().eventsApplied >= 400 + 400);
+      await e.stop();
+    });
+
+    it('2. replica restored from a backup copy resumes from its own _ReplicationState', async () => {
+      const c = await setup('restore');
+      let e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await c.tenant.source.workload({ ops: 150 });
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
+      await c.check.close();
+      const restore = await c.target.backup();
+      const offsetsAtBackup = (await (async () => { const r = await createReplica(c.settings); await r.connect(); const s = await r.readState(); await r.close(); return s.filter((x) => x.kind === 'offset'); })());
+      e = await startEngine(c);
+      await c.tenant.source.workload({ ops: 300 });
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+      await restore();
+      await c.check.connect();
+      const restored = (await c.check.readState()).filter((x) => x.kind === 'offset');
+      assert.deepEqual(restored.map((r) => r.value), offsetsAtBackup.map((r) => r.value), 'the restored replica carries the offsets of its backup');
+      e = await startEngine(c);
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
+    });
+
+    it('3. source restored to an earlier state: full resnapshot as upserts, orphans swept', async () => {
+      const c = await setup('srcrestore');
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      const backup = await c.tenant.source.backup();
+      await c.tenant.source.workload({ ops: 300, mix: { insert: 0.7, update: 0.2, delete: 0.1 } });
+      await assertEventuallyEqual(c.tenant, c.check);
+      await c.tenant.connector.stop();
+      await c.tenant.source.restore(backup);
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+    });
+
+    it('4. replica writes fail: the batch is retried and offsets do not advance meanwhile', async () => {
+      const c = await setup('writefail');
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      const seen: EngineStatus[] = [];
+      const poll = setInterval(() => seen.push(e.status()), 100);
+      const fault = c.target.failWritesFor(8000);
+      await new Promise((r) => setTimeout(r, 300));
+      await c.tenant.source.workload({ ops: 300 });
+      await fault;
+      await assertEventuallyEqual(c.tenant, c.check);
+      clearInterval(poll);
+      const retrying = seen.filter((s) => s.state === 'retrying');
+      assert.ok(retrying.length > 0, 'the engine reported that it was retrying');
+      const offs = (s: EngineStatus) => s.partitions.map((p) => p.nextOffset).join(',');
+      const firstRetry = seen.indexOf(retrying[0]!);
+      const lastRetry = seen.lastIndexOf(retrying[retrying.length - 1]!);
+      for (let i = firstRetry; i <= lastRetry; i++) assert.equal(offs(seen[i]!), offs(seen[firstRetry]!), 'offsets stay put while writes fail');
+      await e.waitFor(caughtUp, 30_000);
+      await e.stop();
+    });
+
+    it('5. offline shorter than retention: replay', async () => {
+      const c = await setup('offline');
+      let e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await e.stop();
+      await c.tenant.source.workload({ ops: 400 });
+      await c.tenant.source.addColumn('person', 'nickname', 'VARCHAR(40) NULL');
+      await c.tenant.source.workload({ ops: 100, tables: ['person'] });
+      e = await startEngine(c);
+      await assertEventuallyEqual(c.tenant, c.check);
+      assert.equal(e.status().gaps.length, 0, 'no gap when nothing was purged');
+      await e.stop();
+    });
+
+    it('6. offline longer than retention: the gap is detected, tables go stale, resync makes them equal', async () => {
+      const c = await setup('gap', 400, { autoResyncOnGap: false });
+      let e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await e.stop();
+      await c.tenant.source.workload({ ops: 300 });
+      await new Promise((r) => setTimeout(r, 2000));
+      const purged = await c.tenant.purge();
+      assert.ok(purged.every((p) => p.low === p.high), 'all records purged');
+      e = await createEngine(c.settings, { log });
+      open.push(() => e.stop());
+      const stale: string[] = [];
+      e.on('table-stale', (t) => stale.push(t.table));
+      await e.start();
+      const s = e.status();
+      assert.ok(s.gaps.length > 0 && !s.gaps[0]!.resolved, 'a gap is recorded');
+      assert.ok(s.tables.every((t) => t.state === 'stale' && /purged/.test(t.staleReason ?? '')), 'every table is stale with the reason');
+      assert.equal(stale.length, s.tables.length, 'a table-stale event per table');
+      const recs = await tableRecords(c.check);
+      assert.ok([...recs.values()].every((r) => r.state === 'stale'), 'stale is persisted in _ReplicationState');
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.ok(e.status().tables.every((t) => t.state === 'stale'), 'without autoResyncOnGap the tables stay stale');
+      await e.resyncTables(s.tables.map((t) => t.id));
+      await e.waitFor(caughtUp, 120_000);
+      await assertEventuallyEqual(c.tenant, c.check);
+      assert.ok(e.status().gaps.every((g) => g.resolved), 'the gap is resolved once every table is resynced');
+      await e.stop();
+    });
+
+    it('6b. offline longer than retention with autoResyncOnGap: resynced without a command', async () => {
+      const c = await setup('gapauto', 300);
+      let e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await e.stop();
+      await c.tenant.source.workload({ ops: 200, mix: { insert: 0.3, update: 0.3, delete: 0.4 } });
+      await new Promise((r) => setTimeout(r, 2000));
+      await c.tenant.purge();
+      e = await startEngine(c);
+      assert.ok(e.status().gaps.length > 0);
+      await e.waitFor(caughtUp, 120_000);
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
+    });
+
+    it('7. new table at the source: update-schema creates and fills it', async () => {
+      const c = await setup('newtable', 200);
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await c.tenant.source.addTable('y_extra', { rows: 25 });
+      const r = await e.updateSchema();
+      assert.ok(r.created.some((t) => t.endsWith('.y_extra')) || e.status().tables.some((t) => t.id.endsWith('.y_extra')), 'the new table is created');
+      await assertEventuallyEqual(c.tenant, c.check, { tables: ['y_extra'] });
+      await e.waitFor(caughtUp, 60_000);
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
+    });
+
+    it('8. incompatible schema change: that table is rebuilt and resnapshotted, others untouched', async () => {
+      const c = await setup('incompat');
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      const before = await tableRecords(c.check);
+      const change = await c.tenant.source.incompatibleChange('project');
+      await c.tenant.source.workload({ ops: 60, tables: ['project', 'contact'] });
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await e.waitFor(caughtUp, 60_000);
+      const afterRecs = await tableRecords(c.check);
+      const proj = afterRecs.get('project')!;
+      assert.notEqual(proj.hash, before.get('project')!.hash, 'project has the new schema hash');
+      assert.equal(proj.def.columns.find((col) => col.name === change.column)?.type.kind, 'string', `${change.column} is now a string column`);
+      for (const [name, r] of afterRecs) if (name !== 'project') assert.equal(r.createdAt, before.get(name)!.createdAt, `${name} was not rebuilt`);
+      await e.stop();
+    });
+
+    it('9. tenant suspended and resumed (offsets reset, snapshot again)', async () => {
+      const c = await setup('suspend');
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await c.tenant.connector.stop();
+      await c.tenant.source.workload({ ops: 200, mix: { insert: 0.4, update: 0.3, delete: 0.3 } });
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+    });
+
+    it('10. kill -9 of `sync` mid-batch, restart: equal', async () => {
+      const c = await setup('kill', 2000);
+      const cfg = join(tmpdir(), `tm-kill-${c.tenant.ctx}.json`);
+      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
+      open.push(async () => rmSync(cfg, { force: true }));
+      const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const prov = run('provision');
+      assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
+      let kills = 0;
+      for (let i = 0; i < 3; i++) {
+        const child = run('sync');
+        const load = c.tenant.source.workload({ ops: 300 });
+        await new Promise((r) => setTimeout(r, 800 + Math.floor(Math.random() * 1500)));
+        child.kill('SIGKILL');
+        await new Promise((r) => child.on('exit', r));
+        kills++;
+        await load;
+      }
+      const child = run('sync');
+      open.push(async () => { child.kill('SIGTERM'); });
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      assert.equal(kills, 3);
+    });
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * The replica databases the engine scenarios run against, each with the dialect-specific means to back
+ * up / restore the replica and to make replica writes fail for a while.
+ */
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import Database from 'better-sqlite3';
+import type { ReplicaSettings } from '../../../preload/contract/settings.ts';
+import type { Stack } from '../../harness/stack.ts';
+
+export interface ReplicaTarget {
+  replica: ReplicaSettings;
+  /** Copy of the replica taken now (the engine must be stopped). */
+  backup(): Promise<() => Promise<void>>;
+  /** Makes every replica write fail (or block) for `ms`, then lets them through again. */
+  failWritesFor(ms: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export type TargetFactory = (stack: Stack, name: string) => Promise<ReplicaTarget>;
+
+export const sqliteTarget: TargetFactory = async (_stack, name) => {
+  const file = join(tmpdir(), `tm-${name}-${process.pid}.db`);
+  const files = (f: string) => [f, `${f}-wal`, `${f}-shm`];
+  return {
+    replica: { kind: 'sqlite', file },
+    async backup() {
+      const copy = `${file}.bak`;
+      const db = new Database(file);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      copyFileSync(file, copy);
+      return async () => {
+        for (const f of files(file)) if (existsSync(f)) rmSync(f);
+        copyFileSync(copy, file);
+      };
+    },
+    async failWritesFor(ms) {
+      // A second connection holds the write lock: the engine's writes fail with SQLITE_BUSY after its busy timeout.
+      const db = new Database(file, { timeout: 1000 });
+      db.exec('BEGIN IMMEDIATE');
+      await new Promise((r) => setTimeout(r, ms));
+      db.exec('ROLLBACK');
+      db.close();
+    },
+    async cleanup() {
+      for (const f of [...files(file), `${file}.bak`]) if (existsSync(f)) rmSync(f);
+    },
+  };
+};
+
+export const postgresTarget: TargetFactory = async (stack) => {
+  const db = await stack.createPostgresDatabase();
+  const base = { host: db.host, port: db.port, user: db.user, password: db.password };
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ ...base, database: 'postgres' });
+    await c.connect();
+    try { return await fn(c); } finally { await c.end(); }
+  };
+  return {
+    replica: { kind: 'postgres', host: db.host, port: db.port, database: db.name, user: db.user, ssl: false, ...(db.password ? { password: db.password } : {}) },
+    async backup() {
+      const copy = `${db.name}_bak`;
+      await admin(async (c) => {
+        await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
+        await c.query(`CREATE DATABASE "${copy}" TEMPLATE "${db.name}"`);
+      });
+      return async () => admin(async (c) => {
+        await c.query(`DROP DATABASE "${db.name}" WITH (FORCE)`);
+        await c.query(`CREATE DATABASE "${db.name}" TEMPLATE "${copy}"`);
+        await c.query(`DROP DATABASE "${copy}" WITH (FORCE)`);
+      });
+    },
+    async failWritesFor(ms) {
+      // The replica "goes away": every session on the database is terminated, again and again.
+      await admin(async (c) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until) {
+          await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      });
+    },
+    async cleanup() {
+      await db.drop().catch(() => undefined);
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${db.name}_bak" WITH (FORCE)`)).catch(() => undefined);
+    },
+  };
+};
