@@ -1,0 +1,89 @@
+/**
+ * Lag under a steady load: an observer reads `<ctx>-cdc` from given offsets and keeps, per record, the
+ * source commit time (`payload.source.ts_ms`; MariaDB's binlog gives it in whole seconds) and Debezium's
+ * read time (`payload.ts_ms`, ms). A consumer's commits (Progress) then give each record's lag:
+ * replica commit time − source time.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Progress } from './progress.ts';
+
+interface Stamp { src: number; dbz: number }
+
+export interface LagFigures { records: number; p50: number; p99: number; max: number; p50Dbz: number; p99Dbz: number; maxDbz: number }
+
+export class TimestampObserver {
+  readonly stamps = new Map<number, Map<number, Stamp>>();
+  private readonly kafka: Kafka;
+  private readonly topic: string;
+  private consumer: ReturnType<Kafka['consumer']> | null = null;
+
+  constructor(kafka: Kafka, topic: string) {
+    this.kafka = kafka;
+    this.topic = topic;
+  }
+
+  async start(from: Map<number, bigint>): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: `bench-observer-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 50, minBytes: 1 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    let joined!: () => void;
+    const joinedP = new Promise<void>((r) => { joined = r; });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [p, o] of from) consumer.seek({ topic: this.topic, partition: p, offset: o.toString() });
+      joined();
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (!message.value) return;
+        try {
+          const v = JSON.parse(message.value.toString('utf8')) as { payload?: { ts_ms?: number; source?: { ts_ms?: number } } };
+          const src = Number(v.payload?.source?.ts_ms ?? 0);
+          const dbz = Number(v.payload?.ts_ms ?? 0);
+          if (!src || !dbz) return;
+          let m = this.stamps.get(partition);
+          if (!m) { m = new Map(); this.stamps.set(partition, m); }
+          m.set(Number(message.offset), { src, dbz });
+        } catch { /* not an envelope */ }
+      },
+    });
+    await joinedP;
+  }
+
+  /** Number of stamped records in [from, to) per partition. */
+  count(from: Map<number, bigint>, to: Map<number, bigint>): number {
+    let n = 0;
+    for (const [p, m] of this.stamps) for (const o of m.keys()) if (o >= Number(from.get(p) ?? 0n) && o < Number(to.get(p) ?? 0n)) n++;
+    return n;
+  }
+
+  async stop(): Promise<void> { await this.consumer?.disconnect().catch(() => undefined); }
+
+  /** Lag of every stamped record in [from, to) that `progress` committed. */
+  lag(progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): LagFigures {
+    const src: number[] = [];
+    const dbz: number[] = [];
+    const pos = new Map(from);
+    for (const c of progress.commits) {
+      const start = pos.get(c.p);
+      const end = to.get(c.p);
+      if (start === undefined || end === undefined || c.next <= start) continue;
+      const stop = c.next < end ? c.next : end;
+      const m = this.stamps.get(c.p);
+      for (let o = Number(start); o < Number(stop); o++) {
+        const s = m?.get(o);
+        if (s) { src.push(c.at - s.src); dbz.push(c.at - s.dbz); }
+      }
+      pos.set(c.p, stop);
+    }
+    return { records: src.length, ...pct(src, ''), ...pct(dbz, 'Dbz') } as LagFigures;
+  }
+}
+
+function pct(xs: number[], suffix: string): Record<string, number> {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
+  return { [`p50${suffix}`]: at(0.5), [`p99${suffix}`]: at(0.99), [`max${suffix}`]: s.length ? s[s.length - 1]! : NaN };
+}

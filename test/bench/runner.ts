@@ -1,0 +1,53 @@
+/**
+ * Parent side of child.ts: forks the measured process, follows its committed offsets per partition and
+ * tells when given offsets are reached. Commit times feed the lag measurement (lag.ts).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Settings } from '../../preload/contract/settings.ts';
+import type { ChildMessage, ChildMode } from './child.ts';
+import { Progress } from './progress.ts';
+
+const CHILD = join(import.meta.dirname, 'child.ts');
+
+export interface ChildResult { peakRssMb: number; cpuMs: number }
+
+export class BenchChild {
+  readonly progress = new Progress();
+  readonly label: string;
+  private proc: ChildProcess | null = null;
+  private done: Promise<ChildResult> | null = null;
+  startedAt = 0;
+
+  constructor(label: string) { this.label = label; }
+
+  /** Forks the child and resolves once the engine (or ceiling consumer) runs. */
+  async start(mode: ChildMode, settings: Settings, execArgv: string[] = []): Promise<void> {
+    this.startedAt = Date.now();
+    const proc = fork(CHILD, [JSON.stringify({ mode, settings })], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc = proc;
+    let ready!: () => void;
+    let failed!: (e: Error) => void;
+    const readyP = new Promise<void>((res, rej) => { ready = res; failed = rej; });
+    this.done = new Promise<ChildResult>((res, rej) => {
+      proc.on('message', (m: ChildMessage) => {
+        if (m.t === 'commit') this.progress.commit(m.p, BigInt(m.next), m.at);
+        else if (m.t === 'ready') ready();
+        else if (m.t === 'error') { const e = new Error(`${this.label}: ${m.message}`); failed(e); rej(e); }
+        else if (m.t === 'done') res({ peakRssMb: m.peakRssMb, cpuMs: m.cpuMs });
+      });
+      proc.on('exit', (code) => { const e = new Error(`${this.label}: child exited with ${code}`); failed(e); rej(e); });
+    });
+    this.done.catch(() => undefined);
+    await readyP;
+  }
+
+  /** Asks the child to stop its engine and report; kills it after 30 s. */
+  async stop(): Promise<ChildResult | null> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return null;
+    proc.send({ t: 'stop' });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    try { return await this.done!; } catch { return null; } finally { clearTimeout(timer); this.proc = null; }
+  }
+}
