@@ -89,7 +89,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     first ??= off;
     let ev: ChangeEvent | null = null;
     try {
-      const d = ctx.decoder.decode(m.key?.toString('utf8') ?? null, m.value?.toString('utf8') ?? null);
+      const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null);
       if (d.kind === 'tombstone') { last = off; continue; }
       ev = d;
       if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; continue; }

@@ -7,7 +7,7 @@ import { tableHash } from '../schema/table-hash.ts';
 import type { Row, TableDef } from '../schema/table-model.ts';
 import { structField } from './connect-schema.ts';
 import type { ConnectField } from './connect-schema.ts';
-import { parseLossless, splitEnvelope } from './json.ts';
+import { parseEnvelopePayload, parseLossless, splitEnvelope } from './json.ts';
 import { buildStructDecoder } from './struct-decoder.ts';
 import type { StructDecoder } from './struct-decoder.ts';
 
@@ -35,15 +35,38 @@ interface EnvelopeSchema {
   rowSchema: ConnectField;
   decoder: StructDecoder | null;
   /** Table definition per key schema (the same value schema always names the same table). */
-  defs: Map<string, { def: TableDef; hash: string }>;
+  defs: Map<KeyEntry, { def: TableDef; hash: string }>;
 }
+
+interface KeyEntry { fields: string[]; decoder: StructDecoder }
+interface Parsed<T> { entry: T; payload: unknown }
+/** Cached schemas by the bytes of their text, bucketed by byte length. */
+type ByteCache<T> = Map<number, Array<{ bytes: Buffer; entry: T }>>;
+
+function buildKey(s: ConnectField): KeyEntry {
+  const decoder = buildStructDecoder(s);
+  return { fields: decoder.columns.map((c) => c.name), decoder };
+}
+
+function buildValue(s: ConnectField): EnvelopeSchema {
+  const rowSchema = structField(s, 'after') ?? structField(s, 'before');
+  if (!rowSchema?.fields) throw new MirrorError('DECODE_FAILED', `value schema ${s.name ?? ''} is not a Debezium envelope`);
+  return { rowSchema, decoder: null, defs: new Map() };
+}
+
+const SCHEMA_HEAD = Buffer.from('{"schema":');
+const PAYLOAD_MARK = Buffer.from(',"payload":');
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
 
 const OPS = new Set(['c', 'u', 'd', 'r']);
 const MARKERS = new Set(['first', 'first_in_data_collection', 'true', 'last_in_data_collection', 'last', 'incremental']);
 
 export class EnvelopeDecoder {
   private readonly values = new Map<string, EnvelopeSchema>();
-  private readonly keys = new Map<string, { fields: string[]; decoder: StructDecoder }>();
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly keyBytes: ByteCache<KeyEntry> = new Map();
+  private readonly valueBytes: ByteCache<EnvelopeSchema> = new Map();
 
   /** Number of distinct value schemas seen (diagnostics). */
   get schemaCount(): number { return this.values.size; }
@@ -51,15 +74,21 @@ export class EnvelopeDecoder {
   decode(keyText: string | null, valueText: string | null): Decoded {
     if (valueText === null) return { kind: 'tombstone' };
     if (keyText === null) throw new MirrorError('DECODE_FAILED', 'change event without a key: the table has no primary key');
-    const key = this.parseRecord(keyText, this.keys, (s) => {
-      const decoder = buildStructDecoder(s);
-      return { fields: decoder.columns.map((c) => c.name), decoder };
-    });
-    const value = this.parseRecord(valueText, this.values, (s) => {
-      const rowSchema = structField(s, 'after') ?? structField(s, 'before');
-      if (!rowSchema?.fields) throw new MirrorError('DECODE_FAILED', `value schema ${s.name ?? ''} is not a Debezium envelope`);
-      return { rowSchema, decoder: null, defs: new Map() };
-    });
+    return this.decodeParsed(this.parseRecord(keyText, this.keys, buildKey), this.parseRecord(valueText, this.values, buildValue));
+  }
+
+  /**
+   * Same result as decode(key.toString(), value.toString()), straight from the Kafka message buffers:
+   * the schema part is recognised by comparing bytes with the schemas seen before (no string is made
+   * of it, nor hashed), and only the payload becomes a string.
+   */
+  decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null): Decoded {
+    if (valueBuf === null) return { kind: 'tombstone' };
+    if (keyBuf === null) throw new MirrorError('DECODE_FAILED', 'change event without a key: the table has no primary key');
+    return this.decodeParsed(this.parseBuffer(keyBuf, this.keys, this.keyBytes, buildKey), this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue));
+  }
+
+  private decodeParsed(key: Parsed<KeyEntry>, value: Parsed<EnvelopeSchema>): Decoded {
     const p = value.payload as Record<string, unknown> | null;
     if (!p || typeof p !== 'object') throw new MirrorError('DECODE_FAILED', 'envelope payload is not an object');
     const op = p.op as string;
@@ -72,11 +101,11 @@ export class EnvelopeDecoder {
     const schema = String(source.schema ?? source.db ?? '');
     const name = String(source.table ?? '');
     if (!name) throw new MirrorError('DECODE_FAILED', 'envelope source has no table');
-    let d = env.defs.get(key.schemaText);
+    let d = env.defs.get(key.entry);
     if (!d) {
       const def: TableDef = { schema, name, columns: decoder.columns, primaryKey: key.entry.fields };
       d = { def, hash: tableHash(def) };
-      env.defs.set(key.schemaText, d);
+      env.defs.set(key.entry, d);
     }
     const snap = source.snapshot;
     const marker = typeof snap === 'string' && MARKERS.has(snap) ? (snap as SnapshotMarker) : null;
@@ -94,6 +123,44 @@ export class EnvelopeDecoder {
       connector,
       collection: collectionId(connector, source, name),
     };
+  }
+
+  private parseBuffer<T>(buf: Buffer, cache: Map<string, T>, bytes: ByteCache<T>, build: (schema: ConnectField) => T): Parsed<T> {
+    const head = SCHEMA_HEAD.length;
+    if (buf.length <= head || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_HEAD, 0, head, 0, head) !== 0) {
+      return this.parseRecord(buf.toString('utf8'), cache, build);
+    }
+    // A known schema: its bytes, then the payload mark (a byte compare, no search through the schema).
+    let entry: T | undefined;
+    let i = -1;
+    for (const [len, list] of bytes) {
+      const end = head + len;
+      if (end + PAYLOAD_MARK.length >= buf.length || buf[end] !== COMMA || buf.compare(PAYLOAD_MARK, 0, PAYLOAD_MARK.length, end, end + PAYLOAD_MARK.length) !== 0) continue;
+      for (const c of list) if (buf.compare(c.bytes, 0, len, head, end) === 0) { entry = c.entry; i = end; break; }
+      if (entry !== undefined) break;
+    }
+    if (entry === undefined) {
+      i = buf.indexOf(PAYLOAD_MARK, head);
+      if (i < 0) return this.parseRecord(buf.toString('utf8'), cache, build);
+      const schemaBytes = buf.subarray(head, i);
+      const schemaText = schemaBytes.toString('utf8');
+      entry = cache.get(schemaText);
+      if (entry === undefined) {
+        let schema: ConnectField | null = null;
+        try { schema = JSON.parse(schemaText) as ConnectField; } catch { schema = null; }
+        if (!schema) return this.parseRecord(buf.toString('utf8'), cache, build);
+        entry = build(schema);
+        cache.set(schemaText, entry);
+      }
+      const list = bytes.get(schemaBytes.length) ?? [];
+      list.push({ bytes: Buffer.from(schemaBytes), entry });
+      bytes.set(schemaBytes.length, list);
+    }
+    try {
+      return { entry, payload: parseEnvelopePayload(buf.toString('utf8', i + PAYLOAD_MARK.length, buf.length - 1)) };
+    } catch (err) {
+      throw new MirrorError('DECODE_FAILED', `malformed JSON payload: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   private parseRecord<T>(text: string, cache: Map<string, T>, build: (schema: ConnectField) => T): { entry: T; payload: unknown; schemaText: string } {

@@ -32,3 +32,39 @@ export function splitEnvelope(text: string): { schemaText: string; payloadText: 
   if (i < 0 || !text.endsWith('}')) return null;
   return { schemaText: text.slice(head.length, i), payloadText: text.slice(i + mark.length, -1) };
 }
+
+function hasUnsafeInteger(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) { for (const x of v) if (hasUnsafeInteger(x)) return true; return false; }
+  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/** Envelope timestamps the decoder never reads; ts_us / ts_ns are always beyond 2^53. */
+const UNREAD_TIMESTAMPS = new Set(['ts_us', 'ts_ns']);
+
+function envelopeNeedsLossless(p: unknown): boolean {
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) return hasUnsafeInteger(p);
+  const o = p as Record<string, unknown>;
+  for (const k in o) {
+    if (UNREAD_TIMESTAMPS.has(k)) continue;
+    const v = o[k];
+    if (k === 'source' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const sk in v) if (!UNREAD_TIMESTAMPS.has(sk) && hasUnsafeInteger((v as Record<string, unknown>)[sk])) return true;
+    } else if (hasUnsafeInteger(v)) return true;
+  }
+  return false;
+}
+
+/**
+ * A Debezium envelope payload (or a key payload) as parseLossless would give it, for every value the
+ * decoder reads: the native parse runs first, and the lossless (reviver) parse only when an integer
+ * beyond 2^53 turned up outside the envelope's own ts_us / ts_ns (which every MariaDB event carries,
+ * so the 16-digit test of parseLossless sent every event down the slow path).
+ */
+export function parseEnvelopePayload(text: string): unknown {
+  const fast = JSON.parse(text) as unknown;
+  if (!LONG_DIGITS.test(text) || !envelopeNeedsLossless(fast)) return fast;
+  return JSON.parse(text, revive as (this: unknown, key: string, value: unknown) => unknown);
+}
