@@ -18,7 +18,8 @@ import type { ApplyUnit } from '../../main/engine/replica/dialect.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
 
 export type ChildMode = 'engine' | 'ceiling';
-export interface ChildConfig { mode: ChildMode; settings: Settings }
+/** `from`: partition → offset where the ceiling consumer starts (default: the beginning). */
+export interface ChildConfig { mode: ChildMode; settings: Settings; from?: Record<string, string> }
 export type ChildMessage =
   | { t: 'ready' }
   | { t: 'commit'; p: number; next: string; at: number }
@@ -64,13 +65,16 @@ async function runCeiling(): Promise<() => Promise<void>> {
   let sink = 0;
   await consumer.connect();
   await consumer.subscribe({ topic: cdcTopic, fromBeginning: true });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const [p, o] of Object.entries(cfg.from ?? {})) consumer.seek({ topic: cdcTopic, partition: Number(p), offset: o });
+  });
   await consumer.run({
     autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       if (!batch.messages.length) return;
       for (const m of batch.messages) {
         try {
-          const d = decoder.decode(m.key?.toString('utf8') ?? null, m.value?.toString('utf8') ?? null);
+          const d = decoder.decodeBuffers(m.key ?? null, m.value ?? null);
           if (d.kind === 'change') sink += d.op.length;
         } catch { /* counted by nobody: the ceiling only measures the work */ }
       }

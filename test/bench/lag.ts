@@ -1,16 +1,20 @@
 /**
  * Lag under a steady load: an observer reads `<ctx>-cdc` from given offsets and keeps, per record, the
  * source commit time (`payload.source.ts_ms`; MariaDB's binlog gives it in whole seconds) and Debezium's
- * read time (`payload.ts_ms`, ms). A consumer's commits (Progress) then give each record's lag:
+ * read time (`payload.ts_ms`, ms) and the Kafka record timestamp. A consumer's commits (Progress) then give each record's lag:
  * replica commit time − source time.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Progress } from './progress.ts';
 
-interface Stamp { src: number; dbz: number }
+interface Stamp { src: number; dbz: number; kafka: number }
 
-export interface LagFigures { records: number; p50: number; p99: number; max: number; p50Dbz: number; p99Dbz: number; maxDbz: number }
+export interface LagFigures {
+  records: number; p50: number; p99: number; max: number; p50Dbz: number; p99Dbz: number; maxDbz: number;
+  /** From the Kafka record timestamp (producer time ≈ append): the consumer's own share. */
+  p50Kafka: number; p99Kafka: number; maxKafka: number;
+}
 
 export class TimestampObserver {
   readonly stamps = new Map<number, Map<number, Stamp>>();
@@ -45,7 +49,7 @@ export class TimestampObserver {
           if (!src || !dbz) return;
           let m = this.stamps.get(partition);
           if (!m) { m = new Map(); this.stamps.set(partition, m); }
-          m.set(Number(message.offset), { src, dbz });
+          m.set(Number(message.offset), { src, dbz, kafka: Number(message.timestamp) });
         } catch { /* not an envelope */ }
       },
     });
@@ -65,6 +69,7 @@ export class TimestampObserver {
   lag(progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): LagFigures {
     const src: number[] = [];
     const dbz: number[] = [];
+    const kafka: number[] = [];
     const pos = new Map(from);
     for (const c of progress.commits) {
       const start = pos.get(c.p);
@@ -74,11 +79,11 @@ export class TimestampObserver {
       const m = this.stamps.get(c.p);
       for (let o = Number(start); o < Number(stop); o++) {
         const s = m?.get(o);
-        if (s) { src.push(c.at - s.src); dbz.push(c.at - s.dbz); }
+        if (s) { src.push(c.at - s.src); dbz.push(c.at - s.dbz); kafka.push(c.at - s.kafka); }
       }
       pos.set(c.p, stop);
     }
-    return { records: src.length, ...pct(src, ''), ...pct(dbz, 'Dbz') } as LagFigures;
+    return { records: src.length, ...pct(src, ''), ...pct(dbz, 'Dbz'), ...pct(kafka, 'Kafka') } as LagFigures;
   }
 }
 

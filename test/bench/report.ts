@@ -45,11 +45,12 @@ export function ratios(t: TargetFigures[]): Record<string, number | null> {
 }
 
 export function printTable(res: BenchResult): string {
-  const head = ['target', 'snapshot ev/s', 'mixed ev/s', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (source ts)', 'peak RSS MB', 'CPU s', 'rows'];
+  const head = ['target', 'snapshot ev/s', 'mixed ev/s', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (source ts)', 'lag p50/p99 ms (kafka ts)', 'peak RSS MB', 'CPU s', 'rows'];
   const rows = res.targets.map((t) => [
     t.name, fmt(t.snapshotEvPerSec), fmt(t.mixedEvPerSec), fmt(t.firstCommitMs),
     t.lag ? `${fmt(t.lag.p50Dbz)} / ${fmt(t.lag.p99Dbz)}` : '–',
     t.lag ? `${fmt(t.lag.p50)} / ${fmt(t.lag.p99)}` : '–',
+    t.lag ? `${fmt(t.lag.p50Kafka)} / ${fmt(t.lag.p99Kafka)}` : '–',
     fmt(t.peakRssMb), fmt(t.cpuSec, 1), t.rowsCheck,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

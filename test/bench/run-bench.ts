@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- [--rows 1000000] [--mixed-ops N] [--lag-seconds 60] [--lag-rate 2000] [--sink-batch 5000] [--cpu-prof]`
  * On a private real stack: one tenant seeded with --rows (initial snapshot in `<ctx>-cdc`), then a mixed
- * insert/update/delete stream; each consumer reads the whole topic in turn (never two at once):
+ * insert/update/delete stream. Per phase (snapshot, then mixed), each consumer reads that phase's records
+ * in turn (never two at once; see throughput.ts):
  *   ceiling (fetch + decode, no replica) → engine→SQLite → engine→PostgreSQL → Debezium JDBC sink→PostgreSQL.
- * Events/s = records / time from "consuming" (engine started / connector RUNNING) until the committed
- * offsets reach the end of the phase. Then a steady load (--lag-rate for --lag-seconds) with both
+ * `--cpu-prof` writes V8 CPU profiles of the measured processes to test/bench/results/profiles/. Then a steady load (--lag-rate for --lag-seconds) with both
  * engines and the sink running side by side gives per-record lag. Not part of `npm test`.
  */
 import { cpus } from 'node:os';
@@ -18,6 +18,7 @@ import { TimestampObserver } from './lag.ts';
 import { printTable, ratios, writeJson, type BenchResult, type TargetFigures } from './report.ts';
 import { BenchChild } from './runner.ts';
 import { compareCounts, postgresCounts, sourceCounts, sqliteCounts } from './verify.ts';
+import { runChildPhase, runSinkPhase, type PhaseRun } from './throughput.ts';
 import { highs, recordsBetween, stableHighs } from './topic.ts';
 
 const { values: a } = parseArgs({
@@ -32,8 +33,9 @@ const lagSeconds = Number(a['lag-seconds']);
 const lagRate = Number(a['lag-rate']);
 const sinkBatch = Number(a['sink-batch']);
 const profDir = join(import.meta.dirname, 'results', 'profiles');
-const childArgs = a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+const childArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
 const TIMEOUT = 3_600_000;
+const SINK = 'debezium-jdbc→postgres';
 const step = (s: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
 const startedAt = new Date().toISOString();
@@ -52,14 +54,7 @@ try {
   const topic = tenant.topics.cdc;
   const low = highs(await tenant.offsets(), 'low');
   const h1 = await stableHighs(tenant);
-  step(`mixed stream: ${mixedOps} operations`);
-  await tenant.source.workload({ ops: mixedOps, concurrency: 4, seed: 11 });
-  const h2 = await stableHighs(tenant);
   const snapRecs = recordsBetween(low, h1);
-  const mixedRecs = recordsBetween(h1, h2);
-  const expected = await sourceCounts(tenant);
-  step(`topic: ${snapRecs} snapshot records, ${mixedRecs} mixed records`);
-
   const sqliteFile = join(tmp, 'replica.db');
   const pgDb = await stack.createPostgresDatabase();
   const sinkDb = await stack.createPostgresDatabase();
@@ -67,45 +62,50 @@ try {
   const settingsFor = (replica: Settings['replica']): Settings => settingsSchema.parse({ ...base, replica, logLevel: 'warn' });
   const sqliteSettings = settingsFor({ kind: 'sqlite', file: sqliteFile });
   const pgSettings = settingsFor({ kind: 'postgres', host: pgDb.host, port: pgDb.port, database: pgDb.name, user: pgDb.user, ssl: false, ...(pgDb.password ? { password: pgDb.password } : {}) });
-
-  const measure = (name: string, readyAt: number, p: BenchChild['progress'], snapAt: number, endAt: number, rowsCheck: string): TargetFigures => ({
-    name, snapshotEvPerSec: snapRecs / ((snapAt - readyAt) / 1000), mixedEvPerSec: mixedRecs / (Math.max(1, endAt - snapAt) / 1000),
-    firstCommitMs: p.firstCommitAt === null ? null : p.firstCommitAt - readyAt, lag: null, peakRssMb: null, cpuSec: null, rowsCheck,
-  });
-
-  for (const [name, mode, settings] of [['ceiling', 'ceiling', sqliteSettings], ['engine→sqlite', 'engine', sqliteSettings], ['engine→postgres', 'engine', pgSettings]] as const) {
-    step(`${name}: consuming`);
-    const child = new BenchChild(name);
-    children.push(child);
-    await child.start(mode, settings, mode === 'engine' ? childArgs : []);
-    const readyAt = Date.now();
-    const snapAt = await child.progress.waitReached(h1, TIMEOUT, `${name} snapshot`);
-    const endAt = await child.progress.waitReached(h2, TIMEOUT, `${name} mixed`);
-    const r = await child.stop();
-    let check = 'n/a';
-    if (name === 'engine→sqlite') check = compareCounts(expected, sqliteCounts(sqliteFile)) || 'equal';
-    if (name === 'engine→postgres') check = compareCounts(expected, await postgresCounts(pgDb.config, tenant.database)) || 'equal';
-    const f = measure(name, readyAt, child.progress, snapAt, endAt, check);
-    f.peakRssMb = r?.peakRssMb ?? null;
-    f.cpuSec = r ? r.cpuMs / 1000 : null;
-    targets.push(f);
-    step(`${name}: snapshot ${Math.round(f.snapshotEvPerSec!)} ev/s, mixed ${Math.round(f.mixedEvPerSec!)} ev/s, RSS ${f.peakRssMb} MB, rows ${check}`);
+  const plan = [
+    { name: 'ceiling', mode: 'ceiling', settings: sqliteSettings },
+    { name: 'engine→sqlite', mode: 'engine', settings: sqliteSettings },
+    { name: 'engine→postgres', mode: 'engine', settings: pgSettings },
+  ] as const;
+  for (const t of [...plan.map((x) => x.name), SINK]) {
+    targets.push({ name: t, snapshotEvPerSec: null, mixedEvPerSec: null, firstCommitMs: null, lag: null, peakRssMb: null, cpuSec: null, rowsCheck: 'n/a' });
   }
-
+  const fig = (name: string): TargetFigures => targets.find((t) => t.name === name)!;
+  const note = (name: string, r: PhaseRun, phase: 'snapshot' | 'mixed'): void => {
+    const f = fig(name);
+    if (phase === 'snapshot') { f.snapshotEvPerSec = r.evPerSec; f.firstCommitMs = r.firstCommitMs; } else f.mixedEvPerSec = r.evPerSec;
+    if (r.peakRssMb !== null) f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb);
+    if (r.cpuSec !== null) f.cpuSec = (f.cpuSec ?? 0) + r.cpuSec;
+    step(`${name} ${phase}: ${Math.round(r.evPerSec)} ev/s, peak RSS ${r.peakRssMb ?? '–'} MB`);
+  };
   step('debezium JDBC sink: starting its Connect worker');
   sink = new JdbcSink(stack.kafka, stack.brokers, topic, `${tenant.ctx}-jdbc-sink`);
   await sink.startWorker(1024);
-  step('debezium JDBC sink: consuming');
-  await sink.start(sinkConfig(topic, sinkDb, sinkBatch));
-  const sinkReady = Date.now();
-  const healthy = () => sink!.assertHealthy();
-  const sSnap = await sink.progress.waitReached(h1, TIMEOUT, 'jdbc sink snapshot', healthy);
-  const sEnd = await sink.progress.waitReached(h2, TIMEOUT, 'jdbc sink mixed', healthy);
-  await sink.pause();
-  const sinkFig = measure('debezium-jdbc→postgres', sinkReady, sink.progress, sSnap, sEnd, compareCounts(expected, await postgresCounts(sinkDb.config, 'public')) || 'equal');
-  sinkFig.peakRssMb = await sink.rssMb();
-  targets.push(sinkFig);
-  step(`jdbc sink: snapshot ${Math.round(sinkFig.snapshotEvPerSec!)} ev/s, mixed ${Math.round(sinkFig.mixedEvPerSec!)} ev/s, rows ${sinkFig.rowsCheck}`);
+  const sinkCfg = sinkConfig(topic, sinkDb, sinkBatch);
+
+  let from: Map<number, bigint> | undefined;
+  let to = h1;
+  for (const phase of ['snapshot', 'mixed'] as const) {
+    const records = recordsBetween(from ?? low, to);
+    step(`${phase}: ${records} records`);
+    for (const t of plan) {
+      note(t.name, await runChildPhase(t.name, t.mode, t.settings, records, t.mode === 'ceiling' ? from : undefined, to, a['cpu-prof'] ? childArgs : [], children), phase);
+    }
+    note(SINK, await runSinkPhase(sink, sinkCfg, phase === 'snapshot', records, to), phase);
+    if (phase === 'snapshot') {
+      step(`mixed stream: ${mixedOps} operations`);
+      await tenant.source.workload({ ops: mixedOps, concurrency: 8, seed: 11 });
+      from = h1;
+      to = await stableHighs(tenant);
+    }
+  }
+  const h2 = to;
+  const mixedRecs = recordsBetween(h1, h2);
+  const expected = await sourceCounts(tenant);
+  fig('engine→sqlite').rowsCheck = compareCounts(expected, sqliteCounts(sqliteFile)) || 'equal';
+  fig('engine→postgres').rowsCheck = compareCounts(expected, await postgresCounts(pgDb.config, tenant.database)) || 'equal';
+  fig(SINK).rowsCheck = compareCounts(expected, await postgresCounts(sinkDb.config, 'public')) || 'equal';
+  const sinkFig = fig(SINK);
 
   let lagRecs = 0; let lagSourceRate = 0;
   if (lagSeconds > 0) {
@@ -114,11 +114,11 @@ try {
     await observer.start(h2);
     const lagChildren = [new BenchChild('engine→sqlite'), new BenchChild('engine→postgres')];
     children.push(...lagChildren);
-    await lagChildren[0]!.start('engine', sqliteSettings, childArgs);
-    await lagChildren[1]!.start('engine', pgSettings, childArgs);
+    await lagChildren[0]!.start('engine', sqliteSettings);
+    await lagChildren[1]!.start('engine', pgSettings);
     await sink.resume();
     await sleep(3000);
-    const w = await tenant.source.workload({ durationMs: lagSeconds * 1000, ratePerSec: lagRate, concurrency: 4, seed: 12 });
+    const w = await tenant.source.workload({ durationMs: lagSeconds * 1000, ratePerSec: lagRate, concurrency: 8, seed: 12 });
     const h3 = await stableHighs(tenant);
     lagRecs = recordsBetween(h2, h3);
     lagSourceRate = w.total / (w.elapsedMs / 1000);
@@ -138,7 +138,7 @@ try {
     if (w.total / (w.elapsedMs / 1000) < lagRate * 0.9) notes.push(`the source reached only ${Math.round(lagSourceRate)} of ${lagRate} ops/s`);
   }
   notes.push('events/s counts Kafka records (a delete is 2: the event and its tombstone), from engine started / connector RUNNING to the last offset committed');
-  notes.push('lag (dbz ts) = replica commit − Debezium read time (payload.ts_ms); lag (source ts) uses source.ts_ms, which MariaDB gives in whole seconds (adds ~0–1 s)');
+  notes.push('lag (dbz ts) = replica commit − Debezium read time (payload.ts_ms); lag (source ts) uses source.ts_ms, which MariaDB gives in whole seconds (adds ~0–1 s); lag (kafka ts) starts at the Kafka record timestamp: what the consumer itself adds');
   notes.push(`JDBC sink progress = its committed consumer offsets, committed every 100 ms after its writes (up to ~0.2 s late); its RSS is the Connect JVM (heap 1024 MB)`);
   notes.push('peak RSS of the engine rows is the forked engine process alone (max of the throughput and the lag run)');
   result = {
@@ -152,7 +152,8 @@ try {
   removeDir(tmp);
 }
 if (result) {
+  const file = writeJson(result);
   console.log('');
   printTable(result);
-  console.log(`\nwritten ${writeJson(result)}`);
+  console.log(`\nwritten ${file}`);
 }

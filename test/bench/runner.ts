@@ -22,9 +22,9 @@ export class BenchChild {
   constructor(label: string) { this.label = label; }
 
   /** Forks the child and resolves once the engine (or ceiling consumer) runs. */
-  async start(mode: ChildMode, settings: Settings, execArgv: string[] = []): Promise<void> {
+  async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>): Promise<void> {
     this.startedAt = Date.now();
-    const proc = fork(CHILD, [JSON.stringify({ mode, settings })], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc = proc;
     let ready!: () => void;
     let failed!: (e: Error) => void;
