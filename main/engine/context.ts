@@ -12,7 +12,8 @@ import type { TableRegistry } from './tables.ts';
 import type { TenantTopics } from './source/topics.ts';
 import type { Watermark } from './source/watermarks.ts';
 
-export interface FullSnapshot { startedAt: number; hadData: boolean; fence: Record<string, string> | null; lastSeen: boolean }
+/** A full snapshot being applied; `key` is its identity (ChangeEvent.snapshotKey), absent in state written before it existed. */
+export interface FullSnapshot { startedAt: number; hadData: boolean; fence: Record<string, string> | null; lastSeen: boolean; key?: string | null }
 
 export interface EngineContext {
   settings: Settings;
@@ -33,6 +34,8 @@ export interface EngineContext {
   watermarks: Map<number, Watermark>;
   gaps: GapInfo[];
   fullSnapshot: FullSnapshot | null;
+  /** Identity of the last full snapshot that completed: its stragglers are applied as plain upserts. */
+  completedSnapshotKey: string | null;
   /** Offset of `<ctx>-schemahistory` already processed by the schema check. */
   historyNext: string | null;
   state: EngineState;

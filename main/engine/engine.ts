@@ -19,7 +19,7 @@ import { createReplica } from './replica/create-replica.ts';
 import type { Replica } from './replica/dialect.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { runSchemaCheck } from './schema-sync.ts';
-import { checkFences, FULL_SNAPSHOT_ID, handleNotification, recordGap, requestResync, resendPendingSignals } from './snapshots.ts';
+import { checkFences, COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, handleNotification, recordGap, requestResync, resendPendingSignals } from './snapshots.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
 import { tenantTopics } from './source/topics.ts';
@@ -81,6 +81,7 @@ class MirrorEngine implements Engine {
       watermarks: new Map(),
       gaps: [],
       fullSnapshot: null,
+      completedSnapshotKey: null,
       historyNext: null,
       state: 'stopped',
       stopping: false,
@@ -118,6 +119,7 @@ class MirrorEngine implements Engine {
       try {
         if (row.id === stateIds.session) c.session = fromStateJson<SessionRecord>(row.value);
         else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
+        else if (row.id === COMPLETED_SNAPSHOT_ID) c.completedSnapshotKey = fromStateJson<{ key: string | null }>(row.value).key;
         else if (row.kind === 'offset') {
           const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];
           const o = fromStateJson<OffsetRecord>(row.value);
@@ -410,11 +412,23 @@ class MirrorEngine implements Engine {
         if (err) reject(err); else resolve(s!);
       };
       const check = () => { const s = this.status(); if (pred(s)) done(null, s); };
-      const timer = setTimeout(() => done(new MirrorError('SNAPSHOT_TIMEOUT', `condition not reached within ${timeoutMs} ms (state ${this.ctx.state})`)), timeoutMs);
+      const timer = setTimeout(() => done(new MirrorError('SNAPSHOT_TIMEOUT', `condition not reached within ${timeoutMs} ms (${this.describeProgress()})`)), timeoutMs);
       const poll = setInterval(check, 500);
       offs.push(this.on('batch-applied', check), this.on('progress', check), this.on('lag', check));
       check();
     });
+  }
+
+  /** One line for timeouts and logs: engine state, a pending full snapshot, table states, lag. */
+  private describeProgress(): string {
+    const c = this.ctx;
+    const by = new Map<string, string[]>();
+    for (const r of c.registry.all()) by.set(r.state, [...(by.get(r.state) ?? []), r.name]);
+    const tables = [...by].map(([k, v]) => `${k}: ${v.length > 4 ? `${v.length} tables` : v.join(' ')}`).join('; ');
+    const fs = c.fullSnapshot;
+    const full = fs ? `full snapshot ${fs.lastSeen ? `awaiting fence ${JSON.stringify(fs.fence)}` : 'running'}; ` : '';
+    const next = [...c.nextOffsets].map(([p, o]) => `${p}:${o}`).join(',');
+    return `state ${c.state}; ${full}tables ${tables || 'none'}; next offsets ${next || 'none'}; lag ${this.lagEvents ?? '?'} events`;
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,7 @@
  * tenant resumed). Gaps (purged offsets) mark tables stale and, with autoResyncOnGap, resync them.
  */
 import { MirrorError } from './errors.ts';
-import type { EngineContext } from './context.ts';
+import type { EngineContext, FullSnapshot } from './context.ts';
 import { sleep } from './context.ts';
 import type { GapInfo } from '../../preload/contract/status.ts';
 import { sendExecuteSnapshot } from './source/signals.ts';
@@ -17,6 +17,19 @@ import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
 export const FULL_SNAPSHOT_ID = 'fullsnapshot';
+/** State row holding the identity of the last completed full snapshot. */
+export const COMPLETED_SNAPSHOT_ID = 'fullsnapshot-completed';
+
+/**
+ * Does a record of the full snapshot `key` start a new full snapshot? Not when it belongs to the one
+ * running, nor when it is a straggler of the one that just completed (a record of another partition
+ * consumed after the fence); yes otherwise. Records without an identity (state written by an older
+ * version) fall back to: start one when none is running.
+ */
+export function startsFullSnapshot(running: FullSnapshot | null, completedKey: string | null, key: string): boolean {
+  if (running) return running.key !== undefined && running.key !== null && running.key !== key;
+  return key !== completedKey;
+}
 
 async function takeFence(ctx: EngineContext): Promise<Record<string, string>> {
   await sleep(ctx.settings.snapshotFenceDelayMs);
@@ -121,11 +134,11 @@ export async function handleNotification(ctx: EngineContext, n: Notification): P
 }
 
 /** A full snapshot starts (marker `first`): every existing table gets a seen set. */
-export async function beginFullSnapshot(ctx: EngineContext): Promise<void> {
-  if (ctx.fullSnapshot && !ctx.fullSnapshot.lastSeen) return; // re-read after a restart: already running
+export async function beginFullSnapshot(ctx: EngineContext, key: string | null): Promise<void> {
   // A replica that never applied an event has nothing to sweep (the initial load of a new tenant).
   const hadData = ctx.nextOffsets.size > 0;
-  ctx.fullSnapshot = { startedAt: Date.now(), hadData, fence: null, lastSeen: false };
+  if (ctx.fullSnapshot) ctx.log.warn('a new full snapshot started before the previous one completed: starting over', {});
+  ctx.fullSnapshot = { startedAt: Date.now(), hadData, fence: null, lastSeen: false, key };
   for (const r of hadData ? ctx.registry.all() : []) {
     if (r.state === 'halted') continue;
     if (r.sweep) await ctx.replica.cancelSweep(r.def);
@@ -141,7 +154,7 @@ export async function beginFullSnapshot(ctx: EngineContext): Promise<void> {
 
 /** Marker `last`: the snapshot is complete once everything before the fence is applied. */
 export async function endFullSnapshot(ctx: EngineContext): Promise<void> {
-  if (!ctx.fullSnapshot) ctx.fullSnapshot = { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false };
+  if (!ctx.fullSnapshot) ctx.fullSnapshot = { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
   ctx.fullSnapshot.lastSeen = true;
   ctx.fullSnapshot.fence = await takeFence(ctx);
   await ctx.persist([{ id: FULL_SNAPSHOT_ID, kind: 'session', value: toStateJson(ctx.fullSnapshot) }]);
@@ -155,8 +168,9 @@ export async function checkFences(ctx: EngineContext): Promise<void> {
       if (r.sweep?.kind === 'full') await finish(ctx, r);
       else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }
     }
+    ctx.completedSnapshotKey = fs.key ?? null;
     ctx.fullSnapshot = null;
-    await ctx.persist(ctx.registry.takeDirty(), [FULL_SNAPSHOT_ID]);
+    await ctx.persist([...ctx.registry.takeDirty(), { id: COMPLETED_SNAPSHOT_ID, kind: 'session', value: toStateJson({ key: ctx.completedSnapshotKey, at: Date.now() }) }], [FULL_SNAPSHOT_ID]);
     ctx.log.info('full snapshot complete', {});
   }
   for (const r of ctx.registry.all()) {
@@ -195,14 +209,17 @@ export async function recordGap(ctx: EngineContext, partition: number, from: big
   const gap: GapInfo = { topic: ctx.topics.cdc, partition, fromOffset: from.toString(), toOffset: to.toString(), detectedAt: Date.now(), tables, resolved: false };
   ctx.gaps.push(gap);
   const reason = `events ${from}–${to - 1n} of ${ctx.topics.cdc} partition ${partition} were purged before they were applied (offline longer than retention)`;
+  // One table-stale event per table going stale: a gap in several partitions does not repeat it.
+  const newlyStale: string[] = [];
   for (const r of ctx.registry.all()) {
     if (r.state === 'halted') continue;
+    if (r.state !== 'stale') newlyStale.push(r.id);
     r.state = 'stale';
     r.staleReason = reason;
     ctx.registry.put(r);
   }
   await ctx.persist([...ctx.registry.takeDirty(), { id: stateIds.gap(gap.topic, partition, gap.fromOffset), kind: 'gap', value: toStateJson(gap) }]);
   ctx.log.warn('gap detected', { partition, from: from.toString(), to: to.toString(), tables: tables.length });
-  for (const t of tables) ctx.events.emit('table-stale', { table: t, reason, gap });
+  for (const t of newlyStale) ctx.events.emit('table-stale', { table: t, reason, gap });
   return gap;
 }

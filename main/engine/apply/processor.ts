@@ -11,7 +11,7 @@ import { MirrorError } from '../errors.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { tableId } from '../schema/table-model.ts';
 import { applySchemaChange, createTableFromEvent } from '../schema-sync.ts';
-import { beginFullSnapshot, checkFences, endFullSnapshot } from '../snapshots.ts';
+import { beginFullSnapshot, checkFences, endFullSnapshot, startsFullSnapshot } from '../snapshots.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
@@ -96,9 +96,10 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);
       const id = tableId(ev.def);
       // Any record of a full (initial / blocking) snapshot starts it: markers are spread over partitions,
-      // so the one carrying `first` may be applied after other partitions' snapshot rows.
-      if (ev.op === 'r' && ev.snapshot !== null && ev.snapshot !== 'incremental' && (!ctx.fullSnapshot || ctx.fullSnapshot.lastSeen && ev.snapshot === 'first')) {
-        await flush(); last = null; await beginFullSnapshot(ctx);
+      // so the one carrying `first` may be applied after other partitions' rows, even after `last`. A
+      // snapshot is told from the next one by its identity, not by its markers.
+      if (ev.snapshotKey !== null && startsFullSnapshot(ctx.fullSnapshot, ctx.completedSnapshotKey, ev.snapshotKey)) {
+        await flush(); last = null; await beginFullSnapshot(ctx, ev.snapshotKey);
       }
       let rec = ctx.registry.get(id);
       if (!rec) {

@@ -23,6 +23,13 @@ export interface ChangeEvent {
   /** After-image for c/u/r (possibly partial when values were unavailable); null for d. */
   after: Row | null;
   snapshot: SnapshotMarker | null;
+  /**
+   * Identity of the full (initial / blocking) snapshot a record belongs to: the source block without its
+   * per-record fields. Every record of one snapshot carries the same source position (MariaDB/MySQL binlog
+   * file+pos+gtid, SQL Server commit_lsn, PostgreSQL lsn), so records of one snapshot can be told from the
+   * next one whatever partition they land in. Null for other records.
+   */
+  snapshotKey: string | null;
   /** Commit time at the source (ms). */
   sourceTsMs: number;
   connector: string;
@@ -103,6 +110,13 @@ export class EnvelopeDecoder {
     if (!name) throw new MirrorError('DECODE_FAILED', 'envelope source has no table');
     let d = env.defs.get(key.entry);
     if (!d) {
+      // A key schema that contradicts the value schema (a key column missing from the row, or typed
+      // differently) would otherwise be taken for a schema change and rebuild the table: reject the event.
+      for (const k of key.entry.decoder.columns) {
+        const col = decoder.columns.find((c) => c.name === k.name);
+        if (!col) throw new MirrorError('SCHEMA_CONFLICT', `key column ${k.name} of ${schema}.${name} is not in the event's row schema`, { detail: { table: `${schema}.${name}`, column: k.name } });
+        if (col.type.kind !== k.type.kind) throw new MirrorError('SCHEMA_CONFLICT', `key column ${k.name} of ${schema}.${name} is ${k.type.kind} in the key schema but ${col.type.kind} in the row schema`, { detail: { table: `${schema}.${name}`, column: k.name } });
+      }
       const def: TableDef = { schema, name, columns: decoder.columns, primaryKey: key.entry.fields };
       d = { def, hash: tableHash(def) };
       env.defs.set(key.entry, d);
@@ -119,6 +133,7 @@ export class EnvelopeDecoder {
       key: keyRow,
       after: op === 'd' || !afterPayload ? null : decoder.decode(afterPayload),
       snapshot: op === 'r' ? marker : null,
+      snapshotKey: op === 'r' && marker !== null && marker !== 'incremental' ? snapshotKeyOf(source) : null,
       sourceTsMs: Number(source.ts_ms ?? p.ts_ms ?? 0),
       connector,
       collection: collectionId(connector, source, name),
@@ -190,6 +205,13 @@ export class EnvelopeDecoder {
     if (!entry) { entry = build(whole.schema); cache.set(schemaText, entry); }
     return { entry, payload: whole.payload, schemaText };
   }
+}
+
+/** Per-record fields of a Debezium source block: left out of a snapshot's identity. */
+const PER_RECORD = new Set(['ts_ms', 'ts_us', 'ts_ns', 'snapshot', 'table', 'schema', 'row', 'thread', 'query', 'event_serial_no', 'change_lsn']);
+
+export function snapshotKeyOf(source: Record<string, unknown>): string {
+  return JSON.stringify(Object.keys(source).filter((k) => !PER_RECORD.has(k)).sort().map((k) => [k, source[k]]));
 }
 
 export function collectionId(connector: string, source: Record<string, unknown>, table: string): string {
