@@ -1,0 +1,93 @@
+/**
+ * `npm run test:faults` — the full fault suite on a private real stack (it restarts Kafka and Kafka
+ * Connect, so it never attaches to a shared one). Every fault runs under a continuous workload and ends
+ * with every table compared with the source.
+ *
+ *   FAULT_KILLS=50        kill -9s of the CLI (about a third during the snapshot, the rest while streaming)
+ *   FAULT_OUTAGE_MS=30000 replica outage length
+ *   FAULT_DIALECTS=sqlite,postgres
+ *   FAULT_RESTARTS=1      Kafka Connect and Kafka broker restarts (0 to skip)
+ *   FAULT_SEED_ROWS=3000  seed rows of the kill tenant (bigger = longer snapshot)
+ * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
+ */
+import { parseArgs } from 'node:util';
+import { startStack, stopStack } from '../harness/stack.ts';
+import {
+  FaultStats, caughtUp, componentRestart, killsDuringSnapshot, killsDuringStreaming, note, poisonEvents, purgeWhileStopped,
+  replicaOutage, setupFault, sourceRestored, startEngine, type Dialect, type FaultCtx,
+} from './fault-kit.ts';
+
+const { values } = parseArgs({ options: { kills: { type: 'string' }, 'outage-ms': { type: 'string' }, dialects: { type: 'string' }, 'no-restarts': { type: 'boolean' } } });
+const kills = Number(values.kills ?? process.env.FAULT_KILLS ?? 50);
+const outageMs = Number(values['outage-ms'] ?? process.env.FAULT_OUTAGE_MS ?? 30_000);
+const dialects = (values.dialects ?? process.env.FAULT_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Dialect[];
+const restarts = !values['no-restarts'] && process.env.FAULT_RESTARTS !== '0';
+const seedRows = Number(process.env.FAULT_SEED_ROWS ?? 3000);
+process.env.FAULT_VERBOSE ??= '1';
+
+const snapshotKills = Math.max(1, Math.round(kills / 3));
+const streamingKills = Math.max(1, kills - snapshotKills);
+const started = Date.now();
+const stats = new FaultStats();
+const failures: string[] = [];
+const open: Array<() => Promise<void>> = [];
+
+console.log(`fault suite: ${kills} kills (${snapshotKills} snapshot, ${streamingKills} streaming), outage ${outageMs} ms, dialects ${dialects.join(',')}, restarts ${restarts}`);
+const stack = await startStack();
+const stop = async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(stack).catch(() => undefined); };
+process.on('SIGINT', () => { void stop().then(() => process.exit(130)); });
+
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  note(`▶ ${name}`);
+  try {
+    await fn();
+    console.log(`✔ ${name} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  } catch (err) {
+    failures.push(`${name}: ${(err as Error).message}`);
+    console.log(`✖ ${name}: ${(err as Error).stack ?? String(err)}`);
+  }
+}
+
+const setup = async (dialect: Dialect, name: string, rows: number): Promise<FaultCtx> => {
+  const c = await setupFault(stack, dialect, name, stats, rows);
+  open.push(() => c.cleanup());
+  return c;
+};
+
+try {
+  for (const dialect of dialects) {
+    await step(`${dialect}: ${snapshotKills} kill -9 during the snapshot, ${streamingKills} while streaming`, async () => {
+      const c = await setup(dialect, 'kills', seedRows);
+      await killsDuringSnapshot(c, snapshotKills);
+      await killsDuringStreaming(c, streamingKills);
+    });
+    await step(`${dialect}: replica outage ${outageMs} ms, source restored, poison events${restarts ? ', Connect and Kafka restarts' : ''}`, async () => {
+      const c = await setup(dialect, 'chaos', 500);
+      const e = await startEngine(c);
+      open.push(() => e.stop());
+      await e.waitFor(caughtUp, 180_000);
+      await replicaOutage(c, e, outageMs);
+      await poisonEvents(c, e);
+      await sourceRestored(c, e);
+      if (restarts) {
+        await componentRestart(c, e, 'connect', false);
+        await componentRestart(c, e, 'connect', true);
+        await componentRestart(c, e, 'kafka', false);
+        await componentRestart(c, e, 'kafka', true);
+      }
+      await e.stop();
+    });
+    await step(`${dialect}: records purged while stopped`, async () => {
+      const c = await setup(dialect, 'purge', 500);
+      const e = await purgeWhileStopped(c);
+      open.push(() => e.stop());
+      await e.stop();
+    });
+  }
+} finally {
+  await stop();
+}
+console.log(`\nfault stats ${JSON.stringify(stats, null, 2)}`);
+console.log(`${failures.length ? `✖ ${failures.length} failed:\n  ${failures.join('\n  ')}` : '✔ all faults recovered'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+process.exit(failures.length ? 1 : 0);
