@@ -205,6 +205,10 @@ async function resolveGaps(ctx: EngineContext): Promise<void> {
 
 /** Offline longer than retention: offsets [from, to) of a partition are gone. Never silently skipped. */
 export async function recordGap(ctx: EngineContext, partition: number, from: bigint, to: bigint): Promise<GapInfo> {
+  // From here on the partition is read from its low watermark: the gap is recorded once, not again per batch.
+  ctx.nextOffsets.set(partition, to);
+  const known = ctx.gaps.find((g) => g.partition === partition && g.fromOffset === from.toString() && g.topic === ctx.topics.cdc);
+  if (known) return known;
   const tables = ctx.registry.all().map((r) => r.id);
   const gap: GapInfo = { topic: ctx.topics.cdc, partition, fromOffset: from.toString(), toOffset: to.toString(), detectedAt: Date.now(), tables, resolved: false };
   ctx.gaps.push(gap);
@@ -218,7 +222,12 @@ export async function recordGap(ctx: EngineContext, partition: number, from: big
     r.staleReason = reason;
     ctx.registry.put(r);
   }
-  await ctx.persist([...ctx.registry.takeDirty(), { id: stateIds.gap(gap.topic, partition, gap.fromOffset), kind: 'gap', value: toStateJson(gap) }]);
+  // The gap record and the move of the partition's offset past it are written together.
+  await ctx.persist([
+    ...ctx.registry.takeDirty(),
+    { id: stateIds.gap(gap.topic, partition, gap.fromOffset), kind: 'gap', value: toStateJson(gap) },
+    { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset', value: JSON.stringify({ next: to.toString(), at: Date.now() }) },
+  ]);
   ctx.log.warn('gap detected', { partition, from: from.toString(), to: to.toString(), tables: tables.length });
   for (const t of newlyStale) ctx.events.emit('table-stale', { table: t, reason, gap });
   return gap;
