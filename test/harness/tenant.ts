@@ -345,6 +345,9 @@ export class Tenant {
    * Returns the new offsets.
    */
   async purge(partition?: number, offset?: bigint | number | string): Promise<PartitionOffsets[]> {
+    // Purging "everything" means everything the connector will publish for the changes made so far:
+    // wait until the high watermarks stop moving, so late events of a workload are purged too.
+    if (offset === undefined) await this.waitCdcQuiet();
     const current = await this.offsets();
     const parts = current.filter((p) => partition === undefined || p.partition === partition);
     if (!parts.length) throw new Error(`no partition ${partition} in ${this.topics.cdc}`);
@@ -356,6 +359,20 @@ export class Tenant {
       });
     });
     return this.offsets();
+  }
+
+  /** Resolves once the high watermarks of `<ctx>-cdc` have not moved for `quietMs`. */
+  async waitCdcQuiet(quietMs = 1500, timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    const marks = async (): Promise<string> => (await this.offsets()).map((o) => `${o.partition}:${o.high}`).join(',');
+    let last = await marks();
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, quietMs));
+      const now = await marks();
+      if (now === last) return;
+      last = now;
+    }
+    throw new Error(`${this.topics.cdc} kept growing for ${timeoutMs} ms`);
   }
 
   /** Deletes the connector, drops the database, deletes the tenant's topics. */
