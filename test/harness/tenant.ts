@@ -322,6 +322,11 @@ export class Tenant {
       const target = opts.cdcHighBefore + scanned;
       await waitFor(async () => (await this.cdcHighWatermark()) >= target, { timeoutMs: opts.timeoutMs ?? 120_000, what: `${target} records in ${this.topics.cdc}` });
     }
+    // Connect flushes source offsets on a timer: until it has, a worker restart would snapshot again.
+    await waitFor(async () => {
+      const offs = await this.connector.offsets();
+      return offs.length > 0 && offs.every((o) => o.offset['snapshot'] !== true && o.offset['snapshot'] !== 'true' && o.offset['snapshot_completed'] !== false);
+    }, { timeoutMs: opts.timeoutMs ?? 120_000, what: `${this.connector.name} to commit its post-snapshot offsets` });
     return done;
   }
 
