@@ -56,7 +56,7 @@ export function printTable(res: BenchResult): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ');
   const out = [
-    `records: snapshot ${res.records.snapshot}, mixed ${res.records.mixed}, lag run ${res.records.lag} (${fmt(res.records.lagSourceRate)} ev/s at the source)`,
+    `records: snapshot ${res.records.snapshot}, mixed ${res.records.mixed}, lag run ${res.records.lag} per consumer (source workload up to ${fmt(res.records.lagSourceRate)} ops/s)`,
     line(head), w.map((n) => '-'.repeat(n)).join('-|-'), ...rows.map(line), '',
     'ratios: ' + Object.entries(res.ratios).map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(2)}`).join('; '),
     ...res.notes.map((n) => `note: ${n}`),

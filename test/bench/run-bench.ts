@@ -4,19 +4,21 @@
  * insert/update/delete stream. Per phase (snapshot, then mixed), each consumer reads that phase's records
  * in turn (never two at once; see throughput.ts):
  *   ceiling (fetch + decode, no replica) → engine→SQLite → engine→PostgreSQL → Debezium JDBC sink→PostgreSQL.
- * `--cpu-prof` writes V8 CPU profiles of the measured processes to test/bench/results/profiles/. Then a steady load (--lag-rate for --lag-seconds) with both
- * engines and the sink running side by side gives per-record lag. Not part of `npm test`.
+ * Then a steady load (--lag-rate for --lag-seconds) per consumer, one at a time (lag-run.ts), gives
+ * per-record lag. `--cpu-prof` writes V8 CPU profiles of the measured processes to
+ * test/bench/results/profiles/. Not part of `npm test`.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { settingsSchema, type Settings } from '../../preload/contract/settings.ts';
 import { startStack, stopStack, type Stack } from '../harness/stack.ts';
-import { makeTempDir, removeDir, sleep } from '../harness/util.ts';
+import { makeTempDir, removeDir } from '../harness/util.ts';
 import { JdbcSink, sinkConfig } from './jdbc-sink.ts';
 import { TimestampObserver } from './lag.ts';
+import { runLag, type LagTarget } from './lag-run.ts';
 import { printTable, ratios, writeJson, type BenchResult, type TargetFigures } from './report.ts';
-import { BenchChild } from './runner.ts';
+import type { BenchChild } from './runner.ts';
 import { compareCounts, postgresCounts, sourceCounts, sqliteCounts } from './verify.ts';
 import { runChildPhase, runSinkPhase, type PhaseRun } from './throughput.ts';
 import { highs, recordsBetween, stableHighs } from './topic.ts';
@@ -46,6 +48,18 @@ let stack: Stack | null = null;
 let sink: JdbcSink | null = null;
 const children: BenchChild[] = [];
 let result: BenchResult | null = null;
+let cleaned = false;
+async function cleanup(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  for (const c of children) await c.stop().catch(() => undefined);
+  await sink?.stop();
+  if (stack) await stopStack(stack);
+  removeDir(tmp);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { step(`${sig}: stopping the stack`); void cleanup().finally(() => process.exit(130)); });
+}
 try {
   step('starting the stack');
   stack = await startStack({ connectHeapMb: 768 });
@@ -105,37 +119,32 @@ try {
   fig('engine→sqlite').rowsCheck = compareCounts(expected, sqliteCounts(sqliteFile)) || 'equal';
   fig('engine→postgres').rowsCheck = compareCounts(expected, await postgresCounts(pgDb.config, tenant.database)) || 'equal';
   fig(SINK).rowsCheck = compareCounts(expected, await postgresCounts(sinkDb.config, 'public')) || 'equal';
-  const sinkFig = fig(SINK);
 
   let lagRecs = 0; let lagSourceRate = 0;
   if (lagSeconds > 0) {
-    step(`lag: ${lagRate} ops/s for ${lagSeconds} s, engine→sqlite, engine→postgres and the JDBC sink side by side`);
     const observer = new TimestampObserver(stack.kafka, topic);
     await observer.start(h2);
-    const lagChildren = [new BenchChild('engine→sqlite'), new BenchChild('engine→postgres')];
-    children.push(...lagChildren);
-    await lagChildren[0]!.start('engine', sqliteSettings);
-    await lagChildren[1]!.start('engine', pgSettings);
-    await sink.resume();
-    await sleep(3000);
-    const w = await tenant.source.workload({ durationMs: lagSeconds * 1000, ratePerSec: lagRate, concurrency: 8, seed: 12 });
-    const h3 = await stableHighs(tenant);
-    lagRecs = recordsBetween(h2, h3);
-    lagSourceRate = w.total / (w.elapsedMs / 1000);
-    const waits = [...lagChildren.map((c) => c.progress), sink.progress].map((p, i) => p.waitReached(h3, 600_000, `lag run ${i}`));
-    await Promise.all(waits);
-    const stamped = observer.count(h2, h3);
-    if (stamped < lagRecs * 0.4) notes.push(`only ${stamped} of ${lagRecs} lag records were stamped by the observer`);
-    for (const c of lagChildren) {
-      const f = targets.find((t) => t.name === c.label)!;
-      f.lag = observer.lag(c.progress, h2, h3);
-      const r = await c.stop();
-      if (r) { f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb); }
+    const lagTargets: LagTarget[] = [
+      { kind: 'engine', label: 'engine→sqlite', settings: sqliteSettings },
+      { kind: 'engine', label: 'engine→postgres', settings: pgSettings },
+      { kind: 'sink', label: SINK, sink },
+    ];
+    try {
+      for (const t of lagTargets) {
+        step(`lag: ${t.label}, ${lagRate} ops/s for ${lagSeconds} s`);
+        const r = await runLag(tenant, observer, t, lagSeconds, lagRate, h2, children);
+        const f = fig(t.label);
+        f.lag = r.lag;
+        if (r.peakRssMb !== null) f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb);
+        lagRecs = Math.max(lagRecs, r.records);
+        lagSourceRate = Math.max(lagSourceRate, r.sourceOpsPerSec);
+        step(`lag ${t.label}: ${r.records} records (${Math.round(r.sourceOpsPerSec)} ops/s at the source), p50 ${r.lag.p50Dbz} ms, p99 ${r.lag.p99Dbz} ms (dbz ts)`);
+        if (r.lag.records < r.records * 0.4) notes.push(`${t.label}: only ${r.lag.records} of ${r.records} lag records were stamped`);
+        if (r.sourceOpsPerSec < lagRate * 0.9) notes.push(`${t.label} lag run: the source reached only ${Math.round(r.sourceOpsPerSec)} of ${lagRate} ops/s`);
+      }
+    } finally {
+      await observer.stop();
     }
-    sinkFig.lag = observer.lag(sink.progress, h2, h3);
-    sinkFig.peakRssMb = Math.max(sinkFig.peakRssMb ?? 0, (await sink.rssMb()) ?? 0);
-    await observer.stop();
-    if (w.total / (w.elapsedMs / 1000) < lagRate * 0.9) notes.push(`the source reached only ${Math.round(lagSourceRate)} of ${lagRate} ops/s`);
   }
   notes.push('events/s counts Kafka records (a delete is 2: the event and its tombstone), from engine started / connector RUNNING to the last offset committed');
   notes.push('lag (dbz ts) = replica commit − Debezium read time (payload.ts_ms); lag (source ts) uses source.ts_ms, which MariaDB gives in whole seconds (adds ~0–1 s); lag (kafka ts) starts at the Kafka record timestamp: what the consumer itself adds');
@@ -146,10 +155,7 @@ try {
     records: { snapshot: snapRecs, mixed: mixedRecs, lag: lagRecs, lagSourceRate }, targets, ratios: ratios(targets), notes,
   };
 } finally {
-  for (const c of children) await c.stop().catch(() => undefined);
-  await sink?.stop();
-  if (stack) await stopStack(stack);
-  removeDir(tmp);
+  await cleanup();
 }
 if (result) {
   const file = writeJson(result);
