@@ -8,6 +8,7 @@
  *   FAULT_DIALECTS=sqlite,postgres
  *   FAULT_RESTARTS=1      Kafka Connect and Kafka broker restarts (0 to skip)
  *   FAULT_SEED_ROWS=3000  seed rows of the kill tenant (bigger = longer snapshot)
+ *   FAULT_ONLY=kills|chaos|purge  one group only
  * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
  */
 import { parseArgs } from 'node:util';
@@ -23,6 +24,9 @@ const outageMs = Number(values['outage-ms'] ?? process.env.FAULT_OUTAGE_MS ?? 30
 const dialects = (values.dialects ?? process.env.FAULT_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Dialect[];
 const restarts = !values['no-restarts'] && process.env.FAULT_RESTARTS !== '0';
 const seedRows = Number(process.env.FAULT_SEED_ROWS ?? 3000);
+/** FAULT_ONLY=kills|chaos|purge runs one group (e.g. to reproduce a failure). */
+const only = process.env.FAULT_ONLY ?? null;
+const want = (g: string) => only === null || only === g;
 process.env.FAULT_VERBOSE ??= '1';
 
 const snapshotKills = Math.max(1, Math.round(kills / 3));
@@ -57,12 +61,12 @@ const setup = async (dialect: Dialect, name: string, rows: number): Promise<Faul
 
 try {
   for (const dialect of dialects) {
-    await step(`${dialect}: ${snapshotKills} kill -9 during the snapshot, ${streamingKills} while streaming`, async () => {
+    if (want('kills')) await step(`${dialect}: ${snapshotKills} kill -9 during the snapshot, ${streamingKills} while streaming`, async () => {
       const c = await setup(dialect, 'kills', seedRows);
       await killsDuringSnapshot(c, snapshotKills);
       await killsDuringStreaming(c, streamingKills);
     });
-    await step(`${dialect}: replica outage ${outageMs} ms, source restored, poison events${restarts ? ', Connect and Kafka restarts' : ''}`, async () => {
+    if (want('chaos')) await step(`${dialect}: replica outage ${outageMs} ms, source restored, poison events${restarts ? ', Connect and Kafka restarts' : ''}`, async () => {
       const c = await setup(dialect, 'chaos', 500);
       const e = await startEngine(c);
       open.push(() => e.stop());
@@ -78,7 +82,7 @@ try {
       }
       await e.stop();
     });
-    await step(`${dialect}: records purged while stopped`, async () => {
+    if (want('purge')) await step(`${dialect}: records purged while stopped`, async () => {
       const c = await setup(dialect, 'purge', 500);
       const e = await purgeWhileStopped(c);
       open.push(() => e.stop());
