@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { build } from 'vite';
 import { EXIT, createLogger, provision } from '../main/commands/cli-commands.ts';
 import { startServe } from '../main/commands/serve.ts';
+import { parseServeArgs } from '../main/commands/serve-args.ts';
 import { settingsSchema } from '../preload/contract/settings.ts';
 import { startStack } from '../test/harness/stack.ts';
 
@@ -35,10 +36,12 @@ const stack = await startStack();
 let stopping = false;
 let serve: Awaited<ReturnType<typeof startServe>> | null = null;
 let workload: Promise<unknown> | null = null;
+let progress: NodeJS.Timeout | null = null;
 const shutdown = async (code: number): Promise<never> => {
   if (!stopping) {
     stopping = true;
     say('\nstopping…');
+    if (progress) clearInterval(progress);
     await serve?.close().catch(() => undefined);
     await workload?.catch(() => undefined);
     await stack.stop().catch(() => undefined);
@@ -50,7 +53,7 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   const tenant = await stack.createTenant({ seedRows: Number(values.rows) });
-  say(`tenant ${tenant.ctx}: ${values.rows} seed rows per table in MariaDB database ${tenant.database}, topics ${Object.values(tenant.topics).join(', ')}`);
+  say(`tenant ${tenant.ctx}: ${values.rows} seed rows over its CRM tables in MariaDB database ${tenant.database}, topics ${Object.values(tenant.topics).join(', ')}`);
 
   mkdirSync(dir, { recursive: true });
   for (const f of [replicaFile, `${replicaFile}-wal`, `${replicaFile}-shm`]) rmSync(f, { force: true });
@@ -62,15 +65,17 @@ try {
   const code = await provision(settings, { out: say, json: false }, createLogger('warn'), 600_000);
   if (code !== EXIT.ok) await shutdown(code);
 
-  serve = await startServe({ host: '127.0.0.1', port: Number(values.port), token: '', tokenGenerated: true, config: configFile, staticDir, allowedOrigins: [] }, { log: () => undefined });
+  const opts = parseServeArgs(['--config', configFile, '--port', values.port, '--static', staticDir], { staticDir });
+  serve = await startServe(opts, { log: (line) => { if (!/\[engine (debug|info)\]/.test(line)) process.stderr.write(`${line}\n`); } });
   say(`\nTenant Mirror UI: ${serve.server.pageUrl}`);
   say(`same config from the command line: node main/cli.ts info -c ${path.relative(ROOT, configFile)}\n`);
 
   const rate = Number(values.rate);
-  workload = tenant.source.workload({ ratePerSec: rate, durationMs: 24 * 3600_000 });
+  // The workload runs in 5 s slices so that Ctrl+C stops it within one.
+  workload = (async () => { while (!stopping) await tenant.source.workload({ ratePerSec: rate, durationMs: 5000 }); })();
   say(`a live workload now changes the source at ${rate} ops/s; Ctrl+C to stop`);
   const tables = await tenant.source.tables();
-  setInterval(() => {
+  progress = setInterval(() => {
     void (async () => {
       const src = await Promise.all(tables.map((t) => tenant.source.count(t)));
       const db = new Database(replicaFile, { readonly: true, fileMustExist: true });
