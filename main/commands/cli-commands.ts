@@ -86,7 +86,8 @@ export async function info(settings: Settings, io: Io): Promise<number> {
     const gaps = rows.filter((r) => r.kind === 'gap').map((r) => JSON.parse(r.value) as { resolved: boolean });
     const poison = rows.filter((r) => r.kind === 'poison').length;
     const out = { session: session ? JSON.parse(session.value) as object : null, replica: settings.replica.kind, tables, offsets, gaps, poisonEvents: poison, clientVersion: '0.1.0' };
-    if (io.json) io.out(JSON.stringify(out, null, 2));
+    // Table definitions carry bigint defaults (int64 columns): print them as strings.
+    if (io.json) io.out(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     else {
       if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
       else io.out(`Tenant ${(out.session as { ctx: string }).ctx} · replication id ${(out.session as { replicationId: string }).replicationId} · replica ${settings.replica.kind}`);
