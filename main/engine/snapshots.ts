@@ -15,6 +15,7 @@ import type { Notification } from './source/notifications.ts';
 import { toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
+import type { StateRow } from './replica/dialect.ts';
 
 export const FULL_SNAPSHOT_ID = 'fullsnapshot';
 /** State row holding the identity of the last completed full snapshot. */
@@ -154,10 +155,20 @@ export async function beginFullSnapshot(ctx: EngineContext, key: string | null):
 
 /** Marker `last`: the snapshot is complete once everything before the fence is applied. */
 export async function endFullSnapshot(ctx: EngineContext): Promise<void> {
-  if (!ctx.fullSnapshot) ctx.fullSnapshot = { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
-  ctx.fullSnapshot.lastSeen = true;
-  ctx.fullSnapshot.fence = await takeFence(ctx);
-  await ctx.persist([{ id: FULL_SNAPSHOT_ID, kind: 'session', value: toStateJson(ctx.fullSnapshot) }]);
+  const end = await fullSnapshotEnd(ctx);
+  await ctx.persist([end.row]);
+  end.apply();
+}
+
+/**
+ * Marker `last` as a state row for the transaction that also moves the offset past the marker (a kill
+ * between two separate writes would lose the marker: the snapshot would never complete). `apply()`
+ * updates the in-memory state once that transaction has committed.
+ */
+export async function fullSnapshotEnd(ctx: EngineContext): Promise<{ row: StateRow; apply(): void }> {
+  const base = ctx.fullSnapshot ?? { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
+  const fs: FullSnapshot = { ...base, lastSeen: true, fence: await takeFence(ctx) };
+  return { row: { id: FULL_SNAPSHOT_ID, kind: 'session', value: toStateJson(fs) }, apply: () => { ctx.fullSnapshot = fs; } };
 }
 
 /** Sweeps every table whose fence has been reached. Cheap when nothing is pending. */

@@ -11,7 +11,7 @@ import { MirrorError } from '../errors.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { tableId } from '../schema/table-model.ts';
 import { applySchemaChange, createTableFromEvent } from '../schema-sync.ts';
-import { beginFullSnapshot, checkFences, endFullSnapshot, startsFullSnapshot } from '../snapshots.ts';
+import { beginFullSnapshot, checkFences, fullSnapshotEnd, startsFullSnapshot } from '../snapshots.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
@@ -126,7 +126,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       events++;
       first ??= off;
       last = off;
-      if (ev.op === 'r' && ev.snapshot === 'last') { await flush(); last = null; await endFullSnapshot(ctx); }
+      if (ev.op === 'r' && ev.snapshot === 'last') { const end = await fullSnapshotEnd(ctx); extra.push(end.row); await flush(); last = null; end.apply(); }
     } catch (err) {
       poison(off, m, err, ev);
       first ??= off;
