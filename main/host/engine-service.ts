@@ -48,8 +48,9 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
     try {
       const fn = e[msg.method] as (...args: unknown[]) => Promise<unknown>;
       const value = await fn.apply(e, msg.args);
-      port.post({ t: 'result', id: msg.id, ok: true, value: value ?? null });
+      // The status first: the host answers a call with the status it holds once the result arrives.
       port.post({ t: 'status', status: e.status() });
+      port.post({ t: 'result', id: msg.id, ok: true, value: value ?? null });
       if (msg.method === 'stop') {
         if (timer) clearInterval(timer);
         engine = null;

@@ -25,7 +25,7 @@ interface El { textContent: string | null; querySelector(selector: string): El |
 interface Doc { querySelector(selector: string): El | null }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const LONG = { timeout: 180_000 };
+const LONG = { timeout: 420_000 };
 
 describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_200_000 }, () => {
   let stack: Stack;
@@ -47,7 +47,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     await build({ configFile: path.join(ROOT, 'renderer/vite.config.ts'), logLevel: 'warn', build: { outDir: ui, emptyOutDir: true } });
     stack = await getSharedStack();
     // A bigger contact table, so that its resync lasts long enough to be seen.
-    tenant = await stack.createTenant({ seedRows: { contact: 20_000, person: 800, appointment: 600, project: 100, sale: 300, document: 300 } });
+    tenant = await stack.createTenant({ seedRows: { contact: 12_000, person: 800, appointment: 600, project: 100, sale: 300, document: 300 } });
     tableCount = (await tenant.source.tables()).length;
     serve = await startServeProcess({ config, staticDir: ui });
     browser = await openBrowser();
@@ -164,7 +164,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     await page.getByText('Resync requested for 1 table.').waitFor({ timeout: 10_000 });
     await sawResync;
     await shot(page, '07-resync-progress');
-    await page.getByTestId('details-state').getByText('ok', { exact: true }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('details-state').getByText('ok', { exact: true }).waitFor({ timeout: 300_000 });
     assert.equal(await rowsCell(contactId), await tenant.source.count('contact'));
     await details.getByRole('button', { name: 'Close' }).click();
   });

@@ -39,7 +39,7 @@ test('purge moves the low watermark past consumed data', async () => {
   assert.ok(target.high > consumed.get(target.partition)! + 1n, 'new records after the consumed position');
 
   // … and retention removes them (and everything consumed) from one partition.
-  const after = await tenant.purge(target.partition);
+  const after = await tenant.purge(target.partition, target.high);
   const p = after.find((x) => x.partition === target.partition)!;
   assert.equal(p.low, target.high, 'low watermark moved to the old high watermark');
   assert.ok(consumed.get(target.partition)! + 1n < p.low, 'stored position + 1 < low watermark: a gap the client must detect');
