@@ -41,8 +41,10 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     if (last === null) return;
     const tables = [...buffers.values()].filter((b) => b.entries.size > 0);
     const next = last + 1n;
+    const changes = tables.map((b) => b.toChanges());
+    for (const b of tables) b.entries.clear(); // the unit holds the rows now
     const unit = {
-      tables: tables.map((b) => b.toChanges()),
+      tables: changes,
       state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now() }) }],
     };
     await writeUnit(ctx, unit, { heartbeat, offsetRange: `${partition}:${first}-${last}` });

@@ -14,7 +14,7 @@ import { STATE_TABLE, type AlterPlan, type ApplyUnit, type ErrorClassifier, type
 import { seenTableName, tagTable } from '../naming.ts';
 import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
-import { copyPayload, decodePgText, paramValue, textTypes } from './values.ts';
+import { copyChunks, decodePgText, paramValue, textTypes } from './values.ts';
 
 export interface PostgresReplicaOptions {
   host: string;
@@ -198,7 +198,7 @@ export class PostgresReplica implements Replica {
 
   private async copy(c: Client, stage: string, columns: string[], rows: Row[]): Promise<void> {
     const stream = c.query(copyStreams.from(this.dialect.copyInto(stage, columns)));
-    await pipeline(Readable.from([copyPayload(rows, columns)]), stream);
+    await pipeline(Readable.from(copyChunks(rows, columns), { objectMode: false }), stream);
   }
 
   private useCopy(rows: number, width: number): boolean {

@@ -46,6 +46,16 @@ export function copyPayload(rows: readonly Record<string, RowValue>[], columns: 
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The same payload in pieces of about `rowsPerChunk` rows, produced as the COPY stream asks for them:
+ * a large batch never exists as one giant string next to its rows.
+ */
+export function* copyChunks(rows: readonly Record<string, RowValue>[], columns: readonly string[], rowsPerChunk = 500): Generator<string> {
+  for (let i = 0; i < rows.length; i += rowsPerChunk) {
+    yield copyPayload(rows.slice(i, i + rowsPerChunk), columns);
+  }
+}
+
 /** A query parameter (pg sends it as text; Buffers as bytea). */
 export function paramValue(v: RowValue | undefined): string | Buffer | null {
   if (v === null || v === undefined) return null;
