@@ -205,8 +205,12 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const e = await startEngine(c);
       await e.waitFor(caughtUp, 120_000);
       await c.tenant.source.addTable('y_extra', { rows: 25 });
-      const r = await e.updateSchema();
-      assert.ok(r.created.some((t) => t.endsWith('.y_extra')) || e.status().tables.some((t) => t.id.endsWith('.y_extra')), 'the new table is created');
+      // update-schema reads <ctx>-schemahistory: the DDL is there once Debezium has published it (a
+      // moment after the source ran it), so the user's "Update schema now" is repeated until then.
+      const created = async (): Promise<boolean> => (await e.updateSchema()).created.some((t) => t.endsWith('.y_extra')) || e.status().tables.some((t) => t.id.endsWith('.y_extra'));
+      let made = false;
+      for (let i = 0; i < 30 && !made; i++) { made = await created(); if (!made) await new Promise((r) => setTimeout(r, 1000)); }
+      assert.ok(made, 'the new table is created');
       await assertEventuallyEqual(c.tenant, c.check, { tables: ['y_extra'] });
       await e.waitFor(caughtUp, 60_000);
       await assertEventuallyEqual(c.tenant, c.check);
