@@ -153,15 +153,8 @@ export async function beginFullSnapshot(ctx: EngineContext, key: string | null):
   if (hadData) ctx.log.info('a full snapshot started over a populated replica: rows not in it will be swept', {});
 }
 
-/** Marker `last`: the snapshot is complete once everything before the fence is applied. */
-export async function endFullSnapshot(ctx: EngineContext): Promise<void> {
-  const end = await fullSnapshotEnd(ctx);
-  await ctx.persist([end.row]);
-  end.apply();
-}
-
 /**
- * Marker `last` as a state row for the transaction that also moves the offset past the marker (a kill
+ * Marker `last` (the snapshot is complete once everything before the fence is applied) as a state row for the transaction that also moves the offset past the marker (a kill
  * between two separate writes would lose the marker: the snapshot would never complete). `apply()`
  * updates the in-memory state once that transaction has committed.
  */

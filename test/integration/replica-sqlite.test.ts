@@ -1,7 +1,7 @@
 /** SQLite replica: the shared behaviour suite, plus SQLite-specific checks with real provoked errors. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -135,47 +135,42 @@ describe('sqlite replica specifics', () => {
     assert.match(rights.missing.join('\n'), /does not exist/);
   });
 
-  test('a read-only file -> SQLITE_READONLY -> halt-all REPLICA_PERMISSION; checkRights names file and folder', (t) => {
-    // Root ignores file modes, so as root the probe runs as `nobody`, which needs to execute this Node and
-    // read this checkout. Where it cannot (Node or the clone under a private home), say so instead of failing.
-    if (process.getuid?.() === 0) {
-      const here = new URL('../../main/engine/replica/sqlite/index.ts', import.meta.url).pathname;
-      const pre = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(here)})`], { uid: 65534, gid: 65534, cwd: tmpdir(), encoding: 'utf8' });
-      if (pre.status !== 0) { t.skip(`running as root, and user nobody cannot run ${process.execPath} or read ${here} (${pre.error?.message ?? pre.stderr.trim().split('\n')[0]})`); return; }
-    }
+  test('a read-only file -> SQLITE_READONLY -> halt-all REPLICA_PERMISSION; checkRights names file and folder', async () => {
     const roDir = tempDir();
     const roFile = join(roDir, 'ro.db');
     const seed = new Database(roFile);
     seed.exec(`CREATE TABLE "_ReplicationState" ("Id" TEXT PRIMARY KEY, "Kind" TEXT, "Value" TEXT, "UpdatedUtc" TEXT)`);
     seed.close();
-    chmodSync(roFile, 0o444);
-    chmodSync(roDir, 0o555);
-    // Root ignores file modes: run the probe as `nobody` when we are root.
-    const script = `
-      import { createSqliteReplica } from ${JSON.stringify(new URL('../../main/engine/replica/sqlite/index.ts', import.meta.url).href)};
-      const r = createSqliteReplica({ file: ${JSON.stringify(roFile)}, tablePrefix: '' });
-      const out = {};
-      out.rights = await r.checkRights();
-      try { await r.connect(); await r.writeState([{ id: 'x', kind: 'session', value: '{}' }]); out.wrote = true; }
-      catch (e) { out.code = e.code; out.classified = r.classifyError(e); }
-      console.log(JSON.stringify(out));`;
-    const probe = join(roDir, '..', `tm-ro-probe-${process.pid}.ts`);
-    writeFileSync(probe, script);
-    chmodSync(probe, 0o644);
+    // Root ignores file modes but not the immutable attribute: as root the file and folder are made
+    // immutable (chattr +i), otherwise read-only by mode. Either way the write really fails.
+    const asRoot = process.getuid?.() === 0;
+    const lock = (on: boolean): void => {
+      if (asRoot) {
+        for (const f of [roFile, roDir]) {
+          const r = spawnSync('chattr', [on ? '+i' : '-i', f], { encoding: 'utf8' });
+          assert.equal(r.status, 0, `chattr ${on ? '+i' : '-i'} ${f}: ${r.error?.message ?? r.stderr}`);
+        }
+      } else {
+        chmodSync(roFile, on ? 0o444 : 0o644);
+        chmodSync(roDir, on ? 0o555 : 0o755);
+      }
+    };
+    lock(true);
+    const ro = createSqliteReplica({ file: roFile, tablePrefix: '' });
     try {
-      const asRoot = process.getuid?.() === 0;
-      const res = spawnSync(process.execPath, [probe], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}), cwd: tmpdir() });
-      assert.equal(res.status, 0, res.stderr);
-      const out = JSON.parse(res.stdout.trim().split('\n').pop()!);
-      assert.equal(out.rights.ok, false);
-      assert.match(out.rights.missing.join('\n'), /not writable/);
-      assert.ok(!out.wrote, 'write must fail');
-      assert.match(String(out.code), /^SQLITE_(READONLY|CANTOPEN)/);
-      assert.equal(out.classified.action, 'halt-all');
-      assert.equal(out.classified.code, 'REPLICA_PERMISSION');
+      const rights = await ro.checkRights();
+      assert.equal(rights.ok, false);
+      assert.match(rights.missing.join('\n'), /not writable/);
+      let caught: unknown = null;
+      try { await ro.connect(); await ro.writeState([{ id: 'x', kind: 'session', value: '{}' }]); } catch (e) { caught = e; }
+      assert.ok(caught, 'write must fail');
+      assert.match(String((caught as { code?: string }).code), /^SQLITE_(READONLY|CANTOPEN)/);
+      const c = ro.classifyError(caught);
+      assert.equal(c.action, 'halt-all');
+      assert.equal(c.code, 'REPLICA_PERMISSION');
     } finally {
-      rmSync(probe, { force: true });
-      chmodSync(roDir, 0o755);
+      await ro.close().catch(() => undefined);
+      lock(false);
       rmSync(roDir, { recursive: true, force: true });
     }
   });

@@ -59,6 +59,14 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       return e;
     }
 
+    /** A fresh tenant and replica, its engine started and caught up with the initial snapshot. */
+    async function caughtUpTenant(name: string, seedRows?: number, extra?: Partial<SettingsInput>): Promise<{ c: Ctx; e: Engine }> {
+      const c = await setup(name, seedRows, extra);
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      return { c, e };
+    }
+
     it('1. new tenant: provision → initial snapshot → streaming changes', async () => {
       const c = await setup('new');
       const e = await startEngine(c);
@@ -76,9 +84,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('2. replica restored from a backup copy resumes from its own _ReplicationState', async () => {
-      const c = await setup('restore');
-      let e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const started = await caughtUpTenant('restore');
+      const c = started.c;
+      let e = started.e;
       await c.tenant.source.workload({ ops: 150 });
       await assertEventuallyEqual(c.tenant, c.check);
       await e.stop();
@@ -99,9 +107,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('3. source restored to an earlier state: full resnapshot as upserts, orphans swept', async () => {
-      const c = await setup('srcrestore');
-      const e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const { c, e } = await caughtUpTenant('srcrestore');
       const backup = await c.tenant.source.backup();
       await c.tenant.source.workload({ ops: 300, mix: { insert: 0.7, update: 0.2, delete: 0.1 } });
       await assertEventuallyEqual(c.tenant, c.check);
@@ -115,9 +121,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('4. replica writes fail: the batch is retried and offsets do not advance meanwhile', async () => {
-      const c = await setup('writefail');
-      const e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const { c, e } = await caughtUpTenant('writefail');
       const seen: EngineStatus[] = [];
       const poll = setInterval(() => seen.push(e.status()), 100);
       const fault = c.target.failWritesFor(8000);
@@ -143,9 +147,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('5. offline shorter than retention: replay', async () => {
-      const c = await setup('offline');
-      let e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const started = await caughtUpTenant('offline');
+      const c = started.c;
+      let e = started.e;
       await e.stop();
       await c.tenant.source.workload({ ops: 400 });
       await c.tenant.source.addColumn('person', 'nickname', 'VARCHAR(40) NULL');
@@ -157,9 +161,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('6. offline longer than retention: the gap is detected, tables go stale, resync makes them equal', async () => {
-      const c = await setup('gap', 400, { autoResyncOnGap: false });
-      let e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const started = await caughtUpTenant('gap', 400, { autoResyncOnGap: false });
+      const c = started.c;
+      let e = started.e;
       await e.stop();
       await c.tenant.source.workload({ ops: 300 });
       await new Promise((r) => setTimeout(r, 2000));
@@ -186,9 +190,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('6b. offline longer than retention with autoResyncOnGap: resynced without a command', async () => {
-      const c = await setup('gapauto', 300);
-      let e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const started = await caughtUpTenant('gapauto', 300);
+      const c = started.c;
+      let e = started.e;
       await e.stop();
       await c.tenant.source.workload({ ops: 200, mix: { insert: 0.3, update: 0.3, delete: 0.4 } });
       await new Promise((r) => setTimeout(r, 2000));
@@ -201,9 +205,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('7. new table at the source: update-schema creates and fills it', async () => {
-      const c = await setup('newtable', 200);
-      const e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const { c, e } = await caughtUpTenant('newtable', 200);
       await c.tenant.source.addTable('y_extra', { rows: 25 });
       // update-schema reads <ctx>-schemahistory: the DDL is there once Debezium has published it (a
       // moment after the source ran it), so the user's "Update schema now" is repeated until then.
@@ -218,9 +220,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('8. incompatible schema change: that table is rebuilt and resnapshotted, others untouched', async () => {
-      const c = await setup('incompat');
-      const e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const { c, e } = await caughtUpTenant('incompat');
       const before = await tableRecords(c.check);
       const change = await c.tenant.source.incompatibleChange('project');
       await c.tenant.source.workload({ ops: 60, tables: ['project', 'contact'] });
@@ -235,9 +235,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('9. tenant suspended and resumed (offsets reset, snapshot again)', async () => {
-      const c = await setup('suspend');
-      const e = await startEngine(c);
-      await e.waitFor(caughtUp, 120_000);
+      const { c, e } = await caughtUpTenant('suspend');
       await c.tenant.connector.stop();
       await c.tenant.source.workload({ ops: 200, mix: { insert: 0.4, update: 0.3, delete: 0.3 } });
       await c.tenant.connector.resetOffsets();
