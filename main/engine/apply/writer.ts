@@ -23,6 +23,8 @@ export async function writeUnit(ctx: EngineContext, unit: ApplyUnit, hooks: Writ
       return;
     } catch (err) {
       const c = ctx.replica.classifyError(err);
+      // Another process holds the replica now: retrying cannot succeed and must not halt tables; stop.
+      if (c.code === 'REPLICA_LEASE_LOST') throw err;
       attempt++;
       if (c.action === 'halt-table' && unit.tables.length > 0) {
         await isolate(ctx, unit, hooks);
@@ -44,7 +46,7 @@ async function isolate(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): 
   const extra: StateRow[] = [];
   for (const tc of unit.tables) {
     try {
-      await ctx.replica.apply({ tables: [tc], state: [] });
+      await ctx.replica.apply({ tables: [tc], state: [], ...withLease(unit) });
     } catch (err) {
       const c = ctx.replica.classifyError(err);
       if (c.action !== 'halt-table') throw err; // transient after all: the caller's retry loop starts over
@@ -65,5 +67,10 @@ async function isolate(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): 
       ctx.log.error('table halted after a write error', { table: id, code: c.code, error: (err as Error).message });
     }
   }
-  await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra] }, hooks);
+  await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra], ...withLease(unit) }, hooks);
+}
+
+/** The unit's lease guard, for the units isolate() derives from it. */
+function withLease(unit: ApplyUnit): Pick<ApplyUnit, 'lease'> {
+  return unit.lease ? { lease: unit.lease } : {};
 }

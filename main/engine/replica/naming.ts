@@ -113,6 +113,9 @@ export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
     case 'REPLICA_LOG_FULL': return withTable({ action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: err.message });
     case 'REPLICA_DUPLICATE_KEY': return withTable({ action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: err.message });
     case 'SCHEMA_CONFLICT': return withTable({ action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: err.message });
+    // Another process writes to the replica now: never retried, never a table halt; the engine stops.
+    case 'REPLICA_LEASE_LOST': return { action: 'halt-all', code: 'REPLICA_LEASE_LOST', hint: err.message };
+    case 'REPLICA_IN_USE': return { action: 'halt-all', code: 'REPLICA_IN_USE', hint: err.message };
     default: return withTable({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: err.message });
   }
 }

@@ -10,10 +10,11 @@ import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type TableDef, type TableRef } from '../../schema/table-model.ts';
-import { STATE_TABLE, type AlterPlan, type ApplyUnit, type ErrorClassifier, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../dialect.ts';
+import { STATE_TABLE, type AlterPlan, type ApplyUnit, type ErrorClassifier, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../dialect.ts';
 import { seenTableName, tagTable } from '../naming.ts';
 import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
+import { checkLease, updateLeaseRow } from './lease.ts';
 import { copyChunks, decodePgText, paramValue, textTypes } from './values.ts';
 
 export interface PostgresReplicaOptions {
@@ -142,9 +143,11 @@ export class PostgresReplica implements Replica {
     await this.serial((c) => this.execAll(c, this.dialect.createStateTable()));
   }
 
-  async readState(): Promise<StateRow[]> {
+  async readState(kind?: StateKind): Promise<StateRow[]> {
     return this.serial(async (c) => {
-      const r = await c.query<{ Id: string; Kind: string; Value: string }>(`SELECT "Id", "Kind", "Value" FROM ${this.dialect.stateTable()} ORDER BY "Id"`);
+      const r = kind === undefined
+        ? await c.query<{ Id: string; Kind: string; Value: string }>(`SELECT "Id", "Kind", "Value" FROM ${this.dialect.stateTable()} ORDER BY "Id"`)
+        : await c.query<{ Id: string; Kind: string; Value: string }>(`SELECT "Id", "Kind", "Value" FROM ${this.dialect.stateTable()} WHERE "Kind" = $1 ORDER BY "Id"`, [kind]);
       return r.rows.map((x) => ({ id: x.Id, kind: x.Kind as StateKind, value: x.Value }));
     });
   }
@@ -160,8 +163,9 @@ export class PostgresReplica implements Replica {
     }
   }
 
-  async writeState(rows: StateRow[], remove: string[] = []): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard): Promise<void> {
     await this.serial((c) => this.tx(c, async () => {
+      if (lease) await checkLease(c, this.dialect, lease);
       await this.upsertState(c, rows);
       if (remove.length) await c.query(`DELETE FROM ${this.dialect.stateTable()} WHERE "Id" = ANY($1::text[])`, [remove]);
     }));
@@ -169,8 +173,13 @@ export class PostgresReplica implements Replica {
 
   // ---- apply (hot path) ----
 
+  async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
+    return this.serial((c) => this.tx(c, () => updateLeaseRow(c, this.dialect, decide)));
+  }
+
   async apply(unit: ApplyUnit): Promise<void> {
     await this.serial((c) => this.tx(c, async () => {
+      if (unit.lease) await checkLease(c, this.dialect, unit.lease);
       for (const tc of unit.tables) {
         try {
           await this.applyTable(c, tc);

@@ -9,7 +9,8 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type RowValue, type TableDef, type TableRef } from '../../schema/table-model.ts';
-import { STATE_TABLE, type AlterPlan, type ApplyUnit, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../dialect.ts';
+import { LEASE_ID, STATE_TABLE, type AlterPlan, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../dialect.ts';
+import { assertLeaseHeld } from '../lease-check.ts';
 import { seenTableName, tagTable } from '../naming.ts';
 import { SqliteDialect } from './dialect.ts';
 import { classifySqliteError } from './errors.ts';
@@ -127,18 +128,42 @@ export class SqliteReplica implements Replica {
     this.execAll(this.dialect.createStateTable());
   }
 
-  async readState(): Promise<StateRow[]> {
-    const rows = this.prepare(`SELECT "Id", "Kind", "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} ORDER BY "Id"`).all() as { Id: string; Kind: string; Value: string }[];
+  async readState(kind?: StateKind): Promise<StateRow[]> {
+    const table = this.dialect.quoteIdent(STATE_TABLE);
+    const rows = (kind === undefined
+      ? this.prepare(`SELECT "Id", "Kind", "Value" FROM ${table} ORDER BY "Id"`).all()
+      : this.prepare(`SELECT "Id", "Kind", "Value" FROM ${table} WHERE "Kind" = ? ORDER BY "Id"`).all(kind)) as { Id: string; Kind: string; Value: string }[];
     return rows.map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
   }
 
-  async writeState(rows: StateRow[], remove: string[] = []): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard): Promise<void> {
     const db = this.handle;
     const up = this.prepare(this.dialect.upsertState());
     const del = this.prepare(`DELETE FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`);
     db.transaction(() => {
+      if (lease) this.checkLease(lease);
       for (const r of rows) up.run(r.id, r.kind, r.value);
       for (const id of remove) del.run(id);
+    }).immediate();
+  }
+
+  // ---- writer lease (BEGIN IMMEDIATE holds the write lock: nobody changes the row meanwhile) ----
+
+  private leaseValue(): string | null {
+    const r = this.prepare(`SELECT "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).get(LEASE_ID) as { Value: string } | undefined;
+    return r?.Value ?? null;
+  }
+
+  private checkLease(lease: LeaseGuard): void {
+    assertLeaseHeld(this.leaseValue(), lease);
+  }
+
+  async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
+    return this.handle.transaction(() => {
+      const d = decide(this.leaseValue());
+      if (d.write !== undefined) this.prepare(this.dialect.upsertState()).run(LEASE_ID, 'lease', d.write);
+      if (d.remove) this.prepare(`DELETE FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).run(LEASE_ID);
+      return d.result;
     }).immediate();
   }
 
@@ -151,6 +176,7 @@ export class SqliteReplica implements Replica {
   }
 
   private applySync(unit: ApplyUnit): void {
+    if (unit.lease) this.checkLease(unit.lease);
     for (const tc of unit.tables) {
       try {
         this.applyTable(tc);

@@ -27,7 +27,8 @@ export interface SqlServerDialect extends Dialect {
   deleteRows(def: TableDef, plan: StagePlan): string;
   upsertState(count: number): string;
   deleteState(count: number): string;
-  readState(): string;
+  readState(byKind?: boolean): string;
+  selectLease(): string;
   selectRows(def: TableDef): string;
   countRows(ref: TableRef): string;
   tableExists(ref: TableRef): string;
@@ -58,7 +59,8 @@ export function createSqlServerDialect(naming: DestinationNaming): SqlServerDial
     deleteRows: (def, plan) => dml.deleteSql(n, def, plan),
     upsertState: (count) => dml.upsertStateSql(n, count),
     deleteState: (count) => dml.deleteStateSql(n, count),
-    readState: () => dml.readStateSql(n),
+    readState: (byKind = false) => dml.readStateSql(n, byKind),
+    selectLease: () => dml.selectLeaseSql(n),
     selectRows: (def) => dml.selectRowsSql(n, def),
     countRows: (ref) => dml.countRowsSql(n, ref),
     tableExists: (ref) => dml.tableExistsSql(n, ref),

@@ -140,8 +140,17 @@ export function deleteStateSql(n: SqlServerNaming, count: number): string {
   return `DELETE FROM ${n.stateTable} WHERE [Id] IN (${ids});`;
 }
 
-export function readStateSql(n: SqlServerNaming): string {
-  return `SELECT [Id], [Kind], [Value] FROM ${n.stateTable} ORDER BY [Id];`;
+/** Every state row, or (`byKind`) those whose kind is parameter @kind. */
+export function readStateSql(n: SqlServerNaming, byKind = false): string {
+  return `SELECT [Id], [Kind], [Value] FROM ${n.stateTable}${byKind ? ' WHERE [Kind] = @kind' : ''} ORDER BY [Id];`;
+}
+
+/**
+ * The `lease` row (parameter @id), read with an update lock held to the end of the transaction (a
+ * key-range lock when the row is absent): batches and lease changes on the row are serialised.
+ */
+export function selectLeaseSql(n: SqlServerNaming): string {
+  return `SELECT [Value] FROM ${n.stateTable} WITH (UPDLOCK, HOLDLOCK) WHERE [Id] = @id;`;
 }
 
 /** All rows in key order, every value through `readExpression` (exact text for lossy types). */

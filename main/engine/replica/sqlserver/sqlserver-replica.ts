@@ -13,7 +13,9 @@ import { MirrorError } from '../../errors.ts';
 import type { ColumnDef, Row, TableDef, TableRef } from '../../schema/table-model.ts';
 import { tableId } from '../../schema/table-model.ts';
 import { tagTable } from '../naming.ts';
-import type { AlterPlan, ApplyUnit, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../dialect.ts';
+import { LEASE_ID } from '../dialect.ts';
+import type { AlterPlan, ApplyUnit, LeaseDecision, LeaseGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../dialect.ts';
+import { assertLeaseHeld } from '../lease-check.ts';
 import type { SqlServerDialect } from './sqlserver-dialect.ts';
 import { createSqlServerDialect } from './sqlserver-dialect.ts';
 import type { StagePlan } from './sqlserver-dml.ts';
@@ -191,6 +193,16 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     }
   }
 
+  /** The `lease` row under UPDLOCK, HOLDLOCK: held until the transaction ends, so a taker waits for the batch. */
+  async function leaseValue(tx: mssql.Transaction): Promise<string | null> {
+    const res = await new m.Request(tx).input('id', m.NVarChar(200), LEASE_ID).query(dialect.selectLease());
+    return (res.recordset[0] as { Value?: string } | undefined)?.Value ?? null;
+  }
+
+  async function checkLease(tx: mssql.Transaction, lease: LeaseGuard | undefined): Promise<void> {
+    if (lease) assertLeaseHeld(await leaseValue(tx), lease);
+  }
+
   async function scalar(sql: string): Promise<unknown> {
     const res = await new m.Request(getPool()).query(sql);
     const row = res.recordset[0] as Record<string, unknown> | undefined;
@@ -219,21 +231,33 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
       await runAll(dialect.createStateTable());
     },
 
-    async readState() {
+    async readState(kind?: StateKind) {
       if (Number(await scalar(dialect.stateTableExists())) !== 1) {
         throw new MirrorError('REPLICA_NOT_PROVISIONED', `dbo._ReplicationState does not exist in database ${opts.database}; run provision first`);
       }
-      const res = await new m.Request(getPool()).query(dialect.readState());
+      const req = new m.Request(getPool());
+      if (kind !== undefined) req.input('kind', m.NVarChar(32), kind);
+      const res = await req.query(dialect.readState(kind !== undefined));
       return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
     },
 
-    async writeState(rows, remove = []) {
+    async writeState(rows, remove = [], lease?: LeaseGuard) {
       if (rows.length === 0 && remove.length === 0) return;
-      await inTransaction((tx) => upsertState(tx, rows, remove));
+      await inTransaction(async (tx) => { await checkLease(tx, lease); await upsertState(tx, rows, remove); });
+    },
+
+    async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
+      return inTransaction(async (tx) => {
+        const out = decide(await leaseValue(tx));
+        if (out.write !== undefined) await upsertState(tx, [{ id: LEASE_ID, kind: 'lease', value: out.write }]);
+        if (out.remove) await upsertState(tx, [], [LEASE_ID]);
+        return out.result;
+      });
     },
 
     async apply(unit: ApplyUnit) {
       await inTransaction(async (tx) => {
+        await checkLease(tx, unit.lease);
         for (const ch of unit.tables) {
           try {
             await applyTable(tx, ch);

@@ -1,0 +1,84 @@
+/**
+ * The writer-lease rules, pure: given the `lease` row as read under a lock, what to write. The replica
+ * runs these inside one transaction (Replica.updateLease); writer-lease.ts drives them.
+ */
+import { MirrorError } from '../errors.ts';
+import type { LeaseDecision } from '../replica/dialect.ts';
+
+/** The writer lease (row `lease`, kind `lease`): which process may write to this replica. */
+export interface LeaseRecord {
+  /** Random per WriterLease instance. */
+  ownerId: string;
+  host: string;
+  pid: number;
+  /** Incremented by every acquire; batches carry the epoch they were written under. */
+  epoch: number;
+  /** Epoch milliseconds, by the owner's clock. */
+  heartbeatAt: number;
+  startedAt: number;
+  /** What runs: `sync`, `serve`, `desktop app`, `resync-tables` … */
+  command: string;
+}
+
+export type TakeResult = { ok: true; lease: LeaseRecord } | { ok: false; holder: LeaseRecord };
+
+export function parseLease(value: string | null | undefined): LeaseRecord | null {
+  if (!value) return null;
+  try {
+    const v = JSON.parse(value) as Partial<LeaseRecord>;
+    if (typeof v.ownerId !== 'string' || typeof v.epoch !== 'number' || typeof v.heartbeatAt !== 'number') return null;
+    return { ownerId: v.ownerId, host: String(v.host ?? '?'), pid: Number(v.pid ?? 0), epoch: v.epoch, heartbeatAt: v.heartbeatAt, startedAt: Number(v.startedAt ?? v.heartbeatAt), command: String(v.command ?? '?') };
+  } catch {
+    return null;
+  }
+}
+
+/** A holder whose last heartbeat is younger than `staleAfterMs` is alive. */
+export function isLive(holder: LeaseRecord, now: number, staleAfterMs: number): boolean {
+  return now - holder.heartbeatAt < staleAfterMs;
+}
+
+/**
+ * Acquire: refused while another owner's heartbeat is fresh; otherwise `candidate` is written with the
+ * previous epoch + 1 (a stale or unreadable lease is taken over; the same owner re-acquiring bumps too).
+ */
+export function decideTake(current: string | null, candidate: Omit<LeaseRecord, 'epoch'>, staleAfterMs: number): LeaseDecision<TakeResult> {
+  const holder = parseLease(current);
+  if (holder && holder.ownerId !== candidate.ownerId && isLive(holder, candidate.heartbeatAt, staleAfterMs)) {
+    return { result: { ok: false, holder } };
+  }
+  const lease: LeaseRecord = { ...candidate, epoch: (holder?.epoch ?? 0) + 1 };
+  return { result: { ok: true, lease }, write: JSON.stringify(lease) };
+}
+
+/** Heartbeat: refreshes `heartbeatAt` while the row still holds this owner and epoch; null when lost. */
+export function decideHeartbeat(current: string | null, mine: LeaseRecord, now: number): LeaseDecision<LeaseRecord | null> {
+  const holder = parseLease(current);
+  if (!holder || holder.ownerId !== mine.ownerId || holder.epoch !== mine.epoch) return { result: null };
+  const next = { ...holder, heartbeatAt: now };
+  return { result: next, write: JSON.stringify(next) };
+}
+
+/** Release: deletes the row only while it still holds this owner and epoch. */
+export function decideRelease(current: string | null, mine: LeaseRecord): LeaseDecision<boolean> {
+  const holder = parseLease(current);
+  if (!holder || holder.ownerId !== mine.ownerId || holder.epoch !== mine.epoch) return { result: false };
+  return { result: true, remove: true };
+}
+
+const at = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+/** `tenant-mirror sync on host-a pid 4242, running since … (last heartbeat 3 s ago)`. */
+export function describeHolder(holder: LeaseRecord, now: number): string {
+  const ago = Math.max(0, Math.round((now - holder.heartbeatAt) / 1000));
+  return `\`${holder.command}\` on ${holder.host} pid ${holder.pid}, running since ${at(holder.startedAt)} (last heartbeat ${ago} s ago, at ${at(holder.heartbeatAt)})`;
+}
+
+/** REPLICA_IN_USE, naming the holder and what to do. */
+export function inUseError(holder: LeaseRecord, now: number, staleAfterMs: number): MirrorError {
+  const wait = Math.ceil(staleAfterMs / 1000);
+  return new MirrorError('REPLICA_IN_USE',
+    `the replica is already being written by ${describeHolder(holder, now)}. Only one Tenant Mirror process may write to a replica: ` +
+    `stop that one first (its app, service or terminal). If it was killed, wait ${wait} s after its last heartbeat and start again; its lease then expires and is taken over.`,
+    { retriable: false, detail: { host: holder.host, pid: holder.pid, command: holder.command, since: holder.startedAt, heartbeatAt: holder.heartbeatAt, epoch: holder.epoch } });
+}
