@@ -12,8 +12,19 @@ import type { TableRegistry } from './tables.ts';
 import type { TenantTopics } from './source/topics.ts';
 import type { Watermark } from './source/watermarks.ts';
 
-/** A full snapshot being applied; `key` is its identity (ChangeEvent.snapshotKey), absent in state written before it existed. */
-export interface FullSnapshot { startedAt: number; hadData: boolean; fence: Record<string, string> | null; lastSeen: boolean; key?: string | null }
+import type { ControlLoop } from './control-loop.ts';
+import type { CompletedSnapshot, FullSnapshot } from './snapshot/attempts.ts';
+export type { FullSnapshot } from './snapshot/attempts.ts';
+
+/** What Debezium's "Initial Snapshot" notifications (initial and blocking snapshots) said since the last STARTED. */
+export interface InitialScanReport {
+  startedTs: number;
+  /** `data_collections` of the attempt, lower case, when a notification listed them. */
+  collections: string[];
+  /** Per collection (lower case): TABLE_SCAN_COMPLETED status and rows. */
+  scans: Record<string, { status: string; rows: number | null; ts: number }>;
+  aborted: string | null;
+}
 
 export interface EngineContext {
   settings: Settings;
@@ -34,8 +45,13 @@ export interface EngineContext {
   watermarks: Map<number, Watermark>;
   gaps: GapInfo[];
   fullSnapshot: FullSnapshot | null;
-  /** Identity of the last full snapshot that completed: its stragglers are applied as plain upserts. */
-  completedSnapshotKey: string | null;
+  /** Identity and time of the last full snapshot attempt that completed: its stragglers are plain upserts. */
+  completed: CompletedSnapshot;
+  /** Next offset read, per partition of `<ctx>-notifications`. */
+  notifNext: Map<number, bigint>;
+  initialScan: InitialScanReport | null;
+  /** Every change to the replica and the registry runs through it. */
+  loop: ControlLoop;
   /** Offset of `<ctx>-schemahistory` already processed by the schema check. */
   historyNext: string | null;
   state: EngineState;

@@ -9,17 +9,23 @@ import type { EngineState, EngineStatus, PartitionStatus } from '../../preload/c
 import type { ErrorData } from './errors.ts';
 import { MirrorError } from './errors.ts';
 import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
-import type { EngineContext, FullSnapshot } from './context.ts';
+import type { EngineContext, FullSnapshot, InitialScanReport } from './context.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import { EngineEmitter } from './events.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
-import type { Replica } from './replica/dialect.ts';
+import type { Replica, StateRow } from './replica/dialect.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { runSchemaCheck } from './schema-sync.ts';
-import { checkFences, COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, handleNotification, recordGap, requestResync, resendPendingSignals } from './snapshots.ts';
+import { ControlLoop } from './control-loop.ts';
+import { checkFences } from './snapshot/check.ts';
+import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from './snapshot/full-snapshot.ts';
+import { recordGap } from './snapshot/gaps.ts';
+import { handleNotification } from './snapshot/notifications.ts';
+import { requestResync, resendPendingSignals } from './snapshot/resync.ts';
+import { checkStoredOffsets } from './source/offset-check.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
 import { tenantTopics } from './source/topics.ts';
@@ -81,7 +87,10 @@ class MirrorEngine implements Engine {
       watermarks: new Map(),
       gaps: [],
       fullSnapshot: null,
-      completedSnapshotKey: null,
+      completed: { key: null, ts: null },
+      notifNext: new Map(),
+      initialScan: null,
+      loop: new ControlLoop(),
       historyNext: null,
       state: 'stopped',
       stopping: false,
@@ -119,11 +128,13 @@ class MirrorEngine implements Engine {
       try {
         if (row.id === stateIds.session) c.session = fromStateJson<SessionRecord>(row.value);
         else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
-        else if (row.id === COMPLETED_SNAPSHOT_ID) c.completedSnapshotKey = fromStateJson<{ key: string | null }>(row.value).key;
+        else if (row.id === COMPLETED_SNAPSHOT_ID) { const v = fromStateJson<{ key: string | null; ts?: number | null }>(row.value); c.completed = { key: v.key, ts: v.ts ?? null }; }
+        else if (row.id === INITIAL_SCAN_ID) c.initialScan = fromStateJson<InitialScanReport>(row.value);
         else if (row.kind === 'offset') {
           const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];
           const o = fromStateJson<OffsetRecord>(row.value);
           if (topic === c.topics.cdc) c.nextOffsets.set(Number(p), BigInt(o.next));
+          else if (topic === c.topics.notifications) c.notifNext.set(Number(p), BigInt(o.next));
           else if (topic === c.topics.schemaHistory) c.historyNext = o.next;
         } else if (row.kind === 'table') {
           const r = fromStateJson<TableRecord>(row.value);
@@ -185,21 +196,30 @@ class MirrorEngine implements Engine {
     c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc).catch((err: unknown) => {
       throw new MirrorError('KAFKA_TOPIC_MISSING', `cannot read ${c.topics.cdc}: ${(err as Error).message}`, { cause: err });
     });
-    const fresh = c.nextOffsets.size === 0;
-    const purgedInitial = fresh && [...c.watermarks.values()].some((w) => BigInt(w.low) > 0n);
-    let gapFound = false;
-    for (const [p, w] of c.watermarks) {
-      const stored = c.nextOffsets.get(p);
-      if (stored !== undefined && stored < BigInt(w.low)) { await recordGap(c, p, stored, BigInt(w.low)); gapFound = true; }
+    // Offsets that cannot be right (beyond the topic's end, partitions gone or added) stop here, loudly.
+    await checkStoredOffsets(c);
+    c.notifNext.clear();
+    for (const row of await c.replica.readState()) {
+      const m = /^offset:(.*):(\d+)$/.exec(row.id);
+      if (m && m[1] === c.topics.notifications) c.notifNext.set(Number(m[2]), BigInt(fromStateJson<OffsetRecord>(row.value).next));
     }
+    await c.loop.run('start', async () => {
+      const fresh = c.nextOffsets.size === 0;
+      const purgedInitial = fresh && [...c.watermarks.values()].some((w) => BigInt(w.low) > 0n);
+      let gapFound = false;
+      for (const [p, w] of c.watermarks) {
+        const stored = c.nextOffsets.get(p);
+        if (stored !== undefined && stored < BigInt(w.low)) { await recordGap(c, p, stored, BigInt(w.low)); gapFound = true; }
+      }
+      await this.runSchemaCheck(fresh && !purgedInitial);
+      if (purgedInitial) c.log.warn('the initial snapshot is no longer in the topic: every table is resnapshotted', {});
+      if (gapFound && c.settings.autoResyncOnGap) {
+        const ids = c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id);
+        if (ids.length) await requestResync(c, ids);
+      }
+      await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
+    });
     await this.startNotifications();
-    await this.schemaCheck(fresh && !purgedInitial);
-    if (purgedInitial) c.log.warn('the initial snapshot is no longer in the topic: every table is resnapshotted', {});
-    if (gapFound && c.settings.autoResyncOnGap) {
-      const ids = c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id);
-      if (ids.length) await requestResync(c, ids);
-    }
-    await resendPendingSignals(c);
     await this.startCdc();
     this.startTimers();
     this.refreshRunState();
@@ -254,8 +274,10 @@ class MirrorEngine implements Engine {
       c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
       const low = BigInt(c.watermarks.get(p)?.low ?? '0');
       if (expected < low) {
-        await recordGap(c, p, expected, low);
-        if (c.settings.autoResyncOnGap) await requestResync(c, c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id));
+        await c.loop.run('gap', async () => {
+          await recordGap(c, p, expected, low);
+          if (c.settings.autoResyncOnGap) await requestResync(c, c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id));
+        });
       } else {
         c.log.warn('offsets skipped on a partition (compaction or transaction markers?)', { partition: p, expected: expected.toString(), got: first.toString() });
       }
@@ -266,38 +288,51 @@ class MirrorEngine implements Engine {
       if (!isRunning() || isStale() || c.stopping) return;
       while (c.paused && !c.stopping) await new Promise((r) => setTimeout(r, 200));
       const chunk = msgs.slice(i, i + size);
-      await processMessages(c, p, chunk, heartbeat);
+      if (c.stopping) return;
+      await c.loop.run('apply', () => processMessages(c, p, chunk, heartbeat));
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await heartbeat();
     }
     this.refreshRunState();
   }
 
+  /** Reads every partition of `<ctx>-notifications` from its stored offset; handling runs in the control loop. */
   private async startNotifications(): Promise<void> {
     const c = this.ctx;
     const topic = c.topics.notifications;
-    let stored: string | null = null;
-    for (const row of await c.replica.readState()) if (row.id === stateIds.offset(topic, 0)) stored = fromStateJson<OffsetRecord>(row.value).next;
     const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
     if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return; }
+    for (const [p, w] of marks) {
+      const stored = c.notifNext.get(p);
+      // Nothing stored (a new replica) or purged: from the high watermark, as resyncs start after it.
+      if (stored === undefined || stored < BigInt(w.low) || stored > BigInt(w.high)) c.notifNext.set(p, BigInt(w.high));
+    }
     const consumer = c.kafka.consumer({ groupId: this.groupId('notifications'), sessionTimeout: 20_000, allowAutoTopicCreation: false });
     this.notifConsumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const [p, w] of marks) consumer.seek({ topic, partition: p, offset: p === 0 && stored !== null && BigInt(stored) >= BigInt(w.low) ? stored : w.high });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const p of payload.memberAssignment[topic] ?? []) consumer.seek({ topic, partition: p, offset: (c.notifNext.get(p) ?? 0n).toString() });
     });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        if (!message.value) return;
-        try {
-          const n = parseNotification(message.value.toString('utf8'));
-          if (n) await handleNotification(c, n);
-        } catch (err) {
-          c.log.warn('notification not handled', { offset: message.offset, error: (err as Error).message });
-        }
-        if (partition === 0) await c.persist([{ id: stateIds.offset(topic, 0), kind: 'offset', value: JSON.stringify({ next: (BigInt(message.offset) + 1n).toString(), at: Date.now() }) }]);
+        if (c.stopping) return;
+        await c.loop.run('notification', async () => {
+          if (message.value) {
+            try {
+              const n = parseNotification(message.value.toString('utf8'));
+              if (n) await handleNotification(c, n);
+            } catch (err) {
+              c.log.warn('notification not handled', { partition, offset: message.offset, error: (err as Error).message });
+            }
+          }
+          const next = BigInt(message.offset) + 1n;
+          c.notifNext.set(partition, next);
+          const rows: StateRow[] = [{ id: stateIds.offset(topic, partition), kind: 'offset', value: JSON.stringify({ next: next.toString(), at: Date.now() }) }];
+          if (c.initialScan) rows.push({ id: INITIAL_SCAN_ID, kind: 'session' as const, value: toStateJson(c.initialScan) });
+          await c.persist(rows);
+        });
         this.refreshRunState();
       },
     });
@@ -308,7 +343,7 @@ class MirrorEngine implements Engine {
     this.timers.push(setInterval(() => { void this.tick(); }, 2000));
     this.timers.push(setInterval(() => { void this.countRows(); }, 10_000));
     this.timers.push(setInterval(() => {
-      void this.schemaCheck(false).catch((err: unknown) => c.log.warn('schema check failed', { error: (err as Error).message }));
+      void c.loop.run('schema check', () => this.runSchemaCheck(false)).catch((err: unknown) => c.log.warn('schema check failed', { error: (err as Error).message }));
     }, c.settings.schemaUpdateIntervalSeconds * 1000));
     for (const t of this.timers) t.unref();
   }
@@ -326,7 +361,11 @@ class MirrorEngine implements Engine {
       for (const k of c.registry.counters.values()) if (k.lastSourceTs && k.lastSourceTs > src) src = k.lastSourceTs;
       this.lastLagSeconds = lag === 0 ? 0 : src ? Math.max(0, (Date.now() - src) / 1000) : null;
       c.events.emit('lag', { seconds: this.lastLagSeconds, events: lag, at: Date.now() });
-      await checkFences(c);
+      await c.loop.run('fences', async () => {
+        if (c.stopping) return;
+        await checkFences(c);
+        await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
+      });
       c.events.emit('progress', { tables: c.registry.status(Date.now(), lag === 0) });
       this.refreshRunState();
     } catch (err) {
@@ -353,7 +392,8 @@ class MirrorEngine implements Engine {
     c.setState(snapshotting ? 'snapshotting' : 'streaming');
   }
 
-  private async schemaCheck(initialLoad: boolean): Promise<SchemaCheckResult> {
+  /** The schema check; callers run it inside the control loop. */
+  private async runSchemaCheck(initialLoad: boolean): Promise<SchemaCheckResult> {
     const r = await runSchemaCheck(this.ctx, { initialLoad });
     if (r.created.length || r.altered.length || r.recreated.length || r.dropped.length) this.ctx.log.info('schema check', { ...r });
     return r;
@@ -394,12 +434,12 @@ class MirrorEngine implements Engine {
 
   async resyncTables(tables: string[]): Promise<{ requested: string[] }> {
     if (!this.kafkaConnected) throw new MirrorError('ENGINE_STOPPED', 'the engine is not running');
-    return { requested: await requestResync(this.ctx, tables) };
+    return { requested: await this.ctx.loop.run('resync', () => requestResync(this.ctx, tables)) };
   }
 
   updateSchema(): Promise<SchemaCheckResult> {
     if (!this.kafkaConnected) return Promise.reject(new MirrorError('ENGINE_STOPPED', 'the engine is not running'));
-    return this.schemaCheck(false);
+    return this.ctx.loop.run('update schema', () => this.runSchemaCheck(false));
   }
 
   on: EngineControl['on'] = (event, listener) => this.ctx.events.on(event, listener);

@@ -14,7 +14,7 @@ import { tableId } from './schema/table-model.ts';
 import type { TableDef } from './schema/table-model.ts';
 import { parseLossless } from './decode/json.ts';
 import { readTopicToEnd } from './source/read-topic.ts';
-import { requestResync } from './snapshots.ts';
+import { requestResync } from './snapshot/resync.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   UNKNOWN_TYPE: 'a column type is not known',
   SCHEMA_CONFLICT: 'an event schema contradicts the replica table',
   GAP_DETECTED: 'events were purged before they were applied',
+  OFFSET_AHEAD: 'a stored offset is beyond the end of its partition (topic recreated, or replica from another environment)',
+  TOPIC_CHANGED: 'the change topic has other partitions than the replica recorded',
   TABLE_HALTED: 'a table was halted after a permanent error',
   TABLE_UNKNOWN: 'the named table is not replicated',
   SNAPSHOT_TIMEOUT: 'a snapshot did not complete in time',

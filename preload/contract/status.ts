@@ -19,6 +19,21 @@ export interface SnapshotProgress {
   startedAt: number;
 }
 
+/** What the last resync (or full snapshot sweep) of a table did: how an admin verifies a table. */
+export interface ResyncReport {
+  kind: 'incremental' | 'full';
+  outcome: 'repaired' | 'failed';
+  startedAt: number;
+  finishedAt: number;
+  /** Snapshot rows applied (upserted) during the resync. */
+  rowsScanned: number;
+  /** Rows the source reported for the table scan, when known. */
+  rowsReported: number | null;
+  /** Rows of the replica the snapshot did not deliver, deleted by the sweep. */
+  rowsDeleted: number;
+  reason: string | null;
+}
+
 export interface TableStatus {
   id: string; //                  `schema.table`, lower case
   state: TableState;
@@ -33,6 +48,8 @@ export interface TableStatus {
   staleReason: string | null;
   error: ErrorData | null;
   schemaHash: string | null;
+  /** What the last resync of this table did (absent before the first). */
+  lastResync?: ResyncReport | null;
 }
 
 export interface PartitionStatus {

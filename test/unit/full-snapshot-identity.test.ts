@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import type { ChangeEvent } from '../../main/engine/decode/envelope.ts';
-import { startsFullSnapshot } from '../../main/engine/snapshots.ts';
+import { classifySnapshotRecord } from '../../main/engine/snapshot/attempts.ts';
+import type { AttemptVerdict, FullSnapshot } from '../../main/engine/snapshot/attempts.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/mariadb');
 const event = (name: string): ChangeEvent => {
@@ -37,13 +38,33 @@ describe('full snapshot identity', () => {
     assert.equal(event('u-contact').snapshotKey, null);
   });
 
-  it('decides when a record starts a full snapshot', () => {
-    const running = (key: string | null | undefined) => ({ startedAt: 0, hadData: false, fence: null, lastSeen: true, ...(key === undefined ? {} : { key }) });
-    assert.equal(startsFullSnapshot(null, null, 'A'), true, 'nothing running, nothing completed: start');
-    assert.equal(startsFullSnapshot(null, 'A', 'A'), false, 'a straggler of the snapshot that completed: plain upsert');
-    assert.equal(startsFullSnapshot(null, 'A', 'B'), true, 'a new snapshot after a completed one');
-    assert.equal(startsFullSnapshot(running('A'), null, 'A'), false, '`first` applied after `last` of the running snapshot: same one');
-    assert.equal(startsFullSnapshot(running('A'), null, 'B'), true, 'another snapshot while one runs: start over');
-    assert.equal(startsFullSnapshot(running(undefined), null, 'B'), false, 'state from before identities: join the running one');
+  it('classifies a record by its attempt (table of rules)', () => {
+    const running = (key: string | null | undefined, keyTs = 100, olderKeys: string[] = []): FullSnapshot => ({ startedAt: 0, hadData: true, fence: null, lastSeen: false, keyTs, olderKeys, ...(key === undefined ? {} : { key }) });
+    const none = { key: null, ts: null };
+    const rules: Array<[string, FullSnapshot | null, { key: string | null; ts: number | null }, string, number, AttemptVerdict]> = [
+      ['nothing running, nothing completed: a new episode', null, none, 'A', 50, 'start'],
+      ['a straggler of the attempt that completed: plain upsert', null, { key: 'A', ts: 100 }, 'A', 90, 'straggler'],
+      ['a record older than the completed attempt: plain upsert', null, { key: 'B', ts: 100 }, 'A', 90, 'straggler'],
+      ['a new snapshot after a completed one', null, { key: 'A', ts: 100 }, 'B', 200, 'start'],
+      ['`first` applied after `last` of the running attempt: same one', running('A'), none, 'A', 10, 'current'],
+      ['a newer attempt while one runs: Debezium started over', running('A', 100), none, 'B', 200, 'restart'],
+      ['a late record of an older attempt (another partition): never a restart', running('B', 200), none, 'A', 100, 'older'],
+      ['an attempt already known as older stays older, whatever its timestamp', running('B', 200, ['A']), none, 'A', 300, 'older'],
+      ['state from before identities: join the running one', running(undefined), none, 'B', 1, 'current'],
+    ];
+    for (const [why, run, done, key, ts, want] of rules) assert.equal(classifySnapshotRecord(run, done, key, ts), want, why);
+  });
+
+  it('interleaved attempts never flip-flop: after the newer one is seen, the older one stays older', () => {
+    let fs: FullSnapshot | null = null;
+    const seen: AttemptVerdict[] = [];
+    const recs: Array<[string, number]> = [['A', 10], ['B', 20], ['A', 11], ['B', 21], ['A', 12], ['B', 22]];
+    for (const [key, ts] of recs) {
+      const v = classifySnapshotRecord(fs, { key: null, ts: null }, key, ts);
+      seen.push(v);
+      if (v === 'start') fs = { startedAt: 0, hadData: true, fence: null, lastSeen: false, key, keyTs: ts, olderKeys: [] };
+      if (v === 'restart') fs = { ...fs!, olderKeys: [...(fs!.olderKeys ?? []), fs!.key!], key, keyTs: ts };
+    }
+    assert.deepEqual(seen, ['start', 'restart', 'older', 'current', 'older', 'current']);
   });
 });

@@ -11,7 +11,10 @@ import { MirrorError } from '../errors.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { tableId } from '../schema/table-model.ts';
 import { applySchemaChange, createTableFromEvent } from '../schema-sync.ts';
-import { beginFullSnapshot, checkFences, fullSnapshotEnd, startsFullSnapshot } from '../snapshots.ts';
+import { classifySnapshotRecord } from '../snapshot/attempts.ts';
+import type { AttemptVerdict } from '../snapshot/attempts.ts';
+import { checkFences } from '../snapshot/check.ts';
+import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
@@ -58,6 +61,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (b.lastSourceTs) c.lastSourceTs = Math.max(c.lastSourceTs ?? 0, b.lastSourceTs);
       const rec = ctx.registry.get(id);
       if (rec?.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
+      if (rec?.sweep) rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows;
     }
     buffers = new Map();
     extra = [];
@@ -97,11 +101,14 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; continue; }
       if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);
       const id = tableId(ev.def);
-      // Any record of a full (initial / blocking) snapshot starts it: markers are spread over partitions,
-      // so the one carrying `first` may be applied after other partitions' rows, even after `last`. A
-      // snapshot is told from the next one by its identity, not by its markers.
-      if (ev.snapshotKey !== null && startsFullSnapshot(ctx.fullSnapshot, ctx.completedSnapshotKey, ev.snapshotKey)) {
-        await flush(); last = null; await beginFullSnapshot(ctx, ev.snapshotKey);
+      // A record of a full (initial / blocking) snapshot: which attempt it belongs to decides whether it
+      // starts an episode, starts it over, or is a late record of an older attempt (docs/snapshots.md).
+      let verdict: AttemptVerdict | null = null;
+      if (ev.snapshotKey !== null) {
+        verdict = classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, ev.snapshotKey, Number(m.timestamp));
+        if (verdict === 'start') { await flush(); last = null; await beginFullSnapshot(ctx, ev.snapshotKey, Number(m.timestamp)); }
+        else if (verdict === 'restart') { await flush(); last = null; await restartFullSnapshot(ctx, ev.snapshotKey, Number(m.timestamp)); }
+        else if (verdict === 'older' && ctx.fullSnapshot?.key) ctx.fullSnapshot.olderKeys = [...new Set([...(ctx.fullSnapshot.olderKeys ?? []), ev.snapshotKey])].slice(-20);
       }
       let rec = ctx.registry.get(id);
       if (!rec) {
@@ -113,8 +120,15 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         if (!prev) { await flush(); last = null; rec = await applySchemaChange(ctx, rec, ev.def, ev.defHash); }
       }
       if (rec.state === 'halted') { last = off; continue; }
-      let buf = buffers.get(id);
-      if (!buf) { buf = new TableBuffer(rec.def); buf.markSeen = rec.sweep !== null; buffers.set(id, buf); }
+      const current = verdict === 'current' || verdict === 'start' || verdict === 'restart';
+      if (current && rec.sweep?.kind === 'full' && rec.sweep.attemptKey !== ev.snapshotKey) { rec.sweep.attemptKey = ev.snapshotKey; ctx.registry.put(rec); }
+      // Late records of an older attempt never mark a row seen: flush this table's marking buffer first
+      // (they precede the newer attempt's records in their partition), then buffer them apart.
+      const older = verdict === 'older';
+      if (older && buffers.get(id)?.entries.size) { await flush(); last = null; }
+      const bufKey = older ? `${id}\u0000older` : id;
+      let buf = buffers.get(bufKey);
+      if (!buf) { buf = new TableBuffer(rec.def); buf.markSeen = rec.sweep !== null && !older; buffers.set(bufKey, buf); }
       if (ev.op === 'd') buf.delete(ev.key);
       else {
         const after = ev.after ?? {};
@@ -128,7 +142,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       events++;
       first ??= off;
       last = off;
-      if (ev.op === 'r' && ev.snapshot === 'last') { const end = await fullSnapshotEnd(ctx); extra.push(end.row); await flush(); last = null; end.apply(); }
+      if (ev.op === 'r' && ev.snapshot === 'last' && current) { const end = await fullSnapshotEnd(ctx); extra.push(end.row); await flush(); last = null; end.apply(); }
     } catch (err) {
       poison(off, m, err, ev);
       first ??= off;

@@ -1,6 +1,6 @@
 /** The typed contents of `_ReplicationState` rows. */
 import type { ErrorData } from '../errors.ts';
-import type { GapInfo, TableState } from '../../../preload/contract/status.ts';
+import type { GapInfo, ResyncReport, TableState } from '../../../preload/contract/status.ts';
 import type { TableDef } from '../schema/table-model.ts';
 
 export interface SessionRecord {
@@ -19,7 +19,16 @@ export interface SweepRecord {
   signalId: string | null;
   /** Set when the snapshot reported completion: sweep once every partition's next offset reaches these. */
   fence: Record<string, string> | null;
+  /** Incremental: what Debezium reported for the table scan (TABLE_SCAN_COMPLETED status and rows). */
+  scan?: { status: string; rows: number | null; at: number } | null;
+  /** Full: identity of the snapshot attempt whose records this table received (swept only for the current one). */
+  attemptKey?: string | null;
+  /** The table's state before the sweep began: restored when a full snapshot turns out not to include it. */
+  prev?: { state: TableState; staleReason: string | null } | null;
+  /** Snapshot rows applied since the sweep began (the resync report's "scanned"). */
+  rowsApplied?: number;
 }
+
 
 export interface TableRecord {
   id: string;
@@ -38,6 +47,10 @@ export interface TableRecord {
   /** Snapshot in progress (initial load or resync): rows seen so far and expected when known. */
   snapshot: { kind: 'initial' | 'incremental'; rowsSeen: number; rowsExpected: number | null; startedAt: number } | null;
   createdAt: number;
+  /** The last resync's report (absent before the first). */
+  lastResync?: ResyncReport | null;
+  /** Position in `<ctx>-schemahistory` (`partition:offset`) of the definition the table has, when known. */
+  schemaPos?: string | null;
 }
 
 export interface OffsetRecord { next: string; at: number }

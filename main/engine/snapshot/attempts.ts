@@ -1,0 +1,52 @@
+/**
+ * Full snapshots (initial, blocking, or a repeat after the connector's offsets were reset) arrive as
+ * records with `source.snapshot` markers spread over every partition. One *attempt* is told from another
+ * by its identity (ChangeEvent.snapshotKey: the source block without per-record fields) and ordered by
+ * the Kafka timestamp of its records: an attempt that Debezium started over is produced after the one it
+ * replaces, so any record of the newer attempt is younger than every record of the older one.
+ * The rules are written down in docs/snapshots.md.
+ */
+
+/** A full snapshot episode being applied (persisted as the `fullsnapshot` state row). */
+export interface FullSnapshot {
+  startedAt: number;
+  /** Rows were swept-tracked from the start (the replica held data before the episode). */
+  hadData: boolean;
+  /** Set by the current attempt's `last` record: sweep once every partition's next offset reaches these. */
+  fence: Record<string, string> | null;
+  lastSeen: boolean;
+  /** Identity of the current (newest) attempt; absent in state written before identities existed. */
+  key?: string | null;
+  /** Kafka timestamp (ms) of a record of the current attempt. */
+  keyTs?: number;
+  /** Attempts seen in this episode (1 unless Debezium started over). */
+  attempts?: number;
+  /** Identities of older attempts of this episode: their late records are applied but never mark a row seen. */
+  olderKeys?: string[];
+  /** High watermarks of `<ctx>-notifications` when the fence was taken: table-scan reports read up to there. */
+  notifFence?: Record<string, string> | null;
+}
+
+export interface CompletedSnapshot { key: string | null; ts: number | null }
+
+/**
+ * What a full-snapshot record means for the episode:
+ * - `current`: a record of the running attempt;
+ * - `start`: the first record of a new episode;
+ * - `restart`: a record of an attempt newer than the running one (Debezium started over): seen sets restart;
+ * - `older`: a late record of an attempt older than the running one: applied, never marks a row seen;
+ * - `straggler`: a record of the attempt that already completed: applied as a plain upsert.
+ */
+export type AttemptVerdict = 'current' | 'start' | 'restart' | 'older' | 'straggler';
+
+export function classifySnapshotRecord(running: FullSnapshot | null, completed: CompletedSnapshot, key: string, ts: number): AttemptVerdict {
+  if (running) {
+    if (running.key === undefined || running.key === null) return 'current'; // state from before identities
+    if (running.key === key) return 'current';
+    if (running.olderKeys?.includes(key)) return 'older';
+    return ts > (running.keyTs ?? 0) ? 'restart' : 'older';
+  }
+  if (completed.key === key) return 'straggler';
+  if (completed.ts !== null && ts < completed.ts) return 'straggler';
+  return 'start';
+}

@@ -1,0 +1,103 @@
+/**
+ * Full snapshots applied over a populated replica (source restored, tenant resumed, a blocking snapshot,
+ * Debezium starting over): every table gets a seen set when the episode starts; at the end of the current
+ * attempt, only the tables that attempt delivered (or reported as scanned empty) are swept. The rules are
+ * in docs/snapshots.md.
+ */
+import type { EngineContext } from '../context.ts';
+import type { StateRow } from '../replica/dialect.ts';
+import { toStateJson } from '../state/json.ts';
+import type { TableRecord } from '../state/records.ts';
+import { fetchWatermarks } from '../source/watermarks.ts';
+import type { FullSnapshot } from './attempts.ts';
+import { takeFence } from './fence.ts';
+import { dropSweep, failSweep, finishSweep } from './sweep.ts';
+
+export const FULL_SNAPSHOT_ID = 'fullsnapshot';
+/** State row holding the identity of the last completed full snapshot attempt. */
+export const COMPLETED_SNAPSHOT_ID = 'fullsnapshot-completed';
+/** State row holding what the "Initial Snapshot" notifications said since the last STARTED. */
+export const INITIAL_SCAN_ID = 'fullsnapshot-scans';
+
+const episodeRow = (fs: FullSnapshot): StateRow => ({ id: FULL_SNAPSHOT_ID, kind: 'session', value: toStateJson(fs) });
+
+async function beginTableSweep(ctx: EngineContext, r: TableRecord, at: number): Promise<void> {
+  if (r.sweep?.kind === 'incremental') return; // its own resync runs; it is swept by that
+  if (r.sweep) await ctx.replica.cancelSweep(r.def);
+  await ctx.replica.beginSweep(r.def);
+  const prev = r.sweep?.prev ?? { state: r.state === 'resyncing' ? 'ok' : r.state, staleReason: r.staleReason };
+  r.sweep = { kind: 'full', startedAt: at, signalId: null, fence: null, attemptKey: null, rowsApplied: 0, prev };
+  r.snapshot = { kind: 'initial', rowsSeen: 0, rowsExpected: null, startedAt: at };
+  if (r.state !== 'stale') r.state = 'resyncing';
+  ctx.registry.put(r);
+}
+
+/** The first record of a new episode. A replica that never applied an event has nothing to sweep. */
+export async function beginFullSnapshot(ctx: EngineContext, key: string, ts: number): Promise<void> {
+  const hadData = ctx.nextOffsets.size > 0;
+  const fs: FullSnapshot = { startedAt: Date.now(), hadData, fence: null, lastSeen: false, key, keyTs: ts, attempts: 1, olderKeys: [], notifFence: null };
+  ctx.fullSnapshot = fs;
+  for (const r of hadData ? ctx.registry.all() : []) if (r.state !== 'halted') await beginTableSweep(ctx, r, fs.startedAt);
+  await ctx.persist([...ctx.registry.takeDirty(), episodeRow(fs)]);
+  ctx.log.info(hadData ? 'a full snapshot started over a populated replica: rows not in it will be swept' : 'the initial snapshot started', {});
+}
+
+/**
+ * A record of an attempt newer than the running one: Debezium started the snapshot over. Rows the older
+ * attempt delivered may no longer exist at the source (and no delete event will say so), so every table
+ * is tracked from here, even on a replica that was empty when the episode began; late records of the
+ * older attempt are applied but never mark a row seen.
+ */
+export async function restartFullSnapshot(ctx: EngineContext, key: string, ts: number): Promise<void> {
+  const fs = ctx.fullSnapshot!;
+  if (fs.key) fs.olderKeys = [...(fs.olderKeys ?? []), fs.key].slice(-20);
+  Object.assign(fs, { key, keyTs: ts, attempts: (fs.attempts ?? 1) + 1, fence: null, lastSeen: false, notifFence: null, hadData: true });
+  for (const r of ctx.registry.all()) if (r.state !== 'halted') await beginTableSweep(ctx, r, Date.now());
+  await ctx.persist([...ctx.registry.takeDirty(), episodeRow(fs)]);
+  ctx.log.warn('the full snapshot was started over by the connector: every table is tracked again from this attempt', { attempt: fs.attempts });
+}
+
+/**
+ * Marker `last` of the current attempt: the fence, as a state row for the transaction that also moves the
+ * offset past the marker (a kill between two separate writes would lose it). `apply()` updates memory
+ * once that transaction has committed.
+ */
+export async function fullSnapshotEnd(ctx: EngineContext): Promise<{ row: StateRow; apply(): void }> {
+  const base = ctx.fullSnapshot ?? { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
+  const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs);
+  const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
+  const notifFence = notif ? Object.fromEntries([...notif].map(([p, w]) => [String(p), w.high])) : null;
+  const fs: FullSnapshot = { ...base, lastSeen: true, fence, notifFence };
+  return { row: episodeRow(fs), apply: () => { ctx.fullSnapshot = fs; } };
+}
+
+/** Have the table-scan reports up to the fence been read? (No notifications topic: nothing to wait for.) */
+export function notificationsReached(ctx: EngineContext, fs: FullSnapshot): boolean {
+  for (const [p, off] of Object.entries(fs.notifFence ?? {})) if ((ctx.notifNext.get(Number(p)) ?? 0n) < BigInt(off)) return false;
+  return true;
+}
+
+const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
+
+/** The current attempt is complete and fenced: sweep what it covered, restore the rest. */
+export async function completeFullSnapshot(ctx: EngineContext): Promise<void> {
+  const fs = ctx.fullSnapshot!;
+  const scan = ctx.initialScan;
+  for (const r of ctx.registry.all()) {
+    const col = r.collection.toLowerCase();
+    const reported = scan?.scans[col];
+    if (r.sweep?.kind === 'full') {
+      const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
+      if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
+      else if (delivered || (reported && SCAN_OK.has(reported.status))) {
+        if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
+        await finishSweep(ctx, r);
+      } else if (scan?.collections.includes(col)) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
+      else await dropSweep(ctx, r);
+    } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }
+  }
+  ctx.completed = { key: fs.key ?? null, ts: fs.keyTs ?? null };
+  ctx.fullSnapshot = null;
+  await ctx.persist([...ctx.registry.takeDirty(), { id: COMPLETED_SNAPSHOT_ID, kind: 'session', value: toStateJson({ ...ctx.completed, at: Date.now() }) }], [FULL_SNAPSHOT_ID]);
+  ctx.log.info('full snapshot complete', { attempts: fs.attempts ?? 1 });
+}

@@ -1,0 +1,101 @@
+/**
+ * Debezium's notifications, by what they say about each table:
+ * - "Incremental Snapshot" (resyncs): TABLE_SCAN_COMPLETED with SUCCEEDED or EMPTY fences the table's
+ *   sweep; any other status (SQL_EXCEPTION, UNKNOWN_SCHEMA, NO_PRIMARY_KEY, SKIPPED) and ABORTED leave it
+ *   stale with nothing deleted; COMPLETED of our signal with a table never reported leaves that one stale.
+ * - "Initial Snapshot" (initial and blocking snapshots): the collections and per-table scan outcomes of the
+ *   current attempt, read by completeFullSnapshot; a failed scan makes the table stale at once.
+ */
+import type { EngineContext } from '../context.ts';
+import type { Notification } from '../source/notifications.ts';
+import type { TableRecord } from '../state/records.ts';
+import { takeFence } from './fence.ts';
+import { failSweep } from './sweep.ts';
+
+const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
+
+const listOf = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+
+function tablesOf(ctx: EngineContext, collection: string | undefined): TableRecord[] {
+  if (!collection) return [];
+  const c = collection.toLowerCase();
+  return ctx.registry.all().filter((r) => r.collection.toLowerCase() === c);
+}
+
+const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan;
+
+async function incremental(ctx: EngineContext, n: Notification): Promise<void> {
+  const collection = n.data.scanned_collection ?? n.data.data_collection ?? n.data.current_collection_in_progress;
+  if (n.type === 'IN_PROGRESS') {
+    const max = Number(n.data.maximum_key?.replace(/[^\d.-]/g, ''));
+    const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));
+    for (const r of tablesOf(ctx, collection).filter(awaitingScan)) {
+      if (r.snapshot && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
+    }
+    return;
+  }
+  if (n.type === 'TABLE_SCAN_COMPLETED') {
+    const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
+    const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
+    const recs = tablesOf(ctx, collection).filter(awaitingScan);
+    if (!recs.length) return;
+    if (!SCAN_OK.has(status)) {
+      for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}`);
+      return;
+    }
+    const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs);
+    for (const r of recs) {
+      r.sweep!.scan = { status, rows: Number.isFinite(total) ? total : null, at: n.timestamp };
+      r.sweep!.fence = fence;
+      if (r.snapshot && total !== null && Number.isFinite(total)) r.snapshot.rowsExpected = total;
+      ctx.registry.put(r);
+    }
+    return;
+  }
+  if (n.type === 'ABORTED') {
+    for (const r of ctx.registry.all().filter(awaitingScan)) await failSweep(ctx, r, `the resync was aborted by the connector (${n.data.status ?? 'no status'})`);
+    return;
+  }
+  if (n.type === 'COMPLETED') {
+    // Every table of a finished signal was reported before COMPLETED; one that was not never will be.
+    for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && x.sweep!.signalId === n.id)) {
+      await failSweep(ctx, r, `the connector finished the resync without scanning ${r.id}`);
+    }
+  }
+}
+
+function initial(ctx: EngineContext, n: Notification): Promise<void> | undefined {
+  if (n.type === 'STARTED' || !ctx.initialScan) ctx.initialScan = { startedTs: n.timestamp, collections: [], scans: {}, aborted: null };
+  const scan = ctx.initialScan;
+  const cols = listOf(n.data.data_collections);
+  if (cols.length) scan.collections = cols;
+  if (n.type === 'TABLE_SCAN_COMPLETED' && n.data.scanned_collection) {
+    const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
+    const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
+    scan.scans[n.data.scanned_collection.toLowerCase()] = { status, rows: Number.isFinite(total) ? total : null, ts: n.timestamp };
+    if (!SCAN_OK.has(status)) return markStale(ctx, tablesOf(ctx, n.data.scanned_collection), `the snapshot's scan ended with ${status}`);
+  }
+  if (n.type === 'ABORTED') {
+    scan.aborted = n.data.status ?? 'aborted';
+    return markStale(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'full'), `the full snapshot was aborted by the connector (${scan.aborted})`);
+  }
+  return undefined;
+}
+
+/** A failed full-snapshot scan: stale now; the seen set stays (a later attempt may still complete it). */
+async function markStale(ctx: EngineContext, recs: TableRecord[], why: string): Promise<void> {
+  for (const r of recs) {
+    if (r.state === 'halted' || r.state === 'stale') continue;
+    r.state = 'stale';
+    r.staleReason = `${why}; nothing was deleted. Run \`tenant-mirror resync-tables ${r.id}\` if it does not recover`;
+    ctx.registry.put(r);
+    ctx.events.emit('table-stale', { table: r.id, reason: r.staleReason, gap: null });
+  }
+  await ctx.persist(ctx.registry.takeDirty());
+}
+
+export async function handleNotification(ctx: EngineContext, n: Notification): Promise<void> {
+  if (n.aggregateType === 'Incremental Snapshot') await incremental(ctx, n);
+  else if (n.aggregateType === 'Initial Snapshot') await initial(ctx, n);
+  if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
+}

@@ -1,0 +1,67 @@
+/**
+ * Resyncs (incremental snapshots) are tracked per table, never per signal id: Debezium reports a table
+ * scan by its data collection, and reuses the newest signal's id for everything it runs. A table's seen
+ * set starts when its resync is requested and is never restarted by a repeated request (a scan already
+ * running keeps filling it); the sweep follows only a scan reported as succeeded (see notifications.ts).
+ */
+import type { EngineContext } from '../context.ts';
+import { MirrorError } from '../errors.ts';
+import { sendExecuteSnapshot } from '../source/signals.ts';
+import type { TableRecord } from '../state/records.ts';
+
+function resolveTables(ctx: EngineContext, ids: string[]): TableRecord[] {
+  const recs: TableRecord[] = [];
+  for (const raw of ids) {
+    const id = raw.toLowerCase();
+    const rec = ctx.registry.get(id) ?? ctx.registry.all().find((r) => r.name.toLowerCase() === id);
+    if (!rec) throw new MirrorError('TABLE_UNKNOWN', `table ${raw} is not replicated (known: ${ctx.registry.all().map((r) => r.id).slice(0, 10).join(', ')}…)`, { detail: { table: raw } });
+    if (!recs.includes(rec)) recs.push(rec);
+  }
+  return recs;
+}
+
+/** Starts (or joins) a resync of the given tables (ids `schema.table`). Runs inside the control loop. */
+export async function requestResync(ctx: EngineContext, ids: string[], why: string | null = null): Promise<string[]> {
+  const recs = resolveTables(ctx, ids);
+  const now = Date.now();
+  for (const rec of recs) {
+    if (rec.state === 'halted') {
+      if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
+      rec.sweep = null;
+      await ctx.replica.dropTable(rec.def);
+      await ctx.replica.createTable(rec.def);
+    }
+    const joining = rec.sweep?.kind === 'incremental';
+    if (!joining) {
+      // A full snapshot's seen set is replaced: this table is resynced on its own from now on.
+      if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
+      await ctx.replica.beginSweep(rec.def);
+      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null };
+      rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
+    } else {
+      rec.sweep!.signalId = null; // sent again below; the running seen set is kept
+    }
+    if (rec.state !== 'stale') rec.staleReason = why;
+    rec.state = 'resyncing';
+    rec.error = null;
+    ctx.registry.put(rec);
+  }
+  await ctx.persist(ctx.registry.takeDirty());
+  // A send that fails is retried by the engine's tick (resendPendingSignals): the request is recorded.
+  await sendSignals(ctx, recs).catch((err: unknown) => ctx.log.warn('resnapshot signal not sent yet; retrying', { error: (err as Error).message }));
+  ctx.events.emit('progress', { tables: ctx.registry.status(Date.now(), false).filter((t) => recs.some((r) => r.id === t.id)) });
+  return recs.map((r) => r.id);
+}
+
+async function sendSignals(ctx: EngineContext, recs: TableRecord[]): Promise<void> {
+  if (!recs.length) return;
+  const id = await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection));
+  for (const r of recs) { if (r.sweep) r.sweep.signalId = id; ctx.registry.put(r); }
+  await ctx.persist(ctx.registry.takeDirty());
+  ctx.log.info('resnapshot requested', { signal: id, tables: recs.map((r) => r.id) });
+}
+
+/** After a restart (or a failed send): signals that were recorded as needed but never sent. */
+export async function resendPendingSignals(ctx: EngineContext): Promise<void> {
+  await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence));
+}

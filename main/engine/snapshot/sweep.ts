@@ -1,0 +1,53 @@
+/**
+ * The end of a table's resync or full-snapshot sweep: rows the snapshot did not deliver are deleted
+ * (only after a scan the source reported as succeeded), or, when the scan failed, nothing is deleted and
+ * the table is left stale with the reason. Either way the table keeps a report of what was done.
+ */
+import type { EngineContext } from '../context.ts';
+import type { TableRecord } from '../state/records.ts';
+import type { ResyncReport } from '../../../preload/contract/status.ts';
+
+function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: number, reason: string | null): ResyncReport {
+  return {
+    kind: r.sweep?.kind ?? 'incremental', outcome, startedAt: r.sweep?.startedAt ?? Date.now(), finishedAt: Date.now(),
+    rowsScanned: r.sweep?.rowsApplied ?? r.snapshot?.rowsSeen ?? 0,
+    rowsReported: r.sweep?.scan?.rows ?? r.snapshot?.rowsExpected ?? null, rowsDeleted, reason,
+  };
+}
+
+/** Sweeps a table whose snapshot scan succeeded and whose fence was reached. */
+export async function finishSweep(ctx: EngineContext, r: TableRecord): Promise<void> {
+  const wasStale = r.staleReason !== null;
+  const removed = await ctx.replica.finishSweep(r.def);
+  r.lastResync = report(r, 'repaired', removed, null);
+  r.sweep = null;
+  r.snapshot = null;
+  if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
+  ctx.registry.put(r);
+  ctx.log.info('table resynced', { table: r.id, ...r.lastResync });
+  if (wasStale && r.state === 'ok') ctx.events.emit('table-recovered', { table: r.id });
+}
+
+/** A scan that did not succeed: nothing is deleted, the table is stale with the reason and the retry command. */
+export async function failSweep(ctx: EngineContext, r: TableRecord, why: string): Promise<void> {
+  if (r.sweep) await ctx.replica.cancelSweep(r.def);
+  const reason = `${why}; no row was deleted. Run \`tenant-mirror resync-tables ${r.id}\` to retry`;
+  r.lastResync = report(r, 'failed', 0, reason);
+  r.sweep = null;
+  r.snapshot = null;
+  if (r.state !== 'halted') { r.state = 'stale'; r.staleReason = reason; }
+  ctx.registry.put(r);
+  ctx.log.warn('resync failed: table left stale', { table: r.id, reason });
+  ctx.events.emit('table-stale', { table: r.id, reason, gap: null });
+}
+
+/** A full snapshot that did not include this table: its seen set is dropped and its state restored. */
+export async function dropSweep(ctx: EngineContext, r: TableRecord): Promise<void> {
+  await ctx.replica.cancelSweep(r.def);
+  const prev = r.sweep?.prev;
+  r.sweep = null;
+  r.snapshot = null;
+  if (r.state === 'resyncing') { r.state = prev?.state ?? 'ok'; r.staleReason = prev?.staleReason ?? null; }
+  if (r.state === 'resyncing' || r.state === 'snapshotting' || r.state === 'pending') r.state = 'ok';
+  ctx.registry.put(r);
+}
