@@ -1,0 +1,42 @@
+/**
+ * The engine's side of the CLI hand-off: runs pending `request:<id>` rows one by one through `handle`
+ * (the engine's control loop), marking each running, then done with its result or failed with its error.
+ * Finished rows nobody collected (the CLI gave up) are deleted after an hour.
+ */
+import { MirrorError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { LeaseGuard, Replica } from '../replica/dialect.ts';
+import type { RequestRecord } from './requests.ts';
+import { readRequests, requestRowId, updateRequest } from './requests.ts';
+
+export const FORGET_FINISHED_MS = 3_600_000;
+
+export interface PollOptions {
+  /** The writer lease's guard: status writes are checked like batches. */
+  lease?: () => LeaseGuard;
+  now?: () => number;
+}
+
+/** One poll: returns how many requests were run. Never throws for a request's own failure. */
+export async function pollRequests(replica: Replica, handle: (req: RequestRecord) => Promise<unknown>, log: Logger, opts: PollOptions = {}): Promise<number> {
+  const now = opts.now ?? Date.now;
+  const all = await readRequests(replica);
+  const old = all.filter((r) => (r.status === 'done' || r.status === 'failed') && now() - r.updatedAt > FORGET_FINISHED_MS);
+  if (old.length) await replica.writeState([], old.map((r) => requestRowId(r.id)), opts.lease?.());
+  const pending = all.filter((r) => r.status === 'pending').sort((a, b) => a.submittedAt - b.submittedAt);
+  for (const req of pending) {
+    log.info('running a request handed over by the command line', { id: req.id, kind: req.kind, by: req.submittedBy });
+    const running = await updateRequest(replica, req, 'running', undefined, opts.lease?.());
+    let outcome: { result: unknown } | { error: ReturnType<MirrorError['toData']> };
+    try {
+      outcome = { result: (await handle(running)) ?? null };
+    } catch (err) {
+      const e = MirrorError.from(err);
+      if (e.code === 'REPLICA_LEASE_LOST') throw e;
+      log.warn('request failed', { id: req.id, kind: req.kind, code: e.code, error: e.message });
+      outcome = { error: e.toData() };
+    }
+    await updateRequest(replica, running, 'error' in outcome ? 'failed' : 'done', outcome, opts.lease?.());
+  }
+  return pending.length;
+}

@@ -1,0 +1,109 @@
+/**
+ * Hand-off of CLI commands to the engine that holds the writer lease: the CLI writes a `request:<id>`
+ * row (kind `request`, status pending), the engine's control loop runs it (request-runner.ts) and writes
+ * the outcome into the row, the CLI polls the row, prints the outcome and deletes the row.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ErrorData } from '../errors.ts';
+import { MirrorError } from '../errors.ts';
+import type { LeaseGuard, Replica, StateRow } from '../replica/dialect.ts';
+import { fromStateJson, toStateJson } from './json.ts';
+
+export type RequestSpec = { kind: 'resync-tables'; tables: string[] } | { kind: 'update-schema' };
+export type RequestKind = RequestSpec['kind'];
+export type RequestStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** The value of a `request:<id>` row. */
+export interface RequestRecord {
+  id: string;
+  kind: RequestKind;
+  args: { tables?: string[] };
+  submittedAt: number;
+  /** `<command> on <host> pid <pid>` of the submitter. */
+  submittedBy: string;
+  status: RequestStatus;
+  /** When the status last changed. */
+  updatedAt: number;
+  result?: unknown;
+  error?: ErrorData;
+}
+
+export type RequestOutcome = { result: unknown } | { error: ErrorData };
+
+export const POLL_MS = 500;
+export const requestRowId = (id: string): string => `request:${id}`;
+
+function row(rec: RequestRecord): StateRow {
+  return { id: requestRowId(rec.id), kind: 'request', value: toStateJson(rec) };
+}
+
+function parse(value: string): RequestRecord | null {
+  try {
+    const r = fromStateJson<RequestRecord>(value);
+    return typeof r.id === 'string' && typeof r.status === 'string' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function readRequests(replica: Replica): Promise<RequestRecord[]> {
+  return (await replica.readState('request')).map((r) => parse(r.value)).filter((r): r is RequestRecord => r !== null);
+}
+
+/** Writes a pending request; returns its id. */
+export async function submitRequest(replica: Replica, spec: RequestSpec, submitter = 'tenant-mirror'): Promise<string> {
+  const now = Date.now();
+  const rec: RequestRecord = {
+    id: randomUUID(), kind: spec.kind, args: spec.kind === 'resync-tables' ? { tables: spec.tables } : {},
+    submittedAt: now, submittedBy: `${submitter} on ${hostname()} pid ${process.pid}`, status: 'pending', updatedAt: now,
+  };
+  await replica.writeState([row(rec)]);
+  return rec.id;
+}
+
+/** Pending requests, oldest first. */
+export async function readPendingRequests(replica: Replica): Promise<RequestRecord[]> {
+  return (await readRequests(replica)).filter((r) => r.status === 'pending').sort((a, b) => a.submittedAt - b.submittedAt);
+}
+
+/** Writes `rec` with a new status (and outcome); under the writer lease when `lease` is given. */
+export async function updateRequest(replica: Replica, rec: RequestRecord, status: RequestStatus, outcome?: RequestOutcome, lease?: LeaseGuard): Promise<RequestRecord> {
+  const next: RequestRecord = { ...rec, status, updatedAt: Date.now() };
+  if (outcome && 'error' in outcome) next.error = outcome.error;
+  else if (outcome) next.result = outcome.result;
+  await replica.writeState([row(next)], [], lease);
+  return next;
+}
+
+/** Marks request `id` done (with its result) or failed (with its error). */
+export async function completeRequest(replica: Replica, id: string, outcome: RequestOutcome, lease?: LeaseGuard): Promise<void> {
+  const rec = (await readRequests(replica)).find((r) => r.id === id);
+  if (!rec) throw new MirrorError('INTERNAL', `request ${id} is not in _ReplicationState`);
+  await updateRequest(replica, rec, 'error' in outcome ? 'failed' : 'done', outcome, lease);
+}
+
+/**
+ * Polls request `id` every 500 ms until it is done (resolves with its result) or failed (rejects with
+ * its error); the row is deleted then. `onProgress` sees every status change. After `timeoutMs` a still
+ * pending request is withdrawn (deleted) and REQUEST_TIMEOUT is thrown.
+ */
+export async function waitForResult(replica: Replica, id: string, timeoutMs: number, onProgress?: (r: RequestRecord) => void): Promise<unknown> {
+  const until = Date.now() + timeoutMs;
+  let seen: RequestStatus | null = null;
+  for (;;) {
+    const rec = (await readRequests(replica)).find((r) => r.id === id);
+    if (!rec) throw new MirrorError('INTERNAL', `request ${id} disappeared from _ReplicationState before it completed`);
+    if (rec.status !== seen) { seen = rec.status; onProgress?.(rec); }
+    if (rec.status === 'done' || rec.status === 'failed') {
+      await replica.writeState([], [requestRowId(id)]);
+      if (rec.status === 'failed') throw MirrorError.fromData(rec.error ?? { code: 'INTERNAL', message: 'the request failed', retriable: false });
+      return rec.result;
+    }
+    if (Date.now() >= until) {
+      if (rec.status === 'pending') await replica.writeState([], [requestRowId(id)]);
+      throw new MirrorError('REQUEST_TIMEOUT', `the running engine did not complete the ${rec.kind} request within ${Math.round(timeoutMs / 1000)} s (status ${rec.status}${rec.status === 'pending' ? '; the request was withdrawn' : ''})`);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, until - Date.now()))));
+  }
+}

@@ -1,0 +1,75 @@
+/** The writer-lease rules as a table: who may take, refresh and release the `lease` row. No database. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideHeartbeat, decideRelease, decideTake, describeHolder, inUseError, isLive, parseLease } from '../../main/engine/state/lease-rules.ts';
+import type { LeaseRecord } from '../../main/engine/state/lease-rules.ts';
+import { assertLeaseHeld } from '../../main/engine/replica/lease-check.ts';
+import { MirrorError } from '../../main/engine/errors.ts';
+
+const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
+const held = (o: Partial<LeaseRecord> = {}): LeaseRecord => ({ ownerId: 'a', host: 'host-a', pid: 42, epoch: 5, heartbeatAt: NOW - 1000, startedAt: NOW - 3_600_000, command: 'sync', ...o });
+const me = { ownerId: 'b', host: 'host-b', pid: 7, heartbeatAt: NOW, startedAt: NOW, command: 'serve' };
+const json = (r: LeaseRecord) => JSON.stringify(r);
+
+describe('writer lease rules', () => {
+  const takes: Array<[string, string | null, { ok: boolean; epoch?: number }]> = [
+    ['no row: epoch 1', null, { ok: true, epoch: 1 }],
+    ['a live other owner: refused', json(held()), { ok: false }],
+    ['an other owner 19.9 s quiet: refused', json(held({ heartbeatAt: NOW - 19_999 })), { ok: false }],
+    ['an other owner 20 s quiet (stale): taken, epoch + 1', json(held({ heartbeatAt: NOW - 20_000 })), { ok: true, epoch: 6 }],
+    ['this owner again: re-taken, epoch + 1', json(held({ ownerId: 'b' })), { ok: true, epoch: 6 }],
+    ['an unreadable row: taken, epoch 1', '{not json', { ok: true, epoch: 1 }],
+  ];
+  for (const [why, current, want] of takes) {
+    it(`take with ${why}`, () => {
+      const d = decideTake(current, me, 20_000);
+      assert.equal(d.result.ok, want.ok);
+      if (d.result.ok) {
+        assert.equal(d.result.lease.epoch, want.epoch);
+        assert.deepEqual(JSON.parse(d.write!), d.result.lease);
+      } else {
+        assert.equal(d.write, undefined);
+        assert.equal(d.result.holder.ownerId, 'a');
+      }
+    });
+  }
+
+  it('heartbeat refreshes only while owner and epoch match', () => {
+    const mine = held();
+    const d = decideHeartbeat(json(mine), mine, NOW);
+    assert.equal(d.result?.heartbeatAt, NOW);
+    assert.equal(JSON.parse(d.write!).epoch, 5);
+    for (const other of [json(held({ epoch: 6 })), json(held({ ownerId: 'z' })), null]) {
+      assert.deepEqual(decideHeartbeat(other, mine, NOW), { result: null });
+    }
+  });
+
+  it('release deletes only its own row', () => {
+    const mine = held();
+    assert.deepEqual(decideRelease(json(mine), mine), { result: true, remove: true });
+    assert.deepEqual(decideRelease(json(held({ epoch: 6, ownerId: 'b' })), mine), { result: false });
+    assert.deepEqual(decideRelease(null, mine), { result: false });
+  });
+
+  it('liveness is strict at staleAfterMs', () => {
+    assert.equal(isLive(held({ heartbeatAt: NOW - 19_999 }), NOW, 20_000), true);
+    assert.equal(isLive(held({ heartbeatAt: NOW - 20_000 }), NOW, 20_000), false);
+    assert.equal(parseLease('{"ownerId":1}'), null);
+  });
+
+  it('REPLICA_IN_USE names the holder and says what to do', () => {
+    const e = inUseError(held(), NOW, 20_000);
+    assert.equal(e.code, 'REPLICA_IN_USE');
+    assert.equal(e.retriable, false);
+    assert.equal(describeHolder(held(), NOW), '`sync` on host-a pid 42, running since 2026-12-01 11:00:00 UTC (last heartbeat 1 s ago, at 2026-12-01 11:59:59 UTC)');
+    assert.match(e.message, /stop that one first .*wait 20 s after its last heartbeat/);
+    assert.deepEqual(e.detail, { host: 'host-a', pid: 42, command: 'sync', since: NOW - 3_600_000, heartbeatAt: NOW - 1000, epoch: 5 });
+  });
+
+  it('the batch check passes only for the same owner and epoch', () => {
+    assertLeaseHeld(json(held()), { ownerId: 'a', epoch: 5 });
+    for (const [row, guard] of [[json(held()), { ownerId: 'a', epoch: 4 }], [json(held()), { ownerId: 'b', epoch: 5 }], [null, { ownerId: 'a', epoch: 5 }]] as const) {
+      assert.throws(() => assertLeaseHeld(row, guard), (e) => e instanceof MirrorError && e.code === 'REPLICA_LEASE_LOST' && !e.retriable);
+    }
+  });
+});
