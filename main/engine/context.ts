@@ -13,6 +13,7 @@ import type { TenantTopics } from './source/topics.ts';
 import type { Watermark } from './source/watermarks.ts';
 
 import type { ControlLoop } from './control-loop.ts';
+import type { SchemaLog } from './schema/history-log.ts';
 import type { CompletedSnapshot, FullSnapshot } from './snapshot/attempts.ts';
 export type { FullSnapshot } from './snapshot/attempts.ts';
 
@@ -54,6 +55,11 @@ export interface EngineContext {
   loop: ControlLoop;
   /** Offset of `<ctx>-schemahistory` already processed by the schema check. */
   historyNext: string | null;
+  /** The schema history in order, per table (null until first read); `schemaLogHigh` is where the read ended. */
+  schemaLog: SchemaLog | null;
+  schemaLogHigh: bigint;
+  /** When the history's end was last compared with `schemaLogHigh` (ms). */
+  schemaLogCheckedAt: number;
   state: EngineState;
   stopping: boolean;
   paused: boolean;

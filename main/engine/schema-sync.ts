@@ -1,7 +1,8 @@
 /**
  * Replica tables follow the source: created from the first event of a table (or from the schema-history
  * topic for empty tables), altered in place for compatible changes, dropped + recreated + resnapshotted
- * for incompatible ones. The periodic schema check reads `<ctx>-schemahistory`.
+ * for incompatible ones. Changes are taken in the order of the schema-history topic (history-log.ts): an
+ * older schema never replaces a newer one, and a change and its revert both apply.
  */
 import type { EngineContext } from './context.ts';
 import type { ChangeEvent } from './decode/envelope.ts';
@@ -9,81 +10,36 @@ import type { SchemaCheckResult } from './engine-control.ts';
 import { planSchemaChange } from './schema/compat.ts';
 import { historyToChanges } from './schema/from-history.ts';
 import type { TableChange } from './schema/from-history.ts';
+import { addEntry, placeEvent, positionOf, walkChain } from './schema/history-log.ts';
+import type { SchemaLog, SchemaLogEntry } from './schema/history-log.ts';
 import { tableHash } from './schema/table-hash.ts';
 import { tableId } from './schema/table-model.ts';
 import type { TableDef } from './schema/table-model.ts';
 import { parseLossless } from './decode/json.ts';
 import { readTopicToEnd } from './source/read-topic.ts';
+import { fetchWatermarks } from './source/watermarks.ts';
 import { requestResync } from './snapshot/resync.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
-function newRecord(def: TableDef, collection: string, state: TableRecord['state']): TableRecord {
+function newRecord(def: TableDef, collection: string, state: TableRecord['state'], schemaPos: string | null): TableRecord {
   const now = Date.now();
   return {
     id: tableId(def), schema: def.schema, name: def.name, collection, def, hash: tableHash(def), previousHashes: [],
     state, staleReason: null, error: null, sweep: null,
     snapshot: state === 'snapshotting' || state === 'pending' ? { kind: 'initial', rowsSeen: 0, rowsExpected: null, startedAt: now } : null,
-    createdAt: now,
+    createdAt: now, schemaPos,
   };
 }
 
-/** First event of a table the replica does not have. */
-export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent): Promise<TableRecord> {
-  const inInitialSnapshot = ev.op === 'r' && ev.snapshot !== 'incremental';
-  await ctx.replica.createTable(ev.def);
-  const rec = newRecord(ev.def, ev.collection, inInitialSnapshot ? 'snapshotting' : 'ok');
-  ctx.registry.put(rec);
-  await ctx.persist(ctx.registry.takeDirty());
-  ctx.log.info('table created', { table: rec.id, columns: ev.def.columns.length, from: 'event' });
-  if (!inInitialSnapshot && ev.op !== 'r') {
-    // Seen first in the stream: rows written before it was captured may exist. Fill it by a resnapshot.
-    await requestResync(ctx, [rec.id]);
-  }
-  return rec;
-}
-
-/** An event whose schema differs from the replica table's. */
-export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, def: TableDef, hash: string): Promise<TableRecord> {
-  const plan = planSchemaChange(rec.def, def);
-  if (plan.kind === 'same') {
-    rec.previousHashes.push({ hash: rec.hash, compatible: true });
-    rec.def = def; rec.hash = hash;
-  } else if (plan.kind === 'alter') {
-    await ctx.replica.alterTable(plan.plan);
-    rec.previousHashes.push({ hash: rec.hash, compatible: true });
-    rec.def = def; rec.hash = hash;
-    ctx.log.info('table altered in place', { table: rec.id, added: plan.plan.addColumns.map((c) => c.name), widened: plan.plan.widenColumns.map((c) => c.name) });
-  } else {
-    if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
-    await ctx.replica.dropTable(rec.def);
-    await ctx.replica.createTable(def);
-    rec.previousHashes.push({ hash: rec.hash, compatible: false });
-    rec.def = def; rec.hash = hash; rec.sweep = null;
-    if (rec.state === 'halted') rec.state = 'ok';
-    ctx.log.warn('incompatible schema change: table dropped, recreated and resnapshotted', { table: rec.id, reasons: plan.reasons });
-    ctx.registry.put(rec);
-    await ctx.persist(ctx.registry.takeDirty());
-    await requestResync(ctx, [rec.id], `incompatible schema change: ${plan.reasons.join('; ')}`);
-    return rec;
-  }
-  rec.previousHashes = rec.previousHashes.slice(-20);
-  ctx.registry.put(rec);
-  await ctx.persist(ctx.registry.takeDirty());
-  return rec;
-}
+const processedBefore = (ctx: EngineContext): bigint => (ctx.historyNext === null ? -1n : BigInt(ctx.historyNext) - 1n);
 
 interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string } }
 
-/**
- * The schema check: new tables are created and snapshotted, changed ones altered or rebuilt, dropped
- * ones dropped. Only history records after the last processed offset can change existing tables.
- */
-export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: boolean }): Promise<SchemaCheckResult> {
-  const result: SchemaCheckResult = { created: [], altered: [], recreated: [], dropped: [], snapshotsRequested: [] };
+/** Reads the whole schema-history topic into `ctx.schemaLog`; returns the next offset after it. */
+async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
   const msgs = await readTopicToEnd(ctx.kafka, ctx.topics.schemaHistory);
-  const processedBefore = ctx.historyNext === null ? -1n : BigInt(ctx.historyNext) - 1n;
-  const latest = new Map<string, { def: TableDef | null; collection: string; fresh: boolean }>();
+  const log: SchemaLog = new Map();
   let last: string | null = ctx.historyNext;
   for (const m of msgs) {
     last = (BigInt(m.offset) + 1n).toString();
@@ -96,41 +52,150 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       ctx.log.warn('unreadable schema-history record skipped', { offset: m.offset, error: (err as Error).message });
       continue;
     }
-    const connector = payload.source?.connector ?? 'mysql';
-    for (const ch of historyToChanges(payload.tableChanges ?? [], connector)) {
+    for (const ch of historyToChanges(payload.tableChanges ?? [], payload.source?.connector ?? 'mysql')) {
       if (ch.unknownTypes.length) ctx.log.warn('schema history: unknown column types', { table: ch.idParts.join('.'), columns: ch.unknownTypes });
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? (ch.idParts.length >= 3 ? ch.idParts[ch.idParts.length - 2]! : ch.idParts[0] ?? '');
       if (ctx.filter(schema, name) !== 'mirror') continue;
-      latest.set(`${schema}.${name}`.toLowerCase(), { def: ch.type === 'DROP' ? null : ch.def, collection: ch.idParts.join('.'), fresh: BigInt(m.offset) > processedBefore });
+      addEntry(log, `${schema}.${name}`.toLowerCase(), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'));
     }
   }
+  ctx.schemaLog = log;
+  ctx.schemaLogHigh = last === null ? -1n : BigInt(last);
+  ctx.schemaLogCheckedAt = Date.now();
+  return last;
+}
+
+/** Re-reads the history when it grew since the last read (checked at most once a second). */
+async function refreshSchemaLog(ctx: EngineContext): Promise<void> {
+  if (ctx.schemaLog && Date.now() - ctx.schemaLogCheckedAt < 1000) return;
+  const marks = await fetchWatermarks(ctx.admin, ctx.topics.schemaHistory).catch(() => null);
+  ctx.schemaLogCheckedAt = Date.now();
+  const high = marks ? [...marks.values()].reduce((n, w) => (BigInt(w.high) > n ? BigInt(w.high) : n), 0n) : ctx.schemaLogHigh;
+  if (!ctx.schemaLog || high > ctx.schemaLogHigh) await loadSchemaLog(ctx);
+}
+
+/** First event of a table the replica does not have. */
+export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent): Promise<TableRecord> {
+  const inInitialSnapshot = ev.op === 'r' && ev.snapshot !== 'incremental';
+  await ctx.replica.createTable(ev.def);
+  const known = ctx.schemaLog?.get(tableId(ev.def).toLowerCase())?.filter((e) => e.hash === ev.defHash).pop();
+  const rec = newRecord(ev.def, ev.collection, inInitialSnapshot ? 'snapshotting' : 'ok', known ? known.pos.toString() : null);
+  ctx.registry.put(rec);
+  await ctx.persist(ctx.registry.takeDirty());
+  ctx.log.info('table created', { table: rec.id, columns: ev.def.columns.length, from: 'event' });
+  if (!inInitialSnapshot && ev.op !== 'r') {
+    // Seen first in the stream: rows written before it was captured may exist. Fill it by a resnapshot.
+    await requestResync(ctx, [rec.id]);
+  }
+  return rec;
+}
+
+/**
+ * Moves a table to a new definition: in place when every step is compatible, else (or when `incompatible`
+ * lists steps of the history that were not) dropped, recreated and resnapshotted.
+ */
+export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, def: TableDef, hash: string, incompatible: string[] = []): Promise<TableRecord> {
+  const plan = planSchemaChange(rec.def, def);
+  const reasons = [...incompatible, ...(plan.kind === 'recreate' ? plan.reasons : [])];
+  if (!reasons.length && plan.kind === 'same') {
+    rec.previousHashes.push({ hash: rec.hash, compatible: true });
+    rec.def = def; rec.hash = hash;
+  } else if (!reasons.length && plan.kind === 'alter') {
+    await ctx.replica.alterTable(plan.plan);
+    rec.previousHashes.push({ hash: rec.hash, compatible: true });
+    rec.def = def; rec.hash = hash;
+    ctx.log.info('table altered in place', { table: rec.id, added: plan.plan.addColumns.map((c) => c.name), widened: plan.plan.widenColumns.map((c) => c.name) });
+  } else {
+    if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
+    await ctx.replica.dropTable(rec.def);
+    await ctx.replica.createTable(def);
+    rec.previousHashes.push({ hash: rec.hash, compatible: false });
+    rec.def = def; rec.hash = hash; rec.sweep = null; rec.snapshot = null;
+    if (rec.state === 'halted') { rec.state = 'ok'; rec.error = null; }
+    ctx.log.warn('incompatible schema change: table dropped, recreated and resnapshotted', { table: rec.id, reasons });
+    ctx.registry.put(rec);
+    await ctx.persist(ctx.registry.takeDirty());
+    await requestResync(ctx, [rec.id], `incompatible schema change: ${reasons.join('; ')}`);
+    return rec;
+  }
+  rec.previousHashes = rec.previousHashes.slice(-20);
+  ctx.registry.put(rec);
+  await ctx.persist(ctx.registry.takeDirty());
+  return rec;
+}
+
+/**
+ * An event whose schema is not the table's: a newer definition is applied (with every step between), an
+ * older one is applied as far as the table holds it (`apply`), or skipped when a rebuild's resnapshot
+ * supersedes it (`skip`).
+ */
+export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev: ChangeEvent): Promise<{ rec: TableRecord; action: 'apply' | 'skip' }> {
+  if (rec.hash === ev.defHash) return { rec, action: 'apply' };
+  const place = async () => {
+    const entries: SchemaLogEntry[] = ctx.schemaLog?.get(rec.id) ?? [];
+    const at = positionOf(entries, rec.hash, rec.schemaPos, processedBefore(ctx));
+    return { entries, at, p: placeEvent(entries, rec.def, at, ev.defHash, ev.def) };
+  };
+  let r = await place();
+  if (r.p.kind === 'unknown' || (r.p.kind === 'older' && !r.p.fits)) { await refreshSchemaLog(ctx); r = await place(); }
+  if (r.p.kind === 'newer') {
+    const chain = walkChain(rec.def, r.entries, r.at, r.p.pos);
+    const out = await applySchemaChange(ctx, rec, ev.def, ev.defHash, chain.kind === 'change' ? chain.incompatible : []);
+    out.schemaPos = r.p.pos.toString();
+    ctx.registry.put(out);
+    return { rec: out, action: 'apply' };
+  }
+  if (r.p.kind === 'older') return { rec, action: r.p.fits ? 'apply' : 'skip' };
+  // Not in the history (none readable, or a connector without one): by the event alone.
+  const prev = rec.previousHashes.find((h) => h.hash === ev.defHash);
+  if (prev && !prev.compatible) return { rec, action: 'skip' };
+  if (prev) return { rec, action: 'apply' };
+  return { rec: await applySchemaChange(ctx, rec, ev.def, ev.defHash), action: 'apply' };
+}
+
+/**
+ * The schema check: new tables are created and snapshotted, changed ones moved to their newest
+ * definition (rebuilt when any step since their own was incompatible), dropped ones dropped.
+ */
+export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: boolean }): Promise<SchemaCheckResult> {
+  const result: SchemaCheckResult = { created: [], altered: [], recreated: [], dropped: [], snapshotsRequested: [] };
+  const last = await loadSchemaLog(ctx);
+  const processed = processedBefore(ctx);
   const toSnapshot: string[] = [];
-  for (const [id, h] of latest) {
+  for (const [id, entries] of ctx.schemaLog ?? new Map<string, SchemaLogEntry[]>()) {
+    const latest = entries[entries.length - 1]!;
     const rec = ctx.registry.get(id);
-    if (!h.def) {
-      if (rec && h.fresh) {
-        if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
-        await ctx.replica.dropTable(rec.def);
-        ctx.registry.remove(id);
-        await ctx.persist([], [stateIds.table(id)]);
-        result.dropped.push(id);
-      }
-      continue;
-    }
-    if (!h.def.primaryKey.length) { ctx.log.warn('table without a primary key is not mirrored', { table: id }); continue; }
     if (!rec) {
-      await ctx.replica.createTable(h.def);
-      ctx.registry.put(newRecord(h.def, h.collection, opts.initialLoad ? 'pending' : 'ok'));
+      if (!latest.def || latest.pos <= processed) continue; // dropped, or seen before (a table we removed)
+      if (!latest.def.primaryKey.length) { ctx.log.warn('table without a primary key is not mirrored', { table: id }); continue; }
+      await ctx.replica.createTable(latest.def);
+      ctx.registry.put(newRecord(latest.def, latest.collection, opts.initialLoad ? 'pending' : 'ok', latest.pos.toString()));
       result.created.push(id);
       if (!opts.initialLoad) toSnapshot.push(id);
       continue;
     }
-    const hash = tableHash(h.def);
-    if (!h.fresh || hash === rec.hash || rec.previousHashes.some((p) => p.hash === hash)) continue;
-    const plan = planSchemaChange(rec.def, h.def);
-    await applySchemaChange(ctx, rec, h.def, hash);
-    if (plan.kind === 'recreate') { result.recreated.push(id); result.snapshotsRequested.push(id); } else if (plan.kind === 'alter') result.altered.push(id);
+    const at = positionOf(entries, rec.hash, rec.schemaPos, processed);
+    const chain = walkChain(rec.def, entries, at, null);
+    if (chain.kind === 'none') {
+      if (rec.schemaPos === null || rec.schemaPos === undefined) { rec.schemaPos = at.toString(); ctx.registry.put(rec); }
+      continue;
+    }
+    if (chain.kind === 'dropped') {
+      if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
+      await ctx.replica.dropTable(rec.def);
+      ctx.registry.remove(id);
+      await ctx.persist([], [stateIds.table(id)]);
+      result.dropped.push(id);
+      ctx.log.warn('table dropped at the source: dropped in the replica', { table: id });
+      continue;
+    }
+    const hash = tableHash(chain.def);
+    const kind = chain.incompatible.length || planSchemaChange(rec.def, chain.def).kind === 'recreate' ? 'recreate' : hash === rec.hash ? 'same' : 'alter';
+    const out = await applySchemaChange(ctx, rec, chain.def, hash, chain.incompatible);
+    out.schemaPos = latest.pos.toString();
+    ctx.registry.put(out);
+    if (kind === 'recreate') { result.recreated.push(id); result.snapshotsRequested.push(id); } else if (kind === 'alter') result.altered.push(id);
   }
   ctx.historyNext = last;
   const rows = ctx.registry.takeDirty();

@@ -10,7 +10,7 @@ import type { ChangeEvent } from '../decode/envelope.ts';
 import { MirrorError } from '../errors.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { tableId } from '../schema/table-model.ts';
-import { applySchemaChange, createTableFromEvent } from '../schema-sync.ts';
+import { createTableFromEvent, placeEventSchema } from '../schema-sync.ts';
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
@@ -39,6 +39,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   let events = 0;
   const touched = new Set<string>();
   let maxSourceTs = 0;
+  const olderSchemas = new Map<string, 'apply' | 'skip'>();
 
   const flush = async (): Promise<void> => {
     if (last === null) return;
@@ -115,9 +116,17 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         await flush(); last = null;
         rec = await createTableFromEvent(ctx, ev);
       } else if (rec.hash !== ev.defHash) {
-        const prev = rec.previousHashes.find((h) => h.hash === ev!.defHash);
-        if (prev && !prev.compatible) { last = off; continue; } // superseded by the resnapshot of the rebuilt table
-        if (!prev) { await flush(); last = null; rec = await applySchemaChange(ctx, rec, ev.def, ev.defHash); }
+        // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
+        // the table holds it, or skipped when a rebuild's resnapshot supersedes it; remembered per run).
+        const seenKey = `${rec.hash}\u0000${ev.defHash}`;
+        let action = olderSchemas.get(seenKey);
+        if (action === undefined) {
+          await flush(); last = null;
+          const placed = await placeEventSchema(ctx, rec, ev);
+          if (placed.rec.hash !== ev.defHash) { action = placed.action; olderSchemas.set(seenKey, action); }
+          rec = placed.rec;
+        }
+        if (action === 'skip') { last = off; continue; }
       }
       if (rec.state === 'halted') { last = off; continue; }
       const current = verdict === 'current' || verdict === 'start' || verdict === 'restart';

@@ -1,0 +1,70 @@
+/**
+ * Schema changes are taken in the order of the schema-history topic: an event's schema is placed against
+ * the table's own position (newer → apply every step between; older → apply as the table holds it, or
+ * skip when a rebuild supersedes it). Table of rules.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { addEntry, placeEvent, positionOf, walkChain } from '../../main/engine/schema/history-log.ts';
+import type { SchemaLog } from '../../main/engine/schema/history-log.ts';
+import { tableHash } from '../../main/engine/schema/table-hash.ts';
+import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
+
+const int: ColumnDef = { name: 'id', type: { kind: 'int', bits: 32 }, nullable: false };
+const col = (name: string, kind: 'int' | 'string' = 'string'): ColumnDef => ({ name, type: kind === 'int' ? { kind: 'int', bits: 32 } : { kind: 'string', length: 40, fixed: false }, nullable: true });
+const def = (...cols: ColumnDef[]): TableDef => ({ schema: 'crm', name: 't', columns: [int, ...cols], primaryKey: ['id'] });
+
+const v0 = def(col('n', 'int'));
+const vA = def(col('n', 'int'), col('a'));
+const vAB = def(col('n', 'int'), col('a'), col('b'));
+const vStr = def(col('n', 'string'));
+
+function log(...defs: Array<TableDef | null>): SchemaLog {
+  const l: SchemaLog = new Map();
+  defs.forEach((d, i) => addEntry(l, 'crm.t', BigInt(i * 10), d, 'crm.t'));
+  return l;
+}
+
+describe('schema history in order', () => {
+  it('two ADD COLUMNs while stopped: the check moves the table to the newest, older events fit', () => {
+    const entries = log(v0, vA, vAB).get('crm.t')!;
+    const at = positionOf(entries, tableHash(v0), '0', 0n);
+    const chain = walkChain(v0, entries, at, null);
+    assert.equal(chain.kind, 'change');
+    assert.deepEqual(chain.kind === 'change' && chain.def.columns.map((c) => c.name), ['id', 'n', 'a', 'b']);
+    assert.deepEqual(chain.kind === 'change' && chain.incompatible, []);
+    // The table is now at 20 (vAB); events of v0 and vA come later in the stream.
+    assert.deepEqual(placeEvent(entries, vAB, 20n, tableHash(vA), vA), { kind: 'older', fits: true });
+    assert.deepEqual(placeEvent(entries, vAB, 20n, tableHash(v0), v0), { kind: 'older', fits: true });
+  });
+
+  it('a type change and its revert: the chain is incompatible even though the end equals the start', () => {
+    const entries = log(v0, vStr, v0).get('crm.t')!;
+    const chain = walkChain(v0, entries, 0n, null);
+    assert.equal(chain.kind, 'change');
+    assert.ok(chain.kind === 'change' && chain.incompatible.length > 0, 'the type change is seen');
+    assert.equal(chain.kind === 'change' && tableHash(chain.def), tableHash(v0));
+    // After the rebuild at 20: events of the changed type are older and do not fit (skipped, resnapshot follows).
+    assert.deepEqual(placeEvent(entries, v0, 20n, tableHash(vStr), vStr), { kind: 'older', fits: false });
+  });
+
+  it('while running: the revert is newer than the table, not an older event', () => {
+    const entries = log(v0, vStr, v0).get('crm.t')!;
+    assert.deepEqual(placeEvent(entries, vStr, 10n, tableHash(v0), v0), { kind: 'newer', pos: 20n });
+    assert.deepEqual(placeEvent(entries, v0, 0n, tableHash(vStr), vStr), { kind: 'newer', pos: 10n });
+  });
+
+  it('drop, and drop + create again', () => {
+    assert.deepEqual(walkChain(v0, log(v0, null).get('crm.t')!, 0n, null), { kind: 'dropped' });
+    const again = walkChain(v0, log(v0, null, vA).get('crm.t')!, 0n, null);
+    assert.ok(again.kind === 'change' && again.incompatible.includes('dropped and created again'));
+  });
+
+  it('an unknown schema is unknown; a table without a recorded position stands at its last processed entry', () => {
+    const entries = log(v0, vA).get('crm.t')!;
+    assert.deepEqual(placeEvent(entries, v0, 0n, 'nope', vAB), { kind: 'unknown' });
+    assert.equal(positionOf(entries, tableHash(vA), null, 100n), 10n);
+    assert.equal(positionOf(entries, tableHash(v0), null, 5n), 0n);
+    assert.equal(positionOf(entries, 'nope', null, 5n), 5n);
+  });
+});
