@@ -1,7 +1,7 @@
 /**
  * `tenant-mirror` — the command line on the same engine as the desktop app.
  * Exit codes: 0 ok · 1 failed · 2 usage or config error · 3 validation failed · 4 not provisioned ·
- * 5 stale or halted tables present (info) · 130 interrupted.
+ * 5 stale or halted tables present (info) · 6 replica in use by another Tenant Mirror process · 130 interrupted.
  */
 import { parseArgs } from 'node:util';
 import { MirrorError } from './engine/errors.ts';
@@ -24,7 +24,13 @@ options:
   -c, --config <file>   JSON config (default ./tenant-mirror.json or $TENANT_MIRROR_CONFIG)
   --json                machine-readable output
   --timeout <seconds>   for provision / resync-tables / sync --until-caught-up (default 3600)
-  --log-level <level>   error | warn | info | debug`;
+  --log-level <level>   error | warn | info | debug
+
+one writer per replica: while another Tenant Mirror process writes to the replica, sync and provision
+exit with code 6 naming it; update-schema and resync-tables are handed to that process instead.
+
+exit codes: 0 ok · 1 failed · 2 usage or config error · 3 validation failed · 4 not provisioned ·
+  5 stale or halted tables (info) · 6 replica in use by another process · 130 interrupted`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -53,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'sync': return await sync(settings, io, log, { untilCaughtUp: values['until-caught-up'] === true, timeoutMs });
       case 'info': case 'status': return await info(settings, io);
       case 'reconnect': return await reconnect(settings, io);
-      case 'update-schema': return await updateSchema(settings, io, log);
+      case 'update-schema': return await updateSchema(settings, io, log, values.timeout === undefined ? undefined : timeoutMs);
       case 'resync-tables': return await resyncTables(settings, positionals, io, log, timeoutMs);
       default:
         process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
@@ -64,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error [${e.code}]: ${e.message}\n`);
     if (e.code === 'CONFIG_INVALID' || e.code === 'BAD_REQUEST') return EXIT.usage;
     if (e.code === 'REPLICA_NOT_PROVISIONED') return EXIT.notProvisioned;
+    if (e.code === 'REPLICA_IN_USE') return EXIT.inUse;
     return EXIT.failed;
   }
 }

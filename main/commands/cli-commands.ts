@@ -9,8 +9,9 @@ import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
+import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, notProvisioned: 4, stale: 5, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, notProvisioned: 4, stale: 5, inUse: 6, interrupted: 130 } as const;
 
 export interface Io { out(line: string): void; json: boolean }
 
@@ -31,6 +32,7 @@ async function withEngine<T>(settings: Settings, log: Logger, fn: (e: Engine) =>
 }
 
 export async function provision(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
+  await refuseIfInUse(settings, log);
   return withEngine(settings, log, async (e) => {
     const session = await e.provision();
     io.out(`Replica provisioned for tenant ${session.ctx} (replication id ${session.replicationId}). Loading the initial snapshot…`);
@@ -54,6 +56,7 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
 }
 
 export async function sync(settings: Settings, io: Io, log: Logger, opts: { untilCaughtUp: boolean; timeoutMs: number }): Promise<number> {
+  await refuseIfInUse(settings, log);
   const engine = await createEngine(settings, { log });
   let stopping = false;
   const stop = async (code: number) => { if (stopping) return; stopping = true; await engine.stop(); process.exit(code); };
@@ -109,17 +112,22 @@ export async function reconnect(settings: Settings, io: Io): Promise<number> {
   return r.ok ? EXIT.ok : EXIT.invalid;
 }
 
-export async function updateSchema(settings: Settings, io: Io, log: Logger): Promise<number> {
+export async function updateSchema(settings: Settings, io: Io, log: Logger, timeoutMs = 600_000): Promise<number> {
+  // Another process writes to the replica: it runs the check (a second consumer would fight it).
+  const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs);
+  if (handed) return handed.ok ? EXIT.ok : EXIT.failed;
   return withEngine(settings, log, async (e) => {
     await e.start();
     const r = await e.updateSchema();
-    io.out(io.json ? JSON.stringify(r, null, 2) : `created: ${r.created.join(', ') || '-'}\naltered: ${r.altered.join(', ') || '-'}\nrecreated: ${r.recreated.join(', ') || '-'}\ndropped: ${r.dropped.join(', ') || '-'}\nsnapshots requested: ${r.snapshotsRequested.join(', ') || '-'}`);
+    io.out(io.json ? JSON.stringify(r, null, 2) : schemaResultText(r));
     return EXIT.ok;
   });
 }
 
 export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
   if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
+  const handed = await viaRunningEngine(settings, { kind: 'resync-tables', tables }, io, log, timeoutMs);
+  if (handed) return handed.ok ? EXIT.ok : EXIT.failed;
   return withEngine(settings, log, async (e) => {
     await e.start();
     const { requested } = await e.resyncTables(tables);

@@ -85,10 +85,11 @@ export async function completeRequest(replica: Replica, id: string, outcome: Req
 
 /**
  * Polls request `id` every 500 ms until it is done (resolves with its result) or failed (rejects with
- * its error); the row is deleted then. `onProgress` sees every status change. After `timeoutMs` a still
- * pending request is withdrawn (deleted) and REQUEST_TIMEOUT is thrown.
+ * its error); the row is deleted then. `onProgress` sees every status change. After `timeoutMs`, or when
+ * `watch` (called on every poll, e.g. to see that the lease holder is still alive) throws, a still
+ * pending request is withdrawn (deleted) and REQUEST_TIMEOUT (or watch's error) is thrown.
  */
-export async function waitForResult(replica: Replica, id: string, timeoutMs: number, onProgress?: (r: RequestRecord) => void): Promise<unknown> {
+export async function waitForResult(replica: Replica, id: string, timeoutMs: number, onProgress?: (r: RequestRecord) => void, watch?: (r: RequestRecord) => Promise<void>): Promise<unknown> {
   const until = Date.now() + timeoutMs;
   let seen: RequestStatus | null = null;
   for (;;) {
@@ -100,9 +101,13 @@ export async function waitForResult(replica: Replica, id: string, timeoutMs: num
       if (rec.status === 'failed') throw MirrorError.fromData(rec.error ?? { code: 'INTERNAL', message: 'the request failed', retriable: false });
       return rec.result;
     }
-    if (Date.now() >= until) {
+    const withdrawn = rec.status === 'pending' ? '; the request was withdrawn' : '';
+    try {
+      if (Date.now() >= until) throw new MirrorError('REQUEST_TIMEOUT', `the running engine did not complete the ${rec.kind} request within ${Math.round(timeoutMs / 1000)} s (status ${rec.status}${withdrawn})`);
+      await watch?.(rec);
+    } catch (err) {
       if (rec.status === 'pending') await replica.writeState([], [requestRowId(id)]);
-      throw new MirrorError('REQUEST_TIMEOUT', `the running engine did not complete the ${rec.kind} request within ${Math.round(timeoutMs / 1000)} s (status ${rec.status}${rec.status === 'pending' ? '; the request was withdrawn' : ''})`);
+      throw err;
     }
     await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, until - Date.now()))));
   }

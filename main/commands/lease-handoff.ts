@@ -1,0 +1,95 @@
+/**
+ * The CLI and the writer lease: a command that would start a second writer first looks at the lease.
+ * `sync` / `provision` are refused (REPLICA_IN_USE, exit 6) while another process writes; `resync-tables`
+ * and `update-schema` are handed to that process as request rows and their outcome is printed here.
+ */
+import type { Settings } from '../../preload/contract/settings.ts';
+import type { SchemaCheckResult } from '../engine/engine-control.ts';
+import { MirrorError } from '../engine/errors.ts';
+import type { Logger } from '../engine/log.ts';
+import { createReplica } from '../engine/replica/create-replica.ts';
+import type { Replica } from '../engine/replica/dialect.ts';
+import { fromStateJson } from '../engine/state/json.ts';
+import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
+import type { LeaseRecord } from '../engine/state/lease-rules.ts';
+import type { RequestSpec } from '../engine/state/requests.ts';
+import { submitRequest, waitForResult } from '../engine/state/requests.ts';
+import { DEFAULT_STALE_AFTER_MS, readLiveLease } from '../engine/state/writer-lease.ts';
+
+export interface Out { out(line: string): void; json: boolean }
+
+/** The live writer, or null (none, stale, or a replica not readable yet: the engine reports that itself). */
+async function liveWriter(replica: Replica, log: Logger): Promise<LeaseRecord | null> {
+  try {
+    return await readLiveLease(replica, DEFAULT_STALE_AFTER_MS);
+  } catch (err) {
+    log.debug('writer lease not readable; going on without it', { error: (err as Error).message });
+    return null;
+  }
+}
+
+async function withReplica<T>(settings: Settings, fn: (r: Replica) => Promise<T>): Promise<T> {
+  const replica = await createReplica(settings);
+  await replica.connect();
+  try { return await fn(replica); } finally { await replica.close(); }
+}
+
+/** Throws REPLICA_IN_USE when another process writes to the replica (for sync and provision). */
+export async function refuseIfInUse(settings: Settings, log: Logger): Promise<void> {
+  const holder = await withReplica(settings, (r) => liveWriter(r, log));
+  if (holder) throw inUseError(holder, Date.now(), DEFAULT_STALE_AFTER_MS);
+}
+
+export function schemaResultText(r: SchemaCheckResult): string {
+  return `created: ${r.created.join(', ') || '-'}\naltered: ${r.altered.join(', ') || '-'}\nrecreated: ${r.recreated.join(', ') || '-'}\ndropped: ${r.dropped.join(', ') || '-'}\nsnapshots requested: ${r.snapshotsRequested.join(', ') || '-'}`;
+}
+
+const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
+
+/** Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended `ok`. */
+async function waitForTables(replica: Replica, ids: string[], io: Out, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (let i = 0; ; i++) {
+    const states = new Map((await replica.readState('table')).map((r) => {
+      const t = fromStateJson<{ id: string; state: string; staleReason: string | null }>(r.value);
+      return [t.id, t] as const;
+    }));
+    const busy = ids.filter((id) => BUSY.has(states.get(id)?.state ?? ''));
+    if (!busy.length) {
+      for (const id of ids) io.out(`${(states.get(id)?.state ?? 'unknown').padEnd(11)} ${id}${states.get(id)?.staleReason ? ` — ${states.get(id)!.staleReason}` : ''}`);
+      return ids.every((id) => states.get(id)?.state === 'ok');
+    }
+    if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);
+    if (i % 5 === 0) io.out(`resyncing: ${busy.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/**
+ * When another process holds the lease: hands `spec` to it, prints what it did, and returns true
+ * (`ok` tells whether it succeeded). Returns null when no live writer exists: run the command here.
+ */
+export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<{ ok: boolean } | null> {
+  return withReplica(settings, async (replica) => {
+    const holder = await liveWriter(replica, log);
+    if (!holder) return null;
+    io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);
+    const id = await submitRequest(replica, spec, spec.kind);
+    let polls = 0;
+    const result = await waitForResult(replica, id, timeoutMs, (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, async (r) => {
+      if (++polls % 10 !== 0) return;
+      if (!(await liveWriter(replica, log))) {
+        throw new MirrorError('ENGINE_STOPPED', `the engine that held the replica stopped before it ${r.status === 'pending' ? 'took up the request (withdrawn; run the command again)' : 'finished the request'}`);
+      }
+    });
+    if (spec.kind === 'update-schema') {
+      io.out(io.json ? JSON.stringify(result, null, 2) : schemaResultText(result as SchemaCheckResult));
+      return { ok: true };
+    }
+    const requested = (result as { requested: string[] }).requested;
+    io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
+    const ok = await waitForTables(replica, requested, io, timeoutMs);
+    io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
+    return { ok };
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * The command line never starts a second writer: with a live lease holder on the replica (here a
+ * stand-in engine on a real SQLite file: a WriterLease with its heartbeat plus pollRequests), `sync` and
+ * `provision` exit 6 naming the holder, and `update-schema` / `resync-tables` are handed to the holder
+ * and print its outcome. The CLI runs as a real child process; no Kafka is involved.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { silentLogger } from '../../main/engine/log.ts';
+import { createSqliteReplica, type SqliteReplica } from '../../main/engine/replica/sqlite/index.ts';
+import { pollRequests } from '../../main/engine/state/request-runner.ts';
+import type { RequestRecord } from '../../main/engine/state/requests.ts';
+import { WriterLease } from '../../main/engine/state/writer-lease.ts';
+
+const CLI = join(import.meta.dirname, '../../main/cli.ts');
+
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('the CLI hands off to the process that holds the replica', () => {
+  const name = randomBytes(4).toString('hex');
+  const file = join(tmpdir(), `tm-cli-lease-${name}.db`);
+  const config = join(tmpdir(), `tm-cli-lease-${name}.json`);
+  let replica: SqliteReplica;
+  let lease: WriterLease;
+  let loop: NodeJS.Timeout;
+  const handled: RequestRecord[] = [];
+  const tableRow = (state: string) => ({ id: 'table:crm.contact', kind: 'table' as const, value: JSON.stringify({ id: 'crm.contact', state, staleReason: null }) });
+
+  before(async () => {
+    writeFileSync(config, JSON.stringify({ tenant: { ctx: 'acme', brokers: ['127.0.0.1:9'] }, replica: { kind: 'sqlite', file } }));
+    replica = createSqliteReplica({ file, tablePrefix: '' });
+    await replica.connect();
+    await replica.ensureStateTable();
+    lease = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'engine-host', pid: 31337 });
+    await lease.acquire();
+    lease.start();
+    await replica.writeState([tableRow('ok')], [], lease.guard());
+    const handle = async (req: RequestRecord): Promise<unknown> => {
+      handled.push(req);
+      if (req.kind === 'update-schema') return { created: ['crm.invoice'], altered: [], recreated: [], dropped: [], snapshotsRequested: ['crm.invoice'] };
+      await replica.writeState([tableRow('resyncing')], [], lease.guard());
+      setTimeout(() => { void replica.writeState([tableRow('ok')], [], lease.guard()); }, 1500);
+      return { requested: req.args.tables };
+    };
+    let busy = false;
+    loop = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void pollRequests(replica, handle, silentLogger, { lease: () => lease.guard() }).finally(() => { busy = false; });
+    }, 300);
+  });
+
+  after(async () => {
+    clearInterval(loop);
+    await lease.release();
+    await replica.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`, config]) if (existsSync(f)) rmSync(f);
+  });
+
+  test('sync and provision exit 6 naming the holder', async () => {
+    for (const command of ['sync', 'provision']) {
+      const r = await cli([command, '-c', config]);
+      assert.equal(r.code, 6, `${command}: ${r.err}`);
+      assert.match(r.err, /error \[REPLICA_IN_USE\]: the replica is already being written by `sync` on engine-host pid 31337, running since/);
+      assert.match(r.err, /stop that one first/);
+    }
+  });
+
+  test('update-schema is run by the holder and its result printed', async () => {
+    const r = await cli(['update-schema', '-c', config]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /being written by `sync` on engine-host pid 31337.*that engine handles the update-schema request/);
+    assert.match(r.out, /created: crm\.invoice\n/);
+    assert.equal(handled.at(-1)?.kind, 'update-schema');
+  });
+
+  test('resync-tables is run by the holder; the CLI waits for the table to be ok again', async () => {
+    const r = await cli(['resync-tables', 'crm.contact', '-c', config]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /resnapshot requested for crm\.contact/);
+    assert.match(r.out, /ok {10}crm\.contact\nresynced: crm\.contact/);
+    assert.deepEqual(handled.at(-1)?.args.tables, ['crm.contact']);
+    assert.equal((await replica.readState('request')).length, 0, 'no request row is left behind');
+  });
+});
