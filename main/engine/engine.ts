@@ -28,6 +28,8 @@ import { requestResync, resendPendingSignals } from './snapshot/resync.ts';
 import { checkStoredOffsets } from './source/offset-check.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
+import type { Notification } from './source/notifications.ts';
+import { retrying } from './apply/control-retry.ts';
 import { tenantTopics } from './source/topics.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import { fromStateJson, toStateJson } from './state/json.ts';
@@ -323,12 +325,13 @@ class MirrorEngine implements Engine {
         if (c.stopping) return;
         await c.loop.run('notification', async () => {
           if (message.value) {
-            try {
-              const n = parseNotification(message.value.toString('utf8'));
-              if (n) await handleNotification(c, n);
-            } catch (err) {
-              c.log.warn('notification not handled', { partition, offset: message.offset, error: (err as Error).message });
+            let n: Notification | null = null;
+            try { n = parseNotification(message.value.toString('utf8')); } catch (err) {
+              c.log.warn('unreadable notification skipped', { partition, offset: message.offset, error: (err as Error).message });
             }
+            const note = n;
+            // A transient failure (fence read, replica write) is retried: a scan report is never lost.
+            if (note) await retrying(c, 'notification', () => handleNotification(c, note));
           }
           const next = BigInt(message.offset) + 1n;
           c.notifNext.set(partition, next);

@@ -20,6 +20,7 @@ import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
 import { TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
+import { retrying } from './control-retry.ts';
 
 export interface BatchResult { events: number; tables: string[]; ms: number }
 
@@ -107,14 +108,15 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       let verdict: AttemptVerdict | null = null;
       if (ev.snapshotKey !== null) {
         verdict = classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, ev.snapshotKey, Number(m.timestamp));
-        if (verdict === 'start') { await flush(); last = null; await beginFullSnapshot(ctx, ev.snapshotKey, Number(m.timestamp)); }
-        else if (verdict === 'restart') { await flush(); last = null; await restartFullSnapshot(ctx, ev.snapshotKey, Number(m.timestamp)); }
+        if (verdict === 'start') { await flush(); last = null; const k = ev.snapshotKey; await retrying(ctx, 'begin full snapshot', () => beginFullSnapshot(ctx, k, Number(m.timestamp))); }
+        else if (verdict === 'restart') { await flush(); last = null; const k = ev.snapshotKey; await retrying(ctx, 'restart full snapshot', () => restartFullSnapshot(ctx, k, Number(m.timestamp))); }
         else if (verdict === 'older' && ctx.fullSnapshot?.key) ctx.fullSnapshot.olderKeys = [...new Set([...(ctx.fullSnapshot.olderKeys ?? []), ev.snapshotKey])].slice(-20);
       }
       let rec = ctx.registry.get(id);
       if (!rec) {
         await flush(); last = null;
-        rec = await createTableFromEvent(ctx, ev);
+        const e = ev;
+        rec = await retrying(ctx, `create table ${id}`, () => createTableFromEvent(ctx, e));
       } else if (rec.hash !== ev.defHash) {
         // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
         // the table holds it, or skipped when a rebuild's resnapshot supersedes it; remembered per run).
@@ -122,7 +124,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         let action = olderSchemas.get(seenKey);
         if (action === undefined) {
           await flush(); last = null;
-          const placed = await placeEventSchema(ctx, rec, ev);
+          const r0 = rec, e = ev;
+          const placed = await retrying(ctx, `schema change of ${id}`, () => placeEventSchema(ctx, r0, e));
           if (placed.rec.hash !== ev.defHash) { action = placed.action; olderSchemas.set(seenKey, action); }
           rec = placed.rec;
         }
@@ -151,8 +154,10 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       events++;
       first ??= off;
       last = off;
-      if (ev.op === 'r' && ev.snapshot === 'last' && current) { const end = await fullSnapshotEnd(ctx); extra.push(end.row); await flush(); last = null; end.apply(); }
+      if (ev.op === 'r' && ev.snapshot === 'last' && current) { const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx)); extra.push(end.row); await flush(); last = null; end.apply(); }
     } catch (err) {
+      // Only the event itself can be poison; a step that failed while stopping is redone on restart.
+      if (ctx.stopping) throw err;
       poison(off, m, err, ev);
       first ??= off;
       last = off;
