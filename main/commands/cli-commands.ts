@@ -9,6 +9,8 @@ import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
+import { describeHolder, isLive, parseLease } from '../engine/state/lease-rules.ts';
+import { DEFAULT_STALE_AFTER_MS } from '../engine/state/writer-lease.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, notProvisioned: 4, stale: 5, inUse: 6, interrupted: 130 } as const;
@@ -88,12 +90,15 @@ export async function info(settings: Settings, io: Io): Promise<number> {
     const offsets = rows.filter((r) => r.kind === 'offset').map((r) => ({ id: r.id.slice(7), ...JSON.parse(r.value) as object }));
     const gaps = rows.filter((r) => r.kind === 'gap').map((r) => JSON.parse(r.value) as { resolved: boolean });
     const poison = rows.filter((r) => r.kind === 'poison').length;
-    const out = { session: session ? JSON.parse(session.value) as object : null, replica: settings.replica.kind, tables, offsets, gaps, poisonEvents: poison, clientVersion: '0.1.0' };
+    const writer = parseLease(rows.find((r) => r.kind === 'lease')?.value);
+    const live = writer !== null && isLive(writer, Date.now(), DEFAULT_STALE_AFTER_MS);
+    const out = { session: session ? JSON.parse(session.value) as object : null, replica: settings.replica.kind, writer: writer ? { ...writer, live } : null, tables, offsets, gaps, poisonEvents: poison, clientVersion: '0.1.0' };
     // Table definitions carry bigint defaults (int64 columns): print them as strings.
     if (io.json) io.out(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     else {
       if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
       else io.out(`Tenant ${(out.session as { ctx: string }).ctx} · replication id ${(out.session as { replicationId: string }).replicationId} · replica ${settings.replica.kind}`);
+      if (writer) io.out(`writer: ${describeHolder(writer, Date.now())}${live ? '' : ' — stale: the next process to start takes over'}`);
       for (const o of offsets) io.out(`offset ${o.id} → ${(o as { next?: string }).next}`);
       for (const t of tables) io.out(`${t.state.padEnd(11)} ${t.id}${t.staleReason ? ` — ${t.staleReason}` : ''}${t.error ? ` — ${t.error.message}` : ''}`);
       if (gaps.some((g) => !g.resolved)) io.out('GAP: events were purged before they were applied; stale tables need `resync-tables`.');

@@ -80,6 +80,11 @@ describe('the CLI hands off to the process that holds the replica', () => {
     }
   });
 
+  test('info names the writer', async () => {
+    const r = await cli(['info', '-c', config]);
+    assert.match(r.out, /writer: `sync` on engine-host pid 31337, running since .* \(last heartbeat \d+ s ago/);
+  });
+
   test('update-schema is run by the holder and its result printed', async () => {
     const r = await cli(['update-schema', '-c', config]);
     assert.equal(r.code, 0, r.err);
