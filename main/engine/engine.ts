@@ -24,7 +24,7 @@ import { checkFences } from './snapshot/check.ts';
 import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
 import { handleNotification } from './snapshot/notifications.ts';
-import { requestResync, resendPendingSignals } from './snapshot/resync.ts';
+import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
 import { checkStoredOffsets } from './source/offset-check.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
@@ -371,6 +371,7 @@ class MirrorEngine implements Engine {
         if (c.stopping) return;
         await checkFences(c);
         await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
+        await resendStalledSignals(c).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
       });
       c.events.emit('progress', { tables: c.registry.status(Date.now(), lag === 0) });
       this.refreshRunState();

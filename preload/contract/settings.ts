@@ -88,6 +88,8 @@ export const settingsSchema = z.object({
   retryMaxMs: z.number().int().min(1).default(30_000),
   /** Wait after a snapshot-completed notification before the sweep fence is taken. */
   snapshotFenceDelayMs: z.number().int().min(0).default(1500),
+  /** A resync whose table scan shows no progress for this long has its signal sent again. */
+  resyncStallSeconds: z.number().int().min(10).default(600),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 }).strict();
 

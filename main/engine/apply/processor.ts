@@ -63,7 +63,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (b.lastSourceTs) c.lastSourceTs = Math.max(c.lastSourceTs ?? 0, b.lastSourceTs);
       const rec = ctx.registry.get(id);
       if (rec?.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
-      if (rec?.sweep) rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows;
+      if (rec?.sweep && b.snapshotRows) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now; }
     }
     buffers = new Map();
     extra = [];

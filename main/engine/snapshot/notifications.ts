@@ -30,6 +30,7 @@ async function incremental(ctx: EngineContext, n: Notification): Promise<void> {
     const max = Number(n.data.maximum_key?.replace(/[^\d.-]/g, ''));
     const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));
     for (const r of tablesOf(ctx, collection).filter(awaitingScan)) {
+      r.sweep!.progressAt = Date.now();
       if (r.snapshot && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
     }
     return;

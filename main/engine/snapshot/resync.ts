@@ -56,7 +56,7 @@ export async function requestResync(ctx: EngineContext, ids: string[], why: stri
 async function sendSignals(ctx: EngineContext, recs: TableRecord[]): Promise<void> {
   if (!recs.length) return;
   const id = await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection));
-  for (const r of recs) { if (r.sweep) r.sweep.signalId = id; ctx.registry.put(r); }
+  for (const r of recs) { if (r.sweep) { r.sweep.signalId = id; r.sweep.progressAt = Date.now(); } ctx.registry.put(r); }
   await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('resnapshot requested', { signal: id, tables: recs.map((r) => r.id) });
 }
@@ -64,4 +64,17 @@ async function sendSignals(ctx: EngineContext, recs: TableRecord[]): Promise<voi
 /** After a restart (or a failed send): signals that were recorded as needed but never sent. */
 export async function resendPendingSignals(ctx: EngineContext): Promise<void> {
   await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence));
+}
+
+/**
+ * A resync whose scan shows no sign of life for `resyncStallSeconds` (the connector restarted and lost the
+ * snapshot, the signal was consumed by nobody): its signal is sent again. The seen set is kept.
+ */
+export async function resendStalledSignals(ctx: EngineContext, now = Date.now()): Promise<void> {
+  const limit = ctx.settings.resyncStallSeconds * 1000;
+  const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan
+    && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.startedAt) > limit);
+  if (!stalled.length) return;
+  ctx.log.warn('resync shows no progress: signal sent again', { tables: stalled.map((r) => r.id), seconds: ctx.settings.resyncStallSeconds });
+  await sendSignals(ctx, stalled);
 }
