@@ -1,0 +1,140 @@
+/**
+ * The apply loop's and the snapshot control plane's rules, as a table: each rule is a script of change
+ * events (recorded MariaDB envelopes with their key, marker and attempt changed), notifications and
+ * fence checks, run through the real processor, snapshot modules and an in-memory SQLite replica. The
+ * expected rows are read back with plain SQL, not the product's reader.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { processMessages } from '../../main/engine/apply/processor.ts';
+import type { EngineContext } from '../../main/engine/context.ts';
+import { checkFences } from '../../main/engine/snapshot/check.ts';
+import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
+import { requestResync } from '../../main/engine/snapshot/resync.ts';
+import { makeContext, Topic } from '../doubles/engine-context.ts';
+import type { Step } from '../doubles/engine-context.ts';
+
+type Action =
+  | { events: Step[] }
+  | { resync: string[] }
+  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string } }
+  | { poison: string };
+
+interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void }
+
+const ids = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
+const snap = (table: Step['table'], list: number[], attempt: number, opts: { first?: boolean; last?: boolean; ts?: number } = {}): Step[] =>
+  list.map((id, i) => ({ table, id, attempt, ts: opts.ts, snapshot: i === 0 && opts.first ? 'first' : i === list.length - 1 && opts.last ? 'last' : 'true' }));
+/** An initial snapshot (attempt 1) of sale 1..5 and contact 1..5, complete. */
+const initial: Action = { events: [...snap('sale', ids(5), 1, { first: true, ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })] };
+const incremental = (table: Step['table'], list: number[]): Action => ({ events: list.map((id) => ({ table, id, snapshot: 'incremental' })) });
+const scan = (table: string, status: string, rows: number): Action => ({ notify: { agg: 'Incremental Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } } });
+
+const rules: Rule[] = [
+  { name: 'initial snapshot on a fresh replica: every row, tables ok', script: [initial], rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' } },
+  {
+    name: 'per key order: insert, update, delete, re-insert in one batch keep the last event',
+    script: [initial, { events: [{ table: 'sale', id: 9, op: 'c' }, { table: 'sale', id: 9, op: 'u' }, { table: 'sale', id: 9, op: 'd' }, { table: 'sale', id: 2, op: 'd' }, { table: 'sale', id: 2, op: 'c' }] }],
+    rows: { sale: ids(5), contact: ids(5) },
+  },
+  {
+    name: 'a blocking snapshot of one table sweeps only that table',
+    script: [initial, { events: snap('sale', [1, 2], 2, { first: true, last: true, ts: 200 }) }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.lastResync?.rowsDeleted, 3),
+  },
+  {
+    name: 'a snapshot Debezium starts over: the newer attempt decides, late records of the older one never mark',
+    script: [initial, { events: [...snap('sale', [1, 2, 3, 4], 2, { first: true, ts: 200 }), ...snap('sale', [1, 2], 3, { first: true, ts: 300 }), ...snap('sale', [5], 2, { ts: 201 }), ...snap('contact', ids(5), 3, { last: true, ts: 301 })] }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'interleaved attempts (records of two attempts alternate): exactly the rows of the newer attempt remain',
+    script: [initial, { events: [
+      ...snap('sale', [1], 2, { first: true, ts: 200 }), ...snap('sale', [1], 3, { first: true, ts: 300 }), ...snap('sale', [2], 2, { ts: 201 }),
+      ...snap('sale', [2, 3], 3, { ts: 301 }), ...snap('sale', [4], 2, { ts: 202 }), ...snap('contact', [1, 2, 3], 3, { last: true, ts: 302 }),
+    ] }],
+    rows: { sale: [1, 2, 3], contact: [1, 2, 3] }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'a resync whose scan fails deletes nothing and leaves the table stale',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SQL_EXCEPTION', 2)],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale', contact: 'ok' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.match(r.staleReason ?? '', /SQL_EXCEPTION.*no row was deleted.*resync-tables crm_fixture\.sale/);
+      assert.equal(r.lastResync?.outcome, 'failed');
+    },
+  },
+  {
+    name: 'a failed resync, retried: the retry sweeps and the table is ok again',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1]), scan('sale', 'SQL_EXCEPTION', 1),
+      { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2, 4]), scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: [1, 2, 4], contact: ids(6) }, states: { sale: 'ok' },
+    check: (ctx) => { const r = ctx.registry.get('crm_fixture.sale')!; assert.equal(r.staleReason, null); assert.equal(r.lastResync?.rowsDeleted, 2); },
+  },
+  {
+    name: 'a resync that succeeds sweeps what the scan did not deliver and reports it',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2, 3]), scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: [1, 2, 3], contact: ids(6) }, states: { sale: 'ok' },
+    check: (ctx) => assert.deepEqual({ ...ctx.registry.get('crm_fixture.sale')!.lastResync, startedAt: 0, finishedAt: 0 }, { kind: 'incremental', outcome: 'repaired', startedAt: 0, finishedAt: 0, rowsScanned: 3, rowsReported: 3, rowsDeleted: 2, reason: null }),
+  },
+  {
+    name: 'two overlapping resyncs (Debezium reuses the newest signal id): both finish',
+    script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.contact'] }, incremental('sale', [1, 2]), incremental('contact', [5]),
+      scan('sale', 'SUCCEEDED', 2), scan('contact', 'SUCCEEDED', 1), { events: [{ table: 'sale', id: 7, op: 'c' }] }],
+    rows: { sale: [1, 2, 7], contact: [5] }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'a repeated resync of a table joins the running one (its seen set is not restarted)',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]), scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: [1, 2, 3], contact: ids(6) }, states: { sale: 'ok' },
+  },
+  {
+    name: 'a poison event halts only its table, is kept, and the offset moves past it',
+    script: [initial, { poison: 'contact' }, { events: [{ table: 'sale', id: 8, op: 'c' }] }],
+    rows: { sale: [...ids(5), 8], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
+    check: (ctx, t) => assert.equal(ctx.nextOffsets.get(0), t.offset, 'offset past the last event'),
+  },
+];
+
+async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
+  const topic = new Topic();
+  const ctx = await makeContext(topic);
+  const hb = async () => undefined;
+  for (const a of rule.script) {
+    if ('events' in a) await processMessages(ctx, 0, a.events.map((s) => topic.message(s)), hb);
+    else if ('resync' in a) await requestResync(ctx, a.resync);
+    else if ('poison' in a) {
+      const m = topic.message({ table: a.poison as Step['table'], id: 99, op: 'c' });
+      m.value = Buffer.from(m.value!.toString('utf8').replace('"op":"c"', '"op":"c","after":{"contact_id":"not a number"},"x":'));
+      await processMessages(ctx, 0, [m], hb);
+    } else {
+      const n = a.notify;
+      const signal = [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
+      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now() });
+    }
+    ctx.watermarks = new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]);
+    await checkFences(ctx);
+  }
+  return { ctx, topic };
+}
+
+describe('apply loop and snapshot rules (table)', () => {
+  for (const rule of rules) {
+    it(rule.name, async () => {
+      const { ctx, topic } = await run(rule);
+      const db = (ctx.replica as unknown as { db: { prepare(sql: string): { all(): Array<Record<string, bigint | number>> } } }).db;
+      for (const [table, want] of Object.entries(rule.rows)) {
+        const col = table === 'sale' ? 'sale_id' : 'contact_id';
+        const got = db.prepare(`SELECT CAST(${col} AS INTEGER) AS k FROM "${table}" ORDER BY 1`).all().map((r) => Number(r.k));
+        assert.deepEqual(got, want, `${table} rows`);
+      }
+      for (const [table, state] of Object.entries(rule.states ?? {})) assert.equal(ctx.registry.get(`crm_fixture.${table}`)?.state, state, `${table} state`);
+      const stored = (await ctx.replica.readState()).find((r) => r.id === `offset:${ctx.topics.cdc}:0`);
+      assert.equal(JSON.parse(stored!.value).next, topic.offset.toString(), 'the offset written with the rows is past the last event');
+      rule.check?.(ctx, topic);
+      await ctx.replica.close();
+    });
+  }
+});
