@@ -313,6 +313,52 @@ export class CrmDatabase {
     await this.pool.query(`DROP TABLE IF EXISTS ${this.qt(table)}`);
   }
 
+  async renameTable(from: string, to: string): Promise<void> {
+    await this.pool.query(`RENAME TABLE ${this.qt(from)} TO ${this.qt(to)}`);
+  }
+
+  /** ALTER TABLE … MODIFY COLUMN (e.g. to revert an incompatibleChange: `INT NULL`). */
+  async modifyColumn(table: string, column: string, type: string): Promise<void> {
+    await this.pool.query(`ALTER TABLE ${this.qt(table)} MODIFY COLUMN ${sqlId(column)} ${type}`);
+  }
+
+  // ---------- faults ----------
+
+  /**
+   * Kills the connector's next table-scan query on `table` (an incremental snapshot chunk SELECT).
+   * Chunk queries take milliseconds, so they are made catchable: a second session holds
+   * `LOCK TABLES … WRITE` (the chunk SELECT then waits for the metadata lock), the waiting query of the
+   * connector's user is found in information_schema.processlist and `KILL QUERY`-ed, then the lock is
+   * released. The connector sees "Query execution was interrupted" (SQLTimeoutException). The lock is
+   * held at most `timeoutMs` (keep it under the server's lock_wait_timeout, or the SELECT times out by itself).
+   */
+  async killScanQuery(table: string, opts: { timeoutMs?: number } = {}): Promise<{ id: number; info: string }> {
+    const conn = await this.pool.getConnection();
+    let killed: { id: number; info: string } | null = null;
+    try {
+      await conn.query(`LOCK TABLES ${this.qt(table)} WRITE`);
+      const deadline = Date.now() + (opts.timeoutMs ?? 8000);
+      const needle = `${sqlId(this.database)}.${sqlId(table)}`;
+      while (!killed && Date.now() < deadline) {
+        const [rows] = await this.pool.query<RowDataPacket[]>(
+          `SELECT id, info FROM information_schema.processlist WHERE user = ? AND command = 'Query' AND info LIKE ?`,
+          [this.info.dbzUser, `%SELECT%FROM%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+        const hit = rows[0];
+        if (hit) {
+          killed = { id: Number(hit.id), info: String(hit.info) };
+          await this.pool.query(`KILL QUERY ${killed.id}`);
+        } else {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    } finally {
+      await conn.query('UNLOCK TABLES').catch(() => undefined);
+      conn.release();
+    }
+    if (!killed) throw new Error(`no scan query of the connector on ${this.database}.${table} within ${opts.timeoutMs ?? 8000} ms`);
+    return killed;
+  }
+
   // ---------- backup / restore ----------
 
   private cliArgs(): string[] {

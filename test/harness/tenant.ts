@@ -366,6 +366,24 @@ export class Tenant {
     return this.offsets();
   }
 
+  /**
+   * Deletes `<ctx>-cdc` and creates it again, empty, with the same partitions and retention (the
+   * topic "recreated by an operator"): every stored offset is then ahead of the topic. Stop the
+   * connector first, or its events of the meantime are lost with the old topic.
+   */
+  async recreateCdcTopic(cdcRetentionMs = 7 * 24 * 3600 * 1000): Promise<PartitionOffsets[]> {
+    const partitions = (await this.offsets()).length;
+    await deleteTopics(this.kafka, [this.topics.cdc]);
+    await waitFor(async () => !(await withAdmin(this.kafka, (a) => a.listTopics())).includes(this.topics.cdc),
+      { timeoutMs: 30_000, what: `${this.topics.cdc} to be deleted` });
+    // The broker may still be removing the old log ("marked for deletion"): retry the create.
+    await waitFor(async () => {
+      await createTopics(this.kafka, [{ topic: this.topics.cdc, numPartitions: partitions, configs: { 'cleanup.policy': 'delete', 'retention.ms': String(cdcRetentionMs) } }]);
+      return true;
+    }, { timeoutMs: 30_000, what: `${this.topics.cdc} to be created again` });
+    return this.offsets();
+  }
+
   /** Resolves once the high watermarks of `<ctx>-cdc` have not moved for `quietMs`. */
   async waitCdcQuiet(quietMs = 1500, timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs;

@@ -1,0 +1,384 @@
+/**
+ * Adversarial control-plane scenarios, one behaviour suite run against every replica dialect on the
+ * real stack (Kafka + Debezium MariaDB connector): blocking snapshots of one table, table scans that
+ * fail, full snapshots Debezium starts over, schema changes piled up while stopped, drops and renames,
+ * overlapping resyncs, a recreated CDC topic, and CLI commands next to a running `sync`.
+ * Every scenario ends by comparing the replica with the source row by row (canonical checksums).
+ *
+ * What Debezium 3.2's MariaDB connector emits (verified on this stack; the tests rely on it):
+ * - blocking snapshot of one table: notifications with aggregate_type "Initial Snapshot" (STARTED,
+ *   IN_PROGRESS, TABLE_SCAN_COMPLETED status SUCCEEDED, COMPLETED), each with a fresh UUID id (not the
+ *   signal's id); its records are op=r with markers first … true … last, on that table only.
+ * - an incremental snapshot whose chunk query is killed: "Snapshotting of table … failed. Skipping it";
+ *   TABLE_SCAN_COMPLETED with status SQL_EXCEPTION and total_rows_scanned = rows sent before the kill,
+ *   then COMPLETED; the connector keeps running. Ids are the signal's id.
+ * - a connector restarted mid-initial-snapshot: no ABORTED; a second STARTED, the snapshot starts over
+ *   (a second `first` marker, rows of the already-read tables sent again), one COMPLETED at the end.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createEngine } from '../../../main/engine/engine.ts';
+import type { Engine } from '../../../main/engine/engine.ts';
+import { createLogger } from '../../../main/engine/log.ts';
+import { createReplica } from '../../../main/engine/replica/create-replica.ts';
+import type { Replica } from '../../../main/engine/replica/dialect.ts';
+import { settingsSchema } from '../../../preload/contract/settings.ts';
+import type { Settings, SettingsInput } from '../../../preload/contract/settings.ts';
+import type { EngineStatus, TableStatus } from '../../../preload/contract/status.ts';
+import { withAdmin } from '../../harness/kafka.ts';
+import { checksumRows } from '../../harness/source-db.ts';
+import { getSharedStack, stopStack } from '../../harness/stack.ts';
+import type { Stack } from '../../harness/stack.ts';
+import type { Notification, Tenant, TenantOptions } from '../../harness/tenant.ts';
+import { assertEventuallyEqual, tableRecords } from './replica-compare.ts';
+import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
+
+const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
+const CLI = join(import.meta.dirname, '../../../main/cli.ts');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const caughtUp = (s: EngineStatus): boolean =>
+  s.state === 'streaming' && s.lagEvents === 0 && s.tables.length > 0 && s.tables.every((t) => t.state === 'ok');
+const table = (s: EngineStatus, name: string): TableStatus | undefined => s.tables.find((t) => t.id.endsWith(`.${name}`));
+const brief = (n: Notification): string => JSON.stringify({ id: n.id, aggregate_type: n.aggregate_type, type: n.type, ...n.additional_data, data_collections: undefined });
+const say = (line: string): void => { process.stdout.write(`# ${line}\n`); };
+
+interface Ctx { tenant: Tenant; target: ReplicaTarget; settings: Settings; check: Replica }
+
+/** Per-table row count and checksum of the replica (canonical rows as read back by the comparison). */
+async function replicaChecksums(check: Replica): Promise<Map<string, { rows: number; sha256: string }>> {
+  const out = new Map<string, { rows: number; sha256: string }>();
+  for (const [name, rec] of await tableRecords(check)) {
+    try { out.set(name, checksumRows(await check.readRows(rec.def), rec.def.primaryKey)); } catch { out.set(name, { rows: -1, sha256: 'unreadable' }); }
+  }
+  return out;
+}
+
+/** Samples the replica's row count of some tables until stopped; keeps the minimum seen per table. */
+function watchRowCounts(check: Replica, names: string[], everyMs = 250): { stop(): Promise<Map<string, number>> } {
+  const min = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const recs = await tableRecords(check).catch(() => new Map());
+      for (const n of names) {
+        const rec = recs.get(n);
+        if (!rec) { min.set(n, 0); continue; }
+        const k = await check.countRows(rec.def).catch(() => null);
+        if (k !== null) min.set(n, Math.min(min.get(n) ?? Infinity, k));
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return { async stop() { running = false; await loop; return min; } };
+}
+
+export function describeControlPlaneScenarios(dialect: string, makeTarget: TargetFactory): void {
+  describe(`control-plane scenarios on ${dialect}`, { concurrency: false, timeout: 1_800_000 }, () => {
+    let stack: Stack;
+    const open: Array<() => Promise<void>> = [];
+    before(async () => { stack = await getSharedStack(); });
+    after(async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(); });
+
+    async function setup(name: string, tenantOpts: TenantOptions = { seedRows: 300 }, extra: Partial<SettingsInput> = {}): Promise<Ctx> {
+      const tenant = await stack.createTenant(tenantOpts);
+      const target = await makeTarget(stack, `${name}-${tenant.ctx}`);
+      const settings = settingsSchema.parse({
+        tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
+        maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, ...extra,
+      });
+      const check = await createReplica(settings);
+      await check.connect();
+      open.push(async () => { await check.close(); await target.cleanup(); await tenant.stop(); });
+      return { tenant, target, settings, check };
+    }
+
+    async function startEngine(c: Ctx): Promise<Engine> {
+      const e = await createEngine(c.settings, { log });
+      open.push(() => e.stop());
+      await e.provision();
+      await e.start();
+      return e;
+    }
+
+    async function caughtUpTenant(name: string, tenantOpts?: TenantOptions, extra?: Partial<SettingsInput>): Promise<{ c: Ctx; e: Engine }> {
+      const c = await setup(name, tenantOpts, extra);
+      const e = await startEngine(c);
+      await e.waitFor(caughtUp, 120_000);
+      await assertEventuallyEqual(c.tenant, c.check);
+      return { c, e };
+    }
+
+    it('a. blocking snapshot of one table: the other tables keep every row', async () => {
+      const { c, e } = await caughtUpTenant('blocking', { seedRows: 400 });
+      const others = (await c.tenant.source.tables()).filter((t) => t !== 'contact');
+      const before = await replicaChecksums(c.check);
+      const from = (await c.tenant.notifications()).length;
+      const cdcHighBefore = await c.tenant.cdcHighWatermark();
+      const watch = watchRowCounts(c.check, others);
+      const signal = await c.tenant.signal.executeSnapshot([`${c.tenant.database}.contact`], 'blocking');
+      await c.tenant.waitForInitialSnapshot({ from, cdcHighBefore, timeoutMs: 120_000 });
+      say(`blocking snapshot ${signal}: ${(await c.tenant.notifications()).slice(from).map(brief).join(' ')}`);
+      await e.waitFor((s) => s.lagEvents === 0 && table(s, 'contact')?.state === 'ok', 60_000).catch(() => undefined);
+      await sleep(3000); // a sweep after the fence would run by now
+      const min = await watch.stop();
+      const afterSums = await replicaChecksums(c.check);
+      for (const t of others) {
+        assert.ok((min.get(t) ?? 0) >= before.get(t)!.rows, `${t}: the replica never dropped below its ${before.get(t)!.rows} rows during the blocking snapshot of contact (lowest seen ${min.get(t)})`);
+        assert.deepEqual(afterSums.get(t), before.get(t), `${t}: rows and checksum unchanged by the blocking snapshot of contact`);
+      }
+      await assertEventuallyEqual(c.tenant, c.check);
+      const s = await e.waitFor(caughtUp, 60_000);
+      assert.ok(s.tables.every((t) => t.state === 'ok'), 'every table ends ok');
+      await e.stop();
+    });
+
+    it('b. resync whose table scan fails: no row deleted, table stale with a reason, a later resync repairs it', async () => {
+      const { c, e } = await caughtUpTenant('scanfail', {
+        seedRows: { contact: 15000, person: 200, project: 60 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '2000' },
+      });
+      const contact = table(e.status(), 'contact')!.id;
+      const sourceRows = await c.tenant.source.count('contact');
+      const from = (await c.tenant.notifications()).length;
+      const watch = watchRowCounts(c.check, ['contact'], 150);
+      await e.resyncTables([contact]);
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
+      const killed = await c.tenant.source.killScanQuery('contact');
+      say(`killed connector query ${killed.id}: ${killed.info.slice(0, 200)}`);
+      const scan = await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { from, timeoutMs: 60_000 });
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'COMPLETED', { from, timeoutMs: 60_000 });
+      say(`notifications after the kill: ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS').map(brief).join(' ')}`);
+      assert.notEqual(scan.additional_data.status, 'SUCCEEDED', 'the fault took: Debezium reports the scan as failed');
+      // Give the engine the time it needs to act on the notification (fence delay + a sweep).
+      const stale = await e.waitFor((s) => table(s, 'contact')?.state === 'stale', 20_000).catch(() => null);
+      await sleep(2000);
+      const min = (await watch.stop()).get('contact') ?? 0;
+      const now = await c.check.countRows((await tableRecords(c.check)).get('contact')!.def);
+      assert.ok(min >= sourceRows && now >= sourceRows, `the engine deleted no row of contact after the failed scan (source ${sourceRows}, replica lowest ${min}, now ${now})`);
+      const st = table(e.status(), 'contact')!;
+      assert.ok(stale, `contact is stale after the failed scan (it is ${st.state})`);
+      assert.ok(st.staleReason && st.staleReason.length > 0, 'the stale table carries a reason');
+      say(`stale reason: ${st.staleReason}`);
+      await e.resyncTables([contact]);
+      await e.waitFor(caughtUp, 180_000);
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
+    });
+
+    it('c1. connector restarted mid-initial-snapshot: the snapshot starts over, replica equal', async () => {
+      const c = await setup('snaprestart', { seedRows: 20000, waitForSnapshot: false });
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'IN_PROGRESS', { timeoutMs: 120_000 });
+      const e = await startEngine(c);
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { timeoutMs: 120_000 });
+      await stack.connect.restartConnector(c.tenant.connector.name);
+      await stack.connect.waitRunning(c.tenant.connector.name);
+      await c.tenant.waitForInitialSnapshot({ timeoutMs: 180_000 });
+      const ns = await c.tenant.notifications();
+      say(`restarted snapshot: ${ns.filter((n) => n.type === 'STARTED' || n.type === 'COMPLETED' || n.type === 'ABORTED').map(brief).join(' ')}`);
+      assert.ok(ns.filter((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'STARTED').length >= 2, 'the restart made Debezium start the snapshot over');
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 180_000 });
+      await c.tenant.source.workload({ ops: 200 });
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+    });
+
+    it('c2. engine offline while the connector offsets are reset twice: two full snapshots in the topic, nothing missing', async () => {
+      const started = await caughtUpTenant('twice', { seedRows: 400 });
+      const c = started.c;
+      await started.e.stop();
+      for (let i = 0; i < 2; i++) {
+        await c.tenant.source.workload({ ops: 150, mix: { insert: 0.4, update: 0.3, delete: 0.3 } });
+        const from = (await c.tenant.notifications()).length;
+        const cdcHighBefore = await c.tenant.cdcHighWatermark();
+        await c.tenant.connector.resetOffsets();
+        await c.tenant.connector.start();
+        await c.tenant.waitForInitialSnapshot({ from, cdcHighBefore, timeoutMs: 120_000 });
+      }
+      await c.tenant.source.workload({ ops: 150, mix: { insert: 0.4, update: 0.3, delete: 0.3 } });
+      const e = await startEngine(c);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+    });
+
+    it('d. schema changes piled up while stopped: two added columns, then a type change and its revert', async () => {
+      const started = await caughtUpTenant('ddlpile', { seedRows: 300 });
+      const c = started.c;
+      await started.e.stop();
+      const src = c.tenant.source;
+      await src.addColumn('person', 'col_a', 'VARCHAR(40) NULL');
+      await src.query(`UPDATE ${src.qt('person')} SET col_a = CONCAT('a-', person_id) WHERE person_id % 3 = 0`);
+      await src.workload({ ops: 120, tables: ['person', 'contact'] });
+      await src.addColumn('person', 'col_b', 'INT NULL');
+      await src.query(`UPDATE ${src.qt('person')} SET col_b = person_id * 7 WHERE person_id % 2 = 0`);
+      await src.workload({ ops: 120, tables: ['person', 'contact'] });
+      let e = await startEngine(c);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      const cols = (await tableRecords(c.check)).get('person')!.def.columns.map((x) => x.name);
+      assert.ok(cols.includes('col_a') && cols.includes('col_b'), `person has col_a and col_b in the replica (${cols.join(', ')})`);
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+
+      const change = await src.incompatibleChange('project');
+      await src.workload({ ops: 80, tables: ['project', 'contact'] });
+      await src.modifyColumn('project', change.column, `${change.from} NULL`);
+      await src.workload({ ops: 80, tables: ['project', 'contact'] });
+      e = await startEngine(c);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await e.waitFor(caughtUp, 60_000);
+      const proj = (await tableRecords(c.check)).get('project')!.def.columns.find((x) => x.name === change.column);
+      assert.notEqual(proj?.type.kind, 'string', `${change.column} is back to a number column (${JSON.stringify(proj?.type)})`);
+      await e.stop();
+    });
+
+    it('e. DROP TABLE and RENAME TABLE while stopped: dropped gone, renamed present with its rows, no ghost ok', async () => {
+      const started = await caughtUpTenant('droprename', { seedRows: 400 });
+      const c = started.c;
+      await started.e.stop();
+      const src = c.tenant.source;
+      await src.dropTable('text');
+      await src.renameTable('sale', 'sale_renamed');
+      await src.query(`DELETE FROM ${src.qt('sale_renamed')} ORDER BY sale_id LIMIT 1`);
+      await src.workload({ ops: 60, tables: ['contact', 'person'] });
+      const e = await startEngine(c);
+      const visible = (s: EngineStatus) => s.tables.filter((t) => t.state !== ('dropped' as TableStatus['state']));
+      let found = false;
+      for (let i = 0; i < 30 && !found; i++) {
+        found = visible(e.status()).some((t) => t.id.endsWith('.sale_renamed'));
+        if (!found) { await e.updateSchema().catch(() => undefined); await sleep(1000); }
+      }
+      assert.ok(found, `the renamed table is replicated under its new name (tables: ${e.status().tables.map((t) => `${t.id}=${t.state}`).join(', ')})`);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      const s = e.status();
+      for (const ghost of ['text', 'sale']) {
+        const t = table(s, ghost);
+        assert.ok(!t || t.state !== 'ok', `${ghost} is no longer reported ok (${t?.id}=${t?.state})`);
+      }
+      const recs = await tableRecords(c.check);
+      for (const ghost of ['text', 'sale']) {
+        const r = recs.get(ghost);
+        assert.ok(!r || (r.state as string) === 'dropped', `${ghost} is gone from the replica's tables (state ${r?.state})`);
+      }
+      const want = (await src.tables()).sort();
+      await e.waitFor((x) => x.lagEvents === 0 && visible(x).every((t) => t.state === 'ok'), 60_000).catch(() => undefined);
+      assert.deepEqual(visible(e.status()).map((t) => t.id.split('.').pop()).sort(), want, 'status lists exactly the source tables');
+      assert.ok(visible(e.status()).every((t) => t.state === 'ok'), `every listed table is ok (${visible(e.status()).map((t) => `${t.id}=${t.state}`).join(', ')})`);
+      await e.stop();
+    });
+
+    it('f. two overlapping resyncs (A, then B a second later): both finish ok, equal', async () => {
+      const { c, e } = await caughtUpTenant('overlap', { seedRows: 2000 });
+      const a = table(e.status(), 'person')!.id;
+      const b = table(e.status(), 'appointment')!.id;
+      const from = (await c.tenant.notifications()).length;
+      const seen = new Set<string>();
+      const off = e.on('progress', (p) => { for (const t of p.tables) if (t.state === 'resyncing') seen.add(t.id); });
+      const load = c.tenant.source.workload({ ops: 300, ratePerSec: 60 });
+      await e.resyncTables([a]);
+      await sleep(1000);
+      await e.resyncTables([b]);
+      await load;
+      const s = await e.waitFor((x) => caughtUp(x), 120_000).catch((err: Error) => { say(`not caught up: ${err.message}`); return e.status(); });
+      off();
+      say(`notifications: ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS').map(brief).join(' ')}`);
+      assert.equal(table(s, 'person')?.state, 'ok', 'A (person) finishes ok');
+      assert.equal(table(s, 'appointment')?.state, 'ok', 'B (appointment) finishes ok');
+      assert.ok(seen.has(b), 'B was resyncing');
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
+    });
+
+    it('g. <ctx>-cdc recreated while stopped: the engine fails loudly instead of continuing', async () => {
+      const started = await caughtUpTenant('recreate', { seedRows: 200 });
+      const c = started.c;
+      await c.tenant.source.workload({ ops: 300 });
+      await assertEventuallyEqual(c.tenant, c.check);
+      await started.e.stop();
+      const before = await replicaChecksums(c.check);
+      const stored = (await c.check.readState()).filter((r) => r.kind === 'offset' && r.id.includes(c.tenant.topics.cdc)).map((r) => `${r.id}=${r.value}`);
+      await c.tenant.connector.stop();
+      await c.tenant.recreateCdcTopic();
+      await c.tenant.connector.start();
+      await c.tenant.source.workload({ ops: 10, mix: { insert: 1 } });
+      await c.tenant.waitCdcQuiet();
+      const offs = await c.tenant.offsets();
+      say(`stored offsets ${stored.join(' ')}; recreated topic ${offs.map((o) => `${o.partition}:${o.low}-${o.high}`).join(' ')}`);
+      const e = await createEngine(c.settings, { log });
+      open.push(() => e.stop());
+      let failure: Error | null = null;
+      try { await e.start(); } catch (err) { failure = err as Error; }
+      if (!failure) {
+        const s = await e.waitFor((x) => x.state === 'error', 15_000).catch(() => e.status());
+        say(`start() resolved; then state ${s.state}, lastError ${JSON.stringify(s.lastError)}`);
+        if (s.state === 'error' && s.lastError) failure = Object.assign(new Error(s.lastError.message), { code: s.lastError.code });
+      } else {
+        say(`start() rejected: [${(failure as Error & { code?: string }).code}] ${failure.message}`);
+      }
+      await e.stop();
+      assert.ok(failure, 'the engine reports an error for offsets ahead of the recreated topic (it did not fail)');
+      const text = `${(failure as Error & { code?: string }).code ?? ''} ${failure.message}`;
+      assert.match(text, /offset/i, 'the error is about offsets');
+      assert.match(text, /ahead|beyond|past|newer|greater|high|recreated|reset/i, 'the error says the stored offset is ahead of the topic');
+      assert.deepEqual(await replicaChecksums(c.check), before, 'the replica is left as it was (nothing applied from the recreated topic)');
+    });
+
+    it('h. CLI: resync-tables is handed to the running sync; a second sync is refused naming the owner', async () => {
+      const c = await setup('clilease', { seedRows: 300 });
+      const cfg = join(tmpdir(), `tm-cp-${c.tenant.ctx}.json`);
+      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
+      open.push(async () => rmSync(cfg, { force: true }));
+      const run = (args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } => {
+        const child = spawn(process.execPath, [CLI, ...args, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+        child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+        const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        open.push(async () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+        return { child, output: () => out, exit };
+      };
+      const prov = run(['provision']);
+      assert.equal(await prov.exit, 0, `provision exits 0: ${prov.output()}`);
+      const sync = run(['sync']);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      const replicationId = (JSON.parse((await c.check.readState()).find((r) => r.id === 'session')!.value) as { replicationId: string }).replicationId;
+      const cdcGroups = async (): Promise<number> => withAdmin(c.tenant.kafka, async (admin) => {
+        const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`tenant-mirror.${replicationId}.cdc`));
+        if (!ids.length) return 0;
+        return (await admin.describeGroups(ids)).groups.filter((g) => g.members.length > 0).length;
+      });
+
+      const resync = run(['resync-tables', `${c.tenant.database}.contact`, '--timeout', '120']);
+      let maxGroups = 0;
+      while (resync.child.exitCode === null) {
+        maxGroups = Math.max(maxGroups, await cdcGroups().catch(() => 0));
+        await Promise.race([resync.exit, sleep(300)]);
+      }
+      const resyncCode = await resync.exit;
+      say(`resync-tables (exit ${resyncCode}): ${resync.output().trim().split('\n').slice(0, 6).join(' | ')}`);
+      assert.equal(resyncCode, 0, 'resync-tables exits 0');
+      assert.match(resync.output(), /running engine|being written by|handles the/i, 'resync-tables says the running engine handles it');
+      assert.equal(maxGroups, 1, `only the running sync consumes ${c.tenant.topics.cdc} (active consumer groups seen: ${maxGroups})`);
+
+      const second = run(['sync']);
+      const code = await Promise.race([second.exit, sleep(30_000).then(() => 'running' as const)]);
+      if (code === 'running') second.child.kill('SIGTERM');
+      say(`second sync: ${code === 'running' ? 'still running after 30 s' : `exit ${code}`}: ${second.output().trim().split('\n').slice(0, 4).join(' | ')}`);
+      assert.notEqual(code, 'running', 'the second sync on the same replica is refused (it kept running)');
+      assert.notEqual(code, 0, 'the second sync exits non-zero');
+      const owner = [`pid ${sync.child.pid}`, String(sync.child.pid), hostname()];
+      assert.ok(owner.some((o) => second.output().includes(o)), `the refusal names the owner (pid ${sync.child.pid} on ${hostname()}): ${second.output().slice(0, 400)}`);
+
+      await c.tenant.source.workload({ ops: 200 });
+      await assertEventuallyEqual(c.tenant, c.check);
+      sync.child.kill('SIGTERM');
+      await sync.exit;
+    });
+  });
+}
