@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MirrorError } from './engine/errors.ts';
-import { EXIT, createLogger, info, provision, reconnect, resyncTables, sync, updateSchema, validate } from './commands/cli-commands.ts';
+import { EXIT, createLogger, info, provision, reconnect, resetOffsets, resyncTables, sync, updateSchema, validate } from './commands/cli-commands.ts';
 import { loadConfig } from './commands/config-file.ts';
 
 const USAGE = `usage: tenant-mirror <command> [options]
@@ -18,6 +18,8 @@ commands:
   reconnect                         re-check the Kafka credentials, keeping the session and offsets
   update-schema                     check for new / changed / dropped tables now
   resync-tables <schema.table>…     resnapshot the named tables (no empty-table window)
+  reset-offsets                     recovery when the change topic was recreated or the replica comes from
+                                    another environment: read on from the topic's end, resync every table
   serve [--port N] [--host H --token T]  the engine + the UI over a loopback WebSocket
 
 options:
@@ -61,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'reconnect': return await reconnect(settings, io);
       case 'update-schema': return await updateSchema(settings, io, log, values.timeout === undefined ? undefined : timeoutMs);
       case 'resync-tables': return await resyncTables(settings, positionals, io, log, timeoutMs);
+      case 'reset-offsets': return await resetOffsets(settings, io, log, timeoutMs);
       default:
         process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
         return EXIT.usage;

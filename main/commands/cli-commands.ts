@@ -8,6 +8,7 @@ import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
+import { resyncReportLine } from './resync-report.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, isLive, parseLease } from '../engine/state/lease-rules.ts';
 import { DEFAULT_STALE_AFTER_MS } from '../engine/state/writer-lease.ts';
@@ -28,20 +29,32 @@ export function progressLine(s: EngineStatus): string {
   return `[${s.state}] applied ${s.eventsApplied} (${s.eventsPerSecond.toFixed(0)}/s) · lag ${s.lagEvents ?? '?'} events, ${s.lagSeconds === null ? '?' : s.lagSeconds.toFixed(1)} s · tables: ${states || 'none'}${snap ? ` · snapshot rows ${snap}` : ''}${s.gaps.some((g) => !g.resolved) ? ' · GAP: stale tables' : ''}`;
 }
 
-async function withEngine<T>(settings: Settings, log: Logger, fn: (e: Engine) => Promise<T>): Promise<T> {
-  const engine = await createEngine(settings, { log });
+async function withEngine<T>(settings: Settings, log: Logger, command: string, fn: (e: Engine) => Promise<T>): Promise<T> {
+  const engine = await createEngine(settings, { log, command });
   try { return await fn(engine); } finally { await engine.stop(); }
 }
 
 export async function provision(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   await refuseIfInUse(settings, log);
-  return withEngine(settings, log, async (e) => {
+  return withEngine(settings, log, 'provision', async (e) => {
     const session = await e.provision();
     io.out(`Replica provisioned for tenant ${session.ctx} (replication id ${session.replicationId}). Loading the initial snapshot…`);
     await e.start();
-    const timer = setInterval(() => io.out(progressLine(e.status())), 2000);
+    // A tenant whose initial snapshot has not begun has no table yet: wait for it (saying so), never "done, 0 tables".
+    const timer = setInterval(() => {
+      const st = e.status();
+      io.out(st.tables.length === 0 && st.lagEvents === 0
+        ? `waiting for the tenant's initial snapshot to begin (no table events in ${settings.tenant.ctx}-cdc yet)…`
+        : progressLine(st));
+    }, 2000);
     try {
-      const s = await e.waitFor(done, timeoutMs);
+      const s = await e.waitFor((st) => st.tables.length > 0 && done(st), timeoutMs);
+      const bad = s.tables.filter((t) => t.state === 'stale' || t.state === 'halted');
+      if (bad.length) {
+        for (const t of bad) io.out(`${t.state.padEnd(9)} ${t.id} — ${t.staleReason ?? t.error?.message ?? ''}`);
+        io.out(`Provisioning finished with ${bad.length} of ${s.tables.length} tables not in step (see above); the others are loaded.`);
+        return EXIT.stale;
+      }
       io.out(`Provisioning completed successfully! ${s.tables.length} tables, ${s.eventsApplied} events applied.`);
       return EXIT.ok;
     } finally { clearInterval(timer); }
@@ -59,7 +72,7 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
 
 export async function sync(settings: Settings, io: Io, log: Logger, opts: { untilCaughtUp: boolean; timeoutMs: number }): Promise<number> {
   await refuseIfInUse(settings, log);
-  const engine = await createEngine(settings, { log });
+  const engine = await createEngine(settings, { log, command: 'sync' });
   let stopping = false;
   const stop = async (code: number) => { if (stopping) return; stopping = true; await engine.stop(); process.exit(code); };
   process.on('SIGINT', () => { io.out('stopping…'); void stop(EXIT.interrupted); });
@@ -121,7 +134,7 @@ export async function updateSchema(settings: Settings, io: Io, log: Logger, time
   // Another process writes to the replica: it runs the check (a second consumer would fight it).
   const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs);
   if (handed) return handed.ok ? EXIT.ok : EXIT.failed;
-  return withEngine(settings, log, async (e) => {
+  return withEngine(settings, log, 'update-schema', async (e) => {
     await e.start();
     const r = await e.updateSchema();
     io.out(io.json ? JSON.stringify(r, null, 2) : schemaResultText(r));
@@ -129,21 +142,42 @@ export async function updateSchema(settings: Settings, io: Io, log: Logger, time
   });
 }
 
+/** Recovery from offsets that cannot be right: read on from the topic's end and resync every table. */
+export async function resetOffsets(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
+  await refuseIfInUse(settings, log);
+  return withEngine(settings, log, 'reset-offsets', async (e) => {
+    const r = await e.resetOffsets();
+    io.out(`offsets of ${r.partitions} partition(s) moved to the end of ${settings.tenant.ctx}-cdc; resyncing every table (${r.tables.length}) from the source…`);
+    return waitForResync(e, r.tables, io, timeoutMs);
+  });
+}
+
+async function waitForResync(e: Engine, requested: string[], io: Io, timeoutMs: number): Promise<number> {
+  if (e.status().state === 'stopped') await e.start();
+  const timer = setInterval(() => io.out(progressLine(e.status())), 2000);
+  const busy = new Set(['resyncing', 'snapshotting', 'pending']);
+  let s: EngineStatus;
+  try {
+    s = await e.waitFor((st) => requested.every((id) => !busy.has(st.tables.find((t) => t.id === id)?.state ?? 'resyncing')), timeoutMs);
+  } finally { clearInterval(timer); }
+  const outcome = requested.map((id) => s.tables.find((t) => t.id === id)!);
+  for (const t of outcome) io.out(resyncReportLine(t));
+  const ok = outcome.every((t) => t.state === 'ok');
+  io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
+  return ok ? EXIT.ok : EXIT.stale;
+}
+
 export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
   if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
   const handed = await viaRunningEngine(settings, { kind: 'resync-tables', tables }, io, log, timeoutMs);
-  if (handed) return handed.ok ? EXIT.ok : EXIT.failed;
-  return withEngine(settings, log, async (e) => {
+  if (handed) return handed.ok ? EXIT.ok : EXIT.stale;
+  return withEngine(settings, log, 'resync-tables', async (e) => {
     await e.start();
     const { requested } = await e.resyncTables(tables);
     io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
-    const timer = setInterval(() => io.out(progressLine(e.status())), 2000);
-    try {
-      await e.waitFor((s) => requested.every((id) => s.tables.find((t) => t.id === id)?.state === 'ok'), timeoutMs);
-    } finally { clearInterval(timer); }
-    io.out(`resynced: ${requested.join(', ')}`);
-    return EXIT.ok;
+    return waitForResync(e, requested, io, timeoutMs);
   });
+
 }
 
 export { createLogger };

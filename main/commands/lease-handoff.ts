@@ -13,6 +13,8 @@ import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
 import type { RequestSpec } from '../engine/state/requests.ts';
+import { resyncReportLine } from './resync-report.ts';
+import type { TableOutcome } from './resync-report.ts';
 import { submitRequest, waitForResult } from '../engine/state/requests.ts';
 import { DEFAULT_STALE_AFTER_MS, readLiveLease } from '../engine/state/writer-lease.ts';
 
@@ -51,12 +53,12 @@ async function waitForTables(replica: Replica, ids: string[], io: Out, timeoutMs
   const until = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
     const states = new Map((await replica.readState('table')).map((r) => {
-      const t = fromStateJson<{ id: string; state: string; staleReason: string | null }>(r.value);
+      const t = fromStateJson<TableOutcome>(r.value);
       return [t.id, t] as const;
     }));
     const busy = ids.filter((id) => BUSY.has(states.get(id)?.state ?? ''));
     if (!busy.length) {
-      for (const id of ids) io.out(`${(states.get(id)?.state ?? 'unknown').padEnd(11)} ${id}${states.get(id)?.staleReason ? ` — ${states.get(id)!.staleReason}` : ''}`);
+      for (const id of ids) io.out(resyncReportLine(states.get(id) ?? { id, state: 'unknown', staleReason: null }));
       return ids.every((id) => states.get(id)?.state === 'ok');
     }
     if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);

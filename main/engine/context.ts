@@ -13,6 +13,7 @@ import type { TenantTopics } from './source/topics.ts';
 import type { Watermark } from './source/watermarks.ts';
 
 import type { ControlLoop } from './control-loop.ts';
+import type { WriterLease } from './state/writer-lease.ts';
 import type { SchemaLog } from './schema/history-log.ts';
 import type { CompletedSnapshot, FullSnapshot } from './snapshot/attempts.ts';
 export type { FullSnapshot } from './snapshot/attempts.ts';
@@ -53,6 +54,8 @@ export interface EngineContext {
   initialScan: InitialScanReport | null;
   /** Every change to the replica and the registry runs through it. */
   loop: ControlLoop;
+  /** The writer lease while the engine holds it; every replica write carries its guard. */
+  lease: WriterLease | null;
   /** Offset of `<ctx>-schemahistory` already processed by the schema check. */
   historyNext: string | null;
   /** The schema history in order, per table (null until first read); `schemaLogHigh` is where the read ended. */

@@ -20,12 +20,15 @@ import type { Replica, StateRow } from './replica/dialect.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
+import { WriterLease } from './state/writer-lease.ts';
+import { pollRequests } from './state/request-runner.ts';
+import type { RequestRecord } from './state/requests.ts';
 import { checkFences } from './snapshot/check.ts';
 import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
 import { handleNotification } from './snapshot/notifications.ts';
 import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
-import { checkStoredOffsets } from './source/offset-check.ts';
+import { checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
 import type { Notification } from './source/notifications.ts';
@@ -39,12 +42,19 @@ import { TableRegistry } from './tables.ts';
 
 export const CLIENT_VERSION = '0.1.0';
 
-export interface EngineOptions { log?: Logger; replica?: Replica }
+export interface EngineOptions {
+  log?: Logger;
+  replica?: Replica;
+  /** What runs the engine (`sync`, `serve`, `desktop app`…): shown to a second process that is refused. */
+  command?: string;
+}
 
 export interface Engine extends EngineControl {
   /** Creates `_ReplicationState` and the session (idempotent for the same tenant). */
   provision(): Promise<SessionRecord>;
   start(): Promise<void>;
+  /** Recovery from impossible offsets: read on from the topic's end, resync every table. Before start(). */
+  resetOffsets(): Promise<{ partitions: number; tables: string[] }>;
   /** Resolves when the predicate holds for the status (checked on every change and every second). */
   waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus>;
 }
@@ -52,7 +62,7 @@ export interface Engine extends EngineControl {
 export async function createEngine(settings: Settings, opts: EngineOptions = {}): Promise<Engine> {
   const log = opts.log ?? createLogger(settings.logLevel);
   const replica = opts.replica ?? await createReplica(settings);
-  return new MirrorEngine(settings, replica, log);
+  return new MirrorEngine(settings, replica, log, opts.command ?? 'engine');
 }
 
 class MirrorEngine implements Engine {
@@ -70,7 +80,10 @@ class MirrorEngine implements Engine {
   private replicaConnected = false;
   private tickRunning = false;
 
-  constructor(settings: Settings, replica: Replica, log: Logger) {
+  private readonly command: string;
+
+  constructor(settings: Settings, replica: Replica, log: Logger, command: string) {
+    this.command = command;
     const events = new EngineEmitter();
     // kafkajs resets an out-of-range offset silently (to the earliest, as we subscribe fromBeginning);
     // the forward jump is then caught in onBatch and recorded as a gap. The log line is kept loud.
@@ -93,6 +106,7 @@ class MirrorEngine implements Engine {
       notifNext: new Map(),
       initialScan: null,
       loop: new ControlLoop(),
+      lease: null,
       historyNext: null,
       schemaLog: null,
       schemaLogHigh: -1n,
@@ -106,7 +120,7 @@ class MirrorEngine implements Engine {
         this.state = state;
         events.emit('state-changed', { state, previous, reason });
       },
-      async persist(rows, remove) { await replica.writeState(rows, remove); },
+      async persist(rows, remove) { await replica.writeState(rows, remove, this.lease?.guard()); },
     };
     events.on('error', (e) => { this.lastError = e.error; });
     events.on('batch-applied', (b) => {
@@ -151,6 +165,34 @@ class MirrorEngine implements Engine {
     }
   }
 
+  /** One writer per replica: refused (REPLICA_IN_USE, naming the holder) while another process holds it. */
+  private async takeLease(): Promise<void> {
+    const c = this.ctx;
+    if (c.lease?.record) return;
+    const lease = new WriterLease(c.replica, {
+      command: this.command, log: c.log,
+      onLost: (err) => this.leaseLost(err),
+    });
+    await lease.acquire();
+    lease.start();
+    c.lease = lease;
+  }
+
+  private leaseLost(err: MirrorError): void {
+    const c = this.ctx;
+    if (c.stopping) return;
+    c.log.error('writer lease lost: this engine stops writing', { error: err.message });
+    c.events.emit('error', { error: err.toData(), table: null });
+    c.setState('error', err.message);
+    void this.stop().then(() => c.setState('error', err.message));
+  }
+
+  /** A request handed over by another process (CLI); runs inside a control-loop task. */
+  private async runRequest(req: RequestRecord): Promise<unknown> {
+    if (req.kind === 'resync-tables') return { requested: await requestResync(this.ctx, req.args.tables ?? []) };
+    return this.runSchemaCheck(false);
+  }
+
   private async connectKafka(): Promise<void> {
     if (this.kafkaConnected) return;
     try {
@@ -165,6 +207,7 @@ class MirrorEngine implements Engine {
   async provision(): Promise<SessionRecord> {
     const c = this.ctx;
     await this.openReplica();
+    await this.takeLease();
     await this.loadState();
     if (c.session) {
       if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
@@ -187,6 +230,34 @@ class MirrorEngine implements Engine {
     return c.session;
   }
 
+  /**
+   * Recovery from offsets that cannot be right (OFFSET_AHEAD, TOPIC_CHANGED): every partition is read on
+   * from its current end, and every table is resynced from the source (seen sets, so nothing is left
+   * behind). Call before start().
+   */
+  async resetOffsets(): Promise<{ partitions: number; tables: string[] }> {
+    const c = this.ctx;
+    await this.openReplica();
+    await this.takeLease();
+    await this.loadState();
+    if (!c.session) throw new MirrorError('REPLICA_NOT_PROVISIONED', 'the replica has no session in _ReplicationState: run `tenant-mirror provision` first');
+    await this.connectKafka();
+    const marks = await fetchWatermarks(c.admin, c.topics.cdc);
+    const remove = [...c.nextOffsets.keys()].filter((p) => !marks.has(p)).map((p) => stateIds.offset(c.topics.cdc, p));
+    const rows: StateRow[] = [{ id: TOPIC_ROW_ID(c.topics.cdc), kind: 'session', value: toStateJson({ partitions: marks.size, at: Date.now() }) }];
+    c.nextOffsets.clear();
+    for (const [p, w] of marks) {
+      rows.push({ id: stateIds.offset(c.topics.cdc, p), kind: 'offset', value: JSON.stringify({ next: w.high, at: Date.now() }) });
+      c.nextOffsets.set(p, BigInt(w.high));
+    }
+    c.fullSnapshot = null;
+    await c.persist(rows, [...remove, FULL_SNAPSHOT_ID]);
+    const ids = c.registry.all().map((r) => r.id);
+    await c.loop.run('reset offsets', () => requestResync(c, ids, `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`));
+    c.log.warn('offsets reset to the end of the change topic; every table is resynced', { partitions: marks.size, tables: ids.length });
+    return { partitions: marks.size, tables: ids };
+  }
+
   // ---------------------------------------------------------------- start
   async start(): Promise<void> {
     const c = this.ctx;
@@ -194,6 +265,7 @@ class MirrorEngine implements Engine {
     c.setState('starting');
     this.startedAt = Date.now();
     await this.openReplica();
+    await this.takeLease();
     await this.loadState();
     if (!c.session) throw new MirrorError('REPLICA_NOT_PROVISIONED', 'the replica has no session in _ReplicationState: run `tenant-mirror provision` first');
     if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
@@ -294,7 +366,14 @@ class MirrorEngine implements Engine {
       while (c.paused && !c.stopping) await new Promise((r) => setTimeout(r, 200));
       const chunk = msgs.slice(i, i + size);
       if (c.stopping) return;
-      await c.loop.run('apply', () => processMessages(c, p, chunk, heartbeat));
+      try {
+        await c.loop.run('apply', () => processMessages(c, p, chunk, heartbeat));
+      } catch (err) {
+        const e = MirrorError.from(err);
+        if (e.code === 'REPLICA_LEASE_LOST') { this.leaseLost(e); return; }
+        if (c.stopping) return;
+        throw err;
+      }
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await heartbeat();
     }
@@ -348,6 +427,11 @@ class MirrorEngine implements Engine {
     const c = this.ctx;
     this.timers.push(setInterval(() => { void this.tick(); }, 2000));
     this.timers.push(setInterval(() => { void this.countRows(); }, 10_000));
+    this.timers.push(setInterval(() => {
+      if (c.stopping || !c.lease) return;
+      void c.loop.run('requests', () => pollRequests(c.replica, (req) => this.runRequest(req), c.log, { lease: () => c.lease!.guard() }))
+        .catch((err: unknown) => c.log.warn('request poll failed', { error: (err as Error).message }));
+    }, 1000));
     this.timers.push(setInterval(() => {
       void c.loop.run('schema check', () => this.runSchemaCheck(false)).catch((err: unknown) => c.log.warn('schema check failed', { error: (err as Error).message }));
     }, c.settings.schemaUpdateIntervalSeconds * 1000));
@@ -486,6 +570,11 @@ class MirrorEngine implements Engine {
     await Promise.allSettled([this.consumer?.disconnect(), this.notifConsumer?.disconnect()]);
     if (this.kafkaConnected) await Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]);
     this.kafkaConnected = false;
+    await c.loop.run('stop', async () => undefined); // the task in flight (if any) ends first
+    const lease = c.lease;
+    c.lease = null;
+    if (lease && this.replicaConnected) await lease.release().catch((err: unknown) => c.log.warn('writer lease not released', { error: (err as Error).message }));
+    lease?.stop();
     if (this.replicaConnected) await c.replica.close().catch(() => undefined);
     this.replicaConnected = false;
     c.setState('stopped');

@@ -59,6 +59,7 @@ export class TableRegistry {
         staleReason: r.staleReason,
         error: r.error,
         schemaHash: r.hash,
+        lastResync: r.lastResync ?? null,
       };
     });
   }

@@ -5,6 +5,6 @@ import type { Settings } from '../../preload/contract/settings.ts';
 
 export type { Engine };
 export type EngineLogger = NonNullable<EngineOptions['log']>;
-export type CreateEngine = (settings: Settings, opts?: { log?: EngineLogger }) => Promise<Engine>;
+export type CreateEngine = (settings: Settings, opts?: { log?: EngineLogger; command?: string }) => Promise<Engine>;
 
 export const loadCreateEngine = async (): Promise<CreateEngine> => createEngine;

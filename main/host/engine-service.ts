@@ -27,7 +27,7 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
     if (msg.t === 'start') {
       if (engine) return port.post({ t: 'start-failed', error: { code: 'INTERNAL', message: 'engine already started', retriable: false } });
       try {
-        engine = await createEngine(msg.settings, { log });
+        engine = await createEngine(msg.settings, { log, command: 'serve / desktop app' });
         for (const name of ENGINE_EVENT_NAMES) engine.on(name, (payload) => port.post({ t: 'event', name, payload }));
         if (msg.provision) await engine.provision();
         await engine.start();

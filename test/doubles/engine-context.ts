@@ -66,7 +66,7 @@ export async function makeContext(topic: Topic): Promise<EngineContext> {
     settings, log: silentLogger, events, replica, kafka: null as never, admin, producer, topics, topicPrefix: 'unit', session: null,
     registry: new TableRegistry(), decoder: new EnvelopeDecoder(), filter: createTableFilter(settings.tables),
     nextOffsets: new Map(), watermarks: new Map(), gaps: [], fullSnapshot: null, completed: { key: null, ts: null },
-    notifNext: new Map(), initialScan: null, loop: new ControlLoop(), historyNext: null, schemaLog: new Map(), schemaLogHigh: 0n,
+    notifNext: new Map(), initialScan: null, loop: new ControlLoop(), lease: null, historyNext: null, schemaLog: new Map(), schemaLogHigh: 0n,
     schemaLogCheckedAt: Date.now() + 3_600_000, state: 'streaming', stopping: false, paused: false,
     setState(state) { this.state = state; },
     async persist(rows, remove) { await replica.writeState(rows, remove); },

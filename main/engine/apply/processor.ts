@@ -157,7 +157,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (ev.op === 'r' && ev.snapshot === 'last' && current) { const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx)); extra.push(end.row); await flush(); last = null; end.apply(); }
     } catch (err) {
       // Only the event itself can be poison; a step that failed while stopping is redone on restart.
-      if (ctx.stopping) throw err;
+      if (ctx.stopping || MirrorError.from(err).code === 'REPLICA_LEASE_LOST') throw err;
       poison(off, m, err, ev);
       first ??= off;
       last = off;

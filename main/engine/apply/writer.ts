@@ -14,6 +14,7 @@ import { tableId } from '../schema/table-model.ts';
 export interface WriteHooks { heartbeat(): Promise<void>; offsetRange: string }
 
 export async function writeUnit(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
+  if (ctx.lease && !unit.lease) unit = { ...unit, lease: ctx.lease.guard() };
   let delay = ctx.settings.retryInitialMs;
   let attempt = 0;
   for (;;) {
