@@ -34,17 +34,18 @@ export function parseLease(value: string | null | undefined): LeaseRecord | null
 }
 
 /** A holder whose last heartbeat is younger than `staleAfterMs` is alive. */
-export function isLive(holder: LeaseRecord, now: number, staleAfterMs: number): boolean {
-  return now - holder.heartbeatAt < staleAfterMs;
+/** `gone`: the holder is known dead (a process of this host that no longer exists): not live, whatever its heartbeat. */
+export function isLive(holder: LeaseRecord, now: number, staleAfterMs: number, gone?: (h: LeaseRecord) => boolean): boolean {
+  return now - holder.heartbeatAt < staleAfterMs && !(gone?.(holder) ?? false);
 }
 
 /**
  * Acquire: refused while another owner's heartbeat is fresh; otherwise `candidate` is written with the
  * previous epoch + 1 (a stale or unreadable lease is taken over; the same owner re-acquiring bumps too).
  */
-export function decideTake(current: string | null, candidate: Omit<LeaseRecord, 'epoch'>, staleAfterMs: number): LeaseDecision<TakeResult> {
+export function decideTake(current: string | null, candidate: Omit<LeaseRecord, 'epoch'>, staleAfterMs: number, gone?: (h: LeaseRecord) => boolean): LeaseDecision<TakeResult> {
   const holder = parseLease(current);
-  if (holder && holder.ownerId !== candidate.ownerId && isLive(holder, candidate.heartbeatAt, staleAfterMs)) {
+  if (holder && holder.ownerId !== candidate.ownerId && isLive(holder, candidate.heartbeatAt, staleAfterMs, gone)) {
     return { result: { ok: false, holder } };
   }
   const lease: LeaseRecord = { ...candidate, epoch: (holder?.epoch ?? 0) + 1 };

@@ -66,7 +66,7 @@ export class WriterLease {
   async acquire(): Promise<void> {
     const now = this.now();
     const candidate = { ownerId: this.ownerId, host: this.host, pid: this.pid, heartbeatAt: now, startedAt: now, command: this.command };
-    const r = await this.replica.updateLease((current) => decideTake(current, candidate, this.staleAfterMs));
+    const r = await this.replica.updateLease((current) => decideTake(current, candidate, this.staleAfterMs, processGone));
     if (!r.ok) throw inUseError(r.holder, now, this.staleAfterMs);
     if (r.lease.epoch > 1) this.log.info('writer lease taken', { epoch: r.lease.epoch, command: this.command });
     this.mine = r.lease;
@@ -140,5 +140,14 @@ export async function readLease(replica: Replica): Promise<LeaseRecord | null> {
 /** The holder when its heartbeat is fresh, else null (no lease, or a stale one that may be taken over). */
 export async function readLiveLease(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS, now = Date.now()): Promise<LeaseRecord | null> {
   const holder = await readLease(replica);
-  return holder && isLive(holder, now, staleAfterMs) ? holder : null;
+  return holder && isLive(holder, now, staleAfterMs, processGone) ? holder : null;
+}
+
+/**
+ * A holder on this host whose process no longer exists (killed, crashed) is not waited for: a restart
+ * right after a kill -9 takes over at once. A reused pid only makes us wait for the heartbeat to age.
+ */
+export function processGone(holder: LeaseRecord): boolean {
+  if (holder.host !== hostname() || holder.pid === process.pid) return false;
+  try { process.kill(holder.pid, 0); return false; } catch (err) { return (err as NodeJS.ErrnoException).code === 'ESRCH'; }
 }

@@ -253,13 +253,22 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const prov = run('provision');
       assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
+      const exited = (child: ReturnType<typeof run>) => new Promise<[number | null, NodeJS.Signals | null]>((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) r([child.exitCode, child.signalCode]);
+        else child.on('exit', (code, sig) => r([code, sig]));
+      });
       let kills = 0;
       for (let i = 0; i < 3; i++) {
         const child = run('sync');
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+        child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
         const load = c.tenant.source.workload({ ops: 300 });
         await new Promise((r) => setTimeout(r, 800 + Math.floor(Math.random() * 1500)));
         child.kill('SIGKILL');
-        await new Promise((r) => child.on('exit', r));
+        const [code, sig] = await exited(child);
+        // The restart right after a kill -9 must not be refused by the dead process's writer lease.
+        assert.equal(sig, 'SIGKILL', `sync ${i + 1} was running when killed (exit ${code}): ${out.slice(-400)}`);
         kills++;
         await load;
       }
