@@ -25,7 +25,7 @@ const load = (name: string) => JSON.parse(readFileSync(join(fixtures, `${name}.j
 const TABLES = { sale: ['r-blocking-first', 'sale_id'], contact: ['r-table-contact', 'contact_id'] } as const;
 export type FixtureTable = keyof typeof TABLES;
 
-export interface Step { table: FixtureTable; id: number; op?: 'r' | 'c' | 'u' | 'd'; snapshot?: string | null; attempt?: number; ts?: number }
+export interface Step { table: FixtureTable; id: number; op?: 'r' | 'c' | 'u' | 'd' | 't'; snapshot?: string | null; attempt?: number; ts?: number }
 
 export class Topic {
   offset = 0n;
@@ -42,11 +42,12 @@ export class Topic {
     p.op = op;
     p.after[keyCol] = s.id;
     if (op === 'd') { p.before = p.after; p.after = null as never; }
+    if (op === 't') { p.before = null; p.after = null as never; }
     p.source.snapshot = op === 'r' ? (s.snapshot ?? 'true') : null;
     p.source.pos = 1000 + (s.attempt ?? 0) * 100; // the attempt's identity
     Object.assign(p.source, { gtid: null, server_id: 1, file: 'binlog.000001', sequence: null });
     const off = this.offset++;
-    return { key: Buffer.from(JSON.stringify(key)), value: Buffer.from(JSON.stringify(value)), offset: off.toString(), timestamp: String(s.ts ?? 1_000_000 + Number(off)), attributes: 0, headers: {} } as KafkaMessage;
+    return { key: op === 't' ? null : Buffer.from(JSON.stringify(key)), value: Buffer.from(JSON.stringify(value)), offset: off.toString(), timestamp: String(s.ts ?? 1_000_000 + Number(off)), attributes: 0, headers: {} } as KafkaMessage;
   }
 }
 

@@ -91,6 +91,11 @@ const rules: Rule[] = [
     rows: { sale: [1, 2, 3], contact: ids(6) }, states: { sale: 'ok' },
   },
   {
+    name: 'TRUNCATE at the source empties the replica table; later inserts stay',
+    script: [initial, { events: [{ table: 'sale', id: 7, op: 'c' }, { table: 'sale', id: 0, op: 't' }, { table: 'sale', id: 9, op: 'c' }] }],
+    rows: { sale: [9], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     name: 'a poison event halts only its table, is kept, and the offset moves past it',
     script: [initial, { poison: 'contact' }, { events: [{ table: 'sale', id: 8, op: 'c' }] }],
     rows: { sale: [...ids(5), 8], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },

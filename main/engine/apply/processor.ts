@@ -21,6 +21,7 @@ import type { PoisonRecord } from '../state/records.ts';
 import { TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
+import { truncateTable } from '../snapshot/sweep.ts';
 
 export interface BatchResult { events: number; tables: string[]; ms: number }
 
@@ -99,6 +100,13 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     try {
       const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null);
       if (d.kind === 'tombstone') { last = off; continue; }
+      if (d.kind === 'truncate') {
+        const rec = ctx.filter(d.schema, d.name) === 'mirror' ? ctx.registry.get(`${d.schema}.${d.name}`.toLowerCase()) : undefined;
+        if (rec && rec.state !== 'halted') { await flush(); last = null; await retrying(ctx, `truncate ${rec.id}`, () => truncateTable(ctx, rec)); }
+        first ??= off;
+        last = off;
+        continue;
+      }
       ev = d;
       if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; continue; }
       if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);

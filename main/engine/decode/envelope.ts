@@ -36,7 +36,9 @@ export interface ChangeEvent {
   /** Data-collection id as Debezium signals name it (`db.table`, `db.schema.table` or `schema.table`). */
   collection: string;
 }
-export type Decoded = ChangeEvent | { kind: 'tombstone' };
+/** A TRUNCATE at the source (op `t`, emitted when the connector's `skipped.operations` lets it through). */
+export interface TruncateEvent { kind: 'truncate'; schema: string; name: string; collection: string }
+export type Decoded = ChangeEvent | TruncateEvent | { kind: 'tombstone' };
 
 interface EnvelopeSchema {
   rowSchema: ConnectField;
@@ -80,7 +82,7 @@ export class EnvelopeDecoder {
 
   decode(keyText: string | null, valueText: string | null): Decoded {
     if (valueText === null) return { kind: 'tombstone' };
-    if (keyText === null) throw new MirrorError('DECODE_FAILED', 'change event without a key: the table has no primary key');
+    if (keyText === null) return truncateOf(this.parseRecord(valueText, this.values, buildValue).payload);
     return this.decodeParsed(this.parseRecord(keyText, this.keys, buildKey), this.parseRecord(valueText, this.values, buildValue));
   }
 
@@ -91,7 +93,7 @@ export class EnvelopeDecoder {
    */
   decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null): Decoded {
     if (valueBuf === null) return { kind: 'tombstone' };
-    if (keyBuf === null) throw new MirrorError('DECODE_FAILED', 'change event without a key: the table has no primary key');
+    if (keyBuf === null) return truncateOf(this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue).payload);
     return this.decodeParsed(this.parseBuffer(keyBuf, this.keys, this.keyBytes, buildKey), this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue));
   }
 
@@ -205,6 +207,16 @@ export class EnvelopeDecoder {
     if (!entry) { entry = build(whole.schema); cache.set(schemaText, entry); }
     return { entry, payload: whole.payload, schemaText };
   }
+}
+
+/** A keyless record is a truncate (op `t`) or a table without a primary key (refused). */
+function truncateOf(payload: unknown): TruncateEvent {
+  const p = payload as { op?: unknown; source?: Record<string, unknown> } | null;
+  if (!p || p.op !== 't') throw new MirrorError('DECODE_FAILED', 'change event without a key: the table has no primary key');
+  const source = p.source ?? {};
+  const name = String(source.table ?? '');
+  if (!name) throw new MirrorError('DECODE_FAILED', 'truncate event without a table');
+  return { kind: 'truncate', schema: String(source.schema ?? source.db ?? ''), name, collection: collectionId(String(source.connector ?? ''), source, name) };
 }
 
 /** Per-record fields of a Debezium source block: left out of a snapshot's identity. */

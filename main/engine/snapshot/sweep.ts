@@ -51,3 +51,15 @@ export async function dropSweep(ctx: EngineContext, r: TableRecord): Promise<voi
   if (r.state === 'resyncing' || r.state === 'snapshotting' || r.state === 'pending') r.state = 'ok';
   ctx.registry.put(r);
 }
+
+/**
+ * TRUNCATE at the source: every row goes (a sweep with nothing seen). A resync running on the table keeps
+ * running with a fresh seen set: rows it delivers from here on are what the source has.
+ */
+export async function truncateTable(ctx: EngineContext, r: TableRecord): Promise<void> {
+  if (r.sweep) await ctx.replica.cancelSweep(r.def);
+  await ctx.replica.beginSweep(r.def);
+  const removed = await ctx.replica.finishSweep(r.def);
+  if (r.sweep) await ctx.replica.beginSweep(r.def);
+  ctx.log.warn('table truncated at the source: emptied in the replica', { table: r.id, rowsDeleted: removed });
+}
