@@ -3,7 +3,7 @@
  * loop, snapshots and schema sync over one Replica, and exposes EngineControl to every front end.
  */
 import { randomBytes } from 'node:crypto';
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type { Settings } from '../../preload/contract/settings.ts';
 import type { EngineState, EngineStatus, PartitionStatus } from '../../preload/contract/status.ts';
 import type { ErrorData } from './errors.ts';
@@ -18,7 +18,7 @@ import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
 import type { Replica, StateRow } from './replica/dialect.ts';
 import { createTableFilter } from './schema/table-filter.ts';
-import { runSchemaCheck } from './schema-sync.ts';
+import { historyGrew, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
 import { WriterLease } from './state/writer-lease.ts';
 import { pollRequests } from './state/request-runner.ts';
@@ -29,6 +29,7 @@ import { recordGap } from './snapshot/gaps.ts';
 import { handleNotification } from './snapshot/notifications.ts';
 import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
 import { checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
+import { startCdcConsumer } from './source/cdc-consumer.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
 import type { Notification } from './source/notifications.ts';
@@ -79,6 +80,7 @@ class MirrorEngine implements Engine {
   private kafkaConnected = false;
   private replicaConnected = false;
   private tickRunning = false;
+  private ticks = 0;
 
   private readonly command: string;
 
@@ -190,7 +192,7 @@ class MirrorEngine implements Engine {
   /** A request handed over by another process (CLI); runs inside a control-loop task. */
   private async runRequest(req: RequestRecord): Promise<unknown> {
     if (req.kind === 'resync-tables') return { requested: await requestResync(this.ctx, req.args.tables ?? []) };
-    return this.runSchemaCheck(false);
+    return this.runSchemaCheck('auto');
   }
 
   private async connectKafka(): Promise<void> {
@@ -314,70 +316,40 @@ class MirrorEngine implements Engine {
 
   private async startCdc(): Promise<void> {
     const c = this.ctx;
-    const s = c.settings;
-    const consumer = c.kafka.consumer({
-      groupId: this.groupId('cdc'), sessionTimeout: 20_000, heartbeatInterval: 3_000,
-      maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
-      maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
-      allowAutoTopicCreation: false,
+    this.consumer = await startCdcConsumer({
+      kafka: c.kafka, topic: c.topics.cdc, groupId: this.groupId('cdc'), settings: c.settings, log: c.log,
+      hooks: {
+        position: (p) => this.positionFor(p),
+        expected: (p) => c.nextOffsets.get(p),
+        stopping: () => c.stopping,
+        paused: () => c.paused,
+        onCrash: (message) => c.events.emit('error', { error: { code: 'KAFKA_UNREACHABLE', message, retriable: true }, table: null }),
+        onBatchDone: () => this.refreshRunState(),
+        onJump: async (p, expected, first) => {
+          c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
+          const low = BigInt(c.watermarks.get(p)?.low ?? '0');
+          if (expected >= low) {
+            c.log.warn('offsets skipped on a partition (compaction or transaction markers?)', { partition: p, expected: expected.toString(), got: first.toString() });
+            return;
+          }
+          await c.loop.run('gap', async () => {
+            await recordGap(c, p, expected, low);
+            if (c.settings.autoResyncOnGap) await requestResync(c, c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id));
+          });
+        },
+        onChunk: async (p, chunk, heartbeat) => {
+          try {
+            await c.loop.run('apply', () => processMessages(c, p, chunk, heartbeat));
+            return 'applied';
+          } catch (err) {
+            const e = MirrorError.from(err);
+            if (e.code === 'REPLICA_LEASE_LOST') { this.leaseLost(e); return 'stop'; }
+            if (c.stopping) return 'stop';
+            throw err;
+          }
+        },
+      },
     });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: c.topics.cdc, fromBeginning: true });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      const parts = payload.memberAssignment[c.topics.cdc] ?? [];
-      for (const p of parts) consumer.seek({ topic: c.topics.cdc, partition: p, offset: this.positionFor(p) });
-      c.log.debug('cdc partitions assigned', { partitions: parts });
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      c.log.error('kafka consumer crashed', { error: payload.error.message, restart: payload.restart });
-      this.ctx.events.emit('error', { error: { code: 'KAFKA_UNREACHABLE', message: payload.error.message, retriable: true }, table: null });
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-  }
-
-  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    const c = this.ctx;
-    const p = batch.partition;
-    if (!batch.messages.length || !isRunning() || isStale() || c.stopping) return;
-    const expected = c.nextOffsets.get(p);
-    const first = BigInt(batch.messages[0]!.offset);
-    if (expected !== undefined && first > expected) {
-      c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
-      const low = BigInt(c.watermarks.get(p)?.low ?? '0');
-      if (expected < low) {
-        await c.loop.run('gap', async () => {
-          await recordGap(c, p, expected, low);
-          if (c.settings.autoResyncOnGap) await requestResync(c, c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id));
-        });
-      } else {
-        c.log.warn('offsets skipped on a partition (compaction or transaction markers?)', { partition: p, expected: expected.toString(), got: first.toString() });
-      }
-    }
-    const msgs = expected === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= expected);
-    const size = c.settings.databaseBatchSize;
-    for (let i = 0; i < msgs.length; i += size) {
-      if (!isRunning() || isStale() || c.stopping) return;
-      while (c.paused && !c.stopping) await new Promise((r) => setTimeout(r, 200));
-      const chunk = msgs.slice(i, i + size);
-      if (c.stopping) return;
-      try {
-        await c.loop.run('apply', () => processMessages(c, p, chunk, heartbeat));
-      } catch (err) {
-        const e = MirrorError.from(err);
-        if (e.code === 'REPLICA_LEASE_LOST') { this.leaseLost(e); return; }
-        if (c.stopping) return;
-        throw err;
-      }
-      resolveOffset(chunk[chunk.length - 1]!.offset);
-      await heartbeat();
-    }
-    this.refreshRunState();
   }
 
   /** Reads every partition of `<ctx>-notifications` from its stored offset; handling runs in the control loop. */
@@ -433,7 +405,7 @@ class MirrorEngine implements Engine {
         .catch((err: unknown) => c.log.warn('request poll failed', { error: (err as Error).message }));
     }, 1000));
     this.timers.push(setInterval(() => {
-      void c.loop.run('schema check', () => this.runSchemaCheck(false)).catch((err: unknown) => c.log.warn('schema check failed', { error: (err as Error).message }));
+      void c.loop.run('schema check', () => this.runSchemaCheck('auto')).catch((err: unknown) => c.log.warn('schema check failed', { error: (err as Error).message }));
     }, c.settings.schemaUpdateIntervalSeconds * 1000));
     for (const t of this.timers) t.unref();
   }
@@ -457,6 +429,9 @@ class MirrorEngine implements Engine {
         await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
         await resendStalledSignals(c).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
       });
+      // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
+      // schema history shows it, not only at the hourly check.
+      if (this.ticks++ % 5 === 0 && await historyGrew(c)) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
       c.events.emit('progress', { tables: c.registry.status(Date.now(), lag === 0) });
       this.refreshRunState();
     } catch (err) {
@@ -484,8 +459,12 @@ class MirrorEngine implements Engine {
   }
 
   /** The schema check; callers run it inside the control loop. */
-  private async runSchemaCheck(initialLoad: boolean): Promise<SchemaCheckResult> {
-    const r = await runSchemaCheck(this.ctx, { initialLoad });
+  /** `auto`: while a fresh replica loads its initial snapshot, tables found in the history are loaded by it. */
+  private async runSchemaCheck(initialLoad: boolean | 'auto'): Promise<SchemaCheckResult> {
+    const c = this.ctx;
+    const fresh = c.nextOffsets.size === 0 && [...c.watermarks.values()].every((w) => BigInt(w.low) === 0n);
+    const loading = initialLoad === 'auto' ? fresh || (c.fullSnapshot !== null && !c.fullSnapshot.hadData) : initialLoad;
+    const r = await runSchemaCheck(c, { initialLoad: loading });
     if (r.created.length || r.altered.length || r.recreated.length || r.dropped.length) this.ctx.log.info('schema check', { ...r });
     return r;
   }
@@ -530,7 +509,7 @@ class MirrorEngine implements Engine {
 
   updateSchema(): Promise<SchemaCheckResult> {
     if (!this.kafkaConnected) return Promise.reject(new MirrorError('ENGINE_STOPPED', 'the engine is not running'));
-    return this.ctx.loop.run('update schema', () => this.runSchemaCheck(false));
+    return this.ctx.loop.run('update schema', () => this.runSchemaCheck('auto'));
   }
 
   on: EngineControl['on'] = (event, listener) => this.ctx.events.on(event, listener);

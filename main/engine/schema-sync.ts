@@ -10,7 +10,7 @@ import type { SchemaCheckResult } from './engine-control.ts';
 import { planSchemaChange } from './schema/compat.ts';
 import { historyToChanges } from './schema/from-history.ts';
 import type { TableChange } from './schema/from-history.ts';
-import { addEntry, placeEvent, positionOf, walkChain } from './schema/history-log.ts';
+import { addEntry, placeEvent, positionOf, renamesIn, walkChain } from './schema/history-log.ts';
 import type { SchemaLog, SchemaLogEntry } from './schema/history-log.ts';
 import { tableHash } from './schema/table-hash.ts';
 import { tableId } from './schema/table-model.ts';
@@ -34,7 +34,7 @@ function newRecord(def: TableDef, collection: string, state: TableRecord['state'
 
 const processedBefore = (ctx: EngineContext): bigint => (ctx.historyNext === null ? -1n : BigInt(ctx.historyNext) - 1n);
 
-interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string } }
+interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string }; position?: { snapshot?: unknown }; ddl?: string; databaseName?: string }
 
 /** Reads the whole schema-history topic into `ctx.schemaLog`; returns the next offset after it. */
 async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
@@ -52,12 +52,19 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
       ctx.log.warn('unreadable schema-history record skipped', { offset: m.offset, error: (err as Error).message });
       continue;
     }
+    const snap = payload.position?.snapshot;
+    const bySnapshot = snap !== undefined && snap !== null && snap !== false && snap !== 'false';
+    // A rename is the old name going away (the new name arrives as its own table): no ghost is left.
+    for (const r of renamesIn(payload.ddl, payload.databaseName)) {
+      const [db, table] = [r.from[r.from.length - 2] ?? '', r.from[r.from.length - 1] ?? ''];
+      if (ctx.filter(db, table) === 'mirror') addEntry(log, `${db}.${table}`.toLowerCase(), BigInt(m.offset), null, r.from.join('.'));
+    }
     for (const ch of historyToChanges(payload.tableChanges ?? [], payload.source?.connector ?? 'mysql')) {
       if (ch.unknownTypes.length) ctx.log.warn('schema history: unknown column types', { table: ch.idParts.join('.'), columns: ch.unknownTypes });
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? (ch.idParts.length >= 3 ? ch.idParts[ch.idParts.length - 2]! : ch.idParts[0] ?? '');
       if (ctx.filter(schema, name) !== 'mirror') continue;
-      addEntry(log, `${schema}.${name}`.toLowerCase(), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'));
+      addEntry(log, `${schema}.${name}`.toLowerCase(), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot);
     }
   }
   ctx.schemaLog = log;
@@ -66,13 +73,18 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
   return last;
 }
 
-/** Re-reads the history when it grew since the last read (checked at most once a second). */
-async function refreshSchemaLog(ctx: EngineContext): Promise<void> {
-  if (ctx.schemaLog && Date.now() - ctx.schemaLogCheckedAt < 1000) return;
+/** Has the schema history grown since it was last read? */
+export async function historyGrew(ctx: EngineContext): Promise<boolean> {
   const marks = await fetchWatermarks(ctx.admin, ctx.topics.schemaHistory).catch(() => null);
   ctx.schemaLogCheckedAt = Date.now();
   const high = marks ? [...marks.values()].reduce((n, w) => (BigInt(w.high) > n ? BigInt(w.high) : n), 0n) : ctx.schemaLogHigh;
-  if (!ctx.schemaLog || high > ctx.schemaLogHigh) await loadSchemaLog(ctx);
+  return !ctx.schemaLog || high > ctx.schemaLogHigh;
+}
+
+/** Re-reads the history when it grew since the last read (checked at most once a second). */
+async function refreshSchemaLog(ctx: EngineContext): Promise<void> {
+  if (ctx.schemaLog && Date.now() - ctx.schemaLogCheckedAt < 1000) return;
+  if (await historyGrew(ctx)) await loadSchemaLog(ctx);
 }
 
 /** First event of a table the replica does not have. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addEntry, placeEvent, positionOf, walkChain } from '../../main/engine/schema/history-log.ts';
+import { addEntry, placeEvent, positionOf, renamesIn, walkChain } from '../../main/engine/schema/history-log.ts';
 import type { SchemaLog } from '../../main/engine/schema/history-log.ts';
 import { tableHash } from '../../main/engine/schema/table-hash.ts';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
@@ -66,5 +66,26 @@ describe('schema history in order', () => {
     assert.equal(positionOf(entries, tableHash(vA), null, 100n), 10n);
     assert.equal(positionOf(entries, tableHash(v0), null, 5n), 0n);
     assert.equal(positionOf(entries, 'nope', null, 5n), 5n);
+  });
+
+  it('a snapshot restating the schema (DROP IF EXISTS + CREATE) is not a change; a real drop + create is', () => {
+    const l: SchemaLog = new Map();
+    addEntry(l, 'crm.t', 0n, v0, 'crm.t');
+    addEntry(l, 'crm.t', 10n, null, 'crm.t', true);
+    addEntry(l, 'crm.t', 11n, v0, 'crm.t', true);
+    const chain = walkChain(v0, l.get('crm.t')!, 0n, null);
+    assert.ok(chain.kind === 'change' && chain.incompatible.length === 0 && tableHash(chain.def) === tableHash(v0));
+    addEntry(l, 'crm.t', 20n, null, 'crm.t');
+    addEntry(l, 'crm.t', 21n, v0, 'crm.t');
+    const again = walkChain(v0, l.get('crm.t')!, 0n, null);
+    assert.ok(again.kind === 'change' && again.incompatible.includes('dropped and created again'));
+  });
+
+  it('renames are read from the DDL (RENAME TABLE, ALTER TABLE … RENAME), not column renames', () => {
+    assert.deepEqual(renamesIn('RENAME TABLE `sale` TO `sale_archive`', 'crm'), [{ from: ['crm', 'sale'], to: ['crm', 'sale_archive'] }]);
+    assert.deepEqual(renamesIn('rename table crm.a to crm.b, c TO `d e`', 'x'), [{ from: ['crm', 'a'], to: ['crm', 'b'] }, { from: ['x', 'c'], to: ['x', 'd e'] }]);
+    assert.deepEqual(renamesIn('ALTER TABLE `sale` RENAME TO `s2`', 'crm'), [{ from: ['crm', 'sale'], to: ['crm', 's2'] }]);
+    assert.deepEqual(renamesIn('ALTER TABLE sale RENAME COLUMN a TO b', 'crm'), []);
+    assert.deepEqual(renamesIn('CREATE TABLE x (a int)', 'crm'), []);
   });
 });

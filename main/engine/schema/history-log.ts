@@ -16,13 +16,15 @@ export interface SchemaLogEntry {
   /** null: the table was dropped. */
   def: TableDef | null;
   collection: string;
+  /** Written by a snapshot (`position.snapshot`): the connector restating the schema, not a change at the source. */
+  snapshot?: boolean;
 }
 
 export type SchemaLog = Map<string, SchemaLogEntry[]>;
 
-export function addEntry(log: SchemaLog, id: string, pos: bigint, def: TableDef | null, collection: string): void {
+export function addEntry(log: SchemaLog, id: string, pos: bigint, def: TableDef | null, collection: string, snapshot = false): void {
   const list = log.get(id) ?? [];
-  list.push({ pos, hash: def ? tableHash(def) : null, def, collection });
+  list.push({ pos, hash: def ? tableHash(def) : null, def, collection, snapshot });
   log.set(id, list);
 }
 
@@ -46,7 +48,8 @@ export function walkChain(current: TableDef, entries: SchemaLogEntry[], from: bi
   let prev: TableDef | null = current;
   const incompatible: string[] = [];
   for (const e of steps) {
-    if (!e.def) { prev = null; continue; }
+    // A snapshot restates every table (DROP TABLE IF EXISTS + CREATE TABLE): not a change of its rows.
+    if (!e.def) { if (!e.snapshot) prev = null; continue; }
     if (!prev) { incompatible.push('dropped and created again'); prev = e.def; continue; }
     const p = planSchemaChange(prev, e.def);
     if (p.kind === 'recreate') incompatible.push(...p.reasons);
@@ -70,4 +73,26 @@ export function placeEvent(entries: SchemaLogEntry[], current: TableDef, at: big
     return { kind: 'older', fits: p.kind !== 'recreate' };
   }
   return { kind: 'unknown' };
+}
+
+const ident = String.raw`(?:\`(?:[^\`]|\`\`)+\`|[\w$]+)`;
+const qualified = String.raw`${ident}(?:\s*\.\s*${ident})?`;
+const unquote = (s: string): string[] => s.split(/\s*\.\s*(?=(?:[^`]*`[^`]*`)*[^`]*$)/).map((p) => p.trim().replace(/^`|`$/g, '').replace(/``/g, '`'));
+
+/**
+ * Table renames in a MySQL/MariaDB DDL statement (`RENAME TABLE a TO b, c TO d`, `ALTER TABLE a RENAME
+ * [TO|AS] b`), as [db, table] pairs; the statement's database fills in unqualified names.
+ */
+export function renamesIn(ddl: string | undefined, database: string | undefined): Array<{ from: string[]; to: string[] }> {
+  if (!ddl) return [];
+  const out: Array<{ from: string[]; to: string[] }> = [];
+  const full = (parts: string[]): string[] => (parts.length === 1 ? [database ?? '', parts[0]!] : parts);
+  const rename = new RegExp(String.raw`^\s*RENAME\s+TABLES?\s+(.*)$`, 'is').exec(ddl);
+  if (rename) {
+    const pair = new RegExp(String.raw`(${qualified})\s+TO\s+(${qualified})`, 'gi');
+    for (let m = pair.exec(rename[1]!); m; m = pair.exec(rename[1]!)) out.push({ from: full(unquote(m[1]!)), to: full(unquote(m[2]!)) });
+  }
+  const alter = new RegExp(String.raw`^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(${qualified})\s+(?:.*?[\s,])?RENAME\s+(?:TO\s+|AS\s+)?(${qualified})\s*(?:,|;|$)`, 'is').exec(ddl);
+  if (alter && !/\bRENAME\s+(?:COLUMN|INDEX|KEY)\b/i.test(ddl)) out.push({ from: full(unquote(alter[1]!)), to: full(unquote(alter[2]!)) });
+  return out;
 }
