@@ -79,6 +79,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   process.on('SIGTERM', () => { void stop(EXIT.ok); });
   engine.on('table-stale', (t) => io.out(`STALE ${t.table}: ${t.reason}`));
   engine.on('table-recovered', (t) => io.out(`recovered ${t.table}`));
+  engine.on('table-resynced', (t) => io.out(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
   engine.on('error', (e) => io.out(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
   await engine.start();
   const timer = setInterval(() => io.out(progressLine(engine.status())), 2000);

@@ -21,7 +21,7 @@ export function wirePushes(slot: EngineSlot, sink: PushSink, opts: { statusEvery
   };
   const offs = ENGINE_EVENT_NAMES.map((name) => slot.on(name, (payload) => {
     sink(name, payload as Pushes[typeof name]);
-    if (name === 'state-changed' || name === 'table-stale' || name === 'table-recovered') pushStatus(true);
+    if (name === 'state-changed' || name === 'table-stale' || name === 'table-recovered' || name === 'table-resynced') pushStatus(true);
     else if (name === 'batch-applied' || name === 'progress') pushStatus(false);
   }));
   offs.push(slot.onSwap(() => pushStatus(true)));

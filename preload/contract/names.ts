@@ -11,7 +11,7 @@ const REQUEST_NAME_SET: Record<RequestName, true> = {
 };
 const PUSH_NAME_SET: Record<PushName, true> = {
   'status': true, 'navigate': true, 'state-changed': true, 'batch-applied': true, 'progress': true, 'lag': true,
-  'table-stale': true, 'table-recovered': true, 'error': true,
+  'table-stale': true, 'table-recovered': true, 'table-resynced': true, 'error': true,
 };
 
 export const REQUEST_NAMES = Object.keys(REQUEST_NAME_SET) as readonly RequestName[];

@@ -98,9 +98,11 @@ export interface EngineEvents {
   'lag': { seconds: number | null; events: number | null; at: number };
   'table-stale': { table: string; reason: string; gap: GapInfo | null };
   'table-recovered': { table: string };
+  /** A resync or full-snapshot sweep of a table ended: what it repaired (or why it failed). */
+  'table-resynced': { table: string; report: ResyncReport };
   'error': { error: ErrorData; table: string | null };
 }
 export type EngineEventName = keyof EngineEvents;
 export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
-  'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'error',
+  'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'table-resynced', 'error',
 ];

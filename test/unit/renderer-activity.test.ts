@@ -43,3 +43,13 @@ test('activity: stale and error lines name the table, the gap and the code', () 
   const err = describeEvent['error']({ error: { code: 'TABLE_HALTED', message: 'boom', retriable: false }, table: 'crm.b' });
   assert.deepEqual(err, { level: 'error', text: 'TABLE_HALTED on crm.b: boom' });
 });
+
+test('activity: a resync line says what it repaired, or that it failed and deleted nothing', () => {
+  const base = { kind: 'incremental' as const, startedAt: 0, finishedAt: 1, rowsScanned: 15000, rowsReported: 15000, rowsDeleted: 12, reason: null };
+  const ok = describeEvent['table-resynced']({ table: 'crm.contact', report: { ...base, outcome: 'repaired' } });
+  assert.equal(ok.level, 'info');
+  assert.match(ok.text, /crm\.contact.*15.?000 rows scanned \(source reported 15.?000\), 12 deleted by the sweep/);
+  const failed = describeEvent['table-resynced']({ table: 'crm.contact', report: { ...base, outcome: 'failed', rowsDeleted: 0, reason: 'scan ended with SQL_EXCEPTION' } });
+  assert.equal(failed.level, 'warn');
+  assert.match(failed.text, /failed, nothing deleted: scan ended with SQL_EXCEPTION/);
+});

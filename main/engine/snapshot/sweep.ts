@@ -25,6 +25,7 @@ export async function finishSweep(ctx: EngineContext, r: TableRecord): Promise<v
   if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
   ctx.registry.put(r);
   ctx.log.info('table resynced', { table: r.id, ...r.lastResync });
+  ctx.events.emit('table-resynced', { table: r.id, report: r.lastResync });
   if (wasStale && r.state === 'ok') ctx.events.emit('table-recovered', { table: r.id });
 }
 
@@ -38,6 +39,7 @@ export async function failSweep(ctx: EngineContext, r: TableRecord, why: string)
   if (r.state !== 'halted') { r.state = 'stale'; r.staleReason = reason; }
   ctx.registry.put(r);
   ctx.log.warn('resync failed: table left stale', { table: r.id, reason });
+  ctx.events.emit('table-resynced', { table: r.id, report: r.lastResync });
   ctx.events.emit('table-stale', { table: r.id, reason, gap: null });
 }
 

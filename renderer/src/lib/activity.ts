@@ -24,6 +24,12 @@ export const describeEvent = {
     text: `${e.table} is stale: ${e.reason}${e.gap ? ` (offsets ${e.gap.fromOffset}–${e.gap.toOffset} of ${e.gap.topic}:${e.gap.partition})` : ''}`,
   }),
   'table-recovered': (e: EngineEvents['table-recovered']): Described => ({ level: 'info', text: `${e.table} recovered` }),
+  'table-resynced': (e: EngineEvents['table-resynced']): Described => ({
+    level: e.report.outcome === 'failed' ? 'warn' : 'info',
+    text: e.report.outcome === 'failed'
+      ? `Resync of ${e.table} failed, nothing deleted: ${e.report.reason ?? 'no reason given'}`
+      : `Resync of ${e.table}: ${formatCount(e.report.rowsScanned)} rows scanned${e.report.rowsReported === null ? '' : ` (source reported ${formatCount(e.report.rowsReported)})`}, ${formatCount(e.report.rowsDeleted)} deleted by the sweep`,
+  }),
   'error': (e: EngineEvents['error']): Described => ({
     level: e.error.retriable ? 'warn' : 'error',
     text: `${e.error.code}${e.table ? ` on ${e.table}` : ''}: ${e.error.message}`,

@@ -20,6 +20,8 @@ export const FIX_BY_CODE: Record<ErrorCode, string> = {
   UNKNOWN_TYPE: 'Export a support bundle and send it to the vendor.',
   SCHEMA_CONFLICT: 'Click "Update schema now", or resync the table.',
   GAP_DETECTED: 'Resync the affected tables to fetch the rows that were purged before they were applied.',
+  OFFSET_AHEAD: 'The change topic was recreated or this replica comes from another environment. Run `tenant-mirror reset-offsets` to read on from the topic\'s end and resync every table.',
+  TOPIC_CHANGED: 'The change topic\'s partitions changed, so per-key order is lost. Run `tenant-mirror reset-offsets` to read on from the topic\'s end and resync every table.',
   TABLE_HALTED: 'Fix the cause shown, then resync the table.',
   TABLE_UNKNOWN: 'Refresh the table list; the table may have been excluded or dropped.',
   SNAPSHOT_TIMEOUT: 'Check that the tenant signal topic is monitored by the provider, then resync.',

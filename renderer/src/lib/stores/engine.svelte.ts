@@ -56,6 +56,10 @@ export class EngineStore {
         this.#patchTables(this.#find(e.table, (t) => ({ ...t, state: 'ok', staleReason: null })));
         this.#log(describeEvent['table-recovered'](e));
       }),
+      api.on('table-resynced', (e) => {
+        this.#patchTables(this.#find(e.table, (t) => ({ ...t, lastResync: e.report })));
+        this.#log(describeEvent['table-resynced'](e));
+      }),
       api.on('error', (e) => {
         if (e.table) this.#patchTables(this.#find(e.table, (t) => ({ ...t, error: e.error })));
         this.#log(describeEvent['error'](e));
