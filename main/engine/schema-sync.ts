@@ -34,7 +34,7 @@ function newRecord(def: TableDef, collection: string, state: TableRecord['state'
 
 const processedBefore = (ctx: EngineContext): bigint => (ctx.historyNext === null ? -1n : BigInt(ctx.historyNext) - 1n);
 
-interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string }; position?: { snapshot?: unknown }; ddl?: string; databaseName?: string }
+interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string; snapshot?: unknown }; position?: { snapshot?: unknown }; ddl?: string; databaseName?: string }
 
 /** Reads the whole schema-history topic into `ctx.schemaLog`; returns the next offset after it. */
 async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
@@ -52,8 +52,8 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
       ctx.log.warn('unreadable schema-history record skipped', { offset: m.offset, error: (err as Error).message });
       continue;
     }
-    const snap = payload.position?.snapshot;
-    const bySnapshot = snap !== undefined && snap !== null && snap !== false && snap !== 'false';
+    // Written by a snapshot: `source.snapshot` (schema change topic) or `position.snapshot` (internal history).
+    const bySnapshot = [payload.source?.snapshot, payload.position?.snapshot].some((v) => v !== undefined && v !== null && v !== false && v !== 'false');
     // A rename is the old name going away (the new name arrives as its own table): no ghost is left.
     for (const r of renamesIn(payload.ddl, payload.databaseName)) {
       const [db, table] = [r.from[r.from.length - 2] ?? '', r.from[r.from.length - 1] ?? ''];
