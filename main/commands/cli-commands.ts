@@ -103,7 +103,9 @@ export async function info(settings: Settings, io: Io): Promise<number> {
     const tables = rows.filter((r) => r.kind === 'table').map((r) => fromStateJson<{ id: string; state: string; staleReason: string | null; error: { message: string } | null }>(r.value));
     const offsets = rows.filter((r) => r.kind === 'offset').map((r) => ({ id: r.id.slice(7), ...JSON.parse(r.value) as object }));
     const gaps = rows.filter((r) => r.kind === 'gap').map((r) => JSON.parse(r.value) as { resolved: boolean });
-    const poison = rows.filter((r) => r.kind === 'poison').length;
+    // Poison events: per-table summaries count them all (only the first ones are kept whole).
+    const summaries = rows.filter((r) => r.kind === 'poison' && r.id.startsWith('poison-summary:')).map((r) => JSON.parse(r.value) as { count: number });
+    const poison = summaries.length ? summaries.reduce((n, s) => n + s.count, 0) : rows.filter((r) => r.kind === 'poison').length;
     const writer = parseLease(rows.find((r) => r.kind === 'lease')?.value);
     const live = writer !== null && isLive(writer, Date.now(), DEFAULT_STALE_AFTER_MS);
     const out = { session: session ? JSON.parse(session.value) as object : null, replica: settings.replica.kind, writer: writer ? { ...writer, live } : null, tables, offsets, gaps, poisonEvents: poison, clientVersion: '0.1.0' };

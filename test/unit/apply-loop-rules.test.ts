@@ -143,3 +143,24 @@ describe('apply loop and snapshot rules (table)', () => {
     });
   }
 });
+
+describe('poison bookkeeping is bounded', () => {
+  it('a flood of bad events of one table keeps the first ones whole and counts them all', async () => {
+    const topic = new Topic();
+    const ctx = await makeContext(topic);
+    const bad = Array.from({ length: 25 }, (_, i) => {
+      const m = topic.message({ table: 'contact', id: 100 + i, op: 'c' });
+      m.value = Buffer.from(m.value!.toString('utf8').replace('"op":"c"', '"op":"c","x":'));
+      return m;
+    });
+    await processMessages(ctx, 0, bad, async () => undefined);
+    const rows = await ctx.replica.readState('poison');
+    const kept = rows.filter((r) => r.id.startsWith('poison:'));
+    const summary = rows.filter((r) => r.id.startsWith('poison-summary:')).map((r) => JSON.parse(r.value) as { count: number; kept: number; first: string; last: string });
+    assert.equal(kept.length, 20, 'the first 20 are kept whole');
+    assert.equal(summary.length, 1);
+    assert.deepEqual([summary[0]!.count, summary[0]!.kept, summary[0]!.first, summary[0]!.last], [25, 20, `${ctx.topics.cdc}:0:0`, `${ctx.topics.cdc}:0:24`]);
+    assert.equal(ctx.nextOffsets.get(0), 25n, 'the offset moves past every bad event');
+    await ctx.replica.close();
+  });
+});

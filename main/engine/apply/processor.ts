@@ -15,12 +15,12 @@ import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
-import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
 import { TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
+import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
 
 export interface BatchResult { events: number; tables: string[]; ms: number }
@@ -71,7 +71,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     first = null;
   };
 
-  const poison = (off: bigint, m: KafkaMessage, err: unknown, ev: ChangeEvent | null): void => {
+  const poison = async (off: bigint, m: KafkaMessage, err: unknown, ev: ChangeEvent | null): Promise<void> => {
     const e = MirrorError.from(err, 'DECODE_FAILED');
     const raw = m.value?.toString('utf8') ?? null;
     const g = ev ? { schema: ev.def.schema, table: ev.def.name } : guessTable(raw);
@@ -82,8 +82,10 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       topic: ctx.topics.cdc, partition, offset: off.toString(), table: rec?.id ?? id, code: e.code, reason: e.message,
       key: m.key?.toString('utf8') ?? null, value: raw === null ? null : raw.slice(0, 65536), at: Date.now(),
     };
-    extra.push({ id: stateIds.poison(ctx.topics.cdc, partition, off.toString()), kind: 'poison', value: toStateJson(p) });
-    const message = `${e.message} (event ${where}${rec ? `, table ${rec.id}` : ''}); the event is kept in _ReplicationState as ${stateIds.poison(ctx.topics.cdc, partition, off.toString())}`;
+    const rows = await poisonRows(ctx, p);
+    extra.push(...rows);
+    const kept = rows.length > 1 ? `the event is kept in _ReplicationState as ${stateIds.poison(ctx.topics.cdc, partition, off.toString())}` : `counted in _ReplicationState's ${rows[0]!.id} (the first ${POISON_KEEP} of this table are kept whole)`;
+    const message = `${e.message} (event ${where}${rec ? `, table ${rec.id}` : ''}); ${kept}`;
     if (rec && rec.state !== 'halted') {
       rec.state = 'halted';
       rec.error = { code: e.code, message, retriable: false, detail: { table: rec.id, offset: where } };
@@ -166,7 +168,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     } catch (err) {
       // Only the event itself can be poison; a step that failed while stopping is redone on restart.
       if (ctx.stopping || MirrorError.from(err).code === 'REPLICA_LEASE_LOST') throw err;
-      poison(off, m, err, ev);
+      await poison(off, m, err, ev);
       first ??= off;
       last = off;
     }
