@@ -164,3 +164,19 @@ describe('poison bookkeeping is bounded', () => {
     await ctx.replica.close();
   });
 });
+
+describe('events of tables not mirrored', () => {
+  it('are dropped before decoding: a malformed event of an excluded table halts nothing', async () => {
+    const topic = new Topic();
+    const ctx = await makeContext(topic);
+    ctx.filter = (_schema, name) => (name === 'contact' ? 'excluded' : 'mirror');
+    const bad = topic.message({ table: 'contact', id: 1, op: 'c' });
+    bad.value = Buffer.from(bad.value!.toString('utf8').replace('"op":"c"', '"op":"c","x":'));
+    await processMessages(ctx, 0, [bad, topic.message({ table: 'sale', id: 1, op: 'c' })], async () => undefined);
+    assert.equal((await ctx.replica.readState('poison')).length, 0, 'no poison kept');
+    assert.deepEqual(ctx.registry.all().map((r) => r.name), ['sale'], 'only the mirrored table exists; nothing is halted');
+    assert.ok(ctx.registry.all().every((r) => r.state !== 'halted'));
+    assert.equal(ctx.nextOffsets.get(0), 2n);
+    await ctx.replica.close();
+  });
+});

@@ -20,6 +20,7 @@ import type { PoisonRecord } from '../state/records.ts';
 import { TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
+import { tableFromKey } from '../decode/key-table.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
 
@@ -100,6 +101,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     first ??= off;
     let ev: ChangeEvent | null = null;
     try {
+      const k = tableFromKey(m.key ?? null);
+      if (k && ctx.filter(k.schema, k.name) !== 'mirror') { last = off; continue; } // not mirrored: not decoded
       const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null);
       if (d.kind === 'tombstone') { last = off; continue; }
       if (d.kind === 'truncate') {
