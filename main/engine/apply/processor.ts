@@ -22,6 +22,7 @@ import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
 import { tableFromKey } from '../decode/key-table.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
+import { recentWrites } from './recent-writes.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
 
 export interface BatchResult { events: number; tables: string[]; ms: number }
@@ -49,7 +50,11 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const tables = [...buffers.values()].filter((b) => b.entries.size > 0);
     const next = last + 1n;
     const changes = tables.map((b) => b.toChanges());
-    for (const b of tables) b.entries.clear(); // the unit holds the rows now
+    const recent = recentWrites(ctx);
+    for (const b of tables) {
+      if (!b.markSeen) for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : e.row, e.ts);
+      b.entries.clear(); // the unit holds the rows now
+    }
     const unit = {
       tables: changes,
       state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now() }) }],
@@ -154,11 +159,12 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       const bufKey = older ? `${id}\u0000older` : id;
       let buf = buffers.get(bufKey);
       if (!buf) { buf = new TableBuffer(rec.def); buf.markSeen = rec.sweep !== null && !older; buffers.set(bufKey, buf); }
-      if (ev.op === 'd') buf.delete(ev.key);
+      const kts = Number(m.timestamp);
+      if (ev.op === 'd') buf.delete(ev.key, kts);
       else {
         const after = ev.after ?? {};
         if (rec.hash !== ev.defHash) for (const k of Object.keys(after)) if (!rec.def.columns.some((c) => c.name === k)) delete after[k];
-        buf.upsert(ev.key, after);
+        buf.upsert(ev.key, after, kts);
       }
       if (ev.op === 'r') buf.snapshotRows++;
       if (ev.sourceTsMs > buf.lastSourceTs) buf.lastSourceTs = ev.sourceTsMs;

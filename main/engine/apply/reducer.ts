@@ -19,7 +19,7 @@ export function keyString(pk: string[], key: Row): string {
   return s;
 }
 
-interface Entry { del: boolean; row: Row }
+interface Entry { del: boolean; row: Row; ts: number }
 
 export class TableBuffer {
   readonly entries = new Map<string, Entry>();
@@ -30,17 +30,18 @@ export class TableBuffer {
   def: TableDef;
   constructor(def: TableDef) { this.def = def; }
 
-  upsert(key: Row, after: Row): void {
+  /** `ts`: the event's Kafka timestamp (kept for recent-writes.ts). */
+  upsert(key: Row, after: Row, ts = 0): void {
     const k = keyString(this.def.primaryKey, key);
     const prev = this.entries.get(k);
     const full = Object.keys(after).length >= this.def.columns.length;
     const row = !full && prev && !prev.del ? { ...prev.row, ...after } : { ...after, ...key };
-    this.entries.set(k, { del: false, row });
+    this.entries.set(k, { del: false, row, ts });
     this.events++;
   }
 
-  delete(key: Row): void {
-    this.entries.set(keyString(this.def.primaryKey, key), { del: true, row: key });
+  delete(key: Row, ts = 0): void {
+    this.entries.set(keyString(this.def.primaryKey, key), { del: true, row: key, ts });
     this.events++;
   }
 

@@ -9,6 +9,8 @@ import type { StateRow } from '../replica/dialect.ts';
 import { toStateJson } from '../state/json.ts';
 import type { TableRecord } from '../state/records.ts';
 import { fetchWatermarks } from '../source/watermarks.ts';
+import { recentWrites } from '../apply/recent-writes.ts';
+import { writeUnit } from '../apply/writer.ts';
 import type { FullSnapshot } from './attempts.ts';
 import { takeFence } from './fence.ts';
 import { dropSweep, failSweep, finishSweep } from './sweep.ts';
@@ -32,12 +34,26 @@ async function beginTableSweep(ctx: EngineContext, r: TableRecord, at: number): 
   ctx.registry.put(r);
 }
 
+/**
+ * Rows written unmarked by events produced at or after the attempt's record (read ahead in another
+ * partition) are marked now: they exist at the source after the snapshot began (recent-writes.ts).
+ */
+async function markRecent(ctx: EngineContext, ts: number): Promise<void> {
+  const recent = recentWrites(ctx);
+  const tables = ctx.registry.all().filter((r) => r.sweep?.kind === 'full').map((r) => ({ table: r.def, upserts: recent.since(r.id, ts), deletes: [], markSeen: true }))
+    .filter((t) => t.upserts.length > 0);
+  if (!tables.length) return;
+  await writeUnit(ctx, { tables, state: [] }, { heartbeat: async () => undefined, offsetRange: 'recent writes' });
+  ctx.log.info('rows written just before the snapshot was seen are marked', { tables: tables.length, rows: tables.reduce((n, t) => n + t.upserts.length, 0) });
+}
+
 /** The first record of a new episode. A replica that never applied an event has nothing to sweep. */
 export async function beginFullSnapshot(ctx: EngineContext, key: string, ts: number): Promise<void> {
   const hadData = ctx.nextOffsets.size > 0;
   const fs: FullSnapshot = { startedAt: Date.now(), hadData, fence: null, lastSeen: false, key, keyTs: ts, attempts: 1, olderKeys: [], notifFence: null };
   ctx.fullSnapshot = fs;
   for (const r of hadData ? ctx.registry.all() : []) if (r.state !== 'halted') await beginTableSweep(ctx, r, fs.startedAt);
+  if (hadData) await markRecent(ctx, ts);
   await ctx.persist([...ctx.registry.takeDirty(), episodeRow(fs)]);
   ctx.log.info(hadData ? 'a full snapshot started over a populated replica: rows not in it will be swept' : 'the initial snapshot started', {});
 }
@@ -53,6 +69,7 @@ export async function restartFullSnapshot(ctx: EngineContext, key: string, ts: n
   if (fs.key) fs.olderKeys = [...(fs.olderKeys ?? []), fs.key].slice(-20);
   Object.assign(fs, { key, keyTs: ts, attempts: (fs.attempts ?? 1) + 1, fence: null, lastSeen: false, notifFence: null, hadData: true });
   for (const r of ctx.registry.all()) if (r.state !== 'halted') await beginTableSweep(ctx, r, Date.now());
+  await markRecent(ctx, ts);
   await ctx.persist([...ctx.registry.takeDirty(), episodeRow(fs)]);
   ctx.log.warn('the full snapshot was started over by the connector: every table is tracked again from this attempt', { attempt: fs.attempts });
 }
