@@ -97,7 +97,7 @@ describe('the CLI hands off to the process that holds the replica', () => {
     const r = await cli(['resync-tables', 'crm.contact', '-c', config]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /resnapshot requested for crm\.contact/);
-    assert.match(r.out, /ok {10}crm\.contact\nresynced: crm\.contact/);
+    assert.match(r.out, /^ok +crm\.contact.*\nresynced: crm\.contact$/m);
     assert.deepEqual(handled.at(-1)?.args.tables, ['crm.contact']);
     assert.equal((await replica.readState('request')).length, 0, 'no request row is left behind');
   });
