@@ -36,6 +36,7 @@ import type { Notification } from './source/notifications.ts';
 import { retrying } from './apply/control-retry.ts';
 import { tenantTopics } from './source/topics.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
+import type { Watermark } from './source/watermarks.ts';
 import { fromStateJson, toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';
 import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './state/records.ts';
@@ -277,11 +278,7 @@ class MirrorEngine implements Engine {
     });
     // Offsets that cannot be right (beyond the topic's end, partitions gone or added) stop here, loudly.
     await checkStoredOffsets(c);
-    c.notifNext.clear();
-    for (const row of await c.replica.readState()) {
-      const m = /^offset:(.*):(\d+)$/.exec(row.id);
-      if (m && m[1] === c.topics.notifications) c.notifNext.set(Number(m[2]), BigInt(fromStateJson<OffsetRecord>(row.value).next));
-    }
+    const notifMarks = await this.positionNotifications();
     await c.loop.run('start', async () => {
       const fresh = c.nextOffsets.size === 0;
       const purgedInitial = fresh && [...c.watermarks.values()].some((w) => BigInt(w.low) > 0n);
@@ -298,7 +295,7 @@ class MirrorEngine implements Engine {
       }
       await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
     });
-    await this.startNotifications();
+    await this.startNotifications(notifMarks);
     await this.startCdc();
     this.startTimers();
     this.refreshRunState();
@@ -352,17 +349,37 @@ class MirrorEngine implements Engine {
     });
   }
 
-  /** Reads every partition of `<ctx>-notifications` from its stored offset; handling runs in the control loop. */
-  private async startNotifications(): Promise<void> {
+  /**
+   * Where `<ctx>-notifications` is read from, fixed (and stored) before any signal is sent: a scan report
+   * that comes back fast is after this position, never skipped. Nothing stored (a new replica) or purged:
+   * the high watermark now.
+   */
+  private async positionNotifications(): Promise<Map<number, Watermark> | null> {
     const c = this.ctx;
     const topic = c.topics.notifications;
+    c.notifNext.clear();
+    for (const row of await c.replica.readState('offset')) {
+      const m = /^offset:(.*):(\d+)$/.exec(row.id);
+      if (m && m[1] === topic) c.notifNext.set(Number(m[2]), BigInt(fromStateJson<OffsetRecord>(row.value).next));
+    }
     const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
-    if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return; }
+    if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return null; }
+    const rows: StateRow[] = [];
     for (const [p, w] of marks) {
       const stored = c.notifNext.get(p);
-      // Nothing stored (a new replica) or purged: from the high watermark, as resyncs start after it.
-      if (stored === undefined || stored < BigInt(w.low) || stored > BigInt(w.high)) c.notifNext.set(p, BigInt(w.high));
+      if (stored !== undefined && stored >= BigInt(w.low) && stored <= BigInt(w.high)) continue;
+      c.notifNext.set(p, BigInt(w.high));
+      rows.push({ id: stateIds.offset(topic, p), kind: 'offset', value: JSON.stringify({ next: w.high, at: Date.now() }) });
     }
+    if (rows.length) await c.persist(rows);
+    return marks;
+  }
+
+  /** Reads every partition of `<ctx>-notifications` from its position; handling runs in the control loop. */
+  private async startNotifications(marks: Map<number, Watermark> | null): Promise<void> {
+    const c = this.ctx;
+    const topic = c.topics.notifications;
+    if (!marks) return;
     const consumer = c.kafka.consumer({ groupId: this.groupId('notifications'), sessionTimeout: 20_000, allowAutoTopicCreation: false });
     this.notifConsumer = consumer;
     await consumer.connect();

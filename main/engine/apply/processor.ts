@@ -166,7 +166,9 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         if (rec.hash !== ev.defHash) for (const k of Object.keys(after)) if (!rec.def.columns.some((c) => c.name === k)) delete after[k];
         buf.upsert(ev.key, after, kts);
       }
-      if (ev.op === 'r') buf.snapshotRows++;
+      // Rows scanned by the table's own snapshot: a resync counts its incremental records only, a full
+      // snapshot the records of its current attempt (the report's figures must be true).
+      if (ev.op === 'r' && !older && (rec.sweep?.kind !== 'incremental' || ev.snapshot === 'incremental')) buf.snapshotRows++;
       if (ev.sourceTsMs > buf.lastSourceTs) buf.lastSourceTs = ev.sourceTsMs;
       if (ev.sourceTsMs > maxSourceTs) maxSourceTs = ev.sourceTsMs;
       touched.add(id);
