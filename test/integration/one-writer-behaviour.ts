@@ -109,6 +109,11 @@ export function describeOneWriter(name: string, factory: () => Promise<OneWriter
       assert.equal(String(await offset()), '{"next":"1"}', 'the offset did not move');
       await assert.rejects(oldReplica.writeState([{ id: 'offset:t:0', kind: 'offset', value: '{"next":"9"}' }], [], before), code('REPLICA_LEASE_LOST'));
       assert.equal(String(await offset()), '{"next":"1"}');
+      // A sweep is the one write that deletes rows no event named: the old owner's sweep deletes nothing.
+      await oldReplica.beginSweep(T);
+      await assert.rejects(oldReplica.finishSweep(T, before), code('REPLICA_LEASE_LOST'));
+      assert.equal(Number(await rows()), 1, 'the stale sweep deleted nothing');
+      await oldReplica.cancelSweep(T);
 
       await assert.rejects(old.heartbeat(), code('REPLICA_LEASE_LOST'));
       await old.release(); // no longer the owner: must not delete the new owner's row

@@ -113,8 +113,8 @@ export interface Replica {
   dropTable(ref: TableRef): Promise<void>;
   /** Starts an empty seen-keys set for a table (mark-and-sweep during a resnapshot). */
   beginSweep(def: TableDef): Promise<void>;
-  /** Deletes rows whose key is not in the seen set, drops the set, returns rows deleted. */
-  finishSweep(def: TableDef): Promise<number>;
+  /** Deletes rows whose key is not in the seen set, drops the set, returns rows deleted. With `lease`, checked first in the same transaction. */
+  finishSweep(def: TableDef, lease?: LeaseGuard): Promise<number>;
   cancelSweep(def: TableDef): Promise<void>;
   countRows(ref: TableRef): Promise<number>;
   /** All rows ordered by primary key, values in the row-value shapes of table-model.ts. */

@@ -18,7 +18,7 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
 /** Sweeps a table whose snapshot scan succeeded and whose fence was reached. */
 export async function finishSweep(ctx: EngineContext, r: TableRecord): Promise<void> {
   const wasStale = r.staleReason !== null;
-  const removed = await ctx.replica.finishSweep(r.def);
+  const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
   r.lastResync = report(r, 'repaired', removed, null);
   r.sweep = null;
   r.snapshot = null;
@@ -61,7 +61,7 @@ export async function dropSweep(ctx: EngineContext, r: TableRecord): Promise<voi
 export async function truncateTable(ctx: EngineContext, r: TableRecord): Promise<void> {
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   await ctx.replica.beginSweep(r.def);
-  const removed = await ctx.replica.finishSweep(r.def);
+  const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
   if (r.sweep) await ctx.replica.beginSweep(r.def);
   ctx.log.warn('table truncated at the source: emptied in the replica', { table: r.id, rowsDeleted: removed });
 }

@@ -313,11 +313,12 @@ export class PostgresReplica implements Replica {
     await this.serial((c) => this.execAll(c, this.dialect.createSeenTable(def)));
   }
 
-  async finishSweep(def: TableDef): Promise<number> {
+  async finishSweep(def: TableDef, lease?: LeaseGuard): Promise<number> {
     return this.serial(async (c) => {
       const r = await c.query(`SELECT to_regclass($1) AS t`, [`${quotePgIdent(STATE_SCHEMA)}.${quotePgIdent(seenTableName(def))}`]);
       if (!r.rows[0]?.t) throw new MirrorError('INTERNAL', `no sweep is running for ${tableId(def)} (finishSweep without beginSweep)`);
       return this.tx(c, async () => {
+        if (lease) await checkLease(c, this.dialect, lease);
         const del = await c.query(this.dialect.sweepDelete(def));
         await c.query(`DROP TABLE ${this.dialect.seenTable(def)}`);
         return del.rowCount ?? 0;

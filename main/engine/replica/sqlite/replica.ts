@@ -326,12 +326,13 @@ export class SqliteReplica implements Replica {
     this.execAll(this.dialect.createSeenTable(def));
   }
 
-  async finishSweep(def: TableDef): Promise<number> {
+  async finishSweep(def: TableDef, lease?: LeaseGuard): Promise<number> {
     const db = this.handle;
     const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(seenTableName(def));
     if (!exists) throw new MirrorError('INTERNAL', `no sweep is running for ${tableId(def)} (finishSweep without beginSweep)`);
     let deleted = 0;
     db.transaction(() => {
+      if (lease) this.checkLease(lease);
       deleted = Number(db.prepare(this.dialect.sweepDelete(def)).run().changes);
       db.prepare(`DROP TABLE ${this.dialect.seenTable(def)}`).run();
     }).immediate();

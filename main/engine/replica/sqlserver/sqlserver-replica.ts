@@ -289,8 +289,9 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
       await inTransaction((tx) => runAll(dialect.beginSweep(def), tx));
     },
 
-    async finishSweep(def: TableDef) {
+    async finishSweep(def: TableDef, lease?: LeaseGuard) {
       return inTransaction(async (tx) => {
+        await checkLease(tx, lease);
         const res = await new m.Request(tx).query(dialect.finishSweep(def));
         await runAll(dialect.dropSweep(def), tx);
         return res.rowsAffected.reduce((a, b) => a + b, 0);
