@@ -30,6 +30,7 @@ import { handleNotification } from './snapshot/notifications.ts';
 import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
 import { checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
+import { startNotificationConsumer } from './source/notification-consumer.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { parseNotification } from './source/notifications.ts';
 import type { Notification } from './source/notifications.ts';
@@ -380,28 +381,22 @@ class MirrorEngine implements Engine {
     const c = this.ctx;
     const topic = c.topics.notifications;
     if (!marks) return;
-    const consumer = c.kafka.consumer({ groupId: this.groupId('notifications'), sessionTimeout: 20_000, allowAutoTopicCreation: false });
-    this.notifConsumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      for (const p of payload.memberAssignment[topic] ?? []) consumer.seek({ topic, partition: p, offset: (c.notifNext.get(p) ?? 0n).toString() });
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        if (c.stopping) return;
+    this.notifConsumer = await startNotificationConsumer({
+      kafka: c.kafka, topic, groupId: this.groupId('notifications'),
+      position: (p) => (c.notifNext.get(p) ?? 0n).toString(),
+      stopping: () => c.stopping,
+      onMessage: async (partition, offset, value) => {
         await c.loop.run('notification', async () => {
-          if (message.value) {
+          if (value) {
             let n: Notification | null = null;
-            try { n = parseNotification(message.value.toString('utf8')); } catch (err) {
-              c.log.warn('unreadable notification skipped', { partition, offset: message.offset, error: (err as Error).message });
+            try { n = parseNotification(value.toString('utf8')); } catch (err) {
+              c.log.warn('unreadable notification skipped', { partition, offset, error: (err as Error).message });
             }
             const note = n;
             // A transient failure (fence read, replica write) is retried: a scan report is never lost.
             if (note) await retrying(c, 'notification', () => handleNotification(c, note));
           }
-          const next = BigInt(message.offset) + 1n;
+          const next = BigInt(offset) + 1n;
           c.notifNext.set(partition, next);
           const rows: StateRow[] = [{ id: stateIds.offset(topic, partition), kind: 'offset', value: JSON.stringify({ next: next.toString(), at: Date.now() }) }];
           if (c.initialScan) rows.push({ id: INITIAL_SCAN_ID, kind: 'session' as const, value: toStateJson(c.initialScan) });

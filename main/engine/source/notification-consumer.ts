@@ -1,0 +1,32 @@
+/**
+ * The `<ctx>-notifications` consumer: every partition from the position the engine fixed before it sent
+ * any signal; each message is handed to the engine (which handles it in its control loop and stores the
+ * next offset with what it changed). No offsets are committed to Kafka.
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+
+export interface NotificationConsumerOptions {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  position(partition: number): string;
+  stopping(): boolean;
+  onMessage(partition: number, offset: string, value: Buffer | null): Promise<void>;
+}
+
+export async function startNotificationConsumer(o: NotificationConsumerOptions): Promise<Consumer> {
+  const consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: 20_000, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    for (const p of payload.memberAssignment[o.topic] ?? []) consumer.seek({ topic: o.topic, partition: p, offset: o.position(p) });
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      if (o.stopping()) return;
+      await o.onMessage(partition, message.offset, message.value);
+    },
+  });
+  return consumer;
+}
