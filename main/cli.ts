@@ -3,6 +3,7 @@
  * Exit codes: 0 ok · 1 failed · 2 usage or config error · 3 validation failed · 4 not provisioned ·
  * 5 stale or halted tables present (info) · 6 replica in use by another Tenant Mirror process · 130 interrupted.
  */
+import './no-timeout-negative-warning.ts';
 import { parseArgs } from 'node:util';
 import { MirrorError } from './engine/errors.ts';
 import { EXIT, createLogger, info, provision, reconnect, resetOffsets, resyncTables, sync, updateSchema, validate } from './commands/cli-commands.ts';

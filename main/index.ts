@@ -3,6 +3,7 @@
  * safeStorage secrets, the engine in a utilityProcess, the IPC contract, tray, notifications,
  * auto-start. Everything with logic lives in tested modules; this file only connects them.
  */
+import './no-timeout-negative-warning.ts';
 import { app, ipcMain, safeStorage } from 'electron';
 import path from 'node:path';
 import process from 'node:process';

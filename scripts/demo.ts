@@ -5,6 +5,7 @@
  * tenant's initial snapshot, then runs `tenant-mirror serve` (engine + UI) while a live workload
  * changes the source. Prints the UI address and a line of progress every few seconds; Ctrl+C stops all.
  */
+import '../main/no-timeout-negative-warning.ts';
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

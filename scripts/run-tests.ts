@@ -5,6 +5,7 @@
  * through MIRROR_STACK. `npm test -- unit` runs the unit tier only (no stack); `npm test -- renderer`
  * the component tests only.
  */
+import '../main/no-timeout-negative-warning.ts';
 import { spawn } from 'node:child_process';
 import { startStack, describeStack, stopStack } from '../test/harness/stack.ts';
 

@@ -3,6 +3,7 @@
  * `process.parentPort`) or plain Node's `child_process.fork` (messages via `process.send`).
  * No electron import: `parentPort` is read off `process` at run time.
  */
+import '../no-timeout-negative-warning.ts';
 import process from 'node:process';
 import { loadCreateEngine } from './engine-factory.ts';
 import { serveEngine } from './engine-service.ts';

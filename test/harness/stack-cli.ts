@@ -3,6 +3,7 @@
  * Starts the stack and one demo tenant with seed data, prints connection details (and the
  * MIRROR_STACK JSON other processes can attach with), stays up until Ctrl+C, then stops cleanly.
  */
+import '../../main/no-timeout-negative-warning.ts';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startStack, describeStack, MIRROR_STACK_ENV } from './stack.ts';
