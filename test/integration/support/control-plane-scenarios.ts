@@ -37,6 +37,11 @@ import type { Stack } from '../../harness/stack.ts';
 import type { Notification, Tenant, TenantOptions } from '../../harness/tenant.ts';
 import { assertEventuallyEqual, tableRecords } from './replica-compare.ts';
 import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
+import { backgroundWorkload } from '../../harness/background-workload.ts';
+import { spawnCli } from '../../harness/cli-child.ts';
+import type { CliChild } from '../../harness/cli-child.ts';
+import { readStateRowSql, tableStateSql } from '../../harness/replica-state-sql.ts';
+import { waitFor } from '../../harness/util.ts';
 
 const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
 const CLI = join(import.meta.dirname, '../../../main/cli.ts');
@@ -47,6 +52,14 @@ const caughtUp = (s: EngineStatus): boolean =>
 const table = (s: EngineStatus, name: string): TableStatus | undefined => s.tables.find((t) => t.id.endsWith(`.${name}`));
 const brief = (n: Notification): string => JSON.stringify({ id: n.id, aggregate_type: n.aggregate_type, type: n.type, ...n.additional_data, data_collections: undefined });
 const say = (line: string): void => { process.stdout.write(`# ${line}\n`); };
+const tail = (text: string, n = 1200): string => text.slice(-n);
+/** `p`'s value, or null after `ms` (the timer is cleared, so it never keeps the test process alive). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try { return await Promise.race([p, new Promise<null>((r) => { timer = setTimeout(() => r(null), ms); })]); } finally { clearTimeout(timer); }
+}
+const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
+const CLI_LOG = process.env.MIRROR_TEST_LOG ? 'info' : 'warn';
 
 interface Ctx { tenant: Tenant; target: ReplicaTarget; settings: Settings; check: Replica }
 
@@ -379,6 +392,192 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await assertEventuallyEqual(c.tenant, c.check);
       sync.child.kill('SIGTERM');
       await sync.exit;
+    });
+
+    /** The tenant's CLI config file (removed at the end) and a runner of CLI children (killed at the end). */
+    function cliFor(c: Ctx): (args: string[]) => CliChild {
+      const cfg = join(tmpdir(), `tm-cp-${c.tenant.ctx}.json`);
+      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
+      open.push(async () => rmSync(cfg, { force: true }));
+      return (args) => {
+        const p = spawnCli(CLI, [...args, '-c', cfg, '--log-level', CLI_LOG]);
+        open.push(async () => { await p.kill9(); });
+        return p;
+      };
+    }
+
+    it('i. resync under continuous updates while `sync` is killed -9 2–3 times: the resync finishes ok, never halted, equal', async () => {
+      const ROWS = 30_000;
+      // Chunks of 3000 rows: the scan of contact takes ~30 s on this stack (the default 1024 took ~80 s).
+      const c = await setup('resynckill', {
+        seedRows: { contact: ROWS, person: 300, project: 60 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '3000' },
+      });
+      const cli = cliFor(c);
+      const contact = `${c.tenant.database}.contact`;
+      const stateOf = async (): Promise<string | null> => tableStateSql(c.target.replica, contact);
+      const leaseHeldBy = async (pid: number | undefined): Promise<boolean> => (await readStateRowSql(c.target.replica, 'lease').catch(() => null))?.pid === pid;
+
+      const prov = cli(['provision', '--timeout', '300']);
+      const pe = await prov.exit;
+      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov.output())}`);
+      let sync = cli(['sync']);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await waitFor(() => leaseHeldBy(sync.child.pid), { timeoutMs: 30_000, what: 'sync to hold the writer lease' });
+
+      // The table's state as _ReplicationState holds it, sampled with plain SQL for the whole resync.
+      const states: Array<{ at: number; state: string | null }> = [];
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const s = await stateOf().catch(() => undefined);
+          if (s !== undefined && states.at(-1)?.state !== s) states.push({ at: Date.now(), state: s });
+          await sleep(200);
+        }
+      })();
+      const load = backgroundWorkload(c.tenant.source, { tables: ['contact'], ratePerSec: 250, concurrency: 2, mix: { insert: 0.3, update: 0.5, delete: 0.2 } });
+      await sleep(1500);
+
+      const from = (await c.tenant.notifications()).length;
+      const t0 = Date.now();
+      let resync = cli(['resync-tables', contact, '--timeout', '300']);
+      await waitFor(async () => (await stateOf()) === 'resyncing' || !resync.running(), { timeoutMs: 60_000, what: `${contact} to be resyncing` });
+      assert.equal(await stateOf(), 'resyncing', `the running sync took the resync request: ${tail(resync.output())}`);
+
+      // Kills at random moments 2–8 s apart (the restarted sync takes ~2 s to be consuming again), only while
+      // the table is resyncing; the third only if the resync still runs.
+      const kills: Array<{ kill: number; atMs: number; state: unknown; rowsSeen: unknown }> = [];
+      for (let i = 0; i < 3; i++) {
+        await sleep(2000 + Math.floor(Math.random() * 6000));
+        if ((await stateOf()) !== 'resyncing') break;
+        const before = sync;
+        const ex = await before.kill9();
+        // The table row as the killed process left it (nothing writes to the replica until the restart).
+        const row = await readStateRowSql(c.target.replica, `table:${contact}`);
+        sync = cli(['sync']);
+        assert.equal(ex.signal, 'SIGKILL', `sync ${i + 1} was running when killed (exit ${ex.code}): ${tail(before.output())}`);
+        kills.push({ kill: i + 1, atMs: Date.now() - t0, state: row?.state, rowsSeen: (row?.snapshot as { rowsSeen?: number } | null)?.rowsSeen });
+      }
+
+      // The resync CLI waits for the table; if it gave up because its engine was killed, it must say so, non-zero.
+      const reissues: string[] = [];
+      for (;;) {
+        const rx = await within(resync.exit, 300_000);
+        assert.ok(rx, `resync-tables still running after 300 s: ${tail(resync.output())}`);
+        if (rx.code === 0) break;
+        say(`resync-tables exited ${rx.code}${rx.signal ? ` (${rx.signal})` : ''}: ${tail(resync.output(), 800).replaceAll('\n', ' | ')}`);
+        assert.notEqual(rx.code, 5, `resync-tables reports the table not ok: ${tail(resync.output())}`);
+        assert.ok(rx.code !== null && rx.code !== 0, 'a resync-tables that did not finish exits non-zero');
+        assert.match(resync.output(), /error \[[A-Z_]+\]: .*(engine|stopped|killed|writer|lease)/i, 'a resync-tables that gave up says why');
+        assert.ok(reissues.length < 3, `resync-tables had to be issued ${reissues.length + 1} times`);
+        reissues.push(resync.output().trim().split('\n').at(-1) ?? '');
+        await waitFor(() => leaseHeldBy(sync.child.pid), { timeoutMs: 60_000, what: 'the restarted sync to hold the writer lease' });
+        resync = cli(['resync-tables', contact, '--timeout', '300']);
+      }
+      const final = await waitFor(async () => { const s = await stateOf(); return s && !BUSY.has(s) ? s : false; }, { timeoutMs: 60_000, what: `${contact} to leave resyncing` });
+      const endedAt = states.findLast((s) => s.state === 'ok')?.at ?? Date.now();
+      const w = await load.stop();
+      watching = false;
+      await watcher;
+      const landed = kills.filter((k) => k.state === 'resyncing').length;
+      const report = (await readStateRowSql(c.target.replica, `table:${contact}`))?.lastResync;
+      say(`resync of contact (${ROWS} rows) took ${((endedAt - t0) / 1000).toFixed(1)} s under a workload of ${w.total} ops (${(w.total / (w.elapsedMs / 1000)).toFixed(0)}/s); ` +
+        `${kills.length} kills, ${landed} while resyncing: ${JSON.stringify(kills)}; resync-tables issued ${reissues.length + 1}x${reissues.length ? ` (${reissues.join(' / ')})` : ''}`);
+      say(`states of contact: ${states.map((s) => `${s.state}@${((s.at - t0) / 1000).toFixed(1)}s`).join(' ')}; lastResync ${JSON.stringify(report)}`);
+      say(`resync-tables output: ${tail(resync.output(), 600).replaceAll('\n', ' | ')}`);
+      say(`Debezium (s after the request): ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS')
+        .map((n) => `${((Number(n.raw.timestamp) - t0) / 1000).toFixed(1)} ${brief(n)}`).join(' ')}`);
+      assert.equal(final, 'ok', `contact ends ok (it is ${final})`);
+      assert.ok(!states.some((s) => s.state === 'halted' || s.state === 'stale'), 'contact was never halted or stale during the resync');
+      assert.ok(kills.length >= 2, `sync was killed at least twice (${kills.length})`);
+      assert.ok(landed >= 2, `at least two kills landed while contact was resyncing (${landed})`);
+      assert.match(resync.output(), /resynced: /, 'resync-tables reports the table resynced');
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      const se = await sync.stop();
+      assert.ok(se.code === 0 || se.code === 130, `the last sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+    });
+
+    it('j. provision started before the initial snapshot begins: it waits, survives a snapshot started over, equal', async () => {
+      const c = await setup('provwait', { seedRows: 20000, startConnector: false });
+      const cli = cliFor(c);
+      const prov = cli(['provision', '--timeout', '300']);
+      await sleep(5000);
+      // Its progress line comes every 2 s once the engine runs (the CLI itself takes a second or two to start).
+      const waiting = /waiting for the tenant's initial snapshot to begin/;
+      if (!waiting.test(prov.output())) await waitFor(() => waiting.test(prov.output()) || !prov.running(), { timeoutMs: 10_000, what: 'provision to say it waits' }).catch(() => undefined);
+      say(`provision before the connector started: ${tail(prov.output(), 500).replaceAll('\n', ' | ')}`);
+      assert.ok(prov.running(), `provision is still running before the snapshot began (exit ${prov.child.exitCode}): ${tail(prov.output())}`);
+      assert.match(prov.output(), waiting, `provision says it waits for the initial snapshot: ${tail(prov.output())}`);
+      const t0 = Date.now();
+      await c.tenant.connector.start();
+      const firstScan = await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { timeoutMs: 120_000 });
+      assert.ok(prov.running(), `provision still runs after the first table scan: ${tail(prov.output())}`);
+      await stack.connect.restartConnector(c.tenant.connector.name);
+      await stack.connect.waitRunning(c.tenant.connector.name);
+      say(`connector restarted after the scan of ${firstScan.additional_data.scanned_collection ?? firstScan.additional_data.data_collection} (${((Date.now() - t0) / 1000).toFixed(1)} s after its start)`);
+      const pe = await within(prov.exit, 300_000);
+      assert.ok(pe, `provision still running after 300 s: ${tail(prov.output())}`);
+      say(`provision exit ${pe.code} after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${tail(prov.output(), 400).replaceAll('\n', ' | ')}`);
+      const ns = await c.tenant.notifications();
+      say(`snapshot notifications: ${ns.filter((n) => n.type === 'STARTED' || n.type === 'COMPLETED' || n.type === 'ABORTED').map(brief).join(' ')}`);
+      assert.ok(ns.filter((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'STARTED').length >= 2, 'the restart made Debezium start the snapshot over (two STARTED)');
+      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov.output())}`);
+      const tables = (await c.tenant.source.tables()).length;
+      const done = /Provisioning completed successfully! (\d+) tables/.exec(prov.output());
+      assert.ok(done, `provision reports completion: ${tail(prov.output())}`);
+      assert.equal(Number(done[1]), tables, `provision loaded every source table (${done[1]} of ${tables})`);
+      // Nothing runs now: the replica provision left must already equal the (unchanged) source.
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 5000 });
+
+      await c.tenant.source.workload({ ops: 300, mix: { insert: 0.4, update: 0.4, delete: 0.2 } });
+      const sync = cli(['sync', '--until-caught-up', '--timeout', '180']);
+      const se = await sync.exit;
+      assert.equal(se.code, 0, `sync --until-caught-up exits 0: ${tail(sync.output())}`);
+      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 5000 });
+    });
+
+    it('k. overlapping resyncs Debezium really queues (A 30,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
+      const { c, e } = await caughtUpTenant('queued', {
+        seedRows: { contact: 30000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '3000' },
+      });
+      const a = table(e.status(), 'contact')!.id;
+      const b = table(e.status(), 'appointment')!.id;
+      const aColl = `${c.tenant.database}.contact`;
+      const bColl = `${c.tenant.database}.appointment`;
+      const from = (await c.tenant.notifications()).length;
+      const seen = new Set<string>();
+      const off = e.on('progress', (p) => { for (const t of p.tables) if (t.state === 'resyncing') seen.add(t.id); });
+      const load = c.tenant.source.workload({ ops: 300, ratePerSec: 60, tables: ['contact', 'appointment'] });
+      const t0 = Date.now();
+      await e.resyncTables([a]);
+      await sleep(1000);
+      await e.resyncTables([b]);
+      const tB = Date.now();
+      await load;
+      const s = await e.waitFor((x) => caughtUp(x), 180_000).catch((err: Error) => { say(`not caught up: ${err.message}`); return e.status(); });
+      off();
+      const elapsed = Date.now() - t0;
+      const ns = (await c.tenant.notifications()).slice(from).filter((n) => n.aggregate_type === 'Incremental Snapshot');
+      const at = (n: Notification | undefined): string => (n ? `${Number(n.raw.timestamp) - t0} ms` : 'never');
+      say(`notifications (ms after A's request): ${ns.filter((n) => n.type !== 'IN_PROGRESS').map((n) => `${at(n)} ${brief(n)}`).join(' ')}`);
+      const idx = (pred: (n: Notification) => boolean): number => ns.findIndex(pred);
+      const collOf = (n: Notification): string => n.additional_data.scanned_collection ?? n.additional_data.data_collection ?? n.additional_data.current_collection_in_progress ?? '';
+      const aStarted = idx((n) => (n.type === 'STARTED' && (n.additional_data.data_collections ?? '').includes(aColl)) || (n.type === 'IN_PROGRESS' && collOf(n) === aColl));
+      const aDone = idx((n) => n.type === 'TABLE_SCAN_COMPLETED' && collOf(n) === aColl);
+      const bDone = idx((n) => n.type === 'TABLE_SCAN_COMPLETED' && collOf(n) === bColl);
+      say(`A started #${aStarted} at ${at(ns[aStarted])}, A scan completed #${aDone} at ${at(ns[aDone])} (${ns[aDone]?.additional_data.total_rows_scanned} rows), ` +
+        `B requested at ${tB - t0} ms, B scan completed #${bDone} at ${at(ns[bDone])}; both done ${elapsed} ms after A's request`);
+      assert.ok(aStarted >= 0 && aDone >= 0 && bDone >= 0, 'Debezium reported A starting and both scans completing');
+      assert.equal(ns[aDone]!.additional_data.status, 'SUCCEEDED', 'A scan succeeded');
+      assert.equal(ns[bDone]!.additional_data.status, 'SUCCEEDED', 'B scan succeeded');
+      assert.ok(bDone > aStarted, "B's scan completed after A's scan started");
+      assert.ok(Number(ns[aDone]!.raw.timestamp) > tB, `A was still scanning when B was requested (A completed ${at(ns[aDone])}, B requested ${tB - t0} ms)`);
+      assert.equal(table(s, 'contact')?.state, 'ok', 'A (contact) finishes ok');
+      assert.equal(table(s, 'appointment')?.state, 'ok', 'B (appointment) finishes ok');
+      assert.ok(seen.has(a) && seen.has(b), 'A and B were resyncing');
+      await assertEventuallyEqual(c.tenant, c.check);
+      await e.stop();
     });
   });
 }
