@@ -43,7 +43,7 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
     // A tenant whose initial snapshot has not begun has no table yet: wait for it (saying so), never "done, 0 tables".
     const timer = setInterval(() => {
       const st = e.status();
-      io.out(st.tables.length === 0 && st.lagEvents === 0
+      io.out(st.tables.length === 0
         ? `waiting for the tenant's initial snapshot to begin (no table events in ${settings.tenant.ctx}-cdc yet)…`
         : progressLine(st));
     }, 2000);

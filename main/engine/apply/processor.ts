@@ -34,6 +34,8 @@ function guessTable(raw: string | null): { schema: string | null; table: string 
   return { schema: s, table: t };
 }
 
+const progressSaved = new Map<string, number>();
+
 export async function processMessages(ctx: EngineContext, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<BatchResult> {
   const started = Date.now();
   let buffers = new Map<string, TableBuffer>();
@@ -55,6 +57,17 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (!b.markSeen) for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : e.row, e.ts);
       b.entries.clear(); // the unit holds the rows now
     }
+    // Snapshot counters go into the same transaction as the rows they count (a kill cannot lose them): a
+    // resync's report must be exact; the initial load's progress is stored at most every 2 s per table.
+    const now0 = Date.now();
+    for (const b of tables) {
+      if (!b.snapshotRows) continue;
+      const rec = ctx.registry.get(tableId(b.def));
+      if (!rec) continue;
+      if (rec.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
+      if (rec.sweep) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now0; }
+      if (rec.sweep || now0 - (progressSaved.get(rec.id) ?? 0) > 2000) { ctx.registry.put(rec); progressSaved.set(rec.id, now0); }
+    }
     const unit = {
       tables: changes,
       state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now() }) }],
@@ -68,9 +81,6 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       c.eventsApplied += b.events;
       c.lastAppliedAt = now;
       if (b.lastSourceTs) c.lastSourceTs = Math.max(c.lastSourceTs ?? 0, b.lastSourceTs);
-      const rec = ctx.registry.get(id);
-      if (rec?.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
-      if (rec?.sweep && b.snapshotRows) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now; }
     }
     buffers = new Map();
     extra = [];
