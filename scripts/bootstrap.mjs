@@ -5,10 +5,10 @@
  * each step only when needed and announced with its duration, then runs the target under Node 24.
  * Plain JavaScript on purpose: it runs on whatever Node the machine has (≥ 18).
  *
- *   1. Node 24: the running Node if it is 24, else npm's `node@24` package in $NODE24_DIR
- *      (default ~/.cache/tenant-mirror/node24), installed there when missing;
- *   2. system packages (Java, Maven, MariaDB server, PostgreSQL server, Chromium) the target needs:
+ *   1. system packages (Java, Maven, MariaDB server, PostgreSQL server, Chromium) the target needs:
  *      apt-get installs them as root, otherwise the one command to run is printed and we stop;
+ *   2. Node 24: the running Node if it is 24, else npm's `node@24` package in $NODE24_DIR
+ *      (default ~/.cache/tenant-mirror/node24), installed there when missing;
  *   3. `npm ci` when node_modules is missing or older than package-lock.json;
  *   4. the stack's jars (test/harness/java/fetch-jars.sh) when the target starts the stack.
  *
@@ -39,11 +39,11 @@ if (!process.env.NODE_EXTRA_CA_CERTS && existsSync('/etc/ssl/certs/ca-certificat
 
 const isExec = (file) => { try { accessSync(file, constants.X_OK); return statSync(file).isFile(); } catch { return false; } };
 const onPath = (cmd) => (process.env.PATH || '').split(path.delimiter).some((d) => d && isExec(path.join(d, cmd)));
-/** PostgreSQL server binaries (initdb, pg_ctl) as Debian installs them; the newest major wins. */
+/** PostgreSQL server binaries (initdb, postgres) as Debian installs them (test/harness/postgres.ts starts them). */
 function postgresBinDir() {
   const base = '/usr/lib/postgresql';
   const majors = existsSync(base) ? readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const v = majors.find((m) => isExec(path.join(base, m, 'bin', 'initdb')) && isExec(path.join(base, m, 'bin', 'pg_ctl')));
+  const v = majors.find((m) => isExec(path.join(base, m, 'bin', 'initdb')) && isExec(path.join(base, m, 'bin', 'postgres')));
   return v ? path.join(base, v, 'bin') : null;
 }
 
@@ -86,7 +86,7 @@ function step(what, fn) {
   say(`  done in ${secs(t)}`);
 }
 
-/** 1. The Node 24 binary to run the target with. */
+/** 2. The Node 24 binary to run the target with. */
 function ensureNode24() {
   if (process.versions.node.split('.')[0] === '24') return process.execPath;
   const bin = path.join(node24Dir, 'node_modules', 'node', 'bin', 'node');
@@ -98,16 +98,14 @@ function ensureNode24() {
   return bin;
 }
 
-/** 2. System packages: installed as root, otherwise the command is printed and we stop. */
+/** 1. System packages: installed as root, otherwise the command is printed and we stop. */
 function ensureSystem(names) {
   const missing = names.filter((n) => !SYSTEM[n].present());
   if (!missing.length) return;
   const pkgs = missing.map((n) => SYSTEM[n].pkg);
   const install = `apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
   if (process.getuid?.() !== 0 || !onPath('apt-get')) {
-    say(`missing system packages: ${missing.join(', ')}. Install them with:`);
-    process.stderr.write(`\n    sudo sh -c 'apt-get update && ${install}'\n\n`);
-    fail('then run the same npm command again.');
+    fail(`missing system packages (${missing.join(', ')}); install them with this command, then run the same npm command again:\n\n    sudo sh -c 'apt-get update && ${install}'\n`);
   }
   step(`apt-get install ${pkgs.join(' ')} (missing: ${missing.join(', ')})`, () => {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -131,24 +129,13 @@ function ensureJars() {
   step('fetching the stack\'s jars from Maven Central into .cache/stack (test/harness/java/fetch-jars.sh)', () => mustRun('bash', [script]));
 }
 
-/** Until the harness starts its own PostgreSQL: the system cluster must answer on 127.0.0.1:5432. */
-function ensureSystemPostgres() {
-  const bin = postgresBinDir();
-  if (!bin) return; // dry run: not installed yet
-  if (spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', '5432']).status === 0) return;
-  const cluster = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql').sort()[0] : undefined;
-  if (!cluster || process.getuid?.() !== 0) fail('the tests need the system PostgreSQL on 127.0.0.1:5432 (trust auth): start it, e.g. `sudo pg_ctlcluster <version> main start`');
-  step(`starting the system PostgreSQL ${cluster} (pg_ctlcluster)`, () => mustRun('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'start']));
-}
-
 const [target = 'test', ...args] = process.argv.slice(2);
 const want = plan(target, args);
+ensureSystem(want.system); // first: without root it stops here, before any download
 const node = ensureNode24();
 const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH || ''}` };
-ensureSystem(want.system);
 ensureNodeModules(env);
 if (want.jars) ensureJars();
-if (want.system.includes('postgresql')) ensureSystemPostgres();
 const have = [`Node ${node === process.execPath ? `v${process.versions.node}` : `24 (${tilde(node)})`}`, 'node_modules', ...(want.jars ? ['stack jars'] : []), ...want.system];
 say(`${dryRun ? 'dry run, ' : ''}${stepsRun ? 'set-up done' : 'all in place, checked'} in ${secs(started)}: ${have.join(', ')}`);
 

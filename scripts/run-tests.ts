@@ -1,7 +1,7 @@
 /**
  * `npm test`: the unit, renderer (Svelte components in Vitest browser mode on Debian's Chromium),
  * integration and e2e tiers. The node:test tiers run in one run sharing one real stack (Kafka +
- * Connect/Debezium + MariaDB source + PostgreSQL) started here and described to the test processes
+ * Connect/Debezium + MariaDB source + a private PostgreSQL) started here and described to the test processes
  * through MIRROR_STACK. `npm test -- unit` runs the unit tier only (no stack); `npm test -- renderer`
  * the component tests only.
  */
@@ -29,16 +29,20 @@ const started = Date.now();
 let stack: Awaited<ReturnType<typeof startStack>> | null = null;
 const env = { ...process.env };
 if (needsStack && !process.env.MIRROR_STACK) {
-  process.stdout.write('starting the test stack (Kafka, Kafka Connect + Debezium, MariaDB source)…\n');
+  process.stdout.write('starting the test stack (Kafka, Kafka Connect + Debezium, MariaDB source, PostgreSQL for replicas)…\n');
   stack = await startStack();
   env.MIRROR_STACK = describeStack(stack);
+  // The PostgreSQL suites that take no stack (replica-postgres, one-writer-postgres) read libpq's variables.
+  Object.assign(env, { PGHOST: stack.postgres.host, PGPORT: String(stack.postgres.port), PGUSER: stack.postgres.user });
   process.stdout.write(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 const stop = async () => { if (stack) { const s = stack; stack = null; await stopStack(s).catch(() => undefined); } };
 process.on('SIGINT', () => { void stop().then(() => process.exit(130)); });
 
-if (globs.length) failed |= await run(['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-timeout=600000', ...globs], env);
+// The test files use kafkajs too: their processes load the same warning filter as every entry point.
+const quiet = `--import=${new URL('../main/no-timeout-negative-warning.ts', import.meta.url).href}`;
+if (globs.length) failed |= await run([quiet, '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-timeout=600000', ...globs], env);
 await stop();
 const code = failed ? 1 : 0;
 process.stdout.write(`tests finished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

@@ -1,19 +1,20 @@
 /**
  * The real test stack: Kafka (KRaft) + Kafka Connect (standalone, Debezium plugins) + a private
- * MariaDB source + the system PostgreSQL (127.0.0.1:5432) for replica databases.
+ * MariaDB source + a private PostgreSQL (postgres.ts) for replica databases.
  *
  * - `startStack()` starts and owns all processes.
  * - `getSharedStack()` attaches to the stack described by the env var `MIRROR_STACK` (JSON from
  *   `describeStack()`; scripts/run-tests.ts starts one stack per run), or starts a private one when
  *   the variable is unset (cached per process). An attached stack owns no processes: stop() only
  *   removes what this process created (tenants, PostgreSQL databases), and restartKafka/Connect/
- *   MariaDb() throw — tests that restart components must use their own `startStack()`.
+ *   MariaDb/Postgres() throw — tests that restart components must use their own `startStack()`.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ConnectClient, startConnect, type ConnectWorker } from './connect.ts';
 import { startKafka, type KafkaBroker } from './kafka.ts';
 import { startMariaDb, type MariaDb, type MariaDbConnectionInfo } from './mariadb.ts';
+import { startPostgres, type PostgresServer } from './postgres.ts';
 import { createTenant, type Tenant, type TenantOptions, type StackEndpoints } from './tenant.ts';
 import { randomHex, makeTempDir, removeDir } from './util.ts';
 
@@ -31,14 +32,13 @@ export interface StackDescription {
   mariadb: MariaDbConnectionInfo;
   postgres: PostgresInfo;
   /** Process ids and working dirs of the owning process (diagnostics only). */
-  owner?: { pid: number; kafkaPid?: number; connectPid?: number; mariadbPid?: number; dirs?: Record<string, string> };
+  owner?: { pid: number; kafkaPid?: number; connectPid?: number; mariadbPid?: number; postgresPid?: number; dirs?: Record<string, string> };
 }
 
 export interface StackOptions {
   kafkaHeapMb?: number;
   connectHeapMb?: number;
   mariadbBufferPoolMb?: number;
-  postgres?: Partial<PostgresInfo>;
   /** Parent dir for the component dirs (default: a temp dir). */
   dir?: string;
 }
@@ -68,6 +68,7 @@ export class Stack implements StackEndpoints {
   readonly broker: KafkaBroker | null;
   readonly connectWorker: ConnectWorker | null;
   readonly mariadbServer: MariaDb | null;
+  readonly postgresServer: PostgresServer | null;
   readonly owned: boolean;
   readonly tenants = new Set<Tenant>();
   private pgDatabases = new Set<PostgresDatabase>();
@@ -76,7 +77,7 @@ export class Stack implements StackEndpoints {
 
   constructor(p: {
     brokers: string[]; connectUrl: string; mariadb: MariaDbConnectionInfo; postgres: PostgresInfo;
-    broker?: KafkaBroker; connectWorker?: ConnectWorker; mariadbServer?: MariaDb; dir?: string;
+    broker?: KafkaBroker; connectWorker?: ConnectWorker; mariadbServer?: MariaDb; postgresServer?: PostgresServer; dir?: string;
   }) {
     this.brokers = p.brokers;
     this.kafka = new Kafka({ clientId: 'mirror-harness', brokers: p.brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
@@ -86,6 +87,7 @@ export class Stack implements StackEndpoints {
     this.broker = p.broker ?? null;
     this.connectWorker = p.connectWorker ?? null;
     this.mariadbServer = p.mariadbServer ?? null;
+    this.postgresServer = p.postgresServer ?? null;
     this.owned = Boolean(p.broker);
     this.dir = p.dir ?? null;
   }
@@ -141,8 +143,9 @@ export class Stack implements StackEndpoints {
         ...(this.broker?.pid ? { kafkaPid: this.broker.pid } : {}),
         ...(this.connectWorker?.pid ? { connectPid: this.connectWorker.pid } : {}),
         ...(this.mariadbServer?.pid ? { mariadbPid: this.mariadbServer.pid } : {}),
-        ...(this.broker && this.connectWorker && this.mariadbServer
-          ? { dirs: { kafka: this.broker.dir, connect: this.connectWorker.dir, mariadb: this.mariadbServer.dir } } : {}),
+        ...(this.postgresServer?.pid ? { postgresPid: this.postgresServer.pid } : {}),
+        ...(this.broker && this.connectWorker && this.mariadbServer && this.postgresServer
+          ? { dirs: { kafka: this.broker.dir, connect: this.connectWorker.dir, mariadb: this.mariadbServer.dir, postgres: this.postgresServer.dir } } : {}),
       },
     };
   }
@@ -167,6 +170,12 @@ export class Stack implements StackEndpoints {
     await this.mariadbServer!.restart(opts);
   }
 
+  /** Stops the replica PostgreSQL for real (fast shutdown, or kill -9 with `hard`) and starts it again. */
+  async restartPostgres(opts: { hard?: boolean } = {}): Promise<void> {
+    this.requireOwned('restartPostgres');
+    await this.postgresServer!.restart(opts);
+  }
+
   /** Memory of the owned processes in MB (RSS). */
   async rss(): Promise<{ kafka: number | null; connect: number | null; mariadb: number | null }> {
     return {
@@ -186,26 +195,27 @@ export class Stack implements StackEndpoints {
       await this.connectWorker?.stop();
       await this.broker?.stop();
       await this.mariadbServer?.stop();
+      await this.postgresServer?.stop();
       if (this.dir) removeDir(this.dir);
     }
   }
 }
 
-/** Starts Kafka, MariaDB (in parallel), then Connect. */
+/** Starts Kafka, MariaDB, PostgreSQL (in parallel), then Connect. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = opts.dir ?? makeTempDir('mirror-stack');
-  const postgres: PostgresInfo = { host: '127.0.0.1', port: 5432, user: 'postgres', password: '', ...opts.postgres };
   const started: Array<{ stop: () => Promise<void> }> = [];
   try {
-    const [broker, maria] = await Promise.all([
+    const [broker, maria, pgServer] = await Promise.all([
       startKafka({ dir: `${dir}/kafka`, ...(opts.kafkaHeapMb ? { heapMb: opts.kafkaHeapMb } : {}) }).then((b) => { started.push(b); return b; }),
       startMariaDb({ dir: `${dir}/mariadb`, ...(opts.mariadbBufferPoolMb ? { bufferPoolMb: opts.mariadbBufferPoolMb } : {}) }).then((m) => { started.push(m); return m; }),
+      startPostgres().then((p) => { started.push(p); return p; }),
     ]);
     const worker = await startConnect({ brokers: broker.brokers, dir: `${dir}/connect`, ...(opts.connectHeapMb ? { heapMb: opts.connectHeapMb } : {}) });
     started.push(worker);
     return new Stack({
-      brokers: broker.brokers, connectUrl: worker.url, mariadb: maria.info(), postgres,
-      broker, connectWorker: worker, mariadbServer: maria, dir,
+      brokers: broker.brokers, connectUrl: worker.url, mariadb: maria.info(), postgres: pgServer.info(),
+      broker, connectWorker: worker, mariadbServer: maria, postgresServer: pgServer, dir,
     });
   } catch (e) {
     for (const s of started.reverse()) await s.stop().catch(() => {});

@@ -102,6 +102,11 @@ export interface ManagedProcessOptions {
   /** stdout+stderr go to this file (appended). */
   logFile: string;
   name: string;
+  /** Signal stop() sends first (default SIGTERM). */
+  stopSignal?: NodeJS.Signals;
+  /** Run as this user (when we are root; PostgreSQL refuses to run as root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** A child process whose output goes to a log file; stop() sends SIGTERM then SIGKILL. */
@@ -131,6 +136,7 @@ export class ManagedProcess {
       cwd: this.opts.cwd ?? repoRoot,
       env: this.opts.env ?? process.env,
       stdio: ['ignore', fd, fd],
+      ...(this.opts.uid !== undefined ? { uid: this.opts.uid, gid: this.opts.gid ?? this.opts.uid } : {}),
     });
     closeSync(fd);
     this.child = child;
@@ -162,7 +168,7 @@ export class ManagedProcess {
   async stop(timeoutMs = 20_000): Promise<void> {
     const child = this.child;
     if (!child || !this.running) return;
-    child.kill('SIGTERM');
+    child.kill(this.opts.stopSignal ?? 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.exited.then(() => false),
@@ -184,9 +190,12 @@ export class ManagedProcess {
 }
 
 /** Runs a command to completion; rejects with its output on a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<string> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

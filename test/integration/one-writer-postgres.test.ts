@@ -1,5 +1,5 @@
 /**
- * One writer per replica on a real PostgreSQL (PGHOST:PGPORT, default 127.0.0.1:5432, user postgres,
+ * One writer per replica on a real PostgreSQL (PGHOST:PGPORT, set by npm test to its stack's instance; default 127.0.0.1:5432, user postgres,
  * trust auth; no Kafka). Each replica is its own session, as a second process would be.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL replica: the shared behaviour suite, plus PostgreSQL-specific checks with real provoked
- * errors. Needs PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres, trust auth); each
- * suite creates a random database tm_<hex> and drops it at the end.
+ * errors. Needs PostgreSQL at PGHOST:PGPORT (npm test sets them to its stack's private instance; default
+ * 127.0.0.1:5432, user postgres, trust auth); each suite creates a random database tm_<hex> and drops it at the end.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
