@@ -132,7 +132,7 @@ export async function verifyTables(c: FaultCtx, what: string, opts: { timeoutMs?
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   let last: Comparison[] = [];
   for (;;) {
-    last = await compareWithSource(c.tenant, c.check);
+    last = await compareWithSource(c.tenant, c.settings);
     if (last.every((x) => x.equal)) break;
     if (Date.now() > deadline) break;
     await sleep(1000);

@@ -14,7 +14,7 @@
  * | BIGINT                                       | `bigint`                                                     |
  * | DECIMAL(p,s)                                 | `string`, exact, always `s` fraction digits: `"-123.45"`, `"0.00"`, `"7"` when s=0 |
  * | DOUBLE                                       | `number`                                                     |
- * | FLOAT                                        | `number`: the exact float32 value (`Math.fround`), e.g. -198837.25 — MariaDB's text protocol would print 6 digits (-198837), so the reader selects CAST(col AS DOUBLE) |
+ * | FLOAT                                        | `number`: the exact float32 value (`Math.fround`), e.g. -198837.25 — MariaDB's text protocol would print 6 digits (-198837), so the reader selects CAST(col AS DOUBLE) (exact: float32 → double, printed shortest round-trip) |
  * | BIT(1)                                       | `boolean`                                                    |
  * | BIT(n>1)                                     | `bigint` (the bit pattern as an unsigned number)             |
  * | CHAR, VARCHAR, TEXT…, ENUM, SET, JSON        | `string` (CHAR without trailing pad spaces, as MariaDB returns it) |
@@ -23,6 +23,13 @@
  * | DATETIME(p)                                  | `'YYYY-MM-DD HH:MM:SS'` + `.` + exactly p digits when p>0 (wall clock, no zone) |
  * | TIMESTAMP(p)                                 | `'YYYY-MM-DDTHH:MM:SS[.p digits]Z'` (UTC instant)            |
  * | TIME(p)                                      | `'HH:MM:SS'` + `.` + exactly p digits when p>0               |
+ *
+ * The reader never relies on the driver's or the session's defaults for exactness: each column is
+ * selected with an explicit conversion (`sourceSelect`): BIGINT, DECIMAL, DATE, DATETIME and TIME as
+ * CAST(… AS CHAR) (MariaDB's own exact text), FLOAT as CAST(… AS DOUBLE), BIT as its unsigned value,
+ * binary types as HEX(…), TIMESTAMP as UNIX_TIMESTAMP(…) (exact seconds and fraction, whatever the
+ * session time zone) turned into UTC text here. DOUBLE is read as MariaDB prints it, which is the
+ * shortest text that round-trips (MariaDB 10.11: 0.1e0+0.2e0 → 0.30000000000000004, 5e-324 → 5e-324).
  *
  * Checksums (`checksum(table)`, `checksumRows(rows, pk)`) hash the canonical text of each row: rows
  * sorted by PK (numeric for numbers/bigints, code-point order for strings, byte order for Buffers),
@@ -70,6 +77,43 @@ export interface ChecksumResult {
 
 const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year']);
 const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+
+/** SELECT expression for one column: its exact text (or a number MariaDB prints exactly), see above. */
+export function sourceSelect(col: SourceColumn): string {
+  const q = sqlId(col.name);
+  const t = col.dataType;
+  if (t === 'float') return `CAST(${q} AS DOUBLE)`;
+  if (t === 'bigint' || t === 'decimal' || t === 'numeric' || t === 'date' || t === 'datetime' || t === 'time') return `CAST(${q} AS CHAR)`;
+  if (t === 'bit') return `CAST(CAST(${q} AS UNSIGNED) AS CHAR)`;
+  if (BINARY_TYPES.has(t)) return `HEX(${q})`;
+  if (t === 'timestamp') return `UNIX_TIMESTAMP(${q})`;
+  return q;
+}
+
+/** UNIX_TIMESTAMP text ('1700000000.123456', '0' for the zero date) -> 'YYYY-MM-DDTHH:MM:SS[.p digits]Z'. */
+function timestampFromEpoch(raw: string, precision: number): string {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(raw);
+  if (!m) throw new Error(`unexpected UNIX_TIMESTAMP value ${raw}`);
+  const sec = Number(m[1]);
+  let frac = m[2] ?? '';
+  if (frac.length < precision) frac += '0'.repeat(precision - frac.length);
+  const whole = sec === 0 ? '0000-00-00T00:00:00' : new Date(sec * 1000).toISOString().slice(0, 19);
+  return `${whole}${frac ? `.${frac}` : ''}Z`;
+}
+
+/** A value selected with `sourceSelect` -> the canonical form above. */
+export function canonicalSelected(col: SourceColumn, raw: unknown): RowValue {
+  if (raw === null || raw === undefined) return null;
+  const t = col.dataType;
+  if (t === 'bit') {
+    const v = BigInt(String(raw));
+    return col.columnType === 'bit(1)' ? v === 1n : v;
+  }
+  if (BINARY_TYPES.has(t)) return Buffer.from(String(raw), 'hex');
+  if (t === 'timestamp') return timestampFromEpoch(String(raw), col.precision ?? 0);
+  if (t === 'date' || t === 'datetime' || t === 'time') return Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
+  return canonicalValue(col, raw);
+}
 
 /** Converts a mysql2 value (pool options from createMariaPool) into the canonical form above. */
 export function canonicalValue(col: SourceColumn, raw: unknown): RowValue {
@@ -214,10 +258,10 @@ export class CrmDatabase {
     const pk = await this.primaryKey(table);
     const order = (pk.length ? pk : cols.map((c) => c.name)).map(sqlId).join(', ');
     const raw = await this.query<RowDataPacket[]>(
-      `SELECT ${cols.map((c) => (c.dataType === 'float' ? `CAST(${sqlId(c.name)} AS DOUBLE) AS ${sqlId(c.name)}` : sqlId(c.name))).join(', ')} FROM ${this.qt(table)}${opts.where ? ` WHERE ${opts.where}` : ''} ORDER BY ${order}`);
+      `SELECT ${cols.map((c, i) => `${sourceSelect(c)} AS \`_tm_${i}\``).join(', ')} FROM ${this.qt(table)}${opts.where ? ` WHERE ${opts.where}` : ''} ORDER BY ${order}`);
     return raw.map((r) => {
       const row: Row = {};
-      for (const c of cols) row[c.name] = canonicalValue(c, r[c.name]);
+      cols.forEach((c, i) => { row[c.name] = canonicalSelected(c, r[`_tm_${i}`]); });
       return row;
     });
   }

@@ -123,7 +123,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const c = await setup(name, tenantOpts, extra);
       const e = await startEngine(c);
       await e.waitFor(caughtUp, 120_000);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       return { c, e };
     }
 
@@ -145,7 +145,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         assert.ok((min.get(t) ?? 0) >= before.get(t)!.rows, `${t}: the replica never dropped below its ${before.get(t)!.rows} rows during the blocking snapshot of contact (lowest seen ${min.get(t)})`);
         assert.deepEqual(afterSums.get(t), before.get(t), `${t}: rows and checksum unchanged by the blocking snapshot of contact`);
       }
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       const s = await e.waitFor(caughtUp, 60_000);
       assert.ok(s.tables.every((t) => t.state === 'ok'), 'every table ends ok');
       await e.stop();
@@ -180,7 +180,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       say(`stale reason: ${st.staleReason}`);
       await e.resyncTables([contact]);
       await e.waitFor(caughtUp, 180_000);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
 
@@ -195,9 +195,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const ns = await c.tenant.notifications();
       say(`restarted snapshot: ${ns.filter((n) => n.type === 'STARTED' || n.type === 'COMPLETED' || n.type === 'ABORTED').map(brief).join(' ')}`);
       assert.ok(ns.filter((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'STARTED').length >= 2, 'the restart made Debezium start the snapshot over');
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 180_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 180_000 });
       await c.tenant.source.workload({ ops: 200 });
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.waitFor(caughtUp, 60_000);
       await e.stop();
     });
@@ -216,7 +216,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       }
       await c.tenant.source.workload({ ops: 150, mix: { insert: 0.4, update: 0.3, delete: 0.3 } });
       const e = await startEngine(c);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 120_000 });
       await e.waitFor(caughtUp, 60_000);
       await e.stop();
     });
@@ -233,7 +233,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await src.query(`UPDATE ${src.qt('person')} SET col_b = person_id * 7 WHERE person_id % 2 = 0`);
       await src.workload({ ops: 120, tables: ['person', 'contact'] });
       let e = await startEngine(c);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       const cols = (await tableRecords(c.check)).get('person')!.def.columns.map((x) => x.name);
       assert.ok(cols.includes('col_a') && cols.includes('col_b'), `person has col_a and col_b in the replica (${cols.join(', ')})`);
       await e.waitFor(caughtUp, 60_000);
@@ -244,7 +244,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await src.modifyColumn('project', change.column, `${change.from} NULL`);
       await src.workload({ ops: 80, tables: ['project', 'contact'] });
       e = await startEngine(c);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       await e.waitFor(caughtUp, 60_000);
       const proj = (await tableRecords(c.check)).get('project')!.def.columns.find((x) => x.name === change.column);
       assert.notEqual(proj?.type.kind, 'string', `${change.column} is back to a number column (${JSON.stringify(proj?.type)})`);
@@ -268,7 +268,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         if (!found) { await e.updateSchema().catch(() => undefined); await sleep(1000); }
       }
       assert.ok(found, `the renamed table is replicated under its new name (tables: ${e.status().tables.map((t) => `${t.id}=${t.state}`).join(', ')})`);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       const s = e.status();
       for (const ghost of ['text', 'sale']) {
         const t = table(s, ghost);
@@ -304,7 +304,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(table(s, 'person')?.state, 'ok', 'A (person) finishes ok');
       assert.equal(table(s, 'appointment')?.state, 'ok', 'B (appointment) finishes ok');
       assert.ok(seen.has(b), 'B was resyncing');
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
 
@@ -312,7 +312,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const started = await caughtUpTenant('recreate', { seedRows: 200 });
       const c = started.c;
       await c.tenant.source.workload({ ops: 300 });
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await started.e.stop();
       const before = await replicaChecksums(c.check);
       const stored = (await c.check.readState()).filter((r) => r.kind === 'offset' && r.id.includes(c.tenant.topics.cdc)).map((r) => `${r.id}=${r.value}`);
@@ -359,7 +359,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const prov = run(['provision']);
       assert.equal(await prov.exit, 0, `provision exits 0: ${prov.output()}`);
       const sync = run(['sync']);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       const replicationId = (JSON.parse((await c.check.readState()).find((r) => r.id === 'session')!.value) as { replicationId: string }).replicationId;
       const cdcGroups = async (): Promise<number> => withAdmin(c.tenant.kafka, async (admin) => {
         const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`tenant-mirror.${replicationId}.cdc`));
@@ -389,7 +389,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(owner.some((o) => second.output().includes(o)), `the refusal names the owner (pid ${sync.child.pid} on ${hostname()}): ${second.output().slice(0, 400)}`);
 
       await c.tenant.source.workload({ ops: 200 });
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       sync.child.kill('SIGTERM');
       await sync.exit;
     });
@@ -422,7 +422,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const pe = await prov.exit;
       assert.equal(pe.code, 0, `provision exits 0: ${tail(prov.output())}`);
       let sync = cli(['sync']);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       await waitFor(() => leaseHeldBy(sync.child.pid), { timeoutMs: 30_000, what: 'sync to hold the writer lease' });
 
       // The table's state as _ReplicationState holds it, sampled with plain SQL for the whole resync.
@@ -492,7 +492,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(kills.length >= 2, `sync was killed at least twice (${kills.length})`);
       assert.ok(landed >= 2, `at least two kills landed while contact was resyncing (${landed})`);
       assert.match(resync.output(), /resynced: /, 'resync-tables reports the table resynced');
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 120_000 });
       const se = await sync.stop();
       assert.ok(se.code === 0 || se.code === 130, `the last sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
@@ -527,13 +527,13 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(done, `provision reports completion: ${tail(prov.output())}`);
       assert.equal(Number(done[1]), tables, `provision loaded every source table (${done[1]} of ${tables})`);
       // Nothing runs now: the replica provision left must already equal the (unchanged) source.
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 5000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 5000 });
 
       await c.tenant.source.workload({ ops: 300, mix: { insert: 0.4, update: 0.4, delete: 0.2 } });
       const sync = cli(['sync', '--until-caught-up', '--timeout', '180']);
       const se = await sync.exit;
       assert.equal(se.code, 0, `sync --until-caught-up exits 0: ${tail(sync.output())}`);
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 5000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 5000 });
     });
 
     it('k. overlapping resyncs Debezium really queues (A 30,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
@@ -576,7 +576,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(table(s, 'contact')?.state, 'ok', 'A (contact) finishes ok');
       assert.equal(table(s, 'appointment')?.state, 'ok', 'B (appointment) finishes ok');
       assert.ok(seen.has(a) && seen.has(b), 'A and B were resyncing');
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
   });

@@ -20,7 +20,8 @@ import type { EngineStatus } from '../../../preload/contract/status.ts';
 import { getSharedStack, stopStack } from '../../harness/stack.ts';
 import type { Stack } from '../../harness/stack.ts';
 import type { Tenant } from '../../harness/tenant.ts';
-import { assertEventuallyEqual, tableRecords } from './replica-compare.ts';
+import { assertEventuallyEqual, compareWithSource, tableRecords } from './replica-compare.ts';
+import { corruptOneValue, type Corruption } from './replica-corrupt.ts';
 import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
 
 const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
@@ -67,18 +68,46 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       return { c, e };
     }
 
+    it('0. the comparison itself: one changed value in the replica (plain SQL) makes that table unequal', async () => {
+      const { c, e } = await caughtUpTenant('corrupt', 200);
+      await assertEventuallyEqual(c.tenant, c.settings);
+      await e.stop();
+      const cases: Array<[table: string, pk: string, column: string, how: Corruption]> = [
+        ['sale', 'sale_id', 'amount', 'decimal-digit'], //        DECIMAL(18,2)
+        ['contact', 'contact_id', 'registered', 'microsecond'], // DATETIME(6)
+        ['contact', 'contact_id', 'updated_utc', 'microsecond'], // TIMESTAMP(6)
+        ['document', 'document_id', 'sha256', 'byte'], //         BINARY(32)
+        ['contact', 'contact_id', 'big_counter', 'int64-unit'], // BIGINT (largest value: beyond 2^53)
+        ['contact', 'contact_id', 'rating', 'float32-ulp'], //     FLOAT (one float32 ulp: invisible at 6 significant digits)
+      ];
+      for (const [table, pk, column, how] of cases) {
+        const bad = await corruptOneValue(c.settings, c.tenant.source.database, table, pk, column, how);
+        if (how === 'int64-unit') assert.ok(BigInt(bad.before) > 2n ** 53n, `the changed int64 (${bad.before}) is beyond 2^53`);
+        try {
+          const [cmp] = await compareWithSource(c.tenant, c.settings, [table]);
+          assert.ok(cmp && !cmp.equal, `${table}.${column} ${bad.before} → ${bad.after} (${pk}=${bad.key}, ${how}) is seen as a difference`);
+          assert.match(cmp.detail, new RegExp(`${column}: source`), `the difference names ${column}: ${cmp.detail}`);
+          assert.equal(cmp.replicaRows, cmp.sourceRows);
+        } finally {
+          await bad.undo();
+        }
+        const [back] = await compareWithSource(c.tenant, c.settings, [table]);
+        assert.ok(back?.equal, `${table} equal again once ${column} is restored: ${back?.detail}`);
+      }
+    });
+
     it('1. new tenant: provision → initial snapshot → streaming changes', async () => {
       const c = await setup('new');
       const e = await startEngine(c);
       const s = await e.waitFor(caughtUp, 120_000);
       assert.equal(s.tables.length, (await c.tenant.source.tables()).length, 'every source table is mirrored');
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       const seeded = (await Promise.all((await c.tenant.source.tables()).map((t) => c.tenant.source.count(t)))).reduce((a, b) => a + b, 0);
       const afterSnapshot = e.status().eventsApplied;
       assert.ok(afterSnapshot >= seeded, `the snapshot applied an event per source row (${afterSnapshot} >= ${seeded})`);
       const w = await c.tenant.source.workload({ ops: 400 });
       assert.ok(w.inserts > 0 && w.updates > 0 && w.deletes > 0, 'the workload inserts, updates and deletes');
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       assert.ok(e.status().eventsApplied >= afterSnapshot + w.inserts, 'streaming applied at least an event per inserted row');
       await e.stop();
     });
@@ -88,7 +117,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const c = started.c;
       let e = started.e;
       await c.tenant.source.workload({ ops: 150 });
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
       await c.check.close();
       const restore = await c.target.backup();
@@ -102,7 +131,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const restored = (await c.check.readState()).filter((x) => x.kind === 'offset');
       assert.deepEqual(restored.map((r) => r.value), offsetsAtBackup.map((r) => r.value), 'the restored replica carries the offsets of its backup');
       e = await startEngine(c);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
 
@@ -110,12 +139,12 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const { c, e } = await caughtUpTenant('srcrestore');
       const backup = await c.tenant.source.backup();
       await c.tenant.source.workload({ ops: 300, mix: { insert: 0.7, update: 0.2, delete: 0.1 } });
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await c.tenant.connector.stop();
       await c.tenant.source.restore(backup);
       await c.tenant.connector.resetOffsets();
       await c.tenant.connector.start();
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 120_000 });
       await e.waitFor(caughtUp, 60_000);
       await e.stop();
     });
@@ -136,7 +165,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await new Promise((r) => setTimeout(r, 300));
       await c.tenant.source.workload({ ops: 300 });
       await fault;
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       for (const off of offs) off();
       assert.ok(retries > 0, 'the engine reported that it was retrying');
       assert.deepEqual(committedWhileRetrying, [], 'no batch committed its offsets while the engine was retrying a failed write');
@@ -153,7 +182,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await c.tenant.source.addColumn('person', 'nickname', 'VARCHAR(40) NULL');
       await c.tenant.source.workload({ ops: 100, tables: ['person'] });
       e = await startEngine(c);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       assert.equal(e.status().gaps.length, 0, 'no gap when nothing was purged');
       await e.stop();
     });
@@ -182,7 +211,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       assert.ok(e.status().tables.every((t) => t.state === 'stale'), 'without autoResyncOnGap the tables stay stale');
       await e.resyncTables(s.tables.map((t) => t.id));
       await e.waitFor(caughtUp, 120_000);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       assert.ok(e.status().gaps.every((g) => g.resolved), 'the gap is resolved once every table is resynced');
       await e.stop();
     });
@@ -198,7 +227,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       e = await startEngine(c);
       assert.ok(e.status().gaps.length > 0);
       await e.waitFor(caughtUp, 120_000);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
 
@@ -211,9 +240,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       let made = false;
       for (let i = 0; i < 30 && !made; i++) { made = await created(); if (!made) await new Promise((r) => setTimeout(r, 1000)); }
       assert.ok(made, 'the new table is created');
-      await assertEventuallyEqual(c.tenant, c.check, { tables: ['y_extra'] });
+      await assertEventuallyEqual(c.tenant, c.settings, { tables: ['y_extra'] });
       await e.waitFor(caughtUp, 60_000);
-      await assertEventuallyEqual(c.tenant, c.check);
+      await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
 
@@ -222,7 +251,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const before = await tableRecords(c.check);
       const change = await c.tenant.source.incompatibleChange('project');
       await c.tenant.source.workload({ ops: 60, tables: ['project', 'contact'] });
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       await e.waitFor(caughtUp, 60_000);
       const afterRecs = await tableRecords(c.check);
       const proj = afterRecs.get('project')!;
@@ -238,7 +267,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await c.tenant.source.workload({ ops: 200, mix: { insert: 0.4, update: 0.3, delete: 0.3 } });
       await c.tenant.connector.resetOffsets();
       await c.tenant.connector.start();
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 120_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 120_000 });
       await e.waitFor(caughtUp, 60_000);
       await e.stop();
     });
@@ -272,7 +301,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       }
       const child = run('sync');
       open.push(async () => { child.kill('SIGTERM'); });
-      await assertEventuallyEqual(c.tenant, c.check, { timeoutMs: 90_000 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
       assert.equal(kills, 3);

@@ -1,0 +1,248 @@
+/**
+ * An independent reader of replica tables: plain SQL over its own connection (better-sqlite3 / pg, none
+ * of main/engine), so the comparison with the source never goes through the product's own reader.
+ *
+ * Where a source table lands follows the documented naming convention (main/engine/replica/dialect.ts):
+ * PostgreSQL schema = `tablePrefix` when set, else the source schema, table = the source table name;
+ * SQLite (no schemas) `<tablePrefix>_<table>`, or the bare table name. Columns come from the replica's
+ * catalog (PRAGMA table_info / information_schema.columns), not from `_ReplicationState`.
+ *
+ * Values are converted to the harness's canonical form (test/harness/source-db.ts), exactly:
+ *
+ * | replica storage                        | SQL                                   | canonical value                          |
+ * |----------------------------------------|---------------------------------------|------------------------------------------|
+ * | SQLite INTEGER (typeof 'integer')      | the column, safeIntegers              | number (≤ 2^53, source not BIGINT/BIT(n)) else bigint; 0/1 → boolean for a source BIT(1) (SQLite has no boolean) |
+ * | SQLite REAL / TEXT / BLOB              | the column                            | number / string as stored / Buffer       |
+ * | PG smallint, integer, bigint           | `c::text`                             | as SQLite INTEGER (never through a double) |
+ * | PG boolean                             | `c::text`                             | boolean                                  |
+ * | PG numeric                             | `c::text`                             | string, exact (the column's scale digits) |
+ * | PG real / double precision             | `c::float8::text` / `c::text`, extra_float_digits=3 (shortest exact) | number |
+ * | PG bytea                               | `encode(c, 'hex')`                    | Buffer                                   |
+ * | PG date                                | `c::text`, DateStyle ISO              | 'YYYY-MM-DD'                             |
+ * | PG time / timestamp                    | `to_char(c, '… HH24:MI:SS.US')`       | 'HH:MM:SS' / 'YYYY-MM-DD HH:MM:SS' + p digits |
+ * | PG timestamptz                         | `to_char(c AT TIME ZONE 'UTC', …"T"…"Z")` | 'YYYY-MM-DDTHH:MM:SS[.p digits]Z'    |
+ * | PG anything else (varchar, text, uuid…)| `c::text`                             | string                                   |
+ *
+ * p (fraction digits) is the source column's precision (the canonical form's), else the replica
+ * column's. Microseconds beyond p are dropped only when they are zeros; a non-zero digit there is kept,
+ * so the value differs from the source's instead of being rounded to it. Nothing else is normalised:
+ * SQLite text is compared as stored (e.g. a decimal '1.5' where the source has '1.50' is a difference),
+ * and a value whose storage cannot be the canonical type (a boolean column holding 2) becomes a marker
+ * string that equals nothing the source can produce.
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { Row, RowValue } from '../../main/engine/schema/table-model.ts';
+import type { SourceColumn } from './source-db.ts';
+
+/** The replica as configured (Settings.replica): only what a plain connection needs. */
+export type ReplicaConnection =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; host: string; port: number; database: string; user: string; password?: string | { env: string } | undefined; ssl?: boolean | undefined }
+  | { kind: string };
+
+/** Where the replica is and how source tables are named in it (Settings has this shape). */
+export interface ReplicaLocation {
+  replica: ReplicaConnection;
+  tablePrefix?: string | undefined;
+}
+
+export interface ReplicaTable {
+  /** Where it was found: `"schema"."table"` (PostgreSQL) or `"table"` (SQLite). */
+  name: string;
+  /** Column names, in catalog order. */
+  columns: string[];
+  rows: Row[];
+}
+
+export interface ReplicaReader {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * The replica table of source table `sourceSchema.table`, in canonical form; null when the replica has
+   * no such table. `sourceColumns` (the source's own catalog) gives the canonical form where the replica's
+   * storage alone cannot tell it (SQLite 0/1 for BIT(1), fraction digits). Throws when the table cannot
+   * be read (e.g. dropped between the catalog query and the SELECT).
+   */
+  readTable(sourceSchema: string, table: string, sourceColumns?: readonly SourceColumn[]): Promise<ReplicaTable | null>;
+  close(): Promise<void>;
+}
+
+/** Destination of a source table (dialect.ts conventions). */
+export function destinationOf(kind: 'sqlite' | 'postgres', tablePrefix: string, sourceSchema: string, table: string): { schema: string | null; table: string } {
+  if (kind === 'sqlite') return { schema: null, table: tablePrefix ? `${tablePrefix}_${table}` : table };
+  return { schema: tablePrefix || sourceSchema, table };
+}
+
+const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+const NUMBER_INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year']);
+
+/** A value the canonical form cannot hold: text that no canonical source value produces. */
+const mismatch = (what: string): string => `\u2039replica ${what}\u203a`;
+
+/** Integer read exactly (bigint) -> canonical value for the source column. */
+function integerValue(v: bigint, src: SourceColumn | undefined, boolFromInt: boolean): RowValue {
+  if (src && src.dataType === 'bit' && src.columnType === 'bit(1)' && boolFromInt) {
+    if (v === 0n) return false;
+    if (v === 1n) return true;
+    return mismatch(`integer ${v} in a BIT(1) column`);
+  }
+  if (src && NUMBER_INT_TYPES.has(src.dataType) && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
+  return v; // same text as the number would give; exact beyond 2^53
+}
+
+/**
+ * `text` ends in `.ffffff` (to_char's US): keep `p` fraction digits when the ones after them are zeros
+ * (no fraction at all when p = 0); otherwise keep all six so the difference shows.
+ */
+export function fractionTo(text: string, p: number): string {
+  const m = /^(.*\d{2}:\d{2}:\d{2})\.(\d{6})(Z?)$/.exec(text);
+  if (!m) return text;
+  const [, head, frac, z] = m as unknown as [string, string, string, string];
+  const keep = Math.max(0, Math.min(6, p));
+  if (!/^0*$/.test(frac.slice(keep))) return text;
+  return `${head}${keep ? `.${frac.slice(0, keep)}` : ''}${z}`;
+}
+
+function secret(s: string | { env: string } | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  return typeof s === 'string' ? s : process.env[s.env];
+}
+
+// ---------------------------------------------------------------- SQLite
+
+class SqliteReader implements ReplicaReader {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly prefix: string;
+  constructor(file: string, prefix: string) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    this.prefix = prefix;
+  }
+
+  async readTable(sourceSchema: string, table: string, sourceColumns?: readonly SourceColumn[]): Promise<ReplicaTable | null> {
+    const dest = destinationOf('sqlite', this.prefix, sourceSchema, table).table;
+    const exists = this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?").get(dest) as { name: string } | undefined;
+    if (!exists) return null;
+    const cols = (this.db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').all(dest) as Array<{ name: string }>).map((c) => c.name);
+    if (!cols.length) return null;
+    const byName = new Map((sourceColumns ?? []).map((c) => [c.name, c]));
+    const select = cols.map((c, i) => `${quoteIdent(c)} AS "v${i}", typeof(${quoteIdent(c)}) AS "t${i}"`).join(', ');
+    const stmt = this.db.prepare(`SELECT ${select} FROM ${quoteIdent(dest)}`).safeIntegers(true);
+    const rows: Row[] = [];
+    for (const raw of stmt.iterate() as Iterable<Record<string, unknown>>) {
+      const row: Row = {};
+      cols.forEach((c, i) => {
+        const v = raw[`v${i}`];
+        const src = byName.get(c);
+        switch (raw[`t${i}`]) {
+          case 'null': row[c] = null; break;
+          case 'integer': row[c] = integerValue(v as bigint, src, true); break;
+          case 'real': row[c] = v as number; break;
+          case 'text': row[c] = v as string; break;
+          case 'blob': row[c] = Buffer.from(v as Buffer); break;
+          default: row[c] = mismatch(`storage class ${String(raw[`t${i}`])}`);
+        }
+      });
+      rows.push(row);
+    }
+    return { name: quoteIdent(dest), columns: cols, rows };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+interface PgColumn { name: string; udt: string; precision: number | null }
+
+/** SELECT expression (text) for one column. */
+function pgExpr(c: PgColumn): string {
+  const q = quoteIdent(c.name);
+  const finite = (fmt: string, v = q): string => `CASE WHEN isfinite(${q}) THEN to_char(${v}, '${fmt}') ELSE ${q}::text END`;
+  switch (c.udt) {
+    case 'float4': return `${q}::float8::text`;
+    case 'bytea': return `encode(${q}, 'hex')`;
+    case 'time': return `to_char(${q}, 'HH24:MI:SS.US')`;
+    case 'timestamp': return finite('YYYY-MM-DD HH24:MI:SS.US');
+    case 'timestamptz': return finite('YYYY-MM-DD"T"HH24:MI:SS.US"Z"', `${q} AT TIME ZONE 'UTC'`);
+    default: return `${q}::text`;
+  }
+}
+
+function pgValue(c: PgColumn, v: string | null, src: SourceColumn | undefined): RowValue {
+  if (v === null) return null;
+  switch (c.udt) {
+    case 'int2': case 'int4': case 'int8': return integerValue(BigInt(v), src, false);
+    case 'bool': return v === 'true' ? true : v === 'false' ? false : mismatch(`boolean ${v}`);
+    case 'float4': case 'float8': return Number(v);
+    case 'bytea': return Buffer.from(v, 'hex');
+    case 'time': case 'timestamp': case 'timestamptz': return fractionTo(v, src?.precision ?? c.precision ?? 6);
+    default: return v;
+  }
+}
+
+class PostgresReader implements ReplicaReader {
+  readonly kind = 'postgres' as const;
+  private readonly client: pg.Client;
+  private readonly prefix: string;
+  constructor(client: pg.Client, prefix: string) {
+    this.client = client;
+    this.prefix = prefix;
+  }
+
+  static async open(r: Extract<ReplicaConnection, { kind: 'postgres' }>, prefix: string): Promise<PostgresReader> {
+    const password = secret(r.password);
+    const client = new pg.Client({
+      host: r.host, port: r.port, database: r.database, user: r.user, ...(password ? { password } : {}), ...(r.ssl ? { ssl: true } : {}),
+      // Every value arrives as the text the SQL made of it: no pg type parser runs.
+      types: { getTypeParser: () => (value: string) => value },
+    });
+    await client.connect();
+    try {
+      // Shortest exact float text (PostgreSQL ≥ 12), ISO dates, UTC session (timestamptz is converted explicitly anyway).
+      await client.query("SET extra_float_digits = 3; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET standard_conforming_strings = on");
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return new PostgresReader(client, prefix);
+  }
+
+  async readTable(sourceSchema: string, table: string, sourceColumns?: readonly SourceColumn[]): Promise<ReplicaTable | null> {
+    const dest = destinationOf('postgres', this.prefix, sourceSchema, table);
+    const schema = dest.schema!;
+    const meta = await this.client.query<{ name: string; udt: string; dp: string | null }>(
+      `SELECT column_name AS name, udt_name AS udt, datetime_precision AS dp FROM information_schema.columns
+        WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, dest.table]);
+    if (!meta.rows.length) return null;
+    const cols: PgColumn[] = meta.rows.map((r) => ({ name: r.name, udt: r.udt, precision: r.dp === null ? null : Number(r.dp) }));
+    const byName = new Map((sourceColumns ?? []).map((c) => [c.name, c]));
+    const name = `${quoteIdent(schema)}.${quoteIdent(dest.table)}`;
+    const res = await this.client.query<Record<string, string | null>>({
+      text: `SELECT ${cols.map((c, i) => `${pgExpr(c)} AS "v${i}"`).join(', ')} FROM ${name}`,
+      rowMode: 'array',
+    } as pg.QueryConfig);
+    const rows: Row[] = (res.rows as unknown as Array<Array<string | null>>).map((raw) => {
+      const row: Row = {};
+      cols.forEach((c, i) => { row[c.name] = pgValue(c, raw[i] ?? null, byName.get(c.name)); });
+      return row;
+    });
+    return { name, columns: cols.map((c) => c.name), rows };
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/** Opens a reader on the replica (a connection of its own; close it). */
+export async function openReplicaReader(loc: ReplicaLocation): Promise<ReplicaReader> {
+  const prefix = loc.tablePrefix ?? '';
+  const r = loc.replica;
+  if (r.kind === 'sqlite') return new SqliteReader((r as { file: string }).file, prefix);
+  if (r.kind === 'postgres') return PostgresReader.open(r as Extract<ReplicaConnection, { kind: 'postgres' }>, prefix);
+  throw new Error(`replica-reader: replica kind ${r.kind} is not supported`);
+}
