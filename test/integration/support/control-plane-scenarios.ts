@@ -32,6 +32,7 @@ import type { Settings, SettingsInput } from '../../../preload/contract/settings
 import type { EngineStatus, TableStatus } from '../../../preload/contract/status.ts';
 import { withAdmin } from '../../harness/kafka.ts';
 import { checksumRows } from '../../harness/source-db.ts';
+import { openReplicaReader } from '../../harness/replica-reader.ts';
 import { getSharedStack, stopStack } from '../../harness/stack.ts';
 import type { Stack } from '../../harness/stack.ts';
 import type { Notification, Tenant, TenantOptions } from '../../harness/tenant.ts';
@@ -63,12 +64,19 @@ const CLI_LOG = process.env.MIRROR_TEST_LOG ? 'info' : 'warn';
 
 interface Ctx { tenant: Tenant; target: ReplicaTarget; settings: Settings; check: Replica }
 
-/** Per-table row count and checksum of the replica (canonical rows as read back by the comparison). */
-async function replicaChecksums(check: Replica): Promise<Map<string, { rows: number; sha256: string }>> {
+/** Per-table row count and checksum of the replica, read with plain SQL by the independent reader (not the product's). */
+async function replicaChecksums(c: Ctx): Promise<Map<string, { rows: number; sha256: string }>> {
   const out = new Map<string, { rows: number; sha256: string }>();
-  for (const [name, rec] of await tableRecords(check)) {
-    try { out.set(name, checksumRows(await check.readRows(rec.def), rec.def.primaryKey)); } catch { out.set(name, { rows: -1, sha256: 'unreadable' }); }
-  }
+  const reader = await openReplicaReader(c.settings);
+  try {
+    for (const name of await c.tenant.source.tables()) {
+      const pk = await c.tenant.source.primaryKey(name);
+      try {
+        const t = await reader.readTable(c.tenant.database, name, await c.tenant.source.columns(name));
+        out.set(name.toLowerCase(), t ? checksumRows(t.rows, pk) : { rows: -1, sha256: 'missing' });
+      } catch { out.set(name.toLowerCase(), { rows: -1, sha256: 'unreadable' }); }
+    }
+  } finally { await reader.close(); }
   return out;
 }
 
@@ -130,7 +138,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     it('a. blocking snapshot of one table: the other tables keep every row', async () => {
       const { c, e } = await caughtUpTenant('blocking', { seedRows: 400 });
       const others = (await c.tenant.source.tables()).filter((t) => t !== 'contact');
-      const before = await replicaChecksums(c.check);
+      const before = await replicaChecksums(c);
       const from = (await c.tenant.notifications()).length;
       const cdcHighBefore = await c.tenant.cdcHighWatermark();
       const watch = watchRowCounts(c.check, others);
@@ -140,7 +148,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.waitFor((s) => s.lagEvents === 0 && table(s, 'contact')?.state === 'ok', 60_000).catch(() => undefined);
       await sleep(3000); // a sweep after the fence would run by now
       const min = await watch.stop();
-      const afterSums = await replicaChecksums(c.check);
+      const afterSums = await replicaChecksums(c);
       for (const t of others) {
         assert.ok((min.get(t) ?? 0) >= before.get(t)!.rows, `${t}: the replica never dropped below its ${before.get(t)!.rows} rows during the blocking snapshot of contact (lowest seen ${min.get(t)})`);
         assert.deepEqual(afterSums.get(t), before.get(t), `${t}: rows and checksum unchanged by the blocking snapshot of contact`);
@@ -314,7 +322,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await c.tenant.source.workload({ ops: 300 });
       await assertEventuallyEqual(c.tenant, c.settings);
       await started.e.stop();
-      const before = await replicaChecksums(c.check);
+      const before = await replicaChecksums(c);
       const stored = (await c.check.readState()).filter((r) => r.kind === 'offset' && r.id.includes(c.tenant.topics.cdc)).map((r) => `${r.id}=${r.value}`);
       await c.tenant.connector.stop();
       await c.tenant.recreateCdcTopic();
@@ -339,7 +347,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const text = `${(failure as Error & { code?: string }).code ?? ''} ${failure.message}`;
       assert.match(text, /offset/i, 'the error is about offsets');
       assert.match(text, /ahead|beyond|past|newer|greater|high|recreated|reset/i, 'the error says the stored offset is ahead of the topic');
-      assert.deepEqual(await replicaChecksums(c.check), before, 'the replica is left as it was (nothing applied from the recreated topic)');
+      assert.deepEqual(await replicaChecksums(c), before, 'the replica is left as it was (nothing applied from the recreated topic)');
     });
 
     it('h. CLI: resync-tables is handed to the running sync; a second sync is refused naming the owner', async () => {
