@@ -39,6 +39,7 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
   };
 
   child.port.onMessage((msg) => {
+    if (!alive) return; // a message still in flight when the child exited: its last status is 'stopped'
     switch (msg.t) {
       case 'ready': ready(); break;
       case 'started': last = msg.status; startWaiter?.resolve(); startWaiter = null; break;

@@ -368,6 +368,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(await prov.exit, 0, `provision exits 0: ${prov.output()}`);
       const sync = run(['sync']);
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      // The replica can be equal before the sync holds it (provision loaded it): wait for sync's lease.
+      await waitFor(async () => (await readStateRowSql(c.settings.replica, 'lease'))?.pid === sync.child.pid, { timeoutMs: 60_000, what: `the writer lease of sync (pid ${sync.child.pid})` });
       const replicationId = (JSON.parse((await c.check.readState()).find((r) => r.id === 'session')!.value) as { replicationId: string }).replicationId;
       const cdcGroups = async (): Promise<number> => withAdmin(c.tenant.kafka, async (admin) => {
         const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`tenant-mirror.${replicationId}.cdc`));
