@@ -20,7 +20,6 @@ import type { PoisonRecord } from '../state/records.ts';
 import { TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
-import { tableFromKey } from '../decode/key-table.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { recentWrites } from './recent-writes.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
@@ -46,6 +45,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   const touched = new Set<string>();
   let maxSourceTs = 0;
   const olderSchemas = new Map<string, 'apply' | 'skip'>();
+  const mirrored = (schema: string, name: string): boolean => ctx.filter(schema, name) === 'mirror';
 
   const flush = async (): Promise<void> => {
     if (last === null) return;
@@ -116,10 +116,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     first ??= off;
     let ev: ChangeEvent | null = null;
     try {
-      const k = tableFromKey(m.key ?? null);
-      if (k && ctx.filter(k.schema, k.name) !== 'mirror') { last = off; continue; } // not mirrored: not decoded
-      const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null);
-      if (d.kind === 'tombstone') { last = off; continue; }
+      const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null, mirrored);
+      if (d.kind === 'tombstone' || d.kind === 'skipped') { last = off; continue; }
       if (d.kind === 'truncate') {
         const rec = ctx.filter(d.schema, d.name) === 'mirror' ? ctx.registry.get(`${d.schema}.${d.name}`.toLowerCase()) : undefined;
         if (rec && rec.state !== 'halted') { await flush(); last = null; await retrying(ctx, `truncate ${rec.id}`, () => truncateTable(ctx, rec)); }

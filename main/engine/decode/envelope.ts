@@ -38,7 +38,9 @@ export interface ChangeEvent {
 }
 /** A TRUNCATE at the source (op `t`, emitted when the connector's `skipped.operations` lets it through). */
 export interface TruncateEvent { kind: 'truncate'; schema: string; name: string; collection: string }
-export type Decoded = ChangeEvent | TruncateEvent | { kind: 'tombstone' };
+/** An event of a table the caller does not mirror, told from its key schema alone (the value is not decoded). */
+export interface SkippedEvent { kind: 'skipped'; schema: string; name: string }
+export type Decoded = ChangeEvent | TruncateEvent | SkippedEvent | { kind: 'tombstone' };
 
 interface EnvelopeSchema {
   rowSchema: ConnectField;
@@ -47,14 +49,27 @@ interface EnvelopeSchema {
   defs: Map<KeyEntry, { def: TableDef; hash: string }>;
 }
 
-interface KeyEntry { fields: string[]; decoder: StructDecoder }
+interface KeyEntry { fields: string[]; decoder: StructDecoder; table: { schema: string; name: string } | null }
 interface Parsed<T> { entry: T; payload: unknown }
 /** Cached schemas by the bytes of their text, bucketed by byte length. */
 type ByteCache<T> = Map<number, Array<{ bytes: Buffer; entry: T }>>;
 
+const PLAIN = /^[A-Za-z0-9_]+$/;
+
+/**
+ * The table a key schema names (`<prefix>.<db>[.<schema>].<table>.Key`), once per key schema. Only plain
+ * names are trusted (Debezium may adjust others): an unusual name is decoded and filtered the normal way.
+ */
+function tableOfKeySchema(name: string | undefined): KeyEntry['table'] {
+  const parts = (name ?? '').replace(/\.Key$/, '').split('.');
+  if (!name?.endsWith('.Key') || parts.length < 3) return null;
+  const [schema, table] = [parts[parts.length - 2]!, parts[parts.length - 1]!];
+  return PLAIN.test(schema) && PLAIN.test(table) ? { schema, name: table } : null;
+}
+
 function buildKey(s: ConnectField): KeyEntry {
   const decoder = buildStructDecoder(s);
-  return { fields: decoder.columns.map((c) => c.name), decoder };
+  return { fields: decoder.columns.map((c) => c.name), decoder, table: tableOfKeySchema(s.name) };
 }
 
 function buildValue(s: ConnectField): EnvelopeSchema {
@@ -91,10 +106,14 @@ export class EnvelopeDecoder {
    * the schema part is recognised by comparing bytes with the schemas seen before (no string is made
    * of it, nor hashed), and only the payload becomes a string.
    */
-  decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null): Decoded {
+  decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null, accept?: (schema: string, name: string) => boolean): Decoded {
     if (valueBuf === null) return { kind: 'tombstone' };
     if (keyBuf === null) return truncateOf(this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue).payload);
-    return this.decodeParsed(this.parseBuffer(keyBuf, this.keys, this.keyBytes, buildKey), this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue));
+    const key = this.parseBuffer(keyBuf, this.keys, this.keyBytes, buildKey);
+    // Events of tables not mirrored are dropped before their value is decoded: a malformed one halts nothing.
+    const t = key.entry.table;
+    if (accept && t && !accept(t.schema, t.name)) return { kind: 'skipped', schema: t.schema, name: t.name };
+    return this.decodeParsed(key, this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue));
   }
 
   private decodeParsed(key: Parsed<KeyEntry>, value: Parsed<EnvelopeSchema>): Decoded {
