@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/engine/**/*.ts', 'main/cli.ts', 'main/commands/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    files: ['main/engine/**/*.ts', 'main/cli.ts', 'main/commands/**/*.ts', 'main/host/**/*.ts', 'main/ipc/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', noElectron] },
   },
   {

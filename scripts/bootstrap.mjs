@@ -13,7 +13,7 @@
  *   4. the stack's jars (test/harness/java/fetch-jars.sh) when the target starts the stack.
  *
  * Targets: `test [tiers…]` → scripts/run-tests.ts · `demo [options]` → scripts/demo.ts ·
- * `check` → typecheck, lint, svelte-check · `setup` → everything `test` needs, runs nothing.
+ * `check` → typecheck, lint, svelte-check, build (out/) · `setup` → everything `test` needs, runs nothing.
  * TM_BOOTSTRAP_DRY_RUN=1 announces the steps that are needed without doing them (the unit test uses it).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -66,7 +66,7 @@ function plan(target, args) {
     return { system: [...(stack ? STACK : []), ...(browser ? ['chromium'] : [])], jars: stack, run: target === 'test' ? [['scripts/run-tests.ts', ...args]] : [] };
   }
   if (target === 'demo') return { system: STACK, jars: true, run: [['scripts/demo.ts', ...args]] };
-  if (target === 'check') return { system: [], jars: false, run: ['typecheck', 'lint', 'check:renderer'].map((s) => ['npm', 'run', s]) };
+  if (target === 'check') return { system: [], jars: false, run: ['typecheck', 'lint', 'check:renderer', 'build'].map((s) => ['npm', 'run', s]) };
   return fail(`unknown target "${target}" (test | demo | check | setup)`);
 }
 
