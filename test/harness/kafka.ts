@@ -112,9 +112,10 @@ export class KafkaBroker {
   /** Formats the KRaft storage (once per data dir). */
   async format(): Promise<void> {
     if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
+    // base64url may start with '-': passed as --cluster-id=<id> so it is never read as an option.
     const clusterId = Buffer.from(randomHex(16), 'hex').toString('base64url');
     await run('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', `-Dlog4j.configuration=file:${join(this.dir, 'log4j.properties')}`,
-      '-cp', `${stackLib}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(this.dir, 'server.properties')]);
+      '-cp', `${stackLib}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(this.dir, 'server.properties')]);
   }
 
   async start(timeoutMs = 90_000): Promise<void> {
