@@ -4,37 +4,37 @@
  * snapshot began, in a partition that was read ahead of the others (one with no record of the snapshot),
  * may already have been applied unmarked. When an attempt starts, the rows of such events (timestamp at or
  * after the attempt's record) are marked, so the sweep cannot delete a row the source still has.
+ * Per row written: a ring slot and one Map set (O(1)); the oldest key goes when the ring comes round.
  */
 import type { EngineContext } from '../context.ts';
 import type { Row } from '../schema/table-model.ts';
 
 export const RECENT_LIMIT = 20_000;
 
-interface Recent { row: Row | null; ts: number }
+interface Recent { table: string; row: Row | null; ts: number; slot: number }
 
 class RecentWrites {
-  private readonly byTable = new Map<string, Map<string, Recent>>();
-  private readonly order: Array<[string, string]> = [];
+  private readonly entries = new Map<string, Recent>();
+  /** The last RECENT_LIMIT keys written, a ring: a slot is reused once the ring has gone round. */
+  private readonly ring: Array<string | null> = new Array<string | null>(RECENT_LIMIT).fill(null);
+  private next = 0;
 
   note(table: string, key: string, row: Row | null, ts: number): void {
-    let t = this.byTable.get(table);
-    if (!t) { t = new Map(); this.byTable.set(table, t); }
-    if (!t.has(key)) this.order.push([table, key]);
-    t.set(key, { row, ts });
-    while (this.order.length > RECENT_LIMIT) {
-      const [tb, k] = this.order.shift()!;
-      this.byTable.get(tb)?.delete(k);
-    }
+    const k = `${table}\u0000${key}`;
+    const slot = this.next;
+    const old = this.ring[slot];
+    if (old !== null && old !== undefined && this.entries.get(old)?.slot === slot) this.entries.delete(old);
+    this.ring[slot] = k;
+    this.entries.set(k, { table, row, ts, slot });
+    this.next = (slot + 1) % RECENT_LIMIT;
   }
 
   /** Rows (not deletes) of `table` written by events with a Kafka timestamp at or after `ts`. */
   since(table: string, ts: number): Row[] {
     const out: Row[] = [];
-    for (const r of this.byTable.get(table)?.values() ?? []) if (r.row && r.ts >= ts) out.push(r.row);
+    for (const r of this.entries.values()) if (r.table === table && r.row && r.ts >= ts) out.push(r.row);
     return out;
   }
-
-  forget(table: string): void { this.byTable.delete(table); }
 }
 
 const books = new WeakMap<EngineContext, RecentWrites>();
