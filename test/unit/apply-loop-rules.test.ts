@@ -50,6 +50,13 @@ const rules: Rule[] = [
     rows: { sale: [1, 2, 9], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    name: 'a change produced after the newer attempt began, applied (marked) before the restart was seen, survives the restart',
+    script: [initial, { events: [...snap('sale', [1], 2, { first: true, ts: 200 }), { table: 'sale', id: 9, op: 'c', ts: 500 },
+      { table: 'sale', id: 3, op: 'c', ts: 505 }, { table: 'sale', id: 3, op: 'd', ts: 510 }] },
+      { events: snap('sale', [2, 6], 3, { first: true, last: true, ts: 400 }) }],
+    rows: { sale: [2, 6, 9], contact: ids(5) },
+  },
+  {
     name: 'a snapshot Debezium starts over: the newer attempt decides, late records of the older one never mark',
     script: [initial, { events: [...snap('sale', [1, 2, 3, 4], 2, { first: true, ts: 200 }), ...snap('sale', [1, 2], 3, { first: true, ts: 300 }), ...snap('sale', [5], 2, { ts: 201 }), ...snap('contact', ids(5), 3, { last: true, ts: 301 })] }],
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },

@@ -54,7 +54,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const changes = tables.map((b) => b.toChanges());
     const recent = recentWrites(ctx);
     for (const b of tables) {
-      if (!b.markSeen) for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : e.row, e.ts);
+      // Every write is noted, marked or not: a restart of the snapshot wipes the marks (recent-writes.ts).
+      for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : e.row, e.ts);
       b.entries.clear(); // the unit holds the rows now
     }
     // Snapshot counters go into the same transaction as the rows they count (a kill cannot lose them): a

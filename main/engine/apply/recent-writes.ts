@@ -1,9 +1,10 @@
 /**
- * The last rows written without a seen mark, with the Kafka timestamp of their event. A full snapshot's
- * seen sets start at the first record of the attempt the engine reads; a change event produced after the
- * snapshot began, in a partition that was read ahead of the others (one with no record of the snapshot),
- * may already have been applied unmarked. When an attempt starts, the rows of such events (timestamp at or
- * after the attempt's record) are marked, so the sweep cannot delete a row the source still has.
+ * The last rows written (and deletes), with the Kafka timestamp of their event. A full snapshot's seen
+ * sets start at the first record of the attempt the engine reads, and start again when Debezium starts
+ * the snapshot over: a change event produced after that record, read earlier from a partition read ahead
+ * of the others, was applied unmarked (or marked in the seen set that was just wiped). When an attempt
+ * starts, the rows whose last write came from such an event are marked, so the sweep cannot delete a row
+ * the source still has; a row whose last write was a delete is not brought back.
  * Per row written: a ring slot and one Map set (O(1)); the oldest key goes when the ring comes round.
  */
 import type { EngineContext } from '../context.ts';
