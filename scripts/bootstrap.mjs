@@ -17,7 +17,7 @@
  * TM_BOOTSTRAP_DRY_RUN=1 announces the steps that are needed without doing them (the unit test uses it).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +117,11 @@ function ensureSystem(names) {
 /** 3. npm packages from the lockfile. npm ci writes node_modules/.package-lock.json last. */
 function ensureNodeModules(env) {
   const stamp = path.join(ROOT, 'node_modules', '.package-lock.json');
+  // An interrupted or failed npm ci can leave the stamp without the packages: check each dependency too.
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).find((n) => !existsSync(path.join(ROOT, 'node_modules', n, 'package.json')));
   const why = !existsSync(stamp) ? 'node_modules missing'
+    : missing ? `node_modules incomplete (${missing} missing)`
     : statSync(stamp).mtimeMs < statSync(path.join(ROOT, 'package-lock.json')).mtimeMs ? 'node_modules older than package-lock.json' : null;
   if (why) step(`npm ci (${why})`, () => mustRun('npm', ['ci', '--no-audit', '--no-fund'], env));
 }

@@ -18,8 +18,9 @@ import type { Row } from '../../../main/engine/schema/table-model.ts';
 import { openReplicaReader, type ReplicaLocation, type ReplicaReader } from '../../harness/replica-reader.ts';
 import { checksumRows, rowText, sortRows, valueText } from '../../harness/source-db.ts';
 import type { Tenant } from '../../harness/tenant.ts';
+import { differingKeys, keyHistory } from './key-history.ts';
 
-export interface Comparison { table: string; equal: boolean; sourceRows: number; replicaRows: number; detail: string }
+export interface Comparison { table: string; equal: boolean; sourceRows: number; replicaRows: number; detail: string; keys?: Row[] }
 
 /** The product's table records (engine state: stale / halted, definitions). Not used for the comparison. */
 export async function tableRecords(replica: Replica): Promise<Map<string, TableRecord>> {
@@ -73,8 +74,9 @@ export async function compareWithSource(tenant: Tenant, where: ReplicaLocation, 
       const rep = sortRows(read.rows, pk);
       const a = checksumRows(src, pk);
       const b = checksumRows(rep, pk);
-      const detail = a.sha256 === b.sha256 ? '' : `${read.name}: ${firstDifference(src, rep, pk)}`;
-      out.push({ table: t, equal: a.sha256 === b.sha256, sourceRows: a.rows, replicaRows: b.rows, detail });
+      const equal = a.sha256 === b.sha256;
+      const detail = equal ? '' : `${read.name}: ${firstDifference(src, rep, pk)}`;
+      out.push({ table: t, equal, sourceRows: a.rows, replicaRows: b.rows, detail, keys: equal ? [] : differingKeys(src, rep, pk, rowText) });
     }
   } finally {
     await reader.close();
@@ -93,5 +95,7 @@ export async function assertEventuallyEqual(tenant: Tenant, where: ReplicaLocati
     await new Promise((r) => setTimeout(r, 1000));
   }
   const bad = last.filter((c) => !c.equal);
-  assert.fail(`replica differs from source in ${bad.length} table(s):\n${bad.map((c) => `  ${c.table}: source ${c.sourceRows} rows, replica ${c.replicaRows}; ${c.detail}`).join('\n')}`);
+  let history = '';
+  for (const c of bad.slice(0, 4)) history += await keyHistory(tenant, c.table, c.keys ?? []);
+  assert.fail(`replica differs from source in ${bad.length} table(s):\n${bad.map((c) => `  ${c.table}: source ${c.sourceRows} rows, replica ${c.replicaRows}; ${c.detail}`).join('\n')}${history}`);
 }
