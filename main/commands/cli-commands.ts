@@ -1,4 +1,4 @@
-/** The product's commands on the engine: provision, validate, sync, info, reconnect, update-schema, resync-tables. */
+/** The product's commands on the engine: provision, validate, sync, reconnect, update-schema, resync-tables (info: info.ts). */
 import type { EngineStatus } from '../../preload/contract/status.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { testKafka, testReplica } from '../engine/checks.ts';
@@ -7,19 +7,24 @@ import type { Engine } from '../engine/engine.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
-import { createReplica } from '../engine/replica/create-replica.ts';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { resyncReportLine } from './resync-report.ts';
-import { fromStateJson } from '../engine/state/json.ts';
-import { describeHolder, isLive, parseLease } from '../engine/state/lease-rules.ts';
-import { DEFAULT_STALE_AFTER_MS } from '../engine/state/writer-lease.ts';
+import { EXIT } from './exit-codes.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, notProvisioned: 4, stale: 5, inUse: 6, interrupted: 130 } as const;
+export { EXIT };
 
 export interface Io { out(line: string): void; json: boolean }
 
 const done = (s: EngineStatus): boolean =>
   s.state === 'streaming' && s.lagEvents === 0 && s.tables.every((t) => t.state !== 'snapshotting' && t.state !== 'pending' && t.state !== 'resyncing');
+
+/** Tables that are stale or halted, one line each with the reason; empty when all are in step. */
+export function notInStep(s: Pick<EngineStatus, 'tables'>): string[] {
+  return s.tables.filter((t) => t.state === 'stale' || t.state === 'halted')
+    .map((t) => `${t.state.padEnd(9)} ${t.id} — ${(t.state === 'stale' ? t.staleReason : t.error?.message ?? t.staleReason) ?? 'no reason recorded'}`);
+}
 
 export function progressLine(s: EngineStatus): string {
   const by = new Map<string, number>();
@@ -49,10 +54,11 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
     }, 2000);
     try {
       const s = await e.waitFor((st) => st.tables.length > 0 && done(st), timeoutMs);
-      const bad = s.tables.filter((t) => t.state === 'stale' || t.state === 'halted');
+      clearInterval(timer);
+      const bad = notInStep(e.status());
       if (bad.length) {
-        for (const t of bad) io.out(`${t.state.padEnd(9)} ${t.id} — ${t.staleReason ?? t.error?.message ?? ''}`);
-        io.out(`Provisioning finished with ${bad.length} of ${s.tables.length} tables not in step (see above); the others are loaded.`);
+        for (const line of bad) io.out(line);
+        io.out(`Provisioning finished with ${bad.length} of ${s.tables.length} tables not in step (stale or halted, see above; exit ${EXIT.stale}); the others are loaded.`);
         return EXIT.stale;
       }
       io.out(`Provisioning completed successfully! ${s.tables.length} tables, ${s.eventsApplied} events applied.`);
@@ -61,9 +67,21 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
   });
 }
 
+/** validate on a SQLite file that does not exist yet: its folder must be writable; no file is created. */
+function sqliteNotYet(file: string): { ok: boolean; items: Array<{ name: string; ok: boolean; message: string; fix: string | null }> } {
+  const dir = dirname(file);
+  try {
+    accessSync(dir, constants.W_OK);
+    return { ok: true, items: [{ name: 'replica reachable', ok: true, message: `no replica at ${file} yet: \`provision\` creates it (the folder ${dir} is writable)`, fix: null }] };
+  } catch (err) {
+    return { ok: false, items: [{ name: 'replica reachable', ok: false, message: `no replica at ${file} yet, and the folder ${dir} is not writable: ${(err as Error).message}`, fix: 'choose a writable folder for the database file' }] };
+  }
+}
+
 export async function validate(settings: Settings, io: Io): Promise<number> {
   const kafka = await testKafka(settings.tenant);
-  const replica = await testReplica(settings.replica, settings.tablePrefix);
+  const file = settings.replica.kind === 'sqlite' ? resolve(settings.replica.file) : null;
+  const replica = file !== null && !existsSync(file) ? sqliteNotYet(file) : await testReplica(settings.replica, settings.tablePrefix);
   const items = [{ name: 'config', ok: true, message: 'valid', fix: null }, ...kafka.items, ...replica.items];
   if (io.json) io.out(JSON.stringify({ ok: kafka.ok && replica.ok, items }, null, 2));
   else for (const i of items) io.out(`${i.ok ? 'OK  ' : 'FAIL'} ${i.name}: ${i.message}${i.fix ? `\n     fix: ${i.fix}` : ''}`);
@@ -74,55 +92,42 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   await refuseIfInUse(settings, log);
   const engine = await createEngine(settings, { log, command: 'sync' });
   let stopping = false;
-  const stop = async (code: number) => { if (stopping) return; stopping = true; await engine.stop(); process.exit(code); };
-  process.on('SIGINT', () => { io.out('stopping…'); void stop(EXIT.interrupted); });
-  process.on('SIGTERM', () => { void stop(EXIT.ok); });
-  engine.on('table-stale', (t) => io.out(`STALE ${t.table}: ${t.reason}`));
-  engine.on('table-recovered', (t) => io.out(`recovered ${t.table}`));
-  engine.on('table-resynced', (t) => io.out(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
-  engine.on('error', (e) => io.out(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
-  await engine.start();
-  const timer = setInterval(() => io.out(progressLine(engine.status())), 2000);
-  if (opts.untilCaughtUp) {
-    try { await engine.waitFor(done, opts.timeoutMs); } finally { clearInterval(timer); }
-    io.out(progressLine(engine.status()));
+  const progress: { timer?: NodeJS.Timeout } = {};
+  // After "stopping…" nothing more is printed: no progress line, no event line.
+  const say = (line: string): void => { if (!stopping) io.out(line); };
+  const stop = async (code: number) => {
+    if (stopping) return;
+    clearInterval(progress.timer);
+    if (code === EXIT.interrupted) io.out('stopping…');
+    stopping = true;
     await engine.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => { void stop(EXIT.interrupted); });
+  process.on('SIGTERM', () => { void stop(EXIT.ok); });
+  engine.on('table-stale', (t) => say(`STALE ${t.table}: ${t.reason}`));
+  engine.on('table-recovered', (t) => say(`recovered ${t.table}`));
+  engine.on('table-resynced', (t) => say(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
+  engine.on('error', (e) => say(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
+  await engine.start();
+  progress.timer = setInterval(() => say(progressLine(engine.status())), 2000);
+  if (opts.untilCaughtUp) {
+    try { await engine.waitFor(done, opts.timeoutMs); } finally { clearInterval(progress.timer); }
+    const s = engine.status();
+    io.out(progressLine(s));
+    stopping = true;
+    await engine.stop();
+    const bad = notInStep(s);
+    if (bad.length) {
+      for (const line of bad) io.out(line);
+      io.out(`caught up, but ${bad.length} of ${s.tables.length} tables are not in step (stale or halted, see above; exit ${EXIT.stale})`);
+      return EXIT.stale;
+    }
+    io.out(`caught up: ${s.tables.length} tables in step`);
     return EXIT.ok;
   }
   await new Promise(() => undefined); // runs until Ctrl+C
   return EXIT.ok;
-}
-
-export async function info(settings: Settings, io: Io): Promise<number> {
-  const replica = await createReplica(settings);
-  await replica.connect();
-  try {
-    await replica.ensureStateTable();
-    const rows = await replica.readState();
-    const session = rows.find((r) => r.id === 'session');
-    const tables = rows.filter((r) => r.kind === 'table').map((r) => fromStateJson<{ id: string; state: string; staleReason: string | null; error: { message: string } | null }>(r.value));
-    const offsets = rows.filter((r) => r.kind === 'offset').map((r) => ({ id: r.id.slice(7), ...JSON.parse(r.value) as object }));
-    const gaps = rows.filter((r) => r.kind === 'gap').map((r) => JSON.parse(r.value) as { resolved: boolean });
-    // Poison events: per-table summaries count them all (only the first ones are kept whole).
-    const summaries = rows.filter((r) => r.kind === 'poison' && r.id.startsWith('poison-summary:')).map((r) => JSON.parse(r.value) as { count: number });
-    const poison = summaries.length ? summaries.reduce((n, s) => n + s.count, 0) : rows.filter((r) => r.kind === 'poison').length;
-    const writer = parseLease(rows.find((r) => r.kind === 'lease')?.value);
-    const live = writer !== null && isLive(writer, Date.now(), DEFAULT_STALE_AFTER_MS);
-    const out = { session: session ? JSON.parse(session.value) as object : null, replica: settings.replica.kind, writer: writer ? { ...writer, live } : null, tables, offsets, gaps, poisonEvents: poison, clientVersion: '0.1.0' };
-    // Table definitions carry bigint defaults (int64 columns): print them as strings.
-    if (io.json) io.out(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-    else {
-      if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
-      else io.out(`Tenant ${(out.session as { ctx: string }).ctx} · replication id ${(out.session as { replicationId: string }).replicationId} · replica ${settings.replica.kind}`);
-      if (writer) io.out(`writer: ${describeHolder(writer, Date.now())}${live ? '' : ' — stale: the next process to start takes over'}`);
-      for (const o of offsets) io.out(`offset ${o.id} → ${(o as { next?: string }).next}`);
-      for (const t of tables) io.out(`${t.state.padEnd(11)} ${t.id}${t.staleReason ? ` — ${t.staleReason}` : ''}${t.error ? ` — ${t.error.message}` : ''}`);
-      if (gaps.some((g) => !g.resolved)) io.out('GAP: events were purged before they were applied; stale tables need `resync-tables`.');
-      if (poison) io.out(`${poison} poison event(s) kept in _ReplicationState (kind 'poison').`);
-    }
-    if (!session) return EXIT.notProvisioned;
-    return tables.some((t) => t.state === 'stale' || t.state === 'halted') ? EXIT.stale : EXIT.ok;
-  } finally { await replica.close(); }
 }
 
 export async function reconnect(settings: Settings, io: Io): Promise<number> {
@@ -138,8 +143,11 @@ export async function updateSchema(settings: Settings, io: Io, log: Logger, time
   const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs);
   if (handed) return handed.ok ? EXIT.ok : EXIT.failed;
   return withEngine(settings, log, 'update-schema', async (e) => {
+    const since = Date.now();
     await e.start();
-    const r = await e.updateSchema();
+    await e.updateSchema();
+    // What this run applied: the check at start, events that moved a table on, and the check just run.
+    const r = e.appliedSchemaChanges(since);
     io.out(io.json ? JSON.stringify(r, null, 2) : schemaResultText(r));
     return EXIT.ok;
   });

@@ -1,6 +1,7 @@
 /**
  * Settings for `serve`: a JSON file (the CLI's format). It cannot hold passwords in clear, so a
- * literal password may be used to test a connection but is refused on save: give `{ "env": "VAR" }`.
+ * literal password may be used to test a connection but is refused on save, and a file holding one is
+ * refused on load: give `{ "env": "VAR" }`.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { settingsSchema, tenantSchema, replicaSchema, describeSettingsIssues } from '../../preload/contract/settings.ts';
@@ -8,6 +9,7 @@ import type { Settings } from '../../preload/contract/settings.ts';
 import { redactSecrets } from '../../preload/contract/settings-public.ts';
 import type { SettingsWithSecretInputs } from '../../preload/contract/settings-public.ts';
 import { MirrorError } from '../engine/errors.ts';
+import { refuseClearSecrets } from './config-file.ts';
 import { mapSecrets, secretAt } from '../app/settings/secret-paths.ts';
 import type { SecretPath } from '../app/settings/secret-paths.ts';
 import type { SettingsService } from '../ipc/handlers.ts';
@@ -39,6 +41,7 @@ export function createFileSettings(file: string): FileSettings {
     } catch (err) {
       throw new MirrorError('CONFIG_INVALID', `${file} is not valid JSON`, { cause: err });
     }
+    refuseClearSecrets(json, file);
     return parse(settingsSchema, json, file);
   };
   /** `{stored:true}` here means "the secret in the file": an `{env}` reference. */

@@ -42,8 +42,16 @@ export async function refuseIfInUse(settings: Settings, log: Logger): Promise<vo
   if (holder) throw inUseError(holder, Date.now(), DEFAULT_STALE_AFTER_MS);
 }
 
+/** The schema report: each list, then each change as applied with what it did (when known). */
 export function schemaResultText(r: SchemaCheckResult): string {
-  return `created: ${r.created.join(', ') || '-'}\naltered: ${r.altered.join(', ') || '-'}\nrecreated: ${r.recreated.join(', ') || '-'}\ndropped: ${r.dropped.join(', ') || '-'}\nsnapshots requested: ${r.snapshotsRequested.join(', ') || '-'}`;
+  const lines = [
+    `created: ${r.created.join(', ') || '-'}`, `altered: ${r.altered.join(', ') || '-'}`, `recreated: ${r.recreated.join(', ') || '-'}`,
+    `dropped: ${r.dropped.join(', ') || '-'}`, `snapshots requested: ${r.snapshotsRequested.join(', ') || '-'}`,
+  ];
+  const applied = (r.changes ?? []).filter((c) => c.change !== 'snapshot requested');
+  if (applied.length) lines.push('applied:', ...applied.map((c) => `  ${c.change} ${c.table}${c.detail ? ` (${c.detail})` : ''}`));
+  else if (!r.created.length && !r.altered.length && !r.recreated.length && !r.dropped.length) lines.push('the replica already had every table as the source has it: nothing to change');
+  return lines.join('\n');
 }
 
 const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);

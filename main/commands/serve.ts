@@ -42,12 +42,16 @@ export interface ServeDeps {
 
 export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Promise<ServeHandle> {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Engine log lines are printed at the settings' logLevel (info unless set): no debug lines at info.
+  let logLevel: Settings['logLevel'] = 'info';
+  const LEVELS = ['error', 'warn', 'info', 'debug'];
+  const shown = (level: string): boolean => LEVELS.indexOf(level) <= LEVELS.indexOf(logLevel);
   const slot = createEngineSlot();
   const settings = createFileSettings(path.resolve(opts.config));
   const runner = createEngineRunner({
     slot,
     spawn: deps.spawn ?? (() => forkEngineChild()),
-    onLog: (level, message) => log(`[engine ${level}] ${message}`),
+    onLog: (level, message) => { if (shown(level)) log(`[engine ${level}] ${message}`); },
     onExit: (code, expected) => { if (!expected) log(`engine process exited (code ${code})`); },
   });
   const checks = deps.checks ?? (await loadChecks());
@@ -58,8 +62,8 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
     lifecycle: {
       engine: () => slot.current(),
       stoppedReason: () => runner.lastError(),
-      settingsChanged: (s: Settings) => runner.restart(s),
-      provision: (s: Settings) => runner.restart(s, { provision: true }),
+      settingsChanged: (s: Settings) => { logLevel = s.logLevel; return runner.restart(s); },
+      provision: (s: Settings) => { logLevel = s.logLevel; return runner.restart(s, { provision: true }); },
       async supportBundle(): Promise<SupportBundle> {
         const s = await settings.load().catch(() => null);
         const body = {
@@ -86,8 +90,7 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
   let startError: string | null = null;
   try {
     const s = await settings.load();
-    if (s) await runner.restart(s);
-    else startError = `no settings at ${opts.config}: open the UI to set up`;
+    if (s) { logLevel = s.logLevel; await runner.restart(s); } else startError = `no settings at ${opts.config}: open the UI to set up`;
   } catch (err) {
     startError = err instanceof Error ? err.message : String(err);
   }

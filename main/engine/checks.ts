@@ -12,6 +12,7 @@ import { createKafka } from './source/kafka-client.ts';
 import { readTopicToEnd } from './source/read-topic.ts';
 import { tenantTopics } from './source/topics.ts';
 import { createReplica } from './replica/create-replica.ts';
+import { MirrorError } from './errors.ts';
 import { silentLogger } from './log.ts';
 
 const report = (items: CheckItem[]): CheckReport => ({ ok: items.every((i) => i.ok), items });
@@ -22,7 +23,8 @@ export async function testKafka(tenant: Settings['tenant']): Promise<CheckReport
   const topics = tenantTopics(tenant.ctx);
   let kafka;
   try { kafka = createKafka(tenant, silentLogger); } catch (err) {
-    return report([{ name: 'kafka settings', ok: false, message: msg(err), fix: 'check the SASL password setting' }]);
+    const fix = err instanceof MirrorError && err.code === 'SECRET_ENV_MISSING' ? String(err.detail?.fix ?? '') : 'check the SASL password setting';
+    return report([{ name: 'kafka settings', ok: false, message: msg(err), fix }]);
   }
   const admin = kafka.admin();
   try {
@@ -65,7 +67,8 @@ export async function testReplica(replicaSettings: ReplicaSettings, tablePrefix:
     await replica.connect();
     items.push({ name: 'replica reachable', ok: true, message: replicaSettings.kind, fix: null });
   } catch (err) {
-    items.push({ name: 'replica reachable', ok: false, message: msg(err), fix: replicaSettings.kind === 'sqlite' ? 'choose a writable folder for the database file' : 'check server, port, database name and login' });
+    const missingEnv = err instanceof MirrorError && err.code === 'SECRET_ENV_MISSING' ? String(err.detail?.fix ?? '') : null;
+    items.push({ name: 'replica reachable', ok: false, message: msg(err), fix: missingEnv ?? (replicaSettings.kind === 'sqlite' ? 'choose a writable folder for the database file' : 'check server, port, database name and login') });
     return report(items);
   }
   try {

@@ -10,6 +10,8 @@ export interface SchemaCheckResult {
   recreated: string[];
   dropped: string[];
   snapshotsRequested: string[];
+  /** Each change as applied, in order (what the lists above summarise). */
+  changes?: Array<{ at: number; table: string; change: string; detail: string | null }>;
 }
 
 export interface EngineControl {

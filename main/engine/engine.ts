@@ -18,7 +18,7 @@ import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
 import type { Replica, StateRow } from './replica/dialect.ts';
 import { createTableFilter } from './schema/table-filter.ts';
-import { historyGrew, runSchemaCheck } from './schema-sync.ts';
+import { appliedSchemaChanges, historyGrew, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
 import { WriterLease } from './state/writer-lease.ts';
 import { pollRequests } from './state/request-runner.ts';
@@ -40,6 +40,8 @@ import { fetchWatermarks } from './source/watermarks.ts';
 import type { Watermark } from './source/watermarks.ts';
 import { fromStateJson, toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';
+import { parseTableStats, TABLE_STATS_ID, tableStatsRow } from './state/table-stats.ts';
+import type { TableStatsRecord } from './state/table-stats.ts';
 import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './state/records.ts';
 import { TableRegistry } from './tables.ts';
 
@@ -58,6 +60,8 @@ export interface Engine extends EngineControl {
   start(): Promise<void>;
   /** Recovery from impossible offsets: read on from the topic's end, resync every table. Before start(). */
   resetOffsets(): Promise<{ partitions: number; tables: string[] }>;
+  /** Schema changes applied to the replica since `sinceMs` (by schema checks and by events alike). */
+  appliedSchemaChanges(sinceMs: number): SchemaCheckResult;
   /** Resolves when the predicate holds for the status (checked on every change and every second). */
   waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus>;
 }
@@ -83,6 +87,7 @@ class MirrorEngine implements Engine {
   private replicaConnected = false;
   private tickRunning = false;
   private ticks = 0;
+  private tableStats: TableStatsRecord | null = null;
 
   private readonly command: string;
 
@@ -153,6 +158,7 @@ class MirrorEngine implements Engine {
         else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
         else if (row.id === COMPLETED_SNAPSHOT_ID) { const v = fromStateJson<{ key: string | null; ts?: number | null }>(row.value); c.completed = { key: v.key, ts: v.ts ?? null }; }
         else if (row.id === INITIAL_SCAN_ID) c.initialScan = fromStateJson<InitialScanReport>(row.value);
+        else if (row.id === TABLE_STATS_ID) this.tableStats = parseTableStats(row.value);
         else if (row.kind === 'offset') {
           const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];
           const o = fromStateJson<OffsetRecord>(row.value);
@@ -429,7 +435,7 @@ class MirrorEngine implements Engine {
     try {
       c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
       let lag = 0;
-      for (const [p, w] of c.watermarks) lag += Number(BigInt(w.high) - BigInt(this.positionFor(p)));
+      for (const [p, w] of c.watermarks) lag += Math.max(0, Number(BigInt(w.high) - BigInt(this.positionFor(p))));
       this.lagEvents = lag;
       let src = 0;
       for (const k of c.registry.counters.values()) if (k.lastSourceTs && k.lastSourceTs > src) src = k.lastSourceTs;
@@ -460,6 +466,11 @@ class MirrorEngine implements Engine {
       const k = c.registry.counter(r.id);
       try { k.rows = await c.replica.countRows(r.def); } catch { /* table may be mid-rebuild */ }
     }
+    // Row counts and last changes for a read-only `info` (no engine running then).
+    if (c.stopping || !c.lease) return;
+    const row = tableStatsRow(this.tableStats, c.registry.counters, c.registry.all().map((r) => r.id), Date.now());
+    await c.loop.run('table stats', () => c.persist([row]))
+      .then(() => { this.tableStats = parseTableStats(row.value); }, (err: unknown) => c.log.debug('table stats not written', { error: (err as Error).message }));
   }
 
   private refreshRunState(): void {
@@ -489,7 +500,7 @@ class MirrorEngine implements Engine {
       const next = c.nextOffsets.get(w.partition);
       return {
         topic: c.topics.cdc, partition: w.partition, nextOffset: next?.toString() ?? null, high: w.high, low: w.low,
-        lagEvents: Number(BigInt(w.high) - BigInt(this.positionFor(w.partition))),
+        lagEvents: Math.max(0, Number(BigInt(w.high) - BigInt(this.positionFor(w.partition)))),
       };
     }).sort((a, b) => a.partition - b.partition);
     const perSec = this.rate.reduce((s, [, n]) => s + n, 0) / 10;
@@ -523,6 +534,8 @@ class MirrorEngine implements Engine {
     if (!this.kafkaConnected) return Promise.reject(new MirrorError('ENGINE_STOPPED', 'the engine is not running'));
     return this.ctx.loop.run('update schema', () => this.runSchemaCheck('auto'));
   }
+
+  appliedSchemaChanges(sinceMs: number): SchemaCheckResult { return appliedSchemaChanges(this.ctx, { sinceMs }); }
 
   on: EngineControl['on'] = (event, listener) => this.ctx.events.on(event, listener);
 

@@ -22,6 +22,29 @@ import { requestResync } from './snapshot/resync.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
+/** One schema change as applied to the replica (what `update-schema` reports: never a guess). */
+export interface AppliedSchemaChange { seq: number; at: number; table: string; change: 'created' | 'altered' | 'recreated' | 'dropped' | 'snapshot requested'; detail: string | null }
+
+const appliedLog = new WeakMap<EngineContext, AppliedSchemaChange[]>();
+let appliedSeq = 0;
+
+function noteApplied(ctx: EngineContext, table: string, change: AppliedSchemaChange['change'], detail: string | null = null): void {
+  const list = appliedLog.get(ctx) ?? [];
+  list.push({ seq: ++appliedSeq, at: Date.now(), table, change, detail });
+  if (list.length > 500) list.splice(0, list.length - 500);
+  appliedLog.set(ctx, list);
+}
+
+/** What was applied after `after` (a `seq`, or `{ sinceMs }`): by schema checks and by events alike. */
+export function appliedSchemaChanges(ctx: EngineContext, after: number | { sinceMs: number }): SchemaCheckResult {
+  const list = (appliedLog.get(ctx) ?? []).filter((c) => (typeof after === 'number' ? c.seq > after : c.at >= after.sinceMs));
+  const ids = (k: AppliedSchemaChange['change']) => [...new Set(list.filter((c) => c.change === k).map((c) => c.table))];
+  return {
+    created: ids('created'), altered: ids('altered'), recreated: ids('recreated'), dropped: ids('dropped'), snapshotsRequested: ids('snapshot requested'),
+    changes: list.map(({ at, table, change, detail }) => ({ at, table, change, detail })),
+  };
+}
+
 function newRecord(def: TableDef, collection: string, state: TableRecord['state'], schemaPos: string | null): TableRecord {
   const now = Date.now();
   return {
@@ -96,6 +119,7 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
   ctx.registry.put(rec);
   await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('table created', { table: rec.id, columns: ev.def.columns.length, from: 'event' });
+  noteApplied(ctx, rec.id, 'created', `from its first change event, ${ev.def.columns.length} columns`);
   if (!inInitialSnapshot && ev.op !== 'r') {
     // Seen first in the stream: rows written before it was captured may exist. Fill it by a resnapshot.
     await requestResync(ctx, [rec.id]);
@@ -118,6 +142,9 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     rec.previousHashes.push({ hash: rec.hash, compatible: true });
     rec.def = def; rec.hash = hash;
     ctx.log.info('table altered in place', { table: rec.id, added: plan.plan.addColumns.map((c) => c.name), widened: plan.plan.widenColumns.map((c) => c.name) });
+    const added = plan.plan.addColumns.map((c) => c.name);
+    const widened = plan.plan.widenColumns.map((c) => c.name);
+    noteApplied(ctx, rec.id, 'altered', [added.length ? `added ${added.join(', ')}` : '', widened.length ? `widened ${widened.join(', ')}` : ''].filter(Boolean).join('; ') || null);
   } else {
     if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
     await ctx.replica.dropTable(rec.def);
@@ -126,9 +153,11 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     rec.def = def; rec.hash = hash; rec.sweep = null; rec.snapshot = null;
     if (rec.state === 'halted') { rec.state = 'ok'; rec.error = null; }
     ctx.log.warn('incompatible schema change: table dropped, recreated and resnapshotted', { table: rec.id, reasons });
+    noteApplied(ctx, rec.id, 'recreated', reasons.join('; '));
     ctx.registry.put(rec);
     await ctx.persist(ctx.registry.takeDirty());
     await requestResync(ctx, [rec.id], `incompatible schema change: ${reasons.join('; ')}`);
+    noteApplied(ctx, rec.id, 'snapshot requested', 'recreated: refilled by a snapshot');
     return rec;
   }
   rec.previousHashes = rec.previousHashes.slice(-20);
@@ -171,7 +200,7 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
  * definition (rebuilt when any step since their own was incompatible), dropped ones dropped.
  */
 export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: boolean }): Promise<SchemaCheckResult> {
-  const result: SchemaCheckResult = { created: [], altered: [], recreated: [], dropped: [], snapshotsRequested: [] };
+  const mark = appliedSeq;
   const last = await loadSchemaLog(ctx);
   const processed = processedBefore(ctx);
   const toSnapshot: string[] = [];
@@ -183,7 +212,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       if (!latest.def.primaryKey.length) { ctx.log.warn('table without a primary key is not mirrored', { table: id }); continue; }
       await ctx.replica.createTable(latest.def);
       ctx.registry.put(newRecord(latest.def, latest.collection, opts.initialLoad ? 'pending' : 'ok', latest.pos.toString()));
-      result.created.push(id);
+      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns`);
       if (!opts.initialLoad) toSnapshot.push(id);
       continue;
     }
@@ -198,21 +227,19 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       await ctx.replica.dropTable(rec.def);
       ctx.registry.remove(id);
       await ctx.persist([], [stateIds.table(id)]);
-      result.dropped.push(id);
+      noteApplied(ctx, id, 'dropped', 'dropped at the source');
       ctx.log.warn('table dropped at the source: dropped in the replica', { table: id });
       continue;
     }
-    const hash = tableHash(chain.def);
-    const kind = chain.incompatible.length || planSchemaChange(rec.def, chain.def).kind === 'recreate' ? 'recreate' : hash === rec.hash ? 'same' : 'alter';
-    const out = await applySchemaChange(ctx, rec, chain.def, hash, chain.incompatible);
+    const out = await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), chain.incompatible);
     out.schemaPos = latest.pos.toString();
     ctx.registry.put(out);
-    if (kind === 'recreate') { result.recreated.push(id); result.snapshotsRequested.push(id); } else if (kind === 'alter') result.altered.push(id);
   }
   ctx.historyNext = last;
   const rows = ctx.registry.takeDirty();
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
   await ctx.persist(rows);
-  if (toSnapshot.length) result.snapshotsRequested.push(...await requestResync(ctx, toSnapshot));
-  return result;
+  if (toSnapshot.length) for (const id of await requestResync(ctx, toSnapshot)) noteApplied(ctx, id, 'snapshot requested', 'new table: filled by a snapshot');
+  // The report is what was applied during this check (noted where the DDL ran), not a prediction.
+  return appliedSchemaChanges(ctx, mark);
 }

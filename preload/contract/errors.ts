@@ -1,6 +1,7 @@
 /** Error codes and error data as they cross IPC / WebSocket. Pure TypeScript. */
 export const ERROR_CODES = {
   CONFIG_INVALID: 'config is invalid',
+  SECRET_ENV_MISSING: 'the environment variable named for a password is not set',
   KAFKA_UNREACHABLE: 'Kafka brokers cannot be reached',
   KAFKA_TOPIC_MISSING: 'a tenant topic does not exist or is not readable',
   KAFKA_SIGNAL_DENIED: 'the signal topic cannot be written',
