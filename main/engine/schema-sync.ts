@@ -5,6 +5,8 @@
  * older schema never replaces a newer one, and a change and its revert both apply.
  */
 import type { EngineContext } from './context.ts';
+import { MirrorError } from './errors.ts';
+import { isUnsignedBigint } from './decode/unsigned-bigint.ts';
 import type { ChangeEvent } from './decode/envelope.ts';
 import type { SchemaCheckResult } from './engine-control.ts';
 import { planSchemaChange } from './schema/compat.ts';
@@ -91,9 +93,41 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
     }
   }
   ctx.schemaLog = log;
+  ctx.decoder.setUnsignedBigints(unsignedBigintsOf(log));
   ctx.schemaLogHigh = last === null ? -1n : BigInt(last);
   ctx.schemaLogCheckedAt = Date.now();
   return last;
+}
+
+/** BIGINT UNSIGNED columns of each table's latest definition: the decoder reads them unsigned (unsigned-bigint.ts). */
+function unsignedBigintsOf(log: SchemaLog): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [id, entries] of log) {
+    const def = entries[entries.length - 1]?.def;
+    const cols = def?.columns.filter((c) => c.sourceType !== undefined && isUnsignedBigint(c.sourceType)).map((c) => c.name) ?? [];
+    if (cols.length) out.set(id.toLowerCase(), new Set(cols));
+  }
+  return out;
+}
+
+/**
+ * An event decoded before the history said its table has BIGINT UNSIGNED columns (a table created after
+ * the last read, with a connector that does not propagate source types) carries them signed: refuse it
+ * rather than write 2^64 − 1 as −1.
+ */
+function refuseSignedUnsigned(ctx: EngineContext, ev: ChangeEvent): void {
+  const hist = ctx.schemaLog?.get(tableId(ev.def))?.at(-1)?.def;
+  if (!hist) return;
+  for (const c of ev.def.columns) {
+    const h = hist.columns.find((x) => x.name === c.name);
+    if (c.type.kind === 'int' && c.sourceType === undefined && h?.sourceType !== undefined && isUnsignedBigint(h.sourceType)) {
+      throw new MirrorError('DECODE_FAILED',
+        `column ${c.name} of ${tableId(ev.def)} is BIGINT UNSIGNED in the schema history but this event was decoded before it was read, ` +
+        'as a signed int64 (the connector does not propagate source types). The event is not applied; resync the table ' +
+        '(tenant-mirror resync-tables), or set column.propagate.source.type=.* on the connector.',
+        { detail: { table: tableId(ev.def), column: c.name } });
+    }
+  }
 }
 
 /** Has the schema history grown since it was last read? */
@@ -113,8 +147,10 @@ async function refreshSchemaLog(ctx: EngineContext): Promise<void> {
 /** First event of a table the replica does not have. */
 export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent): Promise<TableRecord> {
   const inInitialSnapshot = ev.op === 'r' && ev.snapshot !== 'incremental';
+  await refreshSchemaLog(ctx);
+  refuseSignedUnsigned(ctx, ev);
   await ctx.replica.createTable(ev.def);
-  const known = ctx.schemaLog?.get(tableId(ev.def).toLowerCase())?.filter((e) => e.hash === ev.defHash).pop();
+  const known = ctx.schemaLog?.get(tableId(ev.def))?.filter((e) => e.hash === ev.defHash).pop();
   const rec = newRecord(ev.def, ev.collection, inInitialSnapshot ? 'snapshotting' : 'ok', known ? known.pos.toString() : null);
   ctx.registry.put(rec);
   await ctx.persist(ctx.registry.takeDirty());
@@ -220,6 +256,14 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
     const chain = walkChain(rec.def, entries, at, null);
     if (chain.kind === 'none') {
       if (rec.schemaPos === null || rec.schemaPos === undefined) { rec.schemaPos = at.toString(); ctx.registry.put(rec); }
+      // The history entry the table stands at now maps to a wider definition than the table's (this version
+      // maps a source type differently, e.g. MySQL TIME to a duration): widened in place, nothing else.
+      const here = entries.filter((e) => e.pos <= at).pop();
+      if (here?.def && here.hash && here.hash !== rec.hash && planSchemaChange(rec.def, here.def).kind === 'alter') {
+        const out = await applySchemaChange(ctx, rec, here.def, here.hash);
+        out.schemaPos = here.pos.toString();
+        ctx.registry.put(out); // reported by applySchemaChange (noteApplied)
+      }
       continue;
     }
     if (chain.kind === 'dropped') {

@@ -20,8 +20,12 @@
  * | PG bytea                               | `encode(c, 'hex')`                    | Buffer                                   |
  * | PG date                                | `c::text`, DateStyle ISO              | 'YYYY-MM-DD'                             |
  * | PG time / timestamp                    | `to_char(c, '… HH24:MI:SS.US')`       | 'HH:MM:SS' / 'YYYY-MM-DD HH:MM:SS' + p digits |
+ * | PG interval (a MySQL TIME)             | sign, `extract(epoch)` as exact numeric text | '[-]HH:MM:SS' + p digits, hours not wrapped (838:59:59) |
  * | PG timestamptz                         | `to_char(c AT TIME ZONE 'UTC', …"T"…"Z")` | 'YYYY-MM-DDTHH:MM:SS[.p digits]Z'    |
  * | PG anything else (varchar, text, uuid…)| `c::text`                             | string                                   |
+ *
+ * A replica BLOB / bytea of a source BIT(n > 1) is read as the unsigned number its bytes spell big-endian
+ * (the canonical form's bigint): 0x0102 is 258, as MariaDB's CAST(b'0000000100000010' AS UNSIGNED).
  *
  * p (fraction digits) is the source column's precision (the canonical form's), else the replica
  * column's. Microseconds beyond p are dropped only when they are zeros; a non-zero digit there is kept,
@@ -91,6 +95,25 @@ function integerValue(v: bigint, src: SourceColumn | undefined, boolFromInt: boo
   return v; // same text as the number would give; exact beyond 2^53
 }
 
+/** Bytes of a source BIT(n > 1) → the unsigned number they spell big-endian; other bytes unchanged. */
+function bitsValue(b: Buffer, src: SourceColumn | undefined): RowValue {
+  if (!src || src.dataType !== 'bit' || src.columnType === 'bit(1)') return b;
+  return b.length ? BigInt('0x' + b.toString('hex')) : 0n;
+}
+
+/** Exact seconds ('-3600.000000', '3020399') → '[-]HH:MM:SS[.p digits]' as MariaDB prints a TIME(p). */
+export function durationText(seconds: string, p: number): string {
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(seconds);
+  if (!m) return mismatch(`interval ${seconds}`);
+  const [, sign, whole, frac = ''] = m as unknown as [string, string, string, string | undefined];
+  const s = BigInt(whole);
+  const keep = Math.max(0, Math.min(6, p));
+  if (!/^0*$/.test(frac.slice(keep))) return mismatch(`interval ${seconds} with more than ${keep} fraction digits`);
+  const two = (n: bigint): string => n.toString().padStart(2, '0');
+  const f = keep ? '.' + frac.slice(0, keep).padEnd(keep, '0') : '';
+  return `${sign}${two(s / 3600n)}:${two((s / 60n) % 60n)}:${two(s % 60n)}${f}`;
+}
+
 /**
  * `text` ends in `.ffffff` (to_char's US): keep `p` fraction digits when the ones after them are zeros
  * (no fraction at all when p = 0); otherwise keep all six so the difference shows.
@@ -140,7 +163,7 @@ class SqliteReader implements ReplicaReader {
           case 'integer': row[c] = integerValue(v as bigint, src, true); break;
           case 'real': row[c] = v as number; break;
           case 'text': row[c] = v as string; break;
-          case 'blob': row[c] = Buffer.from(v as Buffer); break;
+          case 'blob': row[c] = bitsValue(Buffer.from(v as Buffer), src); break;
           default: row[c] = mismatch(`storage class ${String(raw[`t${i}`])}`);
         }
       });
@@ -165,6 +188,8 @@ function pgExpr(c: PgColumn): string {
   switch (c.udt) {
     case 'float4': return `${q}::float8::text`;
     case 'bytea': return `encode(${q}, 'hex')`;
+    // Exact seconds (numeric, PostgreSQL ≥ 14): the text form of interval drops trailing zeros and could carry days.
+    case 'interval': return `extract(epoch from ${q})::text`;
     case 'time': return `to_char(${q}, 'HH24:MI:SS.US')`;
     case 'timestamp': return finite('YYYY-MM-DD HH24:MI:SS.US');
     case 'timestamptz': return finite('YYYY-MM-DD"T"HH24:MI:SS.US"Z"', `${q} AT TIME ZONE 'UTC'`);
@@ -178,7 +203,8 @@ function pgValue(c: PgColumn, v: string | null, src: SourceColumn | undefined): 
     case 'int2': case 'int4': case 'int8': return integerValue(BigInt(v), src, false);
     case 'bool': return v === 'true' ? true : v === 'false' ? false : mismatch(`boolean ${v}`);
     case 'float4': case 'float8': return Number(v);
-    case 'bytea': return Buffer.from(v, 'hex');
+    case 'bytea': return bitsValue(Buffer.from(v, 'hex'), src);
+    case 'interval': return durationText(v, src?.precision ?? c.precision ?? 6);
     case 'time': case 'timestamp': case 'timestamptz': return fractionTo(v, src?.precision ?? c.precision ?? 6);
     default: return v;
   }

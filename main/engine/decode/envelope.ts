@@ -67,10 +67,19 @@ function tableOfKeySchema(name: string | undefined): KeyEntry['table'] {
   return PLAIN.test(schema) && PLAIN.test(table) ? { schema, name: table } : null;
 }
 
-function buildKey(s: ConnectField): KeyEntry {
-  const decoder = buildStructDecoder(s);
-  return { fields: decoder.columns.map((c) => c.name), decoder, table: tableOfKeySchema(s.name) };
+/** Columns the schema history says are BIGINT UNSIGNED, per `schema.table` (lower case). */
+export type UnsignedBigints = ReadonlyMap<string, ReadonlySet<string>>;
+const hintOf = (hints: UnsignedBigints, t: { schema: string; name: string } | null): ReadonlySet<string> | undefined =>
+  (t ? hints.get(`${t.schema}.${t.name}`.toLowerCase()) : undefined);
+
+function buildKey(s: ConnectField, hints: UnsignedBigints = new Map()): KeyEntry {
+  const table = tableOfKeySchema(s.name);
+  const decoder = buildStructDecoder(s, undefined, hintOf(hints, table));
+  return { fields: decoder.columns.map((c) => c.name), decoder, table };
 }
+
+/** A key column decoded without the connector (a MySQL TIME is a time there, a duration in the row). */
+const keyKind = (k: string): string => (k === 'duration' ? 'time' : k);
 
 function buildValue(s: ConnectField): EnvelopeSchema {
   const rowSchema = structField(s, 'after') ?? structField(s, 'before');
@@ -91,6 +100,20 @@ export class EnvelopeDecoder {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly keyBytes: ByteCache<KeyEntry> = new Map();
   private readonly valueBytes: ByteCache<EnvelopeSchema> = new Map();
+  private unsigned: UnsignedBigints = new Map();
+  private readonly buildKey = (s: ConnectField): KeyEntry => buildKey(s, this.unsigned);
+
+  /**
+   * BIGINT UNSIGNED columns known from the schema history (used where the connector does not propagate
+   * source types). A change drops the cached schemas, so the next events decode with it.
+   */
+  setUnsignedBigints(hints: UnsignedBigints): boolean {
+    const flat = (h: UnsignedBigints): string => JSON.stringify([...h].map(([t, c]) => [t, [...c].sort()]).sort());
+    if (flat(hints) === flat(this.unsigned)) return false;
+    this.unsigned = hints;
+    this.values.clear(); this.keys.clear(); this.keyBytes.clear(); this.valueBytes.clear();
+    return true;
+  }
 
   /** Number of distinct value schemas seen (diagnostics). */
   get schemaCount(): number { return this.values.size; }
@@ -98,7 +121,7 @@ export class EnvelopeDecoder {
   decode(keyText: string | null, valueText: string | null): Decoded {
     if (valueText === null) return { kind: 'tombstone' };
     if (keyText === null) return truncateOf(this.parseRecord(valueText, this.values, buildValue).payload);
-    return this.decodeParsed(this.parseRecord(keyText, this.keys, buildKey), this.parseRecord(valueText, this.values, buildValue));
+    return this.decodeParsed(this.parseRecord(keyText, this.keys, this.buildKey), this.parseRecord(valueText, this.values, buildValue));
   }
 
   /**
@@ -109,7 +132,7 @@ export class EnvelopeDecoder {
   decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null, accept?: (schema: string, name: string) => boolean): Decoded {
     if (valueBuf === null) return { kind: 'tombstone' };
     if (keyBuf === null) return truncateOf(this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue).payload);
-    const key = this.parseBuffer(keyBuf, this.keys, this.keyBytes, buildKey);
+    const key = this.parseBuffer(keyBuf, this.keys, this.keyBytes, this.buildKey);
     // Events of tables not mirrored are dropped before their value is decoded: a malformed one halts nothing.
     const t = key.entry.table;
     if (accept && t && !accept(t.schema, t.name)) return { kind: 'skipped', schema: t.schema, name: t.name };
@@ -124,10 +147,10 @@ export class EnvelopeDecoder {
     const source = (p.source ?? {}) as Record<string, unknown>;
     const connector = String(source.connector ?? '');
     const env = value.entry;
-    env.decoder ??= buildStructDecoder(env.rowSchema, connector);
-    const decoder = env.decoder;
     const schema = String(source.schema ?? source.db ?? '');
     const name = String(source.table ?? '');
+    env.decoder ??= buildStructDecoder(env.rowSchema, connector, hintOf(this.unsigned, { schema, name }));
+    const decoder = env.decoder;
     if (!name) throw new MirrorError('DECODE_FAILED', 'envelope source has no table');
     let d = env.defs.get(key.entry);
     if (!d) {
@@ -136,7 +159,7 @@ export class EnvelopeDecoder {
       for (const k of key.entry.decoder.columns) {
         const col = decoder.columns.find((c) => c.name === k.name);
         if (!col) throw new MirrorError('SCHEMA_CONFLICT', `key column ${k.name} of ${schema}.${name} is not in the event's row schema`, { detail: { table: `${schema}.${name}`, column: k.name } });
-        if (col.type.kind !== k.type.kind) throw new MirrorError('SCHEMA_CONFLICT', `key column ${k.name} of ${schema}.${name} is ${k.type.kind} in the key schema but ${col.type.kind} in the row schema`, { detail: { table: `${schema}.${name}`, column: k.name } });
+        if (keyKind(col.type.kind) !== keyKind(k.type.kind)) throw new MirrorError('SCHEMA_CONFLICT', `key column ${k.name} of ${schema}.${name} is ${k.type.kind} in the key schema but ${col.type.kind} in the row schema`, { detail: { table: `${schema}.${name}`, column: k.name } });
       }
       const def: TableDef = { schema, name, columns: decoder.columns, primaryKey: key.entry.fields };
       d = { def, hash: tableHash(def) };

@@ -10,6 +10,7 @@ import type { ConnectField } from './connect-schema.ts';
 import { logicalType } from './logical/index.ts';
 import { formatDecimal, rescale } from './logical/decimal.ts';
 import { toBigInt } from './logical/types.ts';
+import { isUnsignedBigint, unsignedFromSigned64, UNSIGNED_BIGINT, UNSIGNED_BIGINT_SOURCE } from './unsigned-bigint.ts';
 
 export const UNAVAILABLE = '__debezium_unavailable_value';
 const UNAVAILABLE_B64 = Buffer.from(UNAVAILABLE).toString('base64');
@@ -39,7 +40,7 @@ export function fieldColumnType(f: ConnectField, connector?: string): ColumnType
     const t = mapSourceType({ ...src, ...(connector === undefined ? {} : { connector }) });
     if (t) return t;
   }
-  if (lt) return lt.columnType(f);
+  if (lt) return lt.columnType(f, connector);
   if (f.name && !PLAIN_NAMES.has(f.name)) {
     throw new MirrorError('UNKNOWN_TYPE', `unknown logical type ${f.name} (${f.type}) on column ${f.field}`, { detail: { column: f.field ?? null, type: f.name } });
   }
@@ -89,20 +90,26 @@ export interface StructDecoder {
   decode(payload: Record<string, unknown>): Row;
 }
 
-export function buildStructDecoder(schema: ConnectField, connector?: string): StructDecoder {
+/**
+ * `unsignedBigints`: columns the schema history says are BIGINT UNSIGNED, for connectors that do not
+ * propagate source types (a propagated type always wins). Their int64 values are read back unsigned.
+ */
+export function buildStructDecoder(schema: ConnectField, connector?: string, unsignedBigints?: ReadonlySet<string>): StructDecoder {
   const fields = schema.fields ?? [];
   const columns: ColumnDef[] = [];
   const names: string[] = [];
   const decs: FieldDecoder[] = [];
   for (const f of fields) {
     const name = f.field!;
-    const type = fieldColumnType(f, connector);
-    const dec = fieldDecoder(f, type);
+    const src = sourceTypeOf(f);
+    const unsigned64 = f.type === 'int64' && !f.name && (src ? isUnsignedBigint(src.typeName) : unsignedBigints?.has(name) === true);
+    const type = unsigned64 && !src ? UNSIGNED_BIGINT : fieldColumnType(f, connector);
+    const dec: FieldDecoder = unsigned64 ? (v) => coerce(unsignedFromSigned64(toBigInt(v)), type) : fieldDecoder(f, type);
     const col: ColumnDef = { name, type, nullable: f.optional === true };
     const d = decodeDefault(f, dec);
     if (d !== undefined) col.defaultValue = d as ColumnDef['defaultValue'];
-    const src = sourceTypeOf(f);
     if (src) col.sourceType = src.typeName + (src.length !== null ? `(${src.length}${src.scale !== null ? ',' + src.scale : ''})` : '');
+    else if (unsigned64) col.sourceType = UNSIGNED_BIGINT_SOURCE;
     columns.push(col);
     names.push(name);
     decs.push(dec);

@@ -14,13 +14,15 @@ const lenOk = (a: number | null, b: number | null): boolean => b === null || (a 
 
 /** Whether a column of type `to` can hold every value of type `from` (same kind, not narrower). */
 export function widens(from: ColumnType, to: ColumnType): boolean {
+  // A time of day fits a duration (MySQL TIME, ±838 h): replicas made before TIME was mapped to a duration widen in place.
+  if (from.kind === 'time' && to.kind === 'duration') return to.precision >= from.precision;
   if (from.kind !== to.kind) return from.kind === 'int' && to.kind === 'decimal' && to.scale === 0 && to.precision >= 20;
   switch (from.kind) {
     case 'int': return to.kind === 'int' && to.bits >= from.bits;
     case 'float': return to.kind === 'float' && to.bits >= from.bits;
     case 'decimal': return to.kind === 'decimal' && to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale;
     case 'string': case 'bytes': return (to.kind === 'string' || to.kind === 'bytes') && lenOk(from.length, to.length) && (!to.fixed || from.fixed);
-    case 'time': case 'timestamp': case 'timestamptz': return to.kind === from.kind && to.precision >= from.precision;
+    case 'time': case 'duration': case 'timestamp': case 'timestamptz': return to.kind === from.kind && to.precision >= from.precision;
     default: return true;
   }
 }

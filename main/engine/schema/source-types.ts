@@ -68,6 +68,9 @@ export interface SourceTypeInput {
   connector?: string;
 }
 
+/** Debezium's MySQL and MariaDB connectors (`source.connector`). */
+export const isMysqlFamily = (connector: string | undefined): boolean => connector === 'mysql' || connector === 'mariadb';
+
 /** Returns null for a type this table does not know; the caller decides (Connect fallback or UNKNOWN_TYPE). */
 export function mapSourceType(input: SourceTypeInput): ColumnType | null {
   let name = input.typeName.trim().toLowerCase().replace(/\s*\(.*\)\s*/, ' ').replace(/\s+/g, ' ').trim();
@@ -75,6 +78,8 @@ export function mapSourceType(input: SourceTypeInput): ColumnType | null {
   name = name.replace(/\b(unsigned|zerofill|identity|signed)\b/g, '').replace(/\s+/g, ' ').trim();
   if (name === 'timestamp' && input.connector === 'postgresql') name = 'timestamp without time zone';
   if (name === 'timestamp' && input.connector === 'sqlserver') name = 'timestamp_sqlserver';
+  // MySQL/MariaDB TIME is a duration (-838:59:59 … 838:59:59), not a time of day.
+  if (name === 'time' && isMysqlFamily(input.connector)) return { kind: 'duration', precision: prec(input.length, 0, 6) };
   const m = TYPES[name];
   return m ? m(input.length, input.scale, unsigned) : null;
 }

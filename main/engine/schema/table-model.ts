@@ -13,7 +13,8 @@ export type ColumnType =
   | { kind: 'string'; length: number | null; fixed: boolean } // string; length null = unbounded (text / max)
   | { kind: 'bytes'; length: number | null; fixed: boolean } //  Buffer
   | { kind: 'date' } //                                       string 'YYYY-MM-DD'
-  | { kind: 'time'; precision: number } //                    string 'HH:MM:SS[.f…]'
+  | { kind: 'time'; precision: number } //                    string 'HH:MM:SS[.f…]' (time of day)
+  | { kind: 'duration'; precision: number } //                string '[-]H…H:MM:SS[.f…]': MySQL/MariaDB TIME (±838:59:59.999999)
   | { kind: 'timestamp'; precision: number } //               string 'YYYY-MM-DD HH:MM:SS[.f…]' (no zone, wall clock)
   | { kind: 'timestamptz'; precision: number } //             string ISO-8601 with offset
   | { kind: 'uuid' } //                                       string
@@ -55,7 +56,7 @@ export function typeToString(t: ColumnType): string {
     case 'float': return `float${t.bits}`;
     case 'decimal': return `decimal(${t.precision},${t.scale})`;
     case 'string': case 'bytes': return `${t.kind}${t.fixed ? '!' : ''}(${t.length ?? 'max'})`;
-    case 'time': case 'timestamp': case 'timestamptz': return `${t.kind}(${t.precision})`;
+    case 'time': case 'duration': case 'timestamp': case 'timestamptz': return `${t.kind}(${t.precision})`;
     default: return t.kind;
   }
 }

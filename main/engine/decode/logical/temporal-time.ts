@@ -1,5 +1,6 @@
 import { fraction, pad, precisionOf, toBigInt } from './types.ts';
 import type { LogicalType } from './types.ts';
+import { isMysqlFamily } from '../../schema/source-types.ts';
 
 /** Time of day from units past midnight (ms, µs or ns). Hours may exceed 23 (MySQL TIME ranges ±838h). */
 export function formatTime(units: bigint, unitDigits: number, precision: number): string {
@@ -12,9 +13,15 @@ export function formatTime(units: bigint, unitDigits: number, precision: number)
   return `${neg ? '-' : ''}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${fraction(sub, unitDigits, precision)}`;
 }
 
+/**
+ * MySQL/MariaDB TIME is a duration (±838:59:59.999999, Debezium sends the signed µs): a `duration`
+ * column, which every replica stores exactly (docs/values.md); elsewhere a time of day.
+ */
 const timeOf = (names: string[], unitDigits: number, dfltPrecision: number): LogicalType => ({
   names,
-  columnType: () => ({ kind: 'time', precision: dfltPrecision }),
+  columnType: (_f, connector) => (isMysqlFamily(connector)
+    ? { kind: 'duration', precision: Math.min(dfltPrecision, 6) }
+    : { kind: 'time', precision: dfltPrecision }),
   decode: (v, _f, col) => formatTime(toBigInt(v), unitDigits, precisionOf(col, dfltPrecision)),
 });
 

@@ -1,3 +1,4 @@
+import type { ConnectField } from '../connect-schema.ts';
 import type { LogicalType } from './types.ts';
 
 const asString = (v: unknown): string => {
@@ -12,8 +13,26 @@ export const enumType: LogicalType = {
   columnType: () => ({ kind: 'string', length: null, fixed: false }),
   decode: asString,
 };
+/**
+ * io.debezium.data.Bits (BIT(n > 1)): Debezium sends the bits little-endian (least significant byte
+ * first). The replica keeps them in the source's order, big-endian, as MySQL `HEX(col)` and `b'…'` show
+ * them: BIT(16) b'0000000100000010' (0x0102) arrives as [0x02, 0x01] and is written 0x0102, left-padded
+ * with zero bytes to ceil(n / 8) bytes.
+ */
+export function bitsToBigEndian(littleEndian: Buffer, bits: number | null): Buffer {
+  const out = Buffer.from(littleEndian).reverse();
+  const want = bits !== null && bits > 0 ? Math.ceil(bits / 8) : out.length;
+  if (out.length >= want) return out;
+  return Buffer.concat([Buffer.alloc(want - out.length), out]);
+}
+
+const bitsLength = (f: ConnectField): number | null => {
+  const n = Number(f.parameters?.length);
+  return Number.isInteger(n) && n > 0 ? n : null;
+};
+
 export const bitsType: LogicalType = {
   names: ['io.debezium.data.Bits'],
-  columnType: (f) => ({ kind: 'bytes', length: Math.ceil(Number(f.parameters?.length ?? 8) / 8), fixed: true }),
-  decode: (v) => Buffer.from(asString(v), 'base64'),
+  columnType: (f) => ({ kind: 'bytes', length: Math.ceil((bitsLength(f) ?? 8) / 8), fixed: true }),
+  decode: (v, f) => bitsToBigEndian(Buffer.from(asString(v), 'base64'), bitsLength(f)),
 };

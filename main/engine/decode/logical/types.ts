@@ -4,8 +4,8 @@ import type { ColumnType, RowValue } from '../../schema/table-model.ts';
 /** One Debezium / Connect logical type: how its payload decodes and what column it implies. */
 export interface LogicalType {
   names: readonly string[];
-  /** Column type when the source type was not propagated. */
-  columnType(field: ConnectField): ColumnType;
+  /** Column type when the source type was not propagated (`connector`: the event's `source.connector`). */
+  columnType(field: ConnectField, connector?: string): ColumnType;
   /** Payload value (already JSON-parsed, int64 possibly bigint) → canonical row value for `col`. */
   decode(value: unknown, field: ConnectField, col: ColumnType): RowValue;
 }
@@ -28,5 +28,5 @@ export function toBigInt(v: unknown): bigint {
 }
 
 export function precisionOf(col: ColumnType, dflt: number): number {
-  return col.kind === 'time' || col.kind === 'timestamp' || col.kind === 'timestamptz' ? col.precision : dflt;
+  return col.kind === 'time' || col.kind === 'duration' || col.kind === 'timestamp' || col.kind === 'timestamptz' ? col.precision : dflt;
 }

@@ -52,6 +52,8 @@ export function pgColumnType(type: ColumnType): string {
     case 'bytes': return 'bytea';
     case 'date': return 'date';
     case 'time': return `time(${clampPrecision(type.precision)})`;
+    // MySQL TIME (±838 h, negative too): a time of day cannot hold it; interval keeps it exactly.
+    case 'duration': return `interval(${clampPrecision(type.precision)})`;
     case 'timestamp': return `timestamp(${clampPrecision(type.precision)})`;
     case 'timestamptz': return `timestamptz(${clampPrecision(type.precision)})`;
     case 'uuid': return 'uuid';

@@ -16,6 +16,7 @@ import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
 import { checkLease, updateLeaseRow } from './lease.ts';
 import { copyChunks, decodePgText, paramValue, textTypes } from './values.ts';
+import { assertNoNul } from './nul-check.ts';
 
 export interface PostgresReplicaOptions {
   host: string;
@@ -219,6 +220,8 @@ export class PostgresReplica implements Replica {
     const pk = def.primaryKey;
     const id = tableId(def);
     const known = new Set(def.columns.map((x) => x.name));
+    assertNoNul(def, tc.deletes);
+    assertNoNul(def, tc.upserts);
     if (tc.deletes.length) {
       for (const k of tc.deletes) for (const p of pk) {
         if (k[p] === undefined || k[p] === null) throw new MirrorError('REPLICA_WRITE_FAILED', `a key for ${id} lacks primary-key column ${p}`);

@@ -75,7 +75,7 @@ export function decodePgText(v: string | null, t: ColumnType): RowValue {
     case 'int': return t.bits === 64 ? BigInt(v) : Number(v);
     case 'float': return Number(v);
     case 'bytes': return v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'binary');
-    case 'time': case 'timestamp': return padFraction(v, Math.min(6, t.precision));
+    case 'time': case 'duration': case 'timestamp': return padFraction(v, Math.min(6, t.precision));
     case 'timestamptz': return canonicalTimestamptz(v, Math.min(6, t.precision));
     default: return v; // decimal (exact, scale digits), string, date (ISO), uuid, json
   }

@@ -11,7 +11,7 @@ export type Decoder = (v: unknown) => RowValue;
 export function canonicalText(v: string, t: ColumnType): string {
   switch (t.kind) {
     case 'decimal': return canonicalDecimal(v, t.scale);
-    case 'time': case 'timestamp': return padFraction(v, t.precision);
+    case 'time': case 'duration': case 'timestamp': return padFraction(v, t.precision);
     case 'timestamptz': return canonicalTimestamptz(v, t.precision);
     case 'uuid': return v.toLowerCase();
     default: return v;
@@ -36,7 +36,7 @@ export function encoderFor(t: ColumnType): Encoder | null {
       return null;
     case 'bytes':
       return (v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : plain(v));
-    case 'decimal': case 'time': case 'timestamp': case 'timestamptz': case 'uuid':
+    case 'decimal': case 'time': case 'duration': case 'timestamp': case 'timestamptz': case 'uuid':
       return (v) => (v === null ? null : canonicalText(typeof v === 'string' ? v : String(v), t));
   }
 }
@@ -50,7 +50,7 @@ export function decoderFor(t: ColumnType): Decoder {
       return (v) => (v === null || v === undefined ? null : Number(v));
     case 'float': return (v) => (v === null || v === undefined ? null : Number(v));
     case 'bytes': return (v) => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8'));
-    case 'decimal': case 'time': case 'timestamp': case 'timestamptz': case 'uuid':
+    case 'decimal': case 'time': case 'duration': case 'timestamp': case 'timestamptz': case 'uuid':
       return (v) => (v === null || v === undefined ? null : canonicalText(String(v), t));
     default: return (v) => (v === null || v === undefined ? null : String(v));
   }

@@ -9,6 +9,8 @@
  *   string(n)            nvarchar(n), nchar(n) when fixed; nvarchar(max) when unbounded or n > 4000
  *   bytes(n)             varbinary(n), binary(n) when fixed; varbinary(max) when unbounded or n > 8000
  *   date / time(p)       date / time(p)                  (p capped at 7)
+ *   duration(p)          varchar(17): MySQL TIME as exact text '[-]HHH:MM:SS[.ffffff]' (time(p) holds 0–24 h
+ *                        only; text keeps ±838:59:59.999999 as the source prints it, see docs/values.md)
  *   timestamp(p)         datetime2(p)                    (p capped at 7)
  *   timestamptz(p)       datetimeoffset(p)               (p capped at 7)
  *   uuid                 uniqueidentifier
@@ -48,6 +50,7 @@ export function columnType(t: ColumnType): string {
       return `${t.fixed ? 'binary' : 'varbinary'}(${Math.max(1, t.length)})`;
     case 'date': return 'date';
     case 'time': return `time(${cap7(t.precision)})`;
+    case 'duration': return 'varchar(17)';
     case 'timestamp': return `datetime2(${cap7(t.precision)})`;
     case 'timestamptz': return `datetimeoffset(${cap7(t.precision)})`;
     case 'uuid': return 'uniqueidentifier';
@@ -109,6 +112,7 @@ export function stageType(t: ColumnType, isKey: boolean): StageType {
     }
     case 'date': return text(10);
     case 'time': return text(16);
+    case 'duration': return text(17);
     case 'timestamp': return text(27);
     case 'timestamptz': return text(34);
     case 'uuid': return text(36);
@@ -165,7 +169,7 @@ function defaultLiteralOrThrow(col: ColumnDef): string | null {
     case 'int': return normaliseIntLiteral(v);
     case 'float': { const n = Number(v); return Number.isFinite(n) ? String(n) : null; }
     case 'decimal': return normaliseDecimal(typeof v === 'boolean' ? (v ? 1 : 0) : v);
-    case 'string': case 'json': return quoteString(String(v));
+    case 'string': case 'json': case 'duration': return quoteString(String(v));
     case 'bytes': return null;
     case 'date': return `CONVERT(date, ${quoteString(normaliseDate(String(v)))}, 23)`;
     case 'time': return `CONVERT(${columnType(t)}, ${quoteString(normaliseTime(String(v)))}, 121)`;

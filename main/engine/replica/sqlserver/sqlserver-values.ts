@@ -137,6 +137,7 @@ export function stageValue(type: ColumnType, v: RowValue): StagedValue {
       throw new StageValueError(`expected bytes (Buffer), got ${typeof v}`);
     case 'date': return normaliseDate(asString(v, 'a date'));
     case 'time': return normaliseTime(asString(v, 'a time'));
+    case 'duration': return asString(v, 'a duration');
     case 'timestamp': return normaliseTimestamp(asString(v, 'a timestamp'));
     case 'timestamptz': return normaliseTimestampTz(asString(v, 'a timestamp with offset'));
     case 'uuid': return normaliseUuid(asString(v, 'a uuid'));
@@ -159,7 +160,7 @@ export function readValue(type: ColumnType, v: unknown): RowValue {
     case 'bytes': return Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array);
     case 'uuid': return String(v).toLowerCase();
     case 'decimal': return canonicalDecimal(String(v), type.scale);
-    case 'time': case 'timestamp': return padFraction(String(v), type.precision);
+    case 'time': case 'duration': case 'timestamp': return padFraction(String(v), type.precision);
     case 'timestamptz': return canonicalTimestamptz(String(v), type.precision);
     default: return String(v);
   }

@@ -1,0 +1,4 @@
+import { describeExactValues } from './support/exact-values-scenarios.ts';
+import { postgresTarget } from './support/replica-targets.ts';
+
+describeExactValues('PostgreSQL', postgresTarget);

@@ -1,0 +1,4 @@
+import { describeExactValues } from './support/exact-values-scenarios.ts';
+import { sqliteTarget } from './support/replica-targets.ts';
+
+describeExactValues('SQLite', sqliteTarget);
