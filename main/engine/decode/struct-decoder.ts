@@ -10,6 +10,7 @@ import type { ConnectField } from './connect-schema.ts';
 import { logicalType } from './logical/index.ts';
 import { formatDecimal, rescale } from './logical/decimal.ts';
 import { toBigInt } from './logical/types.ts';
+import { followWireType } from './wire-type.ts';
 import { isUnsignedBigint, unsignedFromSigned64, UNSIGNED_BIGINT, UNSIGNED_BIGINT_SOURCE } from './unsigned-bigint.ts';
 
 export const UNAVAILABLE = '__debezium_unavailable_value';
@@ -38,7 +39,7 @@ export function fieldColumnType(f: ConnectField, connector?: string): ColumnType
   const lt = logicalType(f.name);
   if (src) {
     const t = mapSourceType({ ...src, ...(connector === undefined ? {} : { connector }) });
-    if (t) return t;
+    if (t) return followWireType(t, f);
   }
   if (lt) return lt.columnType(f, connector);
   if (f.name && !PLAIN_NAMES.has(f.name)) {

@@ -4,6 +4,7 @@
  * and propagated field parameters so both paths yield the same definition.
  */
 import type { ColumnType } from './table-model.ts';
+import { sqlServerSourceType } from './source-types-sqlserver.ts';
 
 type Mapper = (len: number | null, scale: number | null, unsigned: boolean) => ColumnType;
 
@@ -80,6 +81,8 @@ export function mapSourceType(input: SourceTypeInput): ColumnType | null {
   if (name === 'timestamp' && input.connector === 'sqlserver') name = 'timestamp_sqlserver';
   // MySQL/MariaDB TIME is a duration (-838:59:59 … 838:59:59), not a time of day.
   if (name === 'time' && isMysqlFamily(input.connector)) return { kind: 'duration', precision: prec(input.length, 0, 6) };
+  const ss = input.connector === 'sqlserver' ? sqlServerSourceType(name, input.scale) : null;
+  if (ss) return ss;
   const m = TYPES[name];
   return m ? m(input.length, input.scale, unsigned) : null;
 }

@@ -16,7 +16,8 @@ export type ColumnType =
   | { kind: 'time'; precision: number } //                    string 'HH:MM:SS[.f…]' (time of day)
   | { kind: 'duration'; precision: number } //                string '[-]H…H:MM:SS[.f…]': MySQL/MariaDB TIME (±838:59:59.999999)
   | { kind: 'timestamp'; precision: number } //               string 'YYYY-MM-DD HH:MM:SS[.f…]' (no zone, wall clock)
-  | { kind: 'timestamptz'; precision: number } //             string ISO-8601 with offset
+  | { kind: 'timestamptz'; precision: number; offset?: true } // string ISO-8601: UTC 'Z', or with offset: true (SQL Server
+  //                                                          DATETIMEOFFSET) each value's own offset, 'YYYY-MM-DDTHH:MM:SS[.f…]±hh:mm'
   | { kind: 'uuid' } //                                       string
   | { kind: 'json' }; //                                      string
 
@@ -51,6 +52,7 @@ export type RowValue = string | number | boolean | bigint | Buffer | null;
 export type Row = Record<string, RowValue>;
 
 export function typeToString(t: ColumnType): string {
+  if (t.kind === 'timestamptz' && t.offset) return `timestamptz(${t.precision},offset)`;
   switch (t.kind) {
     case 'int': return `int${t.bits}`;
     case 'float': return `float${t.bits}`;
