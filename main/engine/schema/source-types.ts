@@ -81,7 +81,7 @@ export function mapSourceType(input: SourceTypeInput): ColumnType | null {
   if (name === 'timestamp' && input.connector === 'sqlserver') name = 'timestamp_sqlserver';
   // MySQL/MariaDB TIME is a duration (-838:59:59 … 838:59:59), not a time of day.
   if (name === 'time' && isMysqlFamily(input.connector)) return { kind: 'duration', precision: prec(input.length, 0, 6) };
-  const ss = input.connector === 'sqlserver' ? sqlServerSourceType(name, input.scale) : null;
+  const ss = input.connector === 'sqlserver' ? sqlServerSourceType(name, input.length, input.scale) : null;
   if (ss) return ss;
   const m = TYPES[name];
   return m ? m(input.length, input.scale, unsigned) : null;

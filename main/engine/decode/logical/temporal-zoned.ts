@@ -1,5 +1,6 @@
 import { fraction, pad, precisionOf } from './types.ts';
 import type { LogicalType } from './types.ts';
+import { zonedKeepingOffset } from './temporal-zoned-offset.ts';
 
 const ZONED = /^(\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -27,6 +28,7 @@ export const zonedTimestamp: LogicalType = {
   columnType: () => ({ kind: 'timestamptz', precision: 6 }),
   decode: (v, _f, col) => {
     if (typeof v !== 'string') throw new TypeError(`ZonedTimestamp expects a string, got ${typeof v}`);
+    if (col.kind === 'timestamptz' && col.offset) return zonedKeepingOffset(v, col.precision);
     return normaliseZoned(v, precisionOf(col, 6));
   },
 };

@@ -51,11 +51,13 @@ export function pgColumnType(type: ColumnType): string {
       return type.length !== null && type.length >= 1 && type.length <= PG_MAX_VARCHAR ? `varchar(${type.length})` : 'text';
     case 'bytes': return 'bytea';
     case 'date': return 'date';
-    case 'time': return `time(${clampPrecision(type.precision)})`;
+    // SQL Server time(7) / datetime2(7) (100 ns) and datetimeoffset (each value's own offset): no PostgreSQL
+    // type holds them exactly, so they are kept as their canonical text (ISO order sorts chronologically).
+    case 'time': return type.precision > 6 ? 'text' : `time(${clampPrecision(type.precision)})`;
     // MySQL TIME (±838 h, negative too): a time of day cannot hold it; interval keeps it exactly.
     case 'duration': return `interval(${clampPrecision(type.precision)})`;
-    case 'timestamp': return `timestamp(${clampPrecision(type.precision)})`;
-    case 'timestamptz': return `timestamptz(${clampPrecision(type.precision)})`;
+    case 'timestamp': return type.precision > 6 ? 'text' : `timestamp(${clampPrecision(type.precision)})`;
+    case 'timestamptz': return type.offset || type.precision > 6 ? 'text' : `timestamptz(${clampPrecision(type.precision)})`;
     case 'uuid': return 'uuid';
     case 'json': return 'jsonb';
   }

@@ -5,6 +5,7 @@
  */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
 import { canonicalTimestamptz, padFraction } from '../naming.ts';
+import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 const ESCAPES = /[\\\n\r\t]/g;
@@ -76,7 +77,7 @@ export function decodePgText(v: string | null, t: ColumnType): RowValue {
     case 'float': return Number(v);
     case 'bytes': return v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'binary');
     case 'time': case 'duration': case 'timestamp': return padFraction(v, Math.min(6, t.precision));
-    case 'timestamptz': return canonicalTimestamptz(v, Math.min(6, t.precision));
+    case 'timestamptz': return t.offset ? canonicalOffsetTimestamp(v, t.precision) : canonicalTimestamptz(v, Math.min(6, t.precision));
     default: return v; // decimal (exact, scale digits), string, date (ISO), uuid, json
   }
 }

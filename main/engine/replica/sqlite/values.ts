@@ -1,6 +1,7 @@
 /** Row values <-> SQLite bind / column values, per ColumnType (see dialect.ts for the storage choices). */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
 import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../naming.ts';
+import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 /** What better-sqlite3 binds. */
 export type SqliteBind = number | bigint | string | Buffer | null;
@@ -12,7 +13,7 @@ export function canonicalText(v: string, t: ColumnType): string {
   switch (t.kind) {
     case 'decimal': return canonicalDecimal(v, t.scale);
     case 'time': case 'duration': case 'timestamp': return padFraction(v, t.precision);
-    case 'timestamptz': return canonicalTimestamptz(v, t.precision);
+    case 'timestamptz': return t.offset ? canonicalOffsetTimestamp(v, t.precision) : canonicalTimestamptz(v, t.precision);
     case 'uuid': return v.toLowerCase();
     default: return v;
   }

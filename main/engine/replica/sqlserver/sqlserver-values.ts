@@ -10,6 +10,7 @@
  */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
 import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../naming.ts';
+import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 export class StageValueError extends Error {
   constructor(message: string) {
@@ -161,7 +162,7 @@ export function readValue(type: ColumnType, v: unknown): RowValue {
     case 'uuid': return String(v).toLowerCase();
     case 'decimal': return canonicalDecimal(String(v), type.scale);
     case 'time': case 'duration': case 'timestamp': return padFraction(String(v), type.precision);
-    case 'timestamptz': return canonicalTimestamptz(String(v), type.precision);
+    case 'timestamptz': return type.offset ? canonicalOffsetTimestamp(String(v), type.precision) : canonicalTimestamptz(String(v), type.precision);
     default: return String(v);
   }
 }
