@@ -12,7 +12,9 @@ import { CliUsageError, COMMANDS, DEFAULT_MAX_LAG_EVENTS, DEFAULT_MAX_LAG_SECOND
 import { EXIT, EXIT_MEANINGS, exitCodeForError } from '../../main/commands/exit-codes.ts';
 import { computeLag, lagVerdict } from '../../main/commands/lag.ts';
 import { refuseClearSecrets, requireSecretEnv } from '../../main/commands/config-file.ts';
+import { schemaResultText } from '../../main/commands/lease-handoff.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
+import { parseTableStats, tableStatsRow } from '../../main/engine/state/table-stats.ts';
 import { settingsSchema } from '../../preload/contract/settings.ts';
 
 const run = (argv: string[]) => {
@@ -142,5 +144,31 @@ describe('passwords in a config file', () => {
     const s = settingsSchema.parse({ ...base, replica: { ...base.replica, password: { env: 'TM_TEST_REPLICA_UNSET_2' } } });
     assert.throws(() => requireSecretEnv(s, {}), (e: unknown) => e instanceof MirrorError && e.code === 'SECRET_ENV_MISSING' && /TM_TEST_SASL_UNSET_1/.test(e.message) && /tenant\.sasl\.password/.test(e.message));
     assert.doesNotThrow(() => requireSecretEnv(s, { TM_TEST_SASL_UNSET_1: 'a', TM_TEST_REPLICA_UNSET_2: 'b' }));
+  });
+});
+
+describe('reports built from what happened', () => {
+  it('update-schema prints each applied change with what it did', () => {
+    const text = schemaResultText({
+      created: ['crm.extra'], altered: ['crm.contact'], recreated: [], dropped: [], snapshotsRequested: ['crm.extra'],
+      changes: [
+        { at: 1, table: 'crm.extra', change: 'created', detail: 'from the schema history, 5 columns' },
+        { at: 2, table: 'crm.contact', change: 'altered', detail: 'added note' },
+        { at: 3, table: 'crm.extra', change: 'snapshot requested', detail: null },
+      ],
+    });
+    assert.match(text, /^created: crm\.extra$/m);
+    assert.match(text, /^altered: crm\.contact$/m);
+    assert.match(text, /^ {2}altered crm\.contact \(added note\)$/m);
+    assert.doesNotMatch(text, /^ {2}snapshot requested/m);
+    assert.match(schemaResultText({ created: [], altered: [], recreated: [], dropped: [], snapshotsRequested: [], changes: [] }), /nothing to change/);
+  });
+
+  it('table stats keep earlier figures for tables this run did not touch, and drop tables that are gone', () => {
+    const prev = { at: 1, tables: { 'crm.a': { rows: 5, lastSourceTs: 10, lastAppliedAt: 11 }, 'crm.gone': { rows: 1, lastSourceTs: 1, lastAppliedAt: 1 } } };
+    const counters = new Map([['crm.b', { eventsApplied: 3, lastSourceTs: 20, lastAppliedAt: 21, rows: 7 }], ['crm.a', { eventsApplied: 0, lastSourceTs: null, lastAppliedAt: null, rows: 6 }]]);
+    const row = tableStatsRow(prev, counters, ['crm.a', 'crm.b'], 99);
+    assert.deepEqual(parseTableStats(row.value), { at: 99, tables: { 'crm.a': { rows: 6, lastSourceTs: 10, lastAppliedAt: 11 }, 'crm.b': { rows: 7, lastSourceTs: 20, lastAppliedAt: 21 } } });
+    assert.equal(parseTableStats('not json'), null);
   });
 });

@@ -1,0 +1,192 @@
+/**
+ * The command line tells the truth, run as a real child process against the real stack (Kafka, Kafka
+ * Connect + Debezium MariaDB connector, a SQLite replica):
+ * - `info` on a SQLite path that does not exist says so, exits 4 and creates no file;
+ * - `provision` with a table that halts (a change event contradicting the table's key, produced into
+ *   `<ctx>-cdc`) exits 5 naming the table and why, instead of "completed successfully"; so does
+ *   `sync --until-caught-up` once caught up;
+ * - `info` while behind reports, per partition, exactly Kafka's high watermark minus the offset stored in
+ *   `_ReplicationState` (read here with plain SQL), and exits 7 above --max-lag-events, 0 below;
+ * - `update-schema` after a CREATE TABLE and an ALTER … ADD COLUMN at the source names both.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { spawnCli } from '../harness/cli-child.ts';
+import { topicOffsets } from '../harness/kafka.ts';
+import { getSharedStack, stopStack } from '../harness/stack.ts';
+import type { Stack } from '../harness/stack.ts';
+import type { Tenant } from '../harness/tenant.ts';
+import { waitFor } from '../harness/util.ts';
+import { poisonValue } from '../faults/fault-kit.ts';
+
+const CLI = join(import.meta.dirname, '../../main/cli.ts');
+const dir = mkdtempSync(join(tmpdir(), 'tm-cli-truth-'));
+const say = (line: string): void => { process.stdout.write(`# ${line}\n`); };
+
+async function cli(args: string[], timeoutMs = 600_000): Promise<{ code: number | null; out: string }> {
+  const c = spawnCli(CLI, args);
+  const timer = setTimeout(() => { void c.kill9(); }, timeoutMs);
+  try {
+    const x = await c.exit;
+    return { code: x.code, out: c.output() };
+  } finally { clearTimeout(timer); }
+}
+
+function configFor(tenant: Tenant, stack: Stack, name: string): { config: string; file: string } {
+  const file = join(dir, `${name}.db`);
+  const config = join(dir, `${name}.json`);
+  writeFileSync(config, JSON.stringify({
+    tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: { kind: 'sqlite', file },
+    maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, logLevel: 'warn',
+  }));
+  return { config, file };
+}
+
+/** Stored next offsets of `<ctx>-cdc`, read with plain SQL (not the product's reader). */
+function storedOffsets(file: string, topic: string): Map<number, bigint> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare(`SELECT "Id", "Value" FROM "_ReplicationState" WHERE "Kind" = 'offset'`).all() as Array<{ Id: string; Value: string }>;
+    const out = new Map<number, bigint>();
+    for (const r of rows) {
+      const m = /^offset:(.*):(\d+)$/.exec(r.Id);
+      if (m && m[1] === topic) out.set(Number(m[2]), BigInt((JSON.parse(r.Value) as { next: string }).next));
+    }
+    return out;
+  } finally { db.close(); }
+}
+
+/** The topic's high watermarks once they stop moving (Debezium done writing what the source did). */
+async function settledHighs(stack: Stack, topic: string, above: bigint): Promise<Map<number, bigint>> {
+  let last = '';
+  let same = 0;
+  let highs = new Map<number, bigint>();
+  await waitFor(async () => {
+    const offs = await topicOffsets(stack.kafka, topic);
+    highs = new Map(offs.map((o) => [o.partition, o.high]));
+    const sum = offs.reduce((n, o) => n + o.high, 0n);
+    const key = offs.map((o) => o.high.toString()).join(',');
+    same = key === last ? same + 1 : 0;
+    last = key;
+    return sum > above && same >= 3;
+  }, { timeoutMs: 120_000, intervalMs: 1000, what: `${topic} to settle` });
+  return highs;
+}
+
+describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, () => {
+  let stack: Stack;
+  const tenants: Tenant[] = [];
+  before(async () => { stack = await getSharedStack(); });
+  after(async () => {
+    for (const t of tenants) await t.stop().catch(() => undefined);
+    await stopStack();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('info on a SQLite path that does not exist: exit 4, "no replica at <path> yet", no file created', async () => {
+    const file = join(dir, 'nowhere', 'replica.db');
+    const config = join(dir, 'nowhere.json');
+    writeFileSync(config, JSON.stringify({ tenant: { ctx: 'nobody', brokers: stack.brokers }, replica: { kind: 'sqlite', file } }));
+    for (const command of ['info', 'status']) {
+      const r = await cli([command, '-c', config]);
+      assert.equal(r.code, 4, r.out);
+      assert.match(r.out, new RegExp(`no replica at ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} yet`));
+    }
+    const v = await cli(['validate', '-c', config]);
+    assert.match(v.out, /no replica at .* yet/);
+    assert.equal(existsSync(file), false, 'info / status / validate created no replica file');
+    assert.equal(existsSync(join(dir, 'nowhere')), false, 'nor its folder');
+  });
+
+  it('provision with a table that halts: exit 5 naming the table and why', async () => {
+    const tenant = await stack.createTenant({ seedRows: 200 });
+    tenants.push(tenant);
+    // A real change event of `person` whose key field is re-typed (string): its table must halt.
+    const reader = await tenant.collect(tenant.topics.cdc, { fromBeginning: true });
+    let real;
+    try {
+      real = await reader.waitFor((m) => m.value !== null && m.value.includes('"table":"person"'), { timeoutMs: 60_000, what: 'a person change event' });
+    } finally { await reader.stop(); }
+    const producer = stack.kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: tenant.topics.cdc, messages: [{ key: real.key, value: poisonValue('schema-contradicts-table', real.value!), partition: real.partition }] });
+    } finally { await producer.disconnect(); }
+    const { config } = configFor(tenant, stack, 'halts');
+    const r = await cli(['provision', '-c', config, '--timeout', '400']);
+    say(`provision exit ${r.code}: ${r.out.split('\n').filter((l) => /halted|stale|not in step|completed/.test(l)).join(' | ')}`);
+    assert.equal(r.code, 5, r.out.slice(-3000));
+    const id = `${tenant.database}.person`.toLowerCase();
+    assert.match(r.out, new RegExp(`halted\\s+${id.replace('.', '\\.')} — \\S`), 'names the halted table with a reason');
+    assert.match(r.out, /not in step/);
+    assert.doesNotMatch(r.out, /completed successfully/);
+    const i = await cli(['info', '-c', config, '--json']);
+    assert.equal(i.code, 5, i.out.slice(-2000));
+    const j = JSON.parse(i.out) as { tables: Array<{ id: string; state: string; reason: string | null }> };
+    const t = j.tables.find((x) => x.id === id);
+    assert.equal(t?.state, 'halted');
+    assert.ok(t?.reason, 'info gives the reason');
+    // sync --until-caught-up catches up, and says the table is still halted (exit 5), not "ok".
+    const s = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    assert.equal(s.code, 5, s.out.slice(-3000));
+    assert.match(s.out, new RegExp(`halted\\s+${id.replace('.', '\\.')} — \\S`));
+    assert.match(s.out, /caught up, but 1 of \d+ tables are not in step/);
+  });
+
+  it('info while behind: lag per partition = high watermark − stored offset; exit 7 above the threshold; update-schema names what it applied', async () => {
+    const tenant = await stack.createTenant({ seedRows: 200 });
+    tenants.push(tenant);
+    const { config, file } = configFor(tenant, stack, 'behind');
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    assert.match(p.out, /Provisioning completed successfully/);
+
+    // Nothing runs now: the source changes pile up in <ctx>-cdc.
+    const before = (await topicOffsets(stack.kafka, tenant.topics.cdc)).reduce((n, o) => n + o.high, 0n);
+    await tenant.source.workload({ ops: 150, tables: ['person', 'contact'] });
+    const highs = await settledHighs(stack, tenant.topics.cdc, before);
+    const stored = storedOffsets(file, tenant.topics.cdc);
+    const expected = new Map([...highs].map(([part, h]) => [part, Number(h - (stored.get(part) ?? 0n))]));
+    const total = [...expected.values()].reduce((n, x) => n + x, 0);
+    say(`high ${[...highs].map(([k, v]) => `${k}:${v}`).join(',')} stored ${[...stored].map(([k, v]) => `${k}:${v}`).join(',')} → lag ${total}`);
+    assert.ok(total > 0, 'the replica is behind');
+
+    const i = await cli(['info', '-c', config, '--json', '--max-lag-events', '0']);
+    assert.equal(i.code, 7, i.out.slice(-2000));
+    const j = JSON.parse(i.out) as { state: string; lag: { events: number; seconds: number | null; partitions: Array<{ partition: number; next: string; high: string; lagEvents: number; lagSeconds: number | null }> } };
+    assert.equal(j.state, 'behind');
+    for (const part of j.lag.partitions) {
+      assert.equal(BigInt(part.high), highs.get(part.partition), `partition ${part.partition}: high watermark as Kafka says`);
+      assert.equal(part.next, stored.get(part.partition)?.toString(), `partition ${part.partition}: stored offset as _ReplicationState holds`);
+      assert.equal(part.lagEvents, expected.get(part.partition), `partition ${part.partition}: lag = high − stored`);
+      assert.ok(part.lagEvents >= 0);
+      if (part.lagEvents > 0) assert.ok(part.lagSeconds !== null && part.lagSeconds > 0, `partition ${part.partition}: seconds of a waiting record`);
+      else assert.equal(part.lagSeconds, 0);
+    }
+    assert.equal(j.lag.events, total);
+    assert.equal(j.lag.seconds, Math.max(...j.lag.partitions.map((x) => x.lagSeconds ?? 0)));
+
+    const text = await cli(['status', '-c', config, '--max-lag-events', String(total + 1000), '--max-lag-seconds', '100000']);
+    assert.equal(text.code, 0, text.out);
+    assert.match(text.out, new RegExp(`lag: ${total} events, \\d+\\.\\d s`));
+    assert.match(text.out, /partition 0: next \d+ · low \d+ · high \d+ · lag \d+ events/);
+    assert.match(text.out, /ok\s+\S+\.person · \d+ rows · last change/);
+
+    // DDL at the source while nothing runs: a new table, a new column.
+    const historyBefore = (await topicOffsets(stack.kafka, tenant.topics.schemaHistory)).reduce((n, o) => n + o.high, 0n);
+    await tenant.source.addTable('cli_extra', { rows: 3 });
+    await tenant.source.addColumn('contact', 'cli_note', 'VARCHAR(40) NULL');
+    await settledHighs(stack, tenant.topics.schemaHistory, historyBefore + 1n);
+    const u = await cli(['update-schema', '-c', config]);
+    say(`update-schema exit ${u.code}:\n${u.out}`);
+    assert.equal(u.code, 0, u.out.slice(-3000));
+    const db = tenant.database.toLowerCase();
+    assert.match(u.out, new RegExp(`^created: .*${db}\\.cli_extra`, 'm'));
+    assert.match(u.out, new RegExp(`^altered: .*${db}\\.contact`, 'm'));
+    assert.match(u.out, new RegExp(`altered ${db}\\.contact \\(added cli_note\\)`));
+  });
+});
