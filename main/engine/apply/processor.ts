@@ -161,14 +161,19 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (rec.state === 'halted') { last = off; continue; }
       const current = verdict === 'current' || verdict === 'start' || verdict === 'restart';
       if (current && rec.sweep?.kind === 'full' && rec.sweep.attemptKey !== ev.snapshotKey) { rec.sweep.attemptKey = ev.snapshotKey; ctx.registry.put(rec); }
-      // Late records of an older attempt never mark a row seen: flush this table's marking buffer first
-      // (they precede the newer attempt's records in their partition), then buffer them apart.
-      const older = verdict === 'older';
-      if (older && buffers.get(id)?.entries.size) { await flush(); last = null; }
-      const bufKey = older ? `${id}\u0000older` : id;
-      let buf = buffers.get(bufKey);
-      if (!buf) { buf = new TableBuffer(rec.def); buf.markSeen = rec.sweep !== null && !older; buffers.set(bufKey, buf); }
+      // Writes that never mark a row seen: late records of an older attempt, and change events produced
+      // before the running attempt began (read from a partition behind the others). The stream before a
+      // full snapshot cannot be trusted to be complete: offsets reset or a source restored can lose the
+      // delete that follows (docs/snapshots.md). They precede the attempt's records in their partition, so
+      // this table's marking buffer is flushed first and they are buffered apart.
       const kts = Number(m.timestamp);
+      const fsTs = ctx.fullSnapshot?.keyTs;
+      const older = verdict === 'older';
+      const unmarked = older || (verdict === null && rec.sweep?.kind === 'full' && fsTs !== undefined && kts < fsTs);
+      if (unmarked && buffers.get(id)?.entries.size) { await flush(); last = null; }
+      const bufKey = unmarked ? `${id}\u0000unmarked` : id;
+      let buf = buffers.get(bufKey);
+      if (!buf) { buf = new TableBuffer(rec.def); buf.markSeen = rec.sweep !== null && !unmarked; buffers.set(bufKey, buf); }
       if (ev.op === 'd') buf.delete(ev.key, kts);
       else {
         const after = ev.after ?? {};
