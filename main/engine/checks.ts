@@ -4,6 +4,7 @@
  */
 import type { CheckItem, CheckReport, TableChoice } from '../../preload/contract/api.ts';
 import type { ReplicaSettings, Settings } from '../../preload/contract/settings.ts';
+import { tableId } from './schema/table-model.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { historyToChanges } from './schema/from-history.ts';
 import type { TableChange } from './schema/from-history.ts';
@@ -94,7 +95,7 @@ export async function listTables(tenant: Settings['tenant'], tables: Settings['t
     for (const ch of historyToChanges(v.payload?.tableChanges ?? [], v.payload?.source?.connector ?? 'mysql')) {
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? ch.idParts[0] ?? '';
-      const id = `${schema}.${name}`.toLowerCase();
+      const id = tableId({ schema, name });
       if (ch.type === 'DROP') { seen.delete(id); continue; }
       const verdict = filter(schema, name);
       if (verdict === 'internal') continue;

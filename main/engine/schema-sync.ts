@@ -82,14 +82,14 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
     // A rename is the old name going away (the new name arrives as its own table): no ghost is left.
     for (const r of renamesIn(payload.ddl, payload.databaseName)) {
       const [db, table] = [r.from[r.from.length - 2] ?? '', r.from[r.from.length - 1] ?? ''];
-      if (ctx.filter(db, table) === 'mirror') addEntry(log, `${db}.${table}`.toLowerCase(), BigInt(m.offset), null, r.from.join('.'));
+      if (ctx.filter(db, table) === 'mirror') addEntry(log, tableId({ schema: db, name: table }), BigInt(m.offset), null, r.from.join('.'));
     }
     for (const ch of historyToChanges(payload.tableChanges ?? [], payload.source?.connector ?? 'mysql')) {
       if (ch.unknownTypes.length) ctx.log.warn('schema history: unknown column types', { table: ch.idParts.join('.'), columns: ch.unknownTypes });
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? (ch.idParts.length >= 3 ? ch.idParts[ch.idParts.length - 2]! : ch.idParts[0] ?? '');
       if (ctx.filter(schema, name) !== 'mirror') continue;
-      addEntry(log, `${schema}.${name}`.toLowerCase(), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot);
+      addEntry(log, tableId({ schema, name }), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot);
     }
   }
   ctx.schemaLog = log;

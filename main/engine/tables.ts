@@ -1,18 +1,57 @@
-/** In-memory view of the replicated tables, persisted as `table:<id>` rows of `_ReplicationState`. */
+/**
+ * In-memory view of the replicated tables, persisted as `table:<id>` rows of `_ReplicationState`. Ids are
+ * exact (schema/table-model.ts `tableId`): `crm.Casey` and `crm.casey` are two tables (docs/naming.md).
+ */
 import type { TableStatus } from '../../preload/contract/status.ts';
 import type { StateRow } from './replica/dialect.ts';
+import { tableId } from './schema/table-model.ts';
 import { toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
 export interface TableCounters { eventsApplied: number; lastSourceTs: number | null; lastAppliedAt: number | null; rows: number | null }
 
+/**
+ * Records by exact table id, whatever key they are set with. A record read from a row written when ids
+ * were lower-cased (`table:crm.contact` for `crm.Contact`) is filed under its exact id, and a record
+ * stored under the exact id wins over it, in whichever order the rows are read.
+ */
+export class RecordMap extends Map<string, TableRecord> {
+  /** Exact ids whose record came from a lower-cased row (replaced when an exact one arrives). */
+  readonly fromLegacy = new Set<string>();
+
+  override set(_key: string, rec: TableRecord): this {
+    const id = typeof rec.schema === 'string' && typeof rec.name === 'string' ? tableId(rec) : rec.id;
+    if (rec.id !== id) {
+      if (super.has(id) && !this.fromLegacy.has(id)) return this;
+      rec.id = id;
+      this.fromLegacy.add(id);
+    } else {
+      this.fromLegacy.delete(id);
+    }
+    return super.set(id, rec);
+  }
+}
+
 export class TableRegistry {
-  readonly records = new Map<string, TableRecord>();
+  readonly records = new RecordMap();
   readonly counters = new Map<string, TableCounters>();
   private readonly dirty = new Set<string>();
 
+  /** The record of an exact id (never another table whose id differs only in case). */
   get(id: string): TableRecord | undefined { return this.records.get(id); }
+
+  /**
+   * For ids a user typed: the exact id, else the one record whose id matches case-insensitively; never a
+   * guess between two (`crm.casey` typed while `crm.Casey` and `crm.CASEY` exist finds neither).
+   */
+  lookup(text: string): TableRecord | undefined {
+    const exact = this.records.get(text);
+    if (exact) return exact;
+    const folded = text.toLowerCase();
+    const hits = this.all().filter((r) => r.id.toLowerCase() === folded);
+    return hits.length === 1 ? hits[0] : undefined;
+  }
   all(): TableRecord[] { return [...this.records.values()]; }
 
   put(rec: TableRecord): void {

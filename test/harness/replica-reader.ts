@@ -2,10 +2,15 @@
  * An independent reader of replica tables: plain SQL over its own connection (better-sqlite3 / pg, none
  * of main/engine), so the comparison with the source never goes through the product's own reader.
  *
- * Where a source table lands follows the documented naming convention (main/engine/replica/dialect.ts):
- * PostgreSQL schema = `tablePrefix` when set, else the source schema, table = the source table name;
- * SQLite (no schemas) `<tablePrefix>_<table>`, or the bare table name. Columns come from the replica's
- * catalog (PRAGMA table_info / information_schema.columns), not from `_ReplicationState`.
+ * Where a source table lands follows the documented naming convention (docs/naming.md), written out
+ * here again from the document rather than imported: PostgreSQL schema = `tablePrefix` when set, else the
+ * source schema, table = the source table name (case kept) unless escaped; SQLite (no schemas)
+ * `<tablePrefix>_<table>`, or the bare table name, escaped when it has an upper-case letter (SQLite compares
+ * names case-insensitively). Escaped = reserved (`_replication…`, `_tm_…`), ending like an escape, too
+ * long (PostgreSQL 63 bytes) or (SQLite) not all lower case: the name without leading underscores, cut to
+ * fit, + `__` + the first 10 hex
+ * of sha256(source name). Columns come from the replica's catalog (PRAGMA table_info /
+ * information_schema.columns), not from `_ReplicationState`.
  *
  * Values are converted to the harness's canonical form (test/harness/source-db.ts), exactly:
  *
@@ -35,6 +40,7 @@
  * string that equals nothing the source can produce.
  */
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Row, RowValue } from '../../main/engine/schema/table-model.ts';
 import type { SourceColumn } from './source-db.ts';
@@ -71,10 +77,27 @@ export interface ReplicaReader {
   close(): Promise<void>;
 }
 
-/** Destination of a source table (dialect.ts conventions). */
+/** The replica name of a source table by docs/naming.md (kept, or cut + `__` + 10 hex of sha256(name)). */
+function namedByRule(table: string, lead: string, caseInsensitive: boolean, maxBytes: number | null): string {
+  const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+  const escape = (caseInsensitive && table !== table.toLowerCase())
+    || /^(_replication|_tm_)/i.test(lead + table)
+    || /__[0-9a-f]{10}$/i.test(table)
+    || (maxBytes !== null && bytes(lead + table) > maxBytes);
+  if (!escape) return lead + table;
+  const suffix = `__${createHash('sha256').update(table, 'utf8').digest('hex').slice(0, 10)}`;
+  let head = '';
+  for (const ch of table.replace(/^_+/, '')) {
+    if (maxBytes !== null && bytes(lead + head + ch + suffix) > maxBytes) break;
+    head += ch;
+  }
+  return lead + head + suffix;
+}
+
+/** Destination of a source table (docs/naming.md). */
 export function destinationOf(kind: 'sqlite' | 'postgres', tablePrefix: string, sourceSchema: string, table: string): { schema: string | null; table: string } {
-  if (kind === 'sqlite') return { schema: null, table: tablePrefix ? `${tablePrefix}_${table}` : table };
-  return { schema: tablePrefix || sourceSchema, table };
+  if (kind === 'sqlite') return { schema: null, table: namedByRule(table, tablePrefix ? `${tablePrefix}_` : '', true, null) };
+  return { schema: tablePrefix || sourceSchema, table: namedByRule(table, '', false, 63) };
 }
 
 const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;

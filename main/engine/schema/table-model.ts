@@ -43,7 +43,12 @@ export interface TableDef extends TableRef {
   primaryKey: string[];
 }
 
-/** `schema.table`, lower-cased: the id used in config lists, `_ReplicationState` and the UI. */
+/**
+ * `schema.table` exactly as the source spells it: the id used in `_ReplicationState`, events and the UI.
+ * Case is kept (MariaDB with lower_case_table_names=0 holds `Casey` and `casey` as two tables); an id of
+ * an all-lower-case name is what it was when ids were lower-cased, so those state rows still match.
+ * Config lists (include/exclude globs) still match case-insensitively (schema/table-filter.ts).
+ */
 export function tableId(t: TableRef): string {
   return `${t.schema}.${t.name}`.toLowerCase();
 }

@@ -7,7 +7,7 @@
 import { MirrorError } from '../../errors.ts';
 import type { ColumnDef, ColumnType, TableDef, TableRef } from '../../schema/table-model.ts';
 import { STATE_TABLE, type AlterPlan, type Dialect } from '../dialect.ts';
-import { seenTableName } from '../naming.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../naming.ts';
 
 /** NAMEDATALEN - 1. */
 export const PG_MAX_IDENT_BYTES = 63;
@@ -95,8 +95,13 @@ export class PostgresDialect implements Dialect {
     return this.tablePrefix || ref.schema;
   }
 
+  /** Unquoted replica name of a source table: case kept, escaped past 63 bytes or when reserved (naming.ts, docs/naming.md). */
+  tableName(ref: TableRef): string {
+    return replicaTableName(ref.name, TABLE_NAME_RULES.postgres);
+  }
+
   qualify(ref: TableRef): string {
-    return `${this.quoteIdent(this.schemaOf(ref))}.${this.quoteIdent(ref.name)}`;
+    return `${this.quoteIdent(this.schemaOf(ref))}.${this.quoteIdent(this.tableName(ref))}`;
   }
 
   stateTable(): string {

@@ -278,7 +278,7 @@ export class PostgresReplica implements Replica {
     return this.serial(async (c) => {
       const r = await c.query(
         `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
-        [this.dialect.schemaOf(ref), ref.name]);
+        [this.dialect.schemaOf(ref), this.dialect.tableName(ref)]);
       return r.rowCount !== null && r.rowCount > 0;
     });
   }

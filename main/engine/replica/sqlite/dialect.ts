@@ -16,7 +16,7 @@
 import { MirrorError } from '../../errors.ts';
 import type { ColumnDef, ColumnType, TableDef, TableRef } from '../../schema/table-model.ts';
 import { STATE_TABLE, type AlterPlan, type Dialect } from '../dialect.ts';
-import { seenTableName } from '../naming.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../naming.ts';
 import { canonicalText } from './values.ts';
 
 export type SqliteStorage = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB';
@@ -82,9 +82,9 @@ export class SqliteDialect implements Dialect {
     return quoteSqliteIdent(identifier);
   }
 
-  /** Unquoted destination table name. */
+  /** Unquoted destination table name: `<tablePrefix>_` and the replica name (naming.ts, docs/naming.md; names compare case-insensitively here). */
   tableName(ref: TableRef): string {
-    return this.tablePrefix ? `${this.tablePrefix}_${ref.name}` : ref.name;
+    return replicaTableName(ref.name, TABLE_NAME_RULES.sqlite, this.tablePrefix ? `${this.tablePrefix}_` : '');
   }
 
   qualify(ref: TableRef): string {

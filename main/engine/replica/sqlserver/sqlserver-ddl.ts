@@ -10,6 +10,7 @@ import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts'
 import type { AlterPlan } from '../dialect.ts';
 import { STATE_TABLE } from '../dialect.ts';
 import type { SqlServerNaming } from './sqlserver-naming.ts';
+import { replicaTableName, TABLE_NAME_RULES } from '../naming.ts';
 import { constraintName, quoteIdent, quoteString } from './sqlserver-quote.ts';
 import { columnTypeFor, defaultLiteral } from './sqlserver-types.ts';
 
@@ -32,8 +33,10 @@ CREATE TABLE ${n.stateTable} (
 }
 
 const isKey = (def: TableDef, col: ColumnDef): boolean => def.primaryKey.includes(col.name);
-const pkName = (def: TableRef): string => quoteIdent(constraintName('PK', def.name));
-const dfName = (def: TableRef, col: ColumnDef): string => quoteIdent(constraintName('DF', def.name, col.name));
+/** Constraint names are per schema and compared case-insensitively like tables: built from the replica table name (docs/naming.md). */
+const tableName = (def: TableRef): string => replicaTableName(def.name, TABLE_NAME_RULES.sqlserver);
+const pkName = (def: TableRef): string => quoteIdent(constraintName('PK', tableName(def)));
+const dfName = (def: TableRef, col: ColumnDef): string => quoteIdent(constraintName('DF', tableName(def), col.name));
 const pkList = (def: TableDef): string => def.primaryKey.map(quoteIdent).join(', ');
 
 function columnSql(def: TableDef, col: ColumnDef): string {
@@ -94,7 +97,7 @@ export function alterTableSql(n: SqlServerNaming, plan: AlterPlan): string[] {
   const keyChanged = [...changed.values()].some((c) => isKey(def, c) && plan.widenColumns.some((w) => w.name === c.name));
 
   for (const col of changed.values()) {
-    const df = constraintName('DF', def.name, col.name);
+    const df = constraintName('DF', tableName(def), col.name);
     out.push(`IF OBJECT_ID(${quoteString(`${quoteIdent(schema)}.${quoteIdent(df)}`)}, N'D') IS NOT NULL ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(df)};`);
   }
   if (keyChanged) out.push(`ALTER TABLE ${table} DROP CONSTRAINT ${pkName(def)};`);

@@ -1,10 +1,12 @@
 /**
  * Where things live in the replica: a source table lands in `tablePrefix` (when set) or its source
- * schema; `_ReplicationState` and the sweep sets `_ReplicationSeen_<12 hex>` live in dbo.
+ * schema, under its replica name (naming.ts `replicaTableName`: SQL Server compares names
+ * case-insensitively and keeps 128 characters); `_ReplicationState` and the sweep sets
+ * `_ReplicationSeen_<12 hex>` live in dbo, and no source table can take their names (docs/naming.md).
  */
 import type { TableRef } from '../../schema/table-model.ts';
 import { STATE_TABLE } from '../dialect.ts';
-import { seenTableName } from '../naming.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../naming.ts';
 import { quoteIdent } from './sqlserver-quote.ts';
 
 export const STATE_SCHEMA = 'dbo';
@@ -12,6 +14,8 @@ export const STATE_SCHEMA = 'dbo';
 export interface SqlServerNaming {
   /** Unquoted destination schema of a source table. */
   schemaOf(ref: TableRef): string;
+  /** Unquoted replica name of a source table (docs/naming.md). */
+  tableName(ref: TableRef): string;
   /** `[schema].[table]` of a source table in the replica. */
   qualify(ref: TableRef): string;
   /** `[dbo].[_ReplicationState]`. */
@@ -25,9 +29,11 @@ export interface SqlServerNaming {
 export function createNaming(tablePrefix: string): SqlServerNaming {
   const prefix = tablePrefix.trim();
   const schemaOf = (ref: TableRef): string => (prefix !== '' ? prefix : ref.schema);
+  const tableName = (ref: TableRef): string => replicaTableName(ref.name, TABLE_NAME_RULES.sqlserver);
   return {
     schemaOf,
-    qualify: (ref) => `${quoteIdent(schemaOf(ref))}.${quoteIdent(ref.name)}`,
+    tableName,
+    qualify: (ref) => `${quoteIdent(schemaOf(ref))}.${quoteIdent(tableName(ref))}`,
     stateTable: `${quoteIdent(STATE_SCHEMA)}.${quoteIdent(STATE_TABLE)}`,
     seenName: seenTableName,
     seenTable: (ref) => `${quoteIdent(STATE_SCHEMA)}.${quoteIdent(seenTableName(ref))}`,
