@@ -17,10 +17,15 @@ export function normaliseZoned(text: string, precision: number): string {
     const z = zone.replace(':', '');
     offsetMin = (z.startsWith('-') ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5)));
   }
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMin * 60_000;
-  const iso = new Date(ms).toISOString();
+  // setUTCFullYear, not Date.UTC (which reads years 0–99 as 1900–1999); the text is built from the parts,
+  // not toISOString (whose years outside 0–9999 are '+010000' / '-000001').
+  const t = new Date(0);
+  t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  t.setUTCHours(Number(h), Number(mi) - offsetMin, Number(s), 0);
+  const year = t.getUTCFullYear();
   const sub = BigInt((frac + '000000000').slice(0, 9));
-  return `${iso.slice(0, 19)}${fraction(sub, 9, precision)}Z`;
+  const date = `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(t.getUTCMonth() + 1, 2)}-${pad(t.getUTCDate(), 2)}`;
+  return `${date}T${pad(t.getUTCHours(), 2)}:${pad(t.getUTCMinutes(), 2)}:${pad(t.getUTCSeconds(), 2)}${fraction(sub, 9, precision)}Z`;
 }
 
 export const zonedTimestamp: LogicalType = {
