@@ -15,7 +15,7 @@ import { seenTableName, tagTable } from '../naming.ts';
 import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
 import { checkLease, updateLeaseRow } from './lease.ts';
-import { copyChunks, decodePgText, paramValue, textTypes } from './values.ts';
+import { copyChunks, decodePgText, paramValue, textTypes, withPgYears } from './values.ts';
 import { assertNoNul } from './nul-check.ts';
 
 export interface PostgresReplicaOptions {
@@ -217,6 +217,8 @@ export class PostgresReplica implements Replica {
 
   private async applyTable(c: Client, tc: TableChanges): Promise<void> {
     const def = tc.table;
+    const years = def.columns.filter((x) => /^(date|timestamp)/.test(this.dialect.columnType(x.type))).map((x) => x.name);
+    if (years.length) tc = { ...tc, upserts: withPgYears(tc.upserts, years), deletes: withPgYears(tc.deletes, years) };
     const pk = def.primaryKey;
     const id = tableId(def);
     const known = new Set(def.columns.map((x) => x.name));

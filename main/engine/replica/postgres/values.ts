@@ -68,9 +68,46 @@ export function paramValue(v: RowValue | undefined): string | Buffer | null {
   }
 }
 
+/**
+ * PostgreSQL has no year 0: the row values' ISO (astronomical) years ≤ 0 ('0000-…' is 1 BC, '-0001-…' 2 BC),
+ * e.g. a DATETIMEOFFSET of 0001-01-01 00:00 +14:00 in UTC, are written to its date/time columns with BC,
+ * and read back from them the same way.
+ */
+const ISO_YEAR = /^(-?\d{4,})(-\d{2}-\d{2}.*)$/;
+
+export function toPgYear(v: string): string {
+  if (v.charCodeAt(0) !== 45 && !v.startsWith('0000')) return v; // fast path: a year ≥ 1
+  const m = ISO_YEAR.exec(v);
+  if (!m || Number(m[1]) > 0) return v;
+  return `${String(1 - Number(m[1])).padStart(4, '0')}${m[2]} BC`;
+}
+
+function fromPgYear(v: string): string {
+  if (!v.endsWith(' BC')) return v;
+  const m = ISO_YEAR.exec(v.slice(0, -3));
+  if (!m) return v;
+  const y = 1 - Number(m[1]);
+  return `${y < 0 ? '-' : ''}${String(Math.abs(y)).padStart(4, '0')}${m[2]}`;
+}
+
+/** `rows` with the values of `columns` (PostgreSQL date/time columns) passed through toPgYear; untouched rows are kept as they are. */
+export function withPgYears(rows: Record<string, RowValue>[], columns: readonly string[]): Record<string, RowValue>[] {
+  return rows.map((r) => {
+    let out = r;
+    for (const c of columns) {
+      const v = r[c];
+      if (typeof v !== 'string') continue;
+      const w = toPgYear(v);
+      if (w !== v) { if (out === r) out = { ...r }; out[c] = w; }
+    }
+    return out;
+  });
+}
+
 /** PostgreSQL text output of a column -> the row-value shape of its ColumnType. */
 export function decodePgText(v: string | null, t: ColumnType): RowValue {
   if (v === null) return null;
+  if (t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') v = fromPgYear(v);
   switch (t.kind) {
     case 'bool': return v === 't' || v === 'true';
     case 'int': return t.bits === 64 ? BigInt(v) : Number(v);
