@@ -29,6 +29,7 @@
  * | PG timestamptz                         | `to_char(c AT TIME ZONE 'UTC', …"T"…"Z")` | 'YYYY-MM-DDTHH:MM:SS[.p digits]Z'    |
  * | PG anything else (varchar, text, uuid…)| `c::text`                             | string                                   |
  *
+ * A replica TEXT / numeric of a source BIGINT (UNSIGNED: decimal(20,0)) is read as the integer its digits spell.
  * A replica BLOB / bytea of a source BIT(n > 1) is read as the unsigned number its bytes spell big-endian
  * (the canonical form's bigint): 0x0102 is 258, as MariaDB's CAST(b'0000000100000010' AS UNSIGNED).
  *
@@ -118,6 +119,14 @@ function integerValue(v: bigint, src: SourceColumn | undefined, boolFromInt: boo
   return v; // same text as the number would give; exact beyond 2^53
 }
 
+/**
+ * Text of a source BIGINT (a BIGINT UNSIGNED is a decimal(20,0) in the replica: SQLite TEXT, PG numeric)
+ * → the bigint it spells, digits only (anything else, '1.0' included, stays text and so differs).
+ */
+function integerText(v: string, src: SourceColumn | undefined): RowValue {
+  return src?.dataType === 'bigint' && /^-?\d+$/.test(v) ? BigInt(v) : v;
+}
+
 /** Bytes of a source BIT(n > 1) → the unsigned number they spell big-endian; other bytes unchanged. */
 function bitsValue(b: Buffer, src: SourceColumn | undefined): RowValue {
   if (!src || src.dataType !== 'bit' || src.columnType === 'bit(1)') return b;
@@ -185,7 +194,7 @@ class SqliteReader implements ReplicaReader {
           case 'null': row[c] = null; break;
           case 'integer': row[c] = integerValue(v as bigint, src, true); break;
           case 'real': row[c] = v as number; break;
-          case 'text': row[c] = v as string; break;
+          case 'text': row[c] = integerText(v as string, src); break;
           case 'blob': row[c] = bitsValue(Buffer.from(v as Buffer), src); break;
           default: row[c] = mismatch(`storage class ${String(raw[`t${i}`])}`);
         }
@@ -229,6 +238,7 @@ function pgValue(c: PgColumn, v: string | null, src: SourceColumn | undefined): 
     case 'bytea': return bitsValue(Buffer.from(v, 'hex'), src);
     case 'interval': return durationText(v, src?.precision ?? c.precision ?? 6);
     case 'time': case 'timestamp': case 'timestamptz': return fractionTo(v, src?.precision ?? c.precision ?? 6);
+    case 'numeric': return integerText(v, src);
     default: return v;
   }
 }

@@ -86,6 +86,8 @@ export function sourceSelect(col: SourceColumn): string {
   if (t === 'bigint' || t === 'decimal' || t === 'numeric' || t === 'date' || t === 'datetime' || t === 'time') return `CAST(${q} AS CHAR)`;
   if (t === 'bit') return `CAST(CAST(${q} AS UNSIGNED) AS CHAR)`;
   if (BINARY_TYPES.has(t)) return `HEX(${q})`;
+  // MariaDB JSON is LONGTEXT; mysql2 would parse it into an object: its exact text instead.
+  if (t === 'longtext') return `CAST(${q} AS CHAR)`;
   if (t === 'timestamp') return `UNIX_TIMESTAMP(${q})`;
   return q;
 }
