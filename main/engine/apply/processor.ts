@@ -35,6 +35,13 @@ function guessTable(raw: string | null): { schema: string | null; table: string 
 
 const progressSaved = new Map<string, number>();
 
+/** Kafka timestamp of the message at `offset` (the last applied: stored with the offset, offset-check.ts). */
+function timestampAt(messages: KafkaMessage[], offset: bigint): number | undefined {
+  const want = offset.toString();
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.offset === want) return Number(messages[i]!.timestamp);
+  return undefined;
+}
+
 export async function processMessages(ctx: EngineContext, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<BatchResult> {
   const started = Date.now();
   let buffers = new Map<string, TableBuffer>();
@@ -71,7 +78,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     }
     const unit = {
       tables: changes,
-      state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now() }) }],
+      state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now(), ts: timestampAt(messages, last) }) }],
     };
     await writeUnit(ctx, unit, { heartbeat, offsetRange: `${partition}:${first}-${last}` });
     ctx.nextOffsets.set(partition, next);

@@ -6,7 +6,11 @@
  */
 import type { EngineContext } from '../context.ts';
 import { MirrorError } from '../errors.ts';
+import type { StateRow } from '../replica/dialect.ts';
 import { fromStateJson, toStateJson } from '../state/json.ts';
+import type { OffsetRecord } from '../state/records.ts';
+import { stateIds } from '../state/records.ts';
+import { recordTimestamps } from './record-times.ts';
 
 export const TOPIC_ROW_ID = (topic: string): string => `topic:${topic}`;
 
@@ -26,11 +30,42 @@ export async function checkStoredOffsets(ctx: EngineContext): Promise<void> {
   if (ahead.length) {
     throw new MirrorError('OFFSET_AHEAD', `the replica's offsets are beyond the end of ${topic} (${ahead.join('; ')}): the topic was recreated or this replica comes from another environment, so reading on would skip events. Nothing was applied. To recover: ${recoveryCommand()}`, { detail: { topic, ahead: ahead.join('; ') } });
   }
-  const row = (await ctx.replica.readState()).find((r) => r.id === TOPIC_ROW_ID(topic));
+  const rows = await ctx.replica.readState();
+  await checkWitnesses(ctx, rows);
+  const row = rows.find((r) => r.id === TOPIC_ROW_ID(topic));
   const recorded = row ? fromStateJson<{ partitions: number }>(row.value).partitions : null;
   const now = ctx.watermarks.size;
   if (missing.length || (recorded !== null && recorded !== now)) {
     throw new MirrorError('TOPIC_CHANGED', `${topic} has ${now} partition(s) but the replica recorded ${recorded ?? 'offsets for partitions'} ${missing.length ? `(partitions ${missing.join(', ')} no longer exist)` : ''}: keys may have moved between partitions, so per-key order is lost. Nothing was applied. To recover: ${recoveryCommand()}`, { detail: { topic, partitions: now, recorded } });
   }
   if (recorded === null) await ctx.persist([{ id: TOPIC_ROW_ID(topic), kind: 'session', value: toStateJson({ partitions: now, at: Date.now() }) }]);
+}
+
+/**
+ * A topic deleted and recreated that already holds more records than the replica applied passes the
+ * bounds check. So each stored offset keeps the Kafka timestamp of the last record applied, and the
+ * record at `next - 1` must still carry it (where retention has not purged it).
+ */
+async function checkWitnesses(ctx: EngineContext, rows: StateRow[]): Promise<void> {
+  const topic = ctx.topics.cdc;
+  const want = new Map<number, bigint>();
+  const ts = new Map<number, number>();
+  for (const [p, next] of ctx.nextOffsets) {
+    const row = rows.find((r) => r.id === stateIds.offset(topic, p));
+    const o = row ? fromStateJson<OffsetRecord>(row.value) : null;
+    const low = BigInt(ctx.watermarks.get(p)?.low ?? '0');
+    if (o?.ts === undefined || next < 1n || next - 1n < low) continue;
+    want.set(p, next - 1n);
+    ts.set(p, o.ts);
+  }
+  if (!want.size) return;
+  const found = await recordTimestamps(ctx.kafka, topic, want, 15_000).catch((err: unknown) => {
+    ctx.log.warn('could not read the last applied records back to check the topic is the same one', { error: (err as Error).message });
+    return new Map<number, number>();
+  });
+  const differ: string[] = [];
+  for (const [p, t] of found) if (t !== ts.get(p)) differ.push(`partition ${p}: the record at offset ${want.get(p)} was produced at ${new Date(t).toISOString()}, the one applied at ${new Date(ts.get(p)!).toISOString()}`);
+  if (differ.length) {
+    throw new MirrorError('TOPIC_CHANGED', `${topic} is not the topic this replica was reading (${differ.join('; ')}): it was recreated, or this replica comes from another environment, so reading on would skip events. Nothing was applied. To recover: ${recoveryCommand()}`, { detail: { topic, differ: differ.join('; ') } });
+  }
 }

@@ -55,7 +55,8 @@ export interface TableRecord {
   schemaPos?: string | null;
 }
 
-export interface OffsetRecord { next: string; at: number }
+/** `ts`: Kafka timestamp of the record at `next - 1` (the last one applied): proves the topic is still the same one. */
+export interface OffsetRecord { next: string; at: number; ts?: number }
 
 export interface PoisonRecord {
   topic: string; partition: number; offset: string;

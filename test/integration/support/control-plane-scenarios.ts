@@ -229,6 +229,45 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    it('c3. rows updated, then deleted at the source with no delete event (a restore), then a full snapshot read with the engine behind: exactly those rows are swept', async () => {
+      const started = await caughtUpTenant('unlogged', { seedRows: 400 });
+      const c = started.c;
+      await started.e.stop();
+      const src = c.tenant.source;
+      const before = await c.tenant.cdcHighWatermark();
+      const w = await src.workload({ ops: 90, mix: { update: 1 }, tables: ['person', 'contact', 'sale', 'appointment'], track: true, seed: 31 });
+      // The updates reach the topic; the deletes that follow never will (sql_log_bin=0: as after a restore).
+      // (An update may set a column to the value it had: no event. So: the topic grew and then stood still.)
+      let seen = before, still = 0;
+      await waitFor(async () => {
+        const now = await c.tenant.cdcHighWatermark();
+        still = now === seen ? still + 1 : 0;
+        seen = now;
+        return now > before && still >= 6;
+      }, { timeoutMs: 60_000, intervalMs: 500, what: 'the updates in <ctx>-cdc' });
+      const gone = new Map<string, Array<Record<string, number>>>();
+      const keys = new Set<string>();
+      for (const t of w.touched) {
+        const k = `${t.table}:${JSON.stringify(t.key)}`;
+        if (!keys.has(k)) { keys.add(k); gone.set(t.table, [...(gone.get(t.table) ?? []), t.key]); }
+      }
+      for (const [table, keys] of gone) {
+        const where = keys.map((k) => `(${Object.entries(k).map(([col, v]) => `\`${col}\` = ${Number(v)}`).join(' AND ')})`).join(' OR ');
+        await src.query(`SET SESSION sql_log_bin = 0; DELETE FROM ${src.qt(table)} WHERE ${where}; SET SESSION sql_log_bin = 1`);
+      }
+      const from = (await c.tenant.notifications()).length;
+      const cdcHighBefore = await c.tenant.cdcHighWatermark();
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await c.tenant.waitForInitialSnapshot({ from, cdcHighBefore, timeoutMs: 120_000 });
+      const e = await startEngine(c);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 120_000 });
+      await e.waitFor(caughtUp, 60_000);
+      const swept = [...(await tableRecords(c.check)).values()].reduce((n, r) => n + (r.lastResync?.rowsDeleted ?? 0), 0);
+      assert.equal(swept, keys.size, `the sweeps deleted the ${keys.size} rows no event said were deleted (and nothing else)`);
+      await e.stop();
+    });
+
     it('d. schema changes piled up while stopped: two added columns, then a type change and its revert', async () => {
       const started = await caughtUpTenant('ddlpile', { seedRows: 300 });
       const c = started.c;
@@ -347,6 +386,38 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const text = `${(failure as Error & { code?: string }).code ?? ''} ${failure.message}`;
       assert.match(text, /offset/i, 'the error is about offsets');
       assert.match(text, /ahead|beyond|past|newer|greater|high|recreated|reset/i, 'the error says the stored offset is ahead of the topic');
+      assert.deepEqual(await replicaChecksums(c), before, 'the replica is left as it was (nothing applied from the recreated topic)');
+    });
+
+    it('g2. <ctx>-cdc recreated while stopped and refilled past the stored offsets: the engine still fails loudly', async () => {
+      const started = await caughtUpTenant('refill', { seedRows: 60 });
+      const c = started.c;
+      await started.e.stop();
+      const before = await replicaChecksums(c);
+      const stored = new Map<number, bigint>();
+      for (const r of await c.check.readState()) {
+        const m = r.kind === 'offset' ? /:(\d+)$/.exec(r.id) : null;
+        if (m && r.id.includes(`${c.tenant.topics.cdc}:`)) stored.set(Number(m[1]), BigInt((JSON.parse(r.value) as { next: string }).next));
+      }
+      await c.tenant.connector.stop();
+      await c.tenant.recreateCdcTopic();
+      await c.tenant.connector.start();
+      // Refill the new topic until every partition is past the offset the replica stored for it.
+      for (let round = 0; ; round++) {
+        const offs = await c.tenant.offsets();
+        if (offs.every((o) => o.high > (stored.get(o.partition) ?? 0n) + 5n)) break;
+        assert.ok(round < 8, `the recreated topic did not grow past the stored offsets (${offs.map((o) => `${o.partition}:${o.high}/${stored.get(o.partition)}`).join(' ')})`);
+        await c.tenant.source.workload({ ops: 400, mix: { insert: 0.7, update: 0.3 }, seed: 100 + round });
+        await c.tenant.waitCdcQuiet();
+      }
+      const e = await createEngine(c.settings, { log });
+      open.push(() => e.stop());
+      let failure: (Error & { code?: string }) | null = null;
+      try { await e.start(); } catch (err) { failure = err as Error & { code?: string }; }
+      await e.stop();
+      assert.ok(failure, 'the engine refuses a recreated topic that holds more records than it applied (it started)');
+      assert.equal(failure.code, 'TOPIC_CHANGED', failure.message);
+      assert.match(failure.message, /recreated/);
       assert.deepEqual(await replicaChecksums(c), before, 'the replica is left as it was (nothing applied from the recreated topic)');
     });
 
