@@ -1,7 +1,7 @@
 /**
  * The SQL Server change events Debezium's own converters produce (test/fixtures/sqlserver, 19 connector
  * setting combinations) land exactly in a real SQLite file and a real PostgreSQL database (a private
- * instance this file starts; no Kafka). Each fixture's events (r, c, c, c, u, d) go one by one through the
+ * instance this file starts; no Kafka), the latter through both its write paths (multi-row INSERT and COPY). Each fixture's events (r, c, c, c, u, d) go one by one through the
  * engine's own apply loop (processMessages: decode, table created from the first event, reduce, one
  * transaction with the rows and the partition's offset row) over the product's replica. After every
  * event the table is read back with plain SQL, every cell cast to text by the database itself (never the
@@ -43,6 +43,8 @@ const fixtures = loadSqlServerFixtures();
 const columns = sqlServerColumns();
 
 type Db = 'sqlite' | 'postgres';
+/** PostgreSQL's two write paths: multi-row INSERT … ON CONFLICT (small batches) and COPY into a stage. */
+type Target = Db | 'postgres-copy';
 type Cells = Record<string, string | null>;
 
 // ---------------------------------------------------------------------------------------------------
@@ -95,11 +97,12 @@ function readExpr(db: Db, c: ColumnDoc, fx: SqlServerFixture): string {
   return `CAST(${q} AS TEXT)`;
 }
 
-interface Target { db: Db; replica: Replica; read(): Promise<Map<string, Cells>>; offsetRow(): Promise<string | null>; cleanup(): Promise<void> }
+interface Opened { db: Db; replica: Replica; read(): Promise<Map<string, Cells>>; offsetRow(): Promise<string | null>; cleanup(): Promise<void> }
 
 let pgServer: PostgresServer | undefined;
 
-async function openTarget(db: Db, fx: SqlServerFixture, n: number): Promise<Target> {
+async function openTarget(target: Target, fx: SqlServerFixture, n: number): Promise<Opened> {
+  const db: Db = target === 'sqlite' ? 'sqlite' : 'postgres';
   const select = `SELECT ${columns.map((c) => `${readExpr(db, c, fx)} AS ${qi(c.name)}`).join(', ')}`;
   if (db === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tm-sqlserver-events-'));
@@ -123,14 +126,14 @@ async function openTarget(db: Db, fx: SqlServerFixture, n: number): Promise<Targ
     };
   }
   const s = pgServer!.info();
-  const database = `sqlserver_events_${n}_${process.pid}`;
+  const database = `sqlserver_events_${target === 'postgres-copy' ? 'copy_' : ''}${n}_${process.pid}`;
   const admin = async <T>(dbName: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ host: s.host, port: s.port, user: s.user, database: dbName });
     await c.connect();
     try { return await fn(c); } finally { await c.end(); }
   };
   await admin('postgres', (c) => c.query(`CREATE DATABASE ${database}`));
-  const replica = createPostgresReplica({ host: s.host, port: s.port, user: s.user, database, tablePrefix: '' });
+  const replica = createPostgresReplica({ host: s.host, port: s.port, user: s.user, database, tablePrefix: '', copyThreshold: target === 'postgres-copy' ? 1 : 1e9 });
   // The reader's own session: UTC, ISO dates, shortest exact float text (PostgreSQL ≥ 12 default, set anyway).
   const session = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; SET IntervalStyle = 'postgres'`;
   return {
@@ -274,7 +277,7 @@ function shown(c: ColumnDoc, got: string, fx: SqlServerFixture): string {
 before(async () => { pgServer = await startPostgres(); });
 after(async () => { await pgServer?.stop({ removeData: true }); });
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of ['sqlite', 'postgres', 'postgres-copy'] as const) {
   describe(`SQL Server source events → ${db} replica`, () => {
     fixtures.forEach((fx, n) => {
       test(`${fx.name}: after every event the ${db} table holds exactly what SQL Server holds`, async () => {
