@@ -29,6 +29,8 @@ import { createAppTray } from './app/tray.ts';
 import { staleTables } from './app/tray-menu.ts';
 import type { TrayAction } from './app/tray-menu.ts';
 import { createTrayStateMachine } from './app/tray-state.ts';
+import { createActivityLog } from './engine/activity-log.ts';
+import { createRotatingFile } from './engine/rotating-file.ts';
 import { loadChecks } from './host/checks-loader.ts';
 import { createEngineRunner } from './host/engine-runner.ts';
 import { createEngineSlot } from './host/engine-slot.ts';
@@ -78,6 +80,13 @@ async function start(): Promise<void> {
   const secrets = createSecretStore(createSafeStorageCipher(safeStorage, process.platform));
   const settings = createSettingsService(store, secrets);
   const slot = createEngineSlot();
+  const activity = createActivityLog({
+    file: createRotatingFile(path.join(app.getPath('userData'), 'logs', 'activity.log')),
+    onWriteError: (err) => console.error('activity log not written:', err instanceof Error ? err.message : err),
+  });
+  activity.attach(slot);
+  activity.onEntry((e) => push('activity', e));
+  app.on('will-quit', () => activity.flush());
   const runner = createEngineRunner({
     slot,
     spawn: () => forkUtilityEngine(path.join(here, 'engine-child.js')),
@@ -97,8 +106,10 @@ async function start(): Promise<void> {
       provision: (s) => runner.restart(s, { provision: true }),
       async supportBundle() {
         const s = await settings.getPublic();
-        const body = { app: 'tenant-mirror', version: app.getVersion(), mode: 'desktop', electron: process.versions.electron, platform: process.platform, at: new Date().toISOString(), settings: s, status: slot.status(), lastError: runner.lastError() };
-        return { fileName: `tenant-mirror-support-${Date.now()}.json`, json: JSON.stringify(body, null, 2) };
+        const fileName = `tenant-mirror-support-${Date.now()}.json`;
+        activity.record({ level: 'info', kind: 'export', text: `Support bundle exported (${fileName})` });
+        const body = { app: 'tenant-mirror', version: app.getVersion(), mode: 'desktop', electron: process.versions.electron, platform: process.platform, at: new Date().toISOString(), settings: s, status: slot.status(), lastError: runner.lastError(), activityLogFile: activity.filePath, activity: activity.list() };
+        return { fileName, json: JSON.stringify(body, null, 2) };
       },
       async setAutoStart(enabled) {
         const on = await autoStart.set(enabled);
@@ -109,6 +120,7 @@ async function start(): Promise<void> {
         return { mode: 'desktop', version: app.getVersion(), autoStart: await autoStart.get(), secretsEncrypted: await secrets.available(), configured: (await settings.getPublic()) !== null };
       },
     },
+    activity,
   });
   const trusted = trustedLocations(paths);
   registerIpc(ipcMain, createEnvelope({

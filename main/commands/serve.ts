@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { AppInfo, SupportBundle } from '../../preload/contract/api.ts';
 import { redactSecrets } from '../../preload/contract/settings-public.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
+import { createActivityLog } from '../engine/activity-log.ts';
+import { createRotatingFile } from '../engine/rotating-file.ts';
 import { loadChecks } from '../host/checks-loader.ts';
 import type { ChildHandle } from '../host/engine-proxy.ts';
 import { createEngineRunner } from '../host/engine-runner.ts';
@@ -48,6 +50,11 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
   const shown = (level: string): boolean => LEVELS.indexOf(level) <= LEVELS.indexOf(logLevel);
   const slot = createEngineSlot();
   const settings = createFileSettings(path.resolve(opts.config));
+  const activity = createActivityLog({
+    file: createRotatingFile(activityLogPath(opts.config)),
+    onWriteError: (err) => log(`activity log not written: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const detachActivity = activity.attach(slot);
   const runner = createEngineRunner({
     slot,
     spawn: deps.spawn ?? (() => forkEngineChild()),
@@ -66,11 +73,14 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
       provision: (s: Settings) => { logLevel = s.logLevel; return runner.restart(s, { provision: true }); },
       async supportBundle(): Promise<SupportBundle> {
         const s = await settings.load().catch(() => null);
+        const fileName = `tenant-mirror-support-${Date.now()}.json`;
+        activity.record({ level: 'info', kind: 'export', text: `Support bundle exported (${fileName})` });
         const body = {
           app: 'tenant-mirror', version: VERSION, mode: 'serve', node: process.versions.node, platform: process.platform,
           at: new Date().toISOString(), settings: s ? redactSecrets(s) : null, status: slot.status(), lastError: runner.lastError(),
+          activityLogFile: activity.filePath, activity: activity.list(),
         };
-        return { fileName: `tenant-mirror-support-${Date.now()}.json`, json: JSON.stringify(body, null, 2) };
+        return { fileName, json: JSON.stringify(body, null, 2) };
       },
       async setAutoStart(): Promise<boolean> {
         return false; // a service manager (systemd, a Windows service) starts `serve`, not a login item
@@ -79,6 +89,7 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
         return { mode: 'serve', version: VERSION, autoStart: false, secretsEncrypted: false, configured: (await settings.load().catch(() => null)) !== null };
       },
     },
+    activity,
   });
 
   const envelope = createEnvelope({ handlers, authorize: () => true, onInternalError: (name, err) => log(`${name} failed: ${err instanceof Error ? err.stack : String(err)}`) });
@@ -86,6 +97,7 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
     host: opts.host, port: opts.port, token: opts.token, envelope, staticDir: opts.staticDir, allowedOrigins: opts.allowedOrigins,
   });
   const unwire = wirePushes(slot, server.push);
+  const unpushActivity = activity.onEntry((e) => server.push('activity', e));
 
   let startError: string | null = null;
   try {
@@ -100,10 +112,19 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
     startError,
     async close() {
       unwire();
+      unpushActivity();
       await runner.stop();
+      detachActivity();
+      activity.flush();
       await server.close();
     },
   };
+}
+
+/** The activity log file, next to the serve settings: `serve.json` → `serve-activity.log` (+ `.1`). */
+export function activityLogPath(config: string): string {
+  const abs = path.resolve(config);
+  return path.join(path.dirname(abs), `${path.basename(abs, path.extname(abs))}-activity.log`);
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

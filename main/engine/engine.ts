@@ -199,7 +199,7 @@ class MirrorEngine implements Engine {
 
   /** A request handed over by another process (CLI); runs inside a control-loop task. */
   private async runRequest(req: RequestRecord): Promise<unknown> {
-    if (req.kind === 'resync-tables') return { requested: await requestResync(this.ctx, req.args.tables ?? []) };
+    if (req.kind === 'resync-tables') return { requested: await this.requestResync(req.args.tables ?? [], 'requested from the command line') };
     return this.runSchemaCheck('auto');
   }
 
@@ -263,7 +263,7 @@ class MirrorEngine implements Engine {
     c.fullSnapshot = null;
     await c.persist(rows, [...remove, FULL_SNAPSHOT_ID]);
     const ids = c.registry.all().map((r) => r.id);
-    await c.loop.run('reset offsets', () => requestResync(c, ids, `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`));
+    await c.loop.run('reset offsets', () => this.requestResync(ids, 'offsets were reset to the end of the change topic', `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`));
     c.log.warn('offsets reset to the end of the change topic; every table is resynced', { partitions: marks.size, tables: ids.length });
     return { partitions: marks.size, tables: ids };
   }
@@ -298,7 +298,7 @@ class MirrorEngine implements Engine {
       if (purgedInitial) c.log.warn('the initial snapshot is no longer in the topic: every table is resnapshotted', {});
       if (gapFound && c.settings.autoResyncOnGap) {
         const ids = c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id);
-        if (ids.length) await requestResync(c, ids);
+        if (ids.length) await this.requestResync(ids, 'automatic after a gap');
       }
       await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
     });
@@ -338,7 +338,7 @@ class MirrorEngine implements Engine {
           }
           await c.loop.run('gap', async () => {
             await recordGap(c, p, expected, low);
-            if (c.settings.autoResyncOnGap) await requestResync(c, c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id));
+            if (c.settings.autoResyncOnGap) await this.requestResync(c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id), 'automatic after a gap');
           });
         },
         onChunk: async (p, chunk, heartbeat) => {
@@ -488,7 +488,10 @@ class MirrorEngine implements Engine {
     const fresh = c.nextOffsets.size === 0 && [...c.watermarks.values()].every((w) => BigInt(w.low) === 0n);
     const loading = initialLoad === 'auto' ? fresh || (c.fullSnapshot !== null && !c.fullSnapshot.hadData) : initialLoad;
     const r = await runSchemaCheck(c, { initialLoad: loading });
-    if (r.created.length || r.altered.length || r.recreated.length || r.dropped.length) this.ctx.log.info('schema check', { ...r });
+    if (r.created.length || r.altered.length || r.recreated.length || r.dropped.length) {
+      this.ctx.log.info('schema check', { ...r });
+      this.ctx.events.emit('schema-changed', { created: r.created, altered: r.altered, recreated: r.recreated, dropped: r.dropped });
+    }
     return r;
   }
 
@@ -527,7 +530,14 @@ class MirrorEngine implements Engine {
 
   async resyncTables(tables: string[]): Promise<{ requested: string[] }> {
     if (!this.kafkaConnected) throw new MirrorError('ENGINE_STOPPED', 'the engine is not running');
-    return { requested: await this.ctx.loop.run('resync', () => requestResync(this.ctx, tables)) };
+    return { requested: await this.ctx.loop.run('resync', () => this.requestResync(tables, null)) };
+  }
+
+  /** requestResync, told to subscribers (the activity log) with who asked and why. */
+  private async requestResync(tables: string[], why: string | null, reason?: string): Promise<string[]> {
+    const requested = await requestResync(this.ctx, tables, reason ?? null);
+    if (requested.length) this.ctx.events.emit('resync-requested', { tables: requested, reason: why });
+    return requested;
   }
 
   updateSchema(): Promise<SchemaCheckResult> {

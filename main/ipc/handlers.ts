@@ -11,6 +11,7 @@ import type { ReplicaSettings, Settings } from '../../preload/contract/settings.
 import type { z } from 'zod';
 import type { tenantSchema } from '../../preload/contract/settings.ts';
 import type { ErrorData } from '../../preload/contract/errors.ts';
+import type { ActivityEntry } from '../../preload/contract/activity.ts';
 import type { EngineControl } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
 
@@ -54,6 +55,8 @@ export interface HandlerDeps {
   settings: SettingsService;
   checks: Checks;
   lifecycle: Lifecycle;
+  /** The activity log the host keeps (main/engine/activity-log.ts): outlives engine restarts and reloads. */
+  activity: { list(): ActivityEntry[] };
 }
 
 function running(lifecycle: Lifecycle): EngineControl {
@@ -66,7 +69,7 @@ function running(lifecycle: Lifecycle): EngineControl {
   return engine;
 }
 
-export function createHandlers({ settings, checks, lifecycle }: HandlerDeps): Handlers {
+export function createHandlers({ settings, checks, lifecycle, activity }: HandlerDeps): Handlers {
   return {
     'status:get': async () => running(lifecycle).status(),
     'tables:resync': async ({ tables }) => running(lifecycle).resyncTables(tables),
@@ -98,5 +101,6 @@ export function createHandlers({ settings, checks, lifecycle }: HandlerDeps): Ha
     'support:bundle': async () => lifecycle.supportBundle(),
     'app:set-auto-start': async ({ enabled }) => ({ enabled: await lifecycle.setAutoStart(enabled) }),
     'app:info': async () => lifecycle.info(),
+    'activity:list': async () => activity.list(),
   };
 }

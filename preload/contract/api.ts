@@ -5,6 +5,7 @@
  * Pure TypeScript + zod: no node:*, no electron, no DOM.
  */
 import { z } from 'zod';
+import type { ActivityEntry } from './activity.ts';
 import type { ErrorData } from './errors.ts';
 import { replicaInputSchema, settingsInputSchema, tenantInputSchema } from './settings-public.ts';
 import type { PublicSettings } from './settings-public.ts';
@@ -43,6 +44,8 @@ export const requestSchemas = {
   'support:bundle': z.void(),
   'app:set-auto-start': z.object({ enabled: z.boolean() }).strict(),
   'app:info': z.void(),
+  /** The engine's activity log, oldest first (kept by the engine host: survives a reload). */
+  'activity:list': z.void(),
 } as const;
 
 export interface Responses {
@@ -61,6 +64,7 @@ export interface Responses {
   'support:bundle': SupportBundle;
   'app:set-auto-start': { enabled: boolean };
   'app:info': AppInfo;
+  'activity:list': ActivityEntry[];
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -72,6 +76,8 @@ export interface Pushes extends EngineEvents {
   'status': EngineStatus;
   /** The shell asks the renderer to show a view (tray "Open", a notification click). */
   'navigate': { view: AppView; table: string | null };
+  /** A new (or updated, same id) activity log entry. */
+  'activity': ActivityEntry;
 }
 export type PushName = keyof Pushes;
 export { PUSH_NAMES } from './names.ts';

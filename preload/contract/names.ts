@@ -8,10 +8,11 @@ const REQUEST_NAME_SET: Record<RequestName, true> = {
   'status:get': true, 'tables:resync': true, 'schema:update': true, 'engine:pause': true, 'engine:resume': true,
   'settings:get': true, 'settings:save': true, 'connection:test': true, 'replica:test': true, 'tables:list': true,
   'provision:start': true, 'support:bundle': true, 'app:set-auto-start': true, 'app:info': true,
+  'activity:list': true,
 };
 const PUSH_NAME_SET: Record<PushName, true> = {
   'status': true, 'navigate': true, 'state-changed': true, 'batch-applied': true, 'progress': true, 'lag': true,
-  'table-stale': true, 'table-recovered': true, 'table-resynced': true, 'error': true,
+  'table-stale': true, 'table-recovered': true, 'table-resynced': true, 'resync-requested': true, 'schema-changed': true, 'error': true, 'activity': true,
 };
 
 export const REQUEST_NAMES = Object.keys(REQUEST_NAME_SET) as readonly RequestName[];

@@ -100,9 +100,13 @@ export interface EngineEvents {
   'table-recovered': { table: string };
   /** A resync or full-snapshot sweep of a table ended: what it repaired (or why it failed). */
   'table-resynced': { table: string; report: ResyncReport };
+  /** A resync of these tables was requested (by a person, a CLI request, or automatically on a gap). */
+  'resync-requested': { tables: string[]; reason: string | null };
+  /** The replica's schema was changed to follow the source (a schema check or a DDL event). */
+  'schema-changed': { created: string[]; altered: string[]; recreated: string[]; dropped: string[] };
   'error': { error: ErrorData; table: string | null };
 }
 export type EngineEventName = keyof EngineEvents;
 export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
-  'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'table-resynced', 'error',
+  'state-changed', 'batch-applied', 'progress', 'lag', 'table-stale', 'table-recovered', 'table-resynced', 'resync-requested', 'schema-changed', 'error',
 ];

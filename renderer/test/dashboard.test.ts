@@ -25,7 +25,7 @@ describe('dashboard', () => {
   test('subscribes to each push once', async () => {
     const { api, ready } = dashboard();
     await ready;
-    for (const name of ['status', 'progress', 'lag', 'state-changed', 'batch-applied', 'table-stale', 'table-recovered', 'error'] as const) {
+    for (const name of ['status', 'progress', 'lag', 'state-changed', 'table-stale', 'table-recovered', 'error', 'activity'] as const) {
       expect(api.listenerCount(name), name).toBe(1);
     }
   });
@@ -42,7 +42,6 @@ describe('dashboard', () => {
     await expect.element(banner).toBeVisible();
     await expect.element(banner).toMatchTextContent(text('2 tables are stale'));
     await expect.element(banner).toMatchTextContent(text('acme-cdc:0 offsets 120–180'));
-    await expect.element(page.getByTestId('activity-log')).toMatchTextContent(text('crm.t004 is stale'));
 
     await userEvent.click(page.getByRole('button', { name: 'Resync affected tables' }));
     expect(api.calls.at(-1)).toEqual({ name: 'tables:resync', input: { tables: ['crm.t004', 'crm.t005'] } });
@@ -59,6 +58,11 @@ describe('dashboard', () => {
     await userEvent.click(page.getByRole('button', { name: 'Resync selected (2)' }));
     expect(api.calls.at(-1)).toEqual({ name: 'tables:resync', input: { tables: ['crm.t001', 'crm.t002'] } });
     await expect.element(page.getByText('Resync requested for 2 tables.')).toBeVisible();
+    const report = { kind: 'incremental' as const, outcome: 'repaired' as const, startedAt: Date.now(), finishedAt: Date.now(), rowsScanned: 3, rowsReported: null, rowsDeleted: 0, reason: null };
+    api.emit('table-resynced', { table: 'crm.t001', report });
+    await expect.element(page.getByText('Resync requested for 2 tables (1 done).')).toBeVisible();
+    api.emit('table-resynced', { table: 'crm.t002', report });
+    await expect.element(page.getByTestId('resync-notice')).not.toBeInTheDocument();
 
     api.emit('progress', { tables: [tableStatus('crm.t001', { state: 'resyncing', snapshot: { kind: 'incremental', rowsSeen: 40, rowsExpected: 80, percent: null, startedAt: 0 } })] });
     await expect.element(page.getByRole('progressbar', { name: 'Snapshot of crm.t001' })).toHaveAttribute('aria-valuenow', '50');
@@ -73,6 +77,24 @@ describe('dashboard', () => {
     await expect.element(page.getByRole('button', { name: 'Resume' })).toBeVisible();
     await expect.element(page.getByTestId('engine-state')).toMatchTextContent(text('paused'));
     expect(api.calls.map((c) => c.name)).toContain('engine:pause');
+  });
+
+  test('the activity log is the engine host\'s: loaded on start (a reload keeps it), then grown by pushes', async () => {
+    const entry = (id: number, text: string) => ({ id, at: Date.now(), level: 'info' as const, kind: 'resync-requested' as const, text, tables: [] });
+    const api = createTestApi({
+      'status:get': () => ok(engineStatus({ tables: manyTables(3) })),
+      'activity:list': () => ok([entry(1, 'Resync requested for 1 table: crm.t001'), entry(2, 'Applied 3 events to crm.t001 in 2 ms')]),
+    });
+    const engine = new EngineStore(api);
+    render(Dashboard, { engine });
+    await engine.load();
+    const log = page.getByTestId('activity-log');
+    await expect.element(log).toMatchTextContent(text('Resync requested for 1 table: crm.t001'));
+    api.emit('activity', entry(2, 'Applied 9 events to crm.t001 in 2 batches (4 ms)'));
+    api.emit('activity', { ...entry(3, 'crm.t004 is stale: purged'), level: 'warn', kind: 'table-stale' });
+    await expect.element(log).toMatchTextContent(text('crm.t004 is stale: purged'));
+    await expect.element(log).toMatchTextContent(text('Applied 9 events'));
+    expect(engine.activity.map((e) => e.id)).toEqual([1, 2, 3]);
   });
 
   test('lag pushes feed the sparkline: its points are the pure function of the series', async () => {

@@ -35,6 +35,7 @@ function setup(engine: FakeEngine | null = new FakeEngine()) {
       setAutoStart: async (e) => e,
       info: async () => ({ mode: 'desktop', version: '0', autoStart: false, secretsEncrypted: true, configured: false }),
     },
+    activity: { list: () => [] },
   };
   const handlers = createHandlers(deps);
   const envelope = createEnvelope<CallerInfo>({
@@ -50,8 +51,8 @@ test('every contract request has exactly one handler, and nothing else is handle
   assert.deepEqual(Object.keys(requestSchemas).sort(), [...REQUEST_NAMES].sort());
 });
 
-test('every engine event is a push, plus status and navigate', () => {
-  assert.deepEqual([...PUSH_NAMES].sort(), [...ENGINE_EVENT_NAMES, 'status', 'navigate'].sort());
+test('every engine event is a push, plus status, navigate and activity', () => {
+  assert.deepEqual([...PUSH_NAMES].sort(), [...ENGINE_EVENT_NAMES, 'status', 'navigate', 'activity'].sort());
 });
 
 test('a valid call from the main window returns ok data', async () => {

@@ -3,6 +3,7 @@ import type { ErrorCode, ErrorData } from '../../../preload/contract/errors.ts';
 
 export const FIX_BY_CODE: Record<ErrorCode, string> = {
   CONFIG_INVALID: 'Correct the highlighted settings and try again.',
+  SECRET_ENV_MISSING: 'Set the named environment variable for the process that runs Tenant Mirror (serve or the CLI), then restart it.',
   KAFKA_UNREACHABLE: 'Check the broker addresses, TLS and SASL settings, and that this machine can reach the brokers (firewall, VPN).',
   KAFKA_TOPIC_MISSING: 'Check the tenant id; ask your provider to grant read access to the <tenant>-cdc topic.',
   KAFKA_SIGNAL_DENIED: 'Ask your provider to grant write access to the <tenant>-signal topic (needed for snapshots and resyncs).',

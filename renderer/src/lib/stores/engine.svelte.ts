@@ -1,11 +1,12 @@
 /**
  * The engine as the renderer sees it: the last status snapshot, patched by pushes, a lag series and
- * an activity log. Subscribes to every push once, in the constructor; `dispose()` unsubscribes.
+ * the activity log the engine host keeps (loaded with `activity:list`, then patched by `activity`
+ * pushes, so it survives a reload). Subscribes to every push once, in the constructor.
  */
 import type { Api, Pushes, Result } from '../../../../preload/contract/api.ts';
 import type { ErrorData } from '../../../../preload/contract/errors.ts';
 import type { EngineStatus, TableStatus } from '../../../../preload/contract/status.ts';
-import { appendBatch, appendEntry, describeEvent } from '../activity.ts';
+import { mergeEntries } from '../activity.ts';
 import type { ActivityEntry } from '../activity.ts';
 import { transportError } from '../error-fixes.ts';
 import { overallHealth } from '../health.ts';
@@ -35,7 +36,6 @@ export class EngineStore {
     return [...ids].sort();
   });
 
-  #nextId = 1;
   #off: Array<() => void> = [];
   #timer: ReturnType<typeof setInterval> | null = null;
 
@@ -46,32 +46,30 @@ export class EngineStore {
       api.on('lag', (l) => this.#onLag(l)),
       api.on('state-changed', (e) => {
         if (this.status) this.status = { ...this.status, state: e.state };
-        this.#log(describeEvent['state-changed'](e));
-      }),
-      api.on('batch-applied', (e) => {
-        this.activity = appendBatch(this.activity, e, Date.now(), () => this.#nextId++, LOG_LIMIT);
       }),
       api.on('table-stale', (e) => this.#onStale(e)),
       api.on('table-recovered', (e) => {
         this.#patchTables(this.#find(e.table, (t) => ({ ...t, state: 'ok', staleReason: null })));
-        this.#log(describeEvent['table-recovered'](e));
       }),
       api.on('table-resynced', (e) => {
         this.#patchTables(this.#find(e.table, (t) => ({ ...t, lastResync: e.report })));
-        this.#log(describeEvent['table-resynced'](e));
       }),
       api.on('error', (e) => {
         if (e.table) this.#patchTables(this.#find(e.table, (t) => ({ ...t, error: e.error })));
-        this.#log(describeEvent['error'](e));
       }),
+      api.on('activity', (e) => { this.activity = mergeEntries(this.activity, [e], LOG_LIMIT); }),
     );
     // "Last change 5 s ago" ages without pushes.
     this.#timer = setInterval(() => { this.now = Date.now(); }, 5000);
   }
 
   async load(): Promise<void> {
-    const r = await this.#call('status:get', () => this.api.request('status:get', undefined));
+    const [r, log] = await Promise.all([
+      this.#call('status:get', () => this.api.request('status:get', undefined)),
+      this.api.request('activity:list', undefined).catch(() => null),
+    ]);
     if (r) this.status = r;
+    if (log?.ok) this.activity = mergeEntries(this.activity, log.value, LOG_LIMIT);
   }
 
   resync(tables: string[]): Promise<{ requested: string[] } | null> {
@@ -101,7 +99,6 @@ export class EngineStore {
       const r = await run();
       if (r.ok) return r.value;
       this.actionError = r.error;
-      this.#log({ level: 'error', text: `${r.error.code}: ${r.error.message}` });
       return null;
     } catch (e) {
       this.actionError = transportError(e);
@@ -137,10 +134,5 @@ export class EngineStore {
     if (s && e.gap && !s.gaps.some((g) => g.topic === e.gap!.topic && g.partition === e.gap!.partition && g.fromOffset === e.gap!.fromOffset)) {
       this.status = { ...s, gaps: [...s.gaps, e.gap] };
     }
-    this.#log(describeEvent['table-stale'](e));
-  }
-
-  #log(d: { level: ActivityEntry['level']; text: string }): void {
-    this.activity = appendEntry(this.activity, { id: this.#nextId++, at: Date.now(), ...d }, LOG_LIMIT);
   }
 }
