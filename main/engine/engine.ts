@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import type { Settings } from '../../preload/contract/settings.ts';
-import type { EngineState, EngineStatus, PartitionStatus } from '../../preload/contract/status.ts';
+import type { EngineState, EngineStatus, TableStatus } from '../../preload/contract/status.ts';
 import type { ErrorData } from './errors.ts';
 import { MirrorError } from './errors.ts';
 import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
@@ -44,6 +44,10 @@ import { parseTableStats, TABLE_STATS_ID, tableStatsRow } from './state/table-st
 import type { TableStatsRecord } from './state/table-stats.ts';
 import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './state/records.ts';
 import { TableRegistry } from './tables.ts';
+import { capTableLag, lagFigures } from './figures.ts';
+import type { LagFigures } from './figures.ts';
+import { createRateWindow } from './rate-window.ts';
+import { createRowCountPlan } from './row-counts.ts';
 
 export const CLIENT_VERSION = '0.1.0';
 
@@ -82,7 +86,10 @@ class MirrorEngine implements Engine {
   private lastLagSeconds: number | null = null;
   private startedAt: number | null = null;
   private eventsApplied = 0;
-  private readonly rate: Array<[number, number]> = [];
+  private readonly rate = createRateWindow(10_000);
+  /** Source time of the newest change applied, per partition of the change topic (for lag in seconds). */
+  private readonly newestApplied = new Map<number, number>();
+  private readonly rowPlan = createRowCountPlan(30_000);
   private kafkaConnected = false;
   private replicaConnected = false;
   private tickRunning = false;
@@ -134,10 +141,14 @@ class MirrorEngine implements Engine {
     events.on('error', (e) => { this.lastError = e.error; });
     events.on('batch-applied', (b) => {
       this.eventsApplied += b.events;
-      const now = Date.now();
-      this.rate.push([now, b.events]);
-      while (this.rate.length && this.rate[0]![0] < now - 10_000) this.rate.shift();
+      this.rate.add(b.events, Date.now());
+      this.rowPlan.touched(b.tables);
+      let ts = 0;
+      for (const t of b.tables) ts = Math.max(ts, this.ctx.registry.counters.get(t)?.lastSourceTs ?? 0);
+      if (ts) for (const o of b.offsets) this.newestApplied.set(o.partition, Math.max(this.newestApplied.get(o.partition) ?? 0, ts));
     });
+    events.on('table-resynced', (e) => this.rowPlan.invalidate(e.table));
+    events.on('schema-changed', (e) => { for (const t of [...e.created, ...e.altered, ...e.recreated]) this.rowPlan.invalidate(t); });
   }
 
   // ---------------------------------------------------------------- state
@@ -274,6 +285,7 @@ class MirrorEngine implements Engine {
     c.stopping = false;
     c.setState('starting');
     this.startedAt = Date.now();
+    this.rate.begin(this.startedAt);
     await this.openReplica();
     await this.takeLease();
     await this.loadState();
@@ -434,12 +446,10 @@ class MirrorEngine implements Engine {
     const c = this.ctx;
     try {
       c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
-      let lag = 0;
-      for (const [p, w] of c.watermarks) lag += Math.max(0, Number(BigInt(w.high) - BigInt(this.positionFor(p))));
+      const figures = this.lagFigures(Date.now());
+      const lag = figures.lagEvents;
       this.lagEvents = lag;
-      let src = 0;
-      for (const k of c.registry.counters.values()) if (k.lastSourceTs && k.lastSourceTs > src) src = k.lastSourceTs;
-      this.lastLagSeconds = lag === 0 ? 0 : src ? Math.max(0, (Date.now() - src) / 1000) : null;
+      this.lastLagSeconds = figures.lagSeconds;
       c.events.emit('lag', { seconds: this.lastLagSeconds, events: lag, at: Date.now() });
       await c.loop.run('fences', async () => {
         if (c.stopping) return;
@@ -450,7 +460,7 @@ class MirrorEngine implements Engine {
       // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
       // schema history shows it, not only at the hourly check.
       if (this.ticks++ % 5 === 0 && await historyGrew(c)) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
-      c.events.emit('progress', { tables: c.registry.status(Date.now(), lag === 0) });
+      c.events.emit('progress', { tables: this.tableStatus(Date.now(), figures) });
       this.refreshRunState();
     } catch (err) {
       c.log.debug('status tick failed', { error: (err as Error).message });
@@ -459,12 +469,16 @@ class MirrorEngine implements Engine {
     }
   }
 
+  /** Counts the tables that are due (never counted, or changed since their last count): see row-counts.ts. */
   private async countRows(): Promise<void> {
     const c = this.ctx;
-    for (const r of c.registry.all()) {
+    for (const id of this.rowPlan.due(c.registry.all().map((r) => r.id), Date.now())) {
       if (c.stopping) return;
+      const r = c.registry.get(id);
+      if (!r) continue;
       const k = c.registry.counter(r.id);
-      try { k.rows = await c.replica.countRows(r.def); } catch { /* table may be mid-rebuild */ }
+      const at = Date.now();
+      try { k.rows = await c.replica.countRows(r.def); this.rowPlan.counted(r.id, at); } catch { /* table may be mid-rebuild */ }
     }
     // Row counts and last changes for a read-only `info` (no engine running then).
     if (c.stopping || !c.lease) return;
@@ -496,21 +510,28 @@ class MirrorEngine implements Engine {
   }
 
   // ---------------------------------------------------------------- control
+  /** Per-partition lag and the overall figures derived from them (figures.ts), from the last watermarks. */
+  private lagFigures(now: number): LagFigures {
+    const c = this.ctx;
+    const parts = [...c.watermarks.values()].map((w) => ({ partition: w.partition, next: c.nextOffsets.get(w.partition) ?? null, low: BigInt(w.low), high: BigInt(w.high) }));
+    return lagFigures(c.topics.cdc, parts, this.newestApplied, now);
+  }
+
+  private tableStatus(now: number, figures: LagFigures): TableStatus[] {
+    const tables = this.ctx.registry.status(now, figures.lagEvents === 0).map((t) => ({ ...t, rowsAt: this.rowPlan.asOf(t.id) }));
+    return capTableLag(tables, figures);
+  }
+
   status(): EngineStatus {
     const c = this.ctx;
     const now = Date.now();
-    const partitions: PartitionStatus[] = [...c.watermarks.values()].map((w) => {
-      const next = c.nextOffsets.get(w.partition);
-      return {
-        topic: c.topics.cdc, partition: w.partition, nextOffset: next?.toString() ?? null, high: w.high, low: w.low,
-        lagEvents: Math.max(0, Number(BigInt(w.high) - BigInt(this.positionFor(w.partition)))),
-      };
-    }).sort((a, b) => a.partition - b.partition);
-    const perSec = this.rate.reduce((s, [, n]) => s + n, 0) / 10;
+    const known = c.watermarks.size > 0;
+    const figures = this.lagFigures(now);
     return {
       state: c.state, ctx: c.settings.tenant.ctx, replica: c.replica.dialect.name,
-      tables: c.registry.status(now, this.lagEvents === 0), partitions, gaps: [...c.gaps],
-      lagSeconds: this.lastLagSeconds, lagEvents: this.lagEvents, eventsApplied: this.eventsApplied, eventsPerSecond: perSec,
+      tables: this.tableStatus(now, figures), partitions: figures.partitions, gaps: [...c.gaps],
+      lagSeconds: known ? figures.lagSeconds : null, lagEvents: known ? figures.lagEvents : null,
+      eventsApplied: this.eventsApplied, eventsPerSecond: this.rate.perSecond(now, c.paused),
       lastError: this.lastError, startedAt: this.startedAt, updatedAt: now,
     };
   }
@@ -523,6 +544,7 @@ class MirrorEngine implements Engine {
 
   async resume(): Promise<void> {
     this.ctx.paused = false;
+    this.rate.begin(Date.now());
     this.consumer?.resume([{ topic: this.ctx.topics.cdc }]);
     if (this.ctx.state === 'paused') this.ctx.setState('streaming');
     this.refreshRunState();

@@ -38,6 +38,8 @@ export interface TableStatus {
   id: string; //                  `schema.table`, lower case
   state: TableState;
   rows: number | null;
+  /** Wall time (ms) `rows` was counted in the replica (absent or null: not counted yet). */
+  rowsAt?: number | null;
   snapshot: SnapshotProgress | null;
   /** Source commit time (ms) of the last applied change. */
   lastSourceTs: number | null;
@@ -60,6 +62,8 @@ export interface PartitionStatus {
   high: string | null;
   low: string | null;
   lagEvents: number | null;
+  /** Seconds behind on this partition (0 when no event waits; null when unknown). */
+  lagSeconds?: number | null;
 }
 
 export interface GapInfo {
