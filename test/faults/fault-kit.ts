@@ -2,9 +2,17 @@
  * Fault injection on the real stack, shared by the full runner (`npm run test:faults`,
  * test/faults/run-faults.ts) and the short subset inside `npm test` (test/integration/faults-short.test.ts).
  *
- * Every fault runs under a continuous source workload and ends with a comparison of every table of the
- * replica with the source (checksums of canonical rows). A table may differ only when it is explicitly
- * stale or halted with its reason recorded in _ReplicationState AND a table-stale / error event was seen.
+ * Every fault runs under a continuous source workload that counts its own operations and errors (a fault
+ * fails when the workload did less than 90 % of its planned operations or had any error) and ends with a
+ * comparison of every table of the replica with the source (test/integration/support/replica-compare.ts:
+ * plain SQL with casts on each side, checksums of canonical rows; on failure the topic history of the
+ * differing keys is printed). A table may differ only where a fault says so: after a poison event, its
+ * own table, halted with its reason in _ReplicationState and an error event; after a purge, stale tables
+ * until their resync.
+ *
+ * Kills are aimed at observed progress (kill-probe.ts) and each records where it landed; outages stop the
+ * real server (PostgreSQL immediate shutdown, the Kafka broker, the Connect worker) and assert that the
+ * outage was observed (connections refused, the engine retrying or reporting errors).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +20,9 @@ import type { Producer } from 'kafkajs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine } from '../../main/engine/engine.ts';
+import type { EngineControl } from '../../main/engine/engine-control.ts';
+import { createEngineProxy } from '../../main/host/engine-proxy.ts';
+import { forkEngineChild } from '../../main/host/fork-child.ts';
 import { createLogger } from '../../main/engine/log.ts';
 import { createReplica } from '../../main/engine/replica/create-replica.ts';
 import type { Replica } from '../../main/engine/replica/dialect.ts';
@@ -24,12 +34,15 @@ import type { Stack } from '../harness/stack.ts';
 import type { Tenant } from '../harness/tenant.ts';
 import type { RawMessage } from '../harness/topic-reader.ts';
 import { compareWithSource, tableRecords, type Comparison } from '../integration/support/replica-compare.ts';
+import { keyHistory } from '../integration/support/key-history.ts';
+import { killDistribution, killOnProgress, openProbe, type KillRecord, type Phase, type ReplicaProbe } from './kill-probe.ts';
+import pg from 'pg';
+import { createConnection } from 'node:net';
 import { postgresTarget, sqliteTarget, type ReplicaTarget } from '../integration/support/replica-targets.ts';
 
 const CLI = join(import.meta.dirname, '../../main/cli.ts');
 export const engineLog = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'error', () => undefined);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const rnd = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
 /** Progress on stderr when FAULT_VERBOSE is set (the full runner sets it). */
 export const note = (msg: string): void => { if (process.env.FAULT_VERBOSE) process.stderr.write(`[faults ${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
 
@@ -45,17 +58,30 @@ export class FaultStats {
   staleResolved = 0;
   poisonKept = 0;
   workloadOps = 0;
+  readonly kills: Array<KillRecord & { what: string }> = [];
+  readonly loads: LoadReport[] = [];
+  readonly outages: OutageReport[] = [];
   fault(kind: string, n = 1): void { this.injected[kind] = (this.injected[kind] ?? 0) + n; }
   toJSON(): object {
-    return { injected: this.injected, recoveries: this.recoveries, tablesCompared: this.tablesCompared, rowsCompared: this.rowsCompared, staleRaised: this.staleRaised, staleResolved: this.staleResolved, poisonKept: this.poisonKept, workloadOps: this.workloadOps };
+    const planned = this.loads.reduce((a, l) => a + l.planned, 0);
+    const secs = this.loads.reduce((a, l) => a + l.seconds, 0);
+    return {
+      injected: this.injected, recoveries: this.recoveries, tablesCompared: this.tablesCompared, rowsCompared: this.rowsCompared,
+      staleRaised: this.staleRaised, staleResolved: this.staleResolved, poisonKept: this.poisonKept,
+      kills: { total: this.kills.length, byLanding: killDistribution(this.kills), midBatch: this.kills.filter((k) => k.inFlight).length },
+      outages: this.outages,
+      load: { runs: this.loads.length, planned, done: this.workloadOps, changed: this.loads.reduce((a, l) => a + l.changed, 0), errors: this.loads.reduce((a, l) => a + l.errors, 0), opsPerSec: secs ? Math.round(this.workloadOps / secs) : 0 },
+    };
   }
 }
 
 export interface FaultCtx {
-  stack: Stack; tenant: Tenant; target: ReplicaTarget; settings: Settings; check: Replica; dialect: Dialect;
+  stack: Stack; tenant: Tenant; target: ReplicaTarget; settings: Settings; dialect: Dialect;
+  /** The product's replica connection, for state rows only (replaced after a replica server outage). */
+  check: Replica;
   cfg: string; stats: FaultStats;
   /** Events seen from in-process engines and (as ERROR/STALE lines) from CLI processes. */
-  seen: { stale: Array<EngineEvents['table-stale']>; errors: Array<EngineEvents['error']>; cliLines: string[] };
+  seen: { stale: Array<EngineEvents['table-stale']>; errors: Array<EngineEvents['error'] & { at: number }>; states: Array<EngineEvents['state-changed'] & { at: number }>; cliLines: string[]; log: string[] };
   cleanup(): Promise<void>;
 }
 
@@ -72,7 +98,7 @@ export async function setupFault(stack: Stack, dialect: Dialect, name: string, s
   const check = await createReplica(settings);
   await check.connect();
   const c: FaultCtx = {
-    stack, tenant, target, settings, check, dialect, cfg, stats, seen: { stale: [], errors: [], cliLines: [] },
+    stack, tenant, target, settings, check, dialect, cfg, stats, seen: { stale: [], errors: [], states: [], cliLines: [], log: [] },
     async cleanup() {
       await check.close().catch(() => undefined);
       await target.cleanup().catch(() => undefined);
@@ -98,27 +124,87 @@ export function cli(c: FaultCtx, cmd: string, ...args: string[]): ChildProcess &
   return Object.assign(child, { exited, tail: () => out });
 }
 
-/** A continuous workload at the source until stop(). */
-export function startLoad(c: FaultCtx, opsPerRound = 40): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const w = await c.tenant.source.workload({ ops: opsPerRound }).catch(() => null);
-      if (w) c.stats.workloadOps += w.inserts + w.updates + w.deletes;
-      await sleep(150);
-    }
-  })();
-  return { async stop() { running = false; await loop; } };
+export interface LoadReport {
+  what: string;
+  /** Statements the workload was to issue: its target rate × the time it ran. */
+  planned: number;
+  /** Statements issued by rounds that completed (a round of `ops` returns only once it issued them all). */
+  done: number;
+  /** Rows those statements changed at the source (an UPDATE to the same values or an INSERT IGNORE duplicate changes none). */
+  changed: number;
+  errors: number; firstError: string | null; seconds: number; opsPerSec: number;
 }
 
-/** An in-process engine whose events are recorded in `c.seen`. */
-export async function startEngine(c: FaultCtx, provision = true): Promise<Engine> {
-  const e = await createEngine(c.settings, { log: engineLog });
+/** Target rate of the fault workload (statements per second at the source). */
+export const LOAD_RATE = Number(process.env.FAULT_LOAD_RATE ?? 60);
+
+/**
+ * A continuous workload at the source until stop(): rounds of 20 statements paced at `rate` per second.
+ * It counts what it planned (rate × elapsed), what it issued, the rows changed and its errors; stop()
+ * fails when it issued less than 90 % of the plan or had any error, so "under load" is a checked fact.
+ */
+export function startLoad(c: FaultCtx, what: string, rate = LOAD_RATE): { stop(): Promise<LoadReport> } {
+  let running = true;
+  const t0 = Date.now();
+  const round = 20;
+  const r: LoadReport = { what, planned: 0, done: 0, changed: 0, errors: 0, firstError: null, seconds: 0, opsPerSec: 0 };
+  const loop = (async () => {
+    while (running) {
+      try {
+        const w = await c.tenant.source.workload({ ops: round, ratePerSec: rate });
+        r.done += round;
+        r.changed += w.inserts + w.updates + w.deletes;
+      } catch (err) {
+        r.errors++;
+        r.firstError ??= (err as Error).message;
+        await sleep(200);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      const ran = Date.now() - t0;
+      await loop;
+      r.seconds = ran / 1000;
+      r.planned = Math.floor(rate * r.seconds);
+      r.opsPerSec = Math.round(r.done / r.seconds);
+      c.stats.loads.push(r);
+      c.stats.workloadOps += r.done;
+      note(`load during ${what}: ${r.done}/${r.planned} statements (${r.changed} rows changed), ${r.errors} errors, ${r.opsPerSec} ops/s`);
+      assert.equal(r.errors, 0, `the workload during ${what} had ${r.errors} errors (first: ${r.firstError})`);
+      // The round running at stop() completes (and counts) after `ran`: at most `round` ahead of the plan.
+      assert.ok(r.planned > 0 && r.done >= 0.9 * r.planned, `the workload during ${what} issued ${r.done} of ${r.planned} planned statements (< 90 %)`);
+      return r;
+    },
+  };
+}
+
+/**
+ * The engine as the desktop app and `serve` run it: in a forked child process (main/host), its events and
+ * log lines forwarded. Out of the harness's process, a replica that blocks the engine (SQLite's busy
+ * timeout is synchronous) cannot stall the workload or the probes. Events go to `c.seen`.
+ */
+export type FaultEngine = EngineControl & { waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus> };
+
+export async function startEngine(c: FaultCtx, provision = true): Promise<FaultEngine> {
+  const e = createEngineProxy(forkEngineChild(), {
+    onLog: (level, message) => { c.seen.log.push(`${new Date().toISOString()} ${level} ${message}`); if (c.seen.log.length > 3000) c.seen.log.shift(); },
+  });
   e.on('table-stale', (t) => c.seen.stale.push(t));
-  e.on('error', (x) => c.seen.errors.push(x));
-  if (provision) await e.provision();
-  await e.start();
-  return e;
+  e.on('error', (x) => c.seen.errors.push({ ...x, at: Date.now() }));
+  e.on('state-changed', (x) => c.seen.states.push({ ...x, at: Date.now() }));
+  await e.start(c.settings, { provision });
+  const waitFor = async (pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus> => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const s = e.status();
+      if (pred(s)) return s;
+      if (Date.now() > until) throw new Error(`engine: condition not reached in ${timeoutMs} ms; status ${JSON.stringify({ state: s.state, lag: s.lagEvents, tables: s.tables.map((t) => `${t.id}:${t.state}`) })}; last log lines:\n${c.seen.log.slice(-15).join('\n')}`);
+      await sleep(250);
+    }
+  };
+  return Object.assign(e, { waitFor });
 }
 
 export const caughtUp = (s: EngineStatus): boolean =>
@@ -128,7 +214,7 @@ export const caughtUp = (s: EngineStatus): boolean =>
  * Compares every table until all are equal or `timeoutMs` passes. Then every table that still differs
  * must be explicitly stale / halted with a recorded reason and a matching event; anything else fails.
  */
-export async function verifyTables(c: FaultCtx, what: string, opts: { timeoutMs?: number; allowExplained?: boolean } = {}): Promise<{ equal: string[]; explained: string[] }> {
+export async function verifyTables(c: FaultCtx, what: string, opts: { timeoutMs?: number; allowExplained?: boolean } = {}): Promise<{ equal: string[]; explained: string[]; compared: Comparison[] }> {
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   let last: Comparison[] = [];
   for (;;) {
@@ -152,9 +238,13 @@ export async function verifyTables(c: FaultCtx, what: string, opts: { timeoutMs?
       if (opts.allowExplained && r && reason && evented) explained.push(r.id);
       else unexplained.push(`  ${b.table}: source ${b.sourceRows} rows, replica ${b.replicaRows}; state ${r?.state ?? 'missing'} reason ${reason ?? '-'} event ${evented ? 'yes' : 'no'}; ${b.detail}`);
     }
-    assert.equal(unexplained.length, 0, `${what}: replica differs from source and the difference is not explained:\n${unexplained.join('\n')}`);
+    if (unexplained.length) {
+      let history = '';
+      for (const b of bad.slice(0, 4)) history += await keyHistory(c.tenant, b.table, b.keys ?? []).catch((err: unknown) => `\n(topic history of ${b.table} unavailable: ${(err as Error).message})`);
+      assert.fail(`${what}: replica differs from source and the difference is not explained:\n${unexplained.join('\n')}${history}`);
+    }
   }
-  return { equal: last.filter((x) => x.equal).map((x) => x.table), explained };
+  return { equal: last.filter((x) => x.equal).map((x) => x.table), explained, compared: last };
 }
 
 /** Waits for a CLI `sync` to apply everything, then stops it cleanly. */
@@ -170,18 +260,64 @@ async function settleWithSync(c: FaultCtx, what: string): Promise<void> {
 
 // ------------------------------------------------------------------------------------------ faults
 
-/** kill -9 of `provision` (initial snapshot being loaded) at random moments, under load. */
-export async function killsDuringSnapshot(c: FaultCtx, kills: number, maxDelayMs = 2500): Promise<void> {
-  const load = startLoad(c);
+/** Table ids of the replica (from the product's table records). */
+async function tableIds(c: FaultCtx): Promise<string[]> {
+  return [...(await tableRecords(c.check)).values()].map((t) => t.id);
+}
+
+export interface KillLoop {
+  what: string;
+  /** Kills that must land in `phase` (kills landing elsewhere, or processes that finish first, do not count). */
+  kills: number;
+  phase: Phase;
+  /** The CLI command (and arguments) to start for the next attempt. */
+  command(before: Phase): Promise<string[]>;
+  /** Called before an attempt when the replica is not in `phase` and no trigger is pending: start the phase again. */
+  retrigger?(): Promise<void>;
+  maxOffsetMs?: number;
+}
+
+/**
+ * kill -9 of a CLI process, again and again, each aimed at observed progress in `phase` (kill-probe.ts),
+ * under load. Asserts that `kills` kills landed in the phase and that at least half of them landed with a
+ * batch in flight (a write transaction open in the replica). Returns the records (also in c.stats.kills).
+ */
+export async function killLoop(c: FaultCtx, o: KillLoop): Promise<KillRecord[]> {
+  const probe: ReplicaProbe = await openProbe(c.settings.replica);
+  const load = startLoad(c, o.what);
+  const recs: KillRecord[] = [];
+  const landed = () => recs.filter((r) => r.trigger !== 'process exited' && r.trigger !== 'none (deadline)' && r.phase === o.phase);
+  let pending = false;
   try {
-    for (let i = 0; i < kills; i++) {
-      const child = cli(c, 'provision');
-      const code = await Promise.race([child.exited, sleep(rnd(200, maxDelayMs)).then(() => 'kill' as const)]);
-      note(`snapshot kill ${i + 1}/${kills}: ${code}`);
-      if (code === 'kill') { child.kill('SIGKILL'); await child.exited; c.stats.fault('kill -9 during snapshot'); }
-      else { c.stats.fault('provision finished before its kill'); assert.equal(code, 0, 'provision exits 0'); }
+    for (let attempt = 1; landed().length < o.kills; attempt++) {
+      assert.ok(attempt <= o.kills * 3 + 3, `${o.what}: only ${landed().length} of ${o.kills} kills landed in ${o.phase} after ${attempt - 1} attempts: ${JSON.stringify(killDistribution(recs))}`);
+      let before = await probe.sample();
+      if (before.phase === o.phase) pending = false;
+      else if (!pending && o.retrigger) { await o.retrigger(); pending = true; before = await probe.sample(); }
+      const args = await o.command(before.phase);
+      const child = cli(c, args[0]!, ...args.slice(1));
+      const rec = await killOnProgress(probe, before, { exited: child.exited, kill: () => child.kill('SIGKILL') }, attempt, { phase: o.phase, ...(o.maxOffsetMs !== undefined ? { maxOffsetMs: o.maxOffsetMs } : {}) });
+      recs.push(rec);
+      c.stats.kills.push({ ...rec, what: o.what });
+      if (rec.trigger !== 'process exited') c.stats.fault(`kill -9 during ${rec.phase}`);
+      note(`${o.what} #${attempt} (${args[0]}): ${rec.trigger} after ${rec.triggerMs} ms, kill +${rec.afterTriggerMs} ms in ${rec.phase}, ${rec.inFlight ? 'batch in flight' : 'between batches'} (${rec.inFlightDetail}); offsets ${rec.offsetsBefore} → ${rec.offsetsAtTrigger} → ${rec.offsetsAfter}, snapshot rows ${rec.snapshotRowsBefore} → ${rec.snapshotRowsAfter}; exit ${rec.exitCode}`);
+      if (rec.trigger === 'none (deadline)') assert.fail(`${o.what}: no progress in ${o.phase} observed within 60 s of starting ${args[0]}`);
+      if (rec.phase === o.phase) pending = false;
     }
-  } finally { await load.stop(); }
+  } finally {
+    await probe.close();
+    await load.stop();
+  }
+  const l = landed();
+  const mid = l.filter((r) => r.inFlight).length;
+  note(`${o.what}: ${l.length} kills in ${o.phase}, ${mid} with a batch in flight; all attempts: ${JSON.stringify(killDistribution(recs))}`);
+  assert.ok(mid * 2 >= l.length, `${o.what}: only ${mid} of ${l.length} kills landed with a batch in flight`);
+  return recs;
+}
+
+/** kill -9 of `provision` while the initial snapshot is being applied (observed), under load; then provision completes. */
+export async function killsDuringSnapshot(c: FaultCtx, kills: number): Promise<void> {
+  await killLoop(c, { what: 'kills during the initial snapshot', kills, phase: 'initial-snapshot', command: async () => ['provision'] });
   // provision waits for lag 0, which a continuous workload never gives: it finishes without load.
   const done = cli(c, 'provision', '--timeout', '180');
   const code = await done.exited;
@@ -198,53 +334,208 @@ export async function killsDuringSnapshot(c: FaultCtx, kills: number, maxDelayMs
   c.stats.recoveries++;
 }
 
-/** kill -9 of `sync` at random moments while streaming, under load. */
-export async function killsDuringStreaming(c: FaultCtx, kills: number, maxDelayMs = 3000): Promise<void> {
-  const load = startLoad(c);
-  try {
-    for (let i = 0; i < kills; i++) {
-      const child = cli(c, 'sync');
-      await sleep(rnd(300, maxDelayMs));
-      child.kill('SIGKILL');
-      await child.exited;
-      c.stats.fault('kill -9 during streaming');
-      note(`streaming kill ${i + 1}/${kills}`);
-    }
-  } finally { await load.stop(); }
+/** kill -9 of `sync` while streaming, each after observed offsets moving, under load. */
+export async function killsDuringStreaming(c: FaultCtx, kills: number): Promise<void> {
+  await killLoop(c, { what: 'kills while streaming', kills, phase: 'streaming', command: async () => ['sync'] });
   await settleWithSync(c, 'after kills during streaming');
   c.stats.recoveries++;
 }
 
-/** The replica goes away for `ms` (PostgreSQL: sessions terminated in a loop; SQLite: write lock held). */
-export async function replicaOutage(c: FaultCtx, e: Engine, ms: number): Promise<void> {
-  const load = startLoad(c);
-  try {
-    await sleep(300);
-    await c.target.failWritesFor(ms);
-    c.stats.fault(`replica outage ${Math.round(ms / 1000)} s`);
-  } finally { await load.stop(); }
-  await verifyTables(c, 'after the replica outage');
-  await e.waitFor(caughtUp, 60_000);
+/**
+ * kill -9 during a resync of every table: `resync-tables` (requests it and waits) is itself killed once
+ * the resync progresses; then `sync` resumes it and is killed again, and so on; a new resync is requested
+ * whenever the previous one finished.
+ */
+export async function killsDuringResync(c: FaultCtx, kills: number): Promise<void> {
+  const ids = await tableIds(c);
+  await killLoop(c, {
+    what: 'kills during a resync', kills, phase: 'resync',
+    command: async (phase) => (phase === 'resync' ? ['sync'] : ['resync-tables', ...ids, '--timeout', '300']),
+  });
+  await settleWithSync(c, 'after kills during a resync');
+  const recs = await tableRecords(c.check);
+  assert.ok([...recs.values()].every((t) => t.sweep === null && t.state === 'ok'), `every table ok with no sweep left after the resync: ${[...recs.values()].map((t) => `${t.id} ${t.state} ${t.sweep?.kind ?? '-'}`).join(', ')}`);
   c.stats.recoveries++;
 }
 
-/** Kafka Connect or the Kafka broker restarted (owned stacks only), under load. */
-export async function componentRestart(c: FaultCtx, e: Engine, which: 'connect' | 'kafka', hard: boolean): Promise<void> {
-  const load = startLoad(c);
+/** kill -9 of `sync` during full snapshots (the connector's offsets reset: it snapshots every table again). */
+export async function killsDuringFullSnapshot(c: FaultCtx, kills: number): Promise<void> {
+  await killLoop(c, {
+    what: 'kills during a full snapshot', kills, phase: 'full-snapshot', command: async () => ['sync'],
+    retrigger: async () => {
+      await c.tenant.connector.stop();
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      c.stats.fault('full snapshot started (connector offsets reset)');
+    },
+  });
+  await settleWithSync(c, 'after kills during a full snapshot');
+  c.stats.recoveries++;
+}
+
+// ------------------------------------------------------------------------------------------ outages
+
+export interface OutageReport { what: string; ms: number; probes: number; refused: number; engineFailures: number; firstFailure: string | null }
+
+/** Tries `attempt` every `everyMs` until `done()`: how many attempts were refused (ECONNREFUSED / SQLITE_BUSY). */
+function probeRefused(attempt: () => Promise<void>, everyMs = 1000): { stop(cutoff?: number): Promise<{ probes: number; refused: number; other: string[] }> } {
+  let running = true;
+  const tries: Array<{ at: number; refused: boolean; other: string }> = [];
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      try { await attempt(); tries.push({ at, refused: false, other: 'connected' }); } catch (err) {
+        const code = (err as { code?: string }).code ?? '';
+        const refused = code === 'ECONNREFUSED' || code.startsWith('SQLITE_BUSY') || /ECONNREFUSED/.test((err as Error).message);
+        tries.push({ at, refused, other: refused ? '' : `${code} ${(err as Error).message}` });
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop(cutoff = Infinity) {
+      running = false;
+      await loop;
+      const counted = tries.filter((t) => t.at < cutoff);
+      return { probes: counted.length, refused: counted.filter((t) => t.refused).length, other: counted.filter((t) => !t.refused).map((t) => t.other) };
+    },
+  };
+}
+
+const tcpConnect = (host: string, port: number) => new Promise<void>((res, rej) => {
+  const s = createConnection({ host, port });
+  s.once('connect', () => { s.destroy(); res(); });
+  s.once('error', (err) => { s.destroy(); rej(err); });
+});
+
+/** The engine's retry states and error events since `t0`. */
+function engineFailuresSince(c: FaultCtx, t0: number): string[] {
+  return [
+    ...c.seen.states.filter((x) => x.at >= t0 && (x.state === 'retrying' || x.state === 'error')).map((x) => `state ${x.state}: ${x.reason ?? ''}`),
+    ...c.seen.errors.filter((x) => x.at >= t0).map((x) => `error ${x.error.code}: ${x.error.message}`),
+  ];
+}
+
+async function outage(c: FaultCtx, e: FaultEngine, what: string, ms: number, down: () => Promise<void>, up: () => Promise<void>, attempt: () => Promise<void>,
+  /** When the outage ended (probes after it do not count); default: when up() began. */
+  endedAt?: () => number): Promise<void> {
+  const load = startLoad(c, what);
+  let t0 = 0;
+  let probed: { probes: number; refused: number; other: string[] };
+  try {
+    await sleep(500);
+    t0 = Date.now();
+    await down();
+    const probe = probeRefused(attempt);
+    await sleep(ms);
+    const upAt = Date.now();
+    await up();
+    probed = await probe.stop(endedAt?.() ?? upAt);
+    await sleep(1000);
+  } finally { await load.stop(); }
+  const failures = engineFailuresSince(c, t0);
+  const rep: OutageReport = { what, ms, probes: probed.probes, refused: probed.refused, engineFailures: failures.length, firstFailure: failures[0]?.slice(0, 200) ?? null };
+  c.stats.outages.push(rep);
+  c.stats.fault(what);
+  note(`${what}: ${probed.refused}/${probed.probes} probes refused (${probed.other.slice(0, 2).join('; ')}), engine failures ${failures.length}: ${failures.slice(0, 3).join(' | ')}`);
+  assert.ok(probed.probes >= 2 && probed.refused === probed.probes, `${what}: every probe during the outage is refused (${probed.refused}/${probed.probes}; ${probed.other.slice(0, 3).join('; ')})`);
+  assert.ok(failures.length > 0, `${what}: the engine reported the outage (a retrying state or an error event)`);
+  await verifyTables(c, `after ${what}`, { timeoutMs: 180_000 });
+  await e.waitFor(caughtUp, 120_000);
+  c.stats.recoveries++;
+}
+
+/**
+ * The replica goes away for `ms` under load. PostgreSQL: the stack's own server is stopped for real
+ * (immediate shutdown, SIGQUIT to the postmaster as `pg_ctl stop -m immediate` sends; connections are
+ * refused) and started again (crash recovery). SQLite (a file, no server): a second connection holds the
+ * write lock for `ms`. Either way every probe during the outage must fail and the engine must report it.
+ */
+export async function replicaOutage(c: FaultCtx, e: FaultEngine, ms: number): Promise<void> {
+  const r = c.settings.replica;
+  if (r.kind === 'postgres') {
+    const server = c.stack.postgresServer;
+    assert.ok(server, 'a real replica outage needs the stack\'s own PostgreSQL (a private stack)');
+    await outage(c, e, `PostgreSQL replica server stopped ${Math.round(ms / 1000)} s`, ms,
+      async () => {
+        server.process.child!.kill('SIGQUIT');
+        const until = Date.now() + 30_000;
+        while (server.process.running && Date.now() < until) await sleep(50);
+        assert.ok(!server.process.running, 'PostgreSQL stopped');
+      },
+      async () => {
+        await server.start();
+        // The harness's own product connection (c.check) died with the server.
+        await c.check.close().catch(() => undefined);
+        c.check = await createReplica(c.settings);
+        await c.check.connect();
+      },
+      async () => {
+        const cl = new pg.Client({ host: r.host, port: r.port, database: r.database, user: r.user, ...(typeof r.password === 'string' ? { password: r.password } : {}), connectionTimeoutMillis: 2000 });
+        cl.on('error', () => undefined);
+        try { await cl.connect(); } finally { await cl.end().catch(() => undefined); }
+      });
+    return;
+  }
+  if (r.kind === 'sqlite') {
+    // A separate process holds the write lock: its timing does not depend on this process's event loop.
+    const holder = spawn(process.execPath, ['-e', `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(r.file)}, { timeout: 20000 });
+      db.exec('BEGIN IMMEDIATE'); console.log('locked ' + Date.now());
+      setTimeout(() => { console.log('releasing ' + Date.now()); db.exec('ROLLBACK'); db.close(); }, ${ms});`], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    holder.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    const exited = new Promise<number | null>((res) => holder.on('exit', (code) => res(code)));
+    const { default: Database } = await import('better-sqlite3');
+    await outage(c, e, `SQLite replica write-locked ${Math.round(ms / 1000)} s`, ms,
+      async () => { while (!/locked \d+/.test(out)) { assert.equal(holder.exitCode, null, `the lock holder exited: ${out}`); await sleep(20); } },
+      async () => { assert.equal(await exited, 0, `the lock holder failed: ${out}`); },
+      async () => { const db = new Database(r.file, { timeout: 0 }); try { db.exec('BEGIN IMMEDIATE'); db.exec('ROLLBACK'); } finally { db.close(); } },
+      () => Number(/releasing (\d+)/.exec(out)?.[1] ?? Date.now()));
+    return;
+  }
+  throw new Error(`replicaOutage: ${r.kind} not supported`);
+}
+
+/** The Kafka broker stopped (clean shutdown) for `ms` under load, then started again: connections refused meanwhile. */
+export async function kafkaOutage(c: FaultCtx, e: FaultEngine, ms: number): Promise<void> {
+  const broker = c.stack.broker;
+  assert.ok(broker, 'a Kafka outage needs the stack\'s own broker (a private stack)');
+  const [host, port] = c.stack.brokers[0]!.split(':') as [string, string];
+  await outage(c, e, `Kafka broker stopped ${Math.round(ms / 1000)} s`, ms,
+    async () => { await broker.process.stop(30_000); },
+    async () => { broker.process.start(); await broker.waitReady(); },
+    () => tcpConnect(host, Number(port)));
+}
+
+/**
+ * Kafka Connect restarted (kill -9 with `hard`) under load. The engine does not talk to Connect, so what
+ * must be observed failing is Connect itself (its REST port refuses during the restart); afterwards the
+ * changes made meanwhile arrive and every table is equal.
+ */
+export async function connectRestart(c: FaultCtx, e: FaultEngine, hard: boolean): Promise<void> {
+  const what = `Kafka Connect restarted${hard ? ' (kill -9)' : ''}`;
+  const url = new URL(c.stack.connectUrl);
+  const load = startLoad(c, what);
+  let probed: { probes: number; refused: number; other: string[] };
+  const t0 = Date.now();
   try {
     await sleep(1000);
-    if (which === 'connect') await c.stack.restartConnect({ hard });
-    else await c.stack.restartKafka({ hard });
-    c.stats.fault(`${which} restart${hard ? ' (kill -9)' : ''}`);
+    const probe = probeRefused(() => tcpConnect(url.hostname, Number(url.port)), 250);
+    await c.stack.restartConnect({ hard });
+    probed = await probe.stop();
     await sleep(2000);
   } finally { await load.stop(); }
-  await verifyTables(c, `after the ${which} restart`, { timeoutMs: 180_000 });
+  c.stats.outages.push({ what, ms: Date.now() - t0, probes: probed.probes, refused: probed.refused, engineFailures: 0, firstFailure: null });
+  c.stats.fault(what);
+  note(`${what}: ${probed.refused}/${probed.probes} REST probes refused`);
+  assert.ok(probed.refused > 0, `${what}: Connect's REST port refused connections during the restart (${probed.refused}/${probed.probes})`);
+  await verifyTables(c, `after ${what}`, { timeoutMs: 180_000 });
   await e.waitFor(caughtUp, 120_000);
   c.stats.recoveries++;
 }
 
 /** Records purged while the client is stopped: every table goes stale (event + reason), then is resynced. */
-export async function purgeWhileStopped(c: FaultCtx): Promise<Engine> {
+export async function purgeWhileStopped(c: FaultCtx): Promise<FaultEngine> {
   let e = await startEngine(c);
   await e.waitFor(caughtUp, 120_000);
   await e.stop();
@@ -258,7 +549,7 @@ export async function purgeWhileStopped(c: FaultCtx): Promise<Engine> {
   assert.ok(stale.length > 0, 'a table-stale event per table when records were purged');
   assert.ok(stale.every((s) => /purged/.test(s.reason)), 'the stale reason names the purge');
   c.stats.staleRaised += stale.length;
-  const load = startLoad(c);
+  const load = startLoad(c, 'the resync after the purge');
   try { await sleep(2000); } finally { await load.stop(); }
   await verifyTables(c, 'after the purge (auto resync)', { timeoutMs: 150_000 });
   await e.waitFor(caughtUp, 120_000);
@@ -268,9 +559,9 @@ export async function purgeWhileStopped(c: FaultCtx): Promise<Engine> {
 }
 
 /** The source restored to an earlier backup; the connector re-snapshots; orphans must be swept. */
-export async function sourceRestored(c: FaultCtx, e: Engine): Promise<void> {
+export async function sourceRestored(c: FaultCtx, e: FaultEngine): Promise<void> {
   const backup = await c.tenant.source.backup();
-  const load = startLoad(c);
+  const load = startLoad(c, 'before the source restore');
   try { await sleep(3000); } finally { await load.stop(); }
   await c.tenant.connector.stop();
   await c.tenant.source.restore(backup);
@@ -311,7 +602,7 @@ export function poisonValue(kind: PoisonKind, realValue: string): string {
  * event, and its table halted with the reason; other tables keep replicating. The halted table is then
  * resynced and must become equal again.
  */
-export async function poisonEvents(c: FaultCtx, e: Engine, kinds: PoisonKind[] = POISON_KINDS): Promise<void> {
+export async function poisonEvents(c: FaultCtx, e: FaultEngine, kinds: PoisonKind[] = POISON_KINDS): Promise<void> {
   const reader = await c.tenant.collect(c.tenant.topics.cdc, { fromBeginning: true });
   let real;
   try {
@@ -329,9 +620,9 @@ export async function poisonEvents(c: FaultCtx, e: Engine, kinds: PoisonKind[] =
  * reason (others equal); the halted table is resynced before the next one, since events of a halted
  * table are skipped until its resync.
  */
-async function onePoison(c: FaultCtx, e: Engine, producer: Producer, kind: PoisonKind, real: RawMessage): Promise<void> {
+async function onePoison(c: FaultCtx, e: FaultEngine, producer: Producer, kind: PoisonKind, real: RawMessage): Promise<void> {
   const errorsBefore = c.seen.errors.length;
-  const load = startLoad(c);
+  const load = startLoad(c, `poison ${kind}`);
   const value = poisonValue(kind, real.value!);
   let where: string;
   try {
@@ -355,11 +646,16 @@ async function onePoison(c: FaultCtx, e: Engine, producer: Producer, kind: Poiso
   note(`poison ${kind} kept: ${k.code} ${k.reason.slice(0, 100)} (table ${k.table ?? '-'})`);
   assert.ok(c.seen.errors.slice(errorsBefore).some((x) => x.error.message.includes(where)), `poison event ${kind}: an error event names ${where}`);
   c.stats.poisonKept++;
-  // The poisoned table is halted with its reason; the others stay equal.
-  const v = await verifyTables(c, `after poison ${kind}`, { allowExplained: true, timeoutMs: 8000 });
+  // Only the poisoned table is halted (with its reason and an error event); every other table is equal.
+  const v = await verifyTables(c, `after poison ${kind}`, { allowExplained: true, timeoutMs: 15_000 });
   const halted = e.status().tables.filter((t) => t.state === 'halted');
-  if (k.table) assert.ok(halted.some((t) => t.id === k.table), `the poisoned table ${k.table} is halted`);
-  for (const t of v.explained) assert.ok(halted.some((h) => h.id === t), `${t} differs and is halted`);
+  const haltedIds = halted.map((t) => t.id);
+  const own = k.table ? [k.table] : [];
+  assert.deepEqual(haltedIds.sort(), own, `poison ${kind}: only its own table (${k.table ?? 'none: the event names no table'}) is halted; halted: ${haltedIds.join(', ') || 'none'}`);
+  assert.ok(v.explained.every((t) => own.includes(t)), `poison ${kind}: only ${k.table ?? 'no table'} may differ; differing: ${v.explained.join(', ')}`);
+  const others = v.compared.filter((x) => !own.some((t) => t.toLowerCase().endsWith(`.${x.table.toLowerCase()}`)));
+  assert.ok(others.length > 0 && others.every((x) => x.equal), `poison ${kind}: every other table is equal (${others.filter((x) => !x.equal).map((x) => x.table).join(', ')})`);
+  note(`poison ${kind}: halted ${haltedIds.join(', ') || 'none'}; ${others.length} other tables equal`);
   c.stats.staleRaised += halted.length;
   if (halted.length) {
     await e.resyncTables(halted.map((t) => t.id));

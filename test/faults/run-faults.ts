@@ -1,10 +1,12 @@
 /**
- * `npm run test:faults` — the full fault suite on a private real stack (it restarts Kafka and Kafka
- * Connect, so it never attaches to a shared one). Every fault runs under a continuous workload and ends
- * with every table compared with the source.
+ * `npm run test:faults` — the full fault suite on a private real stack (it stops its PostgreSQL, Kafka
+ * broker and Connect worker, so it never attaches to a shared one). Every fault runs under a counted
+ * workload (≥ 90 % of planned operations, no errors) and ends with every table compared with the source.
  *
- *   FAULT_KILLS=50        kill -9s of the CLI (about a third during the snapshot, the rest while streaming)
- *   FAULT_OUTAGE_MS=30000 replica outage length
+ *   FAULT_KILLS=30        kill -9s of the CLI aimed at observed progress: a third during the initial
+ *                         snapshot, the rest while streaming; plus, on PostgreSQL, FAULT_PG_LOOP_KILLS=20
+ *                         during a resync and 20 during a full snapshot
+ *   FAULT_OUTAGE_MS=30000 length of the replica server and Kafka broker outages
  *   FAULT_DIALECTS=sqlite,postgres
  *   FAULT_RESTARTS=1      Kafka Connect and Kafka broker restarts (0 to skip)
  *   FAULT_SEED_ROWS=3000  seed rows of the kill tenant (bigger = longer snapshot)
@@ -14,12 +16,13 @@
 import { parseArgs } from 'node:util';
 import { startStack, stopStack } from '../harness/stack.ts';
 import {
-  FaultStats, caughtUp, componentRestart, killsDuringSnapshot, killsDuringStreaming, note, poisonEvents, purgeWhileStopped,
-  replicaOutage, setupFault, sourceRestored, startEngine, type Dialect, type FaultCtx,
+  FaultStats, caughtUp, cli, connectRestart, kafkaOutage, killsDuringFullSnapshot, killsDuringResync, killsDuringSnapshot, killsDuringStreaming, note,
+  poisonEvents, purgeWhileStopped, replicaOutage, setupFault, sourceRestored, startEngine, type Dialect, type FaultCtx,
 } from './fault-kit.ts';
 
 const { values } = parseArgs({ options: { kills: { type: 'string' }, 'outage-ms': { type: 'string' }, dialects: { type: 'string' }, 'no-restarts': { type: 'boolean' } } });
-const kills = Number(values.kills ?? process.env.FAULT_KILLS ?? 50);
+const kills = Number(values.kills ?? process.env.FAULT_KILLS ?? 30);
+const pgLoopKills = Number(process.env.FAULT_PG_LOOP_KILLS ?? 20);
 const outageMs = Number(values['outage-ms'] ?? process.env.FAULT_OUTAGE_MS ?? 30_000);
 const dialects = (values.dialects ?? process.env.FAULT_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Dialect[];
 const restarts = !values['no-restarts'] && process.env.FAULT_RESTARTS !== '0';
@@ -36,7 +39,7 @@ const stats = new FaultStats();
 const failures: string[] = [];
 const open: Array<() => Promise<void>> = [];
 
-console.log(`fault suite: ${kills} kills (${snapshotKills} snapshot, ${streamingKills} streaming), outage ${outageMs} ms, dialects ${dialects.join(',')}, restarts ${restarts}`);
+console.log(`fault suite: ${kills} kills per dialect (${snapshotKills} initial snapshot, ${streamingKills} streaming) + on PostgreSQL ${pgLoopKills} during a resync and ${pgLoopKills} during a full snapshot, outage ${outageMs} ms, dialects ${dialects.join(',')}, restarts ${restarts}`);
 const stack = await startStack();
 const stop = async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(stack).catch(() => undefined); };
 process.on('SIGINT', () => { void stop().then(() => process.exit(130)); });
@@ -66,7 +69,14 @@ try {
       await killsDuringSnapshot(c, snapshotKills);
       await killsDuringStreaming(c, streamingKills);
     });
-    if (want('chaos')) await step(`${dialect}: replica outage ${outageMs} ms, source restored, poison events${restarts ? ', Connect and Kafka restarts' : ''}`, async () => {
+    if (want('kills') && dialect === 'postgres') await step(`${dialect}: ${pgLoopKills} kill -9 during a resync, ${pgLoopKills} during a full snapshot`, async () => {
+      const c = await setup(dialect, 'loops', seedRows);
+      const done = cli(c, 'provision', '--timeout', '300');
+      if ((await done.exited) !== 0) throw new Error(`provision failed: ${done.tail().slice(-2000)}`);
+      await killsDuringResync(c, pgLoopKills);
+      await killsDuringFullSnapshot(c, pgLoopKills);
+    });
+    if (want('chaos')) await step(`${dialect}: replica outage ${outageMs} ms, source restored, poison events${restarts ? ', Connect restarts and a Kafka broker outage' : ''}`, async () => {
       const c = await setup(dialect, 'chaos', 500);
       const e = await startEngine(c);
       open.push(() => e.stop());
@@ -75,10 +85,9 @@ try {
       await poisonEvents(c, e);
       await sourceRestored(c, e);
       if (restarts) {
-        await componentRestart(c, e, 'connect', false);
-        await componentRestart(c, e, 'connect', true);
-        await componentRestart(c, e, 'kafka', false);
-        await componentRestart(c, e, 'kafka', true);
+        await connectRestart(c, e, false);
+        await connectRestart(c, e, true);
+        await kafkaOutage(c, e, outageMs);
       }
       await e.stop();
     });
@@ -93,5 +102,6 @@ try {
   await stop();
 }
 console.log(`\nfault stats ${JSON.stringify(stats, null, 2)}`);
+console.log(`kill records:\n${stats.kills.map((k) => `  ${k.what} #${k.n}: ${k.trigger} +${k.triggerMs} ms, kill +${k.afterTriggerMs} ms, ${k.phase}, ${k.inFlight ? 'in flight' : 'between batches'} (${k.inFlightDetail}); offsets ${k.offsetsBefore}→${k.offsetsAtTrigger}→${k.offsetsAfter}`).join('\n')}`);
 console.log(`${failures.length ? `✖ ${failures.length} failed:\n  ${failures.join('\n  ')}` : '✔ all faults recovered'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exit(failures.length ? 1 : 0);

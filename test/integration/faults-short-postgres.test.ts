@@ -1,0 +1,4 @@
+/** The short fault subset (test/faults/short-suite.ts) on a PostgreSQL replica, on a private stack. */
+import { shortFaultSuite } from '../faults/short-suite.ts';
+
+shortFaultSuite('postgres');
