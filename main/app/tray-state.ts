@@ -28,11 +28,19 @@ export function deriveHealth(status: EngineStatus | null): TrayView {
   }
   const busy = status.tables.filter((t) => t.state === 'snapshotting' || t.state === 'resyncing' || t.state === 'pending');
   if (status.state === 'starting' || status.state === 'snapshotting' || status.state === 'retrying' || busy.length) {
-    const what = status.state === 'retrying' ? `retrying (${status.lastError?.message ?? 'connection lost'})` : busy.length ? `syncing ${busy.length} table(s)` : status.state;
+    const snap = status.snapshot;
+    const progress = snap ? ` (${snap.percent === null ? `${snap.rowsSeen.toLocaleString('en-US')} rows copied, total unknown` : `${Math.floor(snap.percent)}%${snap.etaSeconds === null ? '' : `, about ${etaWords(snap.etaSeconds)} left`}`})` : '';
+    const what = status.state === 'retrying' ? `retrying (${status.lastError?.message ?? 'connection lost'})` : busy.length ? `syncing ${busy.length} table(s)${progress}` : status.state;
     return { health: 'syncing', tooltip: `${name}: ${what}` };
   }
   const lag = status.lagSeconds === null ? '' : `, ${Math.round(status.lagSeconds)} s behind`;
   return { health: 'ok', tooltip: `${name}: up to date${lag}` };
+}
+
+function etaWords(s: number): string {
+  if (s < 60) return `${Math.max(1, Math.round(s))} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
 }
 
 export interface TrayStateMachine {

@@ -48,6 +48,8 @@ import { capTableLag, lagFigures } from './figures.ts';
 import type { LagFigures } from './figures.ts';
 import { createRateWindow } from './rate-window.ts';
 import { createRowCountPlan } from './row-counts.ts';
+import { createSnapshotTracker } from './snapshot-progress.ts';
+import type { OverallSnapshotProgress } from '../../preload/contract/status.ts';
 
 export const CLIENT_VERSION = '0.1.0';
 
@@ -90,6 +92,8 @@ class MirrorEngine implements Engine {
   /** Source time of the newest change applied, per partition of the change topic (for lag in seconds). */
   private readonly newestApplied = new Map<number, number>();
   private readonly rowPlan = createRowCountPlan(30_000);
+  private readonly snapshots = createSnapshotTracker();
+  private overallSnapshot: OverallSnapshotProgress | null = null;
   private kafkaConnected = false;
   private replicaConnected = false;
   private tickRunning = false;
@@ -519,7 +523,9 @@ class MirrorEngine implements Engine {
 
   private tableStatus(now: number, figures: LagFigures): TableStatus[] {
     const tables = this.ctx.registry.status(now, figures.lagEvents === 0).map((t) => ({ ...t, rowsAt: this.rowPlan.asOf(t.id) }));
-    return capTableLag(tables, figures);
+    const progress = this.snapshots.enrich(capTableLag(tables, figures), now);
+    this.overallSnapshot = progress.overall;
+    return progress.tables;
   }
 
   status(): EngineStatus {
@@ -527,9 +533,10 @@ class MirrorEngine implements Engine {
     const now = Date.now();
     const known = c.watermarks.size > 0;
     const figures = this.lagFigures(now);
+    const tables = this.tableStatus(now, figures);
     return {
       state: c.state, ctx: c.settings.tenant.ctx, replica: c.replica.dialect.name,
-      tables: this.tableStatus(now, figures), partitions: figures.partitions, gaps: [...c.gaps],
+      tables, snapshot: this.overallSnapshot, partitions: figures.partitions, gaps: [...c.gaps],
       lagSeconds: known ? figures.lagSeconds : null, lagEvents: known ? figures.lagEvents : null,
       eventsApplied: this.eventsApplied, eventsPerSecond: this.rate.perSecond(now, c.paused),
       lastError: this.lastError, startedAt: this.startedAt, updatedAt: now,

@@ -17,6 +17,23 @@ export interface SnapshotProgress {
   rowsExpected: number | null;
   percent: number | null;
   startedAt: number;
+  /** Rows copied per second lately (null until it can be told). */
+  rowsPerSecond?: number | null;
+  /** Seconds to go at that rate, when a total is known or estimated. */
+  etaSeconds?: number | null;
+  /** The total the percentage is of: reported by the source (Debezium), estimated from the table's row count before, or unknown. */
+  total?: { rows: number; basis: 'reported' | 'estimated' } | null;
+}
+
+/** All snapshots and resyncs running now, summed up (null when none runs). */
+export interface OverallSnapshotProgress {
+  tables: number;
+  rowsSeen: number;
+  /** Sum of the totals, only when every running table has one. */
+  rowsTotal: number | null;
+  percent: number | null;
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
 }
 
 /** What the last resync (or full snapshot sweep) of a table did: how an admin verifies a table. */
@@ -89,6 +106,8 @@ export interface EngineStatus {
   lagEvents: number | null;
   eventsApplied: number;
   eventsPerSecond: number;
+  /** Snapshots and resyncs running now, summed up (absent from older engines; null when none runs). */
+  snapshot?: OverallSnapshotProgress | null;
   lastError: ErrorData | null;
   startedAt: number | null;
   updatedAt: number;

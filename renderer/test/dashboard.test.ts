@@ -97,6 +97,22 @@ describe('dashboard', () => {
     expect(engine.activity.map((e) => e.id)).toEqual([1, 2, 3]);
   });
 
+  test('snapshot progress: percentage, rows/s and ETA where a total is known; "unknown" where not, never 0 %', async () => {
+    const { api, ready } = dashboard(manyTables(3));
+    await ready;
+    const est = tableStatus('crm.t001', { state: 'resyncing', snapshot: { kind: 'incremental', rowsSeen: 2500, rowsExpected: null, percent: 25, startedAt: 0, rowsPerSecond: 100, etaSeconds: 75, total: { rows: 10_000, basis: 'estimated' } } });
+    const unknown = tableStatus('crm.t002', { state: 'snapshotting', snapshot: { kind: 'initial', rowsSeen: 40, rowsExpected: null, percent: null, startedAt: 0, rowsPerSecond: 20, etaSeconds: null, total: null } });
+    api.emit('status', engineStatus({ tables: [tableStatus('crm.t000'), est, unknown], snapshot: { tables: 2, rowsSeen: 2540, rowsTotal: null, percent: null, rowsPerSecond: 120, etaSeconds: null } }));
+    await expect.element(page.getByRole('progressbar', { name: 'Snapshot of crm.t001' })).toHaveAttribute('aria-valuenow', '25');
+    await expect.element(page.getByRole('progressbar', { name: 'Snapshot of crm.t002' })).not.toHaveAttribute('aria-valuenow');
+    await expect.element(page.getByTestId('overall-snapshot')).toMatchTextContent(text('unknown % · 2,540 (total unknown) rows copied · 120 rows/s'));
+    await userEvent.click(page.getByText('crm.t001', { exact: true }));
+    await expect.element(page.getByTestId('details-snapshot')).toMatchTextContent(text('2,500 of ~10,000 rows copied · 100 rows/s · ETA 75 s'));
+    api.emit('status', engineStatus({ tables: [tableStatus('crm.t000')], state: 'paused', eventsPerSecond: 0 }));
+    await expect.element(page.getByTestId('throughput')).toMatchTextContent(text('0.0 events/s'));
+    await expect.element(page.getByTestId('overall-snapshot')).not.toBeInTheDocument();
+  });
+
   test('lag pushes feed the sparkline: its points are the pure function of the series', async () => {
     const { api, ready } = dashboard();
     await ready;

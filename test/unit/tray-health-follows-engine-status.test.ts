@@ -24,6 +24,9 @@ test('health is derived with priority paused > error > stale > syncing > ok', ()
   ];
   for (const [name, s, want] of cases) assert.equal(deriveHealth(s).health, want, name);
   assert.match(deriveHealth(status({ lagSeconds: 12.4 })).tooltip, /up to date, 12 s behind/);
+  const resyncing = [table('a.b', 'resyncing')];
+  assert.match(deriveHealth(status({ tables: resyncing, snapshot: { tables: 1, rowsSeen: 2500, rowsTotal: 10_000, percent: 25, rowsPerSecond: 100, etaSeconds: 75 } })).tooltip, /syncing 1 table\(s\) \(25%, about 1 min left\)/);
+  assert.match(deriveHealth(status({ tables: resyncing, snapshot: { tables: 1, rowsSeen: 2500, rowsTotal: null, percent: null, rowsPerSecond: 100, etaSeconds: null } })).tooltip, /2,500 rows copied, total unknown/);
   assert.match(deriveHealth(status({ state: 'retrying', lastError: err })).tooltip, /retrying \(disk full\)/);
 });
 

@@ -26,3 +26,18 @@ export function formatPercent(p: number | null | undefined): string {
 export function formatTime(ts: number): string {
   return new Date(ts).toLocaleTimeString('en-GB', { hour12: false });
 }
+
+/** A duration to go ("ETA"): "unknown" when it cannot be told. */
+export function formatEta(s: number | null | undefined): string {
+  if (s === null || s === undefined || !Number.isFinite(s)) return 'unknown';
+  if (s < 1) return 'under 1 s';
+  return formatSeconds(s);
+}
+
+/** Snapshot progress in words: rows copied, of what total (reported or estimated), rate and ETA. */
+export function describeSnapshot(p: { rowsSeen: number; rowsPerSecond?: number | null; etaSeconds?: number | null; total?: { rows: number; basis: 'reported' | 'estimated' } | null }): string {
+  const of = p.total ? ` of ${p.total.basis === 'estimated' ? '~' : ''}${formatCount(p.total.rows)}` : ' (total unknown)';
+  const rate = p.rowsPerSecond === null || p.rowsPerSecond === undefined ? '' : ` · ${formatCount(Math.round(p.rowsPerSecond))} rows/s`;
+  const eta = p.total ? ` · ETA ${formatEta(p.etaSeconds)}` : '';
+  return `${formatCount(p.rowsSeen)}${of} rows copied${rate}${eta}`;
+}
