@@ -128,13 +128,14 @@ export function describeExactValues(dialect: 'SQLite' | 'PostgreSQL', makeTarget
         assert.match(msg, /U\+0000|\\u0000/, msg);
         assert.match(msg, /resync-tables/, msg);
         // Rows with a NUL are not in the replica; a row without one (another partition's batch) may be, unaltered.
+        // MariaDB JSON is LONGTEXT (Debezium sends no io.debezium.data.Json for it): the replica column is text,
+        // where the escape \u0000 is six characters of text and is stored exactly (row 2, if its batch came first).
         const reader = await openReplicaReader(r.settings);
         try {
           const rep = (await reader.readTable(r.tenant.source.database, 'xv_nul', await r.tenant.source.columns('xv_nul')))?.rows ?? [];
           const src = new Map((await r.tenant.source.readRows('xv_nul')).map((x) => [String(x.id), rowText(x)]));
           for (const row of rep) {
             assert.notEqual(String(row.id), '1', 'the row with a NUL in txt is not written');
-            assert.notEqual(String(row.id), '2', 'the row with \\u0000 in doc is not written');
             assert.equal(rowText(row), src.get(String(row.id)), `row ${String(row.id)} is the source's`);
           }
         } finally {
