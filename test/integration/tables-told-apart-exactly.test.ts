@@ -5,7 +5,8 @@
  * own (none merged, none in the state table), stays `ok`, and holds exactly its source's rows — read
  * through the independent reader (test/harness/replica-reader.ts), which finds each by the documented
  * rule, not by the product's naming code. Tables exist before the initial snapshot and are changed while
- * the engine streams; a fourth table is created while it runs (name over PostgreSQL's 63 bytes).
+ * the engine streams; two more are created while it runs (a name over PostgreSQL's 63 bytes, and a
+ * mixed-case one: both are resnapshotted, which must find them by their exact ids).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +24,8 @@ const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ??
 const HOSTILE = ['Casey', 'casey', '_ReplicationState'];
 /** 35 two-byte characters: 70 bytes, over PostgreSQL's 63 (MariaDB allows 64 characters). */
 const LONG = 'é'.repeat(35);
+/** Created while the engine streams (each is resnapshotted): a long name and a mixed-case one. */
+const LATE = [LONG, 'NewCase'];
 
 const ddl = (qualified: string): string =>
   `CREATE TABLE ${qualified} (id INT PRIMARY KEY, who VARCHAR(40) NOT NULL, n BIGINT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
@@ -70,27 +73,29 @@ describe('tables told apart exactly', { concurrency: false, timeout: 900_000 }, 
         await src.query(`UPDATE ${src.qt(t)} SET who = ${sqlStr(`${t} changed`)} WHERE id = 1`);
       }
       await src.query(`DELETE FROM ${src.qt('casey')} WHERE id = 2`);
-      await src.query(ddl(src.qt(LONG)));
-      await src.query(`INSERT INTO ${src.qt(LONG)} VALUES (1, 'long', 7)`);
-      await assertEventuallyEqual(tenant, settings, { tables: [...tables, LONG], timeoutMs: 240_000 });
+      for (const t of LATE) {
+        await src.query(ddl(src.qt(t)));
+        await src.query(`INSERT INTO ${src.qt(t)} VALUES (1, ${sqlStr(t.slice(0, 40))}, 7)`);
+      }
+      await assertEventuallyEqual(tenant, settings, { tables: [...tables, ...LATE], timeoutMs: 240_000 });
       // The table created while streaming is resnapshotted (rows before its capture may exist): once that
       // is done every table is ok, and the comparison still holds after the sweep.
       await engine.waitFor(caughtUp, 240_000);
-      const compared = await assertEventuallyEqual(tenant, settings, { tables: [...tables, LONG], timeoutMs: 60_000 });
+      const compared = await assertEventuallyEqual(tenant, settings, { tables: [...tables, ...LATE], timeoutMs: 60_000 });
       assert.deepEqual(compared.map((c) => [c.table, c.sourceRows]),
-        [['contact', compared[0]!.sourceRows], ['Casey', 3], ['casey', 2], ['_ReplicationState', 3], [LONG, 1]]);
+        [['contact', compared[0]!.sourceRows], ['Casey', 3], ['casey', 2], ['_ReplicationState', 3], [LONG, 1], ['NewCase', 1]]);
 
       // The replica tables are distinct objects, and the state table is still the product's.
       const reader = await openReplicaReader(settings);
       try {
         const names = new Set<string>();
         // SQLite compares names case-insensitively; PostgreSQL exactly.
-        for (const t of [...HOSTILE, LONG]) { const n = (await reader.readTable(src.database, t))!.name; names.add(reader.kind === 'sqlite' ? n.toLowerCase() : n); }
-        assert.equal(names.size, 4, [...names].join(', '));
+        for (const t of [...HOSTILE, ...LATE]) { const n = (await reader.readTable(src.database, t))!.name; names.add(reader.kind === 'sqlite' ? n.toLowerCase() : n); }
+        assert.equal(names.size, 5, [...names].join(', '));
       } finally { await reader.close(); }
       const status = engine.status();
       const byId = new Map(status.tables.map((t) => [t.id, t]));
-      for (const t of [...HOSTILE, LONG]) assert.equal(byId.get(`${src.database}.${t}`)?.state, 'ok', `${t}: ${JSON.stringify(byId.get(`${src.database}.${t}`))}`);
+      for (const t of [...HOSTILE, ...LATE]) assert.equal(byId.get(`${src.database}.${t}`)?.state, 'ok', `${t}: ${JSON.stringify(byId.get(`${src.database}.${t}`))}`);
       assert.notEqual(status.state, 'error');
       assert.ok(status.tables.every((t) => t.state === 'ok'), JSON.stringify(status.tables.filter((t) => t.state !== 'ok')));
     });

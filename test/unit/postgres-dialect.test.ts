@@ -31,7 +31,7 @@ describe('postgres dialect', () => {
     assert.equal(d.qualify(T), '"crm7"."Contact"');
     assert.equal(p.qualify(T), '"mirror"."Contact"');
     assert.equal(d.stateTable(), '"public"."_ReplicationState"');
-    assert.equal(d.seenTable(T), '"public"."_ReplicationSeen_8751f2c294e8"');
+    assert.equal(d.seenTable(T), '"public"."_ReplicationSeen_89ed8d35abe8"'); // sha256 of the exact id crm7.Contact (docs/naming.md)
   });
 
   test('column types', () => {
@@ -76,7 +76,7 @@ describe('postgres dialect', () => {
     assert.equal(d.deleteByKeyArrays(T),
       'DELETE FROM "crm7"."Contact" AS t USING unnest($1::integer[], $2::bigint[]) AS s ("tenant", "id") WHERE t."tenant" = s."tenant" AND t."id" = s."id"');
     assert.equal(d.markSeenFromStage(T, '_tm_stage_1'),
-      'INSERT INTO "public"."_ReplicationSeen_8751f2c294e8" ("tenant", "id") SELECT "tenant", "id" FROM "_tm_stage_1" ON CONFLICT DO NOTHING');
+      'INSERT INTO "public"."_ReplicationSeen_89ed8d35abe8" ("tenant", "id") SELECT "tenant", "id" FROM "_tm_stage_1" ON CONFLICT DO NOTHING');
   });
 
   test('small path: multi-row parameterised statements', () => {
@@ -89,8 +89,8 @@ describe('postgres dialect', () => {
 
   test('sweep and drop', () => {
     assert.equal(d.sweepDelete(T),
-      'DELETE FROM "crm7"."Contact" AS t WHERE NOT EXISTS (SELECT 1 FROM "public"."_ReplicationSeen_8751f2c294e8" AS s WHERE s."tenant" = t."tenant" AND s."id" = t."id")');
-    assert.deepStrictEqual(p.dropTable(T), ['DROP TABLE IF EXISTS "mirror"."Contact"', 'DROP TABLE IF EXISTS "public"."_ReplicationSeen_8751f2c294e8"']);
+      'DELETE FROM "crm7"."Contact" AS t WHERE NOT EXISTS (SELECT 1 FROM "public"."_ReplicationSeen_89ed8d35abe8" AS s WHERE s."tenant" = t."tenant" AND s."id" = t."id")');
+    assert.deepStrictEqual(p.dropTable(T), ['DROP TABLE IF EXISTS "mirror"."Contact"', 'DROP TABLE IF EXISTS "public"."_ReplicationSeen_89ed8d35abe8"']);
     assert.deepStrictEqual(d.createStateTable(), [
       `CREATE TABLE IF NOT EXISTS "public"."_ReplicationState" ("Id" varchar(200) NOT NULL PRIMARY KEY, "Kind" varchar(32) NOT NULL, "Value" text NOT NULL, "UpdatedUtc" timestamp(3) NOT NULL DEFAULT (now() AT TIME ZONE 'utc'))`,
     ]);

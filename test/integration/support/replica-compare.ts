@@ -25,7 +25,7 @@ export interface Comparison { table: string; equal: boolean; sourceRows: number;
 /** The product's table records (engine state: stale / halted, definitions). Not used for the comparison. */
 export async function tableRecords(replica: Replica): Promise<Map<string, TableRecord>> {
   const out = new Map<string, TableRecord>();
-  for (const r of await replica.readState()) if (r.kind === 'table') { const t = fromStateJson<TableRecord>(r.value); out.set(t.name.toLowerCase(), t); }
+  for (const r of await replica.readState()) if (r.kind === 'table') { const t = fromStateJson<TableRecord>(r.value); out.set(t.name, t); }
   return out;
 }
 
