@@ -95,7 +95,7 @@ describe('hostile identifiers through every dialect', () => {
       const def = randomDef(rand, 100);
       const cols = def.columns.map((c) => c.name);
       const up = d.stagePlan(def, cols, 'upsert');
-      const sqls = [...d.createTable(def), d.createStage(up), d.merge(def, up), d.deleteRows(def, d.stagePlan(def, def.primaryKey, 'delete')), d.selectRows(def), ...d.dropTable(def)];
+      const sqls = [...d.createTable(def), d.createStage(up), d.upsert(def, up), d.deleteRows(def, d.stagePlan(def, def.primaryKey, 'delete')), d.selectRows(def), ...d.dropTable(def)];
       // T-SQL batches may hold several statements; each must still be separated only outside quotes.
       for (const sql of sqls) {
         const l = lexSql(sql, 'bracket');

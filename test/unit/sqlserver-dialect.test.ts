@@ -37,11 +37,13 @@ describe('SQL Server DDL', () => {
     assert.equal(d.createSchema("it's]"), "IF SCHEMA_ID(N'it''s]') IS NULL EXEC(N'CREATE SCHEMA [it''s]]]');");
   });
 
-  it('creates the state table in dbo when missing', () => {
-    assert.deepEqual(d.createStateTable(), [
+  it('creates the state table in dbo when missing; ids up to 450 characters, told apart exactly (binary collation)', () => {
+    const sql = d.createStateTable();
+    assert.equal(sql.length, 3);
+    assert.deepEqual(sql.slice(0, 1), [
       `IF OBJECT_ID(N'[dbo].[_ReplicationState]', N'U') IS NULL
 CREATE TABLE [dbo].[_ReplicationState] (
-  [Id] nvarchar(200) NOT NULL,
+  [Id] nvarchar(450) COLLATE Latin1_General_100_BIN2 NOT NULL,
   [Kind] nvarchar(32) NOT NULL,
   [Value] nvarchar(max) NOT NULL,
   [UpdatedUtc] datetime2(3) NOT NULL CONSTRAINT [DF__ReplicationState_UpdatedUtc] DEFAULT SYSUTCDATETIME(),
@@ -50,17 +52,28 @@ CREATE TABLE [dbo].[_ReplicationState] (
     ]);
   });
 
+  it('widens the Id of an older state table (nvarchar(200), database collation) around its primary key, re-runnable', () => {
+    const [, widen, pk] = d.createStateTable();
+    assert.match(widen!, /^IF EXISTS \(SELECT 1 FROM sys\.columns WHERE object_id = OBJECT_ID\(N'\[dbo\]\.\[_ReplicationState\]', N'U'\) AND name = N'Id' AND \(max_length <> 900 OR collation_name <> N'Latin1_General_100_BIN2'\)\)/);
+    assert.match(widen!, /FROM sys\.key_constraints WHERE parent_object_id = OBJECT_ID\(N'\[dbo\]\.\[_ReplicationState\]', N'U'\) AND \[type\] = N'PK'/);
+    assert.match(widen!, /ALTER TABLE \[dbo\]\.\[_ReplicationState\] ALTER COLUMN \[Id\] nvarchar\(450\) COLLATE Latin1_General_100_BIN2 NOT NULL;\nEND;$/);
+    // Re-added only when missing: a crash between the drop and the add is repaired by the next run.
+    assert.equal(pk, `IF NOT EXISTS (SELECT 1 FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID(N'[dbo].[_ReplicationState]', N'U') AND [type] = N'PK')
+ALTER TABLE [dbo].[_ReplicationState] ADD CONSTRAINT [PK__ReplicationState] PRIMARY KEY CLUSTERED ([Id]);`);
+  });
+
   it('creates the state table in dbo even with a tablePrefix', () => {
     assert.match(createSqlServerDialect({ tablePrefix: 'mirror' }).createStateTable()[0]!, /CREATE TABLE \[dbo\]\.\[_ReplicationState\]/);
   });
 
-  it('creates a table: schema first, NOT NULL key, named PK and defaults, no IDENTITY', () => {
+  it('creates a table only when missing: schema first, NOT NULL key, named PK and defaults, no IDENTITY', () => {
     assert.deepEqual(d.createTable(contact), [
       "IF SCHEMA_ID(N'crm7') IS NULL EXEC(N'CREATE SCHEMA [crm7]');",
-      `CREATE TABLE [crm7].[contact] (
+      `IF OBJECT_ID(N'[crm7].[contact]', N'U') IS NULL
+CREATE TABLE [crm7].[contact] (
   [id] bigint NOT NULL,
-  [name] nvarchar(100) NULL,
-  [active] bit NOT NULL CONSTRAINT [DF_contact_active] DEFAULT 1,
+  [name] nvarchar(200) NULL,
+  [active] bit NOT NULL CONSTRAINT [DF_contact_active_c42ec511] DEFAULT 1,
   [balance] decimal(19,4) NULL,
   [modified] datetime2(7) NOT NULL,
   CONSTRAINT [PK_contact] PRIMARY KEY CLUSTERED ([id])
@@ -71,7 +84,8 @@ CREATE TABLE [dbo].[_ReplicationState] (
   it('creates a table with names that need quoting', () => {
     assert.deepEqual(d.createTable(odd), [
       "IF SCHEMA_ID(N'crm 7') IS NULL EXEC(N'CREATE SCHEMA [crm 7]');",
-      `CREATE TABLE [crm 7].[order]]line's] (
+      `IF OBJECT_ID(N'[crm 7].[order]]line''s]', N'U') IS NULL
+CREATE TABLE [crm 7].[order]]line's] (
   [order id] uniqueidentifier NOT NULL,
   [line;no] int NOT NULL,
   [qty]]] decimal(38,10) NULL,
@@ -85,7 +99,7 @@ CREATE TABLE [dbo].[_ReplicationState] (
     const p = createSqlServerDialect({ tablePrefix: 'tenant_a' });
     const [schema, table] = p.createTable(contact);
     assert.equal(schema, "IF SCHEMA_ID(N'tenant_a') IS NULL EXEC(N'CREATE SCHEMA [tenant_a]');");
-    assert.match(table!, /^CREATE TABLE \[tenant_a\]\.\[contact\] \(/);
+    assert.match(table!, /^IF OBJECT_ID\(N'\[tenant_a\]\.\[contact\]', N'U'\) IS NULL\nCREATE TABLE \[tenant_a\]\.\[contact\] \(/);
   });
 
   it('refuses a table without a primary key', () => {
@@ -108,28 +122,28 @@ CREATE TABLE [dbo].[_ReplicationState] (
     it('adds a column only when missing (COL_LENGTH), with quoting inside the literal', () => {
       const c: ColumnDef = { name: "new 'col']", type: { kind: 'string', length: 5, fixed: false }, nullable: true };
       assert.deepEqual(d.alterTable(plan({ addColumns: [c] }, { ...odd, columns: [...odd.columns, c] })), [
-        "IF COL_LENGTH(N'[crm 7].[order]]line''s]', N'new ''col'']') IS NULL ALTER TABLE [crm 7].[order]]line's] ADD [new 'col']]] nvarchar(5) NULL;",
+        "IF COL_LENGTH(N'[crm 7].[order]]line''s]', N'new ''col'']') IS NULL ALTER TABLE [crm 7].[order]]line's] ADD [new 'col']]] nvarchar(10) NULL;",
       ]);
     });
 
     it('adds a nullable column', () => {
       const email: ColumnDef = { name: 'email', type: { kind: 'string', length: 320, fixed: false }, nullable: true };
       assert.deepEqual(d.alterTable(plan({ addColumns: [email] }, { ...contact, columns: [...contact.columns, email] })), [
-        "IF COL_LENGTH(N'[crm7].[contact]', N'email') IS NULL ALTER TABLE [crm7].[contact] ADD [email] nvarchar(320) NULL;",
+        "IF COL_LENGTH(N'[crm7].[contact]', N'email') IS NULL ALTER TABLE [crm7].[contact] ADD [email] nvarchar(640) NULL;",
       ]);
     });
 
     it('adds a NOT NULL column with its default (existing rows take it)', () => {
       const tier: ColumnDef = { name: 'tier', type: { kind: 'int', bits: 16 }, nullable: false, defaultValue: 3 };
       assert.deepEqual(d.alterTable(plan({ addColumns: [tier] }, { ...contact, columns: [...contact.columns, tier] })), [
-        "IF COL_LENGTH(N'[crm7].[contact]', N'tier') IS NULL ALTER TABLE [crm7].[contact] ADD [tier] smallint NOT NULL CONSTRAINT [DF_contact_tier] DEFAULT 3;",
+        "IF COL_LENGTH(N'[crm7].[contact]', N'tier') IS NULL ALTER TABLE [crm7].[contact] ADD [tier] smallint NOT NULL CONSTRAINT [DF_contact_tier_019122b6] DEFAULT 3;",
       ]);
     });
 
     it('adds a nullable column with a default WITH VALUES', () => {
       const c: ColumnDef = { name: 'tier', type: { kind: 'int', bits: 32 }, nullable: true, defaultValue: 1 };
       assert.deepEqual(d.alterTable(plan({ addColumns: [c] })), [
-        "IF COL_LENGTH(N'[crm7].[contact]', N'tier') IS NULL ALTER TABLE [crm7].[contact] ADD [tier] int NULL CONSTRAINT [DF_contact_tier] DEFAULT 1 WITH VALUES;",
+        "IF COL_LENGTH(N'[crm7].[contact]', N'tier') IS NULL ALTER TABLE [crm7].[contact] ADD [tier] int NULL CONSTRAINT [DF_contact_tier_019122b6] DEFAULT 1 WITH VALUES;",
       ]);
     });
 
@@ -138,12 +152,15 @@ CREATE TABLE [dbo].[_ReplicationState] (
       assert.deepEqual(d.alterTable(plan({ addColumns: [c] })), ["IF COL_LENGTH(N'[crm7].[contact]', N'x') IS NULL ALTER TABLE [crm7].[contact] ADD [x] date NULL;"]);
     });
 
-    it('widens a column, dropping and re-creating its default around ALTER COLUMN', () => {
+    it('widens a column, dropping its default whatever its name (looked up by column) and re-creating it when missing', () => {
       const wider: TableDef = { ...contact, columns: contact.columns.map((c) => (c.name === 'name' ? { ...c, type: { kind: 'string', length: 500, fixed: false }, defaultValue: 'n/a' } : c)) };
+      const lookup = "SELECT dc.[name] FROM sys.default_constraints AS dc WHERE dc.parent_object_id = OBJECT_ID(N'[crm7].[contact]', N'U') AND dc.parent_column_id = COLUMNPROPERTY(OBJECT_ID(N'[crm7].[contact]', N'U'), N'name', 'ColumnId')";
       assert.deepEqual(d.alterTable(plan({ widenColumns: [wider.columns[1]!] }, wider)), [
-        "IF OBJECT_ID(N'[crm7].[DF_contact_name]', N'D') IS NOT NULL ALTER TABLE [crm7].[contact] DROP CONSTRAINT [DF_contact_name];",
-        'ALTER TABLE [crm7].[contact] ALTER COLUMN [name] nvarchar(500) NULL;',
-        "ALTER TABLE [crm7].[contact] ADD CONSTRAINT [DF_contact_name] DEFAULT N'n/a' FOR [name];",
+        `DECLARE @df sysname = (${lookup});
+IF @df IS NOT NULL BEGIN DECLARE @dropDf nvarchar(max) = N'ALTER TABLE [crm7].[contact] DROP CONSTRAINT ' + QUOTENAME(@df); EXEC(@dropDf); END;`,
+        'ALTER TABLE [crm7].[contact] ALTER COLUMN [name] nvarchar(1000) NULL;',
+        `IF NOT EXISTS (${lookup})
+ALTER TABLE [crm7].[contact] ADD CONSTRAINT [DF_contact_name_2396614c] DEFAULT N'n/a' FOR [name];`,
       ]);
     });
 
@@ -159,26 +176,33 @@ CREATE TABLE [dbo].[_ReplicationState] (
 
     it('relaxes NOT NULL to NULL', () => {
       const relaxed: TableDef = { ...contact, columns: contact.columns.map((c) => (c.name === 'modified' ? { ...c, nullable: true } : c)) };
-      assert.deepEqual(d.alterTable(plan({ relaxNullability: [relaxed.columns[4]!] }, relaxed)), [
-        "IF OBJECT_ID(N'[crm7].[DF_contact_modified]', N'D') IS NOT NULL ALTER TABLE [crm7].[contact] DROP CONSTRAINT [DF_contact_modified];",
-        'ALTER TABLE [crm7].[contact] ALTER COLUMN [modified] datetime2(7) NULL;',
-      ]);
+      const sql = d.alterTable(plan({ relaxNullability: [relaxed.columns[4]!] }, relaxed));
+      assert.equal(sql.length, 2);
+      assert.match(sql[0]!, /^DECLARE @df sysname = .*N'modified', 'ColumnId'\)\);\nIF @df IS NOT NULL BEGIN/);
+      assert.equal(sql[1], 'ALTER TABLE [crm7].[contact] ALTER COLUMN [modified] datetime2(7) NULL;');
+    });
+
+    it('relaxing the nullability of a key column alone changes nothing (a key stays NOT NULL; ALTER COLUMN would fail with 5074)', () => {
+      const relaxed: TableDef = { ...contact, columns: contact.columns.map((c) => (c.name === 'id' ? { ...c, nullable: true } : c)) };
+      assert.deepEqual(d.alterTable(plan({ relaxNullability: [relaxed.columns[0]!] }, relaxed)), []);
     });
 
     it('widens a key column by dropping and re-creating the primary key; a key stays NOT NULL', () => {
       const wider: TableDef = { ...odd, columns: odd.columns.map((c) => (c.name === 'line;no' ? { ...c, type: { kind: 'int', bits: 64 }, nullable: true } : c)) };
-      assert.deepEqual(d.alterTable(plan({ widenColumns: [wider.columns[1]!] }, wider)), [
-        "IF OBJECT_ID(N'[crm 7].[DF_order]]line''s_line;no]', N'D') IS NOT NULL ALTER TABLE [crm 7].[order]]line's] DROP CONSTRAINT [DF_order]]line's_line;no];",
-        "ALTER TABLE [crm 7].[order]]line's] DROP CONSTRAINT [PK_order]]line's];",
-        "ALTER TABLE [crm 7].[order]]line's] ALTER COLUMN [line;no] bigint NOT NULL;",
-        "ALTER TABLE [crm 7].[order]]line's] ADD CONSTRAINT [PK_order]]line's] PRIMARY KEY CLUSTERED ([order id], [line;no]);",
-      ]);
+      const sql = d.alterTable(plan({ widenColumns: [wider.columns[1]!] }, wider));
+      assert.equal(sql.length, 4);
+      assert.match(sql[0]!, /^DECLARE @df sysname/);
+      assert.equal(sql[1], `DECLARE @pk sysname = (SELECT [name] FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID(N'[crm 7].[order]]line''s]', N'U') AND [type] = N'PK');
+IF @pk IS NOT NULL BEGIN DECLARE @dropPk nvarchar(max) = N'ALTER TABLE [crm 7].[order]]line''s] DROP CONSTRAINT ' + QUOTENAME(@pk); EXEC(@dropPk); END;`);
+      assert.equal(sql[2], "ALTER TABLE [crm 7].[order]]line's] ALTER COLUMN [line;no] bigint NOT NULL;");
+      assert.equal(sql[3], `IF NOT EXISTS (SELECT 1 FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID(N'[crm 7].[order]]line''s]', N'U') AND [type] = N'PK')
+ALTER TABLE [crm 7].[order]]line's] ADD CONSTRAINT [PK_order]]line's] PRIMARY KEY CLUSTERED ([order id], [line;no]);`);
     });
 
     it('combines add, widen and relax in one plan', () => {
       const email: ColumnDef = { name: 'email', type: { kind: 'string', length: 320, fixed: false }, nullable: true };
       const sql = d.alterTable(plan({ addColumns: [email], widenColumns: [col('name')], relaxNullability: [col('name')] }));
-      assert.equal(sql[0], "IF COL_LENGTH(N'[crm7].[contact]', N'email') IS NULL ALTER TABLE [crm7].[contact] ADD [email] nvarchar(320) NULL;");
+      assert.equal(sql[0], "IF COL_LENGTH(N'[crm7].[contact]', N'email') IS NULL ALTER TABLE [crm7].[contact] ADD [email] nvarchar(640) NULL;");
       assert.equal(sql.filter((s) => s.includes('ALTER COLUMN [name]')).length, 1);
     });
   });
@@ -200,45 +224,43 @@ CREATE TABLE #mirror_upsert (
     assert.equal(d.dropStage(plan), 'DROP TABLE IF EXISTS #mirror_upsert;');
   });
 
-  it('merges the de-duplicated stage (last seq per key wins) WITH (UPDLOCK, HOLDLOCK)', () => {
-    assert.equal(d.merge(contact, plan), `MERGE [crm7].[contact] WITH (UPDLOCK, HOLDLOCK) AS t
-USING (
+  it('upserts the de-duplicated stage (last seq per key wins) with UPDATE … FROM then INSERT … WHERE NOT EXISTS: no MERGE, no HOLDLOCK', () => {
+    const source = `(
   SELECT CONVERT(bigint, d.[c0]) AS [id], d.[c1] AS [name], d.[c2] AS [active], CONVERT(decimal(19,4), d.[c3]) AS [balance], CONVERT(datetime2(7), d.[c4], 121) AS [modified]
   FROM (
     SELECT x.*, ROW_NUMBER() OVER (PARTITION BY CONVERT(bigint, x.[c0]) ORDER BY x.[seq] DESC) AS [rn]
     FROM #mirror_upsert AS x
   ) AS d
   WHERE d.[rn] = 1
-) AS s
-ON t.[id] = s.[id]
-WHEN MATCHED THEN UPDATE SET t.[name] = s.[name], t.[active] = s.[active], t.[balance] = s.[balance], t.[modified] = s.[modified]
-WHEN NOT MATCHED BY TARGET THEN INSERT ([id], [name], [active], [balance], [modified]) VALUES (s.[id], s.[name], s.[active], s.[balance], s.[modified]);`);
+) AS s`;
+    const sql = d.upsert(contact, plan);
+    assert.equal(sql, `UPDATE t SET t.[name] = s.[name], t.[active] = s.[active], t.[balance] = s.[balance], t.[modified] = s.[modified]
+FROM [crm7].[contact] AS t
+JOIN ${source}
+ON t.[id] = s.[id];
+INSERT INTO [crm7].[contact] ([id], [name], [active], [balance], [modified])
+SELECT s.[id], s.[name], s.[active], s.[balance], s.[modified]
+FROM ${source}
+WHERE NOT EXISTS (SELECT 1 FROM [crm7].[contact] AS t WHERE t.[id] = s.[id]);`);
+    assert.doesNotMatch(sql, /MERGE|HOLDLOCK/);
   });
 
-  it('merges a partial row set touching only the columns it carries', () => {
+  it('upserts a partial row set touching only the columns it carries', () => {
     const partial = d.stagePlan(contact, ['id', 'active'], 'upsert');
-    const sql = d.merge(contact, partial);
-    assert.match(sql, /WHEN MATCHED THEN UPDATE SET t\.\[active\] = s\.\[active\]\n/);
-    assert.match(sql, /INSERT \(\[id\], \[active\]\) VALUES \(s\.\[id\], s\.\[active\]\);$/);
+    const sql = d.upsert(contact, partial);
+    assert.match(sql, /^UPDATE t SET t\.\[active\] = s\.\[active\]\n/);
+    assert.match(sql, /INSERT INTO \[crm7\]\.\[contact\] \(\[id\], \[active\]\)\nSELECT s\.\[id\], s\.\[active\]\n/);
   });
 
-  it('merges a composite key with quoted names; a key-only table has no UPDATE branch', () => {
+  it('upserts a composite key with quoted names; a key-only table has no UPDATE', () => {
     const p = d.stagePlan(odd, ['order id', 'line;no', 'qty]', 'note "x"'], 'upsert');
-    assert.equal(d.merge(odd, p), `MERGE [crm 7].[order]]line's] WITH (UPDLOCK, HOLDLOCK) AS t
-USING (
-  SELECT CONVERT(uniqueidentifier, d.[c0]) AS [order id], d.[c1] AS [line;no], CONVERT(decimal(38,10), d.[c2]) AS [qty]]], d.[c3] AS [note "x"]
-  FROM (
-    SELECT x.*, ROW_NUMBER() OVER (PARTITION BY CONVERT(uniqueidentifier, x.[c0]), x.[c1] ORDER BY x.[seq] DESC) AS [rn]
-    FROM #mirror_upsert AS x
-  ) AS d
-  WHERE d.[rn] = 1
-) AS s
-ON t.[order id] = s.[order id] AND t.[line;no] = s.[line;no]
-WHEN MATCHED THEN UPDATE SET t.[qty]]] = s.[qty]]], t.[note "x"] = s.[note "x"]
-WHEN NOT MATCHED BY TARGET THEN INSERT ([order id], [line;no], [qty]]], [note "x"]) VALUES (s.[order id], s.[line;no], s.[qty]]], s.[note "x"]);`);
-    const keysOnly = d.merge(odd, d.stagePlan(odd, [], 'upsert'));
-    assert.doesNotMatch(keysOnly, /WHEN MATCHED/);
-    assert.match(keysOnly, /WHEN NOT MATCHED BY TARGET THEN INSERT \(\[order id\], \[line;no\]\)/);
+    const sql = d.upsert(odd, p);
+    assert.match(sql, /PARTITION BY CONVERT\(uniqueidentifier, x\.\[c0\]\), x\.\[c1\] ORDER BY x\.\[seq\] DESC/);
+    assert.match(sql, /^UPDATE t SET t\.\[qty\]\]\] = s\.\[qty\]\]\], t\.\[note "x"\] = s\.\[note "x"\]\nFROM \[crm 7\]\.\[order\]\]line's\] AS t\n/);
+    assert.match(sql, /\nON t\.\[order id\] = s\.\[order id\] AND t\.\[line;no\] = s\.\[line;no\];\n/);
+    const keysOnly = d.upsert(odd, d.stagePlan(odd, [], 'upsert'));
+    assert.doesNotMatch(keysOnly, /UPDATE/);
+    assert.match(keysOnly, /^INSERT INTO \[crm 7\]\.\[order\]\]line's\] \(\[order id\], \[line;no\]\)/);
   });
 
   it('stages delete keys and deletes set-based', () => {
@@ -252,11 +274,18 @@ CREATE TABLE #mirror_delete (
 WHERE EXISTS (SELECT 1 FROM #mirror_delete AS d WHERE t.[order id] = CONVERT(uniqueidentifier, d.[c0]) AND t.[line;no] = d.[c1]);`);
   });
 
-  it('marks upserted keys in the sweep set', () => {
+  it('marks upserted keys in the sweep set (one row per exact key)', () => {
     assert.equal(d.markSeen(contact, plan), `INSERT INTO [dbo].[_ReplicationSeen_8751f2c294e8] ([id])
-SELECT DISTINCT CONVERT(bigint, d.[c0])
-FROM #mirror_upsert AS d
-WHERE NOT EXISTS (SELECT 1 FROM [dbo].[_ReplicationSeen_8751f2c294e8] AS v WHERE v.[id] = CONVERT(bigint, d.[c0]));`);
+SELECT s.[id]
+FROM (
+  SELECT CONVERT(bigint, d.[c0]) AS [id]
+  FROM (
+    SELECT x.*, ROW_NUMBER() OVER (PARTITION BY CONVERT(bigint, x.[c0]) ORDER BY x.[seq] DESC) AS [rn]
+    FROM #mirror_upsert AS x
+  ) AS d
+  WHERE d.[rn] = 1
+) AS s
+WHERE NOT EXISTS (SELECT 1 FROM [dbo].[_ReplicationSeen_8751f2c294e8] AS v WHERE v.[id] = s.[id]);`);
   });
 });
 
@@ -272,8 +301,8 @@ describe('SQL Server sweep', () => {
     ]);
   });
 
-  it('finishes by deleting unseen rows, then the set is dropped', () => {
-    assert.equal(d.finishSweep(contact), `DELETE t FROM [crm7].[contact] AS t
+  it('finishes by deleting unseen rows in chunks of 2,000 (under lock escalation), then the set is dropped', () => {
+    assert.equal(d.finishSweep(contact), `DELETE TOP (2000) t FROM [crm7].[contact] AS t
 WHERE NOT EXISTS (SELECT 1 FROM [dbo].[_ReplicationSeen_8751f2c294e8] AS v WHERE v.[id] = t.[id]);`);
     assert.deepEqual(d.dropSweep(contact), ['DROP TABLE IF EXISTS [dbo].[_ReplicationSeen_8751f2c294e8];']);
   });

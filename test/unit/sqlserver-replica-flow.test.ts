@@ -10,7 +10,7 @@ import type { TableDef } from '../../main/engine/schema/table-model.ts';
 import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
 import type { MssqlDriver } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
 
-interface Call { op: string; on: 'pool' | 'tx'; sql?: string; inputs?: Record<string, unknown>; table?: mssql.Table }
+interface Call { op: string; on: 'pool' | 'tx'; sql?: string; inputs?: Record<string, unknown>; table?: mssql.Table; timeout?: number | undefined }
 
 function fakeDriver(respond: (sql: string) => { recordset?: unknown[]; rowsAffected?: number[] } | Error = () => ({})) {
   const calls: Call[] = [];
@@ -28,10 +28,11 @@ function fakeDriver(respond: (sql: string) => { recordset?: unknown[]; rowsAffec
     on: 'pool' | 'tx';
     inputs: Record<string, unknown> = {};
     arrayRowMode = false;
-    constructor(parent: unknown) { this.on = parent instanceof Transaction ? 'tx' : 'pool'; }
+    timeout: number | undefined;
+    constructor(parent: unknown, overrides?: { requestTimeout?: number }) { this.on = parent instanceof Transaction ? 'tx' : 'pool'; this.timeout = overrides?.requestTimeout; }
     input(name: string, _type: unknown, value: unknown) { this.inputs[name] = value; return this; }
     private run(op: string, sql: string) {
-      calls.push({ op, on: this.on, sql, inputs: this.inputs });
+      calls.push({ op, on: this.on, sql, inputs: this.inputs, timeout: this.timeout });
       const r = respond(sql);
       if (r instanceof Error) throw r;
       return { recordset: r.recordset ?? [], rowsAffected: r.rowsAffected ?? [0] };
@@ -39,6 +40,7 @@ function fakeDriver(respond: (sql: string) => { recordset?: unknown[]; rowsAffec
     async batch(sql: string) { return this.run('batch', sql); }
     async query(sql: string) { return this.run('query', sql); }
     async bulk(table: mssql.Table) { calls.push({ op: 'bulk', on: this.on, table }); return { rowsAffected: table.rows.length }; }
+    async execute() { throw new Error('not used'); }
   }
   const driver = { ...mssql, ConnectionPool: Pool, Transaction, Request } as unknown as MssqlDriver;
   return { driver, calls };
@@ -59,7 +61,7 @@ const opts = { server: 'db', database: 'mirror', user: 'u', password: 'p', encry
 const brief = (c: Call) => `${c.on}:${c.op}${c.sql ? ' ' + c.sql.split('\n')[0] : ''}`;
 
 describe('SQL Server replica batch flow (scripted driver)', () => {
-  it('applies a unit in one transaction: deletes, staged upserts, MERGE, sweep marks, state, commit', async () => {
+  it('applies a unit in one transaction: deletes, staged upserts (UPDATE + INSERT), sweep marks, state, commit', async () => {
     const { driver, calls } = fakeDriver();
     const r = createSqlServerReplica(opts, driver);
     await r.connect();
@@ -85,12 +87,12 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
       'tx:batch DROP TABLE IF EXISTS #mirror_delete;',
       'tx:batch DROP TABLE IF EXISTS #mirror_upsert;',
       'tx:bulk',
-      'tx:batch MERGE [crm7].[contact] WITH (UPDLOCK, HOLDLOCK) AS t',
+      'tx:batch UPDATE t SET t.[name] = s.[name], t.[modified] = s.[modified], t.[balance] = s.[balance]',
       'tx:batch INSERT INTO [dbo].[_ReplicationSeen_8751f2c294e8] ([id])',
       'tx:batch DROP TABLE IF EXISTS #mirror_upsert;',
       'tx:batch DROP TABLE IF EXISTS #mirror_upsert;',
       'tx:bulk',
-      'tx:batch MERGE [crm7].[contact] WITH (UPDLOCK, HOLDLOCK) AS t',
+      'tx:batch UPDATE t SET t.[name] = s.[name]',
       'tx:batch INSERT INTO [dbo].[_ReplicationSeen_8751f2c294e8] ([id])',
       'tx:batch DROP TABLE IF EXISTS #mirror_upsert;',
       'tx:query MERGE [dbo].[_ReplicationState] WITH (UPDLOCK, HOLDLOCK) AS t',
@@ -105,8 +107,9 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
     assert.deepEqual(bulks[2]!.rows[0], [0, '2', 'partial row']);
     assert.deepEqual(bulks[0]!.rows, [['5']]);
 
-    const partialMerge = calls.filter((c) => c.sql?.startsWith('MERGE [crm7]'))[1]!.sql!;
-    assert.match(partialMerge, /UPDATE SET t\.\[name\] = s\.\[name\]\n/); // modified and balance untouched
+    const partial = calls.filter((c) => c.sql?.startsWith('UPDATE t'))[1]!.sql!;
+    assert.match(partial, /^UPDATE t SET t\.\[name\] = s\.\[name\]\n/); // modified and balance untouched
+    assert.match(partial, /\nINSERT INTO \[crm7\]\.\[contact\] \(\[id\], \[name\]\)\n/);
 
     const state = calls.find((c) => c.sql?.startsWith('MERGE [dbo].[_ReplicationState]'))!;
     assert.deepEqual(state.inputs, { id0: 'offset:t:0', kind0: 'offset', value0: '{"next":11}' }); // last per id wins
@@ -114,7 +117,7 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
 
   it('rolls back and tags the error with the table when a statement fails', async () => {
     const failure = Object.assign(new Error("String or binary data would be truncated in table 'mirror.crm7.contact', column 'name'."), { number: 2628, class: 16 });
-    const { driver, calls } = fakeDriver((sql) => (sql.startsWith('MERGE [crm7]') ? failure : {}));
+    const { driver, calls } = fakeDriver((sql) => (sql.startsWith('UPDATE t') ? failure : {}));
     const r = createSqlServerReplica(opts, driver);
     await r.connect();
     await assert.rejects(r.apply({ tables: [{ table: contact, upserts: [{ id: 1n, name: 'x'.repeat(200) }], deletes: [], markSeen: false }], state: [] }), (err) => {
@@ -149,15 +152,80 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
     });
   });
 
-  it('finishes a sweep in one transaction and returns the rows deleted', async () => {
-    const { driver, calls } = fakeDriver((sql) => (sql.startsWith('DELETE t FROM') ? { rowsAffected: [3] } : {}));
+  it('finishes a sweep in bounded chunks, each in its own transaction re-checking the lease, without the request timeout', async () => {
+    const lease = { ownerId: 'me', epoch: 3 };
+    const leaseJson = JSON.stringify({ ownerId: 'me', epoch: 3, command: 'serve', host: 'h', pid: 1, heartbeatAt: Date.now() });
+    const deleted = [2000, 2000, 7];
+    const { driver, calls } = fakeDriver((sql) => {
+      if (sql.startsWith('DELETE TOP (2000) t FROM')) return { rowsAffected: [deleted.shift()!] };
+      if (sql.startsWith('SELECT [Value]')) return { recordset: [{ Value: leaseJson }] };
+      return {};
+    });
     const r = createSqlServerReplica(opts, driver);
     await r.connect();
-    assert.equal(await r.finishSweep(contact), 3);
-    assert.deepEqual(calls.slice(1).map(brief), [
-      'tx:begin', 'tx:batch SET XACT_ABORT ON;', 'tx:query DELETE t FROM [crm7].[contact] AS t',
-      'tx:batch DROP TABLE IF EXISTS [dbo].[_ReplicationSeen_8751f2c294e8];', 'tx:commit',
-    ]);
+    assert.equal(await r.finishSweep(contact, lease), 4007);
+    const chunk = ['tx:begin', 'tx:batch SET XACT_ABORT ON;', 'tx:query SELECT [Value] FROM [dbo].[_ReplicationState] WITH (UPDLOCK, HOLDLOCK) WHERE [Id] = @id;', 'tx:query DELETE TOP (2000) t FROM [crm7].[contact] AS t', 'tx:commit'];
+    assert.deepEqual(calls.slice(1).map(brief), [...chunk, ...chunk, ...chunk, 'pool:batch DROP TABLE IF EXISTS [dbo].[_ReplicationSeen_8751f2c294e8];']);
+    assert.ok(calls.filter((c) => c.sql?.startsWith('DELETE TOP')).every((c) => c.timeout === 0), 'sweep chunks run without the request timeout');
+  });
+
+  it('stops a sweep at the chunk whose lease check fails (REPLICA_LEASE_LOST), earlier chunks stay committed', async () => {
+    const mine = JSON.stringify({ ownerId: 'me', epoch: 3, command: 'serve', host: 'h', pid: 1, heartbeatAt: Date.now() });
+    const theirs = JSON.stringify({ ownerId: 'other', epoch: 4, command: 'serve', host: 'h2', pid: 2, heartbeatAt: Date.now() });
+    const leases = [mine, theirs];
+    const { driver, calls } = fakeDriver((sql) => {
+      if (sql.startsWith('DELETE TOP')) return { rowsAffected: [2000] };
+      if (sql.startsWith('SELECT [Value]')) return { recordset: [{ Value: leases.shift() }] };
+      return {};
+    });
+    const r = createSqlServerReplica(opts, driver);
+    await r.connect();
+    await assert.rejects(r.finishSweep(contact, { ownerId: 'me', epoch: 3 }), { code: 'REPLICA_LEASE_LOST' });
+    assert.equal(calls.filter((c) => c.sql?.startsWith('DELETE TOP')).length, 1);
+    assert.deepEqual(calls.filter((c) => c.op === 'commit' || c.op === 'rollback').map((c) => c.op), ['commit', 'rollback']);
+    assert.ok(!calls.some((c) => c.sql?.startsWith('DROP TABLE IF EXISTS [dbo].[_ReplicationSeen')), 'the sweep set is kept for the next owner');
+  });
+
+  it('feeds each statement at most 2,000 rows (under the lock-escalation threshold), all in the one transaction', async () => {
+    const { driver, calls } = fakeDriver();
+    const r = createSqlServerReplica(opts, driver);
+    await r.connect();
+    const upserts = Array.from({ length: 4500 }, (_, i) => ({ id: BigInt(i), name: `n${i}`, modified: null, balance: null }));
+    const deletes = Array.from({ length: 2001 }, (_, i) => ({ id: BigInt(10_000 + i) }));
+    await r.apply({ tables: [{ table: contact, upserts, deletes, markSeen: false }], state: [] });
+    const bulks = calls.filter((c) => c.op === 'bulk').map((c) => [c.table!.path, c.table!.rows.length]);
+    assert.deepEqual(bulks, [['[#mirror_delete]', 2000], ['[#mirror_delete]', 1], ['[#mirror_upsert]', 2000], ['[#mirror_upsert]', 2000], ['[#mirror_upsert]', 500]]);
+    assert.equal(calls.filter((c) => c.sql?.startsWith('DELETE t FROM')).length, 2);
+    assert.equal(calls.filter((c) => c.sql?.startsWith('UPDATE t')).length, 3);
+    assert.deepEqual(calls.filter((c) => c.op === 'begin' || c.op === 'commit').map((c) => c.op), ['begin', 'commit']);
+  });
+
+  it('runs DDL statement by statement, outside a transaction, without the request timeout', async () => {
+    const { driver, calls } = fakeDriver();
+    const r = createSqlServerReplica(opts, driver);
+    await r.connect();
+    await r.createTable(contact);
+    const wider = { ...contact, columns: contact.columns.map((c) => (c.name === 'id' ? { ...c, type: { kind: 'string' as const, length: 40, fixed: false } } : c)) };
+    await r.alterTable({ table: wider, addColumns: [], widenColumns: [wider.columns[0]!], relaxNullability: [] });
+    await r.ensureStateTable();
+    const ddl = calls.filter((c) => c.sql);
+    assert.ok(ddl.length >= 8);
+    assert.ok(ddl.every((c) => c.on === 'pool' && c.timeout === 0), JSON.stringify(ddl.map((c) => [c.on, c.timeout])));
+    assert.ok(!calls.some((c) => c.op === 'begin'));
+  });
+
+  it('refuses a state id longer than the state table holds (450) with a coded error, not an endless retry', async () => {
+    const { driver, calls } = fakeDriver();
+    const r = createSqlServerReplica(opts, driver);
+    await r.connect();
+    const id = `table:${'s'.repeat(128)}.${'t'.repeat(128)}`;
+    await r.writeState([{ id, kind: 'table', value: '{}' }]);
+    assert.equal(calls.find((c) => c.sql?.startsWith('MERGE [dbo].[_ReplicationState]'))!.inputs!.id0, id);
+    await assert.rejects(r.writeState([{ id: `poison:${'x'.repeat(450)}`, kind: 'poison', value: '{}' }]), (err) => {
+      assert.equal((err as { code?: string }).code, 'REPLICA_WRITE_FAILED');
+      assert.notEqual(r.classifyError(err).action, 'retry');
+      return true;
+    });
   });
 
   it('reads rows back into row shapes', async () => {

@@ -2,6 +2,11 @@
  * ADO.NET-style connection strings (`Server=localhost,1433;Database=mirror_test;User Id=sa;
  * Password=…;TrustServerCertificate=true`) -> replica options. Used by the opt-in live test
  * (MIRROR_TEST_MSSQL) and by anyone pasting a string from SSMS or Azure.
+ *
+ * `Encrypt=Strict` is kept as TDS 8.0 strict encryption (tedious `encrypt: 'strict'`), not weakened to
+ * `true`. SQL logins and NTLM (DOMAIN\\user) are supported; `Authentication=` (Azure AD / Entra) and
+ * `Integrated Security` / `Trusted_Connection` are refused with a clear error rather than ignored (the
+ * login would silently be attempted as something else). Errors never echo a value (passwords).
  */
 import type { SqlServerReplicaOptions } from './sqlserver-replica.ts';
 
@@ -15,14 +20,29 @@ const SYNONYMS: Record<string, string> = {
   trustservercertificate: 'trust', 'trust server certificate': 'trust',
   port: 'port',
   tableprefix: 'prefix',
+  authentication: 'authentication',
+  'integrated security': 'integrated', trusted_connection: 'integrated', 'trusted connection': 'integrated',
 };
+
+/** Thrown for a connection string the mirror cannot use; the message names keys, never values. */
+export class ConnectionStringError extends Error {
+  readonly code = 'CONNECTION_STRING_INVALID';
+  constructor(message: string) {
+    super(`connection string: ${message}`);
+    this.name = 'ConnectionStringError';
+  }
+}
 
 function splitPairs(s: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   let i = 0;
   while (i < s.length) {
     const eq = s.indexOf('=', i);
-    if (eq < 0) { if (s.slice(i).trim()) throw new Error(`connection string: "${s.slice(i).trim()}" has no value`); break; }
+    if (eq < 0) {
+      // The text may be part of a password split at a ';': say where, never what.
+      if (s.slice(i).trim()) throw new ConnectionStringError(`the part starting at character ${i + 1} has no "=" (quote values that contain ';' with "…" or {…})`);
+      break;
+    }
     const key = s.slice(i, eq).trim().toLowerCase();
     let j = eq + 1;
     while (s[j] === ' ') j++;
@@ -33,7 +53,7 @@ function splitPairs(s: string): Array<[string, string]> {
       let out = '';
       j++;
       for (;;) {
-        if (j >= s.length) throw new Error(`connection string: unterminated ${open} in ${key}`);
+        if (j >= s.length) throw new ConnectionStringError(`unterminated ${open} in the value of ${JSON.stringify(key)}`);
         if (s[j] === close) {
           if (s[j + 1] === close) { out += close; j += 2; continue; } // doubled quote = literal
           j++;
@@ -55,12 +75,27 @@ function splitPairs(s: string): Array<[string, string]> {
 }
 
 const truthy = (v: string): boolean => /^(true|yes|1|mandatory|strict)$/i.test(v.trim());
+const falsy = (v: string): boolean => /^(false|no|0|optional)$/i.test(v.trim());
+
+function encryptOption(v: string | undefined): boolean | 'strict' {
+  if (v === undefined) return true;
+  if (/^strict$/i.test(v.trim())) return 'strict';
+  if (truthy(v)) return true;
+  if (falsy(v)) return false;
+  throw new ConnectionStringError('Encrypt must be true, false, mandatory, optional or strict');
+}
 
 export function parseSqlServerConnectionString(s: string, tablePrefix = ''): SqlServerReplicaOptions {
   const v: Record<string, string> = {};
   for (const [k, value] of splitPairs(s)) {
     const name = SYNONYMS[k];
     if (name) v[name] = value;
+  }
+  if (v.authentication !== undefined && !/^(sql ?password)$/i.test(v.authentication.trim())) {
+    throw new ConnectionStringError(`Authentication=${v.authentication.trim().replace(/[^A-Za-z ]/g, '').slice(0, 40)} is not supported; use a SQL Server login (User Id and Password) or DOMAIN\\user for NTLM`);
+  }
+  if (v.integrated !== undefined && !falsy(v.integrated)) {
+    throw new ConnectionStringError('Integrated Security (Windows authentication of this process) is not supported; use a SQL Server login (User Id and Password) or User Id=DOMAIN\\user with a Password for NTLM');
   }
   let server = (v.server ?? '').replace(/^tcp:/i, '').trim();
   if (!server) throw new Error('connection string has no Server');
@@ -86,7 +121,7 @@ export function parseSqlServerConnectionString(s: string, tablePrefix = ''): Sql
     user,
     password: v.password,
     domain,
-    encrypt: v.encrypt === undefined ? true : truthy(v.encrypt),
+    encrypt: encryptOption(v.encrypt),
     trustServerCertificate: v.trust === undefined ? false : truthy(v.trust),
     tablePrefix: v.prefix ?? tablePrefix,
   };

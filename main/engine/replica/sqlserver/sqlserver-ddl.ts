@@ -2,9 +2,15 @@
  * T-SQL DDL: destination schema, replica tables, compatible ALTERs, drop, the state table and the
  * sweep sets. Pure string generation; one statement (batch) per array element.
  *
- * Constraint names are deterministic (`PK_<table>`, `DF_<table>_<column>`, hashed past 128 chars) so
- * that ALTER can drop and re-create them: SQL Server refuses ALTER COLUMN on a column that a default
- * or a primary key depends on (error 5074).
+ * Every statement is safe to run again (a crash between creating a table and recording it, a retry
+ * after a timeout, provisioning into a populated database): CREATE TABLE only when OBJECT_ID is null,
+ * ADD COLUMN only when COL_LENGTH is null, the primary key and defaults are dropped by looking them up
+ * in the catalog (whatever their name) and re-added only when missing. So the replica runs DDL
+ * statement by statement without the request timeout rather than in one long transaction.
+ *
+ * Constraint names: `PK_<table>`, `DF_<table>_<column>_<8 hex>` (sqlserver-columns.ts: unique per
+ * schema), hashed past 128 chars. Column types: sqlserver-columns.ts (character-true sizes, key budget,
+ * binary key collation).
  */
 import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts';
 import type { AlterPlan } from '../dialect.ts';
@@ -12,37 +18,78 @@ import { STATE_TABLE } from '../dialect.ts';
 import type { SqlServerNaming } from './sqlserver-naming.ts';
 import { replicaTableName, TABLE_NAME_RULES } from '../naming.ts';
 import { constraintName, quoteIdent, quoteString } from './sqlserver-quote.ts';
-import { columnTypeFor, defaultLiteral } from './sqlserver-types.ts';
+import { columnDefault, defaultConstraintName, KEY_COLLATION, keyColumnTypes, MAX_COLUMNS, replicaColumnType } from './sqlserver-columns.ts';
+import { MirrorError } from '../../errors.ts';
 
 /** `IF SCHEMA_ID(N'x') IS NULL EXEC(N'CREATE SCHEMA [x]')`: CREATE SCHEMA must be alone in its batch. */
 export function createSchemaSql(schema: string): string {
   return `IF SCHEMA_ID(${quoteString(schema)}) IS NULL EXEC(${quoteString(`CREATE SCHEMA ${quoteIdent(schema)}`)});`;
 }
 
+/** Longest state id: 450 UTF-16 units (900 bytes, the clustered key limit); `table:<128>.<128>` and poison ids fit. */
+export const STATE_ID_LENGTH = 450;
+
+/**
+ * The state table when missing, then (an older replica) its `Id` widened from nvarchar(200) to
+ * nvarchar(450) under the binary collation (`table:crm.Casey` and `table:crm.casey` are two rows).
+ */
 export function createStateTableSql(n: SqlServerNaming): string[] {
+  const pk = constraintName('PK', STATE_TABLE);
+  const idType = `nvarchar(${STATE_ID_LENGTH}) COLLATE ${KEY_COLLATION}`;
   return [
     `IF OBJECT_ID(${quoteString(n.stateTable)}, N'U') IS NULL
 CREATE TABLE ${n.stateTable} (
-  [Id] nvarchar(200) NOT NULL,
+  [Id] ${idType} NOT NULL,
   [Kind] nvarchar(32) NOT NULL,
   [Value] nvarchar(max) NOT NULL,
   [UpdatedUtc] datetime2(3) NOT NULL CONSTRAINT ${quoteIdent(constraintName('DF', STATE_TABLE, 'UpdatedUtc'))} DEFAULT SYSUTCDATETIME(),
-  CONSTRAINT ${quoteIdent(constraintName('PK', STATE_TABLE))} PRIMARY KEY CLUSTERED ([Id])
+  CONSTRAINT ${quoteIdent(pk)} PRIMARY KEY CLUSTERED ([Id])
 );`,
+    `IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(${quoteString(n.stateTable)}, N'U') AND name = N'Id' AND (max_length <> ${2 * STATE_ID_LENGTH} OR collation_name <> N'${KEY_COLLATION}'))
+BEGIN
+  ${dropPrimaryKeySql(n.stateTable)}
+  ALTER TABLE ${n.stateTable} ALTER COLUMN [Id] ${idType} NOT NULL;
+END;`,
+    addPrimaryKeySql(n.stateTable, pk, '[Id]'),
   ];
 }
 
 const isKey = (def: TableDef, col: ColumnDef): boolean => def.primaryKey.includes(col.name);
 /** Constraint names are per schema and compared case-insensitively like tables: built from the replica table name (docs/naming.md). */
 const tableName = (def: TableRef): string => replicaTableName(def.name, TABLE_NAME_RULES.sqlserver);
-const pkName = (def: TableRef): string => quoteIdent(constraintName('PK', tableName(def)));
-const dfName = (def: TableRef, col: ColumnDef): string => quoteIdent(constraintName('DF', tableName(def), col.name));
+const pkName = (def: TableRef): string => constraintName('PK', tableName(def));
+const dfName = (def: TableRef, col: ColumnDef): string => quoteIdent(defaultConstraintName(tableName(def), col.name));
 const pkList = (def: TableDef): string => def.primaryKey.map(quoteIdent).join(', ');
 
-function columnSql(def: TableDef, col: ColumnDef): string {
+/**
+ * Drops the primary key of `table` (quoted, qualified) whatever its name; nothing when it has none.
+ * EXEC() takes only literals and variables, so the statement is built in a variable first.
+ */
+export function dropPrimaryKeySql(table: string): string {
+  return `DECLARE @pk sysname = (SELECT [name] FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID(${quoteString(table)}, N'U') AND [type] = N'PK');
+IF @pk IS NOT NULL BEGIN DECLARE @dropPk nvarchar(max) = ${quoteString(`ALTER TABLE ${table} DROP CONSTRAINT `)} + QUOTENAME(@pk); EXEC(@dropPk); END;`;
+}
+
+/** Adds the clustered primary key unless the table has one. */
+export function addPrimaryKeySql(table: string, name: string, columns: string): string {
+  return `IF NOT EXISTS (SELECT 1 FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID(${quoteString(table)}, N'U') AND [type] = N'PK')
+ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} PRIMARY KEY CLUSTERED (${columns});`;
+}
+
+/** The default constraint of column `column` of `table`, whatever its name (older replicas named it `DF_<table>_<column>`). */
+function columnDefaultIdSql(table: string, column: string): string {
+  return `SELECT dc.[name] FROM sys.default_constraints AS dc WHERE dc.parent_object_id = OBJECT_ID(${quoteString(table)}, N'U') AND dc.parent_column_id = COLUMNPROPERTY(OBJECT_ID(${quoteString(table)}, N'U'), ${quoteString(column)}, 'ColumnId')`;
+}
+
+export function dropDefaultSql(table: string, column: string): string {
+  return `DECLARE @df sysname = (${columnDefaultIdSql(table, column)});
+IF @df IS NOT NULL BEGIN DECLARE @dropDf nvarchar(max) = ${quoteString(`ALTER TABLE ${table} DROP CONSTRAINT `)} + QUOTENAME(@df); EXEC(@dropDf); END;`;
+}
+
+function columnSql(def: TableDef, col: ColumnDef, keys: ReturnType<typeof keyColumnTypes>): string {
   const key = isKey(def, col);
-  const parts = [quoteIdent(col.name), columnTypeFor(col.type, key), key || !col.nullable ? 'NOT NULL' : 'NULL'];
-  const dflt = defaultLiteral(col);
+  const parts = [quoteIdent(col.name), replicaColumnType(def, col, keys), key || !col.nullable ? 'NOT NULL' : 'NULL'];
+  const dflt = columnDefault(col);
   if (dflt !== null) parts.push(`CONSTRAINT ${dfName(def, col)} DEFAULT ${dflt}`);
   return parts.join(' ');
 }
@@ -52,13 +99,19 @@ function checkDef(def: TableDef): void {
   for (const k of def.primaryKey) {
     if (!def.columns.some((c) => c.name === k)) throw new Error(`primary-key column ${k} is not a column of ${def.schema}.${def.name}`);
   }
+  if (def.columns.length > MAX_COLUMNS) {
+    throw new MirrorError('SCHEMA_CONFLICT', `table ${def.schema}.${def.name} has ${def.columns.length} columns; a SQL Server table holds at most ${MAX_COLUMNS}`);
+  }
 }
 
+/** Creates the table unless it exists (idempotent: a re-run or a populated database is not error 2714). */
 export function createTableSql(n: SqlServerNaming, def: TableDef): string[] {
   checkDef(def);
-  const lines = def.columns.map((c) => `  ${columnSql(def, c)}`);
-  lines.push(`  CONSTRAINT ${pkName(def)} PRIMARY KEY CLUSTERED (${pkList(def)})`);
-  return [createSchemaSql(n.schemaOf(def)), `CREATE TABLE ${n.qualify(def)} (\n${lines.join(',\n')}\n);`];
+  const keys = keyColumnTypes(def);
+  const table = n.qualify(def);
+  const lines = def.columns.map((c) => `  ${columnSql(def, c, keys)}`);
+  lines.push(`  CONSTRAINT ${quoteIdent(pkName(def))} PRIMARY KEY CLUSTERED (${pkList(def)})`);
+  return [createSchemaSql(n.schemaOf(def)), `IF OBJECT_ID(${quoteString(table)}, N'U') IS NULL\nCREATE TABLE ${table} (\n${lines.join(',\n')}\n);`];
 }
 
 /** Drops the table and its sweep set (a dropped table has no sweep running). */
@@ -67,57 +120,57 @@ export function dropTableSql(n: SqlServerNaming, ref: TableRef): string[] {
 }
 
 /**
- * Compatible changes in place, safe to re-run (an engine retry after a crash): a column is added only
- * when COL_LENGTH says it is missing, ALTER COLUMN to the same type is a no-op. Added columns: NOT NULL only with a default (existing rows take the
- * default, WITH VALUES, as PostgreSQL and MariaDB sources do); a NOT NULL column without a default is
- * added as NULL, since existing rows have no value for it. Widened or relaxed columns: their default
- * is dropped and re-created around ALTER COLUMN; a widened key column drops and re-creates the
- * primary key. A key column always stays NOT NULL.
+ * Compatible changes in place, each statement safe to re-run. Added columns: NOT NULL only with a
+ * default (existing rows take the default, WITH VALUES, as PostgreSQL and MariaDB sources do); a NOT
+ * NULL column without a default is added as NULL, since existing rows have no value for it. Widened or
+ * relaxed columns: their default (looked up by column) is dropped and re-created around ALTER COLUMN;
+ * a widened key column drops and re-creates the primary key. A key column always stays NOT NULL, so
+ * relaxing the nullability of a key column alone changes nothing (ALTER COLUMN on it would fail, 5074).
  */
 export function alterTableSql(n: SqlServerNaming, plan: AlterPlan): string[] {
   const def = plan.table;
   checkDef(def);
+  const keys = keyColumnTypes(def);
   const table = n.qualify(def);
-  const schema = n.schemaOf(def);
   const out: string[] = [];
 
   for (const col of plan.addColumns) {
-    const dflt = defaultLiteral(col);
+    const dflt = columnDefault(col);
     const notNull = !col.nullable && dflt !== null;
-    let sql = `IF COL_LENGTH(${quoteString(table)}, ${quoteString(col.name)}) IS NULL ALTER TABLE ${table} ADD ${quoteIdent(col.name)} ${columnTypeFor(col.type, false)} ${notNull ? 'NOT NULL' : 'NULL'}`;
+    let sql = `IF COL_LENGTH(${quoteString(table)}, ${quoteString(col.name)}) IS NULL ALTER TABLE ${table} ADD ${quoteIdent(col.name)} ${replicaColumnType(def, col, keys)} ${notNull ? 'NOT NULL' : 'NULL'}`;
     if (dflt !== null) sql += ` CONSTRAINT ${dfName(def, col)} DEFAULT ${dflt}${notNull ? '' : ' WITH VALUES'}`;
     out.push(`${sql};`);
   }
 
   const changed = new Map<string, ColumnDef>();
-  for (const c of [...plan.widenColumns, ...plan.relaxNullability]) {
-    changed.set(c.name, def.columns.find((d) => d.name === c.name) ?? c);
+  for (const c of plan.widenColumns) changed.set(c.name, def.columns.find((d) => d.name === c.name) ?? c);
+  for (const c of plan.relaxNullability) {
+    if (!def.primaryKey.includes(c.name)) changed.set(c.name, def.columns.find((d) => d.name === c.name) ?? c);
   }
   if (changed.size === 0) return out;
-  const keyChanged = [...changed.values()].some((c) => isKey(def, c) && plan.widenColumns.some((w) => w.name === c.name));
+  const keyChanged = [...changed.values()].some((c) => isKey(def, c));
 
-  for (const col of changed.values()) {
-    const df = constraintName('DF', tableName(def), col.name);
-    out.push(`IF OBJECT_ID(${quoteString(`${quoteIdent(schema)}.${quoteIdent(df)}`)}, N'D') IS NOT NULL ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(df)};`);
-  }
-  if (keyChanged) out.push(`ALTER TABLE ${table} DROP CONSTRAINT ${pkName(def)};`);
+  for (const col of changed.values()) out.push(dropDefaultSql(table, col.name));
+  if (keyChanged) out.push(dropPrimaryKeySql(table));
   for (const col of changed.values()) {
     const key = isKey(def, col);
-    out.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(col.name)} ${columnTypeFor(col.type, key)} ${key || !col.nullable ? 'NOT NULL' : 'NULL'};`);
+    out.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(col.name)} ${replicaColumnType(def, col, keys)} ${key || !col.nullable ? 'NOT NULL' : 'NULL'};`);
   }
-  if (keyChanged) out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${pkName(def)} PRIMARY KEY CLUSTERED (${pkList(def)});`);
+  if (keyChanged) out.push(addPrimaryKeySql(table, pkName(def), pkList(def)));
   for (const col of changed.values()) {
-    const dflt = defaultLiteral(col);
-    if (dflt !== null) out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${dfName(def, col)} DEFAULT ${dflt} FOR ${quoteIdent(col.name)};`);
+    const dflt = columnDefault(col);
+    if (dflt !== null) {
+      out.push(`IF NOT EXISTS (${columnDefaultIdSql(table, col.name)})\nALTER TABLE ${table} ADD CONSTRAINT ${dfName(def, col)} DEFAULT ${dflt} FOR ${quoteIdent(col.name)};`);
+    }
   }
   return out;
 }
 
-/** A fresh, empty sweep set holding the table's key columns (same types) under that key. */
+/** A fresh, empty sweep set holding the table's key columns (same types, binary collation) under that key. */
 export function beginSweepSql(n: SqlServerNaming, def: TableDef): string[] {
   checkDef(def);
-  const keys = def.primaryKey.map((k) => def.columns.find((c) => c.name === k)!);
-  const cols = keys.map((c) => `  ${quoteIdent(c.name)} ${columnTypeFor(c.type, true)} NOT NULL`);
+  const keys = keyColumnTypes(def);
+  const cols = def.primaryKey.map((k) => `  ${quoteIdent(k)} ${keys.get(k)!.sql} NOT NULL`);
   cols.push(`  CONSTRAINT ${quoteIdent(constraintName('PK', n.seenName(def)))} PRIMARY KEY CLUSTERED (${pkList(def)})`);
   return [...dropSweepSql(n, def), `CREATE TABLE ${n.seenTable(def)} (\n${cols.join(',\n')}\n);`];
 }

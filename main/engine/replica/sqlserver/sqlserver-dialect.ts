@@ -10,19 +10,21 @@ import type { StagePlan } from './sqlserver-dml.ts';
 import { createNaming } from './sqlserver-naming.ts';
 import type { SqlServerNaming } from './sqlserver-naming.ts';
 import { quoteIdent } from './sqlserver-quote.ts';
-import { columnType } from './sqlserver-types.ts';
+import { valueColumnType } from './sqlserver-columns.ts';
 
 export interface SqlServerDialect extends Dialect {
   readonly name: 'sqlserver';
   readonly naming: SqlServerNaming;
   createSchema(schema: string): string;
   beginSweep(def: TableDef): string[];
+  /** One bounded chunk of the sweep (DELETE TOP): repeat until it deletes fewer than `STATEMENT_ROWS`. */
   finishSweep(def: TableDef): string;
   dropSweep(ref: TableRef): string[];
   stagePlan(def: TableDef, columnNames: Iterable<string>, kind: 'upsert' | 'delete'): StagePlan;
   createStage(plan: StagePlan): string;
   dropStage(plan: StagePlan): string;
-  merge(def: TableDef, plan: StagePlan): string;
+  /** UPDATE … FROM + INSERT … WHERE NOT EXISTS of the staged rows (one batch). */
+  upsert(def: TableDef, plan: StagePlan): string;
   markSeen(def: TableDef, plan: StagePlan): string;
   deleteRows(def: TableDef, plan: StagePlan): string;
   upsertState(count: number): string;
@@ -42,7 +44,7 @@ export function createSqlServerDialect(naming: DestinationNaming): SqlServerDial
     naming: n,
     quoteIdent,
     qualify: (ref) => n.qualify(ref),
-    columnType: (type: ColumnType) => columnType(type),
+    columnType: (type: ColumnType) => valueColumnType(type),
     createStateTable: () => ddl.createStateTableSql(n),
     createTable: (def) => ddl.createTableSql(n, def),
     alterTable: (plan: AlterPlan) => ddl.alterTableSql(n, plan),
@@ -54,7 +56,7 @@ export function createSqlServerDialect(naming: DestinationNaming): SqlServerDial
     stagePlan: (def, cols, kind) => dml.stagePlan(def, cols, kind),
     createStage: (plan) => dml.createStageSql(plan),
     dropStage: (plan) => dml.dropStageSql(plan),
-    merge: (def, plan) => dml.mergeSql(n, def, plan),
+    upsert: (def, plan) => dml.upsertSql(n, def, plan),
     markSeen: (def, plan) => dml.markSeenSql(n, def, plan),
     deleteRows: (def, plan) => dml.deleteSql(n, def, plan),
     upsertState: (count) => dml.upsertStateSql(n, count),

@@ -1,19 +1,31 @@
 /**
- * T-SQL for applying a batch: `#temp` staging tables, the set-based MERGE and DELETE, sweep-set
- * marking and sweeping, `_ReplicationState` upserts, and the read helpers. Pure string generation.
+ * T-SQL for applying a batch: `#temp` staging tables, the set-based UPDATE + INSERT and DELETE,
+ * sweep-set marking and sweeping, `_ReplicationState` upserts, and the read helpers. Pure string
+ * generation.
  *
  * Staging columns are named positionally (`c0`, `c1`, … plus `seq`), so source column names never
  * reach the bulk loader (tedious writes bulk column names into `insert bulk` itself) and can never
- * collide with the helper columns.
+ * collide with the helper columns. Key staging columns take the replica key type under the binary
+ * key collation; other text columns `COLLATE DATABASE_DEFAULT` (a #temp table otherwise takes
+ * tempdb's collation). Every key comparison goes through `keyEquals` (sqlserver-columns.ts: exact).
+ *
+ * Upserts are `UPDATE … FROM` then `INSERT … WHERE NOT EXISTS` in the batch transaction, not MERGE:
+ * with one writer MERGE's HOLDLOCK range locks buy nothing, and MERGE has known wrong-result and
+ * error cases with filtered unique indexes, indexed views and triggers users may add; two plain
+ * statements fail with the ordinary, clear errors. The replica feeds each statement at most
+ * `STATEMENT_ROWS` rows, below SQL Server's lock-escalation threshold (~5,000 locks per statement).
  */
 import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts';
 import type { SqlServerNaming } from './sqlserver-naming.ts';
 import { quoteIdent, quoteString } from './sqlserver-quote.ts';
 import type { StageType } from './sqlserver-types.ts';
 import { fromStage, readExpression, stageType } from './sqlserver-types.ts';
+import { KEY_COLLATION, keyColumnTypes, keyEquals, keyPartition, MAX_COLUMNS } from './sqlserver-columns.ts';
 
 export const UPSERT_STAGE = '#mirror_upsert';
 export const DELETE_STAGE = '#mirror_delete';
+/** Rows per staged statement and per sweep chunk: well under the ~5,000-lock escalation threshold. */
+export const STATEMENT_ROWS = 2000;
 
 export interface StageColumn {
   /** `c0`, `c1`, … */
@@ -28,8 +40,19 @@ export interface StagePlan {
   table: string;
   /** Key columns first (key order), then the other columns in table order. */
   columns: StageColumn[];
-  /** Upsert stages carry `seq` (row ordinal; the highest wins among rows with the same key). */
+  /**
+   * Upsert stages carry `seq` (row ordinal; the highest wins among rows with the same key), except a
+   * stage of 1,024 columns (the table limit): the engine hands over one row per key, so none is lost.
+   */
   withSeq: boolean;
+}
+
+/** Key staging type: the replica key type (binary collation for text), so the bulk load checks its length. */
+function keyStageType(def: TableDef, column: ColumnDef, keys: ReturnType<typeof keyColumnTypes>): StageType {
+  const k = keys.get(column.name)?.stage;
+  if (!k) return stageType(column.type, true);
+  if (k.kind === 'varbinary') return { decl: `varbinary(${k.length})`, driver: { kind: 'varbinary', length: k.length } };
+  return { decl: `nvarchar(${k.length}) COLLATE ${KEY_COLLATION}`, driver: { kind: 'nvarchar', length: k.length } };
 }
 
 /**
@@ -38,17 +61,14 @@ export interface StagePlan {
  */
 export function stagePlan(def: TableDef, columnNames: Iterable<string>, kind: 'upsert' | 'delete'): StagePlan {
   const wanted = new Set(columnNames);
-  const keys = def.primaryKey.map((k) => {
-    const c = def.columns.find((col) => col.name === k);
-    if (!c) throw new Error(`primary-key column ${k} is not a column of ${def.schema}.${def.name}`);
-    return c;
-  });
+  const keyTypes = keyColumnTypes(def);
+  const keys = def.primaryKey.map((k) => def.columns.find((col) => col.name === k)!);
   const rest = kind === 'delete' ? [] : def.columns.filter((c) => wanted.has(c.name) && !def.primaryKey.includes(c.name));
   const columns = [...keys, ...rest].map((column, i): StageColumn => {
     const isKey = i < keys.length;
-    return { stageName: `c${i}`, column, isKey, type: stageType(column.type, isKey) };
+    return { stageName: `c${i}`, column, isKey, type: isKey ? keyStageType(def, column, keyTypes) : stageType(column.type, false) };
   });
-  return { table: kind === 'delete' ? DELETE_STAGE : UPSERT_STAGE, columns, withSeq: kind === 'upsert' };
+  return { table: kind === 'delete' ? DELETE_STAGE : UPSERT_STAGE, columns, withSeq: kind === 'upsert' && columns.length < MAX_COLUMNS };
 }
 
 /** Drops a leftover (pooled connections keep #temp tables) and creates the staging table. */
@@ -65,10 +85,11 @@ export function dropStageSql(plan: StagePlan): string {
 const conv = (c: StageColumn, alias: string): string => fromStage(c.column.type, `${alias}.${quoteIdent(c.stageName)}`);
 const keysOf = (plan: StagePlan): StageColumn[] => plan.columns.filter((c) => c.isKey);
 
-/** Typed, de-duplicated source rows: the last staged row (highest seq) per key. */
+/** Typed, de-duplicated source rows: the last staged row (highest seq) per exact key. */
 function dedupedSource(plan: StagePlan): string {
   const select = plan.columns.map((c) => `${conv(c, 'd')} AS ${quoteIdent(c.column.name)}`).join(', ');
-  const partition = keysOf(plan).map((c) => conv(c, 'x')).join(', ');
+  if (!plan.withSeq) return `SELECT ${select}\n  FROM ${plan.table} AS d`;
+  const partition = keysOf(plan).flatMap((c) => keyPartition(c.column.type, conv(c, 'x'))).join(', ');
   return `SELECT ${select}
   FROM (
     SELECT x.*, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY x.[seq] DESC) AS [rn]
@@ -77,48 +98,65 @@ function dedupedSource(plan: StagePlan): string {
   WHERE d.[rn] = 1`;
 }
 
-/** Set-based upsert of the staged rows: update the staged columns of matched rows, insert the rest. */
-export function mergeSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
-  const on = keysOf(plan).map((c) => `t.${quoteIdent(c.column.name)} = s.${quoteIdent(c.column.name)}`).join(' AND ');
+/** `t.k = s.k AND …` over the key columns, exact (sqlserver-columns.ts `keyEquals`). */
+function keyMatch(plan: StagePlan, left: string, right: (c: StageColumn) => string): string {
+  return keysOf(plan).map((c) => keyEquals(c.column.type, `${left}.${quoteIdent(c.column.name)}`, right(c))).join(' AND ');
+}
+
+/**
+ * Set-based upsert of the staged rows, one batch: update the staged columns of the rows that exist,
+ * then insert the others. A key-only table has no UPDATE.
+ */
+export function upsertSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
+  const table = n.qualify(def);
+  const on = keyMatch(plan, 't', (c) => `s.${quoteIdent(c.column.name)}`);
   const nonKey = plan.columns.filter((c) => !c.isKey);
   const names = plan.columns.map((c) => quoteIdent(c.column.name));
-  const lines = [
-    `MERGE ${n.qualify(def)} WITH (UPDLOCK, HOLDLOCK) AS t`,
-    `USING (\n  ${dedupedSource(plan)}\n) AS s`,
-    `ON ${on}`,
-  ];
+  const source = `(\n  ${dedupedSource(plan)}\n) AS s`;
+  const out: string[] = [];
   if (nonKey.length > 0) {
     const set = nonKey.map((c) => `t.${quoteIdent(c.column.name)} = s.${quoteIdent(c.column.name)}`).join(', ');
-    lines.push(`WHEN MATCHED THEN UPDATE SET ${set}`);
+    out.push(`UPDATE t SET ${set}\nFROM ${table} AS t\nJOIN ${source}\nON ${on};`);
   }
-  lines.push(`WHEN NOT MATCHED BY TARGET THEN INSERT (${names.join(', ')}) VALUES (${names.map((q) => `s.${q}`).join(', ')});`);
-  return lines.join('\n');
+  out.push(`INSERT INTO ${table} (${names.join(', ')})
+SELECT ${names.map((q) => `s.${q}`).join(', ')}
+FROM ${source}
+WHERE NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on});`);
+  return out.join('\n');
 }
 
 /** Adds the staged keys to the table's sweep set (resnapshot running). */
 export function markSeenSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
   const keys = keysOf(plan);
   const cols = keys.map((c) => quoteIdent(c.column.name)).join(', ');
-  const select = keys.map((c) => conv(c, 'd')).join(', ');
-  const match = keys.map((c) => `v.${quoteIdent(c.column.name)} = ${conv(c, 'd')}`).join(' AND ');
   const seen = n.seenTable(def);
+  const keyPlan: StagePlan = { ...plan, columns: keys };
   return `INSERT INTO ${seen} (${cols})
-SELECT DISTINCT ${select}
-FROM ${plan.table} AS d
-WHERE NOT EXISTS (SELECT 1 FROM ${seen} AS v WHERE ${match});`;
+SELECT ${keys.map((c) => `s.${quoteIdent(c.column.name)}`).join(', ')}
+FROM (
+  ${dedupedSource(keyPlan)}
+) AS s
+WHERE NOT EXISTS (SELECT 1 FROM ${seen} AS v WHERE ${keyMatch(plan, 'v', (c) => `s.${quoteIdent(c.column.name)}`)});`;
 }
 
 /** Set-based delete of the staged keys. */
 export function deleteSql(n: SqlServerNaming, def: TableDef, plan: StagePlan): string {
-  const match = keysOf(plan).map((c) => `t.${quoteIdent(c.column.name)} = ${conv(c, 'd')}`).join(' AND ');
+  const match = keyMatch(plan, 't', (c) => conv(c, 'd'));
   return `DELETE t FROM ${n.qualify(def)} AS t
 WHERE EXISTS (SELECT 1 FROM ${plan.table} AS d WHERE ${match});`;
 }
 
-/** Deletes the rows whose key is not in the sweep set (the row count is the statement's). */
+/**
+ * One chunk of the sweep: deletes at most `STATEMENT_ROWS` rows whose key is not in the sweep set
+ * (the row count is the statement's). The replica repeats it, each chunk in a transaction of its own
+ * that re-checks the writer lease, until a chunk deletes fewer rows.
+ */
 export function finishSweepSql(n: SqlServerNaming, def: TableDef): string {
-  const match = def.primaryKey.map((k) => `v.${quoteIdent(k)} = t.${quoteIdent(k)}`).join(' AND ');
-  return `DELETE t FROM ${n.qualify(def)} AS t
+  const match = def.primaryKey.map((k) => {
+    const c = def.columns.find((col) => col.name === k)!;
+    return keyEquals(c.type, `v.${quoteIdent(k)}`, `t.${quoteIdent(k)}`);
+  }).join(' AND ');
+  return `DELETE TOP (${STATEMENT_ROWS}) t FROM ${n.qualify(def)} AS t
 WHERE NOT EXISTS (SELECT 1 FROM ${n.seenTable(def)} AS v WHERE ${match});`;
 }
 

@@ -4,9 +4,17 @@
  * MERGE (a pooled `new Request(pool)` could run the bulk load and the MERGE on different connections,
  * node-mssql #814). Requests on a transaction are serial: never Promise.all on one.
  *
- * Batch shape: BEGIN TRAN (read committed), SET XACT_ABORT ON; per table: stage delete keys -> DELETE,
- * stage upserts (one stage per column set, for partial rows) -> MERGE WITH (UPDLOCK, HOLDLOCK) -> sweep
- * marks; then the `_ReplicationState` rows; COMMIT. Any error rolls back the whole unit.
+ * Batch shape: BEGIN TRAN (read committed), SET XACT_ABORT ON; per table, in chunks of at most
+ * `STATEMENT_ROWS` rows (under the lock-escalation threshold, so readers are not blocked by a table
+ * lock held to commit): stage delete keys -> DELETE; stage upserts (one stage per column set, for
+ * partial rows) -> UPDATE + INSERT -> sweep marks; then the `_ReplicationState` rows; COMMIT. Any
+ * error rolls back the whole unit.
+ *
+ * Work proportional to a table's size runs without the request timeout (`UNTIMED`): DDL (CREATE,
+ * ALTER incl. key widening and `ADD … WITH VALUES`, DROP) statement by statement, each idempotent
+ * (sqlserver-ddl.ts), outside a transaction; the sweep's DELETE in bounded chunks, each in a
+ * transaction of its own that first re-checks the writer lease. Design notes on keys, sizes and
+ * upserts: sqlserver-columns.ts and sqlserver-dml.ts.
  */
 import mssql from 'mssql';
 import { MirrorError } from '../../errors.ts';
@@ -19,6 +27,8 @@ import { assertLeaseHeld } from '../lease-check.ts';
 import type { SqlServerDialect } from './sqlserver-dialect.ts';
 import { createSqlServerDialect } from './sqlserver-dialect.ts';
 import type { StagePlan } from './sqlserver-dml.ts';
+import { STATEMENT_ROWS } from './sqlserver-dml.ts';
+import { STATE_ID_LENGTH } from './sqlserver-ddl.ts';
 import { classifySqlServerError } from './sqlserver-errors.ts';
 import { STATE_SCHEMA } from './sqlserver-naming.ts';
 import { rightsQuerySql, rightsReport } from './sqlserver-rights.ts';
@@ -34,7 +44,8 @@ export interface SqlServerReplicaOptions {
   password?: string | undefined;
   /** Windows domain: NTLM login as DOMAIN\\user. */
   domain?: string | undefined;
-  encrypt: boolean;
+  /** `'strict'`: TDS 8.0, TLS before the login (`Encrypt=Strict`). */
+  encrypt: boolean | 'strict';
   trustServerCertificate: boolean;
   /** Destination schema override; empty = the source schema. */
   tablePrefix: string;
@@ -49,6 +60,22 @@ export interface SqlServerReplica extends Replica {
 
 /** State rows go in chunks well below the 2,100-parameter limit of one request. */
 const STATE_CHUNK = 500;
+/** Request option for size-proportional work (DDL, sweep chunks): no request timeout (mssql per-request override). */
+const UNTIMED = { requestTimeout: 0 } as const;
+
+/** Splits rows into statement-sized chunks. */
+function chunks<T>(rows: T[], size = STATEMENT_ROWS): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/** A state id the state table cannot hold is a bug to report, never a retry. */
+function checkStateId(id: string): void {
+  if (id.length > STATE_ID_LENGTH) {
+    throw new MirrorError('REPLICA_WRITE_FAILED', `state id is ${id.length} characters long, the SQL Server state table holds ${STATE_ID_LENGTH}: ${id.slice(0, 60)}…`, { retriable: false });
+  }
+}
 
 function driverType(m: MssqlDriver, t: StageDriverType): mssql.ISqlType | (() => mssql.ISqlType) {
   switch (t.kind) {
@@ -109,8 +136,13 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     }
   }
 
-  async function runAll(statements: string[], tx?: mssql.Transaction): Promise<void> {
-    for (const sql of statements) await (tx ? new m.Request(tx) : new m.Request(getPool())).batch(sql);
+  /** A request with no request timeout (mssql's per-request override; the typings omit the argument). */
+  const untimed = (parent: mssql.ConnectionPool | mssql.Transaction): mssql.Request =>
+    new (m.Request as unknown as new (p: unknown, o: typeof UNTIMED) => mssql.Request)(parent, UNTIMED);
+
+  /** DDL: statement by statement (each idempotent), autocommit, no request timeout. */
+  async function runDdl(statements: string[]): Promise<void> {
+    for (const sql of statements) await untimed(getPool()).batch(sql);
   }
 
   async function bulkStage(tx: mssql.Transaction, def: TableDef, plan: StagePlan, rows: Row[]): Promise<void> {
@@ -158,16 +190,20 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     const def = ch.table;
     if (ch.deletes.length > 0) {
       const plan = dialect.stagePlan(def, def.primaryKey, 'delete');
-      await bulkStage(tx, def, plan, ch.deletes);
-      await new m.Request(tx).batch(dialect.deleteRows(def, plan));
-      await new m.Request(tx).batch(dialect.dropStage(plan));
+      for (const rows of chunks(ch.deletes)) {
+        await bulkStage(tx, def, plan, rows);
+        await new m.Request(tx).batch(dialect.deleteRows(def, plan));
+        await new m.Request(tx).batch(dialect.dropStage(plan));
+      }
     }
     for (const group of groupByColumns(def, ch.upserts).values()) {
       const plan = dialect.stagePlan(def, group.columns.map((c) => c.name), 'upsert');
-      await bulkStage(tx, def, plan, group.rows);
-      await new m.Request(tx).batch(dialect.merge(def, plan));
-      if (ch.markSeen) await new m.Request(tx).batch(dialect.markSeen(def, plan));
-      await new m.Request(tx).batch(dialect.dropStage(plan));
+      for (const rows of chunks(group.rows)) {
+        await bulkStage(tx, def, plan, rows);
+        await new m.Request(tx).batch(dialect.upsert(def, plan));
+        if (ch.markSeen) await new m.Request(tx).batch(dialect.markSeen(def, plan));
+        await new m.Request(tx).batch(dialect.dropStage(plan));
+      }
     }
   }
 
@@ -179,7 +215,8 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
       const chunk = all.slice(i, i + STATE_CHUNK);
       const req = new m.Request(tx);
       chunk.forEach((r, j) => {
-        req.input(`id${j}`, m.NVarChar(200), r.id);
+        checkStateId(r.id);
+        req.input(`id${j}`, m.NVarChar(STATE_ID_LENGTH), r.id);
         req.input(`kind${j}`, m.NVarChar(32), r.kind);
         req.input(`value${j}`, m.NVarChar(m.MAX), r.value);
       });
@@ -188,14 +225,14 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     for (let i = 0; i < remove.length; i += STATE_CHUNK) {
       const chunk = remove.slice(i, i + STATE_CHUNK);
       const req = new m.Request(tx);
-      chunk.forEach((id, j) => req.input(`rm${j}`, m.NVarChar(200), id));
+      chunk.forEach((id, j) => { checkStateId(id); req.input(`rm${j}`, m.NVarChar(STATE_ID_LENGTH), id); });
       await req.query(dialect.deleteState(chunk.length));
     }
   }
 
   /** The `lease` row under UPDLOCK, HOLDLOCK: held until the transaction ends, so a taker waits for the batch. */
   async function leaseValue(tx: mssql.Transaction): Promise<string | null> {
-    const res = await new m.Request(tx).input('id', m.NVarChar(200), LEASE_ID).query(dialect.selectLease());
+    const res = await new m.Request(tx).input('id', m.NVarChar(STATE_ID_LENGTH), LEASE_ID).query(dialect.selectLease());
     return (res.recordset[0] as { Value?: string } | undefined)?.Value ?? null;
   }
 
@@ -228,7 +265,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     },
 
     async ensureStateTable() {
-      await runAll(dialect.createStateTable());
+      await runDdl(dialect.createStateTable());
     },
 
     async readState(kind?: StateKind) {
@@ -274,32 +311,38 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     },
 
     async createTable(def: TableDef) {
-      await runAll(dialect.createTable(def));
+      await runDdl(dialect.createTable(def));
     },
 
     async alterTable(plan: AlterPlan) {
-      await inTransaction((tx) => runAll(dialect.alterTable(plan), tx));
+      await runDdl(dialect.alterTable(plan));
     },
 
     async dropTable(ref: TableRef) {
-      await runAll(dialect.dropTable(ref));
+      await runDdl(dialect.dropTable(ref));
     },
 
     async beginSweep(def: TableDef) {
-      await inTransaction((tx) => runAll(dialect.beginSweep(def), tx));
+      await runDdl(dialect.beginSweep(def));
     },
 
     async finishSweep(def: TableDef, lease?: LeaseGuard) {
-      return inTransaction(async (tx) => {
-        await checkLease(tx, lease);
-        const res = await new m.Request(tx).query(dialect.finishSweep(def));
-        await runAll(dialect.dropSweep(def), tx);
-        return res.rowsAffected.reduce((a, b) => a + b, 0);
-      });
+      let total = 0;
+      for (;;) {
+        const deleted = await inTransaction(async (tx) => {
+          await checkLease(tx, lease);
+          const res = await untimed(tx).query(dialect.finishSweep(def));
+          return res.rowsAffected.reduce((a, b) => a + b, 0);
+        });
+        total += deleted;
+        if (deleted < STATEMENT_ROWS) break;
+      }
+      await runDdl(dialect.dropSweep(def));
+      return total;
     },
 
     async cancelSweep(def: TableDef) {
-      await runAll(dialect.dropSweep(def));
+      await runDdl(dialect.dropSweep(def));
     },
 
     async countRows(ref: TableRef) {
@@ -322,7 +365,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
       const prefix = opts.tablePrefix.trim();
       if (prefix !== '' && prefix !== STATE_SCHEMA) schemas.push(prefix);
       const res = await new m.Request(getPool()).query(rightsQuerySql(schemas));
-      return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas);
+      return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas, { schemasOnDemand: prefix === '' });
     },
   };
   return replica;

@@ -2,7 +2,9 @@
  * `checkRights()`: db_owner (or sysadmin) is enough; otherwise the exact rights the mirror needs:
  * CREATE TABLE and CREATE SCHEMA on the database, ALTER and SELECT/INSERT/UPDATE/DELETE on dbo (state
  * table, sweep sets) and on the destination schema when `tablePrefix` names an existing one. Schemas
- * the mirror creates itself are owned by the replica login, so they need nothing more.
+ * the mirror creates itself are owned by the replica login, so they need nothing more. CREATE SCHEMA
+ * is asked for only when a schema must be created: a `tablePrefix` schema that does not exist yet, or
+ * no prefix (the source schemas are created on demand). `TablePrefix: "dbo"` needs no CREATE SCHEMA.
  */
 import type { RightsReport } from '../dialect.ts';
 import { quoteIdent, quoteString } from './sqlserver-quote.ts';
@@ -27,8 +29,11 @@ export function rightsQuerySql(schemas: string[]): string {
 
 export type RightsRow = Record<string, unknown>;
 
-/** Builds the report (with the GRANT statements to run) from the row of `rightsQuerySql(schemas)`. */
-export function rightsReport(row: RightsRow, schemas: string[]): RightsReport {
+/**
+ * Builds the report (with the GRANT statements to run) from the row of `rightsQuerySql(schemas)`.
+ * `schemasOnDemand`: no table prefix, so the mirror creates the source schemas as they come.
+ */
+export function rightsReport(row: RightsRow, schemas: string[], o: { schemasOnDemand: boolean }): RightsReport {
   if (row.dbOwner === 1 || row.sysadmin === 1) return { ok: true, missing: [] };
   const user = quoteIdent(typeof row.userName === 'string' && row.userName ? row.userName : '<user>');
   const missing: string[] = [];
@@ -41,7 +46,7 @@ export function rightsReport(row: RightsRow, schemas: string[]): RightsReport {
     const lacking = SCHEMA_PERMS.filter((p) => row[`s${i}_${p}`] !== 1);
     if (lacking.length > 0) missing.push(`${lacking.join(', ')} on schema ${s}: GRANT ${lacking.join(', ')} ON SCHEMA::${quoteIdent(s)} TO ${user};`);
   });
-  if (!schemas.slice(1).length && row.createSchema !== 1) {
+  if (o.schemasOnDemand && row.createSchema !== 1 && !missing.some((m) => m.startsWith('CREATE SCHEMA'))) {
     missing.push(`CREATE SCHEMA (destination schemas are created on demand): GRANT CREATE SCHEMA TO ${user};`);
   }
   if (missing.length > 0) missing.push(`Or grant everything at once: ALTER ROLE db_owner ADD MEMBER ${user};`);
