@@ -28,18 +28,26 @@ export const ERROR_NUMBERS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [1205, { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Deadlock with another session on the replica; retrying the batch.' }],
   [1222, { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Lock request timed out on the replica (another session holds locks); retrying.' }],
   [-2, { ...retryUnreachable, hint: 'A statement on the replica timed out; retrying. If it repeats, check blocking sessions or raise the request timeout.' }],
-  // Azure SQL / failover transients.
-  ...[40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929, 4221].map((n): [number, Rule] => [n, transient]),
+  // Azure SQL / failover transients (40143, 40540: the service could not process the request; 4221:
+  // read-only replica in transition).
+  ...[40143, 40197, 40501, 40540, 40613, 49918, 49919, 49920, 10928, 10929, 4221].map((n): [number, Rule] => [n, transient]),
+  // Server resources short for a moment: lock table (1204), memory (701), memory grant wait (8645).
+  [1204, { ...transient, hint: 'SQL Server ran out of lock resources ({message}); retrying. If it repeats, the server needs more memory or fewer concurrent sessions.' }],
+  [701, { ...transient, hint: 'SQL Server ran out of memory for the query ({message}); retrying. If it repeats, check the server memory settings and load.' }],
+  [8645, { ...transient, hint: 'SQL Server timed out waiting for query memory ({message}); retrying. If it repeats, check the server memory settings and load.' }],
   // Network errors reported with a number (connection broken mid-request).
   ...[64, 233, 10053, 10054, 10060].map((n): [number, Rule] => [n, retryUnreachable]),
   [229, permission], [230, permission], [262, permission], [300, permission], [15247, permission], [15151, permission],
   [2760, { ...permission, hint: `The destination schema does not exist and could not be created or used ({message}). ${GRANT}` }],
   [18456, { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'Login failed for the replica login. Check the user name and password in the replica settings, that SQL Server authentication (mixed mode) is enabled, and that the login is not disabled.' }],
-  [4060, { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'The replica database cannot be opened by this login. Check the database name in the settings, create the database if it does not exist, and map the login to a user in it (CREATE USER [<user>] FOR LOGIN [<login>]).' }],
+  // Also raised for a while during an Azure SQL failover or while the database is starting: retried, and
+  // the hint says what to check when it does not go away.
+  [4060, { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The replica database cannot be opened ({message}); retrying, as this happens during a failover or while the database starts. If it persists, check the database name in the settings, create the database if it does not exist, and map the login to a user in it (CREATE USER [<user>] FOR LOGIN [<login>]).' }],
   [9002, { action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: 'The replica transaction log is full. Back up the log (or switch the replica database to the SIMPLE recovery model) and give the log file room to grow, then resume.' }],
   [1101, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' }],
   [1105, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' }],
-  [2627, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in {table} where an upsert was expected. This is a bug in the mirror; resync the table and report it.' }],
+  [40544, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database has reached its size quota ({message}). Raise the maximum size of the Azure SQL database (or its service tier), then resume.' }],
+  [2627, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in {table} where an upsert was expected. SQL Server keys cannot tell apart two source keys that differ only in trailing spaces (text) or trailing 0x00 bytes (binary): if the source has such keys, this table cannot be mirrored to SQL Server as is. Otherwise this is a bug in the mirror; resync the table and report it.' }],
   [2601, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in a unique index of {table} where an upsert was expected. If you added a unique index on the replica, drop it; otherwise this is a bug: resync the table and report it.' }],
   [8672, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Two changes in one batch matched the same row of {table} (keys that differ only by case or trailing spaces under the replica collation?). Use a case-sensitive collation on the replica database, then resync the table.' }],
   [8152, halt('A value is too long for its column in {table} ({message}). Widen the column or resync the table so it is re-created from the source schema.')],
@@ -56,6 +64,11 @@ export const ERROR_NUMBERS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [8169, halt('A uniqueidentifier value could not be converted for {table} ({message}).')],
   [207, conflict], [208, conflict], [213, conflict], [2705, conflict], [2714, conflict], [4902, conflict], [4922, conflict],
   [5074, { ...conflict, hint: 'An object on the replica depends on a column of {table} that must change ({message}). Drop the index, view or constraint you added on it, or resync the table.' }],
+  ...[3729, 3726, 3725].map((n): [number, Rule] => [n, { ...conflict, hint: 'The mirror must drop or change {table} (or its primary key), but an object you added on the replica references it ({message}): a view WITH SCHEMABINDING, a foreign key or a constraint. Drop that object (re-create it after the change), then resync the table.' }]),
+  [1946, halt('A key value of {table} is longer than SQL Server\'s 900-byte index key ({message}). The key columns share 900 bytes; this row cannot be stored with this key.')],
+  [1701, { ...conflict, hint: 'The table {table} cannot be created: its rows would exceed SQL Server\'s 8,060-byte row limit ({message}).' }],
+  [1702, { ...conflict, hint: 'The table {table} cannot be created: SQL Server tables hold at most 1,024 columns ({message}).' }],
+  [468, { ...conflict, hint: 'A collation conflict on {table} ({message}): a key column was changed by hand to another collation. Resync the table to re-create it.' }],
   [1919, conflict],
 ]);
 
@@ -133,11 +146,12 @@ export const classifySqlServerError: ErrorClassifier = (err) => {
     const rule = ERROR_NUMBERS.get(n);
     if (rule) return fill(rule, f);
   }
+  // A login refused with "Cannot open database" (ELOGIN, no number) is 4060: retried (failover).
+  if (f.messages.some((m) => /Cannot open database/i.test(m))) return fill(ERROR_NUMBERS.get(4060)!, f);
   for (const c of f.codes) {
     const rule = DRIVER_CODES.get(c);
     if (rule) return fill(rule, f);
   }
-  if (f.messages.some((m) => /Cannot open database/i.test(m))) return fill(ERROR_NUMBERS.get(4060)!, f);
   if (f.messages.some((m) => /Login failed/i.test(m))) return fill(ERROR_NUMBERS.get(18456)!, f);
   // Severity 20+ closes the connection: treat as a connection problem.
   if (f.classes.some((c) => c >= 20)) return fill(retryUnreachable, f);
