@@ -67,7 +67,7 @@ export function describeExactValues(dialect: 'SQLite' | 'PostgreSQL', makeTarget
     after(async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(); });
 
     /** A tenant with only the listed test tables (filled before the connector starts), its engine caught up. */
-    async function run(name: string, tables: string[], connectorConfig: Record<string, string> = {}): Promise<Run> {
+    async function run(name: string, tables: string[], connectorConfig: Record<string, string> = {}, until = caughtUpOn(tables)): Promise<Run> {
       const tenant = await stack.createTenant({ tables: [], startConnector: false, connectorConfig });
       open.push(() => tenant.stop());
       await createSourceTables(tenant, tables, 'snap');
@@ -83,7 +83,7 @@ export function describeExactValues(dialect: 'SQLite' | 'PostgreSQL', makeTarget
       open.push(() => engine.stop());
       await engine.provision();
       await engine.start();
-      await engine.waitFor(caughtUpOn(tables), 180_000);
+      await engine.waitFor(until, 180_000);
       return { tenant, target, settings, engine };
     }
 
@@ -120,8 +120,11 @@ export function describeExactValues(dialect: 'SQLite' | 'PostgreSQL', makeTarget
       });
     } else {
       it('U+0000 in TEXT or \\u0000 in JSON halts the table with the column, the key and what to do; nothing altered is written', async () => {
-        const r = await run('nul', ['xv_nul']);
-        const s = await r.engine.waitFor((x) => x.tables.some((t) => t.id.endsWith('.xv_nul') && t.state === 'halted'), 60_000);
+        // Not "caught up": when the halted table holds the snapshot's `last` record, the engine stays in the
+        // snapshotting state (the halted table's records are skipped, the snapshot's end with them).
+        const halted = (x: EngineStatus): boolean => x.tables.some((t) => t.id.endsWith('.xv_nul') && t.state === 'halted');
+        const r = await run('nul', ['xv_nul'], {}, halted);
+        const s = r.engine.status();
         const t = s.tables.find((x) => x.id.endsWith('.xv_nul'))!;
         const msg = t.error?.message ?? '';
         assert.match(msg, /Column (txt|doc) of crm_\w+\.xv_nul at key id=\d/, msg);
