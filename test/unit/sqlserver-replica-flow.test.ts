@@ -200,18 +200,22 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
     assert.deepEqual(calls.filter((c) => c.op === 'begin' || c.op === 'commit').map((c) => c.op), ['begin', 'commit']);
   });
 
-  it('runs DDL statement by statement, outside a transaction, without the request timeout', async () => {
+  it('runs DDL statement by statement without the request timeout: CREATE in autocommit, ALTER in one transaction', async () => {
     const { driver, calls } = fakeDriver();
     const r = createSqlServerReplica(opts, driver);
     await r.connect();
     await r.createTable(contact);
+    await r.ensureStateTable();
+    const created = calls.filter((c) => c.sql);
+    assert.equal(created.length, 5);
+    assert.ok(created.every((c) => c.on === 'pool' && c.timeout === 0), JSON.stringify(created.map((c) => [c.on, c.timeout])));
+    assert.ok(!calls.some((c) => c.op === 'begin'));
+    calls.length = 0;
     const wider = { ...contact, columns: contact.columns.map((c) => (c.name === 'id' ? { ...c, type: { kind: 'string' as const, length: 40, fixed: false } } : c)) };
     await r.alterTable({ table: wider, addColumns: [], widenColumns: [wider.columns[0]!], relaxNullability: [] });
-    await r.ensureStateTable();
-    const ddl = calls.filter((c) => c.sql);
-    assert.ok(ddl.length >= 8);
-    assert.ok(ddl.every((c) => c.on === 'pool' && c.timeout === 0), JSON.stringify(ddl.map((c) => [c.on, c.timeout])));
-    assert.ok(!calls.some((c) => c.op === 'begin'));
+    assert.deepEqual(calls.map((c) => `${c.on}:${c.op}`), ['tx:begin', 'tx:batch', 'tx:batch', 'tx:batch', 'tx:batch', 'tx:batch', 'tx:commit']);
+    assert.ok(calls.filter((c) => c.sql && c.sql !== 'SET XACT_ABORT ON;').every((c) => c.timeout === 0));
+    assert.match(calls[4]!.sql!, /ALTER COLUMN \[id\] nvarchar\(80\) COLLATE Latin1_General_100_BIN2 NOT NULL/);
   });
 
   it('refuses a state id longer than the state table holds (450) with a coded error, not an endless retry', async () => {

@@ -10,9 +10,10 @@
  * partial rows) -> UPDATE + INSERT -> sweep marks; then the `_ReplicationState` rows; COMMIT. Any
  * error rolls back the whole unit.
  *
- * Work proportional to a table's size runs without the request timeout (`UNTIMED`): DDL (CREATE,
- * ALTER incl. key widening and `ADD … WITH VALUES`, DROP) statement by statement, each idempotent
- * (sqlserver-ddl.ts), outside a transaction; the sweep's DELETE in bounded chunks, each in a
+ * Work proportional to a table's size runs without the request timeout (`UNTIMED`): DDL statement by
+ * statement, each idempotent (sqlserver-ddl.ts): CREATE and DROP in autocommit, ALTER (key widening,
+ * `ADD … WITH VALUES`) in one transaction so a failure (an object the user added depends on the
+ * column, 5074) leaves the primary key in place; the sweep's DELETE in bounded chunks, each in a
  * transaction of its own that first re-checks the writer lease. Design notes on keys, sizes and
  * upserts: sqlserver-columns.ts and sqlserver-dml.ts.
  */
@@ -315,7 +316,8 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     },
 
     async alterTable(plan: AlterPlan) {
-      await runDdl(dialect.alterTable(plan));
+      // One transaction (a failure such as 5074 leaves the primary key in place), without the timeout.
+      await inTransaction(async (tx) => { for (const sql of dialect.alterTable(plan)) await untimed(tx).batch(sql); });
     },
 
     async dropTable(ref: TableRef) {
