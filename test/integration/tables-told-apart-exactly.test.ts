@@ -15,7 +15,7 @@ import { createLogger } from '../../main/engine/log.ts';
 import { settingsSchema } from '../../preload/contract/settings.ts';
 import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import { openReplicaReader } from '../harness/replica-reader.ts';
-import { sqlId, sqlStr } from '../harness/crm-schema.ts';
+import { sqlStr } from '../harness/crm-schema.ts';
 import { caughtUp } from './support/engine-scenarios.ts';
 import { assertEventuallyEqual } from './support/replica-compare.ts';
 import { postgresTarget, sqliteTarget, type TargetFactory } from './support/replica-targets.ts';
