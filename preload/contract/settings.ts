@@ -105,3 +105,22 @@ export function describeSettingsIssues(err: z.ZodError): string[] {
     return `${path}: ${i.message}`;
   });
 }
+
+/** How a saved setting takes effect: `live` on the running engine, `restart` when the engine restarts (saving restarts it), `provision` only on a new replica. */
+export type SettingApplies = 'live' | 'restart' | 'provision';
+
+/** The tuning keys the Settings page edits: one entry per key of `settingsSchema`, described once here. */
+export const TUNING_KEYS = {
+  schemaUpdateIntervalSeconds: { label: 'Schema check interval (s)', description: 'How often the source schema is compared with the replica. DDL seen in the schema history is applied sooner.', applies: 'restart' },
+  autoResyncOnGap: { label: 'Resync automatically after a gap', description: 'When change events were purged before they were applied, resync the affected tables without asking. Off: they stay stale until you resync them.', applies: 'restart' },
+  logLevel: { label: 'Log level', description: 'How much the engine writes to its log: error, warn, info or debug.', applies: 'restart' },
+  maxBatchSize: { label: 'Events per batch (most)', description: 'Most events taken from Kafka into one apply batch.', applies: 'restart' },
+  databaseBatchSize: { label: 'Events per replica transaction', description: 'A batch larger than this is written in several transactions.', applies: 'restart' },
+  maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
+  maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },
+  retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
+  retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },
+  resyncStallSeconds: { label: 'Resync stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again.', applies: 'restart' },
+  snapshotFenceDelayMs: { label: 'Snapshot fence delay (ms)', description: 'Wait after a snapshot-completed notification before the sweep fence is taken.', applies: 'restart' },
+} as const satisfies Partial<Record<keyof Settings, { label: string; description: string; applies: SettingApplies }>>;
+export type TuningKey = keyof typeof TUNING_KEYS;

@@ -33,11 +33,12 @@ describe('setup wizard', () => {
     await expect.element(page.getByRole('heading', { name: 'Tenant source' })).toBeVisible();
     await expect.element(page.getByLabelText('Tenant id')).toHaveAttribute('aria-invalid', 'true');
     await expect.element(page.getByText('enter at least one broker as host:port')).toBeVisible();
+    await expect.element(page.getByText('enter the tenant id your provider gave you (letters, digits, _ . -)')).toBeVisible();
 
     await userEvent.fill(page.getByLabelText('Tenant id'), 'acme corp');
     await userEvent.fill(page.getByLabelText('Brokers'), 'kafka-1');
     await next();
-    await expect.element(page.getByText('tenant id: letters, digits, _ . -')).toBeVisible();
+    await expect.element(page.getByText('the tenant id has only letters, digits, _ . - and starts with a letter or digit')).toBeVisible();
     await expect.element(page.getByText('broker must be host:port')).toBeVisible();
 
     await fillTenant();
@@ -170,6 +171,8 @@ describe('setup wizard', () => {
       tables: [tableStatus('crm.a', { state: 'snapshotting', snapshot: snap(10) }), tableStatus('crm.b', { state: 'pending' })],
     }));
     await expect.element(page.getByRole('progressbar', { name: 'Snapshot of crm.a' })).toHaveAttribute('aria-valuenow', '10');
+    // crm.b has no known total yet: the overall bar says unknown, not a made-up percentage.
+    await expect.element(page.getByRole('progressbar', { name: 'Initial snapshot, all tables' })).not.toHaveAttribute('aria-valuenow');
     api.emit('progress', { tables: [tableStatus('crm.a', { state: 'ok', rows: 100 }), tableStatus('crm.b', { state: 'snapshotting', snapshot: snap(50) })] });
     await expect.element(page.getByRole('progressbar', { name: 'Initial snapshot, all tables' })).toHaveAttribute('aria-valuenow', '75');
     await expect.element(page.getByText('1 of 2 tables copied')).toBeVisible();

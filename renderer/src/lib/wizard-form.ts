@@ -22,6 +22,8 @@ export interface TenantForm {
   saslPassword: string;
   /** A password is stored in the shell; an empty field keeps it. */
   saslPasswordStored: boolean;
+  /** Name of an environment variable holding the password (wins over a typed one). */
+  saslPasswordEnv: string;
   topicPrefix: string;
   sourceDatabase: string;
 }
@@ -31,8 +33,10 @@ export interface ReplicaForm {
   kind: DialectName;
   sqliteFile: string;
   pgHost: string; pgPort: string; pgDatabase: string; pgUser: string; pgPassword: string; pgSsl: boolean; pgPasswordStored: boolean;
+  /** Name of an environment variable holding the password (wins over a typed one). */
+  pgPasswordEnv: string;
   msServer: string; msPort: string; msDatabase: string; msUser: string; msPassword: string; msDomain: string;
-  msEncrypt: boolean; msTrust: boolean; msPasswordStored: boolean;
+  msEncrypt: boolean; msTrust: boolean; msPasswordStored: boolean; msPasswordEnv: string;
   tablePrefix: string;
 }
 
@@ -47,16 +51,16 @@ export const DEFAULT_SQLITE_FILE = 'tenant-mirror-replica.sqlite';
 export function emptyTenantForm(): TenantForm {
   return {
     ctx: '', brokers: '', ssl: false, caFile: '', saslEnabled: false, saslMechanism: 'plain', saslUsername: '',
-    saslPassword: '', saslPasswordStored: false, topicPrefix: '', sourceDatabase: '',
+    saslPassword: '', saslPasswordStored: false, saslPasswordEnv: '', topicPrefix: '', sourceDatabase: '',
   };
 }
 
 export function emptyReplicaForm(): ReplicaForm {
   return {
     kind: 'sqlite', sqliteFile: DEFAULT_SQLITE_FILE,
-    pgHost: '127.0.0.1', pgPort: '5432', pgDatabase: '', pgUser: '', pgPassword: '', pgSsl: false, pgPasswordStored: false,
+    pgHost: '127.0.0.1', pgPort: '5432', pgDatabase: '', pgUser: '', pgPassword: '', pgSsl: false, pgPasswordStored: false, pgPasswordEnv: '',
     msServer: '', msPort: '1433', msDatabase: '', msUser: '', msPassword: '', msDomain: '', msEncrypt: true, msTrust: false,
-    msPasswordStored: false, tablePrefix: '',
+    msPasswordStored: false, msPasswordEnv: '', tablePrefix: '',
   };
 }
 
@@ -66,14 +70,20 @@ export const splitList = (s: string): string[] => s.split(/[\s,;]+/).map((x) => 
 
 const blankToUndefined = (s: string): string | undefined => (s.trim() === '' ? undefined : s.trim());
 
-/** A typed password, or the stored marker when the field is left empty and one is stored. */
-function secret(typed: string, stored: boolean): SecretInput | undefined {
+/** An environment variable reference, a typed password, or the stored marker when the field is left empty and one is stored. */
+function secret(typed: string, stored: boolean, env = ''): SecretInput | undefined {
+  if (env.trim() !== '') return { env: env.trim() };
   if (typed !== '') return typed;
   return stored ? { stored: true } : undefined;
 }
 
-/** Port text → number; non-numbers pass through as NaN so the schema reports them on the field. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_NAME_MESSAGE = 'an environment variable name: letters, digits and _, not starting with a digit';
+export const PORT_MESSAGE = 'port must be a number 1–65535';
+
+/** Port text → number; non-numbers pass through as NaN and are reported as PORT_MESSAGE on the field. */
 const port = (s: string): number => (s.trim() === '' ? Number.NaN : Number(s.trim()));
+const badPort = (s: string): boolean => { const n = port(s); return !Number.isInteger(n) || n < 1 || n > 65535; };
 
 type Issue = { path: PropertyKey[]; message: string };
 
@@ -92,7 +102,7 @@ const TENANT_FIELDS: Record<string, string> = {
 };
 
 export function tenantFromForm(f: TenantForm): Parsed<TenantWithSecretInputs> {
-  const password = secret(f.saslPassword, f.saslPasswordStored);
+  const password = secret(f.saslPassword, f.saslPasswordStored, f.saslPasswordEnv);
   const input = {
     ctx: f.ctx.trim(),
     brokers: splitList(f.brokers),
@@ -107,8 +117,11 @@ export function tenantFromForm(f: TenantForm): Parsed<TenantWithSecretInputs> {
     const dotted = p.filter((x) => typeof x === 'string').join('.');
     return TENANT_FIELDS[dotted] ?? 'ctx';
   });
-  if (f.saslEnabled && password === undefined) errors['saslPassword'] ??= 'enter the SASL password';
+  if (f.saslEnabled && password === undefined) errors['saslPassword'] ??= 'enter the SASL password, or the name of an environment variable holding it';
+  if (f.saslEnabled && f.saslPasswordEnv.trim() !== '' && !ENV_NAME.test(f.saslPasswordEnv.trim())) errors['saslPasswordEnv'] = ENV_NAME_MESSAGE;
   if (input.brokers.length === 0) errors['brokers'] = 'enter at least one broker as host:port';
+  if (input.ctx === '') errors['ctx'] = 'enter the tenant id your provider gave you (letters, digits, _ . -)';
+  else if (errors['ctx'] && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(input.ctx)) errors['ctx'] = 'the tenant id has only letters, digits, _ . - and starts with a letter or digit';
   if (!r.success || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, value: r.data };
 }
@@ -126,14 +139,14 @@ function replicaInput(f: ReplicaForm): Record<string, unknown> {
   switch (f.kind) {
     case 'sqlite': return { kind: 'sqlite', file: f.sqliteFile.trim() };
     case 'postgres': {
-      const password = secret(f.pgPassword, f.pgPasswordStored);
+      const password = secret(f.pgPassword, f.pgPasswordStored, f.pgPasswordEnv);
       return {
         kind: 'postgres', host: f.pgHost.trim(), port: port(f.pgPort), database: f.pgDatabase.trim(), user: f.pgUser.trim(),
         ssl: f.pgSsl, ...(password !== undefined ? { password } : {}),
       };
     }
     case 'sqlserver': {
-      const password = secret(f.msPassword, f.msPasswordStored);
+      const password = secret(f.msPassword, f.msPasswordStored, f.msPasswordEnv);
       return {
         kind: 'sqlserver', server: f.msServer.trim(), port: port(f.msPort), database: f.msDatabase.trim(),
         ...(blankToUndefined(f.msUser) ? { user: f.msUser.trim() } : {}),
@@ -154,6 +167,10 @@ export function replicaFromForm(f: ReplicaForm): Parsed<ReplicaWithSecretInputs>
       return (typeof key === 'string' ? REPLICA_FIELDS[f.kind][key] : undefined) ?? Object.values(REPLICA_FIELDS[f.kind])[0]!;
     }));
   }
+  if (f.kind === 'postgres' && badPort(f.pgPort)) errors['pgPort'] = PORT_MESSAGE;
+  if (f.kind === 'sqlserver' && badPort(f.msPort)) errors['msPort'] = PORT_MESSAGE;
+  const env = f.kind === 'postgres' ? ['pgPasswordEnv', f.pgPasswordEnv] : f.kind === 'sqlserver' ? ['msPasswordEnv', f.msPasswordEnv] : null;
+  if (env && env[1]!.trim() !== '' && !ENV_NAME.test(env[1]!.trim())) errors[env[0]!] = ENV_NAME_MESSAGE;
   if (!/^[A-Za-z0-9_]*$/.test(f.tablePrefix.trim())) errors['tablePrefix'] = 'schema name: letters, digits and _ only';
   if (!r.success || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, value: r.data };
@@ -174,7 +191,8 @@ export function formsFromSettings(s: PublicSettings): { tenant: TenantForm; repl
     tenant.saslEnabled = true;
     tenant.saslMechanism = s.tenant.sasl.mechanism ?? 'plain';
     tenant.saslUsername = s.tenant.sasl.username;
-    tenant.saslPasswordStored = true;
+    const pw = s.tenant.sasl.password;
+    if ('env' in pw) tenant.saslPasswordEnv = pw.env; else tenant.saslPasswordStored = true;
   }
   const replica: ReplicaForm = { ...emptyReplicaForm(), tablePrefix: s.tablePrefix ?? '' };
   const r = s.replica;
@@ -182,13 +200,15 @@ export function formsFromSettings(s: PublicSettings): { tenant: TenantForm; repl
   else if (r.kind === 'postgres') {
     Object.assign(replica, {
       kind: 'postgres', pgHost: r.host ?? '127.0.0.1', pgPort: String(r.port ?? 5432), pgDatabase: r.database, pgUser: r.user,
-      pgSsl: r.ssl ?? false, pgPasswordStored: r.password !== undefined,
+      pgSsl: r.ssl ?? false, pgPasswordStored: r.password !== undefined && !('env' in r.password),
+      pgPasswordEnv: r.password && 'env' in r.password ? r.password.env : '',
     });
   } else {
     Object.assign(replica, {
       kind: 'sqlserver', msServer: r.server, msPort: String(r.port ?? 1433), msDatabase: r.database, msUser: r.user ?? '',
       msDomain: r.domain ?? '', msEncrypt: r.encrypt ?? true, msTrust: r.trustServerCertificate ?? false,
-      msPasswordStored: r.password !== undefined,
+      msPasswordStored: r.password !== undefined && !('env' in r.password),
+      msPasswordEnv: r.password && 'env' in r.password ? r.password.env : '',
     });
   }
   const tables: TablesForm = {

@@ -10,6 +10,8 @@ import {
   emptyReplicaForm, emptyTablesForm, emptyTenantForm, formsFromSettings, replicaFromForm, tablesFromForm, tenantFromForm,
 } from '../wizard-form.ts';
 import type { FieldErrors, ReplicaForm, TablesForm, TenantForm } from '../wizard-form.ts';
+import { tuningForm, tuningFromForm } from '../tuning-form.ts';
+import type { TuningForm } from '../tuning-form.ts';
 
 export const STEPS = ['Tenant source', 'Replica', 'Tables', 'Provision', 'Done'] as const;
 export type StepIndex = 0 | 1 | 2 | 3 | 4;
@@ -25,6 +27,9 @@ export class WizardStore {
   /** Errors shown under fields: filled when the user tries to go on or test. */
   tenantErrors = $state<FieldErrors>({});
   replicaErrors = $state<FieldErrors>({});
+  /** Tuning keys (the Settings page edits them; the wizard keeps them as stored). */
+  tuning = $state<TuningForm>(tuningForm(null));
+  tuningErrors = $state<FieldErrors>({});
 
   connectionTest = $state.raw<Outcome<CheckReport>>({ state: 'idle' });
   replicaTest = $state.raw<Outcome<CheckReport>>({ state: 'idle' });
@@ -47,6 +52,7 @@ export class WizardStore {
     this.tenant = f.tenant;
     this.replica = f.replica;
     this.tables = f.tables;
+    this.tuning = tuningForm(s as unknown as Record<string, unknown>);
   }
 
   validateTenant(): boolean {
@@ -117,9 +123,13 @@ export class WizardStore {
     this.replicaErrors = r.ok ? {} : r.errors;
     if (!t.ok) { this.step = 0; return null; }
     if (!r.ok) { this.step = 1; return null; }
+    const tuning = tuningFromForm(this.tuning);
+    this.tuningErrors = tuning.ok ? {} : tuning.errors;
+    if (!tuning.ok) return null;
     const base = (this.#base ?? {}) as Partial<SettingsWithSecretInputs>;
     return {
       ...base,
+      ...tuning.value,
       tenant: t.value,
       replica: r.value,
       tablePrefix: this.replica.tablePrefix.trim(),
