@@ -18,9 +18,11 @@ type Action =
   | { events: Step[] }
   | { resync: string[] }
   | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string } }
-  | { poison: string };
+  | { poison: string }
+  /** A snapshot record whose row cannot be decoded (its JSON is intact). */
+  | { poisonSnap: Step };
 
-interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void }
+interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void; setup?: (ctx: EngineContext) => void }
 
 const ids = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 const snap = (table: Step['table'], list: number[], attempt: number, opts: { first?: boolean; last?: boolean; ts?: number } = {}): Step[] =>
@@ -121,6 +123,26 @@ const rules: Rule[] = [
     rows: { sale: [9], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    name: 'the snapshot\'s last record in a table not mirrored still ends the snapshot (tables ok, not snapshotting forever)',
+    setup: (ctx) => { ctx.filter = (_schema, name) => (name === 'contact' ? 'excluded' : 'mirror'); },
+    script: [{ events: [...snap('sale', ids(3), 1, { first: true, ts: 100 }), ...snap('contact', [1], 1, { last: true, ts: 100 })] },
+      { events: [...snap('sale', [1, 2], 2, { first: true, ts: 200 }), ...snap('contact', [1], 2, { last: true, ts: 201 })] }],
+    rows: { sale: [1, 2] }, states: { sale: 'ok' },
+    check: (ctx) => assert.equal(ctx.fullSnapshot, null, 'the episode ended'),
+  },
+  {
+    name: 'the snapshot\'s last record in a halted table still ends the snapshot; the other tables are swept',
+    script: [initial, { poison: 'contact' }, { events: [...snap('sale', [1, 2], 2, { first: true, ts: 200 }), ...snap('contact', [1], 2, { last: true, ts: 201 })] }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
+    check: (ctx) => assert.equal(ctx.fullSnapshot, null, 'the episode ended'),
+  },
+  {
+    name: 'a poison last record of the snapshot still ends it: kept as poison, its table halted, the other tables swept',
+    script: [initial, { events: snap('sale', [1, 2], 2, { first: true, ts: 200 }) }, { poisonSnap: { table: 'contact', id: 1, attempt: 2, snapshot: 'last', ts: 201 } }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
+    check: (ctx) => assert.equal(ctx.fullSnapshot, null, 'the episode ended'),
+  },
+  {
     name: 'a poison event halts only its table, is kept, and the offset moves past it',
     script: [initial, { poison: 'contact' }, { events: [{ table: 'sale', id: 8, op: 'c' }] }],
     rows: { sale: [...ids(5), 8], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
@@ -131,10 +153,18 @@ const rules: Rule[] = [
 async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
   const topic = new Topic();
   const ctx = await makeContext(topic);
+  rule.setup?.(ctx);
   const hb = async () => undefined;
   for (const a of rule.script) {
     if ('events' in a) await processMessages(ctx, 0, a.events.map((s) => topic.message(s)), hb);
     else if ('resync' in a) await requestResync(ctx, a.resync);
+    else if ('poisonSnap' in a) {
+      const m = topic.message(a.poisonSnap);
+      const v = JSON.parse(m.value!.toString('utf8')) as { payload: { after: Record<string, unknown> } };
+      v.payload.after.contact_id = 'not a number';
+      m.value = Buffer.from(JSON.stringify(v));
+      await processMessages(ctx, 0, [m], hb);
+    }
     else if ('poison' in a) {
       const m = topic.message({ table: a.poison as Step['table'], id: 99, op: 'c' });
       m.value = Buffer.from(m.value!.toString('utf8').replace('"op":"c"', '"op":"c","after":{"contact_id":"not a number"},"x":'));

@@ -7,6 +7,8 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { EngineContext } from '../context.ts';
 import type { ChangeEvent } from '../decode/envelope.ts';
+import { snapshotKeyOf } from '../decode/envelope.ts';
+import { parseLossless } from '../decode/json.ts';
 import { MirrorError } from '../errors.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { tableId } from '../schema/table-model.ts';
@@ -32,6 +34,22 @@ function guessTable(raw: string | null): { schema: string | null; table: string 
   const s = /"(?:schema|db)"\s*:\s*"([^"]+)"/.exec(raw)?.[1] ?? null;
   return { schema: s, table: t };
 }
+
+const END_MARK = Buffer.from('"snapshot":"last"');
+
+/** A full snapshot's `last` record the engine does not apply: the attempt's identity, or null. */
+function snapshotEndKey(value: Buffer | null): string | null {
+  if (!value || value.indexOf(END_MARK) < 0) return null;
+  try {
+    const p = (parseLossless(value.toString('utf8')) as { payload?: { op?: unknown; source?: Record<string, unknown> } }).payload;
+    return p?.op === 'r' && p.source?.snapshot === 'last' ? snapshotKeyOf(p.source) : null;
+  } catch {
+    return null; // not even JSON: nothing can be known of it (the poison record says where it is)
+  }
+}
+
+const isEnd = (ev: ChangeEvent, verdict: AttemptVerdict | null): boolean =>
+  ev.op === 'r' && ev.snapshot === 'last' && (verdict === 'current' || verdict === 'start' || verdict === 'restart');
 
 const progressSaved = new Map<string, number>();
 
@@ -119,13 +137,40 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     ctx.log.error('poison event kept', { offset: where, table: rec?.id ?? id, code: e.code, reason: e.message });
   };
 
+  /**
+   * The current attempt's `last` marker takes the fence, also when its event is not applied (its table
+   * skipped, halted or not mirrored, or the event poison): otherwise the episode would never end. `last`
+   * must already be this message's offset (the fence goes in with the offset past the marker).
+   */
+  const takeEnd = async (): Promise<void> => {
+    const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx));
+    extra.push(end.row);
+    await flush();
+    last = null;
+    end.apply();
+  };
+  const endOfUnapplied = async (m: KafkaMessage): Promise<void> => {
+    const key = snapshotEndKey(m.value ?? null);
+    if (key === null) return;
+    const ts = Number(m.timestamp);
+    const verdict = classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, key, ts);
+    const at = last;
+    if (verdict === 'start') { await flush(); await retrying(ctx, 'begin full snapshot', () => beginFullSnapshot(ctx, key, ts)); }
+    else if (verdict === 'restart') { await flush(); await retrying(ctx, 'restart full snapshot', () => restartFullSnapshot(ctx, key, ts)); }
+    else if (verdict !== 'current') return;
+    last = at;
+    first ??= at;
+    await takeEnd();
+  };
+
   for (const m of messages) {
     const off = BigInt(m.offset);
     first ??= off;
     let ev: ChangeEvent | null = null;
     try {
       const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null, mirrored);
-      if (d.kind === 'tombstone' || d.kind === 'skipped') { last = off; continue; }
+      if (d.kind === 'tombstone') { last = off; continue; }
+      if (d.kind === 'skipped') { last = off; await endOfUnapplied(m); continue; }
       if (d.kind === 'truncate') {
         const rec = ctx.filter(d.schema, d.name) === 'mirror' ? ctx.registry.get(`${d.schema}.${d.name}`.toLowerCase()) : undefined;
         if (rec && rec.state !== 'halted') { await flush(); last = null; await retrying(ctx, `truncate ${rec.id}`, () => truncateTable(ctx, rec)); }
@@ -134,7 +179,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         continue;
       }
       ev = d;
-      if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; continue; }
+      if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; await endOfUnapplied(m); continue; }
       if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);
       const id = tableId(ev.def);
       // A record of a full (initial / blocking) snapshot: which attempt it belongs to decides whether it
@@ -163,9 +208,9 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
           if (placed.rec.hash !== ev.defHash) { action = placed.action; olderSchemas.set(seenKey, action); }
           rec = placed.rec;
         }
-        if (action === 'skip') { last = off; continue; }
+        if (action === 'skip') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       }
-      if (rec.state === 'halted') { last = off; continue; }
+      if (rec.state === 'halted') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       const current = verdict === 'current' || verdict === 'start' || verdict === 'restart';
       if (current && rec.sweep?.kind === 'full' && rec.sweep.attemptKey !== ev.snapshotKey) { rec.sweep.attemptKey = ev.snapshotKey; ctx.registry.put(rec); }
       // Writes that never mark a row seen: late records of an older attempt, and change events produced
@@ -196,13 +241,14 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       events++;
       first ??= off;
       last = off;
-      if (ev.op === 'r' && ev.snapshot === 'last' && current) { const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx)); extra.push(end.row); await flush(); last = null; end.apply(); }
+      if (isEnd(ev, verdict)) await takeEnd();
     } catch (err) {
       // Only the event itself can be poison; a step that failed while stopping is redone on restart.
       if (ctx.stopping || MirrorError.from(err).code === 'REPLICA_LEASE_LOST') throw err;
       await poison(off, m, err, ev);
       first ??= off;
       last = off;
+      if (ev ? isEnd(ev, ev.snapshotKey === null ? null : classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, ev.snapshotKey, Number(m.timestamp))) : true) await endOfUnapplied(m).catch((e2: unknown) => ctx.log.warn('a poison event\'s snapshot marker could not be read', { error: (e2 as Error).message }));
     }
   }
   await flush();
