@@ -10,7 +10,8 @@
  * and the int64 extremes), DECIMAL(18,2) / DECIMAL(19,6), DOUBLE, FLOAT, VARCHAR short strings (quotes,
  * backslashes, non-ASCII, 4-byte emoji, empty), TEXT / LONGTEXT (some > 64 KB), CHAR(36) guids,
  * DATETIME(6) / DATETIME(3) / DATETIME, TIMESTAMP(6), DATE, TIME(6), BIT(1), TINYINT(1), VARBINARY,
- * BINARY(32), BLOB; nullable columns, NOT NULL DEFAULT columns and nullable columns with a DEFAULT
+ * BINARY(32), BLOB, DOUBLE at full precision (17 digits, 1e308, subnormals), JSON, ENUM, SET, CHAR(10)
+ * with leading and trailing spaces, BIGINT UNSIGNED (to 2^64 − 1), BIT(12), BIT(64); nullable columns, NOT NULL DEFAULT columns and nullable columns with a DEFAULT
  * (where a NULL must stay NULL: replace.null.with.default=false).
  */
 
@@ -152,6 +153,24 @@ export const gDouble: Gen = (r) => {
   if (r.chance(0.02)) return r.pick(['0', '-0.5', '1e300', '-2.5e-300', '123456789012']);
   return String(Math.round((r.float() - 0.3) * 1e9) / 1e3);
 };
+/**
+ * Doubles at full precision, as SQL DOUBLE literals (`…e0`, never a DECIMAL literal): 17 significant
+ * digits, the extremes, subnormals, 0.1 + 0.2, negative zero; written with JS's shortest round-trip text.
+ */
+export const gDoubleFull: Gen = (r) => {
+  if (r.chance(0.4)) return r.pick(['0.30000000000000004e0', '1e308', '-1.7976931348623157e308', '5e-324', '-4.9406564584124654e-324',
+    '2.2250738585072014e-308', '2.225073858507201e-308', '0.1e0', '0.3333333333333333e0', '-0e0', '9007199254740993e0', '123456789.12345679e0']);
+  const x = (r.float() - 0.5) * 2 ** r.int(-60, 60) + r.float() * 1e-9;
+  return `${String(x).replace(/e\+?/, 'e')}${/e/.test(String(x)) ? '' : 'e0'}`;
+};
+/**
+ * JSON as PostgreSQL's jsonb prints it (keys by length then bytes, `": "` and `", "`), so the text is the
+ * same on every replica: nested objects and arrays, unicode, escapes, numbers with a scale.
+ */
+export const gJson: Gen = (r) => sqlStr(r.pick([
+  '{}', '[]', '{"a": 1}', '{"b": [true, false, null], "id": 7}', '{"n": -1.50, "s": "æøå 😀 \\"q\\" \\\\ \\n"}',
+  '[1, 2.5, "x", {"k": null}]', '"just a string"', '12345678901234567890', 'null', '{"z": {"y": {"x": []}}}',
+]));
 /**
  * Floats exact in float32 with at most 6 significant digits (multiples of 1/4, |x| < 2500): the initial
  * snapshot reads FLOAT through the JDBC text protocol, where MariaDB prints 6 significant digits, so
@@ -367,6 +386,14 @@ export const CRM_TABLES: TableSpec[] = [
       { name: 'bool01', sql: 'TINYINT(1) NULL DEFAULT 1', gen: nullable(gBool01(0.5), 0.3), hasDefault: true },
       { name: 'bit01', sql: 'BIT(1) NULL', gen: nullable(gBit(0.5), 0.3) },
       { name: 'decimal01', sql: 'DECIMAL(18,2) NULL', gen: nullable(gDecimal(18, 2), 0.3) },
+      { name: 'double02', sql: 'DOUBLE NULL', gen: nullable(gDoubleFull, 0.2) },
+      { name: 'json01', sql: 'JSON NULL', gen: nullable(gJson, 0.3) },
+      { name: 'enum01', sql: "ENUM('a','B','c d','') NULL", gen: nullable((r) => sqlStr(r.pick(['a', 'B', 'c d', ''])), 0.2) },
+      { name: 'set01', sql: "SET('x','y','z') NOT NULL DEFAULT ''", gen: (r) => sqlStr(r.pick(['', 'x', 'y,z', 'x,y,z', 'z'])), hasDefault: true },
+      { name: 'char01', sql: 'CHAR(10) NULL', gen: nullable((r) => sqlStr(r.pick(['ab', '  lead', 'trail  ', '', ' ', 'ten chars!', 'ü 😀'])), 0.2) },
+      { name: 'ubig01', sql: 'BIGINT UNSIGNED NULL', gen: nullable((r) => (r.chance(0.3) ? r.pick(['18446744073709551615', '9223372036854775808', '9007199254740993', '0']) : BigInt.asUintN(64, r.big64()).toString()), 0.2) },
+      { name: 'bits01', sql: 'BIT(12) NULL', gen: nullable((r) => `b'${r.int(0, 4095).toString(2)}'`, 0.2) },
+      { name: 'bits64', sql: 'BIT(64) NULL', gen: nullable((r) => `b'${BigInt.asUintN(64, r.big64()).toString(2)}'`, 0.2) },
     ],
   },
 ];

@@ -33,6 +33,11 @@ export interface MariaDbOptions {
   dir?: string;
   port?: number;
   bufferPoolMb?: number;
+  /**
+   * The server's time zone as a zone name (e.g. `America/St_Johns`): mariadbd runs with TZ set to it and
+   * `--default-time-zone=SYSTEM`. Default: UTC (`+00:00`).
+   */
+  timeZone?: string;
 }
 
 const templateDir = join(stackCache, 'mariadb-template-10.11');
@@ -57,6 +62,7 @@ export class MariaDb {
   readonly port: number;
   readonly host = '127.0.0.1';
   readonly bufferPoolMb: number;
+  readonly timeZone: string | null;
   readonly process: ManagedProcess;
   private ownsDir: boolean;
   private pool: mysql.Pool | null = null;
@@ -66,7 +72,11 @@ export class MariaDb {
     this.ownsDir = ownsDir;
     this.port = port;
     this.bufferPoolMb = opts.bufferPoolMb ?? 256;
-    this.process = new ManagedProcess({ name: 'mariadbd', cmd: 'mariadbd', args: this.serverArgs(), logFile: join(dir, 'mariadbd.out') });
+    this.timeZone = opts.timeZone ?? null;
+    this.process = new ManagedProcess({
+      name: 'mariadbd', cmd: 'mariadbd', args: this.serverArgs(), logFile: join(dir, 'mariadbd.out'),
+      ...(this.timeZone ? { env: { ...process.env, TZ: this.timeZone } } : {}),
+    });
   }
 
   get socket(): string {
@@ -93,7 +103,7 @@ export class MariaDb {
       `--log-bin=${join(this.dir, 'data', 'binlog')}`, '--binlog-format=ROW', '--binlog-row-image=FULL', '--server-id=1',
       '--binlog-expire-logs-seconds=86400', '--max-binlog-size=256M', '--sync-binlog=0',
       '--innodb-flush-log-at-trx-commit=2', `--innodb-buffer-pool-size=${this.bufferPoolMb}M`, '--innodb-log-file-size=256M',
-      '--default-time-zone=+00:00', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
+      `--default-time-zone=${this.timeZone ? 'SYSTEM' : '+00:00'}`, '--lower-case-table-names=0', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
       '--max-connections=500', '--max-allowed-packet=256M', '--performance-schema=OFF', '--skip-log-warnings=0',
     ];
   }

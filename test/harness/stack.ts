@@ -39,6 +39,8 @@ export interface StackOptions {
   kafkaHeapMb?: number;
   connectHeapMb?: number;
   mariadbBufferPoolMb?: number;
+  /** The source MariaDB's time zone (a zone name; default UTC). */
+  mariadbTimeZone?: string;
   /** Parent dir for the component dirs (default: a temp dir). */
   dir?: string;
 }
@@ -208,7 +210,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     const [broker, maria, pgServer] = await Promise.all([
       startKafka({ dir: `${dir}/kafka`, ...(opts.kafkaHeapMb ? { heapMb: opts.kafkaHeapMb } : {}) }).then((b) => { started.push(b); return b; }),
-      startMariaDb({ dir: `${dir}/mariadb`, ...(opts.mariadbBufferPoolMb ? { bufferPoolMb: opts.mariadbBufferPoolMb } : {}) }).then((m) => { started.push(m); return m; }),
+      startMariaDb({ dir: `${dir}/mariadb`, ...(opts.mariadbBufferPoolMb ? { bufferPoolMb: opts.mariadbBufferPoolMb } : {}), ...(opts.mariadbTimeZone ? { timeZone: opts.mariadbTimeZone } : {}) }).then((m) => { started.push(m); return m; }),
       startPostgres().then((p) => { started.push(p); return p; }),
     ]);
     const worker = await startConnect({ brokers: broker.brokers, dir: `${dir}/connect`, ...(opts.connectHeapMb ? { heapMb: opts.connectHeapMb } : {}) });
