@@ -40,8 +40,8 @@
  * and a value whose storage cannot be the canonical type (a boolean column holding 2) becomes a marker
  * string that equals nothing the source can produce.
  */
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Row, RowValue } from '../../main/engine/schema/table-model.ts';
 import type { SourceColumn } from './source-db.ts';

@@ -50,7 +50,7 @@ export interface TableDef extends TableRef {
  * Config lists (include/exclude globs) still match case-insensitively (schema/table-filter.ts).
  */
 export function tableId(t: TableRef): string {
-  return `${t.schema}.${t.name}`.toLowerCase();
+  return `${t.schema}.${t.name}`;
 }
 
 export type RowValue = string | number | boolean | bigint | Buffer | null;

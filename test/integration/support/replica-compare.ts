@@ -22,7 +22,7 @@ import { differingKeys, keyHistory } from './key-history.ts';
 
 export interface Comparison { table: string; equal: boolean; sourceRows: number; replicaRows: number; detail: string; keys?: Row[] }
 
-/** The product's table records (engine state: stale / halted, definitions). Not used for the comparison. */
+/** The product's table records by exact source table name (engine state: stale / halted, definitions). Not used for the comparison. */
 export async function tableRecords(replica: Replica): Promise<Map<string, TableRecord>> {
   const out = new Map<string, TableRecord>();
   for (const r of await replica.readState()) if (r.kind === 'table') { const t = fromStateJson<TableRecord>(r.value); out.set(t.name, t); }
