@@ -34,8 +34,12 @@ export const MAX_COLUMNS = 1024;
 
 /** Text kinds (collation applies). */
 export const isTextKind = (t: ColumnType): boolean => t.kind === 'string' || t.kind === 'json' || t.kind === 'duration';
-/** Kinds compared with padding by SQL Server (text and bytes): key comparisons add DATALENGTH. */
-export const isPaddedKind = (t: ColumnType): boolean => isTextKind(t) || t.kind === 'bytes';
+/**
+ * Kinds SQL Server compares with padding (text: spaces, bytes: 0x00), so key comparisons add DATALENGTH.
+ * Not duration: its canonical text never ends in a space, and its varchar column would not have the
+ * DATALENGTH of the nvarchar staging value.
+ */
+export const isPaddedKind = (t: ColumnType): boolean => t.kind === 'string' || t.kind === 'json' || t.kind === 'bytes';
 
 /** nvarchar units for `n` characters. */
 export function nvarcharFor(length: number | null): string {
@@ -71,7 +75,7 @@ export function fixedKeyBytes(t: ColumnType): number | null {
 export interface KeyColumnType {
   /** Declaration, e.g. `nvarchar(200) COLLATE Latin1_General_100_BIN2`, `varbinary(16)`, `bigint`. */
   sql: string;
-  /** Staging: text keys are nvarchar(units), bytes keys varbinary(bytes); null for other kinds. */
+  /** Staging size: text keys nvarchar(units), bytes keys varbinary(bytes); null for other kinds. */
   stage: { kind: 'nvarchar' | 'varbinary'; length: number } | null;
 }
 
@@ -123,15 +127,14 @@ export function replicaColumnType(def: TableDef, col: ColumnDef, keys = keyColum
  * wins over either side's column collation), text and bytes with equal DATALENGTH (no padding).
  */
 export function keyEquals(t: ColumnType, left: string, right: string): string {
-  if (!isPaddedKind(t)) return `${left} = ${right}`;
-  const r = isTextKind(t) ? `${right} COLLATE ${KEY_COLLATION}` : right;
-  return `${left} = ${r} AND DATALENGTH(${left}) = DATALENGTH(${right})`;
+  const eq = `${left} = ${isTextKind(t) ? `${right} COLLATE ${KEY_COLLATION}` : right}`;
+  return isPaddedKind(t) ? `${eq} AND DATALENGTH(${left}) = DATALENGTH(${right})` : eq;
 }
 
-/** PARTITION BY terms of a key column: the value, plus its DATALENGTH for padded kinds. */
+/** PARTITION BY terms of a key column: the value (text under BIN2), plus its DATALENGTH for padded kinds. */
 export function keyPartition(t: ColumnType, expr: string): string[] {
-  if (!isPaddedKind(t)) return [expr];
-  return [isTextKind(t) ? `${expr} COLLATE ${KEY_COLLATION}` : expr, `DATALENGTH(${expr})`];
+  const value = isTextKind(t) ? `${expr} COLLATE ${KEY_COLLATION}` : expr;
+  return isPaddedKind(t) ? [value, `DATALENGTH(${expr})`] : [value];
 }
 
 /**

@@ -5,9 +5,11 @@
  *
  * Staging columns are named positionally (`c0`, `c1`, … plus `seq`), so source column names never
  * reach the bulk loader (tedious writes bulk column names into `insert bulk` itself) and can never
- * collide with the helper columns. Key staging columns take the replica key type under the binary
- * key collation; other text columns `COLLATE DATABASE_DEFAULT` (a #temp table otherwise takes
- * tempdb's collation). Every key comparison goes through `keyEquals` (sqlserver-columns.ts: exact).
+ * collide with the helper columns. Key staging columns take the replica key size, so the bulk load
+ * checks it. Text staging columns are `COLLATE DATABASE_DEFAULT` (a #temp table otherwise takes tempdb's
+ * collation; the bulk load declares the database collation): keys are still compared exactly, because
+ * every key comparison and PARTITION BY carries an explicit `COLLATE Latin1_General_100_BIN2` and
+ * DATALENGTH (`keyEquals`, `keyPartition` in sqlserver-columns.ts), which wins over any column's.
  *
  * Upserts are `UPDATE … FROM` then `INSERT … WHERE NOT EXISTS` in the batch transaction, not MERGE:
  * with one writer MERGE's HOLDLOCK range locks buy nothing, and MERGE has known wrong-result and
@@ -20,7 +22,7 @@ import type { SqlServerNaming } from './sqlserver-naming.ts';
 import { quoteIdent, quoteString } from './sqlserver-quote.ts';
 import type { StageType } from './sqlserver-types.ts';
 import { fromStage, readExpression, stageType } from './sqlserver-types.ts';
-import { KEY_COLLATION, keyColumnTypes, keyEquals, keyPartition, MAX_COLUMNS } from './sqlserver-columns.ts';
+import { keyColumnTypes, keyEquals, keyPartition, MAX_COLUMNS } from './sqlserver-columns.ts';
 
 export const UPSERT_STAGE = '#mirror_upsert';
 export const DELETE_STAGE = '#mirror_delete';
@@ -47,12 +49,12 @@ export interface StagePlan {
   withSeq: boolean;
 }
 
-/** Key staging type: the replica key type (binary collation for text), so the bulk load checks its length. */
+/** Key staging type: the replica key size, so the bulk load checks its length. */
 function keyStageType(def: TableDef, column: ColumnDef, keys: ReturnType<typeof keyColumnTypes>): StageType {
   const k = keys.get(column.name)?.stage;
   if (!k) return stageType(column.type, true);
   if (k.kind === 'varbinary') return { decl: `varbinary(${k.length})`, driver: { kind: 'varbinary', length: k.length } };
-  return { decl: `nvarchar(${k.length}) COLLATE ${KEY_COLLATION}`, driver: { kind: 'nvarchar', length: k.length } };
+  return { decl: `nvarchar(${k.length}) COLLATE DATABASE_DEFAULT`, driver: { kind: 'nvarchar', length: k.length } };
 }
 
 /**
