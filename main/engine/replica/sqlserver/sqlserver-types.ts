@@ -1,5 +1,7 @@
 /**
  * Neutral column types -> SQL Server. The table (also in the README section of the report):
+ * (Replica tables declare string/bytes and key columns through sqlserver-columns.ts instead:
+ * string(n) -> nvarchar(2n), no fixed nchar/binary, key columns within 900 bytes under BIN2.)
  *
  *   bool                 bit
  *   int8 / int16         smallint      (SQL Server tinyint is unsigned 0..255: a signed int8 does not fit)
