@@ -464,7 +464,8 @@ class MirrorEngine implements Engine {
       // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
       // schema history shows it, not only at the hourly check.
       if (this.ticks++ % 5 === 0 && await historyGrew(c)) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
-      c.events.emit('progress', { tables: this.tableStatus(Date.now(), figures) });
+      const at = Date.now();
+      c.events.emit('progress', { tables: this.tableStatus(at, figures), at });
       this.refreshRunState();
     } catch (err) {
       c.log.debug('status tick failed', { error: (err as Error).message });

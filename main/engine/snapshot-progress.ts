@@ -2,11 +2,13 @@
  * Snapshot and resync progress an admin can read: rows copied, rows/s over the last seconds, and —
  * where a total is known (Debezium's scan report) or can be estimated (the table's row count before the
  * snapshot began) — a percentage and an ETA, per table and overall. No total: percent and ETA are null
- * ("unknown"), never a made-up 0 %. An estimated percentage stops at 99 until the table reports done.
+ * ("unknown"), never a made-up 0 %. Debezium's total moves as the scan goes (it is extrapolated from
+ * chunk keys) and so does an estimate: the percentage shown never goes back within one run, and stops
+ * at 99 until the table reports done (then it has no snapshot any more).
  */
 import type { OverallSnapshotProgress, TableStatus } from '../../preload/contract/status.ts';
 
-interface Track { startedAt: number; estimate: number | null; samples: Array<[number, number]> }
+interface Track { startedAt: number; estimate: number | null; samples: Array<[number, number]>; percent: number }
 
 export interface SnapshotTracker {
   /** Tables with their snapshot progress filled in, and the overall figures. Call with the current status. */
@@ -42,7 +44,7 @@ export function createSnapshotTracker(windowMs = 15_000): SnapshotTracker {
           // snapshot fills the table, so only a count from before it began.
           const counted = t.rows !== null && t.rows > 0 && typeof t.rowsAt === 'number';
           const before = counted && (s.kind === 'incremental' || t.rowsAt! <= s.startedAt + 1000) ? t.rows : null;
-          tr = { startedAt: s.startedAt, estimate: before, samples: [] };
+          tr = { startedAt: s.startedAt, estimate: before, samples: [], percent: 0 };
           tracks.set(t.id, tr);
         }
         tr.samples.push([now, s.rowsSeen]);
@@ -50,8 +52,8 @@ export function createSnapshotTracker(windowMs = 15_000): SnapshotTracker {
         const total = s.rowsExpected !== null && s.rowsExpected > 0 ? { rows: s.rowsExpected, basis: 'reported' as const }
           : tr.estimate !== null ? { rows: Math.max(tr.estimate, s.rowsSeen), basis: 'estimated' as const } : null;
         const rowsPerSecond = rateOf(tr, s.rowsSeen, now);
-        const cap = total?.basis === 'reported' ? 100 : 99;
-        const percent = total ? Math.min(cap, Math.floor((s.rowsSeen / total.rows) * 1000) / 10) : null;
+        const percent = total ? Math.max(tr.percent, Math.min(99, Math.floor((s.rowsSeen / total.rows) * 1000) / 10)) : null;
+        if (percent !== null) tr.percent = percent;
         const etaSeconds = total && rowsPerSecond && rowsPerSecond > 0 ? Math.max(0, (total.rows - s.rowsSeen) / rowsPerSecond) : null;
         count++;
         rowsSeen += s.rowsSeen;

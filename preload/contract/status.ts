@@ -117,7 +117,8 @@ export interface EngineStatus {
 export interface EngineEvents {
   'state-changed': { state: EngineState; previous: EngineState; reason: string | null };
   'batch-applied': { events: number; tables: string[]; ms: number; offsets: Array<{ topic: string; partition: number; next: string }> };
-  'progress': { tables: TableStatus[] };
+  /** `at`: engine time the figures were taken (a status snapshot older than that does not undo them). */
+  'progress': { tables: TableStatus[]; at?: number };
   'lag': { seconds: number | null; events: number | null; at: number };
   'table-stale': { table: string; reason: string; gap: GapInfo | null };
   'table-recovered': { table: string };

@@ -113,6 +113,21 @@ describe('dashboard', () => {
     await expect.element(page.getByTestId('overall-snapshot')).not.toBeInTheDocument();
   });
 
+  test('a status snapshot older than the last progress push does not take a table\'s progress back', async () => {
+    const { api, ready } = dashboard(manyTables(3));
+    await ready;
+    const resync = (rowsSeen: number, percent: number) => tableStatus('crm.t001', { state: 'resyncing', snapshot: { kind: 'incremental', rowsSeen, rowsExpected: null, percent, startedAt: 1, total: { rows: 100, basis: 'estimated' } } });
+    const now = Date.now();
+    api.emit('progress', { tables: [resync(40, 40)], at: now });
+    const bar = page.getByRole('progressbar', { name: 'Snapshot of crm.t001' });
+    await expect.element(bar).toHaveAttribute('aria-valuenow', '40');
+    api.emit('status', engineStatus({ tables: [tableStatus('crm.t000'), resync(30, 30), tableStatus('crm.t002')], updatedAt: now - 500 }));
+    await expect.element(page.getByText('crm.t000')).toBeVisible();
+    await expect.element(bar).toHaveAttribute('aria-valuenow', '40');
+    api.emit('status', engineStatus({ tables: [tableStatus('crm.t000'), resync(55, 55), tableStatus('crm.t002')], updatedAt: now + 500 }));
+    await expect.element(bar).toHaveAttribute('aria-valuenow', '55');
+  });
+
   test('lag pushes feed the sparkline: its points are the pure function of the series', async () => {
     const { api, ready } = dashboard();
     await ready;

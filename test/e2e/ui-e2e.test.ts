@@ -2,7 +2,9 @@
  * End to end: the renderer in Debian's Chromium (playwright-core) against the real `tenant-mirror serve`
  * (engine in its child process), the real stack (Kafka + Debezium MariaDB connector) and a SQLite replica.
  * Completes the wizard, watches the tables fill, sees a source change arrive, resyncs one table, and
- * after a purge while offline sees the stale banner and recovers with it.
+ * after a purge while offline sees the stale banner and recovers with it. Checks the figures: a resync's
+ * percentage rises, paused reads 0 events/s, partition lag is never negative, and a reload keeps the
+ * engine's activity log.
  * Screenshots of each step go to test/e2e/screenshots/ (git-ignored).
  */
 import { after, before, describe, it } from 'node:test';
@@ -15,14 +17,15 @@ import { build } from 'vite';
 import { getSharedStack, stopStack } from '../harness/stack.ts';
 import type { Stack } from '../harness/stack.ts';
 import type { Tenant } from '../harness/tenant.ts';
-import { openBrowser, shot } from './support/browser.ts';
+import { docShots, openBrowser, shot } from './support/browser.ts';
 import type { BrowserSession } from './support/browser.ts';
 import { startServeProcess } from './support/serve-process.ts';
 import type { ServeProcess } from './support/serve-process.ts';
 
 /** The little of the DOM the page-side predicate uses (this file is type-checked without the DOM lib). */
-interface El { textContent: string | null; querySelector(selector: string): El | null }
+interface El { textContent: string | null; querySelector(selector: string): El | null; getAttribute(name: string): string | null }
 interface Doc { querySelector(selector: string): El | null }
+interface Win { document: Doc; requestAnimationFrame(cb: () => void): void; __pcts?: number[]; __watching?: boolean }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const LONG = { timeout: 420_000 };
@@ -94,6 +97,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     await tenantCheck.waitFor({ timeout: 60_000 });
     assert.equal(await tenantCheck.getAttribute('data-ok'), 'true', await tenantCheck.innerText());
     await shot(page, '01-wizard-tenant');
+    await docShots(page, 'wizard');
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('heading', { name: 'Replica database' }).waitFor();
@@ -140,6 +144,9 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     await waitFor(async () => (await rowsCell(contactId)) === expected, 60_000, `contact shows ${expected} rows`);
     await page.waitForTimeout(2500); // a couple of lag samples for the sparkline
     await shot(page, '06-dashboard');
+    await docShots(page, 'dashboard');
+    const lags = await page.getByTestId('partition-lag').allTextContents();
+    assert.ok(lags.length > 0 && lags.every((t) => !t.includes('-')), `partition lag never negative: ${lags.join(' | ')}`);
   });
 
   it('shows a change made at the source', LONG, async () => {
@@ -160,13 +167,69 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
       const d = (globalThis as unknown as { document: Doc }).document.querySelector('[data-testid="table-details"]');
       return d !== null && (/resyncing|snapshotting/.test(d.querySelector('[data-testid="details-state"]')?.textContent ?? '') || d.querySelector('[role="progressbar"]') !== null);
     }, null, { timeout: 60_000, polling: 'raf' });
+    // Every percentage the details' progress bar shows, recorded frame by frame in the page.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as Win;
+      w.__pcts = [];
+      w.__watching = true;
+      const look = (): void => {
+        const v = w.document.querySelector('[data-testid="table-details"] [role="progressbar"]')?.getAttribute('aria-valuenow');
+        if (v !== null && v !== undefined && w.__pcts!.at(-1) !== Number(v)) w.__pcts!.push(Number(v));
+        if (w.__watching) w.requestAnimationFrame(look);
+      };
+      look();
+    });
     await details.getByRole('button', { name: 'Resync this table' }).click();
     await page.getByText('Resync requested for 1 table.').waitFor({ timeout: 10_000 });
     await sawResync;
     await shot(page, '07-resync-progress');
+    await page.getByTestId('details-snapshot').getByText(/rows copied/).waitFor({ timeout: 60_000 }).then(() => docShots(page, 'resync-in-progress')).catch(() => undefined);
     await page.getByTestId('details-state').getByText('ok', { exact: true }).waitFor({ timeout: 300_000 });
+    const pcts = await page.evaluate(() => { const w = globalThis as unknown as Win; w.__watching = false; return w.__pcts ?? []; });
+    assert.ok(pcts.length >= 2, `a rising percentage was shown (saw ${JSON.stringify(pcts)})`);
+    assert.ok(pcts.every((v, i) => i === 0 || v > pcts[i - 1]!), `the percentage only rises: ${JSON.stringify(pcts)}`);
+    assert.ok(pcts.every((v) => v >= 0 && v <= 100), JSON.stringify(pcts));
     assert.equal(await rowsCell(contactId), await tenant.source.count('contact'));
+    // The notice goes once the table reported back; the engine's log says what the resync did.
+    await page.getByTestId('resync-notice').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByTestId('activity-log').getByText(/Resync of .*contact completed in \d+ s: [\d,]+ rows? copied/).waitFor({ timeout: 30_000 });
+    await docShots(page, 'table-details');
     await details.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('paused shows 0 events/s; resumed, it applies again', LONG, async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByTestId('engine-state').getByText('paused', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('throughput').getByText('0.0 events/s').waitFor({ timeout: 10_000 });
+    await tenant.source.workload({ ops: 10, tables: ['contact'], mix: { insert: 1 } });
+    await page.waitForTimeout(3000);
+    assert.equal(await page.getByTestId('throughput').textContent(), '0.0 events/s', 'still 0 while paused, with events waiting');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    const expected = await tenant.source.count('contact');
+    await waitFor(async () => (await rowsCell(contactId)) === expected, 90_000, `contact shows ${expected} rows after resume`);
+  });
+
+  it('a reload keeps the activity log the engine kept', LONG, async () => {
+    const log = page.getByTestId('activity-log');
+    await log.getByText(/^Paused/).first().waitFor({ timeout: 10_000 });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Tables' }).waitFor({ timeout: 60_000 });
+    await log.getByText(/Resync requested for 1 table: .*contact/).first().waitFor({ timeout: 20_000 });
+    await log.getByText(/Resync of .*contact completed/).first().waitFor({ timeout: 10_000 });
+    await log.getByText(/^Paused/).first().waitFor({ timeout: 10_000 });
+    await log.getByText(/^Resumed/).first().waitFor({ timeout: 10_000 });
+  });
+
+  it('the header names the replica in use; Settings is its own page with the tuning keys', LONG, async () => {
+    assert.match((await page.getByTestId('replica-in-use').textContent()) ?? '', /^SQLite .*replica\.sqlite$/);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Tenant source' }).waitFor();
+    assert.equal(await page.getByLabel('Tenant id').inputValue(), tenant.ctx);
+    await page.getByRole('button', { name: 'Tuning' }).click();
+    assert.equal(await page.getByLabel('Schema check interval (s)').inputValue(), '3600');
+    await docShots(page, 'settings');
+    await page.getByRole('button', { name: 'Dashboard' }).click();
+    await page.getByRole('heading', { name: 'Tables' }).waitFor();
   });
 
   it('after a purge while offline shows the stale banner, and "Resync affected tables" recovers', LONG, async () => {

@@ -43,6 +43,15 @@ test('an initial snapshot with no total is unknown, not 0 %; a reported total gi
   assert.deepEqual(r.tables[0]!.snapshot!.total, { rows: 4000, basis: 'reported' });
 });
 
+test('the percentage never goes back within a run when the reported total moves, and stops at 99 until done', () => {
+  const tr = createSnapshotTracker();
+  const seen = [[1000, 2000], [1200, 4000], [1800, 3000], [3000, 3000], [3100, 3100]].map(([rows, total], i) =>
+    tr.enrich([snap('crm.e', rows!, {}, total!, 'initial')], 1000 + i * 1000).tables[0]!.snapshot!.percent);
+  assert.deepEqual(seen, [50, 50, 60, 99, 99]);
+  const next = tr.enrich([{ ...snap('crm.e', 10, {}, 1000, 'initial'), snapshot: { kind: 'initial', rowsSeen: 10, rowsExpected: 1000, percent: null, startedAt: 9999 } }], 9000);
+  assert.equal(next.tables[0]!.snapshot!.percent, 1, 'a new run starts from its own figures');
+});
+
 test('overall: sums of the running tables; unknown when one total is unknown; none when idle', () => {
   const tr = createSnapshotTracker();
   const a = (n: number) => snap('crm.a', n, { rows: 1000, rowsAt: 0 });

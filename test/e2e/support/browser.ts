@@ -33,3 +33,16 @@ export async function openBrowser(): Promise<BrowserSession> {
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** The README's screenshots: what shows without scrolling at 800×600 and 1280×800, into docs/screenshots/. */
+export const DOC_SHOTS = path.resolve(import.meta.dirname, '../../../docs/screenshots');
+export async function docShots(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  mkdirSync(DOC_SHOTS, { recursive: true });
+  for (const [w, h] of [[800, 600], [1280, 800]] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(DOC_SHOTS, `${name}-${w}x${h}.png`) });
+  }
+  if (before) await page.setViewportSize(before);
+}

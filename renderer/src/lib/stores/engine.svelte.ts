@@ -37,12 +37,17 @@ export class EngineStore {
   });
 
   #off: Array<() => void> = [];
+  /** Engine time of each table's figures from the last progress push: an older status snapshot does not undo them. */
+  #tablesAt = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly api: Api) {
     this.#off.push(
-      api.on('status', (s) => { this.status = s; }),
-      api.on('progress', (p) => this.#patchTables(p.tables)),
+      api.on('status', (s) => { this.#setStatus(s); }),
+      api.on('progress', (p) => {
+        if (p.at !== undefined) for (const t of p.tables) this.#tablesAt.set(t.id, p.at);
+        this.#patchTables(p.tables);
+      }),
       api.on('lag', (l) => this.#onLag(l)),
       api.on('state-changed', (e) => {
         if (this.status) this.status = { ...this.status, state: e.state };
@@ -68,7 +73,7 @@ export class EngineStore {
       this.#call('status:get', () => this.api.request('status:get', undefined)),
       this.api.request('activity:list', undefined).catch(() => null),
     ]);
-    if (r) this.status = r;
+    if (r) this.#setStatus(r);
     if (log?.ok) this.activity = mergeEntries(this.activity, log.value, LOG_LIMIT);
   }
 
@@ -78,11 +83,11 @@ export class EngineStore {
   updateSchema() { return this.#call('schema', () => this.api.request('schema:update', undefined)); }
   async pause(): Promise<void> {
     const r = await this.#call('pause', () => this.api.request('engine:pause', undefined));
-    if (r) this.status = r;
+    if (r) this.#setStatus(r);
   }
   async resume(): Promise<void> {
     const r = await this.#call('resume', () => this.api.request('engine:resume', undefined));
-    if (r) this.status = r;
+    if (r) this.#setStatus(r);
   }
   supportBundle() { return this.#call('bundle', () => this.api.request('support:bundle', undefined)); }
 
@@ -106,6 +111,22 @@ export class EngineStore {
     } finally {
       this.busy = null;
     }
+  }
+
+  /**
+   * A status snapshot may be older than the last progress push (the host keeps the engine's snapshot
+   * of up to a second ago): tables whose figures are newer keep them, so progress never steps back.
+   */
+  #setStatus(next: EngineStatus): void {
+    const prev = this.status;
+    if (!prev || this.#tablesAt.size === 0) { this.status = next; return; }
+    const byId = new Map(prev.tables.map((t) => [t.id, t]));
+    const tables = next.tables.map((t) => {
+      const at = this.#tablesAt.get(t.id);
+      if (at === undefined || at <= next.updatedAt) { this.#tablesAt.delete(t.id); return t; }
+      return byId.get(t.id) ?? t;
+    });
+    this.status = { ...next, tables };
   }
 
   #find(id: string, patch: (t: TableStatus) => TableStatus): TableStatus[] {
