@@ -70,6 +70,24 @@ describe('SQL Server idempotent CREATE TABLE (item 2)', () => {
   });
 });
 
+describe('SQL Server DDL is safe to re-run (items 2, 5)', () => {
+  it('every CREATE/ALTER statement is guarded or a no-op when repeated', () => {
+    const wide: TableDef = {
+      ...tag,
+      columns: [col('code', str(40)), col('label', str(30), true, 'x'), col('blob', { kind: 'bytes', length: 4, fixed: true }, true), col('n', { kind: 'int', bits: 32 }, false, 0)],
+    };
+    const sql = [
+      ...d.createStateTable(), ...d.createTable(tag),
+      ...d.alterTable({ table: wide, addColumns: [wide.columns[3]!], widenColumns: [wide.columns[0]!, wide.columns[1]!], relaxNullability: [wide.columns[0]!] }),
+      ...d.dropTable(tag),
+    ];
+    for (const s of sql) {
+      // Guarded (IF …, a catalog lookup before EXEC), DROP … IF EXISTS, or ALTER COLUMN to the target type (repeatable).
+      assert.match(s, /^(IF |DECLARE @(pk|df) sysname = \(SELECT|DROP TABLE IF EXISTS |ALTER TABLE \S+ ALTER COLUMN )/, s);
+    }
+  });
+});
+
 describe('SQL Server character-true lengths (item 3)', () => {
   const cases: Array<[ColumnDef['type'], string]> = [
     [str(3), 'nvarchar(6)'], // 'a😀😀' is 5 UTF-16 units
