@@ -37,6 +37,17 @@ export async function testKafka(tenant: Settings['tenant']): Promise<CheckReport
     await admin.disconnect().catch(() => undefined);
     return report(items);
   }
+  // A topic that is not there is said at once: asking for its offsets would retry for ~30 s first.
+  const visible = await admin.listTopics().then((l) => new Set(l), () => null);
+  const missing = visible ? [topics.cdc, topics.schemaHistory, topics.signal].filter((t) => !visible.has(t)) : [];
+  if (missing.length) {
+    items.push({
+      name: 'tenant topics exist', ok: false, message: `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist (or this login may not see ${missing.length > 1 ? 'them' : 'it'})`,
+      fix: `check the tenant id "${tenant.ctx}": its topics are ${tenant.ctx}-cdc, ${tenant.ctx}-schemahistory and ${tenant.ctx}-signal; if it is right, ask your provider to grant this login DESCRIBE and READ on them`,
+    });
+    await admin.disconnect().catch(() => undefined);
+    return report(items);
+  }
   for (const [name, topic] of [['change topic readable', topics.cdc], ['schema topic readable', topics.schemaHistory]] as const) {
     try {
       const offs = await admin.fetchTopicOffsets(topic);

@@ -90,11 +90,22 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     assert.ok(serve);
     await page.goto(serve.pageUrl);
     await page.getByRole('heading', { name: 'Tenant source' }).waitFor();
-    await page.getByLabel('Tenant id').fill(tenant.ctx);
+    // An empty tenant id is asked for; a wrong one is said to have no topics, at once (not after ~30 s of retries).
     await page.getByLabel('Brokers').fill(stack.brokers.join(', '));
     await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('enter the tenant id your provider gave you').waitFor({ timeout: 5000 });
+    await page.getByLabel('Tenant id').fill(`${tenant.ctx}x`);
+    const asked = Date.now();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const wrong = page.getByTestId('check-report');
+    await wrong.getByText(`${tenant.ctx}x-cdc`).first().waitFor({ timeout: 15_000 });
+    assert.equal(await wrong.getAttribute('data-ok'), 'false');
+    assert.match(await wrong.innerText(), /does not exist/);
+    assert.ok(Date.now() - asked < 15_000, `answered in ${Date.now() - asked} ms`);
+    await page.getByLabel('Tenant id').fill(tenant.ctx);
+    await page.getByRole('button', { name: 'Test connection' }).click();
     const tenantCheck = page.getByTestId('check-report');
-    await tenantCheck.waitFor({ timeout: 60_000 });
+    await tenantCheck.getByText(`${tenant.ctx}-cdc:`).waitFor({ timeout: 60_000 });
     assert.equal(await tenantCheck.getAttribute('data-ok'), 'true', await tenantCheck.innerText());
     await shot(page, '01-wizard-tenant');
     await docShots(page, 'wizard');
