@@ -88,6 +88,15 @@ export interface FaultCtx {
 export async function setupFault(stack: Stack, dialect: Dialect, name: string, stats: FaultStats, seedRows = 400, extra: Partial<SettingsInput> = {}): Promise<FaultCtx> {
   const tenant = await stack.createTenant({ seedRows });
   const target = await (dialect === 'sqlite' ? sqliteTarget : postgresTarget)(stack, `fault-${name}-${tenant.ctx}`);
+  if (target.replica.kind === 'postgres') {
+    // The harness's PostgreSQL runs with synchronous_commit=off for speed: a commit it acknowledged can be
+    // lost when the server crashes (its WAL buffers are not yet written), which a replica server stopped
+    // with SIGQUIT would then show as lost batches. A replica server keeps the default (on).
+    const r = target.replica;
+    const admin = new pg.Client({ host: r.host, port: r.port, user: r.user, database: 'postgres', ...(typeof r.password === 'string' ? { password: r.password } : {}) });
+    await admin.connect();
+    try { await admin.query(`ALTER DATABASE "${r.database}" SET synchronous_commit = on`); } finally { await admin.end(); }
+  }
   const settings = settingsSchema.parse({
     tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
     maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, ...extra,
@@ -243,17 +252,32 @@ export async function verifyTables(c: FaultCtx, what: string, opts: { timeoutMs?
     if (unexplained.length) {
       let history = '';
       for (const b of bad.slice(0, 4)) history += await keyHistory(c.tenant, b.table, b.keys ?? []).catch((err: unknown) => `\n(topic history of ${b.table} unavailable: ${(err as Error).message})`);
-      assert.fail(`${what}: replica differs from source and the difference is not explained:\n${unexplained.join('\n')}${history}`);
+      const log = c.seen.log.length ? `\nlast engine log lines:\n${c.seen.log.slice(-40).join('\n')}` : '';
+      assert.fail(`${what}: replica differs from source and the difference is not explained:\n${unexplained.join('\n')}${history}${log}`);
     }
   }
   return { equal: last.filter((x) => x.equal).map((x) => x.table), explained, compared: last };
 }
 
-/** Waits for a CLI `sync` to apply everything, then stops it cleanly. */
-async function settleWithSync(c: FaultCtx, what: string): Promise<void> {
+/** Every table ok with no sweep left (a resync or full snapshot finished), from the product's state rows. */
+async function sweepsDone(c: FaultCtx): Promise<string | null> {
+  const recs = [...(await tableRecords(c.check)).values()];
+  const open = recs.filter((t) => t.sweep !== null || t.state !== 'ok');
+  return open.length ? open.map((t) => `${t.id} ${t.state} sweep ${t.sweep?.kind ?? '-'}`).join(', ') : null;
+}
+
+/** Waits for a CLI `sync` to apply everything (and, with `sweeps`, to finish every resync / full snapshot), then stops it cleanly. */
+async function settleWithSync(c: FaultCtx, what: string, sweeps = false): Promise<void> {
   const child = cli(c, 'sync');
   try {
     await verifyTables(c, what);
+    if (sweeps) {
+      const until = Date.now() + 180_000;
+      let left = await sweepsDone(c);
+      while (left && Date.now() < until) { await sleep(1000); left = await sweepsDone(c); }
+      assert.equal(left, null, `${what}: every table ok with no sweep left; still: ${left}\nsync output: ${child.tail().slice(-2000)}`);
+      await verifyTables(c, `${what} (sweeps done)`);
+    }
   } finally {
     child.kill('SIGTERM');
     await child.exited;
@@ -296,6 +320,7 @@ export async function killLoop(c: FaultCtx, o: KillLoop): Promise<KillRecord[]> 
       let before = await probe.sample();
       if (before.phase === o.phase) pending = false;
       else if (!pending && o.retrigger) { await o.retrigger(); pending = true; before = await probe.sample(); }
+      else if (!o.retrigger && attempt > 1) assert.fail(`${o.what}: ${o.phase} ended (the replica is in ${before.phase}) after ${landed().length} of ${o.kills} kills: ${JSON.stringify(killDistribution(recs))}`);
       const args = await o.command(before.phase);
       const child = cli(c, args[0]!, ...args.slice(1));
       const rec = await killOnProgress(probe, before, { exited: child.exited, kill: () => child.kill('SIGKILL') }, attempt, { phase: o.phase, ...(o.maxOffsetMs !== undefined ? { maxOffsetMs: o.maxOffsetMs } : {}) });
@@ -354,9 +379,7 @@ export async function killsDuringResync(c: FaultCtx, kills: number): Promise<voi
     what: 'kills during a resync', kills, phase: 'resync',
     command: async (phase) => (phase === 'resync' ? ['sync'] : ['resync-tables', ...ids, '--timeout', '300']),
   });
-  await settleWithSync(c, 'after kills during a resync');
-  const recs = await tableRecords(c.check);
-  assert.ok([...recs.values()].every((t) => t.sweep === null && t.state === 'ok'), `every table ok with no sweep left after the resync: ${[...recs.values()].map((t) => `${t.id} ${t.state} ${t.sweep?.kind ?? '-'}`).join(', ')}`);
+  await settleWithSync(c, 'after kills during a resync', true);
   c.stats.recoveries++;
 }
 
@@ -371,7 +394,7 @@ export async function killsDuringFullSnapshot(c: FaultCtx, kills: number): Promi
       c.stats.fault('full snapshot started (connector offsets reset)');
     },
   });
-  await settleWithSync(c, 'after kills during a full snapshot');
+  await settleWithSync(c, 'after kills during a full snapshot', true);
   c.stats.recoveries++;
 }
 
