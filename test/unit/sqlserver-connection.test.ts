@@ -38,8 +38,8 @@ describe('SQL Server connection strings', () => {
 
   it('refuses Authentication= (other than SQL Password) and Integrated Security instead of ignoring them', () => {
     const base = 'Server=db;Database=m;User Id=u@x;Password=p;';
-    assert.throws(() => parseSqlServerConnectionString(`${base}Authentication=Active Directory Password`), { code: 'CONNECTION_STRING_INVALID', message: /Authentication=Active Directory Password is not supported/ });
-    assert.throws(() => parseSqlServerConnectionString('Server=db;Database=m;Integrated Security=SSPI'), { code: 'CONNECTION_STRING_INVALID', message: /Integrated Security .* is not supported/ });
+    assert.throws(() => parseSqlServerConnectionString(`${base}Authentication=Active Directory Password`), { code: 'CONFIG_INVALID', message: /Authentication=Active Directory Password is not supported/ });
+    assert.throws(() => parseSqlServerConnectionString('Server=db;Database=m;Integrated Security=SSPI'), { code: 'CONFIG_INVALID', message: /Integrated Security .* is not supported/ });
     assert.throws(() => parseSqlServerConnectionString('Server=db;Database=m;Trusted_Connection=yes'), /Integrated Security/);
     assert.equal(parseSqlServerConnectionString(`${base}Authentication=SqlPassword;Integrated Security=false`).user, 'u@x');
   });

@@ -8,6 +8,7 @@
  * `Integrated Security` / `Trusted_Connection` are refused with a clear error rather than ignored (the
  * login would silently be attempted as something else). Errors never echo a value (passwords).
  */
+import { MirrorError } from '../../errors.ts';
 import type { SqlServerReplicaOptions } from './sqlserver-replica.ts';
 
 const SYNONYMS: Record<string, string> = {
@@ -24,11 +25,10 @@ const SYNONYMS: Record<string, string> = {
   'integrated security': 'integrated', trusted_connection: 'integrated', 'trusted connection': 'integrated',
 };
 
-/** Thrown for a connection string the mirror cannot use; the message names keys, never values. */
-export class ConnectionStringError extends Error {
-  readonly code = 'CONNECTION_STRING_INVALID';
+/** A connection string the mirror cannot use (CONFIG_INVALID); the message names keys, never values. */
+export class ConnectionStringError extends MirrorError {
   constructor(message: string) {
-    super(`connection string: ${message}`);
+    super('CONFIG_INVALID', `connection string: ${message}`);
     this.name = 'ConnectionStringError';
   }
 }
