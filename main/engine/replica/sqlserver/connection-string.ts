@@ -98,15 +98,15 @@ export function parseSqlServerConnectionString(s: string, tablePrefix = ''): Sql
     throw new ConnectionStringError('Integrated Security (Windows authentication of this process) is not supported; use a SQL Server login (User Id and Password) or User Id=DOMAIN\\user with a Password for NTLM');
   }
   let server = (v.server ?? '').replace(/^tcp:/i, '').trim();
-  if (!server) throw new Error('connection string has no Server');
+  if (!server) throw new ConnectionStringError('has no Server');
   let port = v.port !== undefined ? Number(v.port) : undefined;
   const comma = server.lastIndexOf(',');
   if (comma >= 0) {
     port = Number(server.slice(comma + 1).trim());
     server = server.slice(0, comma).trim();
   }
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error('connection string has an invalid port');
-  if (!v.database) throw new Error('connection string has no Database');
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new ConnectionStringError('has an invalid port');
+  if (!v.database) throw new ConnectionStringError('has no Database');
   let user = v.user;
   let domain = v.domain;
   if (user && !domain && user.includes('\\')) {
