@@ -7,14 +7,17 @@ import type { EngineContext } from '../context.ts';
 import { sleep } from '../context.ts';
 import { MirrorError } from '../errors.ts';
 
-export function isTransient(ctx: EngineContext, err: unknown): boolean {
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type RetryDeps = Pick<EngineContext, 'log' | 'replica' | 'setState' | 'settings' | 'stopping'>;
+
+export function isTransient(ctx: RetryDeps, err: unknown): boolean {
   if (err instanceof MirrorError) return err.retriable;
   const e = err as { retriable?: unknown; name?: unknown };
   if (e && typeof e.name === 'string' && e.name.startsWith('KafkaJS')) return e.retriable !== false || /connect|timeout|not available|leader/i.test(String((err as Error).message));
   return ctx.replica.classifyError(err).action === 'retry';
 }
 
-export async function retrying<T>(ctx: EngineContext, what: string, fn: () => Promise<T>): Promise<T> {
+export async function retrying<T>(ctx: RetryDeps, what: string, fn: () => Promise<T>): Promise<T> {
   let delay = ctx.settings.retryInitialMs;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -9,15 +9,18 @@ import { fromStateJson, toStateJson } from '../state/json.ts';
 import type { PoisonRecord } from '../state/records.ts';
 import { stateIds } from '../state/records.ts';
 
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type PoisonDeps = Pick<EngineContext, 'replica'>;
+
 export const POISON_KEEP = 20;
 
 export interface PoisonSummary { table: string; count: number; kept: number; first: string; last: string; lastCode: string; lastReason: string; at: number }
 
-const summaries = new WeakMap<EngineContext, Map<string, PoisonSummary>>();
+const summaries = new WeakMap<object, Map<string, PoisonSummary>>();
 
 export const summaryId = (table: string): string => `poison-summary:${table}`;
 
-async function summaryOf(ctx: EngineContext, table: string): Promise<PoisonSummary | null> {
+async function summaryOf(ctx: PoisonDeps, table: string): Promise<PoisonSummary | null> {
   let book = summaries.get(ctx);
   if (!book) {
     book = new Map();
@@ -32,7 +35,7 @@ async function summaryOf(ctx: EngineContext, table: string): Promise<PoisonSumma
 }
 
 /** The state rows recording one poison event (its own row while under the bound, always the summary). */
-export async function poisonRows(ctx: EngineContext, p: PoisonRecord): Promise<StateRow[]> {
+export async function poisonRows(ctx: PoisonDeps, p: PoisonRecord): Promise<StateRow[]> {
   const table = p.table ?? '(unknown table)';
   const where = `${p.topic}:${p.partition}:${p.offset}`;
   const prev = await summaryOf(ctx, table);

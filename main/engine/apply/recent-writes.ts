@@ -7,7 +7,6 @@
  * the source still has; a row whose last write was a delete is not brought back.
  * Per row written: a ring slot and one Map set (O(1)); the oldest key goes when the ring comes round.
  */
-import type { EngineContext } from '../context.ts';
 import type { Row } from '../schema/table-model.ts';
 
 export const RECENT_LIMIT = 20_000;
@@ -38,9 +37,9 @@ class RecentWrites {
   }
 }
 
-const books = new WeakMap<EngineContext, RecentWrites>();
+const books = new WeakMap<object, RecentWrites>();
 
-export function recentWrites(ctx: EngineContext): RecentWrites {
+export function recentWrites(ctx: object): RecentWrites {
   let b = books.get(ctx);
   if (!b) { b = new RecentWrites(); books.set(ctx, b); }
   return b;

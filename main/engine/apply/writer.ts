@@ -11,9 +11,12 @@ import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
 import { tableId } from '../schema/table-model.ts';
 
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type WriteDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica' | 'setState' | 'settings' | 'stopping' | 'topics'>;
+
 export interface WriteHooks { heartbeat(): Promise<void>; offsetRange: string }
 
-export async function writeUnit(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
+export async function writeUnit(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
   if (ctx.lease && !unit.lease) unit = { ...unit, lease: ctx.lease.guard() };
   let delay = ctx.settings.retryInitialMs;
   let attempt = 0;
@@ -43,7 +46,7 @@ export async function writeUnit(ctx: EngineContext, unit: ApplyUnit, hooks: Writ
   }
 }
 
-async function isolate(ctx: EngineContext, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
+async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Promise<void> {
   const extra: StateRow[] = [];
   for (const tc of unit.tables) {
     try {

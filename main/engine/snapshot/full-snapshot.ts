@@ -5,6 +5,8 @@
  * in docs/snapshots.md.
  */
 import type { EngineContext } from '../context.ts';
+import type { WriteDeps } from '../apply/writer.ts';
+import type { SweepDeps } from './sweep.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { toStateJson } from '../state/json.ts';
 import type { TableRecord } from '../state/records.ts';
@@ -15,6 +17,9 @@ import type { FullSnapshot } from './attempts.ts';
 import { takeFence } from './fence.ts';
 import { dropSweep, failSweep, finishSweep } from './sweep.ts';
 
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics'> & SweepDeps & WriteDeps;
+
 export const FULL_SNAPSHOT_ID = 'fullsnapshot';
 /** State row holding the identity of the last completed full snapshot attempt. */
 export const COMPLETED_SNAPSHOT_ID = 'fullsnapshot-completed';
@@ -23,7 +28,7 @@ export const INITIAL_SCAN_ID = 'fullsnapshot-scans';
 
 const episodeRow = (fs: FullSnapshot): StateRow => ({ id: FULL_SNAPSHOT_ID, kind: 'session', value: toStateJson(fs) });
 
-async function beginTableSweep(ctx: EngineContext, r: TableRecord, at: number): Promise<void> {
+async function beginTableSweep(ctx: FullSnapshotDeps, r: TableRecord, at: number): Promise<void> {
   if (r.sweep?.kind === 'incremental') return; // its own resync runs; it is swept by that
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   await ctx.replica.beginSweep(r.def);
@@ -38,7 +43,7 @@ async function beginTableSweep(ctx: EngineContext, r: TableRecord, at: number): 
  * Rows written unmarked by events produced at or after the attempt's record (read ahead in another
  * partition) are marked now: they exist at the source after the snapshot began (recent-writes.ts).
  */
-async function markRecent(ctx: EngineContext, ts: number): Promise<void> {
+async function markRecent(ctx: FullSnapshotDeps, ts: number): Promise<void> {
   const recent = recentWrites(ctx);
   const tables = ctx.registry.all().filter((r) => r.sweep?.kind === 'full').map((r) => ({ table: r.def, upserts: recent.since(r.id, ts), deletes: [], markSeen: true }))
     .filter((t) => t.upserts.length > 0);
@@ -48,7 +53,7 @@ async function markRecent(ctx: EngineContext, ts: number): Promise<void> {
 }
 
 /** The first record of a new episode. A replica that never applied an event has nothing to sweep. */
-export async function beginFullSnapshot(ctx: EngineContext, key: string, ts: number): Promise<void> {
+export async function beginFullSnapshot(ctx: FullSnapshotDeps, key: string, ts: number): Promise<void> {
   const hadData = ctx.nextOffsets.size > 0;
   const fs: FullSnapshot = { startedAt: Date.now(), hadData, fence: null, lastSeen: false, key, keyTs: ts, attempts: 1, olderKeys: [], notifFence: null };
   ctx.fullSnapshot = fs;
@@ -64,7 +69,7 @@ export async function beginFullSnapshot(ctx: EngineContext, key: string, ts: num
  * is tracked from here, even on a replica that was empty when the episode began; late records of the
  * older attempt are applied but never mark a row seen.
  */
-export async function restartFullSnapshot(ctx: EngineContext, key: string, ts: number): Promise<void> {
+export async function restartFullSnapshot(ctx: FullSnapshotDeps, key: string, ts: number): Promise<void> {
   const fs = ctx.fullSnapshot!;
   if (fs.key) fs.olderKeys = [...(fs.olderKeys ?? []), fs.key].slice(-20);
   Object.assign(fs, { key, keyTs: ts, attempts: (fs.attempts ?? 1) + 1, fence: null, lastSeen: false, notifFence: null, hadData: true });
@@ -79,7 +84,7 @@ export async function restartFullSnapshot(ctx: EngineContext, key: string, ts: n
  * offset past the marker (a kill between two separate writes would lose it). `apply()` updates memory
  * once that transaction has committed.
  */
-export async function fullSnapshotEnd(ctx: EngineContext): Promise<{ row: StateRow; apply(): void }> {
+export async function fullSnapshotEnd(ctx: FullSnapshotDeps): Promise<{ row: StateRow; apply(): void }> {
   const base = ctx.fullSnapshot ?? { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
   const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs);
   const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
@@ -89,7 +94,7 @@ export async function fullSnapshotEnd(ctx: EngineContext): Promise<{ row: StateR
 }
 
 /** Have the table-scan reports up to the fence been read? (No notifications topic: nothing to wait for.) */
-export function notificationsReached(ctx: EngineContext, fs: FullSnapshot): boolean {
+export function notificationsReached(ctx: FullSnapshotDeps, fs: FullSnapshot): boolean {
   for (const [p, off] of Object.entries(fs.notifFence ?? {})) if ((ctx.notifNext.get(Number(p)) ?? 0n) < BigInt(off)) return false;
   return true;
 }
@@ -97,7 +102,7 @@ export function notificationsReached(ctx: EngineContext, fs: FullSnapshot): bool
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
 /** The current attempt is complete and fenced: sweep what it covered, restore the rest. */
-export async function completeFullSnapshot(ctx: EngineContext): Promise<void> {
+export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void> {
   const fs = ctx.fullSnapshot!;
   const scan = ctx.initialScan;
   for (const r of ctx.registry.all()) {

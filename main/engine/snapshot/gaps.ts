@@ -4,7 +4,10 @@ import type { EngineContext } from '../context.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 
-export async function recordGap(ctx: EngineContext, partition: number, from: bigint, to: bigint): Promise<GapInfo> {
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type GapDeps = Pick<EngineContext, 'events' | 'gaps' | 'log' | 'nextOffsets' | 'persist' | 'registry' | 'topics'>;
+
+export async function recordGap(ctx: GapDeps, partition: number, from: bigint, to: bigint): Promise<GapInfo> {
   // From here on the partition is read from its low watermark: the gap is recorded once, not again per batch.
   ctx.nextOffsets.set(partition, to);
   const known = ctx.gaps.find((g) => g.partition === partition && g.fromOffset === from.toString() && g.topic === ctx.topics.cdc);
@@ -34,7 +37,7 @@ export async function recordGap(ctx: EngineContext, partition: number, from: big
 }
 
 /** A gap is resolved once every table it made stale is ok again. */
-export async function resolveGaps(ctx: EngineContext): Promise<void> {
+export async function resolveGaps(ctx: GapDeps): Promise<void> {
   const rows = [];
   for (const g of ctx.gaps) {
     if (g.resolved) continue;

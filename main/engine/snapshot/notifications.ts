@@ -7,16 +7,20 @@
  *   current attempt, read by completeFullSnapshot; a failed scan makes the table stale at once.
  */
 import type { EngineContext } from '../context.ts';
+import type { SweepDeps } from './sweep.ts';
 import type { Notification } from '../source/notifications.ts';
 import type { TableRecord } from '../state/records.ts';
 import { takeFence } from './fence.ts';
 import { failSweep } from './sweep.ts';
 
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'initialScan' | 'persist' | 'registry' | 'settings' | 'topics'> & SweepDeps;
+
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
 const listOf = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
 
-function tablesOf(ctx: EngineContext, collection: string | undefined): TableRecord[] {
+function tablesOf(ctx: NotificationDeps, collection: string | undefined): TableRecord[] {
   if (!collection) return [];
   const c = collection.toLowerCase();
   return ctx.registry.all().filter((r) => r.collection.toLowerCase() === c);
@@ -24,7 +28,7 @@ function tablesOf(ctx: EngineContext, collection: string | undefined): TableReco
 
 const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan;
 
-async function incremental(ctx: EngineContext, n: Notification): Promise<void> {
+async function incremental(ctx: NotificationDeps, n: Notification): Promise<void> {
   const collection = n.data.scanned_collection ?? n.data.data_collection ?? n.data.current_collection_in_progress;
   if (n.type === 'IN_PROGRESS') {
     const max = Number(n.data.maximum_key?.replace(/[^\d.-]/g, ''));
@@ -65,7 +69,7 @@ async function incremental(ctx: EngineContext, n: Notification): Promise<void> {
   }
 }
 
-function initial(ctx: EngineContext, n: Notification): Promise<void> | undefined {
+function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefined {
   if (n.type === 'STARTED' || !ctx.initialScan) ctx.initialScan = { startedTs: n.timestamp, collections: [], scans: {}, aborted: null };
   const scan = ctx.initialScan;
   const cols = listOf(n.data.data_collections);
@@ -84,7 +88,7 @@ function initial(ctx: EngineContext, n: Notification): Promise<void> | undefined
 }
 
 /** A failed full-snapshot scan: stale now; the seen set stays (a later attempt may still complete it). */
-async function markStale(ctx: EngineContext, recs: TableRecord[], why: string): Promise<void> {
+async function markStale(ctx: NotificationDeps, recs: TableRecord[], why: string): Promise<void> {
   for (const r of recs) {
     if (r.state === 'halted' || r.state === 'stale') continue;
     r.state = 'stale';
@@ -95,7 +99,7 @@ async function markStale(ctx: EngineContext, recs: TableRecord[], why: string): 
   await ctx.persist(ctx.registry.takeDirty());
 }
 
-export async function handleNotification(ctx: EngineContext, n: Notification): Promise<void> {
+export async function handleNotification(ctx: NotificationDeps, n: Notification): Promise<void> {
   if (n.aggregateType === 'Incremental Snapshot') await incremental(ctx, n);
   else if (n.aggregateType === 'Initial Snapshot') await initial(ctx, n);
   if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());

@@ -9,7 +9,10 @@ import { MirrorError } from '../errors.ts';
 import { sendExecuteSnapshot } from '../source/signals.ts';
 import type { TableRecord } from '../state/records.ts';
 
-function resolveTables(ctx: EngineContext, ids: string[]): TableRecord[] {
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type ResyncDeps = Pick<EngineContext, 'events' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics'>;
+
+function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];
   for (const raw of ids) {
     const id = raw.toLowerCase();
@@ -21,7 +24,7 @@ function resolveTables(ctx: EngineContext, ids: string[]): TableRecord[] {
 }
 
 /** Starts (or joins) a resync of the given tables (ids `schema.table`). Runs inside the control loop. */
-export async function requestResync(ctx: EngineContext, ids: string[], why: string | null = null): Promise<string[]> {
+export async function requestResync(ctx: ResyncDeps, ids: string[], why: string | null = null): Promise<string[]> {
   const recs = resolveTables(ctx, ids);
   const now = Date.now();
   for (const rec of recs) {
@@ -53,7 +56,7 @@ export async function requestResync(ctx: EngineContext, ids: string[], why: stri
   return recs.map((r) => r.id);
 }
 
-async function sendSignals(ctx: EngineContext, recs: TableRecord[]): Promise<void> {
+async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> {
   if (!recs.length) return;
   const id = await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection));
   for (const r of recs) { if (r.sweep) { r.sweep.signalId = id; r.sweep.progressAt = Date.now(); } ctx.registry.put(r); }
@@ -62,7 +65,7 @@ async function sendSignals(ctx: EngineContext, recs: TableRecord[]): Promise<voi
 }
 
 /** After a restart (or a failed send): signals that were recorded as needed but never sent. */
-export async function resendPendingSignals(ctx: EngineContext): Promise<void> {
+export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
   await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence));
 }
 
@@ -70,7 +73,7 @@ export async function resendPendingSignals(ctx: EngineContext): Promise<void> {
  * A resync whose scan shows no sign of life for `resyncStallSeconds` (the connector restarted and lost the
  * snapshot, the signal was consumed by nobody): its signal is sent again. The seen set is kept.
  */
-export async function resendStalledSignals(ctx: EngineContext, now = Date.now()): Promise<void> {
+export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now()): Promise<void> {
   const limit = ctx.settings.resyncStallSeconds * 1000;
   const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan
     && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.startedAt) > limit);

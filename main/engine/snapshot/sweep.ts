@@ -7,6 +7,9 @@ import type { EngineContext } from '../context.ts';
 import type { TableRecord } from '../state/records.ts';
 import type { ResyncReport } from '../../../preload/contract/status.ts';
 
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica'>;
+
 function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: number, reason: string | null): ResyncReport {
   return {
     kind: r.sweep?.kind ?? 'incremental', outcome, startedAt: r.sweep?.startedAt ?? Date.now(), finishedAt: Date.now(),
@@ -16,7 +19,7 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
 }
 
 /** Sweeps a table whose snapshot scan succeeded and whose fence was reached. */
-export async function finishSweep(ctx: EngineContext, r: TableRecord): Promise<void> {
+export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
   const wasStale = r.staleReason !== null;
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
   r.lastResync = report(r, 'repaired', removed, null);
@@ -30,7 +33,7 @@ export async function finishSweep(ctx: EngineContext, r: TableRecord): Promise<v
 }
 
 /** A scan that did not succeed: nothing is deleted, the table is stale with the reason and the retry command. */
-export async function failSweep(ctx: EngineContext, r: TableRecord, why: string): Promise<void> {
+export async function failSweep(ctx: SweepDeps, r: TableRecord, why: string): Promise<void> {
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   const reason = `${why}; no row was deleted. Run \`tenant-mirror resync-tables ${r.id}\` to retry`;
   r.lastResync = report(r, 'failed', 0, reason);
@@ -44,7 +47,7 @@ export async function failSweep(ctx: EngineContext, r: TableRecord, why: string)
 }
 
 /** A full snapshot that did not include this table: its seen set is dropped and its state restored. */
-export async function dropSweep(ctx: EngineContext, r: TableRecord): Promise<void> {
+export async function dropSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
   await ctx.replica.cancelSweep(r.def);
   const prev = r.sweep?.prev;
   r.sweep = null;
@@ -58,7 +61,7 @@ export async function dropSweep(ctx: EngineContext, r: TableRecord): Promise<voi
  * TRUNCATE at the source: every row goes (a sweep with nothing seen). A resync running on the table keeps
  * running with a fresh seen set: rows it delivers from here on are what the source has.
  */
-export async function truncateTable(ctx: EngineContext, r: TableRecord): Promise<void> {
+export async function truncateTable(ctx: SweepDeps, r: TableRecord): Promise<void> {
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   await ctx.replica.beginSweep(r.def);
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());

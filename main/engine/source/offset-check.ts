@@ -12,13 +12,16 @@ import type { OffsetRecord } from '../state/records.ts';
 import { stateIds } from '../state/records.ts';
 import { recordTimestamps } from './record-times.ts';
 
+/** What this module uses of the engine's state (a narrow view of EngineContext). */
+export type OffsetCheckDeps = Pick<EngineContext, 'kafka' | 'log' | 'nextOffsets' | 'persist' | 'replica' | 'topics' | 'watermarks'>;
+
 export const TOPIC_ROW_ID = (topic: string): string => `topic:${topic}`;
 
 export function recoveryCommand(): string {
   return '`tenant-mirror reset-offsets -c <config>` (reads on from the topic\'s current end and resyncs every table)';
 }
 
-export async function checkStoredOffsets(ctx: EngineContext): Promise<void> {
+export async function checkStoredOffsets(ctx: OffsetCheckDeps): Promise<void> {
   const topic = ctx.topics.cdc;
   const ahead: string[] = [];
   const missing: number[] = [];
@@ -46,7 +49,7 @@ export async function checkStoredOffsets(ctx: EngineContext): Promise<void> {
  * bounds check. So each stored offset keeps the Kafka timestamp of the last record applied, and the
  * record at `next - 1` must still carry it (where retention has not purged it).
  */
-async function checkWitnesses(ctx: EngineContext, rows: StateRow[]): Promise<void> {
+async function checkWitnesses(ctx: OffsetCheckDeps, rows: StateRow[]): Promise<void> {
   const topic = ctx.topics.cdc;
   const want = new Map<number, bigint>();
   const ts = new Map<number, number>();
