@@ -6,7 +6,7 @@
 export interface RowCountPlan {
   /** The engine applied changes to these tables. */
   touched(tables: readonly string[]): void;
-  /** Count this table at the next round whatever its interval (a resync swept it, its schema changed). */
+  /** Count this table at the next round whatever its interval (a resync swept it, its schema changed); the last count keeps its time until then. */
   invalidate(table: string): void;
   /** Tables to count now, of `ids` (the replicated tables). */
   due(ids: readonly string[], now: number): string[];
@@ -17,17 +17,18 @@ export interface RowCountPlan {
 export function createRowCountPlan(minIntervalMs = 30_000): RowCountPlan {
   const asOf = new Map<string, number>();
   const dirty = new Set<string>();
+  const forced = new Set<string>();
   return {
     touched(tables) { for (const t of tables) dirty.add(t); },
-    invalidate(table) { asOf.delete(table); dirty.add(table); },
+    invalidate(table) { forced.add(table); },
     due(ids, now) {
       return ids.filter((id) => {
         const at = asOf.get(id);
-        if (at === undefined) return true;
+        if (at === undefined || forced.has(id)) return true;
         return dirty.has(id) && now - at >= minIntervalMs;
       });
     },
-    counted(table, at) { asOf.set(table, at); dirty.delete(table); },
+    counted(table, at) { asOf.set(table, at); dirty.delete(table); forced.delete(table); },
     asOf: (table) => asOf.get(table) ?? null,
   };
 }
