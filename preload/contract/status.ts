@@ -48,6 +48,9 @@ export interface ResyncReport {
   rowsReported: number | null;
   /** Rows of the replica the snapshot did not deliver, deleted by the sweep. */
   rowsDeleted: number;
+  /** Rows in the replica table when the resync began and when it ended (counted; null: unknown). */
+  rowsBefore?: number | null;
+  rowsAfter?: number | null;
   reason: string | null;
 }
 

@@ -15,7 +15,7 @@ import { recentWrites } from '../apply/recent-writes.ts';
 import { writeUnit } from '../apply/writer.ts';
 import type { FullSnapshot } from './attempts.ts';
 import { takeFence } from './fence.ts';
-import { dropSweep, failSweep, finishSweep } from './sweep.ts';
+import { countOrNull, dropSweep, failSweep, finishSweep } from './sweep.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics'> & SweepDeps & WriteDeps;
@@ -33,7 +33,7 @@ async function beginTableSweep(ctx: FullSnapshotDeps, r: TableRecord, at: number
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   await ctx.replica.beginSweep(r.def);
   const prev = r.sweep?.prev ?? { state: r.state === 'resyncing' ? 'ok' : r.state, staleReason: r.staleReason };
-  r.sweep = { kind: 'full', startedAt: at, signalId: null, fence: null, attemptKey: null, rowsApplied: 0, prev };
+  r.sweep = { kind: 'full', startedAt: at, signalId: null, fence: null, attemptKey: null, rowsApplied: 0, prev, rowsBefore: r.sweep?.rowsBefore ?? await countOrNull(ctx, r) };
   r.snapshot = { kind: 'initial', rowsSeen: 0, rowsExpected: null, startedAt: at };
   if (r.state !== 'stale') r.state = 'resyncing';
   ctx.registry.put(r);

@@ -7,6 +7,7 @@
 import type { EngineContext } from '../context.ts';
 import { MirrorError } from '../errors.ts';
 import { sendExecuteSnapshot } from '../source/signals.ts';
+import { countOrNull } from './sweep.ts';
 import type { TableRecord } from '../state/records.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
@@ -39,7 +40,7 @@ export async function requestResync(ctx: ResyncDeps, ids: string[], why: string 
       // A full snapshot's seen set is replaced: this table is resynced on its own from now on.
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
       await ctx.replica.beginSweep(rec.def);
-      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null };
+      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec) };
       rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
     } else {
       rec.sweep!.signalId = null; // sent again below; the running seen set is kept

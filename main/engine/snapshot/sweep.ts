@@ -10,11 +10,20 @@ import type { ResyncReport } from '../../../preload/contract/status.ts';
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica'>;
 
-function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: number, reason: string | null): ResyncReport {
+/** Rows in a replica table now (a resync report's before/after), or null when it cannot be counted. */
+export async function countOrNull(ctx: Pick<SweepDeps, 'replica' | 'log'>, r: TableRecord): Promise<number | null> {
+  try { return await ctx.replica.countRows(r.def); } catch (err) {
+    ctx.log.warn('rows of a table could not be counted for its resync report', { table: r.id, error: (err as Error).message });
+    return null;
+  }
+}
+
+function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: number, reason: string | null, rowsAfter: number | null): ResyncReport {
   return {
     kind: r.sweep?.kind ?? 'incremental', outcome, startedAt: r.sweep?.startedAt ?? Date.now(), finishedAt: Date.now(),
     rowsScanned: r.sweep?.rowsApplied ?? r.snapshot?.rowsSeen ?? 0,
     rowsReported: r.sweep?.scan?.rows ?? r.snapshot?.rowsExpected ?? null, rowsDeleted, reason,
+    rowsBefore: r.sweep?.rowsBefore ?? null, rowsAfter,
   };
 }
 
@@ -22,7 +31,7 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
 export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
   const wasStale = r.staleReason !== null;
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
-  r.lastResync = report(r, 'repaired', removed, null);
+  r.lastResync = report(r, 'repaired', removed, null, await countOrNull(ctx, r));
   r.sweep = null;
   r.snapshot = null;
   if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
@@ -36,7 +45,7 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
 export async function failSweep(ctx: SweepDeps, r: TableRecord, why: string): Promise<void> {
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   const reason = `${why}; no row was deleted. Run \`tenant-mirror resync-tables ${r.id}\` to retry`;
-  r.lastResync = report(r, 'failed', 0, reason);
+  r.lastResync = report(r, 'failed', 0, reason, await countOrNull(ctx, r));
   r.sweep = null;
   r.snapshot = null;
   if (r.state !== 'halted') { r.state = 'stale'; r.staleReason = reason; }

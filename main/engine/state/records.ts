@@ -27,6 +27,8 @@ export interface SweepRecord {
   prev?: { state: TableState; staleReason: string | null } | null;
   /** Snapshot rows applied since the sweep began (the resync report's "scanned"). */
   rowsApplied?: number;
+  /** Rows in the replica table when the sweep began (COUNT(*)), null when it could not be counted. */
+  rowsBefore?: number | null;
   /** Last sign of the scan (a snapshot row applied, a progress notification, the signal sent), ms. */
   progressAt?: number;
 }
