@@ -262,6 +262,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     assert.match(await banner.innerText(), /tables? (is|are) stale/);
     await page.waitForTimeout(1000);
     await shot(page, '08-stale-banner');
+    await docShots(page, 'stale-banner');
     await banner.getByRole('button', { name: 'Resync affected tables' }).click();
     await page.getByText(/Resync requested for \d+ tables?\./).waitFor({ timeout: 10_000 });
     await banner.waitFor({ state: 'detached', timeout: 180_000 });
@@ -275,6 +276,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     await page.getByRole('button', { name: /^Theme:/ }).click();
     assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
     await shot(page, '10-dashboard-dark');
+    await docShots(page, 'dashboard-dark');
   });
 });
 

@@ -12,10 +12,11 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export function startServeProcess(opts: { config: string; staticDir: string; timeoutMs?: number }): Promise<ServeProcess> {
+/** `env`: extra environment for the serve process (e.g. the variable a `{ "env": … }` password names). */
+export function startServeProcess(opts: { config: string; staticDir: string; timeoutMs?: number; env?: Record<string, string> }): Promise<ServeProcess> {
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', opts.config, '--static', opts.staticDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env },
+    env: { ...process.env, ...opts.env },
   });
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
