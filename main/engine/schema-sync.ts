@@ -170,6 +170,19 @@ async function refreshSchemaLog(ctx: EngineContext): Promise<void> {
   if (await historyGrew(ctx)) await loadSchemaLog(ctx);
 }
 
+/**
+ * An event of a table the replica does not have, which the schema history says the source has dropped
+ * (or renamed away) since and not created again: it predates the drop (read from a partition behind the
+ * history). Creating the table from it would bring back a ghost; it is skipped (rows of a table that no
+ * longer exists are not needed; a renamed table is resnapshotted under its new name).
+ */
+export async function droppedAtSource(ctx: EngineContext, ev: ChangeEvent): Promise<boolean> {
+  await refreshSchemaLog(ctx);
+  const entries = ctx.schemaLog?.get(tableId(ev.def));
+  const latest = entries?.[entries.length - 1];
+  return latest !== undefined && latest.def === null && !latest.snapshot;
+}
+
 /** First event of a table the replica does not have. */
 export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent): Promise<TableRecord> {
   const inInitialSnapshot = ev.op === 'r' && ev.snapshot !== 'incremental';

@@ -12,7 +12,7 @@ import { parseLossless } from '../decode/json.ts';
 import { MirrorError } from '../errors.ts';
 import type { StateRow } from '../replica/dialect.ts';
 import { tableId } from '../schema/table-model.ts';
-import { createTableFromEvent, placeEventSchema } from '../schema-sync.ts';
+import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../schema-sync.ts';
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
@@ -70,6 +70,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   const touched = new Set<string>();
   let maxSourceTs = 0;
   const olderSchemas = new Map<string, 'apply' | 'skip'>();
+  const dropped = new Set<string>();
   const mirrored = (schema: string, name: string): boolean => ctx.filter(schema, name) === 'mirror';
 
   const flush = async (): Promise<void> => {
@@ -195,6 +196,13 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (!rec) {
         await flush(); last = null;
         const e = ev;
+        if (dropped.has(id) || await retrying(ctx, `schema history of ${id}`, () => droppedAtSource(ctx, e))) {
+          if (!dropped.has(id)) ctx.log.info('events of a table dropped at the source since are skipped', { table: id, from: `${partition}:${off}` });
+          dropped.add(id);
+          last = off;
+          if (isEnd(ev, verdict)) await takeEnd();
+          continue;
+        }
         rec = await retrying(ctx, `create table ${id}`, () => createTableFromEvent(ctx, e));
       } else if (rec.hash !== ev.defHash) {
         // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
