@@ -65,6 +65,21 @@ describe('settings page', () => {
     expect(saved).toMatchObject({ schemaUpdateIntervalSeconds: 120, maxBatchSize: 2000, autoResyncOnGap: false, replica: { kind: 'postgres', password: { env: 'TM_PG' } } });
   });
 
+  test('a password the host may not store is refused on its field: the variable field is marked and its section opened', async () => {
+    const api = start({
+      'settings:save': () => ({ ok: false, error: { code: 'CONFIG_INVALID', message: 'serve mode cannot store the password for replica.password: give it as { "env": "VAR" }', retriable: false, detail: { key: 'replica.password' } } }),
+    });
+    await userEvent.click(page.getByRole('button', { name: 'Settings', exact: true }));
+    await userEvent.click(page.getByRole('button', { name: 'Replica' }));
+    await userEvent.fill(page.getByLabelText('…or the password from an environment variable'), '');
+    await userEvent.fill(page.getByLabelText('Password', { exact: true }), 'typed-secret');
+    await userEvent.click(page.getByRole('button', { name: 'Tuning' }));
+    await userEvent.click(page.getByRole('button', { name: 'Save settings' }));
+    await expect.element(page.getByText('this password cannot be stored here: name the environment variable that holds it')).toBeVisible();
+    await expect.element(page.getByLabelText('…or the password from an environment variable')).toBeVisible();
+    expect(api.calls.filter((c) => c.name === 'settings:save')).toHaveLength(1);
+  });
+
   test('replica: a bad port and a bad variable name say what to do', async () => {
     const api = start();
     await userEvent.click(page.getByRole('button', { name: 'Settings', exact: true }));

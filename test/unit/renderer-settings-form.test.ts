@@ -9,7 +9,7 @@ import { settingsSchema, TUNING_KEYS } from '../../preload/contract/settings.ts'
 import type { PublicSettings } from '../../preload/contract/settings-public.ts';
 import { replicaLabel } from '../../renderer/src/lib/replica-label.ts';
 import { tuningForm, tuningFromForm, TUNING_ORDER } from '../../renderer/src/lib/tuning-form.ts';
-import { emptyReplicaForm, emptyTenantForm, ENV_NAME_MESSAGE, formsFromSettings, PORT_MESSAGE, replicaFromForm, tenantFromForm } from '../../renderer/src/lib/wizard-form.ts';
+import { emptyReplicaForm, emptyTenantForm, ENV_NAME_MESSAGE, fieldForKey, formsFromSettings, PORT_MESSAGE, replicaFromForm, tenantFromForm } from '../../renderer/src/lib/wizard-form.ts';
 
 const pg = { ...emptyReplicaForm(), kind: 'postgres' as const, pgDatabase: 'mirror', pgUser: 'mirror' };
 
@@ -67,4 +67,13 @@ test('tuning keys: defaults from the schema, each described with when it applies
   const good = tuningFromForm({ ...f, maxBatchSize: '500', autoResyncOnGap: false });
   assert.ok(good.ok);
   if (good.ok) assert.deepEqual([good.value.maxBatchSize, good.value.autoResyncOnGap], [500, false]);
+});
+
+test('a settings key named by an error maps to its form field (a refused password to the variable field)', () => {
+  assert.deepEqual(fieldForKey('replica.password', 'postgres'), { form: 'replica', field: 'pgPasswordEnv' });
+  assert.deepEqual(fieldForKey('replica.password', 'sqlserver'), { form: 'replica', field: 'msPasswordEnv' });
+  assert.deepEqual(fieldForKey('tenant.sasl.password', 'sqlite'), { form: 'tenant', field: 'saslPasswordEnv' });
+  assert.deepEqual(fieldForKey('replica.port', 'postgres'), { form: 'replica', field: 'pgPort' });
+  assert.deepEqual(fieldForKey('tenant.brokers', 'sqlite'), { form: 'tenant', field: 'brokers' });
+  assert.equal(fieldForKey('maxBatchSize', 'sqlite'), null);
 });

@@ -217,3 +217,24 @@ export function formsFromSettings(s: PublicSettings): { tenant: TenantForm; repl
   };
   return { tenant, replica, tables };
 }
+
+/**
+ * Where a settings key named by an error (`detail.key`, e.g. `replica.password`) is on the forms, so
+ * the error is shown on that field. A password the shell may not store goes to the variable field.
+ */
+export function fieldForKey(key: string, kind: DialectName): { form: 'tenant' | 'replica'; field: string } | null {
+  const [scope, ...rest] = key.split('.');
+  const sub = rest.join('.');
+  if (scope === 'tenant') {
+    if (sub === 'sasl.password') return { form: 'tenant', field: 'saslPasswordEnv' };
+    const field = TENANT_FIELDS[sub];
+    return field ? { form: 'tenant', field } : null;
+  }
+  if (scope === 'replica') {
+    if (sub === 'password' && kind !== 'sqlite') return { form: 'replica', field: kind === 'postgres' ? 'pgPasswordEnv' : 'msPasswordEnv' };
+    const field = REPLICA_FIELDS[kind][sub];
+    return field ? { form: 'replica', field } : null;
+  }
+  if (scope === 'tablePrefix') return { form: 'replica', field: 'tablePrefix' };
+  return null;
+}

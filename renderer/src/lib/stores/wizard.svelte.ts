@@ -7,7 +7,7 @@ import type { ErrorData } from '../../../../preload/contract/errors.ts';
 import type { PublicSettings, SettingsWithSecretInputs } from '../../../../preload/contract/settings-public.ts';
 import { transportError } from '../error-fixes.ts';
 import {
-  emptyReplicaForm, emptyTablesForm, emptyTenantForm, formsFromSettings, replicaFromForm, tablesFromForm, tenantFromForm,
+  emptyReplicaForm, emptyTablesForm, emptyTenantForm, fieldForKey, formsFromSettings, replicaFromForm, tablesFromForm, tenantFromForm,
 } from '../wizard-form.ts';
 import type { FieldErrors, ReplicaForm, TablesForm, TenantForm } from '../wizard-form.ts';
 import { tuningForm, tuningFromForm } from '../tuning-form.ts';
@@ -141,12 +141,27 @@ export class WizardStore {
     const s = this.settings();
     if (!s) return;
     await this.#run((o) => { this.provision = o; }, () => this.api.request('provision:start', s));
+    if (this.provision.state === 'failed') this.#highlight(this.provision.error);
+  }
+
+  /** A settings error naming its key (`detail.key`) is shown on that field, and its step is opened. */
+  #highlight(error: ErrorData): void {
+    const key = error.detail?.['key'];
+    if (error.code !== 'CONFIG_INVALID' || typeof key !== 'string') return;
+    const at = fieldForKey(key, this.replica.kind);
+    if (!at) return;
+    const text = /password/.test(key) && /env/.test(error.message)
+      ? 'this password cannot be stored here: name the environment variable that holds it'
+      : error.message;
+    if (at.form === 'tenant') { this.tenantErrors = { ...this.tenantErrors, [at.field]: text }; this.step = 0; }
+    else { this.replicaErrors = { ...this.replicaErrors, [at.field]: text }; this.step = 1; }
   }
 
   async save(): Promise<void> {
     const s = this.settings();
     if (!s) return;
     await this.#run((o) => { this.saved = o; }, () => this.api.request('settings:save', s));
+    if (this.saved.state === 'failed') this.#highlight(this.saved.error);
   }
 
   async setAutoStart(enabled: boolean): Promise<void> {
