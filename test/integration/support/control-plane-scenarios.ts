@@ -303,6 +303,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const c = started.c;
       await started.e.stop();
       const src = c.tenant.source;
+      // Changes to both tables before the DDL: their events wait in the topic, behind the history.
+      await src.workload({ ops: 60, tables: ['text', 'sale'], seed: 21 });
+      await c.tenant.waitCdcQuiet();
       await src.dropTable('text');
       await src.renameTable('sale', 'sale_renamed');
       await src.query(`DELETE FROM ${src.qt('sale_renamed')} ORDER BY sale_id LIMIT 1`);
@@ -319,7 +322,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const s = e.status();
       for (const ghost of ['text', 'sale']) {
         const t = table(s, ghost);
-        assert.ok(!t || t.state !== 'ok', `${ghost} is no longer reported ok (${t?.id}=${t?.state})`);
+        assert.ok(!t || (t.state as string) === 'dropped', `${ghost} is not back: its events from before the DDL did not recreate it (${t?.id}=${t?.state})`);
       }
       const recs = await tableRecords(c.check);
       for (const ghost of ['text', 'sale']) {
