@@ -149,7 +149,7 @@ export const LOAD_RATE = Number(process.env.FAULT_LOAD_RATE ?? 50);
 
 /**
  * A continuous workload at the source until stop(), paced to `rate` statements per second overall: every
- * 250 ms it issues what the plan owes (rate × elapsed − issued). It counts what it planned, what it issued
+ * 100 ms it issues what the plan owes (rate × elapsed − issued). It counts what it planned, what it issued
  * (a round of `ops` returns only once it issued them all), the rows changed and its errors; stop() fails
  * when it issued less than 90 % of the plan or had any error, so "under load" is a checked fact.
  */
@@ -170,7 +170,7 @@ export function startLoad(c: FaultCtx, what: string, rate = LOAD_RATE): { stop()
           r.firstError ??= (err as Error).message;
         }
       }
-      await sleep(250);
+      await sleep(100);
     }
   })();
   return {
@@ -651,12 +651,12 @@ async function onePoison(c: FaultCtx, e: FaultEngine, producer: Producer, kind: 
   const value = poisonValue(kind, real.value!);
   let where: string;
   try {
-    await sleep(500);
+    await sleep(1000);
     const [md] = await producer.send({ topic: c.tenant.topics.cdc, messages: [{ key: real.key, value, partition: real.partition }] });
     where = `${c.tenant.topics.cdc}:${real.partition}:${md!.baseOffset ?? md!.offset}`;
     c.stats.fault(`poison: ${kind}`);
     note(`poison ${kind} at ${where}`);
-    await sleep(1000);
+    await sleep(2500);
   } finally { await load.stop(); }
   const deadline = Date.now() + 60_000;
   let k: PoisonRecord | undefined;
