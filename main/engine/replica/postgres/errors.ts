@@ -1,9 +1,65 @@
-/** PostgreSQL error classification by SQLSTATE (`err.code` of pg's DatabaseError) and Node socket codes. */
-import type { ClassifiedError, ErrorClassifier } from '../dialect.ts';
+/**
+ * PostgreSQL errors -> retry, halt this table, or halt everything. The rules are data: SQLSTATEs
+ * (`err.code` of pg's DatabaseError), looked up exactly and then by their class (first two characters),
+ * and Node socket codes for a connection that cannot be made or was lost.
+ */
+import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../dialect.ts';
 import { classifyMirrorError, driverError, errorMessage, taggedTable } from '../naming.ts';
+import { fillHint } from '../hint-template.ts';
 import { quotePgIdent } from './dialect.ts';
 
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+interface Rule {
+  action: ErrorAction;
+  code: ClassifiedError['code'];
+  /**
+   * Hint for the user, filled in from the error: `{where}` (` (table x)` or nothing), `{message}`,
+   * `{code}` (the SQLSTATE), `{user}` and `{database}` (quoted) of the replica settings, `{grant}` (the
+   * GRANT that fixes a "permission denied" message).
+   */
+  hint: string;
+}
+
+const unreachable: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'PostgreSQL cannot be reached: {message}. Check that the server runs and the host/port are right; retrying.' };
+const lockTimeout: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'A lock on the replica table could not be obtained in time{where}: {message}. Another session holds it (a long report or an open transaction); retrying.' };
+const restarting: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The PostgreSQL server is shutting down or restarting ({code}): {message}; retrying.' };
+const aborted: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'The replica transaction was aborted{where}: {message}; retrying.' };
+const retryAsIs: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: '{message}; retrying.' };
+const duplicate = (hint: string): Rule => ({ action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint });
+const tooNarrow: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'A value does not fit its column in the replica table{where}: {message}. The replica column is narrower than the source column; widen it (ALTER TABLE … ALTER COLUMN … TYPE …) or resnapshot the table.' };
+const changedOutside: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'The replica table differs from the source definition{where}: {message} ({code}). It was changed outside Tenant Mirror (or a view blocks a column change); resnapshot the table.' };
+
+/** SQLSTATEs, exact. Looked up before SQLSTATE_CLASSES. */
+export const SQLSTATES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['40001', { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Transaction aborted by PostgreSQL (serialization failure){where}: {message}; retrying.' }],
+  ['40P01', { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Transaction aborted by PostgreSQL (deadlock){where}: {message}; retrying.' }],
+  ['55P03', lockTimeout], // lock_not_available (lock_timeout)
+  ['57014', lockTimeout], // query_canceled (statement_timeout)
+  ['53100', { action: 'retry', code: 'REPLICA_LOG_FULL', hint: 'The PostgreSQL server is out of disk space{where}: {message}. Free space on the server; retrying.' }],
+  ['57P01', restarting], ['57P02', restarting], ['57P03', restarting], ['57P05', restarting],
+  ['42501', { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'The replica login {user} lacks a right{where}: {message}. As an administrator run: {grant}' }],
+  ['3D000', { action: 'halt-all', code: 'REPLICA_UNREACHABLE', hint: 'The database {database} does not exist: {message}. Create it (CREATE DATABASE {qdatabase}) or fix the replica settings.' }],
+  ['23505', duplicate('A unique index rejected a row{where}: {message}. Upserts never collide on the primary key, so a unique index added on the replica table conflicts with the source data — drop it, then resnapshot the table.')],
+  ['21000', duplicate('One batch held two rows with the same key{where}: {message}. This is a bug in Tenant Mirror; resnapshot the table.')],
+  ['22001', tooNarrow], ['22003', tooNarrow], ['22008', tooNarrow], ['22015', tooNarrow],
+  ['42P01', changedOutside], ['42703', changedOutside], ['42804', changedOutside], ['42P07', changedOutside], ['0A000', changedOutside], ['42P16', changedOutside],
+  ['25P02', aborted], ['25P03', aborted],
+  ['42P05', retryAsIs], ['26000', retryAsIs], // prepared statement already exists / does not exist
+]);
+
+/** SQLSTATE classes (first two characters), for the codes SQLSTATES does not list. */
+export const SQLSTATE_CLASSES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['08', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'Connection to PostgreSQL failed ({code}): {message}; retrying.' }],
+  ['53', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The PostgreSQL server is short of resources ({code}){where}: {message}; retrying.' }],
+  ['28', { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'PostgreSQL refused the login {user} ({code}): {message}. Check the user name and password (and pg_hba.conf).' }],
+  ['22', { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'PostgreSQL rejected a value{where}: {message} ({code}). PostgreSQL text cannot hold NUL characters and jsonb needs valid JSON; the table is halted.' }],
+  ['23', { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'A constraint on the replica table rejected a row{where}: {message} ({code}). The replica table differs from the source definition (NOT NULL, CHECK or FOREIGN KEY added by hand); remove the constraint or resnapshot the table.' }],
+]);
+
+/** Node socket error codes: the server cannot be reached or the connection broke. */
+export const SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+/** pg's own errors without a code when the connection is gone. */
+const CONNECTION_LOST = /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed|not queryable/i;
+const fallback: Rule = { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'Writing to the PostgreSQL replica failed{where}: {message}{paren_code}.' };
 
 function q(name: string): string {
   try { return quotePgIdent(name); } catch { return JSON.stringify(name); }
@@ -21,49 +77,27 @@ export function grantHint(message: string, user: string, database: string): stri
   return `GRANT CREATE, TEMPORARY ON DATABASE ${q(database)} TO ${who}; and GRANT USAGE, CREATE ON SCHEMA <schema> TO ${who};`;
 }
 
+function ruleFor(code: string, message: string): Rule {
+  if (SOCKET_CODES.has(code) || (!code && CONNECTION_LOST.test(message))) return unreachable;
+  // Any five digits or upper-case letters: classes such as 3D (invalid catalog name) and 0A (feature not supported) start with a letter too.
+  if (!/^[0-9A-Z]{5}$/.test(code)) return fallback;
+  return SQLSTATES.get(code) ?? SQLSTATE_CLASSES.get(code.slice(0, 2)) ?? fallback;
+}
+
 export function makePostgresClassifier(ctx: { user: string; database: string }): ErrorClassifier {
   return (err: unknown): ClassifiedError => {
     const own = classifyMirrorError(err);
     if (own) return own;
-    const d = driverError(err) as (Error & { code?: string; table?: string; schema?: string; column?: string }) | undefined;
+    const d = driverError(err) as (Error & { code?: string; table?: string; schema?: string }) | undefined;
     const table = taggedTable(err) ?? (d?.table ? (d.schema ? `${d.schema}.${d.table}` : d.table).toLowerCase() : undefined);
-    const where = table ? ` (table ${table})` : '';
     const code = d?.code ?? '';
-    const msg = errorMessage(d ?? err);
-    const out = (c: ClassifiedError): ClassifiedError => (table ? { ...c, table } : c);
-    const retry = (c: ClassifiedError['code'], hint: string) => out({ action: 'retry', code: c, hint });
-    const haltTable = (c: ClassifiedError['code'], hint: string) => out({ action: 'halt-table', code: c, hint });
-    const haltAll = (c: ClassifiedError['code'], hint: string) => out({ action: 'halt-all', code: c, hint });
-
-    if (SOCKET_CODES.has(code) || (!code && /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed|not queryable/i.test(msg))) {
-      return retry('REPLICA_UNREACHABLE', `PostgreSQL cannot be reached: ${msg}. Check that the server runs and the host/port are right; retrying.`);
-    }
-    if (/^\d{2}[0-9A-Z]{3}$/.test(code)) {
-      const cls = code.slice(0, 2);
-      if (cls === '08') return retry('REPLICA_UNREACHABLE', `Connection to PostgreSQL failed (${code}): ${msg}; retrying.`);
-      if (code === '40001' || code === '40P01') return retry('REPLICA_WRITE_FAILED', `Transaction aborted by PostgreSQL (${code === '40P01' ? 'deadlock' : 'serialization failure'})${where}: ${msg}; retrying.`);
-      if (code === '55P03' || code === '57014') return retry('REPLICA_WRITE_FAILED', `A lock on the replica table could not be obtained in time${where}: ${msg}. Another session holds it (a long report or an open transaction); retrying.`);
-      if (cls === '53') {
-        if (code === '53100') return retry('REPLICA_LOG_FULL', `The PostgreSQL server is out of disk space${where}: ${msg}. Free space on the server; retrying.`);
-        return retry('REPLICA_UNREACHABLE', `The PostgreSQL server is short of resources (${code})${where}: ${msg}; retrying.`);
-      }
-      if (code === '57P01' || code === '57P02' || code === '57P03' || code === '57P05') return retry('REPLICA_UNREACHABLE', `The PostgreSQL server is shutting down or restarting (${code}): ${msg}; retrying.`);
-      if (code === '42501') return haltAll('REPLICA_PERMISSION', `The replica login ${ctx.user} lacks a right${where}: ${msg}. As an administrator run: ${grantHint(msg, ctx.user, ctx.database)}`);
-      if (cls === '28') return haltAll('REPLICA_PERMISSION', `PostgreSQL refused the login ${ctx.user} (${code}): ${msg}. Check the user name and password (and pg_hba.conf).`);
-      if (code === '3D000') return haltAll('REPLICA_UNREACHABLE', `The database ${ctx.database} does not exist: ${msg}. Create it (CREATE DATABASE ${q(ctx.database)}) or fix the replica settings.`);
-      if (code === '23505') return haltTable('REPLICA_DUPLICATE_KEY', `A unique index rejected a row${where}: ${msg}. Upserts never collide on the primary key, so a unique index added on the replica table conflicts with the source data — drop it, then resnapshot the table.`);
-      if (code === '21000') return haltTable('REPLICA_DUPLICATE_KEY', `One batch held two rows with the same key${where}: ${msg}. This is a bug in Tenant Mirror; resnapshot the table.`);
-      if (code === '22001' || code === '22003' || code === '22008' || code === '22015') {
-        return haltTable('SCHEMA_CONFLICT', `A value does not fit its column in the replica table${where}: ${msg}. The replica column is narrower than the source column; widen it (ALTER TABLE … ALTER COLUMN … TYPE …) or resnapshot the table.`);
-      }
-      if (cls === '22') return haltTable('REPLICA_WRITE_FAILED', `PostgreSQL rejected a value${where}: ${msg} (${code}). PostgreSQL text cannot hold NUL characters and jsonb needs valid JSON; the table is halted.`);
-      if (cls === '23') return haltTable('REPLICA_WRITE_FAILED', `A constraint on the replica table rejected a row${where}: ${msg} (${code}). The replica table differs from the source definition (NOT NULL, CHECK or FOREIGN KEY added by hand); remove the constraint or resnapshot the table.`);
-      if (code === '42P01' || code === '42703' || code === '42804' || code === '42P07' || code === '0A000' || code === '42P16') {
-        return haltTable('SCHEMA_CONFLICT', `The replica table differs from the source definition${where}: ${msg} (${code}). It was changed outside Tenant Mirror (or a view blocks a column change); resnapshot the table.`);
-      }
-      if (code === '25P02' || code === '25P03') return retry('REPLICA_WRITE_FAILED', `The replica transaction was aborted${where}: ${msg}; retrying.`);
-      if (code === '42P05' || code === '26000') return retry('REPLICA_WRITE_FAILED', `${msg}; retrying.`);
-    }
-    return haltTable('REPLICA_WRITE_FAILED', `Writing to the PostgreSQL replica failed${where}: ${msg}${code ? ` (${code})` : ''}.`);
+    const message = errorMessage(d ?? err);
+    const rule = ruleFor(code, message);
+    const hint = fillHint(rule.hint, {
+      where: table ? ` (table ${table})` : '', message, code, paren_code: code ? ` (${code})` : '',
+      user: ctx.user, database: ctx.database, qdatabase: q(ctx.database),
+      grant: rule.hint.includes('{grant}') ? grantHint(message, ctx.user, ctx.database) : '',
+    });
+    return table ? { action: rule.action, code: rule.code, hint, table } : { action: rule.action, code: rule.code, hint };
   };
 }
