@@ -149,8 +149,8 @@ export const LOAD_RATE = Number(process.env.FAULT_LOAD_RATE ?? 50);
 
 /**
  * A continuous workload at the source until stop(), paced to `rate` statements per second overall: every
- * 100 ms it issues what the plan owes (rate × elapsed − issued). It counts what it planned, what it issued
- * (a round of `ops` returns only once it issued them all), the rows changed and its errors; stop() fails
+ * 100 ms it issues what the plan owes (rate × elapsed − issued), over two connections. It counts what it
+ * planned, what it issued (a round of `ops` returns only once it issued them all), the rows changed and its errors; stop() fails
  * when it issued less than 90 % of the plan or had any error, so "under load" is a checked fact.
  */
 export function startLoad(c: FaultCtx, what: string, rate = LOAD_RATE): { stop(): Promise<LoadReport> } {
@@ -162,7 +162,7 @@ export function startLoad(c: FaultCtx, what: string, rate = LOAD_RATE): { stop()
       const owed = Math.floor((rate * (Date.now() - t0)) / 1000) - r.done;
       if (owed > 0) {
         try {
-          const w = await c.tenant.source.workload({ ops: owed });
+          const w = await c.tenant.source.workload({ ops: owed, concurrency: 2 });
           r.done += owed;
           r.changed += w.inserts + w.updates + w.deletes;
         } catch (err) {
