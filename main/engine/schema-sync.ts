@@ -47,32 +47,6 @@ export function appliedSchemaChanges(ctx: EngineContext, after: number | { since
   };
 }
 
-/**
- * requestResync (snapshot/resync.ts) still finds a table by its lower-cased id, but ids keep case now
- * (docs/naming.md): `crm.NewTable` would not be found, and `crm.Casey` would find `crm.casey`. Until it
- * looks ids up exactly, each mixed-case id is requested on its own through a view of the registry in
- * which its lower-cased form finds that very table; all-lower-case ids are requested together as before.
- */
-async function resyncExact(ctx: EngineContext, ids: string[], why: string | null = null): Promise<string[]> {
-  const plain = ids.filter((id) => id === id.toLowerCase());
-  const out = plain.length ? await requestResync(ctx, plain, why) : [];
-  for (const id of ids.filter((x) => x !== x.toLowerCase())) {
-    const rec = ctx.registry.get(id);
-    if (!rec) { out.push(...await requestResync(ctx, [id], why)); continue; }
-    const folded = id.toLowerCase();
-    const registry = new Proxy(ctx.registry, {
-      get: (t, p) => {
-        if (p === 'get') return (x: string) => (x === folded ? rec : t.get(x));
-        const v = Reflect.get(t, p) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
-    const view = new Proxy(ctx, { get: (t, p) => (p === 'registry' ? registry : Reflect.get(t, p)) });
-    out.push(...(await requestResync(view, [id], why)).map((x) => (x === folded ? id : x)));
-  }
-  return out;
-}
-
 function newRecord(def: TableDef, collection: string, state: TableRecord['state'], schemaPos: string | null): TableRecord {
   const now = Date.now();
   return {
@@ -131,7 +105,7 @@ function unsignedBigintsOf(log: SchemaLog): Map<string, Set<string>> {
   for (const [id, entries] of log) {
     const def = entries[entries.length - 1]?.def;
     const cols = def?.columns.filter((c) => c.sourceType !== undefined && isUnsignedBigint(c.sourceType)).map((c) => c.name) ?? [];
-    if (cols.length) out.set(id.toLowerCase(), new Set(cols));
+    if (cols.length) out.set(id, new Set(cols));
   }
   return out;
 }
@@ -197,7 +171,7 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
   noteApplied(ctx, rec.id, 'created', `from its first change event, ${ev.def.columns.length} columns`);
   if (!inInitialSnapshot && ev.op !== 'r') {
     // Seen first in the stream: rows written before it was captured may exist. Fill it by a resnapshot.
-    await resyncExact(ctx, [rec.id]);
+    await requestResync(ctx, [rec.id]);
   }
   return rec;
 }
@@ -231,7 +205,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     noteApplied(ctx, rec.id, 'recreated', reasons.join('; '));
     ctx.registry.put(rec);
     await ctx.persist(ctx.registry.takeDirty());
-    await resyncExact(ctx, [rec.id], `incompatible schema change: ${reasons.join('; ')}`);
+    await requestResync(ctx, [rec.id], `incompatible schema change: ${reasons.join('; ')}`);
     noteApplied(ctx, rec.id, 'snapshot requested', 'recreated: refilled by a snapshot');
     return rec;
   }
@@ -322,7 +296,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
   const rows = ctx.registry.takeDirty();
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
   await ctx.persist(rows);
-  if (toSnapshot.length) for (const id of await resyncExact(ctx, toSnapshot)) noteApplied(ctx, id, 'snapshot requested', 'new table: filled by a snapshot');
+  if (toSnapshot.length) for (const id of await requestResync(ctx, toSnapshot)) noteApplied(ctx, id, 'snapshot requested', 'new table: filled by a snapshot');
   // The report is what was applied during this check (noted where the DDL ran), not a prediction.
   return appliedSchemaChanges(ctx, mark);
 }

@@ -118,8 +118,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const e = MirrorError.from(err, 'DECODE_FAILED');
     const raw = m.value?.toString('utf8') ?? null;
     const g = ev ? { schema: ev.def.schema, table: ev.def.name } : guessTable(raw);
-    const id = g.table ? `${g.schema ?? ''}.${g.table}`.toLowerCase() : null;
-    const rec = id ? ctx.registry.get(id) ?? ctx.registry.all().find((r) => r.name.toLowerCase() === g.table!.toLowerCase()) : undefined;
+    const id = g.table ? tableId({ schema: g.schema ?? '', name: g.table }) : null;
+    const rec = id ? ctx.registry.get(id) ?? ctx.registry.lookup(id) : undefined;
     const where = `${ctx.topics.cdc}:${partition}:${off}`;
     const p: PoisonRecord = {
       topic: ctx.topics.cdc, partition, offset: off.toString(), table: rec?.id ?? id, code: e.code, reason: e.message,
@@ -173,7 +173,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (d.kind === 'tombstone') { last = off; continue; }
       if (d.kind === 'skipped') { last = off; await endOfUnapplied(m); continue; }
       if (d.kind === 'truncate') {
-        const rec = ctx.filter(d.schema, d.name) === 'mirror' ? ctx.registry.get(`${d.schema}.${d.name}`.toLowerCase()) : undefined;
+        const rec = ctx.filter(d.schema, d.name) === 'mirror' ? ctx.registry.get(tableId({ schema: d.schema, name: d.name })) : undefined;
         if (rec && rec.state !== 'halted') { await flush(); last = null; await retrying(ctx, `truncate ${rec.id}`, () => truncateTable(ctx, rec)); }
         first ??= off;
         last = off;

@@ -67,10 +67,10 @@ function tableOfKeySchema(name: string | undefined): KeyEntry['table'] {
   return PLAIN.test(schema) && PLAIN.test(table) ? { schema, name: table } : null;
 }
 
-/** Columns the schema history says are BIGINT UNSIGNED, per `schema.table` (lower case). */
+/** Columns the schema history says are BIGINT UNSIGNED, per exact `schema.table` (ids keep case: docs/naming.md). */
 export type UnsignedBigints = ReadonlyMap<string, ReadonlySet<string>>;
 const hintOf = (hints: UnsignedBigints, t: { schema: string; name: string } | null): ReadonlySet<string> | undefined =>
-  (t ? hints.get(`${t.schema}.${t.name}`.toLowerCase()) : undefined);
+  (t ? hints.get(`${t.schema}.${t.name}`) : undefined);
 
 function buildKey(s: ConnectField, hints: UnsignedBigints = new Map()): KeyEntry {
   const table = tableOfKeySchema(s.name);

@@ -101,20 +101,31 @@ export function notificationsReached(ctx: FullSnapshotDeps, fs: FullSnapshot): b
 
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
+/**
+ * A collection's entry: exact (ids keep case); else, for state written lower-cased by an earlier version,
+ * the one key equal ignoring case that no other table's collection is exactly.
+ */
+function keyOf(keys: string[], collection: string, others: Set<string>): string | undefined {
+  if (keys.includes(collection)) return collection;
+  const folded = keys.filter((k) => k.toLowerCase() === collection.toLowerCase() && !others.has(k));
+  return folded.length === 1 ? folded[0] : undefined;
+}
+
 /** The current attempt is complete and fenced: sweep what it covered, restore the rest. */
 export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void> {
   const fs = ctx.fullSnapshot!;
   const scan = ctx.initialScan;
+  const collections = new Set(ctx.registry.all().map((r) => r.collection));
   for (const r of ctx.registry.all()) {
-    const col = r.collection.toLowerCase();
-    const reported = scan?.scans[col];
+    const scanKey = scan ? keyOf(Object.keys(scan.scans), r.collection, collections) : undefined;
+    const reported = scan && scanKey !== undefined ? scan.scans[scanKey] : undefined;
     if (r.sweep?.kind === 'full') {
       const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
       if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
         if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
         await finishSweep(ctx, r);
-      } else if (scan?.collections.includes(col)) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
+      } else if (scan && keyOf(scan.collections, r.collection, collections) !== undefined) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
       else await dropSweep(ctx, r);
     } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }
   }

@@ -18,12 +18,11 @@ export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'initial
 
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
-const listOf = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+const listOf = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
+/** The tables of a data collection Debezium named, exactly as it names them in the events (ids keep case). */
 function tablesOf(ctx: NotificationDeps, collection: string | undefined): TableRecord[] {
-  if (!collection) return [];
-  const c = collection.toLowerCase();
-  return ctx.registry.all().filter((r) => r.collection.toLowerCase() === c);
+  return collection ? ctx.registry.all().filter((r) => r.collection === collection) : [];
 }
 
 const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan;
@@ -77,7 +76,7 @@ function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefi
   if (n.type === 'TABLE_SCAN_COMPLETED' && n.data.scanned_collection) {
     const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
     const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
-    scan.scans[n.data.scanned_collection.toLowerCase()] = { status, rows: Number.isFinite(total) ? total : null, ts: n.timestamp };
+    scan.scans[n.data.scanned_collection] = { status, rows: Number.isFinite(total) ? total : null, ts: n.timestamp };
     if (!SCAN_OK.has(status)) return markStale(ctx, tablesOf(ctx, n.data.scanned_collection), `the snapshot's scan ended with ${status}`);
   }
   if (n.type === 'ABORTED') {

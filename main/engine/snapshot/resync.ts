@@ -16,8 +16,9 @@ export type ResyncDeps = Pick<EngineContext, 'events' | 'log' | 'persist' | 'pro
 function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];
   for (const raw of ids) {
-    const id = raw.toLowerCase();
-    const rec = ctx.registry.get(id) ?? ctx.registry.all().find((r) => r.name.toLowerCase() === id);
+    // The exact id, else the one table whose id or name matches (case-insensitively only when unique).
+    const byName = (f: (r: TableRecord) => boolean): TableRecord | undefined => { const hits = ctx.registry.all().filter(f); return hits.length === 1 ? hits[0] : undefined; };
+    const rec = ctx.registry.lookup(raw) ?? byName((r) => r.name === raw) ?? byName((r) => r.name.toLowerCase() === raw.toLowerCase());
     if (!rec) throw new MirrorError('TABLE_UNKNOWN', `table ${raw} is not replicated (known: ${ctx.registry.all().map((r) => r.id).slice(0, 10).join(', ')}…)`, { detail: { table: raw } });
     if (!recs.includes(rec)) recs.push(rec);
   }
