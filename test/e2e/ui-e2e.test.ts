@@ -100,7 +100,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     const wrong = page.getByTestId('check-report');
     await wrong.getByText(`${tenant.ctx}x-cdc`).first().waitFor({ timeout: 15_000 });
     assert.equal(await wrong.getAttribute('data-ok'), 'false');
-    assert.match(await wrong.innerText(), /does not exist/);
+    assert.match(await wrong.innerText(), /(does|do) not exist/);
     assert.ok(Date.now() - asked < 15_000, `answered in ${Date.now() - asked} ms`);
     await page.getByLabel('Tenant id').fill(tenant.ctx);
     await page.getByRole('button', { name: 'Test connection' }).click();
