@@ -25,7 +25,7 @@ import { createEngineProxy } from '../../main/host/engine-proxy.ts';
 import { forkEngineChild } from '../../main/host/fork-child.ts';
 import { createLogger } from '../../main/engine/log.ts';
 import { createReplica } from '../../main/engine/replica/create-replica.ts';
-import type { Replica } from '../../main/engine/replica/dialect.ts';
+import type { Replica } from '../../main/engine/replica/replica.ts';
 import { fromStateJson } from '../../main/engine/state/json.ts';
 import type { PoisonRecord } from '../../main/engine/state/records.ts';
 import { settingsSchema, type Settings, type SettingsInput } from '../../preload/contract/settings.ts';
@@ -62,6 +62,13 @@ export class FaultStats {
   readonly loads: LoadReport[] = [];
   readonly outages: OutageReport[] = [];
   fault(kind: string, n = 1): void { this.injected[kind] = (this.injected[kind] ?? 0) + n; }
+  /** The whole run's workload: at least 90 % of the planned statements, no errors. */
+  assertLoad(): void {
+    const planned = this.loads.reduce((a, l) => a + l.planned, 0);
+    const errors = this.loads.reduce((a, l) => a + l.errors, 0);
+    assert.equal(errors, 0, `the workload had ${errors} errors`);
+    assert.ok(planned > 0 && this.workloadOps >= 0.9 * planned, `the workload issued ${this.workloadOps} of ${planned} planned statements over the run (< 90 %)`);
+  }
   toJSON(): object {
     const planned = this.loads.reduce((a, l) => a + l.planned, 0);
     const secs = this.loads.reduce((a, l) => a + l.seconds, 0);
@@ -150,8 +157,9 @@ export const LOAD_RATE = Number(process.env.FAULT_LOAD_RATE ?? 50);
 /**
  * A continuous workload at the source until stop(), paced to `rate` statements per second overall: every
  * 100 ms it issues what the plan owes (rate × elapsed − issued), over two connections. It counts what it
- * planned, what it issued (a round of `ops` returns only once it issued them all), the rows changed and its errors; stop() fails
- * when it issued less than 90 % of the plan or had any error, so "under load" is a checked fact.
+ * planned, what it issued (a round of `ops` returns only once it issued them all), the rows changed and
+ * its errors; stop() fails on any error, or when a window of 10 s or more issued less than 90 % of its
+ * plan; FaultStats.assertLoad() holds the whole run to 90 %. So "under load" is a checked fact.
  */
 export function startLoad(c: FaultCtx, what: string, rate = LOAD_RATE): { stop(): Promise<LoadReport> } {
   let running = true;
@@ -185,7 +193,9 @@ export function startLoad(c: FaultCtx, what: string, rate = LOAD_RATE): { stop()
       c.stats.workloadOps += r.done;
       note(`load during ${what}: ${r.done}/${r.planned} statements (${r.changed} rows changed), ${r.errors} errors, ${r.opsPerSec} ops/s`);
       assert.equal(r.errors, 0, `the workload during ${what} had ${r.errors} errors (first: ${r.firstError})`);
-      assert.ok(r.planned > 0 && r.done >= 0.9 * r.planned, `the workload during ${what} issued ${r.done} of ${r.planned} planned statements (< 90 %)`);
+      // Each call lags the plan by its own duration (a few hundred ms under load): a window shorter than
+      // 10 s is held to the rule only through the run's total (FaultStats.assertLoad).
+      if (r.seconds >= 10) assert.ok(r.done >= 0.9 * r.planned, `the workload during ${what} issued ${r.done} of ${r.planned} planned statements (< 90 %)`);
       return r;
     },
   };

@@ -98,6 +98,7 @@ try {
 } finally {
   await stop();
 }
+try { stats.assertLoad(); } catch (err) { failures.push(`workload: ${(err as Error).message}`); }
 console.log(`\nfault stats ${JSON.stringify(stats, null, 2)}`);
 console.log(`kill records:\n${stats.kills.map((k) => `  ${k.what} #${k.n}: ${k.trigger} +${k.triggerMs} ms, kill +${k.afterTriggerMs} ms, ${k.phase}, ${k.inFlight ? 'in flight' : 'between batches'} (${k.inFlightDetail}); offsets ${k.offsetsBefore}→${k.offsetsAtTrigger}→${k.offsetsAfter}`).join('\n')}`);
 console.log(`${failures.length ? `✖ ${failures.length} failed:\n  ${failures.join('\n  ')}` : '✔ all faults recovered'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

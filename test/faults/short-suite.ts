@@ -60,5 +60,9 @@ export function shortFaultSuite(dialect: Dialect): void {
       await poisonEvents(c, e);
       await e.stop();
     });
+
+    it('the workload over all faults issued at least 90 % of its planned statements, without errors', () => {
+      stats.assertLoad();
+    });
   });
 }
