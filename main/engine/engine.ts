@@ -44,7 +44,7 @@ import { parseTableStats, TABLE_STATS_ID, tableStatsRow } from './state/table-st
 import type { TableStatsRecord } from './state/table-stats.ts';
 import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './state/records.ts';
 import { TableRegistry } from './tables.ts';
-import { capTableLag, lagFigures } from './figures.ts';
+import { capTableLag, lagFigures, LagReference } from './figures.ts';
 import type { LagFigures } from './figures.ts';
 import { createRateWindow } from './rate-window.ts';
 import { createRowCountPlan } from './row-counts.ts';
@@ -89,8 +89,8 @@ class MirrorEngine implements Engine {
   private startedAt: number | null = null;
   private eventsApplied = 0;
   private readonly rate = createRateWindow(10_000);
-  /** Source time of the newest change applied, per partition of the change topic (for lag in seconds). */
-  private readonly newestApplied = new Map<number, number>();
+  /** Per partition of the change topic, the time its waiting events are younger than (lag in seconds). */
+  private readonly lagRef = new LagReference();
   private readonly rowPlan = createRowCountPlan(30_000);
   private readonly snapshots = createSnapshotTracker();
   private overallSnapshot: OverallSnapshotProgress | null = null;
@@ -149,7 +149,7 @@ class MirrorEngine implements Engine {
       this.rowPlan.touched(b.tables);
       let ts = 0;
       for (const t of b.tables) ts = Math.max(ts, this.ctx.registry.counters.get(t)?.lastSourceTs ?? 0);
-      if (ts) for (const o of b.offsets) this.newestApplied.set(o.partition, Math.max(this.newestApplied.get(o.partition) ?? 0, ts));
+      if (ts) for (const o of b.offsets) this.lagRef.applied(o.partition, ts);
     });
     events.on('table-resynced', (e) => this.rowPlan.invalidate(e.table));
     events.on('schema-changed', (e) => { for (const t of [...e.created, ...e.altered, ...e.recreated]) this.rowPlan.invalidate(t); });
@@ -449,8 +449,10 @@ class MirrorEngine implements Engine {
     this.tickRunning = true;
     const c = this.ctx;
     try {
+      const asked = Date.now();
       c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
       const figures = this.lagFigures(Date.now());
+      this.lagRef.observe(figures.partitions, asked);
       const lag = figures.lagEvents;
       this.lagEvents = lag;
       this.lastLagSeconds = figures.lagSeconds;
@@ -519,7 +521,7 @@ class MirrorEngine implements Engine {
   private lagFigures(now: number): LagFigures {
     const c = this.ctx;
     const parts = [...c.watermarks.values()].map((w) => ({ partition: w.partition, next: c.nextOffsets.get(w.partition) ?? null, low: BigInt(w.low), high: BigInt(w.high) }));
-    return lagFigures(c.topics.cdc, parts, this.newestApplied, now);
+    return lagFigures(c.topics.cdc, parts, this.lagRef.times(), now);
   }
 
   private tableStatus(now: number, figures: LagFigures): TableStatus[] {

@@ -20,6 +20,29 @@ export function lagFigures(topic: string, parts: readonly PartitionNumbers[], ne
   return { partitions, lagEvents: lag.lagEvents, lagSeconds: lag.lagSeconds };
 }
 
+/**
+ * Per partition, the time after which its first waiting event was produced: the source time of the
+ * newest change applied there, or the last time the partition was seen caught up, whichever is later.
+ * Lag in seconds is now − that: an upper bound that, unlike the newest change alone, does not read
+ * "3 h" for a partition that was idle for 3 h and got one event a second ago.
+ */
+export class LagReference {
+  private readonly appliedAt = new Map<number, number>();
+  private readonly caughtUpAt = new Map<number, number>();
+  applied(partition: number, sourceTs: number): void {
+    this.appliedAt.set(partition, Math.max(this.appliedAt.get(partition) ?? 0, sourceTs));
+  }
+  /** Figures taken from watermarks fetched at `at`: partitions with nothing waiting were caught up then. */
+  observe(partitions: readonly PartitionStatus[], at: number): void {
+    for (const p of partitions) if (p.lagEvents === 0) this.caughtUpAt.set(p.partition, at);
+  }
+  times(): Map<number, number> {
+    const out = new Map(this.appliedAt);
+    for (const [p, t] of this.caughtUpAt) out.set(p, Math.max(out.get(p) ?? 0, t));
+    return out;
+  }
+}
+
 /** Per-table lag: 0 when caught up; never above the overall lag (a table is not behind the stream it is read from). */
 export function capTableLag(tables: TableStatus[], overall: { lagEvents: number; lagSeconds: number | null }): TableStatus[] {
   return tables.map((t) => {

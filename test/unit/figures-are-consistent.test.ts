@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capTableLag, lagFigures } from '../../main/engine/figures.ts';
+import { capTableLag, lagFigures, LagReference } from '../../main/engine/figures.ts';
 import { createRateWindow } from '../../main/engine/rate-window.ts';
 import { createRowCountPlan } from '../../main/engine/row-counts.ts';
 import { table } from '../doubles/fake-engine.ts';
@@ -73,4 +73,17 @@ test('row counts: every table once, then only those changed, at most every inter
   assert.equal(plan.asOf('crm.b'), 0, 'the shown count keeps the time it was taken until the recount');
   plan.counted('crm.b', 30_002);
   assert.deepEqual(plan.due(ids, 30_003), []);
+});
+
+test('lag: a partition idle for hours that gets one event reads seconds, not hours; the newest applied change counts too', () => {
+  const ref = new LagReference();
+  const hour = 3_600_000;
+  ref.applied(0, 0); // the last change applied on partition 0, 3 h before now
+  const now = 3 * hour;
+  const caughtUp = lagFigures('t', [{ partition: 0, next: 10n, low: 0n, high: 10n }], ref.times(), now - 2000);
+  ref.observe(caughtUp.partitions, now - 2000); // seen caught up 2 s ago
+  const waiting = lagFigures('t', [{ partition: 0, next: 10n, low: 0n, high: 11n }], ref.times(), now);
+  assert.equal(waiting.lagSeconds, 2);
+  ref.applied(0, now - 500);
+  assert.equal(lagFigures('t', [{ partition: 0, next: 11n, low: 0n, high: 12n }], ref.times(), now).lagSeconds, 0.5);
 });
