@@ -29,6 +29,8 @@ export interface ActivityLog {
 
 /** Applied batches within this window of the first one are summed up on one line. */
 export const BATCH_WINDOW_MS = 5000;
+/** In the file, batch lines sum up this long a stretch (cut short by any other entry). */
+export const FILE_BATCH_WINDOW_MS = 60_000;
 
 const SECRET_IN_TEXT: Array<[RegExp, string]> = [
   [/\b(password|passwd|pwd|secret|token)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s;,&]+)/gi, '$1=***'],
@@ -91,16 +93,36 @@ export function createActivityLog(opts: { file?: RotatingFile | null; limit?: nu
     else { entries.push(e); if (entries.length > limit) entries = entries.slice(-limit); }
     publish(e);
   };
-  const closeBatch = (): void => {
-    if (openBatch) write(openBatch);
+  /**
+   * The file sums batches up over FILE_BATCH_WINDOW_MS (the screen over BATCH_WINDOW_MS), so a busy
+   * stream does not rotate resyncs, gaps and errors out of the file within hours.
+   */
+  let fileBatch: ActivityEntry | null = null;
+  const writeFileBatch = (): void => {
+    if (fileBatch) write(fileBatch);
+    fileBatch = null;
+  };
+  const closeBatch = (force = false): void => {
+    const b = openBatch;
     openBatch = null;
+    if (b?.batch) {
+      const f = fileBatch?.batch;
+      if (fileBatch && f) {
+        const batch = { events: f.events + b.batch.events, batches: f.batches + b.batch.batches, ms: f.ms + b.batch.ms, since: f.since };
+        const tables = [...new Set([...fileBatch.tables, ...b.tables])];
+        fileBatch = { ...b, tables, batch, text: batchText(batch, tables) };
+      } else {
+        fileBatch = b;
+      }
+    }
+    if (fileBatch && (force || fileBatch.at - fileBatch.batch!.since >= FILE_BATCH_WINDOW_MS)) writeFileBatch();
   };
 
   const log: ActivityLog = {
     filePath: file?.path ?? null,
     list: () => entries.slice(),
     record({ level, kind, text, tables = [] }) {
-      closeBatch();
+      closeBatch(true);
       const e: ActivityEntry = { id: nextId++, at: now(), level, kind, text: redactText(text), tables: [...tables] };
       put(e);
       write(e);
@@ -154,7 +176,7 @@ export function createActivityLog(opts: { file?: RotatingFile | null; limit?: nu
       listeners.add(listener);
       return () => { listeners.delete(listener); };
     },
-    flush: closeBatch,
+    flush: () => closeBatch(true),
   };
   return log;
 }

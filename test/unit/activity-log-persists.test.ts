@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActivityEntry } from '../../preload/contract/activity.ts';
-import { BATCH_WINDOW_MS, createActivityLog, redactText } from '../../main/engine/activity-log.ts';
+import { BATCH_WINDOW_MS, createActivityLog, FILE_BATCH_WINDOW_MS, redactText } from '../../main/engine/activity-log.ts';
 import { createRotatingFile } from '../../main/engine/rotating-file.ts';
 import { mergeEntries } from '../../renderer/src/lib/activity.ts';
 import { FakeEngine } from '../doubles/fake-engine.ts';
@@ -133,4 +133,19 @@ test('renderer: entries merge by id, oldest first, up to the limit', () => {
   let log = mergeEntries([], [e(2), e(1)], 3);
   log = mergeEntries(log, [e(2, 'grew'), e(3), e(4)], 3);
   assert.deepEqual(log.map((x) => x.text), ['grew', '3', '4']);
+});
+
+test('a busy stream writes one batch line a minute to the file, so resyncs and gaps are not rotated out by it', () => {
+  const file = join(dir, 'busy', 'activity.log');
+  const c = clock();
+  const log = createActivityLog({ file: createRotatingFile(file), now: c.now });
+  const engine = new FakeEngine();
+  log.attach(engine);
+  for (let i = 0; i < 150; i++) { engine.emit('batch-applied', { events: 10, tables: ['crm.a'], ms: 1, offsets: [] }); c.advance(1000); }
+  assert.ok(log.list().length >= 150 / (BATCH_WINDOW_MS / 1000) - 1, 'the screen sums up over 5 s');
+  engine.emit('resync-requested', { tables: ['crm.a'], reason: null });
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ActivityEntry);
+  assert.deepEqual(lines.map((e) => e.kind), ['batches', 'batches', 'batches', 'resync-requested']);
+  assert.equal(lines.slice(0, 3).reduce((n, e) => n + e.batch!.events, 0), 1500, 'every applied event is counted in the file');
+  assert.ok(lines[0]!.batch!.since + FILE_BATCH_WINDOW_MS <= lines[1]!.batch!.since);
 });
