@@ -9,7 +9,7 @@ import type { Settings } from '../../preload/contract/settings.ts';
 import { MirrorError } from '../engine/errors.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
-import type { Replica, StateRow } from '../engine/replica/dialect.ts';
+import type { Replica, StateRow } from '../engine/replica/replica.ts';
 import { createKafka } from '../engine/source/kafka-client.ts';
 import { recordTimestamps } from '../engine/source/record-times.ts';
 import { tenantTopics } from '../engine/source/topics.ts';

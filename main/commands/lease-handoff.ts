@@ -8,7 +8,7 @@ import type { SchemaCheckResult } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
-import type { Replica } from '../engine/replica/dialect.ts';
+import type { Replica } from '../engine/replica/replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';

@@ -5,7 +5,7 @@ import type { Settings } from '../../preload/contract/settings.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import type { EngineEmitter } from './events.ts';
 import type { Logger } from './log.ts';
-import type { Replica, StateRow } from './replica/dialect.ts';
+import type { Replica, StateRow } from './replica/replica.ts';
 import type { FilterVerdict } from './schema/table-filter.ts';
 import type { SessionRecord } from './state/records.ts';
 import type { TableRegistry } from './tables.ts';

@@ -16,7 +16,7 @@ import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
-import type { Replica, StateRow } from './replica/dialect.ts';
+import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { appliedSchemaChanges, historyGrew, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';

@@ -3,7 +3,7 @@
  * exact (schema/table-model.ts `tableId`): `crm.Casey` and `crm.casey` are two tables (docs/naming.md).
  */
 import type { TableStatus } from '../../preload/contract/status.ts';
-import type { StateRow } from './replica/dialect.ts';
+import type { StateRow } from './replica/replica.ts';
 import { tableId } from './schema/table-model.ts';
 import { toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';

@@ -14,7 +14,7 @@ import type { Engine } from '../../main/engine/engine.ts';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import { createLogger } from '../../main/engine/log.ts';
 import { createReplica } from '../../main/engine/replica/create-replica.ts';
-import type { ApplyUnit } from '../../main/engine/replica/dialect.ts';
+import type { ApplyUnit } from '../../main/engine/replica/replica.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
 
 export type ChildMode = 'engine' | 'ceiling';

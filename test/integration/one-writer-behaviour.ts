@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { MirrorError } from '../../main/engine/errors.ts';
 import { silentLogger } from '../../main/engine/log.ts';
-import type { Replica } from '../../main/engine/replica/dialect.ts';
+import type { Replica } from '../../main/engine/replica/replica.ts';
 import type { TableDef } from '../../main/engine/schema/table-model.ts';
 import { pollRequests } from '../../main/engine/state/request-runner.ts';
 import { readPendingRequests, submitRequest, waitForResult } from '../../main/engine/state/requests.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { makePostgresClassifier } from '../../main/engine/replica/postgres/errors.ts';
-import { tagTable } from '../../main/engine/replica/naming.ts';
+import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import { freePort } from '../harness/util.ts';
 import { startPostgres, type PostgresServer } from '../harness/postgres.ts';
 

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ApplyUnit, Replica, TableChanges } from '../../main/engine/replica/dialect.ts';
+import type { ApplyUnit, Replica, TableChanges } from '../../main/engine/replica/replica.ts';
 import type { ColumnDef, ColumnType, Row, TableDef } from '../../main/engine/schema/table-model.ts';
 import { tableId } from '../../main/engine/schema/table-model.ts';
 

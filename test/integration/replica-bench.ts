@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Replica } from '../../main/engine/replica/dialect.ts';
+import type { Replica } from '../../main/engine/replica/replica.ts';
 import { createPostgresReplica } from '../../main/engine/replica/postgres/index.ts';
 import { createSqliteReplica } from '../../main/engine/replica/sqlite/index.ts';
 import type { Row, TableDef } from '../../main/engine/schema/table-model.ts';

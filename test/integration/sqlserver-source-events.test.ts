@@ -29,7 +29,7 @@ import { ControlLoop } from '../../main/engine/control-loop.ts';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import { EngineEmitter } from '../../main/engine/events.ts';
 import { silentLogger } from '../../main/engine/log.ts';
-import type { Replica } from '../../main/engine/replica/dialect.ts';
+import type { Replica } from '../../main/engine/replica/replica.ts';
 import { createPostgresReplica } from '../../main/engine/replica/postgres/index.ts';
 import { createSqliteReplica } from '../../main/engine/replica/sqlite/index.ts';
 import { createTableFilter } from '../../main/engine/schema/table-filter.ts';

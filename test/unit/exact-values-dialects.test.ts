@@ -14,7 +14,7 @@ import { decoderFor, encoderFor } from '../../main/engine/replica/sqlite/values.
 import { sqliteStorage } from '../../main/engine/replica/sqlite/dialect.ts';
 import { columnType as sqlServerType, stageType } from '../../main/engine/replica/sqlserver/sqlserver-types.ts';
 import { readValue, stageValue } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
-import { tagTable } from '../../main/engine/replica/naming.ts';
+import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import type { ColumnDef, ColumnType, TableDef } from '../../main/engine/schema/table-model.ts';
 
 const dur = (precision: number): ColumnType => ({ kind: 'duration', precision });

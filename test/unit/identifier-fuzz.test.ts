@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { MirrorError } from '../../main/engine/errors.ts';
-import { replicaTableName, TABLE_NAME_RULES } from '../../main/engine/replica/naming.ts';
+import { replicaTableName, TABLE_NAME_RULES } from '../../main/engine/replica/table-names.ts';
 import { PostgresDialect, quotePgIdent } from '../../main/engine/replica/postgres/dialect.ts';
 import { SqliteDialect, quoteSqliteIdent } from '../../main/engine/replica/sqlite/dialect.ts';
 import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';

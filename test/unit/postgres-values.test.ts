@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { copyField, copyPayload, decodePgText } from '../../main/engine/replica/postgres/values.ts';
 import { grantHint, makePostgresClassifier } from '../../main/engine/replica/postgres/errors.ts';
-import { canonicalDecimal, canonicalTimestamptz, padFraction, tagTable } from '../../main/engine/replica/naming.ts';
+import { tagTable } from '../../main/engine/replica/error-tagging.ts';
+import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../../main/engine/replica/value-text.ts';
 
 test('COPY text fields: NULL vs empty, escapes, bytea, bool, bigint', () => {
   assert.equal(copyField(null), '\\N');

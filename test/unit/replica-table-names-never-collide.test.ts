@@ -1,5 +1,5 @@
 /**
- * The replica naming rule (docs/naming.md, main/engine/replica/naming.ts): two source tables never get
+ * The replica naming rule (docs/naming.md, main/engine/replica/table-names.ts): two source tables never get
  * one replica name under the dialect's own comparison (SQLite and SQL Server case-insensitive,
  * PostgreSQL exact but 63 bytes), no source table takes a product table's name, and the name depends on
  * the source name alone (stable across restarts, whatever order tables arrive in).
@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SEEN_TABLE_PREFIX, STATE_TABLE } from '../../main/engine/replica/dialect.ts';
-import { replicaTableName, seenTableName, TABLE_NAME_RULES, type TableNameRule } from '../../main/engine/replica/naming.ts';
+import { SEEN_TABLE_PREFIX, STATE_TABLE } from '../../main/engine/replica/replica.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES, type TableNameRule } from '../../main/engine/replica/table-names.ts';
 import { PostgresDialect } from '../../main/engine/replica/postgres/dialect.ts';
 import { SqliteDialect } from '../../main/engine/replica/sqlite/dialect.ts';
 import { createTableSql } from '../../main/engine/replica/sqlserver/sqlserver-ddl.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { classifySqliteError } from '../../main/engine/replica/sqlite/errors.ts';
-import { tagTable } from '../../main/engine/replica/naming.ts';
+import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tm-sqlite-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

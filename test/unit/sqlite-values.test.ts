@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decoderFor, encoderFor } from '../../main/engine/replica/sqlite/values.ts';
 import { classifySqliteError } from '../../main/engine/replica/sqlite/errors.ts';
-import { tagTable } from '../../main/engine/replica/naming.ts';
+import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
 
 test('encoders: bool to 0/1, canonical decimal and fractional seconds, UTC timestamptz; strings bind as is', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import mssql from 'mssql';
 import { classifySqlServerError } from '../../main/engine/replica/sqlserver/sqlserver-errors.ts';
 import { StageValueError } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
-import { tagTable } from '../../main/engine/replica/naming.ts';
+import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
 
 /** A RequestError as mssql builds it from a tedious errorMessage token (see mssql/lib/tedious/request.js). */

@@ -4,7 +4,7 @@
  * with the first and last offset and the last reason. A flood of bad events cannot fill the replica.
  */
 import type { EngineContext } from '../context.ts';
-import type { StateRow } from '../replica/dialect.ts';
+import type { StateRow } from '../replica/replica.ts';
 import { fromStateJson, toStateJson } from '../state/json.ts';
 import type { PoisonRecord } from '../state/records.ts';
 import { stateIds } from '../state/records.ts';

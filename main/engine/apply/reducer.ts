@@ -4,7 +4,7 @@
  * (unavailable columns left out) is merged over an earlier full image of the same key.
  */
 import type { Row, RowValue, TableDef } from '../schema/table-model.ts';
-import type { TableChanges } from '../replica/dialect.ts';
+import type { TableChanges } from '../replica/replica.ts';
 
 function keyPart(v: RowValue): string {
   if (v === null) return '\u0000';

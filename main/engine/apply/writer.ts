@@ -5,7 +5,7 @@
  */
 import type { EngineContext } from '../context.ts';
 import { sleep } from '../context.ts';
-import type { ApplyUnit, StateRow } from '../replica/dialect.ts';
+import type { ApplyUnit, StateRow } from '../replica/replica.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';

@@ -1,7 +1,7 @@
 /** Settings → a live Replica of the configured kind. Drivers load only when their kind is used. */
 import type { Settings } from '../../../preload/contract/settings.ts';
 import { resolveSecret } from '../config/secrets.ts';
-import type { Replica } from './dialect.ts';
+import type { Replica } from './replica.ts';
 
 export async function createReplica(settings: Pick<Settings, 'replica' | 'tablePrefix'>): Promise<Replica> {
   const r = settings.replica;

@@ -4,7 +4,7 @@
  */
 import { MirrorError } from '../errors.ts';
 import { parseLease } from '../state/lease-rules.ts';
-import type { LeaseGuard } from './dialect.ts';
+import type { LeaseGuard } from './replica.ts';
 
 /** Throws REPLICA_LEASE_LOST (not retriable) unless `value` (the lease row's JSON, null when absent) holds `guard`. */
 export function assertLeaseHeld(value: string | null | undefined, guard: LeaseGuard): void {

@@ -6,7 +6,7 @@
  */
 import type { EngineContext } from '../context.ts';
 import { MirrorError } from '../errors.ts';
-import type { StateRow } from '../replica/dialect.ts';
+import type { StateRow } from '../replica/replica.ts';
 import { fromStateJson, toStateJson } from '../state/json.ts';
 import type { OffsetRecord } from '../state/records.ts';
 import { stateIds } from '../state/records.ts';

@@ -3,7 +3,7 @@
  * runs these inside one transaction (Replica.updateLease); writer-lease.ts drives them.
  */
 import { MirrorError } from '../errors.ts';
-import type { LeaseDecision } from '../replica/dialect.ts';
+import type { LeaseDecision } from '../replica/replica.ts';
 
 /** The writer lease (row `lease`, kind `lease`): which process may write to this replica. */
 export interface LeaseRecord {

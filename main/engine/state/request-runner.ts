@@ -5,7 +5,7 @@
  */
 import { MirrorError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { LeaseGuard, Replica } from '../replica/dialect.ts';
+import type { LeaseGuard, Replica } from '../replica/replica.ts';
 import type { RequestRecord } from './requests.ts';
 import { readRequests, requestRowId, updateRequest } from './requests.ts';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ErrorData } from '../errors.ts';
 import { MirrorError } from '../errors.ts';
-import type { LeaseGuard, Replica, StateRow } from '../replica/dialect.ts';
+import type { LeaseGuard, Replica, StateRow } from '../replica/replica.ts';
 import { fromStateJson, toStateJson } from './json.ts';
 
 export type RequestSpec = { kind: 'resync-tables'; tables: string[] } | { kind: 'update-schema' };

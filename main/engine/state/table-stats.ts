@@ -4,7 +4,7 @@
  * `table-stats` row of `_ReplicationState`, written by the engine every 10 s (after counting rows); values
  * from before this run are kept for tables not changed since.
  */
-import type { StateRow } from '../replica/dialect.ts';
+import type { StateRow } from '../replica/replica.ts';
 import type { TableCounters } from '../tables.ts';
 
 export const TABLE_STATS_ID = 'table-stats';

@@ -10,8 +10,8 @@ import { hostname } from 'node:os';
 import { MirrorError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { LeaseGuard, Replica } from '../replica/dialect.ts';
-import { LEASE_ID } from '../replica/dialect.ts';
+import type { LeaseGuard, Replica } from '../replica/replica.ts';
+import { LEASE_ID } from '../replica/replica.ts';
 import { decideHeartbeat, decideRelease, decideTake, inUseError, isLive, parseLease } from './lease-rules.ts';
 import type { LeaseRecord } from './lease-rules.ts';
 

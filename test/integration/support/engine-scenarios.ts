@@ -13,7 +13,7 @@ import { createEngine } from '../../../main/engine/engine.ts';
 import type { Engine } from '../../../main/engine/engine.ts';
 import { createLogger } from '../../../main/engine/log.ts';
 import { createReplica } from '../../../main/engine/replica/create-replica.ts';
-import type { Replica } from '../../../main/engine/replica/dialect.ts';
+import type { Replica } from '../../../main/engine/replica/replica.ts';
 import { settingsSchema } from '../../../preload/contract/settings.ts';
 import type { Settings, SettingsInput } from '../../../preload/contract/settings.ts';
 import type { EngineStatus } from '../../../preload/contract/status.ts';

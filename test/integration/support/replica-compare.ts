@@ -11,7 +11,7 @@
  * protocol are a display precision, not the column's, so no 6-digit comparison is made here).
  */
 import assert from 'node:assert/strict';
-import type { Replica } from '../../../main/engine/replica/dialect.ts';
+import type { Replica } from '../../../main/engine/replica/replica.ts';
 import { fromStateJson } from '../../../main/engine/state/json.ts';
 import type { TableRecord } from '../../../main/engine/state/records.ts';
 import type { Row } from '../../../main/engine/schema/table-model.ts';

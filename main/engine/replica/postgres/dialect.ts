@@ -6,8 +6,9 @@
  */
 import { MirrorError } from '../../errors.ts';
 import type { ColumnDef, ColumnType, TableDef, TableRef } from '../../schema/table-model.ts';
-import { STATE_TABLE, type AlterPlan, type Dialect } from '../dialect.ts';
-import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../naming.ts';
+import type { AlterPlan, Dialect } from '../dialect.ts';
+import { STATE_TABLE } from '../replica.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../table-names.ts';
 
 /** NAMEDATALEN - 1. */
 export const PG_MAX_IDENT_BYTES = 63;
@@ -95,7 +96,7 @@ export class PostgresDialect implements Dialect {
     return this.tablePrefix || ref.schema;
   }
 
-  /** Unquoted replica name of a source table: case kept, escaped past 63 bytes or when reserved (naming.ts, docs/naming.md). */
+  /** Unquoted replica name of a source table: case kept, escaped past 63 bytes or when reserved (table-names.ts, docs/naming.md). */
   tableName(ref: TableRef): string {
     return replicaTableName(ref.name, TABLE_NAME_RULES.postgres);
   }

@@ -3,8 +3,10 @@
  * (`err.code` of pg's DatabaseError), looked up exactly and then by their class (first two characters),
  * and Node socket codes for a connection that cannot be made or was lost.
  */
-import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../dialect.ts';
-import { classifyMirrorError, driverError, errorMessage, taggedTable } from '../naming.ts';
+import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
+import { classifyMirrorError } from '../classified-error.ts';
+import { driverError, errorMessage } from '../driver-error.ts';
+import { taggedTable } from '../error-tagging.ts';
 import { fillHint } from '../hint-template.ts';
 import { quotePgIdent } from './dialect.ts';
 

@@ -4,7 +4,7 @@
  * new epoch and rolls back); acquire / heartbeat / release read it FOR UPDATE.
  */
 import type pg from 'pg';
-import { LEASE_ID, type LeaseDecision, type LeaseGuard } from '../dialect.ts';
+import { LEASE_ID, type LeaseDecision, type LeaseGuard } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
 import type { PostgresDialect } from './dialect.ts';
 

@@ -4,7 +4,7 @@
  * goes through a double, numeric stays exact and timestamps never pass through a JS Date.
  */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
-import { canonicalTimestamptz, padFraction } from '../naming.ts';
+import { canonicalTimestamptz, padFraction } from '../value-text.ts';
 import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;

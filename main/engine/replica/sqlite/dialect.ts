@@ -15,8 +15,9 @@
  */
 import { MirrorError } from '../../errors.ts';
 import type { ColumnDef, ColumnType, TableDef, TableRef } from '../../schema/table-model.ts';
-import { STATE_TABLE, type AlterPlan, type Dialect } from '../dialect.ts';
-import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../naming.ts';
+import type { AlterPlan, Dialect } from '../dialect.ts';
+import { STATE_TABLE } from '../replica.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../table-names.ts';
 import { canonicalText } from './values.ts';
 
 export type SqliteStorage = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB';
@@ -82,7 +83,7 @@ export class SqliteDialect implements Dialect {
     return quoteSqliteIdent(identifier);
   }
 
-  /** Unquoted destination table name: `<tablePrefix>_` and the replica name (naming.ts, docs/naming.md; names compare case-insensitively here). */
+  /** Unquoted destination table name: `<tablePrefix>_` and the replica name (table-names.ts, docs/naming.md; names compare case-insensitively here). */
   tableName(ref: TableRef): string {
     return replicaTableName(ref.name, TABLE_NAME_RULES.sqlite, this.tablePrefix ? `${this.tablePrefix}_` : '');
   }

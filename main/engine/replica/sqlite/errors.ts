@@ -3,8 +3,10 @@
  * codes (`err.code`), looked up by the extended code first (SQLITE_CONSTRAINT_PRIMARYKEY) and then by its
  * primary code (SQLITE_CONSTRAINT); a rule with `when` applies only when the message matches it.
  */
-import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../dialect.ts';
-import { classifyMirrorError, driverError, errorMessage, taggedTable } from '../naming.ts';
+import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
+import { classifyMirrorError } from '../classified-error.ts';
+import { driverError, errorMessage } from '../driver-error.ts';
+import { taggedTable } from '../error-tagging.ts';
 import { fillHint } from '../hint-template.ts';
 
 interface Rule {

@@ -1,6 +1,6 @@
 /** Row values <-> SQLite bind / column values, per ColumnType (see dialect.ts for the storage choices). */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
-import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../naming.ts';
+import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../value-text.ts';
 import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 /** What better-sqlite3 binds. */

@@ -14,9 +14,9 @@
  */
 import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts';
 import type { AlterPlan } from '../dialect.ts';
-import { STATE_TABLE } from '../dialect.ts';
+import { STATE_TABLE } from '../replica.ts';
 import type { SqlServerNaming } from './sqlserver-naming.ts';
-import { replicaTableName, TABLE_NAME_RULES } from '../naming.ts';
+import { replicaTableName, TABLE_NAME_RULES } from '../table-names.ts';
 import { constraintName, quoteIdent, quoteString } from './sqlserver-quote.ts';
 import { columnDefault, defaultConstraintName, KEY_COLLATION, keyColumnTypes, MAX_COLUMNS, replicaColumnType } from './sqlserver-columns.ts';
 import { MirrorError } from '../../errors.ts';

@@ -3,8 +3,9 @@
  * numbers (RequestError.number, also found in `precedingErrors` and `originalError`) and driver codes
  * (ConnectionError / RequestError / TransactionError `.code`).
  */
-import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../dialect.ts';
-import { classifyMirrorError, taggedTable } from '../naming.ts';
+import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
+import { classifyMirrorError } from '../classified-error.ts';
+import { taggedTable } from '../error-tagging.ts';
 import { StageValueError } from './sqlserver-values.ts';
 
 type Code = ClassifiedError['code'];

@@ -1,12 +1,12 @@
 /**
  * Where things live in the replica: a source table lands in `tablePrefix` (when set) or its source
- * schema, under its replica name (naming.ts `replicaTableName`: SQL Server compares names
+ * schema, under its replica name (table-names.ts `replicaTableName`: SQL Server compares names
  * case-insensitively and keeps 128 characters); `_ReplicationState` and the sweep sets
  * `_ReplicationSeen_<12 hex>` live in dbo, and no source table can take their names (docs/naming.md).
  */
 import type { TableRef } from '../../schema/table-model.ts';
-import { STATE_TABLE } from '../dialect.ts';
-import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../naming.ts';
+import { STATE_TABLE } from '../replica.ts';
+import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../table-names.ts';
 import { quoteIdent } from './sqlserver-quote.ts';
 
 export const STATE_SCHEMA = 'dbo';

@@ -6,7 +6,7 @@
  * is asked for only when a schema must be created: a `tablePrefix` schema that does not exist yet, or
  * no prefix (the source schemas are created on demand). `TablePrefix: "dbo"` needs no CREATE SCHEMA.
  */
-import type { RightsReport } from '../dialect.ts';
+import type { RightsReport } from '../replica.ts';
 import { quoteIdent, quoteString } from './sqlserver-quote.ts';
 
 const SCHEMA_PERMS = ['ALTER', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;

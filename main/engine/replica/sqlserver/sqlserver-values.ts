@@ -9,7 +9,7 @@
  * `StageValueError`; the replica adds the table and column and halts only that table.
  */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
-import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../naming.ts';
+import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../value-text.ts';
 import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 export class StageValueError extends Error {
@@ -147,7 +147,7 @@ export function stageValue(type: ColumnType, v: RowValue): StagedValue {
 
 /**
  * A value read with the expressions of `readExpression` (sqlserver-types.ts) -> row shape, in the
- * canonical text every dialect returns (../naming.ts): int64 -> bigint, decimal -> exact string with
+ * canonical text every dialect returns (../value-text.ts): int64 -> bigint, decimal -> exact string with
  * `scale` fraction digits ('1.50' for decimal(5,2)), time/timestamp -> fraction padded to the column
  * precision (SQL Server keeps 7 digits at most, so digits 8-9 of a timestamp(9) read back as 0),
  * timestamptz -> UTC ISO 8601 with 'Z', uuid -> lower case.

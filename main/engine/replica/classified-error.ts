@@ -1,0 +1,39 @@
+/**
+ * What a replica's error classifier decides about a failed write (retry, halt the table, halt all), and
+ * the classification of the MirrorErrors the dialects throw themselves. The driver tables are per dialect:
+ * sqlite/errors.ts, postgres/errors.ts, sqlserver/sqlserver-errors.ts.
+ */
+import type { ErrorCode } from '../../../preload/contract/errors.ts';
+import { MirrorError } from '../errors.ts';
+import { taggedTable } from './error-tagging.ts';
+
+/** What to do about a failed write, decided from the driver's error (number, SQLSTATE, message). */
+export type ErrorAction = 'retry' | 'halt-table' | 'halt-all';
+export interface ClassifiedError {
+  action: ErrorAction;
+  /** Error code of preload/contract/errors.ts. */
+  code: ErrorCode;
+  /** What went wrong and how to fix it, for the user. */
+  hint: string;
+  /** `tableId` of the table the failed write was for, when known (lets the engine halt just that table). */
+  table?: string;
+}
+export type ErrorClassifier = (err: unknown) => ClassifiedError;
+
+/** Classification of our own MirrorErrors (thrown by the dialects before the driver is reached). */
+export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
+  if (!(err instanceof MirrorError)) return undefined;
+  const table = taggedTable(err);
+  const withTable = (c: ClassifiedError): ClassifiedError => (table ? { ...c, table } : c);
+  switch (err.code) {
+    case 'REPLICA_UNREACHABLE': return withTable({ action: 'retry', code: 'REPLICA_UNREACHABLE', hint: err.message });
+    case 'REPLICA_PERMISSION': return withTable({ action: 'halt-all', code: 'REPLICA_PERMISSION', hint: err.message });
+    case 'REPLICA_LOG_FULL': return withTable({ action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: err.message });
+    case 'REPLICA_DUPLICATE_KEY': return withTable({ action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: err.message });
+    case 'SCHEMA_CONFLICT': return withTable({ action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: err.message });
+    // Another process writes to the replica now: never retried, never a table halt; the engine stops.
+    case 'REPLICA_LEASE_LOST': return { action: 'halt-all', code: 'REPLICA_LEASE_LOST', hint: err.message };
+    case 'REPLICA_IN_USE': return { action: 'halt-all', code: 'REPLICA_IN_USE', hint: err.message };
+    default: return withTable({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: err.message });
+  }
+}

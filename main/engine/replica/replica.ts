@@ -1,0 +1,115 @@
+/**
+ * One `Replica` per replica database (sqlite/, postgres/, sqlserver/): a live connection that runs its
+ * `Dialect`, writes change batches with their state rows in one transaction, and holds the writer lease.
+ */
+import type { Row, TableDef, TableRef } from '../schema/table-model.ts';
+import type { ErrorClassifier } from './classified-error.ts';
+import type { AlterPlan, Dialect } from './dialect.ts';
+
+/** `_ReplicationState` rows. One table, key/value, lives in the replica so it travels with backups. */
+export type StateKind = 'session' | 'offset' | 'table' | 'gap' | 'poison' | 'lease' | 'request';
+export interface StateRow {
+  /** e.g. `offset:<topic>:<partition>`, `table:crm7.contact`, `session`, `gap:<topic>:<p>:<from>`, `lease`, `request:<uuid>`. */
+  id: string;
+  kind: StateKind;
+  /** JSON text. */
+  value: string;
+}
+
+/** Changes to one table inside one transaction, already reduced to the last event per key. */
+export interface TableChanges {
+  table: TableDef;
+  /** Full after-images (or partial: a row may omit columns whose value was unavailable). */
+  upserts: Row[];
+  /** Primary-key values only. Disjoint from the upserts' keys. */
+  deletes: Row[];
+  /** Record upserted keys in this table's sweep set (a resnapshot is running). */
+  markSeen: boolean;
+}
+
+/**
+ * The writer lease a batch is written under (state/writer-lease.ts). Inside the batch transaction the
+ * replica reads the `lease` row with a lock and rolls back with REPLICA_LEASE_LOST unless it still holds
+ * this owner and epoch: a process that lost the replica to another can never commit another row.
+ */
+export interface LeaseGuard { ownerId: string; epoch: number }
+
+/** What `updateLease` does with the lease row it read under a write lock. */
+export interface LeaseDecision<T> {
+  result: T;
+  /** New JSON value of the `lease` row (kind 'lease'). */
+  write?: string;
+  /** Delete the `lease` row. */
+  remove?: boolean;
+}
+
+export interface ApplyUnit {
+  tables: TableChanges[];
+  /** Written in the same transaction as the rows (offsets, table states). */
+  state: StateRow[];
+  /** Checked inside the transaction, before anything is written; see LeaseGuard. */
+  lease?: LeaseGuard;
+}
+
+export interface RightsReport {
+  ok: boolean;
+  /** What is missing and how to grant it, in words for the user. */
+  missing: string[];
+}
+
+export interface Replica {
+  readonly dialect: Dialect;
+  /** Maps a driver error to retry / halt this table / halt all. */
+  classifyError: ErrorClassifier;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** Creates `_ReplicationState` when missing. */
+  ensureStateTable(): Promise<void>;
+  /** Every state row, or only those of one kind. */
+  readState(kind?: StateKind): Promise<StateRow[]>;
+  /**
+   * Upserts state rows in a transaction of their own. `remove` ids are deleted. With `lease`, the
+   * transaction first checks the lease as apply() does (REPLICA_LEASE_LOST, nothing written).
+   */
+  writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard): Promise<void>;
+  /** One transaction: the lease check (when `unit.lease`), every table change, then every state row. Rolls back entirely on error. */
+  apply(unit: ApplyUnit): Promise<void>;
+  /**
+   * One transaction: reads the `lease` state row under a write lock (its JSON value, or null when there
+   * is none) and writes or deletes it as `decide` says. Concurrent callers, in this process or another,
+   * are serialised (SQLite BEGIN IMMEDIATE, PostgreSQL SELECT … FOR UPDATE, SQL Server UPDLOCK, HOLDLOCK).
+   * `decide` must be pure: a dialect may run it again when two first leases race.
+   */
+  updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T>;
+  tableExists(ref: TableRef): Promise<boolean>;
+  createTable(def: TableDef): Promise<void>;
+  alterTable(plan: AlterPlan): Promise<void>;
+  dropTable(ref: TableRef): Promise<void>;
+  /** Starts an empty seen-keys set for a table (mark-and-sweep during a resnapshot). */
+  beginSweep(def: TableDef): Promise<void>;
+  /** Deletes rows whose key is not in the seen set, drops the set, returns rows deleted. With `lease`, checked first in the same transaction. */
+  finishSweep(def: TableDef, lease?: LeaseGuard): Promise<number>;
+  cancelSweep(def: TableDef): Promise<void>;
+  countRows(ref: TableRef): Promise<number>;
+  /** All rows ordered by primary key, values in the row-value shapes of table-model.ts. */
+  readRows(def: TableDef): Promise<Row[]>;
+  checkRights(): Promise<RightsReport>;
+}
+
+/**
+ * Conventions every dialect follows:
+ * - `_ReplicationState` (exact name) lives in the replica's default schema (SQL Server `dbo`, PostgreSQL
+ *   `public`, SQLite main) with columns Id (text PK, ≤200), Kind (text ≤32), Value (long text, JSON),
+ *   UpdatedUtc (timestamp, UTC).
+ * - The sweep set of a table is `_ReplicationSeen_<12 hex of sha256(tableId)>` in the same schema as the
+ *   state table, holding the table's primary-key columns only (same types) with that primary key.
+ * - Poison events are kept as `_ReplicationState` rows of kind `poison` (id `poison:<topic>:<p>:<offset>`).
+ * - The writer lease is the row `lease` (kind `lease`); CLI hand-off requests are rows `request:<uuid>`
+ *   (kind `request`). See state/writer-lease.ts and state/requests.ts.
+ * - Destination: `tablePrefix` (non-empty) replaces the source schema; SQLite has no schemas, so there
+ *   the table name is `<tablePrefix>_<table>` when a prefix is set and the bare table name otherwise.
+ */
+export const STATE_TABLE = '_ReplicationState';
+export const SEEN_TABLE_PREFIX = '_ReplicationSeen_';
+/** Id of the writer-lease row in `_ReplicationState`. */
+export const LEASE_ID = 'lease';
