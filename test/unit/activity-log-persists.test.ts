@@ -49,6 +49,8 @@ test('engine events become activity lines with a kind the UI can branch on', () 
     ['error', 'warn', 'KAFKA_UNREACHABLE: down'],
   ]);
   assert.deepEqual(log.list()[0]!.tables, ['crm.contact']);
+  engine.emit('table-resynced', { table: 'crm.contact', report: { ...report, rowsBefore: 15_012, rowsAfter: 15_000 } });
+  assert.match(log.list().at(-1)!.text, /12 rows deleted by the sweep; the table held 15,012 rows before, 15,000 after$/);
 });
 
 test('one gap is one line that names every table it made stale', () => {
