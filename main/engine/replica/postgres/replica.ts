@@ -14,6 +14,7 @@ import type { ErrorClassifier } from '../classified-error.ts';
 import type { AlterPlan } from '../dialect.ts';
 import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { tagTable } from '../error-tagging.ts';
+import { groupByColumnSet } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
 import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
@@ -224,7 +225,6 @@ export class PostgresReplica implements Replica {
     if (years.length) tc = { ...tc, upserts: withPgYears(tc.upserts, years), deletes: withPgYears(tc.deletes, years) };
     const pk = def.primaryKey;
     const id = tableId(def);
-    const known = new Set(def.columns.map((x) => x.name));
     assertNoNul(def, tc.deletes);
     assertNoNul(def, tc.upserts);
     if (tc.deletes.length) {
@@ -240,29 +240,8 @@ export class PostgresReplica implements Replica {
       }
     }
     if (!tc.upserts.length) return;
-    // Group rows by the set of columns they carry (partial after-images).
-    const groups = new Map<string, { columns: string[]; rows: Row[] }>();
-    let lastKey = '';
-    let lastGroup: { columns: string[]; rows: Row[] } | undefined;
-    for (const row of tc.upserts) {
-      let n = 0;
-      for (const k in row) if (row[k] !== undefined) n++;
-      if (lastGroup && lastGroup.columns.length === n && lastGroup.columns.every((col) => row[col] !== undefined)) {
-        lastGroup.rows.push(row);
-        continue;
-      }
-      const columns = def.columns.filter((col) => row[col.name] !== undefined).map((col) => col.name);
-      if (columns.length !== n) {
-        const extra = Object.keys(row).filter((k) => row[k] !== undefined && !known.has(k));
-        throw new MirrorError('SCHEMA_CONFLICT', `a row for ${id} has column(s) ${extra.join(', ')} that the replica table does not have`);
-      }
-      for (const p of pk) if (row[p] === undefined || row[p] === null) throw new MirrorError('REPLICA_WRITE_FAILED', `a row for ${id} lacks primary-key column ${p}`);
-      lastKey = columns.join('\u0000');
-      lastGroup = groups.get(lastKey);
-      if (!lastGroup) groups.set(lastKey, (lastGroup = { columns, rows: [] }));
-      lastGroup.rows.push(row);
-    }
-    for (const { columns, rows } of groups.values()) {
+    // Rows grouped by the set of columns they carry (partial after-images).
+    for (const { columns, rows } of groupByColumnSet(def, tc.upserts)) {
       if (this.useCopy(rows.length, columns.length)) {
         const st = await this.stage(c, def, columns);
         await this.copy(c, st, columns, rows);

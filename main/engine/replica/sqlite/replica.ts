@@ -13,6 +13,7 @@ import type { AlterPlan } from '../dialect.ts';
 import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
 import { tagTable } from '../error-tagging.ts';
+import { ColumnSets } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
 import { SqliteDialect } from './dialect.ts';
 import { classifySqliteError } from './errors.ts';
@@ -41,14 +42,13 @@ interface ColumnSetPlan {
 interface TablePlan {
   def: TableDef;
   id: string;
-  known: Set<string>;
   pk: string[];
   pkEncoders: (Encoder | null)[];
   pkArgs: SqliteBind[];
   del: Statement;
-  sets: Map<string, ColumnSetPlan>;
+  /** Upserts grouped by the set of columns the row carries (partial after-images). */
+  sets: ColumnSets<ColumnSetPlan>;
   seen: Statement | null;
-  last: ColumnSetPlan | null;
 }
 
 export class SqliteReplica implements Replica {
@@ -204,51 +204,26 @@ export class SqliteReplica implements Replica {
     p = {
       def,
       id: tableId(def),
-      known: new Set(byName.keys()),
       pk: def.primaryKey,
       pkEncoders,
       pkArgs: new Array<SqliteBind>(def.primaryKey.length).fill(null),
       del: this.prepare(this.dialect.deleteByKey(def)),
-      sets: new Map(),
+      sets: new ColumnSets(def, (names) => this.columnSetPlan(def, names)),
       seen: null,
-      last: null,
     };
     this.plans.set(def, p);
     return p;
   }
 
-  private columnSet(p: TablePlan, row: Row): ColumnSetPlan {
-    const last = p.last;
-    let n = 0;
-    for (const k in row) if (row[k] !== undefined) n++;
-    if (last && last.names.length === n) {
-      let same = true;
-      for (const name of last.names) if (row[name] === undefined) { same = false; break; }
-      if (same) return last;
-    }
-    const names: string[] = [];
-    for (const c of p.def.columns) if (row[c.name] !== undefined) names.push(c.name);
-    if (names.length !== n) {
-      const extra = Object.keys(row).filter((k) => row[k] !== undefined && !p.known.has(k));
-      throw new MirrorError('SCHEMA_CONFLICT', `a row for ${p.id} has column(s) ${extra.join(', ')} that the replica table does not have`);
-    }
-    for (const k of p.pk) {
-      if (row[k] === undefined || row[k] === null) throw new MirrorError('REPLICA_WRITE_FAILED', `a row for ${p.id} lacks primary-key column ${k}`);
-    }
-    const key = names.join('\u0000');
-    let cs = p.sets.get(key);
-    if (!cs) {
-      const types = new Map(p.def.columns.map((c) => [c.name, c.type]));
-      cs = {
-        names,
-        encoders: names.map((nm) => encoderFor(types.get(nm)!)),
-        stmt: this.prepare(this.dialect.upsert(p.def, names)),
-        args: new Array<SqliteBind>(names.length).fill(null),
-      };
-      p.sets.set(key, cs);
-    }
-    p.last = cs;
-    return cs;
+  /** The prepared upsert of a column set of `def`, made the first time the set is seen. */
+  private columnSetPlan(def: TableDef, names: string[]): ColumnSetPlan {
+    const types = new Map(def.columns.map((c) => [c.name, c.type]));
+    return {
+      names,
+      encoders: names.map((nm) => encoderFor(types.get(nm)!)),
+      stmt: this.prepare(this.dialect.upsert(def, names)),
+      args: new Array<SqliteBind>(names.length).fill(null),
+    };
   }
 
   private keyArgs(p: TablePlan, row: Row): SqliteBind[] {
@@ -271,7 +246,7 @@ export class SqliteReplica implements Replica {
       seen = p.seen ??= this.prepare(this.dialect.markSeen(tc.table));
     }
     for (const row of tc.upserts) {
-      const cs = this.columnSet(p, row);
+      const cs = p.sets.of(row);
       const { names, encoders, args } = cs;
       for (let i = 0; i < names.length; i++) {
         const v = row[names[i]!] as RowValue;

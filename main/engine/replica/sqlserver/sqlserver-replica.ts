@@ -19,9 +19,10 @@
  */
 import mssql from 'mssql';
 import { MirrorError } from '../../errors.ts';
-import type { ColumnDef, Row, TableDef, TableRef } from '../../schema/table-model.ts';
+import type { Row, TableDef, TableRef } from '../../schema/table-model.ts';
 import { tableId } from '../../schema/table-model.ts';
 import { tagTable } from '../error-tagging.ts';
+import { groupByColumnSet } from '../column-sets.ts';
 import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
 import type { ApplyUnit, LeaseDecision, LeaseGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
@@ -170,24 +171,6 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     await new m.Request(tx).bulk(table);
   }
 
-  /** Upserts grouped by the set of columns they carry (partial rows only update what they have). */
-  function groupByColumns(def: TableDef, rows: Row[]): Map<string, { columns: ColumnDef[]; rows: Row[] }> {
-    const groups = new Map<string, { columns: ColumnDef[]; rows: Row[] }>();
-    const known = new Set(def.columns.map((c) => c.name));
-    for (const row of rows) {
-      const extra = Object.keys(row).filter((k) => !known.has(k));
-      if (extra.length > 0) {
-        throw new MirrorError('SCHEMA_CONFLICT', `a row for ${tableId(def)} has column(s) ${extra.join(', ')} that the replica table does not have`);
-      }
-      const columns = def.columns.filter((c) => Object.hasOwn(row, c.name) || def.primaryKey.includes(c.name));
-      const key = columns.map((c) => c.name).join('\u0000');
-      const g = groups.get(key) ?? { columns, rows: [] };
-      g.rows.push(row);
-      groups.set(key, g);
-    }
-    return groups;
-  }
-
   async function applyTable(tx: mssql.Transaction, ch: TableChanges): Promise<void> {
     const def = ch.table;
     if (ch.deletes.length > 0) {
@@ -198,8 +181,9 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
         await new m.Request(tx).batch(dialect.dropStage(plan));
       }
     }
-    for (const group of groupByColumns(def, ch.upserts).values()) {
-      const plan = dialect.stagePlan(def, group.columns.map((c) => c.name), 'upsert');
+    // Upserts grouped by the set of columns they carry (partial rows only update what they have).
+    for (const group of groupByColumnSet(def, ch.upserts)) {
+      const plan = dialect.stagePlan(def, group.columns, 'upsert');
       for (const rows of chunks(group.rows)) {
         await bulkStage(tx, def, plan, rows);
         await new m.Request(tx).batch(dialect.upsert(def, plan));
