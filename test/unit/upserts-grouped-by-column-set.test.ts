@@ -9,7 +9,7 @@ const col = (name: string): ColumnDef => ({ name, type: { kind: 'int', bits: 32 
 const def: TableDef = { schema: 'crm', name: 'Contact', columns: ['id', 'a', 'b'].map(col), primaryKey: ['id'] };
 
 test('rows are grouped by the columns they carry, in table order, groups and rows in the order first seen', () => {
-  const groups = groupByColumnSet(def, [{ b: 1, id: 1, a: 1 }, { id: 2, b: 2 }, { id: 3, a: 3, b: 3 }, { id: 4, b: null }, { id: 5, a: undefined, b: 5 }]);
+  const groups = groupByColumnSet(def, [{ b: 1, id: 1, a: 1 }, { id: 2, b: 2 }, { id: 3, a: 3, b: 3 }, { id: 4, b: null }, { id: 5, a: undefined as never, b: 5 }]);
   assert.deepEqual(groups.map((g) => [g.columns, g.rows.map((r) => r['id'])]), [
     [['id', 'a', 'b'], [1, 3]],
     [['id', 'b'], [2, 4, 5]], // an undefined value counts as left out; null is a value
