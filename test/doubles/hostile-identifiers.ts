@@ -64,6 +64,8 @@ export function lexSql(sql: string, style: QuoteStyle): Lexed {
     }
     if (ch === ';') { if (sql.slice(i + 1).trim()) out.statements++; i++; continue; }
     if (sql.startsWith('--', i) || sql.startsWith('/*', i)) { out.problems.push(`comment outside quotes at ${i}: ${sql.slice(i, i + 20)}`); i += 2; continue; }
+    // PostgreSQL's array type suffix (`$1::bigint[]`) is the only [] outside quotes in double-quote SQL.
+    if (style === 'double' && sql.startsWith('[]', i)) { i += 2; continue; }
     if (ch === '"' || ch === ']' || ch === '[' || ch === '`') out.problems.push(`stray ${ch} at ${i}`);
     i++;
   }

@@ -84,7 +84,7 @@ describe('hostile identifiers through every dialect', () => {
     for (let i = 0; i < ROUNDS / 4; i++) {
       const def = randomDef(rand, 60, 63);
       const cols = def.columns.map((c) => c.name);
-      checkStatements('postgres', [d.createSchema(def.schema), ...d.createTable(def), d.upsertValues(def, cols, 2), d.deleteValues(def, 2), d.selectRows(def), ...d.dropTable(def)], 'double', [def.schema, d.tableName(def), ...cols]);
+      checkStatements('postgres', [d.createSchema(def.schema), ...d.createTable(def), d.upsertValues(def, cols, 2), d.deleteByKeyArrays(def), d.selectRows(def), ...d.dropTable(def)], 'double', [def.schema, d.tableName(def), ...cols]);
     }
   });
 

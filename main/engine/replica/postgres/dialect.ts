@@ -187,11 +187,6 @@ export class PostgresDialect implements Dialect {
     return `INSERT INTO ${this.qualify(def)} (${cols}) SELECT ${cols} FROM ${this.quoteIdent(stage)} ${this.conflictClause(def, columns)}`;
   }
 
-  deleteFromStage(def: TableDef, stage: string): string {
-    const match = def.primaryKey.map((k) => `t.${this.quoteIdent(k)} = s.${this.quoteIdent(k)}`).join(' AND ');
-    return `DELETE FROM ${this.qualify(def)} AS t USING ${this.quoteIdent(stage)} AS s WHERE ${match}`;
-  }
-
   /** Set-based delete of the keys passed as one array parameter per key column ($1 … $k). */
   deleteByKeyArrays(def: TableDef): string {
     const types = new Map(def.columns.map((c) => [c.name, c.type]));
@@ -199,14 +194,6 @@ export class PostgresDialect implements Dialect {
     const arrays = def.primaryKey.map((k, i) => `$${i + 1}::${this.columnType(types.get(k)!)}[]`);
     const match = pk.map((k) => `t.${k} = s.${k}`).join(' AND ');
     return `DELETE FROM ${this.qualify(def)} AS t USING unnest(${arrays.join(', ')}) AS s (${pk.join(', ')}) WHERE ${match}`;
-  }
-
-  deleteValues(def: TableDef, rows: number): string {
-    const pk = def.primaryKey.map((k) => this.quoteIdent(k));
-    if (pk.length === 1) {
-      return `DELETE FROM ${this.qualify(def)} WHERE ${pk[0]} IN (${Array.from({ length: rows }, (_, i) => `$${i + 1}`).join(', ')})`;
-    }
-    return `DELETE FROM ${this.qualify(def)} WHERE (${pk.join(', ')}) IN (${placeholders(pk.length, rows)})`;
   }
 
   createSeenTable(def: TableDef): string[] {
