@@ -1,7 +1,7 @@
 /**
  * Snapshot and resync progress an admin can read: rows copied, rows/s over the last seconds, and —
- * where a total is known (Debezium's scan report) or can be estimated (the table's row count before the
- * snapshot began) — a percentage and an ETA, per table and overall. No total: percent and ETA are null
+ * where a total can be estimated (Debezium's running scan report, the table's row count before a resync:
+ * the larger) — a percentage and an ETA, per table and overall. No total: percent and ETA are null
  * ("unknown"), never a made-up 0 %. Debezium's total moves as the scan goes (it is extrapolated from
  * chunk keys) and so does an estimate: the percentage shown never goes back within one run, and stops
  * at 99 until the table reports done (then it has no snapshot any more).
@@ -49,8 +49,12 @@ export function createSnapshotTracker(windowMs = 15_000): SnapshotTracker {
         }
         tr.samples.push([now, s.rowsSeen]);
         while (tr.samples.length > 1 && tr.samples[0]![0] < now - windowMs) tr.samples.shift();
-        const total = s.rowsExpected !== null && s.rowsExpected > 0 ? { rows: s.rowsExpected, basis: 'reported' as const }
-          : tr.estimate !== null ? { rows: Math.max(tr.estimate, s.rowsSeen), basis: 'estimated' as const } : null;
+        // While a scan runs, Debezium's figure is extrapolated from chunk keys (rows so far × max key ÷ last
+        // key) and can be far off when keys are not uniform; the table's count before a resync is another
+        // lower bound. The larger one is the estimate; neither is shown as more than an estimate.
+        const guesses = [s.rowsExpected, tr.estimate, s.rowsSeen].filter((x): x is number => x !== null && x > 0);
+        const known = (s.rowsExpected !== null && s.rowsExpected > 0) || tr.estimate !== null;
+        const total = known ? { rows: Math.max(...guesses), basis: 'estimated' as const } : null;
         const rowsPerSecond = rateOf(tr, s.rowsSeen, now);
         const percent = total ? Math.max(tr.percent, Math.min(99, Math.floor((s.rowsSeen / total.rows) * 1000) / 10)) : null;
         if (percent !== null) tr.percent = percent;

@@ -40,7 +40,17 @@ test('an initial snapshot with no total is unknown, not 0 %; a reported total gi
   assert.equal(r.overall!.percent, null);
   r = tr.enrich([snap('crm.b', 1000, {}, 4000, 'initial')], 5000);
   assert.equal(r.tables[0]!.snapshot!.percent, 25);
-  assert.deepEqual(r.tables[0]!.snapshot!.total, { rows: 4000, basis: 'reported' });
+  assert.deepEqual(r.tables[0]!.snapshot!.total, { rows: 4000, basis: 'estimated' }, 'Debezium\'s running figure is an extrapolation');
+});
+
+test('a resync takes the larger of Debezium\'s extrapolated total and the count before (the e2e saw "225 of 581" for 12,025 rows)', () => {
+  const tr = createSnapshotTracker();
+  const before = { rows: 12_025, rowsAt: 500 };
+  const r = tr.enrich([snap('crm.f', 225, before, 581)], 2000);
+  assert.deepEqual(r.tables[0]!.snapshot!.total, { rows: 12_025, basis: 'estimated' });
+  assert.equal(r.tables[0]!.snapshot!.percent, 1.8);
+  const bigger = tr.enrich([snap('crm.f', 6000, before, 20_000)], 4000);
+  assert.deepEqual(bigger.tables[0]!.snapshot!.total, { rows: 20_000, basis: 'estimated' });
 });
 
 test('the percentage never goes back within a run when the reported total moves, and stops at 99 until done', () => {
