@@ -27,6 +27,12 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = await client();
   try { return await fn(c); } finally { await c.end().catch(() => {}); }
 }
+/** Two sessions of the test database, ended after `fn`. */
+async function withTwoClients<T>(fn: (a: pg.Client, b: pg.Client) => Promise<T>): Promise<T> {
+  const a = await client();
+  const b = await client();
+  try { return await fn(a, b); } finally { await a.end(); await b.end(); }
+}
 /** The error `p` rejects with (it must reject). */
 async function failure(p: Promise<unknown>): Promise<unknown> {
   try { await p; } catch (e) { return e; }
@@ -109,27 +115,23 @@ describe('PostgreSQL errors provoked for real, classified by the table', () => {
   });
 
   test('a deadlock between two sessions: 40P01, retried', async () => {
-    const a = await client();
-    const b = await client();
-    try {
+    await withTwoClients(async (a, b) => {
       await a.query("BEGIN; SET LOCAL deadlock_timeout = '50ms'; UPDATE crm.contact SET age = 2 WHERE id = 1");
       await b.query("BEGIN; SET LOCAL deadlock_timeout = '50ms'; UPDATE crm.contact SET age = 2 WHERE id = 2");
       const results = await Promise.allSettled([a.query('UPDATE crm.contact SET age = 3 WHERE id = 2'), b.query('UPDATE crm.contact SET age = 3 WHERE id = 1')]);
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.ok(rejected, 'one session is chosen as the deadlock victim');
       check(rejected.reason, '40P01', 'retry', 'REPLICA_WRITE_FAILED', /deadlock/);
-    } finally { await a.end(); await b.end(); }
+    });
   });
 
   test('a serialization failure: 40001, retried', async () => {
-    const a = await client();
-    const b = await client();
-    try {
+    await withTwoClients(async (a, b) => {
       await a.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT * FROM crm.contact');
       await b.query('UPDATE crm.contact SET age = 4 WHERE id = 1');
       const e = await failure(a.query('UPDATE crm.contact SET age = 5 WHERE id = 1'));
       check(e, '40001', 'retry', 'REPLICA_WRITE_FAILED', /serialization failure/);
-    } finally { await a.end(); await b.end(); }
+    });
   });
 
   test('the session is terminated by an administrator: 57P01, retried', async () => {
