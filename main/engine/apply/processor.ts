@@ -10,7 +10,7 @@ import type { ChangeEvent } from '../decode/envelope.ts';
 import { snapshotKeyOf } from '../decode/envelope.ts';
 import { parseLossless } from '../decode/json.ts';
 import { MirrorError } from '../errors.ts';
-import type { StateRow } from '../replica/dialect.ts';
+import type { StateRow } from '../replica/replica.ts';
 import { tableId } from '../schema/table-model.ts';
 import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../schema-sync.ts';
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';

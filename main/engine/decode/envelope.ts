@@ -115,9 +115,11 @@ export class EnvelopeDecoder {
     return true;
   }
 
-  /** Number of distinct value schemas seen (diagnostics). */
-  get schemaCount(): number { return this.values.size; }
-
+  /**
+   * Decodes an event from its key and value text. Used by tests only (the engine decodes the Kafka
+   * buffers with decodeBuffers): kept as the reference decodeBuffers is tested against
+   * (envelope-decode-buffers.test.ts) and for tests that hold recorded envelopes as text.
+   */
   decode(keyText: string | null, valueText: string | null): Decoded {
     if (valueText === null) return { kind: 'tombstone' };
     if (keyText === null) return truncateOf(this.parseRecord(valueText, this.values, buildValue).payload);

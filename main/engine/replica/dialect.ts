@@ -30,9 +30,3 @@ export interface Dialect {
   alterTable(plan: AlterPlan): string[];
   dropTable(ref: TableRef): string[];
 }
-
-/**
- * @deprecated Moved to replica.ts. Re-exported only for apply/processor.ts and snapshot/full-snapshot.ts,
- * which other work has open; import from replica.ts, then delete this line.
- */
-export type { StateRow } from './replica.ts';

@@ -7,7 +7,7 @@
 import type { EngineContext } from '../context.ts';
 import type { WriteDeps } from '../apply/writer.ts';
 import type { SweepDeps } from './sweep.ts';
-import type { StateRow } from '../replica/dialect.ts';
+import type { StateRow } from '../replica/replica.ts';
 import { toStateJson } from '../state/json.ts';
 import type { TableRecord } from '../state/records.ts';
 import { fetchWatermarks } from '../source/watermarks.ts';
