@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describeSettingsIssues, settingsSchema } from '../../preload/contract/settings.ts';
+import { describeSettingsIssues, settingsSchema, withoutRetiredSettings } from '../../preload/contract/settings.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { SECRET_PATHS, secretAt } from '../app/settings/secret-paths.ts';
 import { missingSecretEnv } from '../engine/config/secrets.ts';
@@ -49,7 +49,7 @@ export function loadConfig(file: string | undefined): { settings: Settings; path
   try { json = JSON.parse(text); } catch (err) {
     throw new MirrorError('CONFIG_INVALID', `${path} is not valid JSON: ${(err as Error).message}`, { detail: { file: path } });
   }
-  const r = settingsSchema.safeParse(json);
+  const r = settingsSchema.safeParse(withoutRetiredSettings(json));
   if (!r.success) throw new MirrorError('CONFIG_INVALID', `${path}:\n  ${describeSettingsIssues(r.error).join('\n  ')}`, { detail: { file: path } });
   refuseClearSecrets(json, path);
   requireSecretEnv(r.data);

@@ -4,7 +4,7 @@
  * refused on load: give `{ "env": "VAR" }`.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
-import { settingsSchema, tenantSchema, replicaSchema, describeSettingsIssues } from '../../preload/contract/settings.ts';
+import { settingsSchema, tenantSchema, replicaSchema, describeSettingsIssues, withoutRetiredSettings } from '../../preload/contract/settings.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { redactSecrets } from '../../preload/contract/settings-public.ts';
 import type { SettingsWithSecretInputs } from '../../preload/contract/settings-public.ts';
@@ -42,7 +42,7 @@ export function createFileSettings(file: string): FileSettings {
       throw new MirrorError('CONFIG_INVALID', `${file} is not valid JSON`, { cause: err });
     }
     refuseClearSecrets(json, file);
-    return parse(settingsSchema, json, file);
+    return parse(settingsSchema, withoutRetiredSettings(json), file);
   };
   /** `{stored:true}` here means "the secret in the file": an `{env}` reference. */
   const keep = async <T>(value: T, prefix: string | null): Promise<T> => {

@@ -73,8 +73,6 @@ export const settingsSchema = z.object({
   /** Destination schema override; empty keeps the source schema. Set before provision. */
   tablePrefix: z.string().default(''),
   tables: tablesSchema.default({ include: [], exclude: [], honourBlockedList: true }),
-  /** Most events taken into one apply batch. */
-  maxBatchSize: z.number().int().min(1).max(1_000_000).default(10_000),
   /** Longest wait (s) for a fetch to fill before a smaller batch is applied. */
   maxPollTimeSeconds: z.number().min(0.01).max(300).default(1),
   /** Soft limit on the bytes of one fetch (half of it per partition, at least 1 MiB); bounds the engine's memory. */
@@ -92,6 +90,23 @@ export const settingsSchema = z.object({
   resyncStallSeconds: z.number().int().min(10).default(600),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 }).strict();
+
+/**
+ * Keys settings files may still hold that nothing reads any more: dropped when a file is read, so an old
+ * file loads under the strict schema. `maxBatchSize` (most events per apply batch) was never read: a
+ * batch is what one Kafka fetch returns (maxBytes, maxPollTimeSeconds), written in transactions of
+ * databaseBatchSize events.
+ */
+export const RETIRED_SETTING_KEYS = ['maxBatchSize'] as const;
+
+/** `doc` without the retired keys (a copy; anything but a plain object is returned as is). */
+export function withoutRetiredSettings<T>(doc: T): T {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
+  if (!RETIRED_SETTING_KEYS.some((k) => k in doc)) return doc;
+  const copy: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
+  for (const k of RETIRED_SETTING_KEYS) delete copy[k];
+  return copy as T;
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
@@ -114,7 +129,6 @@ export const TUNING_KEYS = {
   schemaUpdateIntervalSeconds: { label: 'Schema check interval (s)', description: 'How often the source schema is compared with the replica. DDL seen in the schema history is applied sooner.', applies: 'restart' },
   autoResyncOnGap: { label: 'Resync automatically after a gap', description: 'When change events were purged before they were applied, resync the affected tables without asking. Off: they stay stale until you resync them.', applies: 'restart' },
   logLevel: { label: 'Log level', description: 'How much the engine writes to its log: error, warn, info or debug.', applies: 'restart' },
-  maxBatchSize: { label: 'Events per batch (most)', description: 'Most events taken from Kafka into one apply batch.', applies: 'restart' },
   databaseBatchSize: { label: 'Events per replica transaction', description: 'A batch larger than this is written in several transactions.', applies: 'restart' },
   maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
   maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },

@@ -15,7 +15,7 @@ const STORED = {
   tenant: { ctx: 'acme', brokers: ['kafka:9092'], ssl: false, clientId: 'tenant-mirror' },
   replica: { kind: 'postgres', host: 'db.example', port: 5432, database: 'mirror', user: 'mirror', ssl: false, password: { env: 'TM_PG' } },
   tablePrefix: '', tables: { include: [], exclude: [], honourBlockedList: true },
-  maxBatchSize: 10_000, maxPollTimeSeconds: 1, maxBytes: 4_194_304, databaseBatchSize: 5000, schemaUpdateIntervalSeconds: 3600,
+  maxPollTimeSeconds: 1, maxBytes: 4_194_304, databaseBatchSize: 5000, schemaUpdateIntervalSeconds: 3600,
   autoResyncOnGap: true, retryInitialMs: 500, retryMaxMs: 30_000, snapshotFenceDelayMs: 1500, resyncStallSeconds: 600, logLevel: 'info',
 } as unknown as PublicSettings;
 
@@ -37,7 +37,7 @@ describe('settings page', () => {
     await expect.element(page.getByRole('heading', { name: 'Tenant source' })).toBeVisible();
     await expect.element(page.getByRole('button', { name: 'Next' })).not.toBeInTheDocument();
     await userEvent.click(page.getByRole('button', { name: 'Tuning' }));
-    for (const key of ['schemaUpdateIntervalSeconds', 'autoResyncOnGap', 'logLevel', 'maxBatchSize', 'databaseBatchSize'] as const) {
+    for (const key of ['schemaUpdateIntervalSeconds', 'autoResyncOnGap', 'logLevel', 'maxPollTimeSeconds', 'databaseBatchSize'] as const) {
       const box = page.getByTestId(`tuning-${key}`);
       await expect.element(box).toMatchTextContent(text(TUNING_KEYS[key].description));
       await expect.element(box).toMatchTextContent(text('Applies when saved (the engine restarts)'));
@@ -50,19 +50,19 @@ describe('settings page', () => {
     await userEvent.click(page.getByRole('button', { name: 'Settings', exact: true }));
     await userEvent.click(page.getByRole('button', { name: 'Tuning' }));
     await userEvent.fill(page.getByLabelText('Schema check interval (s)'), '0');
-    await userEvent.fill(page.getByLabelText('Events per batch (most)'), 'lots');
+    await userEvent.fill(page.getByLabelText('Events per replica transaction'), 'lots');
     await userEvent.click(page.getByRole('button', { name: 'Save settings' }));
     await expect.element(page.getByText('must be at least 1')).toBeVisible();
     await expect.element(page.getByText('enter a number')).toBeVisible();
     expect(api.calls.some((c) => c.name === 'settings:save')).toBe(false);
 
     await userEvent.fill(page.getByLabelText('Schema check interval (s)'), '120');
-    await userEvent.fill(page.getByLabelText('Events per batch (most)'), '2000');
+    await userEvent.fill(page.getByLabelText('Events per replica transaction'), '2000');
     await userEvent.click(page.getByLabelText('Resync automatically after a gap'));
     await userEvent.click(page.getByRole('button', { name: 'Save settings' }));
     await expect.element(page.getByTestId('settings-saved')).toBeVisible();
     const saved = api.calls.find((c) => c.name === 'settings:save')?.input as Record<string, unknown>;
-    expect(saved).toMatchObject({ schemaUpdateIntervalSeconds: 120, maxBatchSize: 2000, autoResyncOnGap: false, replica: { kind: 'postgres', password: { env: 'TM_PG' } } });
+    expect(saved).toMatchObject({ schemaUpdateIntervalSeconds: 120, databaseBatchSize: 2000, autoResyncOnGap: false, replica: { kind: 'postgres', password: { env: 'TM_PG' } } });
   });
 
   test('a password the host may not store is refused on its field: the variable field is marked and its section opened', async () => {

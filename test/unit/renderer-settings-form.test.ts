@@ -56,17 +56,17 @@ test('tuning keys: defaults from the schema, each described with when it applies
     assert.ok(key in settingsSchema.shape, `${key} is a settings key`);
     assert.ok(TUNING_KEYS[key].description.length > 10);
   }
-  const bad = tuningFromForm({ ...f, schemaUpdateIntervalSeconds: '0', maxBatchSize: '2.5', logLevel: 'loud', retryMaxMs: '10' });
+  const bad = tuningFromForm({ ...f, schemaUpdateIntervalSeconds: '0', databaseBatchSize: '2.5', logLevel: 'loud', retryMaxMs: '10' });
   assert.ok(!bad.ok);
   if (!bad.ok) {
     assert.equal(bad.errors['schemaUpdateIntervalSeconds'], 'must be at least 1');
-    assert.equal(bad.errors['maxBatchSize'], 'must be a whole number');
+    assert.equal(bad.errors['databaseBatchSize'], 'must be a whole number');
     assert.ok(bad.errors['logLevel']);
     assert.equal(bad.errors['retryMaxMs'], 'must be at least the first retry back-off');
   }
-  const good = tuningFromForm({ ...f, maxBatchSize: '500', autoResyncOnGap: false });
+  const good = tuningFromForm({ ...f, databaseBatchSize: '500', autoResyncOnGap: false });
   assert.ok(good.ok);
-  if (good.ok) assert.deepEqual([good.value.maxBatchSize, good.value.autoResyncOnGap], [500, false]);
+  if (good.ok) assert.deepEqual([good.value.databaseBatchSize, good.value.autoResyncOnGap], [500, false]);
 });
 
 test('a settings key named by an error maps to its form field (a refused password to the variable field)', () => {
@@ -75,5 +75,5 @@ test('a settings key named by an error maps to its form field (a refused passwor
   assert.deepEqual(fieldForKey('tenant.sasl.password', 'sqlite'), { form: 'tenant', field: 'saslPasswordEnv' });
   assert.deepEqual(fieldForKey('replica.port', 'postgres'), { form: 'replica', field: 'pgPort' });
   assert.deepEqual(fieldForKey('tenant.brokers', 'sqlite'), { form: 'tenant', field: 'brokers' });
-  assert.equal(fieldForKey('maxBatchSize', 'sqlite'), null);
+  assert.equal(fieldForKey('databaseBatchSize', 'sqlite'), null);
 });

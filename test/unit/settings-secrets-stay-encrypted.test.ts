@@ -59,7 +59,7 @@ test('secrets round-trip through the injected cipher and never sit on disk in cl
     const resolved = await svc.save(input());
     assert.equal(resolved.tenant.sasl?.password, SASL);
     assert.equal(resolved.replica.kind === 'postgres' && resolved.replica.password, DB);
-    assert.equal(resolved.maxBatchSize, 10_000); // defaults applied
+    assert.equal(resolved.databaseBatchSize, 5_000); // defaults applied
 
     const onDisk = readFileSync(path.join(dir, `${storeOptions.name}.json`), 'utf8');
     assert.ok(!onDisk.includes(SASL) && !onDisk.includes(DB), 'no plaintext secret in the settings file');
@@ -95,9 +95,9 @@ test('{ stored: true } keeps the stored secret; a missing one is CONFIG_INVALID'
   assert.equal(mem.get('settings'), undefined, 'nothing written on failure');
   await svc.save(input());
   const before = cipher.calls;
-  const again = await svc.save(parsed({ ...firstRaw, maxBatchSize: 500 }));
+  const again = await svc.save(parsed({ ...firstRaw, databaseBatchSize: 500 }));
   assert.equal(again.tenant.sasl?.password, SASL);
-  assert.equal(again.maxBatchSize, 500);
+  assert.equal(again.databaseBatchSize, 500);
   assert.equal(cipher.calls, before + 1, 'only the new replica password was encrypted');
   const t = await svc.resolveTenant(tenantInputSchema.parse({ ctx: 't1', brokers: ['k:1'], sasl: { mechanism: 'plain', username: 'u', password: { stored: true } } }));
   assert.equal(t.sasl?.password, SASL);

@@ -3,7 +3,7 @@
  * in-memory map or `conf` in tests) with secrets sealed by the SecretStore. Renderer-facing reads are
  * redacted; only `loadResolved`/`resolve*` (main-side, for the engine and probes) see plaintext.
  */
-import { settingsSchema, tenantSchema, replicaSchema, describeSettingsIssues } from '../../../preload/contract/settings.ts';
+import { settingsSchema, tenantSchema, replicaSchema, describeSettingsIssues, withoutRetiredSettings } from '../../../preload/contract/settings.ts';
 import type { ReplicaSettings, Settings } from '../../../preload/contract/settings.ts';
 import type { PublicSettings, ReplicaWithSecretInputs, SettingsWithSecretInputs, TenantWithSecretInputs } from '../../../preload/contract/settings-public.ts';
 import { MirrorError } from '../../engine/errors.ts';
@@ -35,7 +35,7 @@ function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data:
 }
 
 export function createSettingsService(store: KeyValueStore, secrets: SecretStore): DesktopSettings {
-  const stored = (): Record<string, unknown> | null => (store.get('settings') as Record<string, unknown> | null) ?? null;
+  const stored = (): Record<string, unknown> | null => withoutRetiredSettings((store.get('settings') as Record<string, unknown> | null) ?? null);
 
   /** Replaces sealed secrets by plaintext and `{stored:true}` markers by the stored secret at the same path. */
   async function unseal<T>(value: T, prefix: 'tenant' | 'replica' | null): Promise<T> {
