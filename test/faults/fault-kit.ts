@@ -152,7 +152,7 @@ export interface LoadReport {
 }
 
 /** Target rate of the fault workload (statements per second at the source). */
-export const LOAD_RATE = Number(process.env.FAULT_LOAD_RATE ?? 50);
+export const LOAD_RATE = Number(process.env.FAULT_LOAD_RATE ?? 40);
 
 /**
  * A continuous workload at the source until stop(), paced to `rate` statements per second overall: every
