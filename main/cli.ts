@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.kind === 'version') { process.stdout.write(`tenant-mirror ${CLI_VERSION} (node ${process.versions.node})\n`); return EXIT.ok; }
   if (parsed.kind === 'serve') { const { serveCommand } = await import('./commands/serve.ts'); return serveCommand(parsed.argv); }
   const { command, options: o, positionals } = parsed;
-  const io = { out: (l: string) => process.stdout.write(l + '\n'), json: o.json };
+  const io = { out: (l: string) => process.stdout.write(l + '\n'), json: o.json, tty: process.stdout.isTTY === true };
   try {
     const { settings } = loadConfig(o.config);
     const log = createLogger(o.logLevel ?? settings.logLevel);

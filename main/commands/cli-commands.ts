@@ -10,12 +10,17 @@ import type { Logger } from '../engine/log.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { resyncReportLine } from './resync-report.ts';
+import { progressOutput } from './progress-output.ts';
+export { progressLine } from './progress-output.ts';
 import { EXIT } from './exit-codes.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
 export { EXIT };
 
-export interface Io { out(line: string): void; json: boolean }
+export interface Io { out(line: string): void; json: boolean; tty?: boolean }
+
+/** The progress line (or JSON record) for this command's output: progress-output.ts. */
+const progressOf = (io: Io): ((s: EngineStatus) => string) => progressOutput(io, io.tty ?? false);
 
 const done = (s: EngineStatus): boolean =>
   s.state === 'streaming' && s.lagEvents === 0 && s.tables.every((t) => t.state !== 'snapshotting' && t.state !== 'pending' && t.state !== 'resyncing');
@@ -24,14 +29,6 @@ const done = (s: EngineStatus): boolean =>
 export function notInStep(s: Pick<EngineStatus, 'tables'>): string[] {
   return s.tables.filter((t) => t.state === 'stale' || t.state === 'halted')
     .map((t) => `${t.state.padEnd(9)} ${t.id} — ${(t.state === 'stale' ? t.staleReason : t.error?.message ?? t.staleReason) ?? 'no reason recorded'}`);
-}
-
-export function progressLine(s: EngineStatus): string {
-  const by = new Map<string, number>();
-  for (const t of s.tables) by.set(t.state, (by.get(t.state) ?? 0) + 1);
-  const states = [...by].map(([k, v]) => `${k} ${v}`).join(', ');
-  const snap = s.tables.filter((t) => t.snapshot).reduce((n, t) => n + (t.snapshot?.rowsSeen ?? 0), 0);
-  return `[${s.state}] applied ${s.eventsApplied} (${s.eventsPerSecond.toFixed(0)}/s) · lag ${s.lagEvents ?? '?'} events, ${s.lagSeconds === null ? '?' : s.lagSeconds.toFixed(1)} s · tables: ${states || 'none'}${snap ? ` · snapshot rows ${snap}` : ''}${s.gaps.some((g) => !g.resolved) ? ' · GAP: stale tables' : ''}`;
 }
 
 async function withEngine<T>(settings: Settings, log: Logger, command: string, fn: (e: Engine) => Promise<T>): Promise<T> {
@@ -50,7 +47,7 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
       const st = e.status();
       io.out(st.tables.length === 0
         ? `waiting for the tenant's initial snapshot to begin (no table events in ${settings.tenant.ctx}-cdc yet)…`
-        : progressLine(st));
+        : progressOf(io)(st));
     }, 2000);
     try {
       const s = await e.waitFor((st) => st.tables.length > 0 && done(st), timeoutMs);
@@ -110,11 +107,11 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   engine.on('table-resynced', (t) => say(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
   engine.on('error', (e) => say(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
   await engine.start();
-  progress.timer = setInterval(() => say(progressLine(engine.status())), 2000);
+  progress.timer = setInterval(() => say(progressOf(io)(engine.status())), 2000);
   if (opts.untilCaughtUp) {
     try { await engine.waitFor(done, opts.timeoutMs); } finally { clearInterval(progress.timer); }
     const s = engine.status();
-    io.out(progressLine(s));
+    io.out(progressOf(io)(s));
     stopping = true;
     await engine.stop();
     const bad = notInStep(s);
@@ -165,7 +162,7 @@ export async function resetOffsets(settings: Settings, io: Io, log: Logger, time
 
 async function waitForResync(e: Engine, requested: string[], io: Io, timeoutMs: number): Promise<number> {
   if (e.status().state === 'stopped') await e.start();
-  const timer = setInterval(() => io.out(progressLine(e.status())), 2000);
+  const timer = setInterval(() => io.out(progressOf(io)(e.status())), 2000);
   const busy = new Set(['resyncing', 'snapshotting', 'pending']);
   let s: EngineStatus;
   try {
