@@ -62,7 +62,7 @@ async function checkWitnesses(ctx: OffsetCheckDeps, rows: StateRow[]): Promise<v
     ts.set(p, o.ts);
   }
   if (!want.size) return;
-  const found = await recordTimestamps(ctx.kafka, topic, want, 15_000).catch((err: unknown) => {
+  const found = await recordTimestamps(ctx.kafka, topic, want, 15_000, true).catch((err: unknown) => {
     ctx.log.warn('could not read the last applied records back to check the topic is the same one', { error: (err as Error).message });
     return new Map<number, number>();
   });

@@ -5,7 +5,8 @@
  */
 import type { Kafka } from 'kafkajs';
 
-export async function recordTimestamps(kafka: Kafka, topic: string, at: ReadonlyMap<number, bigint>, timeoutMs = 20_000): Promise<Map<number, number>> {
+/** `exact`: a partition whose record at the offset is gone (the first one read lies beyond it) is left out. */
+export async function recordTimestamps(kafka: Kafka, topic: string, at: ReadonlyMap<number, bigint>, timeoutMs = 20_000, exact = false): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (!at.size) return out;
   const wanted = new Map(at);
@@ -25,7 +26,7 @@ export async function recordTimestamps(kafka: Kafka, topic: string, at: Readonly
         eachMessage: async ({ partition, message }) => {
           const off = wanted.get(partition);
           if (off === undefined || BigInt(message.offset) < off) return;
-          out.set(partition, Number(message.timestamp));
+          if (!exact || BigInt(message.offset) === off) out.set(partition, Number(message.timestamp));
           wanted.delete(partition);
           if (!wanted.size) resolve();
         },
