@@ -29,6 +29,7 @@ import { recordGap } from './snapshot/gaps.ts';
 import { handleNotification } from './snapshot/notifications.ts';
 import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
 import { checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
+import { reconcileSweeps } from './snapshot/sweep.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
 import { startNotificationConsumer } from './source/notification-consumer.ts';
 import { createKafka } from './source/kafka-client.ts';
@@ -303,6 +304,7 @@ class MirrorEngine implements Engine {
     await checkStoredOffsets(c);
     const notifMarks = await this.positionNotifications();
     await c.loop.run('start', async () => {
+      await reconcileSweeps(c, Boolean(c.fullSnapshot?.fence)); // a kill between a sweep's two writes (sweep.ts)
       const fresh = c.nextOffsets.size === 0;
       const purgedInitial = fresh && [...c.watermarks.values()].some((w) => BigInt(w.low) > 0n);
       let gapFound = false;

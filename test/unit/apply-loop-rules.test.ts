@@ -11,6 +11,7 @@ import type { EngineContext } from '../../main/engine/context.ts';
 import { checkFences } from '../../main/engine/snapshot/check.ts';
 import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
 import { requestResync } from '../../main/engine/snapshot/resync.ts';
+import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
 import { makeContext, Topic } from '../doubles/engine-context.ts';
 import type { Step } from '../doubles/engine-context.ts';
 
@@ -249,6 +250,50 @@ describe('events of tables not mirrored', () => {
     assert.deepEqual(ctx.registry.all().map((r) => r.name), ['sale'], 'only the mirrored table exists; nothing is halted');
     assert.ok(ctx.registry.all().every((r) => r.state !== 'halted'));
     assert.equal(ctx.nextOffsets.get(0), 2n);
+    await ctx.replica.close();
+  });
+});
+
+describe('a kill between a sweep and its record (reconcileSweeps on start)', () => {
+  const hb = async () => undefined;
+  const rowsOf = (ctx: EngineContext, table: string): number[] => {
+    const db = (ctx.replica as unknown as { db: { prepare(sql: string): { all(): Array<Record<string, bigint | number>> } } }).db;
+    return db.prepare(`SELECT CAST(${table}_id AS INTEGER) AS k FROM "${table}" ORDER BY 1`).all().map((r) => Number(r.k));
+  };
+
+  it('a full snapshot\'s sweep that committed before its record was written is done, not redone over a missing seen set', async () => {
+    const topic = new Topic();
+    const ctx = await makeContext(topic);
+    await processMessages(ctx, 0, [...snap('sale', ids(5), 1, { first: true, ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })].map((s) => topic.message(s)), hb);
+    const attempt = [...snap('sale', [1, 2], 2, { first: true, ts: 200 }), ...snap('contact', ids(4), 2, { last: true, ts: 201 })].map((s) => topic.message(s));
+    const later = topic.message({ table: 'contact', id: 3, op: 'u', ts: 300 }); // produced before the end was seen: inside the fence
+    await processMessages(ctx, 0, attempt, hb);
+    assert.ok(ctx.fullSnapshot?.fence, 'the attempt ended: fence taken, not yet reached');
+    // The kill: sale's sweep committed (rows deleted, seen set dropped), its record and the rest not yet.
+    assert.equal(await ctx.replica.finishSweep(ctx.registry.get('crm_fixture.sale')!.def), 3);
+    await reconcileSweeps(ctx, true);
+    assert.equal(ctx.registry.get('crm_fixture.sale')!.sweep, null, 'sale is recorded as swept');
+    await processMessages(ctx, 0, [later], hb); // reaches the fence: the sweeps run
+    assert.deepEqual(rowsOf(ctx, 'sale'), [1, 2]);
+    assert.deepEqual(rowsOf(ctx, 'contact'), ids(4), 'contact is swept as before');
+    assert.deepEqual(['sale', 'contact'].map((t) => ctx.registry.get(`crm_fixture.${t}`)!.state), ['ok', 'ok'], 'neither halted');
+    assert.equal(ctx.fullSnapshot, null);
+    await ctx.replica.close();
+  });
+
+  it('a resync whose seen set is gone before its scan ended deletes nothing: the table is stale with the retry command', async () => {
+    const topic = new Topic();
+    const ctx = await makeContext(topic);
+    await processMessages(ctx, 0, [...snap('sale', ids(5), 1, { first: true, ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })].map((s) => topic.message(s)), hb);
+    await requestResync(ctx, ['crm_fixture.sale']);
+    await processMessages(ctx, 0, [1, 2].map((id) => topic.message({ table: 'sale', id, snapshot: 'incremental' })), hb);
+    await ctx.replica.cancelSweep(ctx.registry.get('crm_fixture.sale')!.def);
+    await reconcileSweeps(ctx, false);
+    const r = ctx.registry.get('crm_fixture.sale')!;
+    assert.equal(r.state, 'stale');
+    assert.match(r.staleReason ?? '', /interrupted.*no row was deleted.*resync-tables crm_fixture\.sale/);
+    await processMessages(ctx, 0, [topic.message({ table: 'sale', id: 3, op: 'u' })], hb);
+    assert.deepEqual(rowsOf(ctx, 'sale'), ids(5), 'nothing deleted, later writes apply (no missing seen set)');
     await ctx.replica.close();
   });
 });

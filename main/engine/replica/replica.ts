@@ -90,6 +90,8 @@ export interface Replica {
   /** Deletes rows whose key is not in the seen set, drops the set, returns rows deleted. With `lease`, checked first in the same transaction. */
   finishSweep(def: TableDef, lease?: LeaseGuard): Promise<number>;
   cancelSweep(def: TableDef): Promise<void>;
+  /** Does the table's seen set exist (a sweep begun and neither finished nor cancelled)? */
+  hasSweep(def: TableDef): Promise<boolean>;
   countRows(ref: TableRef): Promise<number>;
   /** All rows ordered by primary key, values in the row-value shapes of table-model.ts. */
   readRows(def: TableDef): Promise<Row[]>;

@@ -8,7 +8,7 @@ import type { TableRecord } from '../state/records.ts';
 import type { ResyncReport } from '../../../preload/contract/status.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica'>;
+export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica' | 'persist'>;
 
 /** Rows in a replica table now (a resync report's before/after), or null when it cannot be counted. */
 export async function countOrNull(ctx: Pick<SweepDeps, 'replica' | 'log'>, r: TableRecord): Promise<number | null> {
@@ -36,6 +36,8 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
   r.snapshot = null;
   if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
   ctx.registry.put(r);
+  // The sweep committed (its delete and the drop of the seen set); the record follows at once (reconcileSweeps).
+  await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('table resynced', { table: r.id, ...r.lastResync });
   ctx.events.emit('table-resynced', { table: r.id, report: r.lastResync });
   if (wasStale && r.state === 'ok') ctx.events.emit('table-recovered', { table: r.id });
@@ -43,13 +45,17 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
 
 /** A scan that did not succeed: nothing is deleted, the table is stale with the reason and the retry command. */
 export async function failSweep(ctx: SweepDeps, r: TableRecord, why: string): Promise<void> {
-  if (r.sweep) await ctx.replica.cancelSweep(r.def);
+  const had = r.sweep !== null;
   const reason = `${why}; no row was deleted. Run \`tenant-mirror resync-tables ${r.id}\` to retry`;
   r.lastResync = report(r, 'failed', 0, reason, await countOrNull(ctx, r));
   r.sweep = null;
   r.snapshot = null;
   if (r.state !== 'halted') { r.state = 'stale'; r.staleReason = reason; }
   ctx.registry.put(r);
+  // The record first, then the seen set goes: a seen set missing under a running sweep then always means
+  // that sweep committed (reconcileSweeps).
+  await ctx.persist(ctx.registry.takeDirty());
+  if (had) await ctx.replica.cancelSweep(r.def);
   ctx.log.warn('resync failed: table left stale', { table: r.id, reason });
   ctx.events.emit('table-resynced', { table: r.id, report: r.lastResync });
   ctx.events.emit('table-stale', { table: r.id, reason, gap: null });
@@ -57,13 +63,44 @@ export async function failSweep(ctx: SweepDeps, r: TableRecord, why: string): Pr
 
 /** A full snapshot that did not include this table: its seen set is dropped and its state restored. */
 export async function dropSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
-  await ctx.replica.cancelSweep(r.def);
   const prev = r.sweep?.prev;
   r.sweep = null;
   r.snapshot = null;
   if (r.state === 'resyncing') { r.state = prev?.state ?? 'ok'; r.staleReason = prev?.staleReason ?? null; }
   if (r.state === 'resyncing' || r.state === 'snapshotting' || r.state === 'pending') r.state = 'ok';
   ctx.registry.put(r);
+  await ctx.persist(ctx.registry.takeDirty()); // the record first, then the seen set (see failSweep)
+  await ctx.replica.cancelSweep(r.def);
+}
+
+/**
+ * On start, after a kill: a table's sweep record and its seen set are written in separate transactions.
+ * A running sweep whose seen set is missing is settled here, before anything is applied:
+ * - its end was reached (a full snapshot's fence, a resync's fence): its sweep committed before the
+ *   kill (the delete and the drop are one transaction; SQL Server drops the set last), so it is done;
+ * - a full snapshot not yet ended: the set was being replaced (snapshot started over, TRUNCATE) and the
+ *   record not yet written; an empty set is right (the attempt's records are read again and mark);
+ * - a resync not yet ended: what was marked is lost, so nothing may be swept: the table is stale and
+ *   `resync-tables` retries. Writes to a missing seen set used to halt the table (42P01).
+ */
+export async function reconcileSweeps(ctx: SweepDeps, fullEnded: boolean): Promise<void> {
+  for (const r of ctx.registry.all()) {
+    if (!r.sweep || await ctx.replica.hasSweep(r.def)) continue;
+    const ended = r.sweep.kind === 'full' ? fullEnded : r.sweep.fence !== null;
+    if (ended) {
+      ctx.log.warn('a sweep that committed before the engine stopped is recorded as done', { table: r.id, kind: r.sweep.kind });
+      r.sweep = null;
+      r.snapshot = null;
+      if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
+      ctx.registry.put(r);
+    } else if (r.sweep.kind === 'full') {
+      ctx.log.warn('the seen set of a full snapshot being started over is recreated empty', { table: r.id });
+      await ctx.replica.beginSweep(r.def);
+    } else {
+      await failSweep(ctx, r, 'the resync was interrupted while its seen set was being replaced, so what it had marked is lost');
+    }
+  }
+  if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
 }
 
 /**

@@ -313,6 +313,13 @@ export class PostgresReplica implements Replica {
     });
   }
 
+  async hasSweep(def: TableDef): Promise<boolean> {
+    return this.serial(async (c) => {
+      const r = await c.query(`SELECT to_regclass($1) AS t`, [`${quotePgIdent(STATE_SCHEMA)}.${quotePgIdent(seenTableName(def))}`]);
+      return Boolean(r.rows[0]?.t);
+    });
+  }
+
   async cancelSweep(def: TableDef): Promise<void> {
     await this.serial((c) => this.execAll(c, [`DROP TABLE IF EXISTS ${this.dialect.seenTable(def)}`]));
   }

@@ -317,6 +317,10 @@ export class SqliteReplica implements Replica {
     return deleted;
   }
 
+  async hasSweep(def: TableDef): Promise<boolean> {
+    return Boolean(this.handle.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(seenTableName(def)));
+  }
+
   async cancelSweep(def: TableDef): Promise<void> {
     this.execAll([`DROP TABLE IF EXISTS ${this.dialect.seenTable(def)}`]);
   }

@@ -328,6 +328,11 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
       return total;
     },
 
+    async hasSweep(def: TableDef) {
+      const name = dialect.naming.seenTable(def).replaceAll("'", "''");
+      return Number(await scalar(`SELECT CASE WHEN OBJECT_ID(N'${name}', N'U') IS NULL THEN 0 ELSE 1 END`)) === 1;
+    },
+
     async cancelSweep(def: TableDef) {
       await runDdl(dialect.dropSweep(def));
     },
