@@ -194,7 +194,9 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     await page.getByText('Resync requested for 1 table.').waitFor({ timeout: 10_000 });
     await sawResync;
     await shot(page, '07-resync-progress');
-    await page.getByTestId('details-snapshot').getByText(/rows copied/).waitFor({ timeout: 60_000 }).then(() => docShots(page, 'resync-in-progress')).catch(() => undefined);
+    // The README's picture of a resync under way: once its percentage has left 0.
+    await page.locator('[data-testid="table-details"] [role="progressbar"][aria-valuenow]:not([aria-valuenow="0"])').waitFor({ timeout: 60_000 })
+      .then(() => docShots(page, 'resync-in-progress')).catch(() => undefined);
     await page.getByTestId('details-state').getByText('ok', { exact: true }).waitFor({ timeout: 300_000 });
     const pcts = await page.evaluate(() => { const w = globalThis as unknown as Win; w.__watching = false; return w.__pcts ?? []; });
     assert.ok(pcts.length >= 2, `a rising percentage was shown (saw ${JSON.stringify(pcts)})`);
