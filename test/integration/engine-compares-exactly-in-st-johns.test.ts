@@ -13,14 +13,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createEngine } from '../../main/engine/engine.ts';
 import { createLogger } from '../../main/engine/log.ts';
-import { settingsSchema } from '../../preload/contract/settings.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
 import { sqlId } from '../harness/crm-schema.ts';
 import type { Tenant } from '../harness/tenant.ts';
 import { caughtUp } from './support/engine-scenarios.ts';
 import { assertEventuallyEqual } from './support/replica-compare.ts';
+import { engineOnTarget } from './support/engine-on-target.ts';
 import { postgresTarget, sqliteTarget, type TargetFactory } from './support/replica-targets.ts';
 
 const ZONE = 'America/St_Johns';
@@ -91,16 +90,7 @@ describe(`engine comparison with the source MariaDB and the engine in ${ZONE}`, 
       await tenant.connector.start();
       await tenant.waitForInitialSnapshot({ timeoutMs: 300_000, cdcHighBefore: 0n });
 
-      const target = await makeTarget(stack, `tz-${tenant.ctx}`);
-      open.push(() => target.cleanup());
-      const settings = settingsSchema.parse({
-        tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
-        maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000,
-      });
-      const engine = await createEngine(settings, { log });
-      open.push(() => engine.stop());
-      await engine.provision();
-      await engine.start();
+      const { settings, engine } = await engineOnTarget(stack, tenant, makeTarget, 'tz', log, open);
       await engine.waitFor(caughtUp, 240_000);
       await assertEventuallyEqual(tenant, settings, { timeoutMs: 120_000 });
 

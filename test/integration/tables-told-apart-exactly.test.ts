@@ -10,14 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createEngine, type Engine } from '../../main/engine/engine.ts';
 import { createLogger } from '../../main/engine/log.ts';
-import { settingsSchema } from '../../preload/contract/settings.ts';
 import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import { openReplicaReader } from '../harness/replica-reader.ts';
 import { sqlStr } from '../harness/crm-schema.ts';
 import { caughtUp } from './support/engine-scenarios.ts';
 import { assertEventuallyEqual } from './support/replica-compare.ts';
+import { engineOnTarget } from './support/engine-on-target.ts';
 import { postgresTarget, sqliteTarget, type TargetFactory } from './support/replica-targets.ts';
 
 const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
@@ -54,16 +53,7 @@ describe('tables told apart exactly', { concurrency: false, timeout: 900_000 }, 
       await tenant.connector.start();
       await tenant.waitForInitialSnapshot({ timeoutMs: 300_000, cdcHighBefore: 0n });
 
-      const target = await makeTarget(stack, `identity-${tenant.ctx}`);
-      open.push(() => target.cleanup());
-      const settings = settingsSchema.parse({
-        tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
-        maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000,
-      });
-      const engine: Engine = await createEngine(settings, { log });
-      open.push(() => engine.stop());
-      await engine.provision();
-      await engine.start();
+      const { settings, engine } = await engineOnTarget(stack, tenant, makeTarget, 'identity', log, open);
       const tables = ['contact', ...HOSTILE];
       await assertEventuallyEqual(tenant, settings, { tables, timeoutMs: 180_000 });
 

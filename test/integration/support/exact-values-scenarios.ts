@@ -7,15 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createEngine, type Engine } from '../../../main/engine/engine.ts';
+import type { Engine } from '../../../main/engine/engine.ts';
 import { createLogger } from '../../../main/engine/log.ts';
-import { settingsSchema, type Settings } from '../../../preload/contract/settings.ts';
+import type { Settings } from '../../../preload/contract/settings.ts';
 import type { EngineStatus } from '../../../preload/contract/status.ts';
 import { getSharedStack, stopStack, type Stack } from '../../harness/stack.ts';
 import type { Tenant } from '../../harness/tenant.ts';
 import { openReplicaReader } from '../../harness/replica-reader.ts';
 import { rowText } from '../../harness/source-db.ts';
 import { assertEventuallyEqual } from './replica-compare.ts';
+import { engineOnTarget } from './engine-on-target.ts';
 import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
 
 const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
@@ -73,16 +74,7 @@ export function describeExactValues(dialect: 'SQLite' | 'PostgreSQL', makeTarget
       await createSourceTables(tenant, tables, 'snap');
       await tenant.connector.start();
       await tenant.waitForInitialSnapshot({ timeoutMs: 300_000, cdcHighBefore: 0n });
-      const target = await makeTarget(stack, `${name}-${tenant.ctx}`);
-      open.push(() => target.cleanup());
-      const settings = settingsSchema.parse({
-        tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
-        maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000,
-      });
-      const engine = await createEngine(settings, { log });
-      open.push(() => engine.stop());
-      await engine.provision();
-      await engine.start();
+      const { target, settings, engine } = await engineOnTarget(stack, tenant, makeTarget, name, log, open);
       await engine.waitFor(until, 180_000);
       return { tenant, target, settings, engine };
     }
