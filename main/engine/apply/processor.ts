@@ -151,13 +151,15 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     end.apply();
   };
   const endOfUnapplied = async (m: KafkaMessage): Promise<void> => {
+    // Only while an episode runs: an attempt none of whose records was applied has nothing to end (and
+    // the search for the marker then costs nothing per skipped event).
+    if (!ctx.fullSnapshot) return;
     const key = snapshotEndKey(m.value ?? null);
     if (key === null) return;
     const ts = Number(m.timestamp);
     const verdict = classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, key, ts);
     const at = last;
-    if (verdict === 'start') { await flush(); await retrying(ctx, 'begin full snapshot', () => beginFullSnapshot(ctx, key, ts)); }
-    else if (verdict === 'restart') { await flush(); await retrying(ctx, 'restart full snapshot', () => restartFullSnapshot(ctx, key, ts)); }
+    if (verdict === 'restart') { await flush(); await retrying(ctx, 'restart full snapshot', () => restartFullSnapshot(ctx, key, ts)); }
     else if (verdict !== 'current') return;
     last = at;
     first ??= at;
