@@ -61,8 +61,19 @@ export function decodeValue(f: FieldSchema, v: unknown): RowValue {
       const p = precisionOf(f, 0);
       return `${m[1]}${p ? '.' + (m[2] ?? '').padEnd(p, '0').slice(0, p) : ''}Z`;
     }
+    case 'io.debezium.data.Bits': {
+      // BIT(n>1): Debezium's bytes are little-endian; the source reads the bit pattern as an unsigned number.
+      let n = 0n;
+      for (const byte of [...Buffer.from(String(v), 'base64')].reverse()) n = (n << 8n) | BigInt(byte);
+      return n;
+    }
     default:
       break;
+  }
+  // BIGINT UNSIGNED in Debezium's default long mode: the bits as a signed long (the propagated type says so).
+  if (f.type === 'int64' && /UNSIGNED/i.test(String(f.parameters?.['__debezium.source.column.type'] ?? ''))) {
+    const x = big(v);
+    return x < 0n ? x + (1n << 64n) : x;
   }
   switch (f.type) {
     case 'int8': case 'int16': case 'int32': case 'double':

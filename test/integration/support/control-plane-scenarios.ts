@@ -614,6 +614,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 5000 });
 
       await c.tenant.source.workload({ ops: 300, mix: { insert: 0.4, update: 0.4, delete: 0.2 } });
+      await c.tenant.waitCdcQuiet(); // `--until-caught-up` means caught up with what the topic holds when it looks
       const sync = cli(['sync', '--until-caught-up', '--timeout', '180']);
       const se = await sync.exit;
       assert.equal(se.code, 0, `sync --until-caught-up exits 0: ${tail(sync.output())}`);
