@@ -38,17 +38,17 @@ export function progressLine(s: EngineStatus, tty = false): string {
 }
 
 /** One progress record for `--json`: the same figures, machine-readable. */
-export function progressJson(s: EngineStatus): string {
+export function progressJson(s: EngineStatus, now: Date = new Date()): string {
   const states: Record<string, number> = {};
   for (const t of s.tables) states[t.state] = (states[t.state] ?? 0) + 1;
   return JSON.stringify({
-    type: 'progress', at: new Date().toISOString(), state: s.state, eventsApplied: s.eventsApplied, eventsPerSecond: s.eventsPerSecond,
+    type: 'progress', at: now.toISOString(), state: s.state, eventsApplied: s.eventsApplied, eventsPerSecond: s.eventsPerSecond,
     lagEvents: s.lagEvents, lagSeconds: s.lagSeconds, tables: states, snapshot: s.snapshot ?? null,
     snapshots: s.tables.filter((t) => t.snapshot).map((t) => ({ table: t.id, state: t.state, ...t.snapshot })),
   });
 }
 
 /** The progress output for this run: JSON lines with `--json`, else a line (with a bar on a terminal). */
-export function progressOutput(io: { json: boolean }, tty: boolean): (s: EngineStatus) => string {
-  return io.json ? progressJson : (s) => progressLine(s, tty);
+export function progressOutput(io: { json: boolean }, tty: boolean, clock: () => Date = () => new Date()): (s: EngineStatus) => string {
+  return io.json ? (s) => progressJson(s, clock()) : (s) => progressLine(s, tty);
 }

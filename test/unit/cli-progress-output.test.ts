@@ -30,9 +30,10 @@ describe('CLI progress output', () => {
 
   it('--json: one parseable record per line with the same figures', () => {
     const s = status({ tables: [resyncing], snapshot: { tables: 1, rowsSeen: 2500, rowsTotal: 10_000, percent: 25, rowsPerSecond: 100, etaSeconds: 75 } });
-    const line = progressOutput({ json: true }, true)(s);
-    assert.equal(line, progressJson(s));
-    const o = JSON.parse(line) as { type: string; lagEvents: number; snapshot: { percent: number }; snapshots: Array<{ table: string; rowsSeen: number }> };
-    assert.deepEqual([o.type, o.lagEvents, o.snapshot.percent, o.snapshots[0]!.table, o.snapshots[0]!.rowsSeen], ['progress', 40, 25, 'crm.person', 2500]);
+    const at = new Date('2026-11-30T12:00:00.000Z');
+    const line = progressOutput({ json: true }, true, () => at)(s);
+    assert.equal(line, progressJson(s, at));
+    const o = JSON.parse(line) as { type: string; at: string; lagEvents: number; snapshot: { percent: number }; snapshots: Array<{ table: string; rowsSeen: number }> };
+    assert.deepEqual([o.type, o.at, o.lagEvents, o.snapshot.percent, o.snapshots[0]!.table, o.snapshots[0]!.rowsSeen], ['progress', '2026-11-30T12:00:00.000Z', 40, 25, 'crm.person', 2500]);
   });
 });
