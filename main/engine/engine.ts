@@ -10,6 +10,8 @@ import type { ErrorData } from './errors.ts';
 import { MirrorError } from './errors.ts';
 import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
 import type { EngineContext, FullSnapshot, InitialScanReport } from './context.ts';
+import { sleep } from './context.ts';
+import { forgetReplicaState } from './state/memory-reset.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import { EngineEmitter } from './events.ts';
 import { createLogger } from './log.ts';
@@ -98,6 +100,8 @@ class MirrorEngine implements Engine {
   private kafkaConnected = false;
   private replicaConnected = false;
   private tickRunning = false;
+  private rewinding = false;
+  private stopRequested = false;
   private ticks = 0;
   private tableStats: TableStatsRecord | null = null;
 
@@ -213,6 +217,57 @@ class MirrorEngine implements Engine {
     void this.stop().then(() => c.setState('error', err.message));
   }
 
+  /**
+   * The replica stands before what this process committed (REPLICA_WENT_BACK: a crash that lost
+   * acknowledged commits, a restore from a backup): everything held in memory is dropped and the engine
+   * starts again from what the replica stores, as a restarted process would. Retried while the replica or
+   * Kafka is unreachable; any other failure stops the engine with the error (as a failed start would).
+   */
+  private async rewind(err: MirrorError): Promise<void> {
+    const c = this.ctx;
+    if (this.rewinding || c.stopping) return;
+    this.rewinding = true;
+    c.log.error('the replica went back to an earlier position: reading on from there', { error: err.message });
+    c.events.emit('error', { error: err.toData(), table: null });
+    c.setState('retrying', err.message);
+    try {
+      await this.stopReading();
+      await c.loop.run('rewind', async () => forgetReplicaState(c));
+      for (let delay = c.settings.retryInitialMs; !this.stopRequested; delay = Math.min(c.settings.retryMaxMs, delay * 2)) {
+        try {
+          await this.start();
+          c.log.warn('reading on from the replica\'s stored position', { next: [...c.nextOffsets].map(([p, o]) => `${p}:${o}`).join(',') });
+          return;
+        } catch (e) {
+          const m = MirrorError.from(e);
+          if (!m.retriable && m.code !== 'REPLICA_UNREACHABLE') throw m;
+          c.log.warn('restart after the replica went back failed; retrying', { error: m.message });
+          await this.stopReading();
+          await sleep(delay);
+        }
+      }
+    } catch (e) {
+      const m = MirrorError.from(e);
+      c.events.emit('error', { error: m.toData(), table: null });
+      await this.stop();
+      c.setState('error', m.message);
+    } finally {
+      this.rewinding = false;
+    }
+  }
+
+  /** Stops the consumers and timers (the replica connection and the lease stay). */
+  private async stopReading(): Promise<void> {
+    const c = this.ctx;
+    c.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([this.consumer?.disconnect(), this.notifConsumer?.disconnect()]);
+    this.consumer = null;
+    this.notifConsumer = null;
+    await c.loop.run('stop reading', async () => undefined); // the task in flight (if any) ends first
+  }
+
   /** A request handed over by another process (CLI); runs inside a control-loop task. */
   private async runRequest(req: RequestRecord): Promise<unknown> {
     if (req.kind === 'resync-tables') return { requested: await this.requestResync(req.args.tables ?? [], 'requested from the command line') };
@@ -287,6 +342,7 @@ class MirrorEngine implements Engine {
   // ---------------------------------------------------------------- start
   async start(): Promise<void> {
     const c = this.ctx;
+    if (!this.rewinding) this.stopRequested = false;
     c.stopping = false;
     c.setState('starting');
     this.startedAt = Date.now();
@@ -366,6 +422,7 @@ class MirrorEngine implements Engine {
           } catch (err) {
             const e = MirrorError.from(err);
             if (e.code === 'REPLICA_LEASE_LOST') { this.leaseLost(e); return 'stop'; }
+            if (e.code === 'REPLICA_WENT_BACK') { void this.rewind(e); return 'stop'; }
             if (c.stopping) return 'stop';
             throw err;
           }
@@ -612,6 +669,7 @@ class MirrorEngine implements Engine {
 
   async stop(): Promise<void> {
     const c = this.ctx;
+    this.stopRequested = true;
     c.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];

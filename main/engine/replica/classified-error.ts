@@ -33,6 +33,8 @@ export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
     case 'SCHEMA_CONFLICT': return withTable({ action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: err.message });
     // Another process writes to the replica now: never retried, never a table halt; the engine stops.
     case 'REPLICA_LEASE_LOST': return { action: 'halt-all', code: 'REPLICA_LEASE_LOST', hint: err.message };
+    // The replica stands before what this process committed: the engine reads on from there (engine.ts).
+    case 'REPLICA_WENT_BACK': return { action: 'halt-all', code: 'REPLICA_WENT_BACK', hint: err.message };
     case 'REPLICA_IN_USE': return { action: 'halt-all', code: 'REPLICA_IN_USE', hint: err.message };
     default: return withTable({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: err.message });
   }

@@ -12,6 +12,7 @@ import { tableId, type Row, type RowValue, type TableDef, type TableRef } from '
 import type { AlterPlan } from '../dialect.ts';
 import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
+import { assertPositionHeld } from '../position-check.ts';
 import { tagTable } from '../error-tagging.ts';
 import { ColumnSets } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
@@ -151,10 +152,12 @@ export class SqliteReplica implements Replica {
 
   // ---- writer lease (BEGIN IMMEDIATE holds the write lock: nobody changes the row meanwhile) ----
 
-  private leaseValue(): string | null {
-    const r = this.prepare(`SELECT "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).get(LEASE_ID) as { Value: string } | undefined;
+  private stateValue(id: string): string | null {
+    const r = this.prepare(`SELECT "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).get(id) as { Value: string } | undefined;
     return r?.Value ?? null;
   }
+
+  private leaseValue(): string | null { return this.stateValue(LEASE_ID); }
 
   private checkLease(lease: LeaseGuard): void {
     assertLeaseHeld(this.leaseValue(), lease);
@@ -179,6 +182,7 @@ export class SqliteReplica implements Replica {
 
   private applySync(unit: ApplyUnit): void {
     if (unit.lease) this.checkLease(unit.lease);
+    if (unit.position) assertPositionHeld(this.stateValue(unit.position.id), unit.position);
     for (const tc of unit.tables) {
       try {
         this.applyTable(tc);

@@ -27,6 +27,7 @@ import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
 import type { ApplyUnit, LeaseDecision, LeaseGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
+import { assertPositionHeld } from '../position-check.ts';
 import type { SqlServerDialect } from './sqlserver-dialect.ts';
 import { createSqlServerDialect } from './sqlserver-dialect.ts';
 import type { StagePlan } from './sqlserver-dml.ts';
@@ -216,14 +217,14 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     }
   }
 
-  /** The `lease` row under UPDLOCK, HOLDLOCK: held until the transaction ends, so a taker waits for the batch. */
-  async function leaseValue(tx: mssql.Transaction): Promise<string | null> {
-    const res = await new m.Request(tx).input('id', m.NVarChar(STATE_ID_LENGTH), LEASE_ID).query(dialect.selectLease());
+  /** A state row (the `lease` row unless told) under UPDLOCK, HOLDLOCK: held until the transaction ends, so a lease taker waits for the batch. */
+  async function lockedStateValue(tx: mssql.Transaction, id: string = LEASE_ID): Promise<string | null> {
+    const res = await new m.Request(tx).input('id', m.NVarChar(STATE_ID_LENGTH), id).query(dialect.selectLease());
     return (res.recordset[0] as { Value?: string } | undefined)?.Value ?? null;
   }
 
   async function checkLease(tx: mssql.Transaction, lease: LeaseGuard | undefined): Promise<void> {
-    if (lease) assertLeaseHeld(await leaseValue(tx), lease);
+    if (lease) assertLeaseHeld(await lockedStateValue(tx), lease);
   }
 
   async function scalar(sql: string): Promise<unknown> {
@@ -271,7 +272,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
 
     async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
       return inTransaction(async (tx) => {
-        const out = decide(await leaseValue(tx));
+        const out = decide(await lockedStateValue(tx));
         if (out.write !== undefined) await upsertState(tx, [{ id: LEASE_ID, kind: 'lease', value: out.write }]);
         if (out.remove) await upsertState(tx, [], [LEASE_ID]);
         return out.result;
@@ -281,6 +282,8 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     async apply(unit: ApplyUnit) {
       await inTransaction(async (tx) => {
         await checkLease(tx, unit.lease);
+        // The offset row under the same locks as the lease row: it is written at the end of this transaction.
+        if (unit.position) assertPositionHeld(await lockedStateValue(tx, unit.position.id), unit.position);
         for (const ch of unit.tables) {
           try {
             await applyTable(tx, ch);
