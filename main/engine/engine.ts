@@ -12,6 +12,7 @@ import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
 import type { EngineContext, FullSnapshot, InitialScanReport } from './context.ts';
 import { sleep } from './context.ts';
 import { forgetReplicaState } from './state/memory-reset.ts';
+import { checkStoredPosition } from './state/position.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import { EngineEmitter } from './events.ts';
 import { createLogger } from './log.ts';
@@ -80,6 +81,9 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
   const replica = opts.replica ?? await createReplica(settings);
   return new MirrorEngine(settings, replica, log, opts.command ?? 'engine');
 }
+
+/** Start failures that retrying cannot cure (a rewind stops on them; anything else is retried). */
+const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHANGED', 'TENANT_MISMATCH', 'REPLICA_NOT_PROVISIONED', 'REPLICA_LEASE_LOST', 'REPLICA_IN_USE', 'REPLICA_PERMISSION']);
 
 class MirrorEngine implements Engine {
   private readonly ctx: EngineContext;
@@ -220,8 +224,9 @@ class MirrorEngine implements Engine {
   /**
    * The replica stands before what this process committed (REPLICA_WENT_BACK: a crash that lost
    * acknowledged commits, a restore from a backup): everything held in memory is dropped and the engine
-   * starts again from what the replica stores, as a restarted process would. Retried while the replica or
-   * Kafka is unreachable; any other failure stops the engine with the error (as a failed start would).
+   * starts again from what the replica stores, as a restarted process would. That start is retried with
+   * back-off (the replica may still be coming back) unless it fails for good (FINAL_AT_START): then the
+   * engine stops with the error, as a failed start would.
    */
   private async rewind(err: MirrorError): Promise<void> {
     const c = this.ctx;
@@ -240,8 +245,9 @@ class MirrorEngine implements Engine {
           return;
         } catch (e) {
           const m = MirrorError.from(e);
-          if (!m.retriable && m.code !== 'REPLICA_UNREACHABLE') throw m;
+          if (FINAL_AT_START.has(m.code)) throw m;
           c.log.warn('restart after the replica went back failed; retrying', { error: m.message });
+          c.setState('retrying', `reading on after the replica went back: ${m.message}; retrying`);
           await this.stopReading();
           await sleep(delay);
         }
@@ -518,6 +524,7 @@ class MirrorEngine implements Engine {
       c.events.emit('lag', { seconds: this.lastLagSeconds, events: lag, at: Date.now() });
       await c.loop.run('fences', async () => {
         if (c.stopping) return;
+        await checkStoredPosition(c); // a replica that went back while no batch was written
         await checkFences(c);
         await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
         await resendStalledSignals(c).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
@@ -529,7 +536,8 @@ class MirrorEngine implements Engine {
       c.events.emit('progress', { tables: this.tableStatus(at, figures), at });
       this.refreshRunState();
     } catch (err) {
-      c.log.debug('status tick failed', { error: (err as Error).message });
+      if (MirrorError.from(err).code === 'REPLICA_WENT_BACK') void this.rewind(MirrorError.from(err));
+      else c.log.debug('status tick failed', { error: (err as Error).message });
     } finally {
       this.tickRunning = false;
     }
