@@ -52,12 +52,24 @@ interface TablePlan {
   seen: Statement | null;
 }
 
+/** `dev:ino` of a file, null when it does not exist. */
+function fileIdentity(file: string): string | null {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 export class SqliteReplica implements Replica {
   readonly dialect: SqliteDialect;
   readonly classifyError = classifySqliteError;
   readonly file: string;
   private readonly opts: SqliteReplicaOptions;
   private db: Database.Database | null = null;
+  /** Device and inode of the file this connection opened (a file replaced under it is a new inode). */
+  private opened: string | null = null;
   private stmts = new Map<string, Statement>();
   private plans = new WeakMap<TableDef, TablePlan>();
   private applyTx: ((unit: ApplyUnit) => void) & { immediate(unit: ApplyUnit): void } | null = null;
@@ -86,6 +98,7 @@ export class SqliteReplica implements Replica {
       throw e;
     }
     this.db = db;
+    this.opened = fileIdentity(this.file);
     const tx = db.transaction((unit: ApplyUnit) => this.applySync(unit));
     this.applyTx = tx;
   }
@@ -97,6 +110,19 @@ export class SqliteReplica implements Replica {
     this.stmts.clear();
     this.plans = new WeakMap();
     db?.close();
+  }
+
+  /**
+   * A replica file replaced under the open connection (a backup copied back while the engine runs) is not
+   * seen by that connection: it goes on reading and writing the old, unlinked file. Reading the state
+   * opens the file again, so the engine's position check finds the restored position (REPLICA_WENT_BACK).
+   */
+  private async reopenIfReplaced(): Promise<void> {
+    if (!this.db || this.opts.readonly) return;
+    const now = fileIdentity(this.file);
+    if (now === null || now === this.opened) return;
+    await this.close();
+    await this.connect();
   }
 
   /** The open better-sqlite3 handle (tests, diagnostics). */
@@ -132,6 +158,7 @@ export class SqliteReplica implements Replica {
   }
 
   async readState(kind?: StateKind): Promise<StateRow[]> {
+    await this.reopenIfReplaced();
     const table = this.dialect.quoteIdent(STATE_TABLE);
     const rows = (kind === undefined
       ? this.prepare(`SELECT "Id", "Kind", "Value" FROM ${table} ORDER BY "Id"`).all()
