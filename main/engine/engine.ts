@@ -105,6 +105,8 @@ class MirrorEngine implements Engine {
   private replicaConnected = false;
   private tickRunning = false;
   private rewinding = false;
+  /** When the replica was last found to have gone back (REPLICA_WENT_BACK), for the 10-minute limit. */
+  private rewinds: number[] = [];
   private stopRequested = false;
   private ticks = 0;
   private tableStats: TableStatsRecord | null = null;
@@ -232,10 +234,14 @@ class MirrorEngine implements Engine {
     const c = this.ctx;
     if (this.rewinding || c.stopping) return;
     this.rewinding = true;
+    // A replica that keeps going back is not a restore: stop loudly rather than read the same events forever.
+    const now = Date.now();
+    this.rewinds = [...this.rewinds.filter((t) => now - t < 600_000), now];
     c.log.error('the replica went back to an earlier position: reading on from there', { error: err.message });
     c.events.emit('error', { error: err.toData(), table: null });
     c.setState('retrying', err.message);
     try {
+      if (this.rewinds.length > 5) throw new MirrorError('REPLICA_WENT_BACK', `the replica went back ${this.rewinds.length} times in 10 minutes (last: ${err.message}); the engine stops: check what restores or rolls back the replica database`);
       await this.stopReading();
       await c.loop.run('rewind', async () => forgetReplicaState(c));
       for (let delay = c.settings.retryInitialMs; !this.stopRequested; delay = Math.min(c.settings.retryMaxMs, delay * 2)) {

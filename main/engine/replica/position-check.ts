@@ -10,7 +10,10 @@ function storedNext(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   try {
     const next = (JSON.parse(value) as { next?: unknown }).next;
-    return typeof next === 'string' ? next : null;
+    // Written as a string; a number (hand-edited or an older row) is read as the engine's loadState reads it.
+    if (typeof next === 'string' && /^\d+$/.test(next)) return BigInt(next).toString();
+    if (typeof next === 'number' && Number.isSafeInteger(next)) return String(next);
+    return null;
   } catch {
     return null;
   }
