@@ -12,8 +12,8 @@ import { MirrorError } from '../../main/engine/errors.ts';
 import { replicaTableName, TABLE_NAME_RULES } from '../../main/engine/replica/table-names.ts';
 import { PostgresDialect, quotePgIdent } from '../../main/engine/replica/postgres/dialect.ts';
 import { SqliteDialect, quoteSqliteIdent } from '../../main/engine/replica/sqlite/dialect.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
-import { quoteIdent as quoteTsql } from '../../main/engine/replica/sqlserver/sqlserver-quote.ts';
+import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
+import { quoteIdent as quoteTsql } from '../../main/engine/replica/sqlserver/quote.ts';
 import type { TableDef } from '../../main/engine/schema/table-model.ts';
 import { hostileIdentifier, lexSql, prng, type QuoteStyle } from '../doubles/hostile-identifiers.ts';
 

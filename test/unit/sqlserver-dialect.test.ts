@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
+import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
 
 const d = createSqlServerDialect({ tablePrefix: '' });
 

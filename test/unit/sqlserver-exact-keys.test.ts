@@ -6,8 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
-import { columnDefault, defaultConstraintName, keyColumnTypes, keyEquals, valueColumnType } from '../../main/engine/replica/sqlserver/sqlserver-columns.ts';
+import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
+import { columnDefault, defaultConstraintName, keyColumnTypes, keyEquals, valueColumnType } from '../../main/engine/replica/sqlserver/columns.ts';
 
 const d = createSqlServerDialect({ tablePrefix: '' });
 const str = (length: number | null, fixed = false) => ({ kind: 'string' as const, length, fixed });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { constraintName, quoteIdent, quoteString } from '../../main/engine/replica/sqlserver/sqlserver-quote.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
+import { constraintName, quoteIdent, quoteString } from '../../main/engine/replica/sqlserver/quote.ts';
+import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
 
 describe('SQL Server identifier quoting', () => {
   const cases: Array<[string, string]> = [
@@ -65,7 +65,7 @@ describe('SQL Server identifier quoting', () => {
 
 describe('SQL Server identifier errors', () => {
   it('classifies a too-long name as SCHEMA_CONFLICT (the table halts, the hint says why)', async () => {
-    const { classifySqlServerError } = await import('../../main/engine/replica/sqlserver/sqlserver-errors.ts');
+    const { classifySqlServerError } = await import('../../main/engine/replica/sqlserver/errors.ts');
     let err: unknown;
     try { quoteIdent('x'.repeat(200)); } catch (e) { err = e; }
     const c = classifySqlServerError(err);

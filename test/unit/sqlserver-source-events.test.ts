@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import type { ChangeEvent } from '../../main/engine/decode/envelope.ts';
-import { columnTypeFor } from '../../main/engine/replica/sqlserver/sqlserver-types.ts';
-import { stageValue } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
+import { columnTypeFor } from '../../main/engine/replica/sqlserver/types.ts';
+import { stageValue } from '../../main/engine/replica/sqlserver/values.ts';
 import { typeToString } from '../../main/engine/schema/table-model.ts';
 import { expectedDecoded, isCorrupt, isoWithOffset, loadSqlServerFixtures, sqlServerColumns } from '../harness/sqlserver-fixtures.ts';
 

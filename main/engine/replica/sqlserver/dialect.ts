@@ -1,9 +1,9 @@
 /**
  * The SQL Server `Dialect`: pure T-SQL generation, testable with no database. The replica
- * (sqlserver-replica.ts) runs these statements; the extra members are the apply/sweep/state SQL.
+ * (replica.ts) runs these statements; the extra members are the apply/sweep/state SQL.
  *
  * Design choices (issue 17; details in the files named):
- * - Exact keys under any database collation (sqlserver-columns.ts): text key columns, staging keys,
+ * - Exact keys under any database collation (columns.ts): text key columns, staging keys,
  *   sweep sets and the state `Id` are `COLLATE Latin1_General_100_BIN2`; every key comparison puts an
  *   explicit BIN2 on one side and also compares `DATALENGTH`, because SQL Server pads `=` and
  *   PARTITION BY with spaces (binary: 0x00) even under BIN2. Keys differing only by trailing spaces
@@ -12,7 +12,7 @@
  * - Character-true sizes: `string(n)` -> `nvarchar(2n)` (UTF-16 units), max past 4000; fixed-length
  *   sources declared variable (no nchar/binary: exact value, rows may overflow 8,060 bytes); key
  *   columns share the 900-byte clustered key.
- * - Idempotent DDL (sqlserver-ddl.ts): CREATE only when missing, PK/defaults dropped by catalog lookup
+ * - Idempotent DDL (ddl.ts): CREATE only when missing, PK/defaults dropped by catalog lookup
  *   and re-added only when missing; default names carry a hash of table and column.
  * - Upserts are `UPDATE … FROM` + `INSERT … WHERE NOT EXISTS`, not MERGE, no HOLDLOCK (one writer;
  *   MERGE misbehaves with filtered unique indexes, indexed views and triggers users may add), at most
@@ -20,13 +20,13 @@
  */
 import type { ColumnType, TableDef, TableRef } from '../../schema/table-model.ts';
 import type { AlterPlan, Dialect, DestinationNaming } from '../dialect.ts';
-import * as ddl from './sqlserver-ddl.ts';
-import * as dml from './sqlserver-dml.ts';
-import type { StagePlan } from './sqlserver-dml.ts';
-import { createNaming } from './sqlserver-naming.ts';
-import type { SqlServerNaming } from './sqlserver-naming.ts';
-import { quoteIdent } from './sqlserver-quote.ts';
-import { valueColumnType } from './sqlserver-columns.ts';
+import * as ddl from './ddl.ts';
+import * as dml from './dml.ts';
+import type { StagePlan } from './dml.ts';
+import { createNaming } from './naming.ts';
+import type { SqlServerNaming } from './naming.ts';
+import { quoteIdent } from './quote.ts';
+import { valueColumnType } from './columns.ts';
 
 export interface SqlServerDialect extends Dialect {
   readonly name: 'sqlserver';

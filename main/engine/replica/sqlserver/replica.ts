@@ -11,11 +11,11 @@
  * error rolls back the whole unit.
  *
  * Work proportional to a table's size runs without the request timeout (`UNTIMED`): DDL statement by
- * statement, each idempotent (sqlserver-ddl.ts): CREATE and DROP in autocommit, ALTER (key widening,
+ * statement, each idempotent (ddl.ts): CREATE and DROP in autocommit, ALTER (key widening,
  * `ADD … WITH VALUES`) in one transaction so a failure (an object the user added depends on the
  * column, 5074) leaves the primary key in place; the sweep's DELETE in bounded chunks, each in a
  * transaction of its own that first re-checks the writer lease. Design notes on keys, sizes and
- * upserts: sqlserver-columns.ts and sqlserver-dml.ts.
+ * upserts: columns.ts and dml.ts.
  */
 import mssql from 'mssql';
 import { MirrorError } from '../../errors.ts';
@@ -27,16 +27,16 @@ import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
 import type { ApplyUnit, LeaseDecision, LeaseGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
-import type { SqlServerDialect } from './sqlserver-dialect.ts';
-import { createSqlServerDialect } from './sqlserver-dialect.ts';
-import type { StagePlan } from './sqlserver-dml.ts';
-import { STATEMENT_ROWS } from './sqlserver-dml.ts';
-import { STATE_ID_LENGTH } from './sqlserver-ddl.ts';
-import { classifySqlServerError } from './sqlserver-errors.ts';
-import { STATE_SCHEMA } from './sqlserver-naming.ts';
-import { rightsQuerySql, rightsReport } from './sqlserver-rights.ts';
-import type { StageDriverType } from './sqlserver-types.ts';
-import { readValue, StageValueError, stageValue } from './sqlserver-values.ts';
+import type { SqlServerDialect } from './dialect.ts';
+import { createSqlServerDialect } from './dialect.ts';
+import type { StagePlan } from './dml.ts';
+import { STATEMENT_ROWS } from './dml.ts';
+import { STATE_ID_LENGTH } from './ddl.ts';
+import { classifySqlServerError } from './errors.ts';
+import { STATE_SCHEMA } from './naming.ts';
+import { rightsQuerySql, rightsReport } from './rights.ts';
+import type { StageDriverType } from './types.ts';
+import { readValue, StageValueError, stageValue } from './values.ts';
 
 export interface SqlServerReplicaOptions {
   /** Host name, `host\\instance` for a named instance. */

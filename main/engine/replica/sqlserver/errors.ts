@@ -6,7 +6,7 @@
 import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
 import { classifyMirrorError } from '../classified-error.ts';
 import { taggedTable } from '../error-tagging.ts';
-import { StageValueError } from './sqlserver-values.ts';
+import { StageValueError } from './values.ts';
 
 type Code = ClassifiedError['code'];
 

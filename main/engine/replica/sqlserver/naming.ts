@@ -7,7 +7,7 @@
 import type { TableRef } from '../../schema/table-model.ts';
 import { STATE_TABLE } from '../replica.ts';
 import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../table-names.ts';
-import { quoteIdent } from './sqlserver-quote.ts';
+import { quoteIdent } from './quote.ts';
 
 export const STATE_SCHEMA = 'dbo';
 
