@@ -28,60 +28,39 @@ import type { SqlServerNaming } from './naming.ts';
 import { quoteIdent } from './quote.ts';
 import { valueColumnType } from './columns.ts';
 
-export interface SqlServerDialect extends Dialect {
-  readonly name: 'sqlserver';
+export class SqlServerDialect implements Dialect {
+  readonly name = 'sqlserver' as const;
   readonly naming: SqlServerNaming;
-  createSchema(schema: string): string;
-  beginSweep(def: TableDef): string[];
-  /** One bounded chunk of the sweep (DELETE TOP): repeat until it deletes fewer than `STATEMENT_ROWS`. */
-  finishSweep(def: TableDef): string;
-  dropSweep(ref: TableRef): string[];
-  stagePlan(def: TableDef, columnNames: Iterable<string>, kind: 'upsert' | 'delete'): StagePlan;
-  createStage(plan: StagePlan): string;
-  dropStage(plan: StagePlan): string;
-  /** UPDATE … FROM + INSERT … WHERE NOT EXISTS of the staged rows (one batch). */
-  upsert(def: TableDef, plan: StagePlan): string;
-  markSeen(def: TableDef, plan: StagePlan): string;
-  deleteRows(def: TableDef, plan: StagePlan): string;
-  upsertState(count: number): string;
-  deleteState(count: number): string;
-  readState(byKind?: boolean): string;
-  selectLease(): string;
-  selectRows(def: TableDef): string;
-  countRows(ref: TableRef): string;
-  tableExists(ref: TableRef): string;
-  stateTableExists(): string;
-}
 
-export function createSqlServerDialect(naming: DestinationNaming): SqlServerDialect {
-  const n = createNaming(naming.tablePrefix);
-  return {
-    name: 'sqlserver',
-    naming: n,
-    quoteIdent,
-    qualify: (ref) => n.qualify(ref),
-    columnType: (type: ColumnType) => valueColumnType(type),
-    createStateTable: () => ddl.createStateTableSql(n),
-    createTable: (def) => ddl.createTableSql(n, def),
-    alterTable: (plan: AlterPlan) => ddl.alterTableSql(n, plan),
-    dropTable: (ref) => ddl.dropTableSql(n, ref),
-    createSchema: (schema) => ddl.createSchemaSql(schema),
-    beginSweep: (def) => ddl.beginSweepSql(n, def),
-    finishSweep: (def) => dml.finishSweepSql(n, def),
-    dropSweep: (ref) => ddl.dropSweepSql(n, ref),
-    stagePlan: (def, cols, kind) => dml.stagePlan(def, cols, kind),
-    createStage: (plan) => dml.createStageSql(plan),
-    dropStage: (plan) => dml.dropStageSql(plan),
-    upsert: (def, plan) => dml.upsertSql(n, def, plan),
-    markSeen: (def, plan) => dml.markSeenSql(n, def, plan),
-    deleteRows: (def, plan) => dml.deleteSql(n, def, plan),
-    upsertState: (count) => dml.upsertStateSql(n, count),
-    deleteState: (count) => dml.deleteStateSql(n, count),
-    readState: (byKind = false) => dml.readStateSql(n, byKind),
-    selectLease: () => dml.selectLeaseSql(n),
-    selectRows: (def) => dml.selectRowsSql(n, def),
-    countRows: (ref) => dml.countRowsSql(n, ref),
-    tableExists: (ref) => dml.tableExistsSql(n, ref),
-    stateTableExists: () => dml.userTableExistsSql(n.stateTable),
-  };
+  constructor(opts: DestinationNaming) {
+    this.naming = createNaming(opts.tablePrefix);
+  }
+
+  quoteIdent(identifier: string): string { return quoteIdent(identifier); }
+  qualify(ref: TableRef): string { return this.naming.qualify(ref); }
+  columnType(type: ColumnType): string { return valueColumnType(type); }
+  createStateTable(): string[] { return ddl.createStateTableSql(this.naming); }
+  createTable(def: TableDef): string[] { return ddl.createTableSql(this.naming, def); }
+  alterTable(plan: AlterPlan): string[] { return ddl.alterTableSql(this.naming, plan); }
+  dropTable(ref: TableRef): string[] { return ddl.dropTableSql(this.naming, ref); }
+  createSchema(schema: string): string { return ddl.createSchemaSql(schema); }
+  beginSweep(def: TableDef): string[] { return ddl.beginSweepSql(this.naming, def); }
+  /** One bounded chunk of the sweep (DELETE TOP): repeat until it deletes fewer than `STATEMENT_ROWS`. */
+  finishSweep(def: TableDef): string { return dml.finishSweepSql(this.naming, def); }
+  dropSweep(ref: TableRef): string[] { return ddl.dropSweepSql(this.naming, ref); }
+  stagePlan(def: TableDef, columnNames: Iterable<string>, kind: 'upsert' | 'delete'): StagePlan { return dml.stagePlan(def, columnNames, kind); }
+  createStage(plan: StagePlan): string { return dml.createStageSql(plan); }
+  dropStage(plan: StagePlan): string { return dml.dropStageSql(plan); }
+  /** UPDATE … FROM + INSERT … WHERE NOT EXISTS of the staged rows (one batch). */
+  upsert(def: TableDef, plan: StagePlan): string { return dml.upsertSql(this.naming, def, plan); }
+  markSeen(def: TableDef, plan: StagePlan): string { return dml.markSeenSql(this.naming, def, plan); }
+  deleteRows(def: TableDef, plan: StagePlan): string { return dml.deleteSql(this.naming, def, plan); }
+  upsertState(count: number): string { return dml.upsertStateSql(this.naming, count); }
+  deleteState(count: number): string { return dml.deleteStateSql(this.naming, count); }
+  readState(byKind = false): string { return dml.readStateSql(this.naming, byKind); }
+  selectLease(): string { return dml.selectLeaseSql(this.naming); }
+  selectRows(def: TableDef): string { return dml.selectRowsSql(this.naming, def); }
+  countRows(ref: TableRef): string { return dml.countRowsSql(this.naming, ref); }
+  tableExists(ref: TableRef): string { return dml.tableExistsSql(this.naming, ref); }
+  stateTableExists(): string { return dml.userTableExistsSql(this.naming.stateTable); }
 }

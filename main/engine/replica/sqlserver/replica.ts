@@ -27,8 +27,7 @@ import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
 import type { ApplyUnit, LeaseDecision, LeaseGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
-import type { SqlServerDialect } from './dialect.ts';
-import { createSqlServerDialect } from './dialect.ts';
+import { SqlServerDialect } from './dialect.ts';
 import type { StagePlan } from './dml.ts';
 import { STATEMENT_ROWS } from './dml.ts';
 import { STATE_ID_LENGTH } from './ddl.ts';
@@ -55,10 +54,6 @@ export interface SqlServerReplicaOptions {
   /** Per-statement timeout (default 5 minutes: a large MERGE can take a while). */
   requestTimeoutMs?: number | undefined;
   poolMax?: number | undefined;
-}
-
-export interface SqlServerReplica extends Replica {
-  readonly dialect: SqlServerDialect;
 }
 
 /** State rows go in chunks well below the 2,100-parameter limit of one request. */
@@ -111,18 +106,29 @@ export function buildPoolConfig(opts: SqlServerReplicaOptions): mssql.config {
 /** The parts of the mssql module the replica uses; tests substitute pool, transaction and request. */
 export type MssqlDriver = typeof mssql;
 
-export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: MssqlDriver = mssql): SqlServerReplica {
-  const m = driver;
-  const dialect = createSqlServerDialect({ tablePrefix: opts.tablePrefix });
-  let pool: mssql.ConnectionPool | null = null;
+export class SqlServerReplica implements Replica {
+  readonly dialect: SqlServerDialect;
+  readonly classifyError = classifySqlServerError;
+  private readonly opts: SqlServerReplicaOptions;
+  private readonly m: MssqlDriver;
+  private pool: mssql.ConnectionPool | null = null;
 
-  const getPool = (): mssql.ConnectionPool => {
-    if (!pool) throw new MirrorError('REPLICA_UNREACHABLE', 'SQL Server replica is not connected (call connect() first)');
-    return pool;
-  };
+  constructor(opts: SqlServerReplicaOptions, driver: MssqlDriver = mssql) {
+    this.opts = opts;
+    this.m = driver;
+    this.dialect = new SqlServerDialect({ tablePrefix: opts.tablePrefix });
+  }
 
-  async function inTransaction<T>(fn: (tx: mssql.Transaction) => Promise<T>): Promise<T> {
-    const tx = new m.Transaction(getPool());
+  // ---- connection and transactions ----
+
+  private getPool(): mssql.ConnectionPool {
+    if (!this.pool) throw new MirrorError('REPLICA_UNREACHABLE', 'SQL Server replica is not connected (call connect() first)');
+    return this.pool;
+  }
+
+  private async inTransaction<T>(fn: (tx: mssql.Transaction) => Promise<T>): Promise<T> {
+    const m = this.m;
+    const tx = new m.Transaction(this.getPool());
     await tx.begin(m.ISOLATION_LEVEL.READ_COMMITTED);
     let committed = false;
     try {
@@ -140,15 +146,25 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
   }
 
   /** A request with no request timeout (mssql's per-request override; the typings omit the argument). */
-  const untimed = (parent: mssql.ConnectionPool | mssql.Transaction): mssql.Request =>
-    new (m.Request as unknown as new (p: unknown, o: typeof UNTIMED) => mssql.Request)(parent, UNTIMED);
-
-  /** DDL: statement by statement (each idempotent), autocommit, no request timeout. */
-  async function runDdl(statements: string[]): Promise<void> {
-    for (const sql of statements) await untimed(getPool()).batch(sql);
+  private untimed(parent: mssql.ConnectionPool | mssql.Transaction): mssql.Request {
+    return new (this.m.Request as unknown as new (p: unknown, o: typeof UNTIMED) => mssql.Request)(parent, UNTIMED);
   }
 
-  async function bulkStage(tx: mssql.Transaction, def: TableDef, plan: StagePlan, rows: Row[]): Promise<void> {
+  /** DDL: statement by statement (each idempotent), autocommit, no request timeout. */
+  private async runDdl(statements: string[]): Promise<void> {
+    for (const sql of statements) await this.untimed(this.getPool()).batch(sql);
+  }
+
+  private async scalar(sql: string): Promise<unknown> {
+    const res = await new this.m.Request(this.getPool()).query(sql);
+    const row = res.recordset[0] as Record<string, unknown> | undefined;
+    return row ? Object.values(row)[0] : undefined;
+  }
+
+  // ---- apply ----
+
+  private async bulkStage(tx: mssql.Transaction, def: TableDef, plan: StagePlan, rows: Row[]): Promise<void> {
+    const m = this.m;
     const table = new m.Table(plan.table);
     table.create = false;
     if (plan.withSeq) table.columns.add('seq', m.Int, { nullable: false });
@@ -167,16 +183,18 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
       if (plan.withSeq) table.rows.add(i, ...values);
       else table.rows.add(...values);
     });
-    await new m.Request(tx).batch(dialect.createStage(plan));
+    await new m.Request(tx).batch(this.dialect.createStage(plan));
     await new m.Request(tx).bulk(table);
   }
 
-  async function applyTable(tx: mssql.Transaction, ch: TableChanges): Promise<void> {
+  private async applyTable(tx: mssql.Transaction, ch: TableChanges): Promise<void> {
+    const m = this.m;
+    const dialect = this.dialect;
     const def = ch.table;
     if (ch.deletes.length > 0) {
       const plan = dialect.stagePlan(def, def.primaryKey, 'delete');
       for (const rows of chunks(ch.deletes)) {
-        await bulkStage(tx, def, plan, rows);
+        await this.bulkStage(tx, def, plan, rows);
         await new m.Request(tx).batch(dialect.deleteRows(def, plan));
         await new m.Request(tx).batch(dialect.dropStage(plan));
       }
@@ -185,7 +203,7 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     for (const group of groupByColumnSet(def, ch.upserts)) {
       const plan = dialect.stagePlan(def, group.columns, 'upsert');
       for (const rows of chunks(group.rows)) {
-        await bulkStage(tx, def, plan, rows);
+        await this.bulkStage(tx, def, plan, rows);
         await new m.Request(tx).batch(dialect.upsert(def, plan));
         if (ch.markSeen) await new m.Request(tx).batch(dialect.markSeen(def, plan));
         await new m.Request(tx).batch(dialect.dropStage(plan));
@@ -193,7 +211,10 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
     }
   }
 
-  async function upsertState(tx: mssql.Transaction, rows: StateRow[], remove: string[] = []): Promise<void> {
+  // ---- state and lease ----
+
+  private async upsertState(tx: mssql.Transaction, rows: StateRow[], remove: string[] = []): Promise<void> {
+    const m = this.m;
     const last = new Map<string, StateRow>();
     for (const r of rows) last.set(r.id, r); // last write per id wins
     const all = [...last.values()];
@@ -206,159 +227,154 @@ export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: Ms
         req.input(`kind${j}`, m.NVarChar(32), r.kind);
         req.input(`value${j}`, m.NVarChar(m.MAX), r.value);
       });
-      await req.query(dialect.upsertState(chunk.length));
+      await req.query(this.dialect.upsertState(chunk.length));
     }
     for (let i = 0; i < remove.length; i += STATE_CHUNK) {
       const chunk = remove.slice(i, i + STATE_CHUNK);
       const req = new m.Request(tx);
       chunk.forEach((id, j) => { checkStateId(id); req.input(`rm${j}`, m.NVarChar(STATE_ID_LENGTH), id); });
-      await req.query(dialect.deleteState(chunk.length));
+      await req.query(this.dialect.deleteState(chunk.length));
     }
   }
 
   /** The `lease` row under UPDLOCK, HOLDLOCK: held until the transaction ends, so a taker waits for the batch. */
-  async function leaseValue(tx: mssql.Transaction): Promise<string | null> {
-    const res = await new m.Request(tx).input('id', m.NVarChar(STATE_ID_LENGTH), LEASE_ID).query(dialect.selectLease());
+  private async leaseValue(tx: mssql.Transaction): Promise<string | null> {
+    const m = this.m;
+    const res = await new m.Request(tx).input('id', m.NVarChar(STATE_ID_LENGTH), LEASE_ID).query(this.dialect.selectLease());
     return (res.recordset[0] as { Value?: string } | undefined)?.Value ?? null;
   }
 
-  async function checkLease(tx: mssql.Transaction, lease: LeaseGuard | undefined): Promise<void> {
-    if (lease) assertLeaseHeld(await leaseValue(tx), lease);
+  private async checkLease(tx: mssql.Transaction, lease: LeaseGuard | undefined): Promise<void> {
+    if (lease) assertLeaseHeld(await this.leaseValue(tx), lease);
   }
 
-  async function scalar(sql: string): Promise<unknown> {
-    const res = await new m.Request(getPool()).query(sql);
-    const row = res.recordset[0] as Record<string, unknown> | undefined;
-    return row ? Object.values(row)[0] : undefined;
+  // ---- Replica ----
+
+  async connect(): Promise<void> {
+    if (this.pool) return;
+    const p = new this.m.ConnectionPool(buildPoolConfig(this.opts));
+    p.on('error', () => { /* idle-connection errors surface on the next request */ });
+    await p.connect();
+    this.pool = p;
   }
 
-  const replica: SqlServerReplica = {
-    dialect,
-    classifyError: classifySqlServerError,
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = null;
+    if (p) await p.close();
+  }
 
-    async connect() {
-      if (pool) return;
-      const p = new m.ConnectionPool(buildPoolConfig(opts));
-      p.on('error', () => { /* idle-connection errors surface on the next request */ });
-      await p.connect();
-      pool = p;
-    },
+  async ensureStateTable(): Promise<void> {
+    await this.runDdl(this.dialect.createStateTable());
+  }
 
-    async close() {
-      const p = pool;
-      pool = null;
-      if (p) await p.close();
-    },
+  async readState(kind?: StateKind): Promise<StateRow[]> {
+    if (Number(await this.scalar(this.dialect.stateTableExists())) !== 1) {
+      throw new MirrorError('REPLICA_NOT_PROVISIONED', `dbo._ReplicationState does not exist in database ${this.opts.database}; run provision first`);
+    }
+    const req = new this.m.Request(this.getPool());
+    if (kind !== undefined) req.input('kind', this.m.NVarChar(32), kind);
+    const res = await req.query(this.dialect.readState(kind !== undefined));
+    return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
+  }
 
-    async ensureStateTable() {
-      await runDdl(dialect.createStateTable());
-    },
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard): Promise<void> {
+    if (rows.length === 0 && remove.length === 0) return;
+    await this.inTransaction(async (tx) => { await this.checkLease(tx, lease); await this.upsertState(tx, rows, remove); });
+  }
 
-    async readState(kind?: StateKind) {
-      if (Number(await scalar(dialect.stateTableExists())) !== 1) {
-        throw new MirrorError('REPLICA_NOT_PROVISIONED', `dbo._ReplicationState does not exist in database ${opts.database}; run provision first`);
-      }
-      const req = new m.Request(getPool());
-      if (kind !== undefined) req.input('kind', m.NVarChar(32), kind);
-      const res = await req.query(dialect.readState(kind !== undefined));
-      return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
-    },
+  async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
+    return this.inTransaction(async (tx) => {
+      const out = decide(await this.leaseValue(tx));
+      if (out.write !== undefined) await this.upsertState(tx, [{ id: LEASE_ID, kind: 'lease', value: out.write }]);
+      if (out.remove) await this.upsertState(tx, [], [LEASE_ID]);
+      return out.result;
+    });
+  }
 
-    async writeState(rows, remove = [], lease?: LeaseGuard) {
-      if (rows.length === 0 && remove.length === 0) return;
-      await inTransaction(async (tx) => { await checkLease(tx, lease); await upsertState(tx, rows, remove); });
-    },
-
-    async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
-      return inTransaction(async (tx) => {
-        const out = decide(await leaseValue(tx));
-        if (out.write !== undefined) await upsertState(tx, [{ id: LEASE_ID, kind: 'lease', value: out.write }]);
-        if (out.remove) await upsertState(tx, [], [LEASE_ID]);
-        return out.result;
-      });
-    },
-
-    async apply(unit: ApplyUnit) {
-      await inTransaction(async (tx) => {
-        await checkLease(tx, unit.lease);
-        for (const ch of unit.tables) {
-          try {
-            await applyTable(tx, ch);
-          } catch (err) {
-            throw tagTable(err, tableId(ch.table));
-          }
+  async apply(unit: ApplyUnit): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      await this.checkLease(tx, unit.lease);
+      for (const ch of unit.tables) {
+        try {
+          await this.applyTable(tx, ch);
+        } catch (err) {
+          throw tagTable(err, tableId(ch.table));
         }
-        if (unit.state.length > 0) await upsertState(tx, unit.state);
-      });
-    },
-
-    async tableExists(ref: TableRef) {
-      return Number(await scalar(dialect.tableExists(ref))) === 1;
-    },
-
-    async createTable(def: TableDef) {
-      await runDdl(dialect.createTable(def));
-    },
-
-    async alterTable(plan: AlterPlan) {
-      // One transaction (a failure such as 5074 leaves the primary key in place), without the timeout.
-      await inTransaction(async (tx) => { for (const sql of dialect.alterTable(plan)) await untimed(tx).batch(sql); });
-    },
-
-    async dropTable(ref: TableRef) {
-      await runDdl(dialect.dropTable(ref));
-    },
-
-    async beginSweep(def: TableDef) {
-      await runDdl(dialect.beginSweep(def));
-    },
-
-    async finishSweep(def: TableDef, lease?: LeaseGuard) {
-      let total = 0;
-      for (;;) {
-        const deleted = await inTransaction(async (tx) => {
-          await checkLease(tx, lease);
-          const res = await untimed(tx).query(dialect.finishSweep(def));
-          return res.rowsAffected.reduce((a, b) => a + b, 0);
-        });
-        total += deleted;
-        if (deleted < STATEMENT_ROWS) break;
       }
-      await runDdl(dialect.dropSweep(def));
-      return total;
-    },
+      if (unit.state.length > 0) await this.upsertState(tx, unit.state);
+    });
+  }
 
-    async hasSweep(def: TableDef) {
-      const name = dialect.naming.seenTable(def).replaceAll("'", "''");
-      return Number(await scalar(`SELECT CASE WHEN OBJECT_ID(N'${name}', N'U') IS NULL THEN 0 ELSE 1 END`)) === 1;
-    },
+  async tableExists(ref: TableRef): Promise<boolean> {
+    return Number(await this.scalar(this.dialect.tableExists(ref))) === 1;
+  }
 
-    async cancelSweep(def: TableDef) {
-      await runDdl(dialect.dropSweep(def));
-    },
+  async createTable(def: TableDef): Promise<void> {
+    await this.runDdl(this.dialect.createTable(def));
+  }
 
-    async countRows(ref: TableRef) {
-      return Number(await scalar(dialect.countRows(ref)));
-    },
+  async alterTable(plan: AlterPlan): Promise<void> {
+    // One transaction (a failure such as 5074 leaves the primary key in place), without the timeout.
+    await this.inTransaction(async (tx) => { for (const sql of this.dialect.alterTable(plan)) await this.untimed(tx).batch(sql); });
+  }
 
-    async readRows(def: TableDef) {
-      const req = new m.Request(getPool());
-      req.arrayRowMode = true;
-      const res = await req.query(dialect.selectRows(def));
-      return (res.recordset as unknown as unknown[][]).map((values) => {
-        const row: Row = {};
-        def.columns.forEach((c, i) => { row[c.name] = readValue(c.type, values[i]); });
-        return row;
+  async dropTable(ref: TableRef): Promise<void> {
+    await this.runDdl(this.dialect.dropTable(ref));
+  }
+
+  async beginSweep(def: TableDef): Promise<void> {
+    await this.runDdl(this.dialect.beginSweep(def));
+  }
+
+  async finishSweep(def: TableDef, lease?: LeaseGuard): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.inTransaction(async (tx) => {
+        await this.checkLease(tx, lease);
+        const res = await this.untimed(tx).query(this.dialect.finishSweep(def));
+        return res.rowsAffected.reduce((a, b) => a + b, 0);
       });
-    },
+      total += deleted;
+      if (deleted < STATEMENT_ROWS) break;
+    }
+    await this.runDdl(this.dialect.dropSweep(def));
+    return total;
+  }
 
-    async checkRights(): Promise<RightsReport> {
-      const schemas = [STATE_SCHEMA];
-      const prefix = opts.tablePrefix.trim();
-      if (prefix !== '' && prefix !== STATE_SCHEMA) schemas.push(prefix);
-      const res = await new m.Request(getPool()).query(rightsQuerySql(schemas));
-      return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas, { schemasOnDemand: prefix === '' });
-    },
-  };
-  return replica;
+  async hasSweep(def: TableDef): Promise<boolean> {
+    const name = this.dialect.naming.seenTable(def).replaceAll("'", "''");
+    return Number(await this.scalar(`SELECT CASE WHEN OBJECT_ID(N'${name}', N'U') IS NULL THEN 0 ELSE 1 END`)) === 1;
+  }
+
+  async cancelSweep(def: TableDef): Promise<void> {
+    await this.runDdl(this.dialect.dropSweep(def));
+  }
+
+  async countRows(ref: TableRef): Promise<number> {
+    return Number(await this.scalar(this.dialect.countRows(ref)));
+  }
+
+  async readRows(def: TableDef): Promise<Row[]> {
+    const req = new this.m.Request(this.getPool());
+    req.arrayRowMode = true;
+    const res = await req.query(this.dialect.selectRows(def));
+    return (res.recordset as unknown as unknown[][]).map((values) => {
+      const row: Row = {};
+      def.columns.forEach((c, i) => { row[c.name] = readValue(c.type, values[i]); });
+      return row;
+    });
+  }
+
+  async checkRights(): Promise<RightsReport> {
+    const schemas = [STATE_SCHEMA];
+    const prefix = this.opts.tablePrefix.trim();
+    if (prefix !== '' && prefix !== STATE_SCHEMA) schemas.push(prefix);
+    const res = await new this.m.Request(this.getPool()).query(rightsQuerySql(schemas));
+    return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas, { schemasOnDemand: prefix === '' });
+  }
+}
+
+export function createSqlServerReplica(opts: SqlServerReplicaOptions, driver: MssqlDriver = mssql): SqlServerReplica {
+  return new SqlServerReplica(opts, driver);
 }
