@@ -30,8 +30,6 @@ export const tenantSchema = z.object({
   clientId: z.string().default('tenant-mirror'),
   /** Debezium's topic.prefix, the key of signal messages. Defaults to ctx. */
   topicPrefix: z.string().optional(),
-  /** The source database name used in signal data-collection ids (`<db>.<schema>.<table>` on SQL Server). */
-  sourceDatabase: z.string().optional(),
 }).strict();
 
 export const sqliteSchema = z.object({ kind: z.literal('sqlite'), file: z.string().min(1) }).strict();
@@ -92,19 +90,34 @@ export const settingsSchema = z.object({
 }).strict();
 
 /**
- * Keys settings files may still hold that nothing reads any more: dropped when a file is read, so an old
- * file loads under the strict schema. `maxBatchSize` (most events per apply batch) was never read: a
- * batch is what one Kafka fetch returns (maxBytes, maxPollTimeSeconds), written in transactions of
- * databaseBatchSize events.
+ * Keys settings files may still hold that nothing reads any more (dotted paths): dropped when a file is
+ * read, so an old file loads under the strict schema.
+ * - `maxBatchSize` (most events per apply batch) was never read: a batch is what one Kafka fetch returns
+ *   (maxBytes, maxPollTimeSeconds), written in transactions of databaseBatchSize events.
+ * - `tenant.sourceDatabase` was never read: signal data-collection ids are built from each event's own
+ *   `source.db` (decode/envelope.ts `collectionId`).
  */
-export const RETIRED_SETTING_KEYS = ['maxBatchSize'] as const;
+export const RETIRED_SETTING_KEYS = ['maxBatchSize', 'tenant.sourceDatabase'] as const;
 
-/** `doc` without the retired keys (a copy; anything but a plain object is returned as is). */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `doc` without the retired keys (a copy of what changes; anything but a plain object is returned as is). */
 export function withoutRetiredSettings<T>(doc: T): T {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
-  if (!RETIRED_SETTING_KEYS.some((k) => k in doc)) return doc;
-  const copy: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
-  for (const k of RETIRED_SETTING_KEYS) delete copy[k];
+  if (!isPlainObject(doc)) return doc;
+  let copy: Record<string, unknown> = doc;
+  for (const path of RETIRED_SETTING_KEYS) {
+    const [head, key] = path.split('.') as [string, string | undefined];
+    if (key === undefined) {
+      if (head in copy) { copy = { ...copy }; delete copy[head]; }
+      continue;
+    }
+    const inner = copy[head];
+    if (isPlainObject(inner) && key in inner) {
+      const rest = { ...inner };
+      delete rest[key];
+      copy = { ...copy, [head]: rest };
+    }
+  }
   return copy as T;
 }
 

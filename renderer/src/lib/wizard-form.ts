@@ -25,7 +25,6 @@ export interface TenantForm {
   /** Name of an environment variable holding the password (wins over a typed one). */
   saslPasswordEnv: string;
   topicPrefix: string;
-  sourceDatabase: string;
 }
 
 /** Every dialect keeps its own fields, so switching the kind back and forth loses nothing. */
@@ -51,7 +50,7 @@ export const DEFAULT_SQLITE_FILE = 'tenant-mirror-replica.sqlite';
 export function emptyTenantForm(): TenantForm {
   return {
     ctx: '', brokers: '', ssl: false, caFile: '', saslEnabled: false, saslMechanism: 'plain', saslUsername: '',
-    saslPassword: '', saslPasswordStored: false, saslPasswordEnv: '', topicPrefix: '', sourceDatabase: '',
+    saslPassword: '', saslPasswordStored: false, saslPasswordEnv: '', topicPrefix: '',
   };
 }
 
@@ -97,7 +96,7 @@ function collect(issues: readonly Issue[], fieldOf: (path: PropertyKey[]) => str
 }
 
 const TENANT_FIELDS: Record<string, string> = {
-  ctx: 'ctx', brokers: 'brokers', ssl: 'ssl', caFile: 'caFile', topicPrefix: 'topicPrefix', sourceDatabase: 'sourceDatabase',
+  ctx: 'ctx', brokers: 'brokers', ssl: 'ssl', caFile: 'caFile', topicPrefix: 'topicPrefix',
   'sasl.mechanism': 'saslMechanism', 'sasl.username': 'saslUsername', 'sasl.password': 'saslPassword', sasl: 'saslUsername',
 };
 
@@ -110,7 +109,6 @@ export function tenantFromForm(f: TenantForm): Parsed<TenantWithSecretInputs> {
     ...(blankToUndefined(f.caFile) ? { caFile: f.caFile.trim() } : {}),
     ...(f.saslEnabled ? { sasl: { mechanism: f.saslMechanism, username: f.saslUsername.trim(), password: password ?? '' } } : {}),
     ...(blankToUndefined(f.topicPrefix) ? { topicPrefix: f.topicPrefix.trim() } : {}),
-    ...(blankToUndefined(f.sourceDatabase) ? { sourceDatabase: f.sourceDatabase.trim() } : {}),
   };
   const r = tenantInputSchema.safeParse(input);
   const errors: FieldErrors = r.success ? {} : collect(r.error.issues, (p) => {
@@ -185,7 +183,7 @@ export function formsFromSettings(s: PublicSettings): { tenant: TenantForm; repl
   const tenant: TenantForm = {
     ...emptyTenantForm(),
     ctx: s.tenant.ctx, brokers: s.tenant.brokers.join('\n'), ssl: s.tenant.ssl ?? false, caFile: s.tenant.caFile ?? '',
-    topicPrefix: s.tenant.topicPrefix ?? '', sourceDatabase: s.tenant.sourceDatabase ?? '',
+    topicPrefix: s.tenant.topicPrefix ?? '',
   };
   if (s.tenant.sasl) {
     tenant.saslEnabled = true;
