@@ -27,8 +27,7 @@ export interface SqlServerNaming {
 }
 
 export function createNaming(tablePrefix: string): SqlServerNaming {
-  const prefix = tablePrefix.trim();
-  const schemaOf = (ref: TableRef): string => (prefix !== '' ? prefix : ref.schema);
+  const schemaOf = (ref: TableRef): string => (tablePrefix !== '' ? tablePrefix : ref.schema);
   const tableName = (ref: TableRef): string => replicaTableName(ref.name, TABLE_NAME_RULES.sqlserver);
   return {
     schemaOf,

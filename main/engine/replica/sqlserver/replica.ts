@@ -368,7 +368,7 @@ export class SqlServerReplica implements Replica {
 
   async checkRights(): Promise<RightsReport> {
     const schemas = [STATE_SCHEMA];
-    const prefix = this.opts.tablePrefix.trim();
+    const prefix = this.opts.tablePrefix;
     if (prefix !== '' && prefix !== STATE_SCHEMA) schemas.push(prefix);
     const res = await new this.m.Request(this.getPool()).query(rightsQuerySql(schemas));
     return rightsReport((res.recordset[0] ?? {}) as Record<string, unknown>, schemas, { schemasOnDemand: prefix === '' });
