@@ -6,8 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import mssql from 'mssql';
-import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
-import type { MssqlDriver } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
+import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/replica.ts';
+import type { MssqlDriver } from '../../main/engine/replica/sqlserver/replica.ts';
 import type { TableDef } from '../../main/engine/schema/table-model.ts';
 import { decideTake } from '../../main/engine/state/lease-rules.ts';
 

@@ -1,7 +1,9 @@
 /**
+ * Folder main/engine/replica/: the Replica (replica.ts) and Dialect (dialect.ts) interfaces, error classification, naming, column sets; one folder per database (sqlite/, postgres/, sqlserver/) with the same role files.
+ *
  * What a replica's error classifier decides about a failed write (retry, halt the table, halt all), and
  * the classification of the MirrorErrors the dialects throw themselves. The driver tables are per dialect:
- * sqlite/errors.ts, postgres/errors.ts, sqlserver/sqlserver-errors.ts.
+ * sqlite/errors.ts, postgres/errors.ts, sqlserver/errors.ts.
  */
 import type { ErrorCode } from '../../../preload/contract/errors.ts';
 import { MirrorError } from '../errors.ts';
