@@ -199,12 +199,13 @@ export async function createTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
       replicationFactor: 1,
       configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
     }));
-    await admin.createTopics({ topics: specs, waitForLeaders: true });
-    // Metadata can lag a moment behind createTopics on a fresh broker; make sure all partitions have leaders.
+    // kafkajs's own wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded broker answers
+    // for a moment after the create: wait here instead, taking that answer as "not yet".
+    await admin.createTopics({ topics: specs, waitForLeaders: false });
     await waitFor(async () => {
-      const md = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
-      return md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-    }, { timeoutMs: 30_000, what: 'topic leaders' });
+      const md = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) }).catch(() => null);
+      return md !== null && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    }, { timeoutMs: 60_000, what: 'topic leaders' });
   });
 }
 
