@@ -68,9 +68,26 @@ async function runEngine(): Promise<() => Promise<void>> {
  * The true ceiling (`ceiling`) and the transport-only figure (`transport`): no replica, nothing of the
  * engine but its kafkajs client factory. All partitions are fetched concurrently with large fetches
  * (64 MiB per fetch, 16 MiB per partition, whatever the engine's settings say); `ceiling` JSON-parses
- * every record's key and value and counts them (a record that does not parse, or a value without a
- * `payload`, fails the run); `transport` only counts the records kafkajs delivered.
+ * every record's key and value payload (parsePayload) and counts them (a record that does not parse,
+ * or a value without a `payload`, fails the run); `transport` only counts the records kafkajs delivered.
  */
+/**
+ * The payload of a JsonConverter record `{"schema":S,"payload":P}`, parsed. The schema part is the
+ * same for every record of a table version, so no consumer needs to parse it each time (the engine
+ * does not): the text after the first `,"payload":` is parsed alone, and when that is not valid JSON
+ * (the marker occurred inside the schema) the whole record is. Throws when neither parses or there is
+ * no payload.
+ */
+function parsePayload(text: string): unknown {
+  const mark = text.indexOf(',"payload":');
+  if (text.startsWith('{"schema":') && mark > 0 && text.endsWith('}')) {
+    try { return JSON.parse(text.slice(mark + 11, -1)); } catch { /* split inside the schema: parse it all */ }
+  }
+  const v = JSON.parse(text) as { payload?: unknown };
+  if (typeof v !== 'object' || v === null || !('payload' in v)) throw new Error('no payload');
+  return v.payload;
+}
+
 async function runCeiling(parse: boolean): Promise<() => Promise<void>> {
   const s = cfg.settings;
   const kafka = createKafka(s.tenant, log);
@@ -94,10 +111,7 @@ async function runCeiling(parse: boolean): Promise<() => Promise<void>> {
         if (!parse) continue;
         try {
           if (m.key) JSON.parse(m.key.toString('utf8'));
-          if (m.value) {
-            const v = JSON.parse(m.value.toString('utf8')) as { payload?: unknown };
-            if (typeof v !== 'object' || v === null || !('payload' in v)) throw new Error('no payload');
-          }
+          if (m.value) parsePayload(m.value.toString('utf8'));
           parsed++;
         } catch (err) {
           send({ t: 'error', message: `ceiling: record ${batch.partition}@${m.offset} does not parse: ${(err as Error).message}` });
