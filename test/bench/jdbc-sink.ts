@@ -12,12 +12,23 @@
  * worker after the task flushed its writes; it tells when a target is reached, while the time of the
  * last write is read from PostgreSQL itself (commit-time.ts), the same way as for the engine.
  */
+import { readFileSync } from 'node:fs';
 import type { Admin, Kafka } from 'kafkajs';
 import { startConnect, type ConnectWorker } from '../harness/connect.ts';
 import type { PostgresDatabase } from '../harness/stack.ts';
 import { Progress } from './progress.ts';
 
 export const SINK_FLUSH_MS = 100;
+
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat, clock ticks of 1/100 s), null when unreadable. */
+export function processCpuSec(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return null; }
+}
 
 export function sinkConfig(topic: string, db: Pick<PostgresDatabase, 'host' | 'port' | 'name' | 'user' | 'password'>, batchSize: number, tasks: number): Record<string, string> {
   return {
@@ -134,6 +145,9 @@ export class JdbcSink {
   async resume(): Promise<void> { await this.worker.client.resume(this.name); }
 
   async rssMb(): Promise<number | null> { return this.worker.rssMb(); }
+
+  /** CPU seconds of the whole Connect JVM so far (its other, paused connectors included). */
+  cpuSec(): number | null { return processCpuSec(this.worker.pid); }
 
   /** Deletes the connector (its tasks close their database connections). */
   async remove(): Promise<void> {

@@ -72,7 +72,7 @@ export function ratios(t: TargetFigures[]): Record<string, number | null> {
 }
 
 export function printTable(res: BenchResult): string {
-  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'peak RSS MB', 'CPU s (median)', 'contents'];
+  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'peak RSS MB', 'snapshot CPU s (median)', 'contents'];
   const rows = res.targets.map((t) => [
     t.name, spread(t.snapshotEvPerSec), spread(t.mixedEvPerSec), fmt(median(t.firstCommitMs)),
     t.lag ? `${fmt(t.lag.p50Dbz)} / ${fmt(t.lag.p99Dbz)}` : '–',

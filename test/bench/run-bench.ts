@@ -143,7 +143,7 @@ try {
     if (phase === 'snapshot' && r.firstCommitMs !== null) f.firstCommitMs.push(r.firstCommitMs);
     if (r.peakRssMb !== null) f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb);
     if (r.cpuSec !== null && phase === 'snapshot') f.cpuSec.push(r.cpuSec);
-    step(`run ${run + 1} ${name} ${phase}: ${Math.round(r.evPerSec)} ev/s (offsets reached after ${(r.observedEndMs / 1000).toFixed(2)} s), peak RSS ${r.peakRssMb ?? '–'} MB${r.atPeak ? ` (at the peak: V8 heap ${r.atPeak.heapUsedMb} used / ${r.atPeak.heapTotalMb} total, external ${r.atPeak.externalMb}, of which ArrayBuffers ${r.atPeak.arrayBuffersMb})` : ''}`);
+    step(`run ${run + 1} ${name} ${phase}: ${Math.round(r.evPerSec)} ev/s (offsets reached after ${(r.observedEndMs / 1000).toFixed(2)} s), CPU ${r.cpuSec?.toFixed(1) ?? '–'} s, peak RSS ${r.peakRssMb ?? '–'} MB${r.atPeak ? ` (at the peak: V8 heap ${r.atPeak.heapUsedMb} used / ${r.atPeak.heapTotalMb} total, external ${r.atPeak.externalMb}, of which ArrayBuffers ${r.atPeak.arrayBuffersMb})` : ''}`);
   };
   const rotation = [PG, SINK, SQLITE];
   const orders = Array.from({ length: runs }, (_, r) => rotation.map((_x, i) => rotation[(i + r) % rotation.length]!));
@@ -244,7 +244,8 @@ try {
   notes.push('ceiling = kafkajs, all partitions fetched concurrently (64 MiB fetches, 16 MiB per partition), every key and value payload JSON.parse\'d and counted (the value\'s schema part, the same for every record of a table version, is skipped as the engine skips it; a record that does not parse fails the run); transport = the same fetches, records counted, not parsed');
   notes.push('lag (dbz ts) = commit − Debezium read time (payload.ts_ms); engine commit = stamped right after its transaction; sink commit = its committed consumer offsets, polled every 100 ms after the worker\'s 100 ms offset flush (up to ~0.2 s late), so this column favours the engine; lag (row commit ts), PostgreSQL only and identical for both = pg_xact_commit_timestamp(xmin) of each row changed in the window − Debezium read time of its last event (deletes not counted)');
   notes.push(`sink: tasks.max ${partitions} (= partitions), batch.size = max.poll.records = ${sinkBatch}, reWriteBatchedInserts=true, upsert + deletes + reduction buffer, its own Connect worker with G1, -Xms = -Xmx = ${sinkHeap} MB (RSS = that JVM)`);
-  notes.push('peak RSS of the engine rows is the forked engine process alone (max over snapshot, mixed and lag runs)');
+  notes.push('peak RSS of the engine rows is the forked engine process alone, sampled every 100 ms (max over snapshot, mixed and lag runs); the sink\'s is its Connect JVM\'s RSS at the end of each phase');
+  notes.push('snapshot CPU s: engine rows = the whole forked process (start-up included); sink = its Connect JVM from connector creation to the end of the phase (/proc stat)');
   const loadAfter = loadavg();
   result = {
     startedAt, finishedAt: new Date().toISOString(), args: { rows, mixedOps, runs, lagSeconds, lagRate, sinkBatch, sinkHeap, cpuProf: a['cpu-prof'] },

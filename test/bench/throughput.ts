@@ -52,11 +52,13 @@ export async function runChildPhase(
 /** First phase: creates the connector; later phases: resumes it. Leaves it paused. */
 export async function runSinkPhase(sink: JdbcSink, config: Record<string, string>, first: boolean, records: number, to: Map<number, bigint>, pgEnd: PgEnd): Promise<PhaseRun> {
   const commitsBefore = sink.progress.commits.length;
+  const cpuBefore = sink.cpuSec();
   let readyAt: number;
   if (first) { await sink.start(config); readyAt = Date.now(); } else { readyAt = Date.now(); await sink.resume(); }
   const observed = await sink.progress.waitReached(to, TIMEOUT, sink.name, () => sink.assertHealthy());
+  const cpuAfter = sink.cpuSec();
   await sink.pause();
   const endAt = await endTime(observed, pgEnd, sink.name);
   const firstCommit = sink.progress.commits[commitsBefore]?.at ?? null;
-  return { evPerSec: rate(records, endAt - readyAt), firstCommitMs: firstCommit === null ? null : firstCommit - readyAt, peakRssMb: await sink.rssMb(), cpuSec: null, observedEndMs: observed - readyAt };
+  return { evPerSec: rate(records, endAt - readyAt), firstCommitMs: firstCommit === null ? null : firstCommit - readyAt, peakRssMb: await sink.rssMb(), cpuSec: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null, observedEndMs: observed - readyAt };
 }
