@@ -76,14 +76,20 @@ export class SinkWorker {
     await this.admin.connect();
   }
 
+  private readonly connectors: JdbcSink[] = [];
+
   connector(name: string, topic: string): JdbcSink {
     if (!this.worker || !this.admin) throw new Error('sink worker not started');
-    return new JdbcSink(this.worker, this.admin, topic, name);
+    const c = new JdbcSink(this.worker, this.admin, topic, name);
+    this.connectors.push(c);
+    return c;
   }
 
   async rssMb(): Promise<number | null> { return this.worker?.rssMb() ?? null; }
 
   async stop(): Promise<void> {
+    // The offset pollers are intervals: left running, they keep the bench process alive after its report.
+    for (const c of this.connectors) c.stopPolling();
     await this.admin?.disconnect().catch(() => undefined);
     await this.worker?.stop().catch(() => undefined);
     this.worker = null;
