@@ -3,27 +3,29 @@
  * own. Modes:
  *   - `engine`: the real engine (createEngine) on the configured replica; every committed apply unit is
  *     reported with the partition's next offset (from the unit's offset state row) and the commit time;
- *   - `ceiling`: the same kafkajs consumer settings + the engine's EnvelopeDecoder, no replica at all.
- * Messages to the parent: {t:'ready'}, {t:'commit', p, next, at}, {t:'done', peakRssMb, cpuMs}.
+ *   - `ceiling` / `transport`: the true ceiling (fetch + JSON.parse of every record) and the fetch alone
+ *     (runCeiling below), no replica at all.
+ * Messages to the parent: {t:'ready'}, {t:'commit', p, next, at}, {t:'counted', records, parsed}, {t:'done', peakRssMb, cpuMs}.
  * From the parent: {t:'stop'}.
  */
 import { randomBytes } from 'node:crypto';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { createEngine } from '../../main/engine/engine.ts';
 import type { Engine } from '../../main/engine/engine.ts';
-import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import { createLogger } from '../../main/engine/log.ts';
 import { createReplica } from '../../main/engine/replica/create-replica.ts';
 import type { ApplyUnit } from '../../main/engine/replica/replica.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
 
-export type ChildMode = 'engine' | 'ceiling';
+export interface MemoryAtPeak { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
+export type ChildMode = 'engine' | 'ceiling' | 'transport';
 /** `from`: partition → offset where the ceiling consumer starts (default: the beginning). */
 export interface ChildConfig { mode: ChildMode; settings: Settings; from?: Record<string, string> }
 export type ChildMessage =
   | { t: 'ready' }
   | { t: 'commit'; p: number; next: string; at: number }
-  | { t: 'done'; peakRssMb: number; cpuMs: number }
+  | { t: 'done'; peakRssMb: number; cpuMs: number; atPeak: MemoryAtPeak }
+  | { t: 'counted'; records: number; parsed: number }
   | { t: 'error'; message: string };
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
@@ -32,8 +34,18 @@ const log = createLogger('warn');
 const cdcTopic = `${cfg.settings.tenant.ctx}-cdc`;
 const offsetPrefix = `offset:${cdcTopic}:`;
 
+/** Peak RSS, and where the memory was at that moment (V8 heap used / total, external incl. Buffers). */
 let peakRss = process.memoryUsage.rss();
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100);
+let atPeak: MemoryAtPeak = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+const mb = (x: number): number => Math.round(x / 1048576);
+const sample = (): void => {
+  const rss = process.memoryUsage.rss();
+  if (rss < peakRss && atPeak.heapTotalMb) return;
+  peakRss = Math.max(peakRss, rss);
+  const m = process.memoryUsage();
+  atPeak = { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+};
+const sampler = setInterval(sample, 100);
 
 async function runEngine(): Promise<() => Promise<void>> {
   const replica = await createReplica(cfg.settings);
@@ -52,39 +64,67 @@ async function runEngine(): Promise<() => Promise<void>> {
   return () => engine.stop();
 }
 
-/** The consume-only ceiling: fetch + decode every record exactly as the engine does, then drop it. */
-async function runCeiling(): Promise<() => Promise<void>> {
+/**
+ * The true ceiling (`ceiling`) and the transport-only figure (`transport`): no replica, nothing of the
+ * engine but its kafkajs client factory. All partitions are fetched concurrently with large fetches
+ * (64 MiB per fetch, 16 MiB per partition, whatever the engine's settings say); `ceiling` JSON-parses
+ * every record's key and value payload (parsePayload) and counts them (a record that does not parse,
+ * or a value without a `payload`, fails the run); `transport` only counts the records kafkajs delivered.
+ */
+/**
+ * The payload of a JsonConverter record `{"schema":S,"payload":P}`, parsed. The schema part is the
+ * same for every record of a table version, so no consumer needs to parse it each time (the engine
+ * does not): the text after the first `,"payload":` is parsed alone, and when that is not valid JSON
+ * (the marker occurred inside the schema) the whole record is. Throws when neither parses or there is
+ * no payload.
+ */
+function parsePayload(text: string): unknown {
+  const mark = text.indexOf(',"payload":');
+  if (text.startsWith('{"schema":') && mark > 0 && text.endsWith('}')) {
+    try { return JSON.parse(text.slice(mark + 11, -1)); } catch { /* split inside the schema: parse it all */ }
+  }
+  const v = JSON.parse(text) as { payload?: unknown };
+  if (typeof v !== 'object' || v === null || !('payload' in v)) throw new Error('no payload');
+  return v.payload;
+}
+
+async function runCeiling(parse: boolean): Promise<() => Promise<void>> {
   const s = cfg.settings;
   const kafka = createKafka(s.tenant, log);
   const consumer = kafka.consumer({
-    groupId: `tenant-mirror-bench.ceiling.${randomBytes(4).toString('hex')}`, sessionTimeout: 20_000, heartbeatInterval: 3_000,
-    maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
-    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1, allowAutoTopicCreation: false,
+    groupId: `tenant-mirror-bench.${cfg.mode}.${randomBytes(4).toString('hex')}`, sessionTimeout: 30_000, heartbeatInterval: 3_000,
+    maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 100, minBytes: 1, allowAutoTopicCreation: false,
   });
-  const decoder = new EnvelopeDecoder();
-  let sink = 0;
+  let records = 0;
+  let parsed = 0;
   await consumer.connect();
   await consumer.subscribe({ topic: cdcTopic, fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, () => {
     for (const [p, o] of Object.entries(cfg.from ?? {})) consumer.seek({ topic: cdcTopic, partition: Number(p), offset: o });
   });
   await consumer.run({
-    autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+    autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 16,
+    eachBatch: async ({ batch, resolveOffset }) => {
       if (!batch.messages.length) return;
       for (const m of batch.messages) {
+        records++;
+        if (!parse) continue;
         try {
-          const d = decoder.decodeBuffers(m.key ?? null, m.value ?? null);
-          if (d.kind === 'change') sink += d.op.length;
-        } catch { /* counted by nobody: the ceiling only measures the work */ }
+          if (m.key) JSON.parse(m.key.toString('utf8'));
+          if (m.value) parsePayload(m.value.toString('utf8'));
+          parsed++;
+        } catch (err) {
+          send({ t: 'error', message: `ceiling: record ${batch.partition}@${m.offset} does not parse: ${(err as Error).message}` });
+          setTimeout(() => process.exit(1), 100);
+          throw err;
+        }
       }
       const last = batch.messages[batch.messages.length - 1]!.offset;
       resolveOffset(last);
       send({ t: 'commit', p: batch.partition, next: (BigInt(last) + 1n).toString(), at: Date.now() });
-      await heartbeat();
     },
   });
-  return async () => { await consumer.disconnect(); if (sink < 0) console.log(sink); };
+  return async () => { await consumer.disconnect(); send({ t: 'counted', records, parsed }); };
 }
 
 let stop: (() => Promise<void>) | null = null;
@@ -93,15 +133,15 @@ process.on('message', (m: { t: string }) => {
   void (async () => {
     await stop?.().catch(() => undefined);
     clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    sample();
     const u = process.resourceUsage();
-    send({ t: 'done', peakRssMb: Math.round(peakRss / 1048576), cpuMs: Math.round((u.userCPUTime + u.systemCPUTime) / 1000) });
+    send({ t: 'done', peakRssMb: mb(peakRss), atPeak, cpuMs: Math.round((u.userCPUTime + u.systemCPUTime) / 1000) });
     setTimeout(() => process.exit(0), 100);
   })();
 });
 
 try {
-  stop = cfg.mode === 'ceiling' ? await runCeiling() : await runEngine();
+  stop = cfg.mode === 'engine' ? await runEngine() : await runCeiling(cfg.mode === 'ceiling');
   send({ t: 'ready' });
 } catch (err) {
   send({ t: 'error', message: (err as Error).stack ?? String(err) });

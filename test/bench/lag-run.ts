@@ -3,6 +3,7 @@
  * contention between them): start / resume it, let it catch up on what the earlier runs left in the
  * topic, run the workload at `rate` ops/s for `seconds`, wait until it committed everything, stop it.
  */
+import type pg from 'pg';
 import type { Settings } from '../../preload/contract/settings.ts';
 import type { Tenant } from '../harness/tenant.ts';
 import { sleep } from '../harness/util.ts';
@@ -14,18 +15,23 @@ import { highs, recordsBetween, stableHighs } from './topic.ts';
 
 export interface LagRun { lag: LagFigures; records: number; sourceOpsPerSec: number; peakRssMb: number | null }
 
-export type LagTarget =
-  | { kind: 'engine'; label: string; settings: Settings }
-  | { kind: 'sink'; label: string; sink: JdbcSink };
+/** A PostgreSQL replica: where its tables are, for the row-commit-time lag (TimestampObserver.rowLag). */
+export interface PgRows { config: pg.ClientConfig; schema: string; pks: ReadonlyMap<string, readonly string[]> }
 
-async function measure(tenant: Tenant, observer: TimestampObserver, progress: Progress, seconds: number, rate: number): Promise<Omit<LagRun, 'peakRssMb'>> {
+export type LagTarget =
+  | { kind: 'engine'; label: string; settings: Settings; pgRows?: PgRows }
+  | { kind: 'sink'; label: string; sink: JdbcSink; pgRows: PgRows };
+
+async function measure(tenant: Tenant, observer: TimestampObserver, progress: Progress, seconds: number, rate: number, pgRows?: PgRows): Promise<Omit<LagRun, 'peakRssMb'>> {
   const start = highs(await tenant.offsets());
   await progress.waitReached(start, 600_000, 'catch-up before the lag run');
   await sleep(1000);
   const w = await tenant.source.workload({ durationMs: seconds * 1000, ratePerSec: rate, concurrency: 8, seed: 12 });
   const end = await stableHighs(tenant, 2000);
   await progress.waitReached(end, 600_000, 'lag run');
-  return { lag: observer.lag(progress, start, end), records: recordsBetween(start, end), sourceOpsPerSec: w.total / (w.elapsedMs / 1000) };
+  const lag = observer.lag(progress, start, end);
+  if (pgRows) lag.row = await observer.rowLag(pgRows.config, pgRows.schema, pgRows.pks, start, end);
+  return { lag, records: recordsBetween(start, end), sourceOpsPerSec: w.total / (w.elapsedMs / 1000) };
 }
 
 /** `known`: where an engine's replica stands (its offsets from the throughput runs), until it commits more. */
@@ -33,7 +39,7 @@ export async function runLag(tenant: Tenant, observer: TimestampObserver, t: Lag
   if (t.kind === 'sink') {
     await t.sink.resume();
     try {
-      const r = await measure(tenant, observer, t.sink.progress, seconds, rate);
+      const r = await measure(tenant, observer, t.sink.progress, seconds, rate, t.pgRows);
       return { ...r, peakRssMb: await t.sink.rssMb() };
     } finally {
       await t.sink.pause();
@@ -44,7 +50,7 @@ export async function runLag(tenant: Tenant, observer: TimestampObserver, t: Lag
   for (const [p, o] of known) child.progress.commit(p, o, Date.now());
   await child.start('engine', t.settings);
   try {
-    const r = await measure(tenant, observer, child.progress, seconds, rate);
+    const r = await measure(tenant, observer, child.progress, seconds, rate, t.pgRows);
     const done = await child.stop();
     return { ...r, peakRssMb: done?.peakRssMb ?? null };
   } finally {

@@ -6,18 +6,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import pg from 'pg';
 import type { Progress } from './progress.ts';
 
 interface Stamp { src: number; dbz: number; kafka: number }
+/** The last event seen for one row key: where it is and when Debezium read it. */
+interface KeyEvent { p: number; o: number; dbz: number; del: boolean }
 
 export interface LagFigures {
   records: number; p50: number; p99: number; max: number; p50Dbz: number; p99Dbz: number; maxDbz: number;
   /** From the Kafka record timestamp (producer time ≈ append): the consumer's own share. */
   p50Kafka: number; p99Kafka: number; maxKafka: number;
+  /** PostgreSQL replicas only: rowLag() (row commit time − Debezium read time), identical for the engine and the sink. */
+  row?: { records: number; p50: number; p99: number; max: number };
 }
 
 export class TimestampObserver {
   readonly stamps = new Map<number, Map<number, Stamp>>();
+  /** `table|pk values` → its last event (rowLag). */
+  readonly lastByKey = new Map<string, KeyEvent>();
   private readonly kafka: Kafka;
   private readonly topic: string;
   private consumer: ReturnType<Kafka['consumer']> | null = null;
@@ -43,10 +50,15 @@ export class TimestampObserver {
       eachMessage: async ({ partition, message }) => {
         if (!message.value) return;
         try {
-          const v = JSON.parse(message.value.toString('utf8')) as { payload?: { ts_ms?: number; source?: { ts_ms?: number } } };
+          const v = JSON.parse(message.value.toString('utf8')) as { payload?: { ts_ms?: number; op?: string; source?: { ts_ms?: number; table?: string } } };
           const src = Number(v.payload?.source?.ts_ms ?? 0);
           const dbz = Number(v.payload?.ts_ms ?? 0);
           if (!src || !dbz) return;
+          const table = v.payload?.source?.table;
+          if (table && message.key) {
+            const k = JSON.parse(message.key.toString('utf8')) as { payload?: Record<string, unknown> };
+            if (k.payload) this.lastByKey.set(`${table}|${Object.values(k.payload).map(String).join('|')}`, { p: partition, o: Number(message.offset), dbz, del: v.payload?.op === 'd' });
+          }
           let m = this.stamps.get(partition);
           if (!m) { m = new Map(); this.stamps.set(partition, m); }
           m.set(Number(message.offset), { src, dbz, kafka: Number(message.timestamp) });
@@ -64,6 +76,37 @@ export class TimestampObserver {
   }
 
   async stop(): Promise<void> { await this.consumer?.disconnect().catch(() => undefined); }
+
+  /**
+   * Lag read from PostgreSQL itself, the same way for every consumer writing into it: for each row
+   * whose last event lies in [from, to) and is not a delete, the commit time of the row's current
+   * version (pg_xact_commit_timestamp(xmin)) − Debezium's read time of that event. A row changed
+   * several times in the window counts once (its last change); deletes leave no row and are not counted.
+   */
+  async rowLag(config: pg.ClientConfig, schema: string, pks: ReadonlyMap<string, readonly string[]>, from: Map<number, bigint>, to: Map<number, bigint>): Promise<{ records: number; p50: number; p99: number; max: number }> {
+    const inWindow = (e: KeyEvent): boolean => e.o >= Number(from.get(e.p) ?? 0n) && e.o < Number(to.get(e.p) ?? 0n);
+    const want = new Map<string, number>();
+    for (const [k, e] of this.lastByKey) if (!e.del && inWindow(e)) want.set(k, e.dbz);
+    const c = new pg.Client(config);
+    await c.connect();
+    const lags: number[] = [];
+    try {
+      for (const [table, pk] of pks) {
+        const qi = (x: string): string => `"${x.replace(/"/g, '""')}"`;
+        const r = await c.query<{ k: string; ms: string | null }>({
+          text: `SELECT concat_ws('|', ${pk.map((x) => `${qi(x)}::text`).join(', ')}) AS k, (extract(epoch from pg_xact_commit_timestamp(xmin)) * 1000)::float8::text AS ms FROM ${qi(schema)}.${qi(table)}`,
+        });
+        for (const row of r.rows) {
+          const dbz = want.get(`${table}|${row.k}`);
+          if (dbz !== undefined && row.ms !== null) lags.push(Number(row.ms) - dbz);
+        }
+      }
+    } finally {
+      await c.end();
+    }
+    const f = pct(lags, '');
+    return { records: lags.length, p50: f['p50']!, p99: f['p99']!, max: f['max']! };
+  }
 
   /** Lag of every stamped record in [from, to) that `progress` committed. */
   lag(progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): LagFigures {

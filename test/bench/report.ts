@@ -3,63 +3,92 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LagFigures } from './lag.ts';
 
+export const CEILING = 'ceiling (fetch+parse)';
+export const TRANSPORT = 'transport (fetch only)';
+export const SQLITE = 'engine→sqlite';
+export const PG = 'engine→postgres';
+export const SINK = 'debezium-jdbc→postgres';
+
 export interface TargetFigures {
   name: string;
-  snapshotEvPerSec: number | null;
-  mixedEvPerSec: number | null;
-  /** ready → first commit (ms): group join + first fetch. */
-  firstCommitMs: number | null;
+  /** One entry per run (in run order). */
+  snapshotEvPerSec: number[];
+  mixedEvPerSec: number[];
+  /** ready → first commit (ms) of each snapshot run: group join + first fetch. */
+  firstCommitMs: number[];
   lag: LagFigures | null;
   peakRssMb: number | null;
-  cpuSec: number | null;
-  rowsCheck: string;
+  cpuSec: number[];
+  /** Per run: 'equal' or what differs from the source (checksums). */
+  contents: string[];
 }
 
 export interface BenchResult {
   startedAt: string;
+  finishedAt: string;
   args: Record<string, unknown>;
-  machine: { cpus: number; node: string };
+  machine: { cpus: number; node: string; loadBefore: number[]; loadAfter: number[] };
   records: { snapshot: number; mixed: number; lag: number; lagSourceRate: number };
+  order: string[][];
+  sinkConfig: Record<string, string>;
   targets: TargetFigures[];
   ratios: Record<string, number | null>;
   notes: string[];
+  failed: string[];
+}
+
+export function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 const fmt = (x: number | null | undefined, d = 0): string => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+const spread = (xs: number[]): string => (xs.length ? `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})` : '–');
 
 export function ratios(t: TargetFigures[]): Record<string, number | null> {
   const by = (n: string) => t.find((x) => x.name === n);
-  const r = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Math.round((a / b) * 100) / 100 : null);
-  const ceil = by('ceiling'); const sl = by('engine→sqlite'); const pgE = by('engine→postgres'); const dbz = by('debezium-jdbc→postgres');
-  return {
-    'snapshot pg/debezium': r(pgE?.snapshotEvPerSec, dbz?.snapshotEvPerSec),
-    'mixed pg/debezium': r(pgE?.mixedEvPerSec, dbz?.mixedEvPerSec),
-    'snapshot sqlite/debezium': r(sl?.snapshotEvPerSec, dbz?.snapshotEvPerSec),
-    'mixed sqlite/debezium': r(sl?.mixedEvPerSec, dbz?.mixedEvPerSec),
-    'snapshot sqlite/ceiling': r(sl?.snapshotEvPerSec, ceil?.snapshotEvPerSec),
-    'mixed sqlite/ceiling': r(sl?.mixedEvPerSec, ceil?.mixedEvPerSec),
-    'snapshot pg/ceiling': r(pgE?.snapshotEvPerSec, ceil?.snapshotEvPerSec),
-    'mixed pg/ceiling': r(pgE?.mixedEvPerSec, ceil?.mixedEvPerSec),
-    'lag p99 pg/debezium': r(pgE?.lag?.p99Dbz, dbz?.lag?.p99Dbz),
+  const r = (a: number[] | undefined, b: number[] | undefined) => {
+    const x = a && median(a); const y = b && median(b);
+    return x && y ? Math.round((x / y) * 100) / 100 : null;
   };
+  const ceil = by(CEILING); const tr = by(TRANSPORT); const sl = by(SQLITE); const pgE = by(PG); const dbz = by(SINK);
+  const out: Record<string, number | null> = {};
+  for (const ph of ['snapshot', 'mixed'] as const) {
+    const k = ph === 'snapshot' ? 'snapshotEvPerSec' : 'mixedEvPerSec';
+    out[`${ph} pg/sink`] = r(pgE?.[k], dbz?.[k]);
+    out[`${ph} sqlite/sink`] = r(sl?.[k], dbz?.[k]);
+    out[`${ph} sqlite/ceiling`] = r(sl?.[k], ceil?.[k]);
+    out[`${ph} pg/ceiling`] = r(pgE?.[k], ceil?.[k]);
+    out[`${ph} sink/ceiling`] = r(dbz?.[k], ceil?.[k]);
+    out[`${ph} ceiling/transport`] = r(ceil?.[k], tr?.[k]);
+  }
+  const p99 = (x: TargetFigures | undefined) => (x?.lag ? [x.lag.p99Dbz] : undefined);
+  out['lag p99 pg/sink'] = r(p99(pgE), p99(dbz));
+  const rowP99 = (x: TargetFigures | undefined) => (x?.lag?.row ? [x.lag.row.p99] : undefined);
+  out['lag p99 (row commit ts) pg/sink'] = r(rowP99(pgE), rowP99(dbz));
+  return out;
 }
 
 export function printTable(res: BenchResult): string {
-  const head = ['target', 'snapshot ev/s', 'mixed ev/s', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (source ts)', 'lag p50/p99 ms (kafka ts)', 'peak RSS MB', 'CPU s', 'rows'];
+  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'peak RSS MB', 'snapshot CPU s (median)', 'contents'];
   const rows = res.targets.map((t) => [
-    t.name, fmt(t.snapshotEvPerSec), fmt(t.mixedEvPerSec), fmt(t.firstCommitMs),
+    t.name, spread(t.snapshotEvPerSec), spread(t.mixedEvPerSec), fmt(median(t.firstCommitMs)),
     t.lag ? `${fmt(t.lag.p50Dbz)} / ${fmt(t.lag.p99Dbz)}` : '–',
-    t.lag ? `${fmt(t.lag.p50)} / ${fmt(t.lag.p99)}` : '–',
     t.lag ? `${fmt(t.lag.p50Kafka)} / ${fmt(t.lag.p99Kafka)}` : '–',
-    fmt(t.peakRssMb), fmt(t.cpuSec, 1), t.rowsCheck,
+    t.lag?.row ? `${fmt(t.lag.row.p50)} / ${fmt(t.lag.row.p99)}` : '–',
+    fmt(t.peakRssMb), fmt(median(t.cpuSec), 1), t.contents.length ? (t.contents.every((c) => c === 'equal') ? `equal ×${t.contents.length}` : 'DIFFERS') : '–',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ');
   const out = [
     `records: snapshot ${res.records.snapshot}, mixed ${res.records.mixed}, lag run ${res.records.lag} per consumer (source workload up to ${fmt(res.records.lagSourceRate)} ops/s)`,
+    `load average before ${res.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${res.machine.loadAfter.map((x) => x.toFixed(2)).join(' ')}; run orders: ${res.order.map((o) => o.join(' → ')).join(' | ')}`,
     line(head), w.map((n) => '-'.repeat(n)).join('-|-'), ...rows.map(line), '',
-    'ratios: ' + Object.entries(res.ratios).map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(2)}`).join('; '),
+    'ratios (medians): ' + Object.entries(res.ratios).map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(2)}`).join('; '),
     ...res.notes.map((n) => `note: ${n}`),
+    ...res.failed.map((f) => `FAILED: ${f}`),
   ].join('\n');
   console.log(out);
   return out;

@@ -5,12 +5,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Settings } from '../../preload/contract/settings.ts';
-import type { ChildMessage, ChildMode } from './child.ts';
+import type { ChildMessage, ChildMode, MemoryAtPeak } from './child.ts';
 import { Progress } from './progress.ts';
 
 const CHILD = join(import.meta.dirname, 'child.ts');
 
-export interface ChildResult { peakRssMb: number; cpuMs: number }
+export interface ChildResult { peakRssMb: number; cpuMs: number; atPeak: MemoryAtPeak; counted: { records: number; parsed: number } | null }
 
 export class BenchChild {
   readonly progress = new Progress();
@@ -29,12 +29,14 @@ export class BenchChild {
     let ready!: () => void;
     let failed!: (e: Error) => void;
     const readyP = new Promise<void>((res, rej) => { ready = res; failed = rej; });
+    let counted: ChildResult['counted'] = null;
     this.done = new Promise<ChildResult>((res, rej) => {
       proc.on('message', (m: ChildMessage) => {
         if (m.t === 'commit') this.progress.commit(m.p, BigInt(m.next), m.at);
         else if (m.t === 'ready') ready();
         else if (m.t === 'error') { const e = new Error(`${this.label}: ${m.message}`); failed(e); rej(e); }
-        else if (m.t === 'done') res({ peakRssMb: m.peakRssMb, cpuMs: m.cpuMs });
+        else if (m.t === 'counted') counted = { records: m.records, parsed: m.parsed };
+        else if (m.t === 'done') res({ peakRssMb: m.peakRssMb, cpuMs: m.cpuMs, atPeak: m.atPeak, counted });
       });
       proc.on('exit', (code) => { const e = new Error(`${this.label}: child exited with ${code}`); failed(e); rej(e); });
     });

@@ -1,53 +1,70 @@
 /**
- * Sanity check after a throughput run: every mirrored table holds as many rows as the source table
- * (the figures mean nothing if a consumer dropped or failed rows).
+ * After the runs: every replica's contents against the source, by checksum. Both sides are read with
+ * plain SQL and explicit casts, never through the product's own reader: the source by the harness's
+ * canonical reader (source-db.ts: CAST(… AS CHAR), HEX(…), UNIX_TIMESTAMP(…) per column), each replica
+ * by test/harness/replica-reader.ts (`c::text`, `to_char(…)`, `encode(…, 'hex')`; SQLite by storage
+ * class). Rows in canonical form are hashed the same way on both sides (checksumRows: sha256 over rows
+ * sorted by primary key). A difference names the table, the row counts and the first differing row.
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import type { Tenant } from '../harness/tenant.ts';
+import type { Row } from '../../main/engine/schema/table-model.ts';
+import { openReplicaReader, type ReplicaLocation } from '../harness/replica-reader.ts';
+import { checksumRows, rowText, sortRows, type CrmDatabase, type SourceColumn } from '../harness/source-db.ts';
 
-export type Counts = Map<string, number>;
+export interface SourceTable { table: string; columns: SourceColumn[]; pk: string[]; rows: number; sha256: string; sorted: Row[] }
 
-export async function sourceCounts(tenant: Tenant): Promise<Counts> {
-  const out: Counts = new Map();
-  for (const t of await tenant.source.tables()) out.set(t, await tenant.source.count(t));
+export async function sourceContents(source: CrmDatabase): Promise<SourceTable[]> {
+  const out: SourceTable[] = [];
+  for (const table of await source.tables()) {
+    const columns = await source.columns(table);
+    const pk = await source.primaryKey(table);
+    const rows = await source.readRows(table);
+    const sum = checksumRows(rows, pk);
+    out.push({ table, columns, pk, ...sum, sorted: sortRows(rows, pk) });
+  }
   return out;
 }
 
-export function sqliteCounts(file: string): Counts {
-  const db = new Database(file, { readonly: true, timeout: 10_000 });
-  try {
-    const out: Counts = new Map();
-    const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_Replication%' ESCAPE '\\'`).all() as Array<{ name: string }>;
-    for (const { name } of names) out.set(name, (db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n);
-    return out;
-  } finally {
-    db.close();
-  }
-}
-
-export async function postgresCounts(config: pg.ClientConfig, schema: string): Promise<Counts> {
-  const c = new pg.Client(config);
-  await c.connect();
-  try {
-    const out: Counts = new Map();
-    const r = await c.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_Replication%'`, [schema]);
-    for (const { t } of r.rows) {
-      const n = await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${t.replace(/"/g, '""')}"`);
-      out.set(t, Number(n.rows[0]!.n));
+/**
+ * The JDBC sink stores a MariaDB BIT(n) as PostgreSQL `bit(n)` / `bit varying`, whose text (`c::text`,
+ * the reader's default cast) is the binary digits: '1' / '0' for BIT(1) (canonically a boolean) and
+ * e.g. '000100000001' for BIT(12) (canonically the unsigned number they spell). Only a string of binary
+ * digits in a column that is BIT at the source is read that way; anything else is left as it is.
+ */
+function bitTextToCanonical(rows: Row[], columns: SourceColumn[]): void {
+  const bits = columns.filter((c) => c.dataType === 'bit');
+  if (!bits.length) return;
+  for (const r of rows) {
+    for (const c of bits) {
+      const v = r[c.name];
+      if (typeof v !== 'string' || !/^[01]+$/.test(v)) continue;
+      r[c.name] = c.columnType === 'bit(1)' ? v === '1' : BigInt(`0b${v}`);
     }
-    return out;
-  } finally {
-    await c.end();
   }
 }
 
-/** '' when equal, else a short list of differences. */
-export function compareCounts(source: Counts, replica: Counts): string {
+/**
+ * '' when every table's checksum equals the source's, else what differs (first row per table).
+ * `pgBitText`: the replica keeps BIT(n) as PostgreSQL bit strings (the JDBC sink's mapping).
+ */
+export async function compareContents(sourceSchema: string, source: SourceTable[], loc: ReplicaLocation, pgBitText = false): Promise<string> {
+  const reader = await openReplicaReader(loc);
   const diffs: string[] = [];
-  for (const [t, n] of source) {
-    const r = replica.get(t) ?? replica.get(t.toLowerCase()) ?? 0;
-    if (r !== n) diffs.push(`${t}: ${r}/${n}`);
+  try {
+    for (const s of source) {
+      const t = await reader.readTable(sourceSchema, s.table, s.columns);
+      if (!t) { diffs.push(`${s.table}: missing`); continue; }
+      if (pgBitText) bitTextToCanonical(t.rows, s.columns);
+      const sum = checksumRows(t.rows, s.pk);
+      if (sum.sha256 === s.sha256) continue;
+      const mine = sortRows(t.rows, s.pk);
+      let i = 0;
+      while (i < mine.length && i < s.sorted.length && rowText(mine[i]!) === rowText(s.sorted[i]!)) i++;
+      const a = s.sorted[i] ? rowText(s.sorted[i]!) : '(none)';
+      const b = mine[i] ? rowText(mine[i]!) : '(none)';
+      diffs.push(`${s.table}: ${t.rows.length}/${s.rows} rows, checksum differs; first difference at row ${i}: source ${a.slice(0, 600)} | replica ${b.slice(0, 600)}`);
+    }
+  } finally {
+    await reader.close();
   }
-  return diffs.join(', ');
+  return diffs.join('\n');
 }
