@@ -310,7 +310,15 @@ export interface KillLoop {
   command(before: Phase): Promise<string[]>;
   /** Called before an attempt when the replica is not in `phase` and no trigger is pending: start the phase again. */
   retrigger?(): Promise<void>;
+  /**
+   * Each kill needs a trigger of its own (instead of `retrigger`): called before an attempt unless the
+   * previous attempt's kill did not land (then the same trigger is awaited again). It may return work to
+   * start right after the CLI is spawned (run alongside the wait for progress, awaited after the kill).
+   */
+  arm?(probe: ReplicaProbe, attempt: number): Promise<(() => Promise<void>) | void>;
   maxOffsetMs?: number;
+  /** How long after spawning the CLI progress in `phase` may take to appear (default 60 s). */
+  triggerTimeoutMs?: number;
 }
 
 /**
@@ -319,26 +327,35 @@ export interface KillLoop {
  * batch in flight (a write transaction open in the replica). Returns the records (also in c.stats.kills).
  */
 export async function killLoop(c: FaultCtx, o: KillLoop): Promise<KillRecord[]> {
-  const probe: ReplicaProbe = await openProbe(c.settings.replica);
+  const probe: ReplicaProbe = await openProbe(c.settings.replica, c.settings.tablePrefix);
   const load = startLoad(c, o.what);
   const recs: KillRecord[] = [];
-  const landed = () => recs.filter((r) => r.trigger !== 'process exited' && r.trigger !== 'none (deadline)' && r.phase === o.phase);
+  const lands = (r: KillRecord) => r.trigger !== 'process exited' && r.trigger !== 'none (deadline)' && r.phase === o.phase;
+  const landed = () => recs.filter(lands);
   let pending = false;
+  let armed = false;
   try {
     for (let attempt = 1; landed().length < o.kills; attempt++) {
       assert.ok(attempt <= o.kills * 3 + 3, `${o.what}: only ${landed().length} of ${o.kills} kills landed in ${o.phase} after ${attempt - 1} attempts: ${JSON.stringify(killDistribution(recs))}`);
       let before = await probe.sample();
-      if (before.phase === o.phase) pending = false;
+      let afterSpawn: (() => Promise<void>) | void = undefined;
+      if (o.arm) { if (!armed) { afterSpawn = await o.arm(probe, attempt); armed = true; before = await probe.sample(); } }
+      else if (before.phase === o.phase) pending = false;
       else if (!pending && o.retrigger) { await o.retrigger(); pending = true; before = await probe.sample(); }
       else if (!o.retrigger && attempt > 1) assert.fail(`${o.what}: ${o.phase} ended (the replica is in ${before.phase}) after ${landed().length} of ${o.kills} kills: ${JSON.stringify(killDistribution(recs))}`);
       const args = await o.command(before.phase);
       const child = cli(c, args[0]!, ...args.slice(1));
-      const rec = await killOnProgress(probe, before, { exited: child.exited, kill: () => child.kill('SIGKILL') }, attempt, { phase: o.phase, ...(o.maxOffsetMs !== undefined ? { maxOffsetMs: o.maxOffsetMs } : {}) });
+      const side = afterSpawn ? afterSpawn() : Promise.resolve();
+      side.catch(() => undefined); // awaited (and its failure raised) after the kill
+      const rec = await killOnProgress(probe, before, { exited: child.exited, kill: () => child.kill('SIGKILL') }, attempt,
+        { phase: o.phase, ...(o.maxOffsetMs !== undefined ? { maxOffsetMs: o.maxOffsetMs } : {}), ...(o.triggerTimeoutMs !== undefined ? { triggerTimeoutMs: o.triggerTimeoutMs } : {}) });
+      await side;
+      if (lands(rec)) armed = false;
       recs.push(rec);
       c.stats.kills.push({ ...rec, what: o.what });
       if (rec.trigger !== 'process exited') c.stats.fault(`kill -9 during ${rec.phase}`);
-      note(`${o.what} #${attempt} (${args[0]}): ${rec.trigger} after ${rec.triggerMs} ms, kill +${rec.afterTriggerMs} ms in ${rec.phase}, ${rec.inFlight ? 'batch in flight' : 'between batches'} (${rec.inFlightDetail}); offsets ${rec.offsetsBefore} → ${rec.offsetsAtTrigger} → ${rec.offsetsAfter}, snapshot rows ${rec.snapshotRowsBefore} → ${rec.snapshotRowsAfter}; exit ${rec.exitCode}`);
-      if (rec.trigger === 'none (deadline)') assert.fail(`${o.what}: no progress in ${o.phase} observed within 60 s of starting ${args[0]}`);
+      note(`${o.what} #${attempt} (${args[0]}): ${rec.trigger} after ${rec.triggerMs} ms, kill +${rec.afterTriggerMs} ms in ${rec.phase}, ${rec.inFlight ? 'batch in flight' : 'between batches'} (${rec.inFlightDetail}); offsets ${rec.offsetsBefore} → ${rec.offsetsAtTrigger} → ${rec.offsetsAfter}, snapshot rows ${rec.snapshotRowsBefore} → ${rec.snapshotRowsAfter}${rec.schemaAtTrigger !== undefined ? `; schema at the trigger: ${rec.schemaAtTrigger ?? 'unmoved'}, after the kill: ${rec.schemaAfter ?? 'unmoved'}` : ''}; exit ${rec.exitCode}`);
+      if (rec.trigger === 'none (deadline)') assert.fail(`${o.what}: no progress in ${o.phase} observed within ${(o.triggerTimeoutMs ?? 60_000) / 1000} s of starting ${args[0]}`);
       if (rec.phase === o.phase) pending = false;
     }
   } finally {
@@ -375,6 +392,53 @@ export async function killsDuringSnapshot(c: FaultCtx, kills: number): Promise<v
 export async function killsDuringStreaming(c: FaultCtx, kills: number): Promise<void> {
   await killLoop(c, { what: 'kills while streaming', kills, phase: 'streaming', command: async () => ['sync'] });
   await settleWithSync(c, 'after kills during streaming');
+  c.stats.recoveries++;
+}
+
+export type SchemaChangeKind = 'add column' | 'narrow column' | 'drop column';
+
+/**
+ * kill -9 of `sync` while it applies a source ALTER TABLE of `table`, under load. Each kill has a change of
+ * its own, in turn: a column added (`VARCHAR(100) DEFAULT …`: altered in place), that column narrowed to
+ * VARCHAR(20) and then dropped (both incompatible: the table is dropped, recreated and resnapshotted).
+ * Odd attempts make the change before `sync` starts (applied as it starts), even ones 1.5–3.5 s after
+ * (applied while it streams). The kill is aimed at the replica seen applying it (kill-probe's
+ * `schema-change` phase: the table record's hash or the replica table's columns moved), 0–100 ms after,
+ * plus up to 3 s for a batch in flight. Afterwards every table is equal and the replica table has exactly
+ * the source's columns.
+ */
+export async function killsDuringSchemaChanges(c: FaultCtx, kills: number, table = 'contact', kinds: SchemaChangeKind[] = ['add column', 'narrow column', 'drop column']): Promise<void> {
+  let n = 0;
+  let col = '';
+  const made: string[] = [];
+  const schema = c.tenant.source.database;
+  await killLoop(c, {
+    what: 'kills during schema changes', kills, phase: 'schema-change', command: async () => ['sync'], maxOffsetMs: 100, triggerTimeoutMs: 120_000,
+    arm: async (probe, attempt) => {
+      const kind = kinds[n % kinds.length]!;
+      n++;
+      if (kind === 'add column' || !col) col = `fault_s${n}`;
+      const base = await probe.watch({ schema, table });
+      const alter = async () => {
+        if (kind === 'add column' || !made.some((m) => m.endsWith(` ${col}`))) await c.tenant.source.addColumn(table, col, `VARCHAR(100) NULL DEFAULT 'f${n}'`);
+        else if (kind === 'narrow column') await c.tenant.source.modifyColumn(table, col, 'VARCHAR(20) NULL');
+        else { await c.tenant.source.dropColumn(table, col); }
+        made.push(`${kind} ${col}`);
+        c.stats.fault(`source ALTER TABLE (${kind})`);
+        note(`schema change #${n} at the source: ${kind} ${table}.${col} (${attempt % 2 ? 'before sync starts' : 'while sync runs'}); the replica had record ${base?.hash?.slice(0, 8) ?? 'none'}, columns [${base?.columns ?? 'table missing'}]`);
+        if (kind === 'drop column') col = '';
+      };
+      if (attempt % 2) { await alter(); return; }
+      return async () => { await sleep(1500 + Math.floor(Math.random() * 2000)); await alter(); };
+    },
+  });
+  await settleWithSync(c, 'after kills during schema changes', true);
+  const probe = await openProbe(c.settings.replica, c.settings.tablePrefix);
+  try {
+    const seen = await probe.watch({ schema, table });
+    const source = (await c.tenant.source.columns(table)).map((x) => x.name);
+    assert.deepEqual((seen?.columns ?? '').split(',').sort(), [...source].sort(), `after the schema changes (${made.join(', ')}) the replica's ${table} has the source's columns`);
+  } finally { await probe.close(); }
   c.stats.recoveries++;
 }
 
