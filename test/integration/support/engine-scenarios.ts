@@ -293,7 +293,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await e.stop();
     });
 
-    it('10. kill -9 of `sync` aimed at observed progress, 3 of them with a batch in flight, restart: equal', async () => {
+    it('10. kill -9 of `sync` aimed at observed progress, 3 of them with a batch in flight, restart: equal', async (t) => {
       const c = await setup('kill', 2000);
       const cfg = join(tmpdir(), `tm-kill-${c.tenant.ctx}.json`);
       writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
@@ -303,20 +303,24 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
       // Each kill follows offsets seen moving in the replica (test/faults/kill-probe.ts), 0-400 ms later
       // plus up to 3 s for a write transaction of the engine to be open; kills go on until 3 landed with
-      // a batch in flight (at most 8 attempts).
+      // a batch in flight (at most 8 attempts). Every attempt's kill is recorded in the failure message.
       const probe = await openProbe(c.settings.replica, c.settings.tablePrefix);
       open.push(() => probe.close());
       const recs: KillRecord[] = [];
       for (let i = 1; recs.filter((r) => r.inFlight).length < 3; i++) {
-        assert.ok(i <= 8, `3 kills with a batch in flight in 8 attempts; landed: ${JSON.stringify(killDistribution(recs))}`);
+        assert.ok(i <= 8, `3 kills with a batch in flight in 8 attempts; landed: ${JSON.stringify(killDistribution(recs))}: ${recs.map((r) => `${r.inFlightDetail} +${r.afterTriggerMs} ms`).join('; ')}`);
         const before = await probe.sample();
         const child = run('sync');
         let out = '';
         child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
         child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
         const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-        const load = c.tenant.source.workload({ ops: 300 });
+        // Changes keep coming until the kill (~100/s), so that batches follow one another.
+        let loading = true;
+        const load = (async () => { while (loading) await c.tenant.source.workload({ durationMs: 500, ratePerSec: 100 }); })();
+        load.catch(() => undefined); // raised by the await below
         const rec = await killOnProgress(probe, before, { exited, kill: () => child.kill('SIGKILL') }, i, { phase: 'streaming' });
+        loading = false;
         await load;
         // The restart right after a kill -9 must not be refused by the dead process's writer lease: sync
         // ends only by the kill.
@@ -325,6 +329,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
         assert.equal(child.signalCode, 'SIGKILL', `sync ${i} died of the kill`);
         recs.push(rec);
       }
+      t.diagnostic(`kills: ${JSON.stringify(killDistribution(recs))}`);
       const child = run('sync');
       open.push(async () => { child.kill('SIGTERM'); });
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
