@@ -11,7 +11,8 @@
  *   FAULT_OUTAGE_MS=30000 length of the replica server and Kafka broker outages
  *   FAULT_DIALECTS=sqlite,postgres
  *   FAULT_RESTARTS=1      Kafka Connect and Kafka broker restarts (0 to skip)
- *   FAULT_SEED_ROWS=5000  seed rows of the kill tenants (bigger = longer snapshots)
+ *   FAULT_SEED_ROWS       seed rows of the kill tenants (default 1,200 per initial-snapshot kill, at least
+ *                         5,000; bigger = longer snapshots)
  *   FAULT_ONLY=kills|schema|chaos|purge  one group only
  * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
  */
@@ -29,7 +30,7 @@ const schemaKills = Number(process.env.FAULT_SCHEMA_KILLS ?? 9);
 const outageMs = Number(values['outage-ms'] ?? process.env.FAULT_OUTAGE_MS ?? 30_000);
 const dialects = (values.dialects ?? process.env.FAULT_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Dialect[];
 const restarts = !values['no-restarts'] && process.env.FAULT_RESTARTS !== '0';
-const seedRows = Number(process.env.FAULT_SEED_ROWS ?? 5000);
+
 /** FAULT_ONLY=kills|schema|chaos|purge runs one group (e.g. to reproduce a failure). */
 const only = process.env.FAULT_ONLY ?? null;
 const want = (g: string) => only === null || only === g;
@@ -37,12 +38,15 @@ process.env.FAULT_VERBOSE ??= '1';
 
 const snapshotKills = Math.max(1, Math.round(kills / 3));
 const streamingKills = Math.max(1, kills - snapshotKills);
+// Each provision attempt gets ~500-1,500 snapshot rows through before its kill lands: 5,000 rows ran out
+// after 6 of 10 kills on SQLite (2026-11-30). 1,200 rows per initial-snapshot kill.
+const seedRows = Number(process.env.FAULT_SEED_ROWS ?? Math.max(5000, snapshotKills * 1200));
 const started = Date.now();
 const stats = new FaultStats();
 const failures: string[] = [];
 const open: Array<() => Promise<void>> = [];
 
-console.log(`fault suite: ${kills} kills per dialect (${snapshotKills} initial snapshot, ${streamingKills} streaming) + on PostgreSQL ${pgLoopKills} during a resync and ${pgLoopKills} during a full snapshot, ${schemaKills} during schema changes, outage ${outageMs} ms, dialects ${dialects.join(',')}, restarts ${restarts}`);
+console.log(`fault suite: ${kills} kills per dialect (${snapshotKills} initial snapshot, ${streamingKills} streaming) + on PostgreSQL ${pgLoopKills} during a resync and ${pgLoopKills} during a full snapshot, ${schemaKills} during schema changes, ${seedRows} seed rows, outage ${outageMs} ms, dialects ${dialects.join(',')}, restarts ${restarts}`);
 const stack = await startStack();
 const stop = async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(stack).catch(() => undefined); };
 process.on('SIGINT', () => { void stop().then(() => process.exit(130)); });
