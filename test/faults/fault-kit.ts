@@ -294,6 +294,20 @@ async function settleWithSync(c: FaultCtx, what: string, sweeps = false): Promis
   }
 }
 
+/** Runs a CLI `sync` until every table is ok with no sweep left (no comparison: the load may be running), then stops it. */
+async function sweepsWithSync(c: FaultCtx, what: string): Promise<void> {
+  const child = cli(c, 'sync');
+  try {
+    const until = Date.now() + 180_000;
+    let left = await sweepsDone(c);
+    while (left && Date.now() < until) { await sleep(500); left = await sweepsDone(c); }
+    assert.equal(left, null, `${what}: every table ok with no sweep left; still: ${left}\nsync output: ${child.tail().slice(-2000)}`);
+  } finally {
+    child.kill('SIGTERM');
+    await child.exited;
+  }
+}
+
 // ------------------------------------------------------------------------------------------ faults
 
 /** Table ids of the replica (from the product's table records). */
@@ -418,11 +432,22 @@ export async function killsDuringSchemaChanges(c: FaultCtx, kills: number, table
       const kind = kinds[n % kinds.length]!;
       n++;
       if (kind === 'add column' || !col) col = `fault_s${n}`;
+      // A rebuilt table's resnapshot (Debezium's incremental snapshot) must be over before the next ALTER:
+      // a chunk read while the ALTER runs fails in Debezium ("Column 'x' not found in result set", its
+      // window-close signal then fails), its snapshot stays open and its connection keeps a metadata
+      // lock on the table, so the next ALTER, and the workload behind it, wait forever (seen 2026-11-30).
+      const open = await sweepsDone(c);
+      if (open) { note(`before schema change #${n}: a sync until no sweep is left (${open})`); await sweepsWithSync(c, `before schema change #${n}`); }
       const base = await probe.watch({ schema, table });
-      const alter = async () => {
+      const ddl = async () => {
         if (kind === 'add column' || !made.some((m) => m.endsWith(` ${col}`))) await c.tenant.source.addColumn(table, col, `VARCHAR(100) NULL DEFAULT 'f${n}'`);
         else if (kind === 'narrow column') await c.tenant.source.modifyColumn(table, col, 'VARCHAR(20) NULL');
         else { await c.tenant.source.dropColumn(table, col); }
+      };
+      const alter = async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`schema change #${n} (${kind} ${table}.${col}) at the source still waiting after 90 s (a metadata lock held at the source?)`)), 90_000); });
+        try { await Promise.race([ddl(), limit]); } finally { clearTimeout(timer); }
         made.push(`${kind} ${col}`);
         c.stats.fault(`source ALTER TABLE (${kind})`);
         note(`schema change #${n} at the source: ${kind} ${table}.${col} (${attempt % 2 ? 'before sync starts' : 'while sync runs'}); the replica had record ${base?.hash?.slice(0, 8) ?? 'none'}, columns [${base?.columns ?? 'table missing'}]`);
