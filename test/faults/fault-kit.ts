@@ -385,7 +385,8 @@ export async function killLoop(c: FaultCtx, o: KillLoop): Promise<KillRecord[]> 
 
 /** kill -9 of `provision` while the initial snapshot is being applied (observed), under load; then provision completes. */
 export async function killsDuringSnapshot(c: FaultCtx, kills: number): Promise<void> {
-  await killLoop(c, { what: 'kills during the initial snapshot', kills, phase: 'initial-snapshot', command: async () => ['provision'] });
+  // 0-150 ms after the trigger: SQLite applies ~5 snapshot rows/ms, so 0-400 ms used up 12,000 rows in 8 kills.
+  await killLoop(c, { what: 'kills during the initial snapshot', kills, phase: 'initial-snapshot', command: async () => ['provision'], maxOffsetMs: 150 });
   // provision waits for lag 0, which a continuous workload never gives: it finishes without load.
   const done = cli(c, 'provision', '--timeout', '180');
   const code = await done.exited;

@@ -11,7 +11,7 @@
  *   FAULT_OUTAGE_MS=30000 length of the replica server and Kafka broker outages
  *   FAULT_DIALECTS=sqlite,postgres
  *   FAULT_RESTARTS=1      Kafka Connect and Kafka broker restarts (0 to skip)
- *   FAULT_SEED_ROWS       seed rows of the kill tenants (default 1,200 per initial-snapshot kill, at least
+ *   FAULT_SEED_ROWS       seed rows of the kill tenants (default 2,000 per initial-snapshot kill, at least
  *                         5,000; bigger = longer snapshots)
  *   FAULT_ONLY=kills|schema|chaos|purge  one group only
  * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
@@ -38,9 +38,9 @@ process.env.FAULT_VERBOSE ??= '1';
 
 const snapshotKills = Math.max(1, Math.round(kills / 3));
 const streamingKills = Math.max(1, kills - snapshotKills);
-// Each provision attempt gets ~500-1,500 snapshot rows through before its kill lands: 5,000 rows ran out
-// after 6 of 10 kills on SQLite (2026-11-30). 1,200 rows per initial-snapshot kill.
-const seedRows = Number(process.env.FAULT_SEED_ROWS ?? Math.max(5000, snapshotKills * 1200));
+// Each provision attempt gets ~200-4,000 snapshot rows through before its kill lands: 5,000 rows ran out
+// after 6 of 10 kills on SQLite, 12,000 after 8 (2026-11-30). 2,000 rows per initial-snapshot kill.
+const seedRows = Number(process.env.FAULT_SEED_ROWS ?? Math.max(5000, snapshotKills * 2000));
 const started = Date.now();
 const stats = new FaultStats();
 const failures: string[] = [];
