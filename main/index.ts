@@ -29,15 +29,9 @@ import { createAppTray } from './app/tray.ts';
 import { staleTables } from './app/tray-menu.ts';
 import type { TrayAction } from './app/tray-menu.ts';
 import { createTrayStateMachine } from './app/tray-state.ts';
-import { createActivityLog } from './engine/activity-log.ts';
-import { createRotatingFile } from './engine/rotating-file.ts';
-import { loadChecks } from './host/checks-loader.ts';
-import { createEngineRunner } from './host/engine-runner.ts';
-import { createEngineSlot } from './host/engine-slot.ts';
-import { createEnvelope } from './ipc/envelope.ts';
-import { createHandlers } from './ipc/handlers.ts';
-import { wirePushes } from './ipc/push-hub.ts';
+import { createEngineHost } from './host/engine-host.ts';
 import { isTrustedSender } from './ipc/sender-check.ts';
+import type { CallerInfo } from './ipc/sender-check.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const resources = app.isPackaged ? process.resourcesPath : path.join(here, '../../build');
@@ -79,56 +73,33 @@ async function start(): Promise<void> {
   const store = openElectronSettingsStore();
   const secrets = createSecretStore(createSafeStorageCipher(safeStorage, process.platform));
   const settings = createSettingsService(store, secrets);
-  const slot = createEngineSlot();
-  const activity = createActivityLog({
-    file: createRotatingFile(path.join(app.getPath('userData'), 'logs', 'activity.log')),
-    onWriteError: (err) => console.error('activity log not written:', err instanceof Error ? err.message : err),
-  });
-  activity.attach(slot);
-  activity.onEntry((e) => push('activity', e));
-  app.on('will-quit', () => activity.flush());
-  const runner = createEngineRunner({
-    slot,
-    spawn: () => forkUtilityEngine(path.join(here, 'engine-child.js')),
-    onLog: (level, message) => { if (level !== 'debug') console.log(`[engine ${level}] ${message}`); },
-  });
   const autoStart = process.platform === 'linux'
     ? createXdgAutoStart(process.env['XDG_CONFIG_HOME'] ?? path.join(app.getPath('home'), '.config'), process.env['APPIMAGE'] ?? process.execPath)
     : createLoginItemAutoStart(app, process.execPath);
-
-  const handlers = createHandlers({
-    settings,
-    checks: await loadChecks(),
-    lifecycle: {
-      engine: () => slot.current(),
-      stoppedReason: () => runner.lastError(),
-      settingsChanged: (s) => runner.restart(s),
-      provision: (s) => runner.restart(s, { provision: true }),
-      async supportBundle() {
-        const s = await settings.getPublic();
-        const fileName = `tenant-mirror-support-${Date.now()}.json`;
-        activity.record({ level: 'info', kind: 'export', text: `Support bundle exported (${fileName})` });
-        const body = { app: 'tenant-mirror', version: app.getVersion(), mode: 'desktop', electron: process.versions.electron, platform: process.platform, at: new Date().toISOString(), settings: s, status: slot.status(), lastError: runner.lastError(), activityLogFile: activity.filePath, activity: activity.list() };
-        return { fileName, json: JSON.stringify(body, null, 2) };
-      },
-      async setAutoStart(enabled) {
-        const on = await autoStart.set(enabled);
-        settings.setPrefs({ autoStart: on });
-        return on;
-      },
-      async info() {
-        return { mode: 'desktop', version: app.getVersion(), autoStart: await autoStart.get(), secretsEncrypted: await secrets.available(), configured: (await settings.getPublic()) !== null };
-      },
-    },
-    activity,
-  });
   const trusted = trustedLocations(paths);
-  registerIpc(ipcMain, createEnvelope({
-    handlers,
+  const host = await createEngineHost<CallerInfo>({
+    identity: { mode: 'desktop', version: app.getVersion(), runtime: { electron: process.versions.electron } },
+    settings,
+    bundleSettings: () => settings.getPublic(),
+    spawn: () => forkUtilityEngine(path.join(here, 'engine-child.js')),
+    activityFile: path.join(app.getPath('userData'), 'logs', 'activity.log'),
+    log: (line) => console.error(line),
+    onEngineLog: (level, message) => { if (level !== 'debug') console.log(`[engine ${level}] ${message}`); },
+    async setAutoStart(enabled) {
+      const on = await autoStart.set(enabled);
+      settings.setPrefs({ autoStart: on });
+      return on;
+    },
+    async info() {
+      return { mode: 'desktop', version: app.getVersion(), autoStart: await autoStart.get(), secretsEncrypted: await secrets.available(), configured: (await settings.getPublic()) !== null };
+    },
     authorize: (caller) => isTrustedSender(caller, trusted),
     onInternalError: (name, err) => console.error(`${name} failed:`, err instanceof Error ? err.message : err),
-  }), () => (win && !win.isDestroyed() ? win.webContents : null));
-  wirePushes(slot, push);
+  });
+  const { slot, runner, activity } = host;
+  app.on('will-quit', () => activity.flush());
+  registerIpc(ipcMain, host.envelope, () => (win && !win.isDestroyed() ? win.webContents : null));
+  host.pushTo(push);
 
   const machine = createTrayStateMachine({ dwellMs: 3000, now: Date.now });
   const onAction = (action: TrayAction): void => {
@@ -166,7 +137,7 @@ async function start(): Promise<void> {
   if (!hidden || !resolved) openView(resolved ? pendingView?.view ?? null : 'settings');
   if (resolved) {
     try {
-      await runner.restart(resolved);
+      await host.start(resolved);
     } catch (err) {
       console.error('engine did not start:', err instanceof Error ? err.message : err); // messages only: never settings
     }

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /**
+ * Folder scripts/: bootstrap (npm test, npm run demo), the demo, the test runner, npm start, the icon maker.
+ *
  * The README's commands start here: `npm test` and `npm run demo` call
  * `node scripts/bootstrap.mjs <target> [args…]`, which brings a fresh machine to what the target needs,
  * each step only when needed and announced with its duration, then runs the target under Node 24.

@@ -1,4 +1,6 @@
 /**
+ * Folder main/commands/: CLI commands and `serve`: arguments, config files, progress and reports.
+ *
  * The command line's arguments: one spec per command (summary, options, exit codes), from which both
  * the parser and `--help` are made. Pure: parsing and help text are unit-tested.
  */

@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { resyncReportLine } from './resync-report.ts';
 import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeForError } from './exit-codes.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
 export { EXIT };
@@ -106,6 +106,14 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   engine.on('table-recovered', (t) => say(`recovered ${t.table}`));
   engine.on('table-resynced', (t) => say(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
   engine.on('error', (e) => say(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
+  // The engine stopped by itself (its writer lease taken over, a restart that cannot succeed): the
+  // process ends with the error's exit code instead of printing progress of an engine that is not running.
+  engine.on('state-changed', (x) => {
+    if (x.state !== 'error' || x.previous !== 'stopped' || stopping) return;
+    const last = engine.status().lastError;
+    say(`the engine stopped: ${x.reason ?? last?.message ?? 'unknown reason'}`);
+    void stop(last ? exitCodeForError(MirrorError.fromData(last)) : EXIT.failed);
+  });
   await engine.start();
   progress.timer = setInterval(() => say(progressOf(io)(engine.status())), 2000);
   if (opts.untilCaughtUp) {

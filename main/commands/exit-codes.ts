@@ -16,7 +16,7 @@ export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.invalid, '`validate` / `reconnect`: a check failed'],
   [EXIT.notProvisioned, 'not provisioned (no replica yet, or no session in it)'],
   [EXIT.stale, 'a table is stale or halted at the end (`provision`, `sync --until-caught-up`, `info`, `resync-tables`, `reset-offsets`); the tables and reasons are printed'],
-  [EXIT.inUse, 'the replica is in use by another Tenant Mirror process'],
+  [EXIT.inUse, 'the replica is in use by another Tenant Mirror process (or, for `sync`, another process took it over)'],
   [EXIT.behind, '`info`: lag above `--max-lag-events` / `--max-lag-seconds`, or not measurable (Kafka unreachable)'],
   [EXIT.interrupted, 'interrupted (Ctrl+C)'],
 ];
@@ -27,7 +27,7 @@ export function exitCodeForError(err: unknown): ExitCode {
   switch (code) {
     case 'CONFIG_INVALID': case 'BAD_REQUEST': case 'SECRET_ENV_MISSING': return EXIT.usage;
     case 'REPLICA_NOT_PROVISIONED': return EXIT.notProvisioned;
-    case 'REPLICA_IN_USE': return EXIT.inUse;
+    case 'REPLICA_IN_USE': case 'REPLICA_LEASE_LOST': return EXIT.inUse;
     case 'TABLE_HALTED': return EXIT.stale;
     default: return EXIT.failed;
   }

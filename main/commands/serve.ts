@@ -6,22 +6,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo, SupportBundle } from '../../preload/contract/api.ts';
 import { redactSecrets } from '../../preload/contract/settings-public.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
-import { createActivityLog } from '../engine/activity-log.ts';
-import { createRotatingFile } from '../engine/rotating-file.ts';
-import { loadChecks } from '../host/checks-loader.ts';
+import { createEngineHost } from '../host/engine-host.ts';
 import type { ChildHandle } from '../host/engine-proxy.ts';
-import { createEngineRunner } from '../host/engine-runner.ts';
-import { createEngineSlot } from '../host/engine-slot.ts';
 import { forkEngineChild } from '../host/fork-child.ts';
-import { createEnvelope } from '../ipc/envelope.ts';
-import { createHandlers } from '../ipc/handlers.ts';
 import type { Checks } from '../ipc/handlers.ts';
-import { wirePushes } from '../ipc/push-hub.ts';
 import { startWsServer } from '../ipc/ws-server.ts';
-import type { WsServer } from '../ipc/ws-server.ts';
+import type { WsCaller, WsServer } from '../ipc/ws-server.ts';
 import { createFileSettings } from './file-settings.ts';
 import { parseServeArgs, SERVE_USAGE, UsageError } from './serve-args.ts';
 import type { ServeOptions } from './serve-args.ts';
@@ -48,61 +40,36 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
   let logLevel: Settings['logLevel'] = 'info';
   const LEVELS = ['error', 'warn', 'info', 'debug'];
   const shown = (level: string): boolean => LEVELS.indexOf(level) <= LEVELS.indexOf(logLevel);
-  const slot = createEngineSlot();
   const settings = createFileSettings(path.resolve(opts.config));
-  const activity = createActivityLog({
-    file: createRotatingFile(activityLogPath(opts.config)),
-    onWriteError: (err) => log(`activity log not written: ${err instanceof Error ? err.message : String(err)}`),
-  });
-  const detachActivity = activity.attach(slot);
-  const runner = createEngineRunner({
-    slot,
-    spawn: deps.spawn ?? (() => forkEngineChild()),
-    onLog: (level, message) => { if (shown(level)) log(`[engine ${level}] ${message}`); },
-    onExit: (code, expected) => { if (!expected) log(`engine process exited (code ${code})`); },
-  });
-  const checks = deps.checks ?? (await loadChecks());
-
-  const handlers = createHandlers({
+  const host = await createEngineHost<WsCaller>({
+    identity: { mode: 'serve', version: VERSION, runtime: { node: process.versions.node } },
     settings,
-    checks,
-    lifecycle: {
-      engine: () => slot.current(),
-      stoppedReason: () => runner.lastError(),
-      settingsChanged: (s: Settings) => { logLevel = s.logLevel; return runner.restart(s); },
-      provision: (s: Settings) => { logLevel = s.logLevel; return runner.restart(s, { provision: true }); },
-      async supportBundle(): Promise<SupportBundle> {
-        const s = await settings.load().catch(() => null);
-        const fileName = `tenant-mirror-support-${Date.now()}.json`;
-        activity.record({ level: 'info', kind: 'export', text: `Support bundle exported (${fileName})` });
-        const body = {
-          app: 'tenant-mirror', version: VERSION, mode: 'serve', node: process.versions.node, platform: process.platform,
-          at: new Date().toISOString(), settings: s ? redactSecrets(s) : null, status: slot.status(), lastError: runner.lastError(),
-          activityLogFile: activity.filePath, activity: activity.list(),
-        };
-        return { fileName, json: JSON.stringify(body, null, 2) };
-      },
-      async setAutoStart(): Promise<boolean> {
-        return false; // a service manager (systemd, a Windows service) starts `serve`, not a login item
-      },
-      async info(): Promise<AppInfo> {
-        return { mode: 'serve', version: VERSION, autoStart: false, secretsEncrypted: false, configured: (await settings.load().catch(() => null)) !== null };
-      },
+    bundleSettings: async () => {
+      const s = await settings.load().catch(() => null);
+      return s ? redactSecrets(s) : null;
     },
-    activity,
+    ...(deps.checks ? { checks: deps.checks } : {}),
+    spawn: deps.spawn ?? (() => forkEngineChild()),
+    activityFile: activityLogPath(opts.config),
+    log,
+    onEngineLog: (level, message) => { if (shown(level)) log(`[engine ${level}] ${message}`); },
+    onEngineExit: (code, expected) => { if (!expected) log(`engine process exited (code ${code})`); },
+    onSettings: (s) => { logLevel = s.logLevel; },
+    setAutoStart: async () => false, // a service manager (systemd, a Windows service) starts `serve`, not a login item
+    info: async () => ({ mode: 'serve', version: VERSION, autoStart: false, secretsEncrypted: false, configured: (await settings.load().catch(() => null)) !== null }),
+    authorize: () => true,
+    onInternalError: (name, err) => log(`${name} failed: ${err instanceof Error ? err.stack : String(err)}`),
   });
 
-  const envelope = createEnvelope({ handlers, authorize: () => true, onInternalError: (name, err) => log(`${name} failed: ${err instanceof Error ? err.stack : String(err)}`) });
   const server = await startWsServer({
-    host: opts.host, port: opts.port, token: opts.token, envelope, staticDir: opts.staticDir, allowedOrigins: opts.allowedOrigins,
+    host: opts.host, port: opts.port, token: opts.token, envelope: host.envelope, staticDir: opts.staticDir, allowedOrigins: opts.allowedOrigins,
   });
-  const unwire = wirePushes(slot, server.push);
-  const unpushActivity = activity.onEntry((e) => server.push('activity', e));
+  host.pushTo(server.push);
 
   let startError: string | null = null;
   try {
     const s = await settings.load();
-    if (s) { logLevel = s.logLevel; await runner.restart(s); } else startError = `no settings at ${opts.config}: open the UI to set up`;
+    if (s) await host.start(s); else startError = `no settings at ${opts.config}: open the UI to set up`;
   } catch (err) {
     startError = err instanceof Error ? err.message : String(err);
   }
@@ -111,11 +78,7 @@ export async function startServe(opts: ServeOptions, deps: ServeDeps = {}): Prom
     server,
     startError,
     async close() {
-      unwire();
-      unpushActivity();
-      await runner.stop();
-      detachActivity();
-      activity.flush();
+      await host.close();
       await server.close();
     },
   };

@@ -1,4 +1,6 @@
 /**
+ * Folder main/engine/: the replicator, a plain Node library (never imports electron): engine, control loop, events, log. Subfolders: source/ decode/ apply/ snapshot/ schema/ state/ config/ replica/.
+ *
  * The engine's activity log: what an admin wants to read back later (resyncs requested and what they
  * repaired, schema changes, gaps, halts, pauses, exports, errors). It subscribes to the engine's typed
  * events, keeps the newest entries in memory for the UI (`activity:list`, the `activity` push) and

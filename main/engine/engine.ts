@@ -9,7 +9,11 @@ import type { EngineState, EngineStatus, TableStatus } from '../../preload/contr
 import type { ErrorData } from './errors.ts';
 import { MirrorError } from './errors.ts';
 import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
-import type { EngineContext, FullSnapshot, InitialScanReport } from './context.ts';
+import type { EngineContext } from './context.ts';
+import { sleep } from './context.ts';
+import { forgetReplicaState } from './state/memory-reset.ts';
+import { checkStoredPosition } from './state/position.ts';
+import { loadReplicaState } from './state/load-state.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import { EngineEmitter } from './events.ts';
 import { createLogger } from './log.ts';
@@ -24,26 +28,22 @@ import { WriterLease } from './state/writer-lease.ts';
 import { pollRequests } from './state/request-runner.ts';
 import type { RequestRecord } from './state/requests.ts';
 import { checkFences } from './snapshot/check.ts';
-import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from './snapshot/full-snapshot.ts';
+import { FULL_SNAPSHOT_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
-import { handleNotification } from './snapshot/notifications.ts';
 import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
 import { checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { reconcileSweeps } from './snapshot/sweep.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
-import { startNotificationConsumer } from './source/notification-consumer.ts';
+import { positionNotifications, startNotificationReader } from './source/notification-reader.ts';
 import { createKafka } from './source/kafka-client.ts';
-import { parseNotification } from './source/notifications.ts';
-import type { Notification } from './source/notifications.ts';
-import { retrying } from './apply/control-retry.ts';
 import { tenantTopics } from './source/topics.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import type { Watermark } from './source/watermarks.ts';
-import { fromStateJson, toStateJson } from './state/json.ts';
+import { toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';
-import { parseTableStats, TABLE_STATS_ID, tableStatsRow } from './state/table-stats.ts';
+import { parseTableStats, tableStatsRow } from './state/table-stats.ts';
 import type { TableStatsRecord } from './state/table-stats.ts';
-import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './state/records.ts';
+import type { SessionRecord } from './state/records.ts';
 import { TableRegistry } from './tables.ts';
 import { capTableLag, lagFigures, LagReference } from './figures.ts';
 import type { LagFigures } from './figures.ts';
@@ -79,6 +79,9 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
   return new MirrorEngine(settings, replica, log, opts.command ?? 'engine');
 }
 
+/** Start failures that retrying cannot cure (a rewind stops on them; anything else is retried). */
+const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHANGED', 'TENANT_MISMATCH', 'REPLICA_NOT_PROVISIONED', 'REPLICA_LEASE_LOST', 'REPLICA_IN_USE', 'REPLICA_PERMISSION']);
+
 class MirrorEngine implements Engine {
   private readonly ctx: EngineContext;
   private consumer: Consumer | null = null;
@@ -98,6 +101,10 @@ class MirrorEngine implements Engine {
   private kafkaConnected = false;
   private replicaConnected = false;
   private tickRunning = false;
+  private rewinding = false;
+  /** When the replica was last found to have gone back (REPLICA_WENT_BACK), for the 10-minute limit. */
+  private rewinds: number[] = [];
+  private stopRequested = false;
   private ticks = 0;
   private tableStats: TableStatsRecord | null = null;
 
@@ -165,30 +172,8 @@ class MirrorEngine implements Engine {
   }
 
   private async loadState(): Promise<void> {
-    const c = this.ctx;
-    c.nextOffsets.clear();
-    c.gaps = [];
-    for (const row of await c.replica.readState()) {
-      try {
-        if (row.id === stateIds.session) c.session = fromStateJson<SessionRecord>(row.value);
-        else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
-        else if (row.id === COMPLETED_SNAPSHOT_ID) { const v = fromStateJson<{ key: string | null; ts?: number | null }>(row.value); c.completed = { key: v.key, ts: v.ts ?? null }; }
-        else if (row.id === INITIAL_SCAN_ID) c.initialScan = fromStateJson<InitialScanReport>(row.value);
-        else if (row.id === TABLE_STATS_ID) this.tableStats = parseTableStats(row.value);
-        else if (row.kind === 'offset') {
-          const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];
-          const o = fromStateJson<OffsetRecord>(row.value);
-          if (topic === c.topics.cdc) c.nextOffsets.set(Number(p), BigInt(o.next));
-          else if (topic === c.topics.notifications) c.notifNext.set(Number(p), BigInt(o.next));
-          else if (topic === c.topics.schemaHistory) c.historyNext = o.next;
-        } else if (row.kind === 'table') {
-          const r = fromStateJson<TableRecord>(row.value);
-          c.registry.records.set(r.id, r);
-        } else if (row.kind === 'gap') c.gaps.push(fromStateJson<GapRecord>(row.value));
-      } catch (err) {
-        c.log.warn('unreadable _ReplicationState row ignored', { id: row.id, error: (err as Error).message });
-      }
-    }
+    const stats = await loadReplicaState(this.ctx);
+    if (stats) this.tableStats = stats;
   }
 
   /** One writer per replica: refused (REPLICA_IN_USE, naming the holder) while another process holds it. */
@@ -211,6 +196,63 @@ class MirrorEngine implements Engine {
     c.events.emit('error', { error: err.toData(), table: null });
     c.setState('error', err.message);
     void this.stop().then(() => c.setState('error', err.message));
+  }
+
+  /**
+   * The replica stands before what this process committed (REPLICA_WENT_BACK: a crash that lost
+   * acknowledged commits, a restore from a backup): everything held in memory is dropped and the engine
+   * starts again from what the replica stores, as a restarted process would. That start is retried with
+   * back-off (the replica may still be coming back) unless it fails for good (FINAL_AT_START): then the
+   * engine stops with the error, as a failed start would.
+   */
+  private async rewind(err: MirrorError): Promise<void> {
+    const c = this.ctx;
+    if (this.rewinding || c.stopping) return;
+    this.rewinding = true;
+    // A replica that keeps going back is not a restore: stop loudly rather than read the same events forever.
+    const now = Date.now();
+    this.rewinds = [...this.rewinds.filter((t) => now - t < 600_000), now];
+    c.log.error('the replica went back to an earlier position: reading on from there', { error: err.message });
+    c.events.emit('error', { error: err.toData(), table: null });
+    c.setState('retrying', err.message);
+    try {
+      if (this.rewinds.length > 5) throw new MirrorError('REPLICA_WENT_BACK', `the replica went back ${this.rewinds.length} times in 10 minutes (last: ${err.message}); the engine stops: check what restores or rolls back the replica database`);
+      await this.stopReading();
+      await c.loop.run('rewind', async () => forgetReplicaState(c));
+      for (let delay = c.settings.retryInitialMs; !this.stopRequested; delay = Math.min(c.settings.retryMaxMs, delay * 2)) {
+        try {
+          await this.start();
+          c.log.warn('reading on from the replica\'s stored position', { next: [...c.nextOffsets].map(([p, o]) => `${p}:${o}`).join(',') });
+          return;
+        } catch (e) {
+          const m = MirrorError.from(e);
+          if (FINAL_AT_START.has(m.code)) throw m;
+          c.log.warn('restart after the replica went back failed; retrying', { error: m.message });
+          c.setState('retrying', `reading on after the replica went back: ${m.message}; retrying`);
+          await this.stopReading();
+          await sleep(delay);
+        }
+      }
+    } catch (e) {
+      const m = MirrorError.from(e);
+      c.events.emit('error', { error: m.toData(), table: null });
+      await this.stop();
+      c.setState('error', m.message);
+    } finally {
+      this.rewinding = false;
+    }
+  }
+
+  /** Stops the consumers and timers (the replica connection and the lease stay). */
+  private async stopReading(): Promise<void> {
+    const c = this.ctx;
+    c.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([this.consumer?.disconnect(), this.notifConsumer?.disconnect()]);
+    this.consumer = null;
+    this.notifConsumer = null;
+    await c.loop.run('stop reading', async () => undefined); // the task in flight (if any) ends first
   }
 
   /** A request handed over by another process (CLI); runs inside a control-loop task. */
@@ -287,6 +329,7 @@ class MirrorEngine implements Engine {
   // ---------------------------------------------------------------- start
   async start(): Promise<void> {
     const c = this.ctx;
+    if (!this.rewinding) this.stopRequested = false;
     c.stopping = false;
     c.setState('starting');
     this.startedAt = Date.now();
@@ -302,7 +345,7 @@ class MirrorEngine implements Engine {
     });
     // Offsets that cannot be right (beyond the topic's end, partitions gone or added) stop here, loudly.
     await checkStoredOffsets(c);
-    const notifMarks = await this.positionNotifications();
+    const notifMarks = await positionNotifications(c);
     await c.loop.run('start', async () => {
       await reconcileSweeps(c, Boolean(c.fullSnapshot?.fence)); // a kill between a sweep's two writes (sweep.ts)
       const fresh = c.nextOffsets.size === 0;
@@ -366,6 +409,7 @@ class MirrorEngine implements Engine {
           } catch (err) {
             const e = MirrorError.from(err);
             if (e.code === 'REPLICA_LEASE_LOST') { this.leaseLost(e); return 'stop'; }
+            if (e.code === 'REPLICA_WENT_BACK') { void this.rewind(e); return 'stop'; }
             if (c.stopping) return 'stop';
             throw err;
           }
@@ -374,61 +418,9 @@ class MirrorEngine implements Engine {
     });
   }
 
-  /**
-   * Where `<ctx>-notifications` is read from, fixed (and stored) before any signal is sent: a scan report
-   * that comes back fast is after this position, never skipped. Nothing stored (a new replica) or purged:
-   * the high watermark now.
-   */
-  private async positionNotifications(): Promise<Map<number, Watermark> | null> {
-    const c = this.ctx;
-    const topic = c.topics.notifications;
-    c.notifNext.clear();
-    for (const row of await c.replica.readState('offset')) {
-      const m = /^offset:(.*):(\d+)$/.exec(row.id);
-      if (m && m[1] === topic) c.notifNext.set(Number(m[2]), BigInt(fromStateJson<OffsetRecord>(row.value).next));
-    }
-    const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
-    if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return null; }
-    const rows: StateRow[] = [];
-    for (const [p, w] of marks) {
-      const stored = c.notifNext.get(p);
-      if (stored !== undefined && stored >= BigInt(w.low) && stored <= BigInt(w.high)) continue;
-      c.notifNext.set(p, BigInt(w.high));
-      rows.push({ id: stateIds.offset(topic, p), kind: 'offset', value: JSON.stringify({ next: w.high, at: Date.now() }) });
-    }
-    if (rows.length) await c.persist(rows);
-    return marks;
-  }
-
-  /** Reads every partition of `<ctx>-notifications` from its position; handling runs in the control loop. */
+  /** `<ctx>-notifications` from its stored position (source/notification-reader.ts); none when unreadable. */
   private async startNotifications(marks: Map<number, Watermark> | null): Promise<void> {
-    const c = this.ctx;
-    const topic = c.topics.notifications;
-    if (!marks) return;
-    this.notifConsumer = await startNotificationConsumer({
-      kafka: c.kafka, topic, groupId: this.groupId('notifications'),
-      position: (p) => (c.notifNext.get(p) ?? 0n).toString(),
-      stopping: () => c.stopping,
-      onMessage: async (partition, offset, value) => {
-        await c.loop.run('notification', async () => {
-          if (value) {
-            let n: Notification | null = null;
-            try { n = parseNotification(value.toString('utf8')); } catch (err) {
-              c.log.warn('unreadable notification skipped', { partition, offset, error: (err as Error).message });
-            }
-            const note = n;
-            // A transient failure (fence read, replica write) is retried: a scan report is never lost.
-            if (note) await retrying(c, 'notification', () => handleNotification(c, note));
-          }
-          const next = BigInt(offset) + 1n;
-          c.notifNext.set(partition, next);
-          const rows: StateRow[] = [{ id: stateIds.offset(topic, partition), kind: 'offset', value: JSON.stringify({ next: next.toString(), at: Date.now() }) }];
-          if (c.initialScan) rows.push({ id: INITIAL_SCAN_ID, kind: 'session' as const, value: toStateJson(c.initialScan) });
-          await c.persist(rows);
-        });
-        this.refreshRunState();
-      },
-    });
+    if (marks) this.notifConsumer = await startNotificationReader(this.ctx, this.groupId('notifications'), () => this.refreshRunState());
   }
 
   private startTimers(): void {
@@ -461,6 +453,7 @@ class MirrorEngine implements Engine {
       c.events.emit('lag', { seconds: this.lastLagSeconds, events: lag, at: Date.now() });
       await c.loop.run('fences', async () => {
         if (c.stopping) return;
+        await checkStoredPosition(c); // a replica that went back while no batch was written
         await checkFences(c);
         await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
         await resendStalledSignals(c).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
@@ -472,7 +465,8 @@ class MirrorEngine implements Engine {
       c.events.emit('progress', { tables: this.tableStatus(at, figures), at });
       this.refreshRunState();
     } catch (err) {
-      c.log.debug('status tick failed', { error: (err as Error).message });
+      if (MirrorError.from(err).code === 'REPLICA_WENT_BACK') void this.rewind(MirrorError.from(err));
+      else c.log.debug('status tick failed', { error: (err as Error).message });
     } finally {
       this.tickRunning = false;
     }
@@ -612,6 +606,7 @@ class MirrorEngine implements Engine {
 
   async stop(): Promise<void> {
     const c = this.ctx;
+    this.stopRequested = true;
     c.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];

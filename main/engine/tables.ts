@@ -20,6 +20,11 @@ export class RecordMap extends Map<string, TableRecord> {
   /** Exact ids whose record came from a lower-cased row (replaced when an exact one arrives). */
   readonly fromLegacy = new Set<string>();
 
+  override clear(): void {
+    super.clear();
+    this.fromLegacy.clear();
+  }
+
   override set(_key: string, rec: TableRecord): this {
     const id = typeof rec.schema === 'string' && typeof rec.name === 'string' ? tableId(rec) : rec.id;
     if (rec.id !== id) {

@@ -3,11 +3,13 @@
  * synchronous in the interface, so it returns the last snapshot the child pushed (at most
  * STATUS_INTERVAL_MS old, refreshed after every call). Errors come back as MirrorError, rebuilt by code.
  */
-import type { EngineEventName, EngineEvents, EngineStatus } from '../../preload/contract/status.ts';
+import type { EngineStatus } from '../../preload/contract/status.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
-import type { EngineControl, SchemaCheckResult } from '../engine/engine-control.ts';
+import type { EngineControl } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
-import type { EngineMethod, Port, ToChild, ToParent } from './protocol.ts';
+import { EngineEmitter } from '../engine/events.ts';
+import { callMessage } from './protocol.ts';
+import type { EngineArgs, EngineMethod, EngineResult, Port, ToChild, ToParent } from './protocol.ts';
 
 export interface ChildHandle {
   port: Port<ToParent, ToChild>;
@@ -27,16 +29,10 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
   let nextId = 1;
   let alive = true;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  const listeners = new Map<EngineEventName, Set<(payload: never) => void>>();
+  const events = new EngineEmitter({ isolateListeners: true });
   let ready!: () => void;
   const readyP = new Promise<void>((r) => { ready = r; });
   let startWaiter: { resolve: () => void; reject: (e: unknown) => void } | null = null;
-
-  const emit = (name: EngineEventName, payload: unknown): void => {
-    for (const l of listeners.get(name) ?? []) {
-      try { (l as (p: unknown) => void)(payload); } catch { /* a listener's failure is its own */ }
-    }
-  };
 
   child.port.onMessage((msg) => {
     if (!alive) return; // a message still in flight when the child exited: its last status is 'stopped'
@@ -45,7 +41,7 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
       case 'started': last = msg.status; startWaiter?.resolve(); startWaiter = null; break;
       case 'start-failed': startWaiter?.reject(MirrorError.fromData(msg.error)); startWaiter = null; break;
       case 'status': last = msg.status; break;
-      case 'event': emit(msg.name, msg.payload); break;
+      case 'event': events.emit(msg.name, msg.payload); break;
       case 'log': opts.onLog?.(msg.level, msg.message); break;
       case 'result': {
         const p = pending.get(msg.id);
@@ -68,12 +64,13 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
     if (last) last = { ...last, state: 'stopped', updatedAt: Date.now() };
   });
 
-  const call = (method: EngineMethod, ...args: unknown[]): Promise<unknown> => {
+  // The child answers `result` with the method's EngineResult (the value is paired with the call by id).
+  const call = <M extends EngineMethod>(method: M, ...args: EngineArgs<M>): Promise<EngineResult<M>> => {
     if (!alive) return Promise.reject(new MirrorError('ENGINE_STOPPED', 'the engine process has exited', { retriable: true }));
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      child.port.post({ t: 'call', id, method, args });
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.port.post(callMessage(id, method, ...args));
     });
   };
 
@@ -92,14 +89,9 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
     },
     pause: async () => { await call('pause'); },
     resume: async () => { await call('resume'); },
-    resyncTables: async (tables) => (await call('resyncTables', tables)) as { requested: string[] },
-    updateSchema: async () => (await call('updateSchema')) as SchemaCheckResult,
-    on<K extends EngineEventName>(event: K, listener: (payload: EngineEvents[K]) => void) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener as (payload: never) => void);
-      return () => { set.delete(listener as (payload: never) => void); };
-    },
+    resyncTables: (tables) => call('resyncTables', tables),
+    updateSchema: () => call('updateSchema'),
+    on: (event, listener) => events.on(event, listener),
     async stop() {
       if (!alive) return;
       const timeout = new Promise<void>((r) => setTimeout(r, opts.stopTimeoutMs ?? 10_000).unref?.());

@@ -3,10 +3,11 @@
  * Transport-free (a Port), so it is tested in-process and run by `engine-child.ts` in a child process.
  */
 import { ENGINE_EVENT_NAMES } from '../../preload/contract/status.ts';
+import type { EngineEventName, EngineEvents } from '../../preload/contract/status.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { redact } from '../engine/log.ts';
 import type { CreateEngine, Engine, EngineLogger } from './engine-factory.ts';
-import { STATUS_INTERVAL_MS } from './protocol.ts';
+import { eventMessage, invokeEngine, STATUS_INTERVAL_MS } from './protocol.ts';
 import type { Port, ToChild, ToParent } from './protocol.ts';
 
 export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateEngine, opts: { onStopped?: () => void; statusIntervalMs?: number } = {}): void {
@@ -23,12 +24,16 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
     debug: (m, d) => port.post({ t: 'log', level: 'debug', message: line(m, d) }),
   };
 
+  const forward = <K extends EngineEventName>(e: Engine, name: K): void => {
+    e.on(name, (payload: EngineEvents[K]) => port.post(eventMessage(name, payload)));
+  };
+
   port.onMessage(async (msg) => {
     if (msg.t === 'start') {
       if (engine) return port.post({ t: 'start-failed', error: { code: 'INTERNAL', message: 'engine already started', retriable: false } });
       try {
         engine = await createEngine(msg.settings, { log, command: 'serve / desktop app' });
-        for (const name of ENGINE_EVENT_NAMES) engine.on(name, (payload) => port.post({ t: 'event', name, payload }));
+        for (const name of ENGINE_EVENT_NAMES) forward(engine, name);
         if (msg.provision) await engine.provision();
         await engine.start();
         const e = engine;
@@ -46,8 +51,7 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
     const e = engine;
     if (!e) return port.post({ t: 'result', id: msg.id, ok: false, error: { code: 'ENGINE_STOPPED', message: 'the engine is not running', retriable: true } });
     try {
-      const fn = e[msg.method] as (...args: unknown[]) => Promise<unknown>;
-      const value = await fn.apply(e, msg.args);
+      const value = await invokeEngine(e, msg);
       // The status first: the host answers a call with the status it holds once the result arrives.
       port.post({ t: 'status', status: e.status() });
       port.post({ t: 'result', id: msg.id, ok: true, value: value ?? null });

@@ -5,6 +5,7 @@
 import { ENGINE_EVENT_NAMES } from '../../preload/contract/status.ts';
 import type { EngineEventName, EngineEvents, EngineStatus } from '../../preload/contract/status.ts';
 import type { EngineControl } from '../engine/engine-control.ts';
+import { EngineEmitter } from '../engine/events.ts';
 
 export interface EngineSlot {
   current(): EngineControl | null;
@@ -20,14 +21,9 @@ export interface EngineSlot {
 export function createEngineSlot(): EngineSlot {
   let engine: EngineControl | null = null;
   let detach: Array<() => void> = [];
-  const listeners = new Map<EngineEventName, Set<(p: never) => void>>();
+  const events = new EngineEmitter({ isolateListeners: true });
   const swapListeners = new Set<(e: EngineControl | null) => void>();
-
-  const forward = (name: EngineEventName, payload: unknown): void => {
-    for (const l of listeners.get(name) ?? []) {
-      try { (l as (p: unknown) => void)(payload); } catch { /* isolated */ }
-    }
-  };
+  const forward = <K extends EngineEventName>(e: EngineControl, name: K): (() => void) => e.on(name, (p) => events.emit(name, p));
 
   return {
     current: () => engine,
@@ -35,19 +31,14 @@ export function createEngineSlot(): EngineSlot {
       detach.forEach((d) => d());
       detach = [];
       engine = next;
-      if (next) detach = ENGINE_EVENT_NAMES.map((name) => next.on(name, (p) => forward(name, p)));
+      if (next) detach = ENGINE_EVENT_NAMES.map((name) => forward(next, name));
       for (const l of swapListeners) l(next);
     },
     status() {
       if (!engine) return null;
       try { return engine.status(); } catch { return null; }
     },
-    on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener as (p: never) => void);
-      return () => { set.delete(listener as (p: never) => void); };
-    },
+    on: (event, listener) => events.on(event, listener),
     onSwap(listener) {
       swapListeners.add(listener);
       return () => { swapListeners.delete(listener); };

@@ -4,12 +4,21 @@
  * batches (at most every `statusMinMs`) and on a timer.
  */
 import { ENGINE_EVENT_NAMES } from '../../preload/contract/status.ts';
+import type { EngineEventName, EngineEvents, EngineStatus } from '../../preload/contract/status.ts';
 import type { PushName, Pushes } from '../../preload/contract/api.ts';
-import type { EngineSlot } from '../host/engine-slot.ts';
 
 export type PushSink = <K extends PushName>(name: K, payload: Pushes[K]) => void;
 
-export function wirePushes(slot: EngineSlot, sink: PushSink, opts: { statusEveryMs?: number; statusMinMs?: number } = {}): () => void {
+/** What the pushes follow: the host's engine slot (`main/host/engine-slot.ts`), which outlives restarts. */
+export interface PushSource {
+  /** Status of the current engine, or null when none runs. */
+  status(): EngineStatus | null;
+  on<K extends EngineEventName>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
+  /** Called after the engine is replaced (or gone). */
+  onSwap(listener: () => void): () => void;
+}
+
+export function wirePushes(slot: PushSource, sink: PushSink, opts: { statusEveryMs?: number; statusMinMs?: number } = {}): () => void {
   let lastStatusAt = 0;
   const pushStatus = (force: boolean): void => {
     const now = Date.now();

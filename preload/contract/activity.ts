@@ -1,4 +1,8 @@
-/** The engine's activity log as it crosses the contract. Pure TypeScript: no node:*, no electron, no DOM. */
+/**
+ * Folder preload/contract/: the one IPC contract (api.ts), settings schema, error codes, status types (pure TS).
+ *
+ * The engine's activity log as it crosses the contract. Pure TypeScript: no node:*, no electron, no DOM.
+ */
 
 export type ActivityLevel = 'info' | 'warn' | 'error';
 

@@ -10,6 +10,7 @@ import type { ErrorData } from './errors.ts';
 import { replicaInputSchema, settingsInputSchema, tenantInputSchema } from './settings-public.ts';
 import type { PublicSettings } from './settings-public.ts';
 import type { EngineEvents, EngineStatus } from './status.ts';
+import { tablePrefixSchema } from './settings.ts';
 
 export interface CheckItem { name: string; ok: boolean; message: string; fix: string | null }
 export interface CheckReport { ok: boolean; items: CheckItem[] }
@@ -38,7 +39,7 @@ export const requestSchemas = {
   /** Secrets may be `{ stored: true }`: keep the one already stored. */
   'settings:save': settingsInputSchema,
   'connection:test': z.object({ tenant: tenantInputSchema }).strict(),
-  'replica:test': z.object({ replica: replicaInputSchema, tablePrefix: z.string().default('') }).strict(),
+  'replica:test': z.object({ replica: replicaInputSchema, tablePrefix: tablePrefixSchema }).strict(),
   'tables:list': z.object({ tenant: tenantInputSchema }).strict(),
   'provision:start': settingsInputSchema,
   'support:bundle': z.void(),

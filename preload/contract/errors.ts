@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   SCHEMA_CONFLICT: 'an event schema contradicts the replica table',
   GAP_DETECTED: 'events were purged before they were applied',
   OFFSET_AHEAD: 'a stored offset is beyond the end of its partition (topic recreated, or replica from another environment)',
+  REPLICA_WENT_BACK: 'the replica lost commits it had acknowledged (crash with asynchronous commit, or restored from a backup): the engine reads on from its stored position',
   TOPIC_CHANGED: 'the change topic has other partitions than the replica recorded',
   TABLE_HALTED: 'a table was halted after a permanent error',
   TABLE_UNKNOWN: 'the named table is not replicated',

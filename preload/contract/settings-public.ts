@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  postgresSchema, saslSchema, secretSchema, settingsSchema, sqliteSchema, sqlserverSchema, tenantSchema,
+  postgresSchema, requiredSecret, SASL_PASSWORD_MESSAGE, saslSchema, secretSchema, settingsFieldsSchema, sqliteSchema, sqlserverSchema, tenantSchema, withSettingsRules,
 } from './settings.ts';
 
 export const storedSecretSchema = z.object({ stored: z.literal(true) }).strict();
@@ -16,17 +16,17 @@ export const secretInputSchema = z.union([secretSchema, storedSecretSchema]);
 export type SecretInput = z.infer<typeof secretInputSchema>;
 
 export const tenantInputSchema = tenantSchema.extend({
-  sasl: saslSchema.extend({ password: secretInputSchema }).optional(),
+  sasl: saslSchema.extend({ password: requiredSecret(secretInputSchema, SASL_PASSWORD_MESSAGE) }).optional(),
 });
 export const replicaInputSchema = z.discriminatedUnion('kind', [
   sqliteSchema,
   postgresSchema.extend({ password: secretInputSchema.optional() }),
   sqlserverSchema.extend({ password: secretInputSchema.optional() }),
 ]);
-export const settingsInputSchema = settingsSchema.extend({
+export const settingsInputSchema = withSettingsRules(settingsFieldsSchema.extend({
   tenant: tenantInputSchema,
   replica: replicaInputSchema,
-});
+}));
 
 /** What `settings:save` and friends accept. */
 export type SettingsWithSecretInputs = z.infer<typeof settingsInputSchema>;

@@ -1,28 +1,41 @@
 /**
  * The one configuration schema: used by the CLI's JSON config file, the desktop settings store and
- * the setup wizard. Keys are modelled on the product's appsettings.json (MaxBatchSize, …) in camelCase.
+ * the setup wizard, which take their defaults and rules (and the messages of those rules) from here
+ * only. Keys are modelled on the product's appsettings.json in camelCase.
  * Secrets (passwords) are never stored in clear: in a config file they are given as
  * `{ "env": "VAR" }`; the desktop app keeps them encrypted with safeStorage and injects them at start.
  */
 import { z } from 'zod';
 
+export const ENV_NAME_MESSAGE = 'an environment variable name: letters, digits and _, not starting with a digit';
+export const PORT_MESSAGE = 'port must be a number 1–65535';
+export const SASL_PASSWORD_MESSAGE = 'enter the SASL password, or the name of an environment variable holding it';
+export const TABLE_PREFIX_MESSAGE = 'schema name: letters, digits and _ only';
+export const RETRY_ORDER_MESSAGE = 'must be at least the first retry back-off';
+
+/** `{ env: NAME }`: the secret is read from that environment variable. */
+export const envSecretSchema = z.object({
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, ENV_NAME_MESSAGE).describe('environment variable holding the secret'),
+}).strict();
 /** A secret: a literal (only from the wizard / tests, never written to disk) or an environment variable name. */
-export const secretSchema = z.union([
-  z.string(),
-  z.object({ env: z.string().min(1).describe('environment variable holding the secret') }).strict(),
-]);
+export const secretSchema = z.union([z.string(), envSecretSchema]);
 export type Secret = z.infer<typeof secretSchema>;
+
+/** A secret that must be given: an empty literal is refused (`message` says what to enter). */
+export const requiredSecret = <S extends z.ZodType>(secret: S, message: string) => secret.refine((v) => v !== '', message);
 
 export const saslSchema = z.object({
   mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
   username: z.string().min(1),
-  password: secretSchema,
+  password: requiredSecret(secretSchema, SASL_PASSWORD_MESSAGE),
 }).strict();
 
 export const tenantSchema = z.object({
-  ctx: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'tenant id: letters, digits, _ . -')
+  ctx: z.string()
+    .min(1, 'enter the tenant id your provider gave you (letters, digits, _ . -)')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'the tenant id has only letters, digits, _ . - and starts with a letter or digit')
     .describe('tenant context id; topics are <ctx>-cdc, <ctx>-schemahistory, <ctx>-signal, <ctx>-notifications'),
-  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'broker must be host:port')).min(1),
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'broker must be host:port')).min(1, 'enter at least one broker as host:port'),
   ssl: z.boolean().default(false),
   /** PEM CA certificate path for TLS, when the broker uses a private CA. */
   caFile: z.string().optional(),
@@ -30,15 +43,16 @@ export const tenantSchema = z.object({
   clientId: z.string().default('tenant-mirror'),
   /** Debezium's topic.prefix, the key of signal messages. Defaults to ctx. */
   topicPrefix: z.string().optional(),
-  /** The source database name used in signal data-collection ids (`<db>.<schema>.<table>` on SQL Server). */
-  sourceDatabase: z.string().optional(),
 }).strict();
+
+/** A TCP port, 1–65535. */
+const port = (fallback: number) => z.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE).default(fallback);
 
 export const sqliteSchema = z.object({ kind: z.literal('sqlite'), file: z.string().min(1) }).strict();
 export const postgresSchema = z.object({
   kind: z.literal('postgres'),
   host: z.string().default('127.0.0.1'),
-  port: z.number().int().positive().default(5432),
+  port: port(5432),
   database: z.string().min(1),
   user: z.string().min(1),
   password: secretSchema.optional(),
@@ -47,7 +61,7 @@ export const postgresSchema = z.object({
 export const sqlserverSchema = z.object({
   kind: z.literal('sqlserver'),
   server: z.string().min(1),
-  port: z.number().int().positive().default(1433),
+  port: port(1433),
   database: z.string().min(1),
   user: z.string().optional(),
   password: secretSchema.optional(),
@@ -67,11 +81,20 @@ export const tablesSchema = z.object({
   honourBlockedList: z.boolean().default(true),
 }).strict();
 
-export const settingsSchema = z.object({
+/** Destination schema override; empty keeps the source schema. A plain identifier in every dialect. */
+export const tablePrefixSchema = z.string().regex(/^[A-Za-z0-9_]*$/, TABLE_PREFIX_MESSAGE).default('');
+
+/** The cross-field rule of the retry back-off, for the whole schema and the Settings page alike. */
+export function retryOrderIssue(v: { retryInitialMs: number; retryMaxMs: number }): string | null {
+  return v.retryMaxMs < v.retryInitialMs ? RETRY_ORDER_MESSAGE : null;
+}
+
+/** The settings keys, without the cross-field rules: extend this, then apply withSettingsRules. */
+export const settingsFieldsSchema = z.object({
   tenant: tenantSchema,
   replica: replicaSchema,
   /** Destination schema override; empty keeps the source schema. Set before provision. */
-  tablePrefix: z.string().default(''),
+  tablePrefix: tablePrefixSchema,
   tables: tablesSchema.default({ include: [], exclude: [], honourBlockedList: true }),
   /** Longest wait (s) for a fetch to fill before a smaller batch is applied. */
   maxPollTimeSeconds: z.number().min(0.01).max(300).default(1),
@@ -91,20 +114,45 @@ export const settingsSchema = z.object({
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 }).strict();
 
-/**
- * Keys settings files may still hold that nothing reads any more: dropped when a file is read, so an old
- * file loads under the strict schema. `maxBatchSize` (most events per apply batch) was never read: a
- * batch is what one Kafka fetch returns (maxBytes, maxPollTimeSeconds), written in transactions of
- * databaseBatchSize events.
- */
-export const RETIRED_SETTING_KEYS = ['maxBatchSize'] as const;
+/** `schema` with the rules that span several keys (zod refuses to extend a refined object, so they are added last). */
+export function withSettingsRules<T extends z.ZodType<{ retryInitialMs: number; retryMaxMs: number }>>(schema: T): T {
+  return schema.superRefine((v, ctx) => {
+    const retry = retryOrderIssue(v);
+    if (retry) ctx.addIssue({ code: 'custom', path: ['retryMaxMs'], message: `${retry} (retryInitialMs)` });
+  });
+}
 
-/** `doc` without the retired keys (a copy; anything but a plain object is returned as is). */
+export const settingsSchema = withSettingsRules(settingsFieldsSchema);
+
+/**
+ * Keys settings files may still hold that nothing reads any more (dotted paths): dropped when a file is
+ * read, so an old file loads under the strict schema.
+ * - `maxBatchSize` (most events per apply batch) was never read: a batch is what one Kafka fetch returns
+ *   (maxBytes, maxPollTimeSeconds), written in transactions of databaseBatchSize events.
+ * - `tenant.sourceDatabase` was never read: signal data-collection ids are built from each event's own
+ *   `source.db` (decode/envelope.ts `collectionId`).
+ */
+export const RETIRED_SETTING_KEYS = ['maxBatchSize', 'tenant.sourceDatabase'] as const;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `doc` without the retired keys (a copy of what changes; anything but a plain object is returned as is). */
 export function withoutRetiredSettings<T>(doc: T): T {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
-  if (!RETIRED_SETTING_KEYS.some((k) => k in doc)) return doc;
-  const copy: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
-  for (const k of RETIRED_SETTING_KEYS) delete copy[k];
+  if (!isPlainObject(doc)) return doc;
+  let copy: Record<string, unknown> = doc;
+  for (const path of RETIRED_SETTING_KEYS) {
+    const [head, key] = path.split('.') as [string, string | undefined];
+    if (key === undefined) {
+      if (head in copy) { copy = { ...copy }; delete copy[head]; }
+      continue;
+    }
+    const inner = copy[head];
+    if (isPlainObject(inner) && key in inner) {
+      const rest = { ...inner };
+      delete rest[key];
+      copy = { ...copy, [head]: rest };
+    }
+  }
   return copy as T;
 }
 

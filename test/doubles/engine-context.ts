@@ -1,4 +1,6 @@
 /**
+ * Folder test/doubles/: stand-ins for a test without a broker (engine context, engine child).
+ *
  * An EngineContext over a real in-memory SQLite replica, a scripted Kafka admin (watermarks) and a
  * recording producer: the apply loop and the snapshot rules run for real, without a broker. Messages are
  * made from envelopes recorded from the real MariaDB connector (test/fixtures/mariadb), with the key,

@@ -2,6 +2,7 @@
 import type { EngineEventName, EngineEvents, EngineStatus, TableStatus } from '../../preload/contract/status.ts';
 import type { EngineControl, SchemaCheckResult } from '../../main/engine/engine-control.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
+import { EngineEmitter } from '../../main/engine/events.ts';
 
 export function table(id: string, state: TableStatus['state'] = 'ok'): TableStatus {
   return { id, state, rows: 0, snapshot: null, lastSourceTs: null, lastAppliedAt: null, eventsApplied: 0, lagSeconds: null, staleReason: null, error: null, schemaHash: null };
@@ -17,7 +18,7 @@ export function status(patch: Partial<EngineStatus> = {}): EngineStatus {
 export class FakeEngine implements EngineControl {
   current: EngineStatus = status();
   calls: string[] = [];
-  private listeners = new Map<string, Set<(p: unknown) => void>>();
+  private readonly events = new EngineEmitter();
 
   status(): EngineStatus { return this.current; }
   async start(): Promise<void> { this.calls.push('start'); }
@@ -36,13 +37,10 @@ export class FakeEngine implements EngineControl {
   }
   async stop(): Promise<void> { this.calls.push('stop'); }
   on<K extends EngineEventName>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {
-    let s = this.listeners.get(event);
-    if (!s) this.listeners.set(event, (s = new Set()));
-    s.add(listener as (p: unknown) => void);
-    return () => { s.delete(listener as (p: unknown) => void); };
+    return this.events.on(event, listener);
   }
   emit<K extends EngineEventName>(event: K, payload: EngineEvents[K]): void {
-    for (const l of this.listeners.get(event) ?? []) l(payload);
+    this.events.emit(event, payload);
   }
   set(state: EngineStatus['state']): void {
     const previous = this.current.state;

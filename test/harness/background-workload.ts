@@ -1,4 +1,6 @@
 /**
+ * Folder test/harness/: starts the stack and the databases; fixture loaders, workloads, seeds.
+ *
  * A workload that runs in the background until stopped: repeated short slices of `runWorkload` (each
  * slice re-reads the tables' id ranges, so deletes and inserts of earlier slices are taken into account).
  */

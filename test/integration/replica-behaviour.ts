@@ -275,6 +275,28 @@ export function describeReplicaBehaviour(name: string, factory: () => Promise<Re
       await r.writeState([], ['offset:tx:0']);
     });
 
+    test('a position guard: a unit is written only while its offset row holds what the guard says (REPLICA_WENT_BACK, nothing written, otherwise)', async () => {
+      await fresh(SIMPLE);
+      const id = 'offset:pos:0';
+      const row = (next: string) => ({ id, kind: 'offset' as const, value: JSON.stringify({ next, at: 1 }) });
+      // No row yet: the guard must say null.
+      await assert.rejects(r.apply({ ...unit([changes(SIMPLE, [{ id: 1, name: 'x', qty: 1, price: '1.00' }])], [row('5')]), position: { id, next: '3' } }),
+        (e) => (e as { code?: string }).code === 'REPLICA_WENT_BACK');
+      await r.apply({ ...unit([changes(SIMPLE, [{ id: 1, name: 'a', qty: 1, price: '1.00' }])], [row('5')]), position: { id, next: null } });
+      await r.apply({ ...unit([changes(SIMPLE, [{ id: 2, name: 'b', qty: 2, price: '2.00' }])], [row('9')]), position: { id, next: '5' } });
+      // The replica "went back" (the row says 5 again, as after a crash that lost the last commit).
+      await r.writeState([row('5')]);
+      let caught: unknown;
+      await assert.rejects(r.apply({ ...unit([changes(SIMPLE, [{ id: 3, name: 'c', qty: 3, price: '3.00' }], [{ id: 1 }])], [row('12')]), position: { id, next: '9' } }),
+        (e) => { caught = e; return true; });
+      assert.equal((caught as { code?: string }).code, 'REPLICA_WENT_BACK', String(caught));
+      const c = r.classifyError(caught);
+      assert.deepEqual([c.code, c.action], ['REPLICA_WENT_BACK', 'halt-all']);
+      await expectRows(SIMPLE, [{ id: 1, name: 'a', qty: 1, price: '1.00' }, { id: 2, name: 'b', qty: 2, price: '2.00' }]);
+      assert.equal((await r.readState()).find((s) => s.id === id)?.value, row('5').value);
+      await r.writeState([], [id]);
+    });
+
     test('sweep removes unseen rows only; cancel keeps everything', async () => {
       await fresh(COMPOSITE);
       const rows = [1, 2, 3, 4, 5].map((i) => ({ tenant: 1, code: `c${i}`, amount: `${i}.00`, note: null }));

@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import mssql from 'mssql';
 import type { ReplicaFixture } from './replica-behaviour.ts';
 import type { Row, TableDef } from '../../main/engine/schema/table-model.ts';
-import { buildPoolConfig, createSqlServerReplica, parseSqlServerConnectionString } from '../../main/engine/replica/sqlserver/index.ts';
+import { buildPoolConfig, createSqlServerReplica } from '../../main/engine/replica/sqlserver/index.ts';
+import { parseSqlServerConnectionString } from '../harness/sqlserver-connection-string.ts';
 import type { SqlServerReplica, SqlServerReplicaOptions } from '../../main/engine/replica/sqlserver/index.ts';
 
 const CONN = process.env.MIRROR_TEST_MSSQL;

@@ -12,8 +12,8 @@ import { assertNoNul, holdsNul } from '../../main/engine/replica/postgres/nul-ch
 import { copyField, decodePgText } from '../../main/engine/replica/postgres/values.ts';
 import { decoderFor, encoderFor } from '../../main/engine/replica/sqlite/values.ts';
 import { sqliteStorage } from '../../main/engine/replica/sqlite/dialect.ts';
-import { columnType as sqlServerType, stageType } from '../../main/engine/replica/sqlserver/sqlserver-types.ts';
-import { readValue, stageValue } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
+import { columnType as sqlServerType, stageType } from '../../main/engine/replica/sqlserver/types.ts';
+import { readValue, stageValue } from '../../main/engine/replica/sqlserver/values.ts';
 import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import type { ColumnDef, ColumnType, TableDef } from '../../main/engine/schema/table-model.ts';
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
+import { decodeText } from '../harness/decode-text.ts';
 import type { ChangeEvent } from '../../main/engine/decode/envelope.ts';
 import { classifySnapshotRecord } from '../../main/engine/snapshot/attempts.ts';
 import type { AttemptVerdict, FullSnapshot } from '../../main/engine/snapshot/attempts.ts';
@@ -15,7 +16,7 @@ import type { AttemptVerdict, FullSnapshot } from '../../main/engine/snapshot/at
 const dir = join(import.meta.dirname, '../fixtures/mariadb');
 const event = (name: string): ChangeEvent => {
   const f = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { key: string | null; value: string | null };
-  const d = new EnvelopeDecoder().decode(f.key, f.value);
+  const d = decodeText(new EnvelopeDecoder(), f.key, f.value);
   assert.equal(d.kind, 'change', name);
   return d as ChangeEvent;
 };

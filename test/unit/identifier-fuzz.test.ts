@@ -12,8 +12,8 @@ import { MirrorError } from '../../main/engine/errors.ts';
 import { replicaTableName, TABLE_NAME_RULES } from '../../main/engine/replica/table-names.ts';
 import { PostgresDialect, quotePgIdent } from '../../main/engine/replica/postgres/dialect.ts';
 import { SqliteDialect, quoteSqliteIdent } from '../../main/engine/replica/sqlite/dialect.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
-import { quoteIdent as quoteTsql } from '../../main/engine/replica/sqlserver/sqlserver-quote.ts';
+import { SqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
+import { quoteIdent as quoteTsql } from '../../main/engine/replica/sqlserver/quote.ts';
 import type { TableDef } from '../../main/engine/schema/table-model.ts';
 import { hostileIdentifier, lexSql, prng, type QuoteStyle } from '../doubles/hostile-identifiers.ts';
 
@@ -90,7 +90,7 @@ describe('hostile identifiers through every dialect', () => {
 
   it('SQL Server DDL and DML with hostile names: one statement each, names intact', () => {
     const rand = prng(SEED + 3);
-    const d = createSqlServerDialect({ tablePrefix: '' });
+    const d = new SqlServerDialect({ tablePrefix: '' });
     for (let i = 0; i < ROUNDS / 4; i++) {
       const def = randomDef(rand, 100);
       const cols = def.columns.map((c) => c.name);

@@ -11,8 +11,8 @@ import { SEEN_TABLE_PREFIX, STATE_TABLE } from '../../main/engine/replica/replic
 import { replicaTableName, seenTableName, TABLE_NAME_RULES, type TableNameRule } from '../../main/engine/replica/table-names.ts';
 import { PostgresDialect } from '../../main/engine/replica/postgres/dialect.ts';
 import { SqliteDialect } from '../../main/engine/replica/sqlite/dialect.ts';
-import { createTableSql } from '../../main/engine/replica/sqlserver/sqlserver-ddl.ts';
-import { createNaming } from '../../main/engine/replica/sqlserver/sqlserver-naming.ts';
+import { createTableSql } from '../../main/engine/replica/sqlserver/ddl.ts';
+import { createNaming } from '../../main/engine/replica/sqlserver/naming.ts';
 import { tableId, type TableDef } from '../../main/engine/schema/table-model.ts';
 import { TableRegistry } from '../../main/engine/tables.ts';
 import type { TableRecord } from '../../main/engine/state/records.ts';

@@ -1,5 +1,6 @@
 /**
- * A setting that was removed from the schema (RETIRED_SETTING_KEYS: `maxBatchSize`, which nothing read)
+ * A setting that was removed from the schema (RETIRED_SETTING_KEYS: `maxBatchSize` and `tenant.sourceDatabase`,
+ * which nothing read)
  * does not stop an old settings file from loading, in any of the three places settings are read: the
  * CLI's config file, the serve mode's settings file and the desktop app's store.
  */
@@ -18,16 +19,24 @@ const dir = mkdtempSync(join(tmpdir(), 'tm-retired-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const OLD = {
-  tenant: { ctx: 't1', brokers: ['k1:9092'] },
+  tenant: { ctx: 't1', brokers: ['k1:9092'], sourceDatabase: 'crm' },
   replica: { kind: 'sqlite', file: join(dir, 'replica.db') },
   maxBatchSize: 2000,
   databaseBatchSize: 700,
 };
 
 test('the retired keys are out of the schema, and a file holding one is refused by the schema alone', () => {
-  for (const k of RETIRED_SETTING_KEYS) assert.equal(k in settingsSchema.shape, false);
+  for (const k of RETIRED_SETTING_KEYS) {
+    const [head, key] = k.split('.') as [keyof typeof settingsSchema.shape, string | undefined];
+    if (key === undefined) assert.equal(head in settingsSchema.shape, false, k);
+    else assert.equal(key in (settingsSchema.shape[head] as unknown as { shape: object }).shape, false, k);
+  }
   assert.equal(settingsSchema.safeParse(OLD).success, false);
+  assert.equal(settingsSchema.safeParse({ ...OLD, maxBatchSize: undefined }).success, false, 'tenant.sourceDatabase alone is refused too');
   assert.deepEqual(withoutRetiredSettings({ a: 1, maxBatchSize: 2 }), { a: 1 });
+  const doc = { tenant: { ctx: 'x', sourceDatabase: 'crm' }, b: 2 };
+  assert.deepEqual(withoutRetiredSettings(doc), { tenant: { ctx: 'x' }, b: 2 });
+  assert.deepEqual(doc.tenant, { ctx: 'x', sourceDatabase: 'crm' }, 'the input is not changed');
   assert.equal(withoutRetiredSettings(null), null);
 });
 
@@ -37,6 +46,7 @@ test('CLI config file with maxBatchSize loads', () => {
   const { settings } = loadConfig(file);
   assert.equal(settings.databaseBatchSize, 700);
   assert.equal('maxBatchSize' in settings, false);
+  assert.equal('sourceDatabase' in settings.tenant, false);
 });
 
 test('serve settings file with maxBatchSize loads', async () => {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSqlServerConnectionString } from '../../main/engine/replica/sqlserver/connection-string.ts';
-import { buildPoolConfig } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
-import { rightsQuerySql, rightsReport } from '../../main/engine/replica/sqlserver/sqlserver-rights.ts';
+import { parseSqlServerConnectionString } from '../harness/sqlserver-connection-string.ts';
+import { buildPoolConfig } from '../../main/engine/replica/sqlserver/replica.ts';
+import { rightsQuerySql, rightsReport } from '../../main/engine/replica/sqlserver/rights.ts';
 
 describe('SQL Server connection strings', () => {
   it('parses the MIRROR_TEST_MSSQL form', () => {
@@ -107,7 +107,7 @@ describe('SQL Server rights check', () => {
   });
 
   it('the replica checks rights with TablePrefix "dbo" as a prefix (no schemas created on demand)', async () => {
-    const { createSqlServerReplica } = await import('../../main/engine/replica/sqlserver/sqlserver-replica.ts');
+    const { createSqlServerReplica } = await import('../../main/engine/replica/sqlserver/replica.ts');
     const mssql = (await import('mssql')).default;
     const row = { dbOwner: 0, sysadmin: 0, userName: 'm', createTable: 1, createSchema: 0, s0_exists: 1, s0_ALTER: 1, s0_SELECT: 1, s0_INSERT: 1, s0_UPDATE: 1, s0_DELETE: 1 };
     let sql = '';

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
+import { SqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
 
-const d = createSqlServerDialect({ tablePrefix: '' });
+const d = new SqlServerDialect({ tablePrefix: '' });
 
 const contact: TableDef = {
   schema: 'crm7',
@@ -63,7 +63,7 @@ ALTER TABLE [dbo].[_ReplicationState] ADD CONSTRAINT [PK__ReplicationState] PRIM
   });
 
   it('creates the state table in dbo even with a tablePrefix', () => {
-    assert.match(createSqlServerDialect({ tablePrefix: 'mirror' }).createStateTable()[0]!, /CREATE TABLE \[dbo\]\.\[_ReplicationState\]/);
+    assert.match(new SqlServerDialect({ tablePrefix: 'mirror' }).createStateTable()[0]!, /CREATE TABLE \[dbo\]\.\[_ReplicationState\]/);
   });
 
   it('creates a table only when missing: schema first, NOT NULL key, named PK and defaults, no IDENTITY', () => {
@@ -96,7 +96,7 @@ CREATE TABLE [crm 7].[order]]line's] (
   });
 
   it('creates the table in the tablePrefix schema', () => {
-    const p = createSqlServerDialect({ tablePrefix: 'tenant_a' });
+    const p = new SqlServerDialect({ tablePrefix: 'tenant_a' });
     const [schema, table] = p.createTable(contact);
     assert.equal(schema, "IF SCHEMA_ID(N'tenant_a') IS NULL EXEC(N'CREATE SCHEMA [tenant_a]');");
     assert.match(table!, /^IF OBJECT_ID\(N'\[tenant_a\]\.\[contact\]', N'U'\) IS NULL\nCREATE TABLE \[tenant_a\]\.\[contact\] \(/);
@@ -308,7 +308,7 @@ WHERE NOT EXISTS (SELECT 1 FROM [dbo].[_ReplicationSeen_8751f2c294e8] AS v WHERE
   });
 
   it('names the set from the source table id, whatever the tablePrefix', () => {
-    assert.deepEqual(createSqlServerDialect({ tablePrefix: 'other' }).dropSweep(contact), d.dropSweep(contact));
+    assert.deepEqual(new SqlServerDialect({ tablePrefix: 'other' }).dropSweep(contact), d.dropSweep(contact));
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import mssql from 'mssql';
-import { classifySqlServerError } from '../../main/engine/replica/sqlserver/sqlserver-errors.ts';
-import { StageValueError } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
+import { classifySqlServerError } from '../../main/engine/replica/sqlserver/errors.ts';
+import { StageValueError } from '../../main/engine/replica/sqlserver/values.ts';
 import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
 

@@ -6,10 +6,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
-import { columnDefault, defaultConstraintName, keyColumnTypes, keyEquals, valueColumnType } from '../../main/engine/replica/sqlserver/sqlserver-columns.ts';
+import { SqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
+import { columnDefault, defaultConstraintName, keyColumnTypes, keyEquals, valueColumnType } from '../../main/engine/replica/sqlserver/columns.ts';
 
-const d = createSqlServerDialect({ tablePrefix: '' });
+const d = new SqlServerDialect({ tablePrefix: '' });
 const str = (length: number | null, fixed = false) => ({ kind: 'string' as const, length, fixed });
 const col = (name: string, type: ColumnDef['type'], nullable = false, defaultValue?: ColumnDef['defaultValue']): ColumnDef =>
   (defaultValue === undefined ? { name, type, nullable } : { name, type, nullable, defaultValue });
@@ -64,7 +64,7 @@ describe('SQL Server exact keys (item 1)', () => {
 
 describe('SQL Server idempotent CREATE TABLE (item 2)', () => {
   it('creates the table only when OBJECT_ID is null (re-run and populated database are not error 2714)', () => {
-    for (const sql of [d.createTable(tag)[1]!, createSqlServerDialect({ tablePrefix: 'dbo' }).createTable(tag)[1]!]) {
+    for (const sql of [d.createTable(tag)[1]!, new SqlServerDialect({ tablePrefix: 'dbo' }).createTable(tag)[1]!]) {
       assert.match(sql, /^IF OBJECT_ID\(N'\[(crm7|dbo)\]\.\[tag\]', N'U'\) IS NULL\nCREATE TABLE /);
     }
   });

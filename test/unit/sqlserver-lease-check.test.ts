@@ -6,14 +6,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import mssql from 'mssql';
-import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
-import type { MssqlDriver } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
+import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/replica.ts';
+import type { MssqlDriver } from '../../main/engine/replica/sqlserver/replica.ts';
 import type { TableDef } from '../../main/engine/schema/table-model.ts';
 import { decideTake } from '../../main/engine/state/lease-rules.ts';
 
 interface Call { op: string; on: 'pool' | 'tx'; sql?: string; inputs?: Record<string, unknown> }
 
-function fakeDriver(leaseRow: () => string | null) {
+function fakeDriver(leaseRow: (id: string) => string | null) {
   const calls: Call[] = [];
   class Pool { async connect() {} async close() {} on() { return this; } }
   class Transaction {
@@ -28,7 +28,7 @@ function fakeDriver(leaseRow: () => string | null) {
     input(name: string, _type: unknown, value: unknown) { this.inputs[name] = value; return this; }
     private run(op: string, sql: string) {
       calls.push({ op, on: this.on, sql, inputs: this.inputs });
-      const v = sql.includes('WITH (UPDLOCK, HOLDLOCK) WHERE [Id] = @id') ? leaseRow() : null;
+      const v = sql.includes('WITH (UPDLOCK, HOLDLOCK) WHERE [Id] = @id') ? leaseRow(String(this.inputs.id)) : null;
       return { recordset: v === null ? [] : [{ Value: v }], rowsAffected: [0] };
     }
     async batch(sql: string) { return this.run('batch', sql); }
@@ -96,5 +96,26 @@ describe('SQL Server writer lease (scripted driver)', () => {
     const r = createSqlServerReplica(opts, fakeDriver(() => null).driver);
     assert.equal(r.dialect.readState(true), 'SELECT [Id], [Kind], [Value] FROM [dbo].[_ReplicationState] WHERE [Kind] = @kind ORDER BY [Id];');
     assert.equal(r.dialect.readState(), 'SELECT [Id], [Kind], [Value] FROM [dbo].[_ReplicationState] ORDER BY [Id];');
+  });
+
+  it('with a position guard, reads the offset row under the same locks after the lease and rolls back with REPLICA_WENT_BACK when it differs', async () => {
+    const rows = (offset: string | null) => (id: string) => (id === 'lease' ? lease('me', 3) : id === 'offset:t:0' ? offset : null);
+    const guarded = { ...unit, position: { id: 'offset:t:0', next: '42' } };
+    const ok = fakeDriver(rows(JSON.stringify({ next: '42', at: 1 })));
+    const r1 = createSqlServerReplica(opts, ok.driver);
+    await r1.connect();
+    await r1.apply(guarded);
+    assert.deepEqual(ok.calls.filter((c) => c.sql === LOCKED_READ).map((c) => c.inputs), [{ id: 'lease' }, { id: 'offset:t:0' }]);
+    assert.equal(ok.calls.at(-1)!.op, 'commit');
+    for (const stored of [JSON.stringify({ next: '40', at: 1 }), null]) {
+      const back = fakeDriver(rows(stored));
+      const r2 = createSqlServerReplica(opts, back.driver);
+      await r2.connect();
+      await assert.rejects(r2.apply(guarded), (err) => {
+        assert.deepEqual([r2.classifyError(err).code, r2.classifyError(err).action], ['REPLICA_WENT_BACK', 'halt-all']);
+        return true;
+      });
+      assert.deepEqual(back.calls.map((c) => c.op), ['begin', 'batch', 'query', 'query', 'rollback'], `stored ${stored}`);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { constraintName, quoteIdent, quoteString } from '../../main/engine/replica/sqlserver/sqlserver-quote.ts';
-import { createSqlServerDialect } from '../../main/engine/replica/sqlserver/sqlserver-dialect.ts';
+import { constraintName, quoteIdent, quoteString } from '../../main/engine/replica/sqlserver/quote.ts';
+import { SqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
 
 describe('SQL Server identifier quoting', () => {
   const cases: Array<[string, string]> = [
@@ -50,12 +50,12 @@ describe('SQL Server identifier quoting', () => {
   });
 
   it('qualifies with the source schema, or the tablePrefix when set', () => {
-    assert.equal(createSqlServerDialect({ tablePrefix: '' }).qualify({ schema: 'crm7', name: 'contact' }), '[crm7].[contact]');
-    assert.equal(createSqlServerDialect({ tablePrefix: 'mirror]x' }).qualify({ schema: 'crm7', name: 'a]b' }), '[mirror]]x].[a]]b]');
+    assert.equal(new SqlServerDialect({ tablePrefix: '' }).qualify({ schema: 'crm7', name: 'contact' }), '[crm7].[contact]');
+    assert.equal(new SqlServerDialect({ tablePrefix: 'mirror]x' }).qualify({ schema: 'crm7', name: 'a]b' }), '[mirror]]x].[a]]b]');
   });
 
   it('a table name beyond 128 characters gets its replica name: cut, with a hash of the whole name (docs/naming.md)', () => {
-    const d = createSqlServerDialect({ tablePrefix: '' });
+    const d = new SqlServerDialect({ tablePrefix: '' });
     const a = d.qualify({ schema: 'crm7', name: 'n'.repeat(200) });
     const b = d.qualify({ schema: 'crm7', name: 'n'.repeat(199) + 'm' });
     assert.match(a, /^\[crm7\]\.\[n{116}__[0-9a-f]{10}\]$/);
@@ -65,7 +65,7 @@ describe('SQL Server identifier quoting', () => {
 
 describe('SQL Server identifier errors', () => {
   it('classifies a too-long name as SCHEMA_CONFLICT (the table halts, the hint says why)', async () => {
-    const { classifySqlServerError } = await import('../../main/engine/replica/sqlserver/sqlserver-errors.ts');
+    const { classifySqlServerError } = await import('../../main/engine/replica/sqlserver/errors.ts');
     let err: unknown;
     try { quoteIdent('x'.repeat(200)); } catch (e) { err = e; }
     const c = classifySqlServerError(err);

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import mssql from 'mssql';
 import type { TableDef } from '../../main/engine/schema/table-model.ts';
-import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
-import type { MssqlDriver } from '../../main/engine/replica/sqlserver/sqlserver-replica.ts';
+import { createSqlServerReplica } from '../../main/engine/replica/sqlserver/replica.ts';
+import type { MssqlDriver } from '../../main/engine/replica/sqlserver/replica.ts';
 
 interface Call { op: string; on: 'pool' | 'tx'; sql?: string; inputs?: Record<string, unknown>; table?: mssql.Table; timeout?: number | undefined }
 

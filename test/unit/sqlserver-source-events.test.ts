@@ -7,9 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
+import { decodeText } from '../harness/decode-text.ts';
 import type { ChangeEvent } from '../../main/engine/decode/envelope.ts';
-import { columnTypeFor } from '../../main/engine/replica/sqlserver/sqlserver-types.ts';
-import { stageValue } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
+import { columnTypeFor } from '../../main/engine/replica/sqlserver/types.ts';
+import { stageValue } from '../../main/engine/replica/sqlserver/values.ts';
 import { typeToString } from '../../main/engine/schema/table-model.ts';
 import { expectedDecoded, isCorrupt, isoWithOffset, loadSqlServerFixtures, sqlServerColumns } from '../harness/sqlserver-fixtures.ts';
 
@@ -29,7 +30,7 @@ for (const fx of fixtures) {
     const decoder = new EnvelopeDecoder();
     let cells = 0;
     for (const ev of fx.events) {
-      const d = decoder.decode(ev.key, ev.value) as ChangeEvent;
+      const d = decodeText(decoder, ev.key, ev.value) as ChangeEvent;
       assert.equal(d.kind, 'change');
       assert.equal(d.op, ev.op);
       assert.equal(d.connector, 'sqlserver');
@@ -75,7 +76,7 @@ for (const name of ['time-adaptive_decimal-precise_binary-bytes', 'time-connect_
     const fx = fixtures.find((f) => f.name === name)!;
     const decoder = new EnvelopeDecoder();
     for (const ev of fx.events.filter((e) => e.op !== 'd')) {
-      const d = decoder.decode(ev.key, ev.value) as ChangeEvent;
+      const d = decodeText(decoder, ev.key, ev.value) as ChangeEvent;
       const row = fx.source[ev.after!]!;
       for (const def of d.def.columns) {
         const col = columns.find((c) => c.name === def.name)!;

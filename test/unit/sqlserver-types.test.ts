@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, ColumnType } from '../../main/engine/schema/table-model.ts';
-import { columnType, columnTypeFor, defaultLiteral, fromStage, readExpression, stageType } from '../../main/engine/replica/sqlserver/sqlserver-types.ts';
+import { columnType, columnTypeFor, defaultLiteral, fromStage, readExpression, stageType } from '../../main/engine/replica/sqlserver/types.ts';
 
 const str = (length: number | null, fixed = false): ColumnType => ({ kind: 'string', length, fixed });
 const bytes = (length: number | null, fixed = false): ColumnType => ({ kind: 'bytes', length, fixed });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnType } from '../../main/engine/schema/table-model.ts';
-import { normaliseDecimal, readValue, StageValueError, stageValue } from '../../main/engine/replica/sqlserver/sqlserver-values.ts';
+import { normaliseDecimal, readValue, StageValueError, stageValue } from '../../main/engine/replica/sqlserver/values.ts';
 
 const ts = (precision: number): ColumnType => ({ kind: 'timestamp', precision });
 

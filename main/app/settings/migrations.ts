@@ -1,4 +1,6 @@
 /**
+ * Folder main/app/settings/: the desktop settings store: layout, migrations, encrypted secrets.
+ *
  * Migrations of the settings file, in conf/electron-store form (keyed by layout version, run in
  * semver order, only for an existing file). Pure: they touch the store through get/set/delete only.
  */

@@ -10,7 +10,7 @@ import type { ChangeEvent } from '../decode/envelope.ts';
 import { snapshotKeyOf } from '../decode/envelope.ts';
 import { parseLossless } from '../decode/json.ts';
 import { MirrorError } from '../errors.ts';
-import type { StateRow } from '../replica/replica.ts';
+import type { ApplyUnit, StateRow } from '../replica/replica.ts';
 import { tableId } from '../schema/table-model.ts';
 import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../schema-sync.ts';
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
@@ -25,6 +25,12 @@ import { retrying } from './control-retry.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { recentWrites } from './recent-writes.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
+
+/** Errors after which a chunk goes no further (never a poison event): the lease was lost, or the replica went back. */
+function endsProcessing(err: unknown): boolean {
+  const code = MirrorError.from(err).code;
+  return code === 'REPLICA_LEASE_LOST' || code === 'REPLICA_WENT_BACK';
+}
 
 export interface BatchResult { events: number; tables: string[]; ms: number }
 
@@ -95,7 +101,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (rec.sweep) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now0; }
       if (rec.sweep || now0 - (progressSaved.get(rec.id) ?? 0) > 2000) { ctx.registry.put(rec); progressSaved.set(rec.id, now0); }
     }
-    const unit = {
+    const unit: ApplyUnit = {
+      position: { id: stateIds.offset(ctx.topics.cdc, partition), next: ctx.nextOffsets.get(partition)?.toString() ?? null },
       tables: changes,
       state: [...ctx.registry.takeDirty(), ...extra, { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset' as const, value: JSON.stringify({ next: next.toString(), at: Date.now(), ts: timestampAt(messages, last) }) }],
     };
@@ -254,7 +261,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (isEnd(ev, verdict)) await takeEnd();
     } catch (err) {
       // Only the event itself can be poison; a step that failed while stopping is redone on restart.
-      if (ctx.stopping || MirrorError.from(err).code === 'REPLICA_LEASE_LOST') throw err;
+      if (ctx.stopping || endsProcessing(err)) throw err;
       await poison(off, m, err, ev);
       first ??= off;
       last = off;

@@ -44,3 +44,8 @@ export function recentWrites(ctx: object): RecentWrites {
   if (!b) { b = new RecentWrites(); books.set(ctx, b); }
   return b;
 }
+
+/** Drops what was noted (the replica went back: the rows are written again as the events are read again). */
+export function forgetRecentWrites(ctx: object): void {
+  books.delete(ctx);
+}

@@ -27,8 +27,9 @@ export async function writeUnit(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHoo
       return;
     } catch (err) {
       const c = ctx.replica.classifyError(err);
-      // Another process holds the replica now: retrying cannot succeed and must not halt tables; stop.
-      if (c.code === 'REPLICA_LEASE_LOST') throw err;
+      // Another process holds the replica now, or the replica went back to an earlier position: retrying
+      // this unit cannot be right and must not halt tables; the engine stops or re-reads its position.
+      if (c.code === 'REPLICA_LEASE_LOST' || c.code === 'REPLICA_WENT_BACK') throw err;
       attempt++;
       if (c.action === 'halt-table' && unit.tables.length > 0) {
         await isolate(ctx, unit, hooks);
@@ -50,7 +51,7 @@ async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Prom
   const extra: StateRow[] = [];
   for (const tc of unit.tables) {
     try {
-      await ctx.replica.apply({ tables: [tc], state: [], ...withLease(unit) });
+      await ctx.replica.apply({ tables: [tc], state: [], ...withGuards(unit) });
     } catch (err) {
       const c = ctx.replica.classifyError(err);
       if (c.action !== 'halt-table') throw err; // transient after all: the caller's retry loop starts over
@@ -71,10 +72,10 @@ async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Prom
       ctx.log.error('table halted after a write error', { table: id, code: c.code, error: (err as Error).message });
     }
   }
-  await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra], ...withLease(unit) }, hooks);
+  await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra], ...withGuards(unit) }, hooks);
 }
 
-/** The unit's lease guard, for the units isolate() derives from it. */
-function withLease(unit: ApplyUnit): Pick<ApplyUnit, 'lease'> {
-  return unit.lease ? { lease: unit.lease } : {};
+/** The unit's lease and position guards, for the units isolate() derives from it. */
+function withGuards(unit: ApplyUnit): Pick<ApplyUnit, 'lease' | 'position'> {
+  return { ...(unit.lease ? { lease: unit.lease } : {}), ...(unit.position ? { position: unit.position } : {}) };
 }

@@ -1,4 +1,8 @@
-/** Resolves a secret setting (`"literal"` or `{ env: "VAR" }`) at the moment it is needed. */
+/**
+ * Folder main/engine/config/: settings the engine resolves when used (secrets from environment variables).
+ *
+ * Resolves a secret setting (`"literal"` or `{ env: "VAR" }`) at the moment it is needed.
+ */
 import { MirrorError } from '../errors.ts';
 import type { Secret } from '../../../preload/contract/settings.ts';
 

@@ -1,4 +1,8 @@
-/** Kafka Connect JSON schema objects, as JsonConverter writes them with schemas.enable=true. */
+/**
+ * Folder main/engine/decode/: Debezium envelopes and Connect schemas -> typed change events (logical/: one module per logical type).
+ *
+ * Kafka Connect JSON schema objects, as JsonConverter writes them with schemas.enable=true.
+ */
 export type ConnectType =
   | 'boolean' | 'int8' | 'int16' | 'int32' | 'int64' | 'float' | 'float32' | 'double' | 'float64'
   | 'bytes' | 'string' | 'array' | 'map' | 'struct';

@@ -7,7 +7,7 @@ import { tableHash } from '../schema/table-hash.ts';
 import type { Row, TableDef } from '../schema/table-model.ts';
 import { structField } from './connect-schema.ts';
 import type { ConnectField } from './connect-schema.ts';
-import { parseEnvelopePayload, parseLossless, splitEnvelope } from './json.ts';
+import { parseEnvelopePayload, parseLossless } from './json.ts';
 import { buildStructDecoder } from './struct-decoder.ts';
 import type { StructDecoder } from './struct-decoder.ts';
 
@@ -116,20 +116,9 @@ export class EnvelopeDecoder {
   }
 
   /**
-   * Decodes an event from its key and value text. Used by tests only (the engine decodes the Kafka
-   * buffers with decodeBuffers): kept as the reference decodeBuffers is tested against
-   * (envelope-decode-buffers.test.ts) and for tests that hold recorded envelopes as text.
-   */
-  decode(keyText: string | null, valueText: string | null): Decoded {
-    if (valueText === null) return { kind: 'tombstone' };
-    if (keyText === null) return truncateOf(this.parseRecord(valueText, this.values, buildValue).payload);
-    return this.decodeParsed(this.parseRecord(keyText, this.keys, this.buildKey), this.parseRecord(valueText, this.values, buildValue));
-  }
-
-  /**
-   * Same result as decode(key.toString(), value.toString()), straight from the Kafka message buffers:
-   * the schema part is recognised by comparing bytes with the schemas seen before (no string is made
-   * of it, nor hashed), and only the payload becomes a string.
+   * Decodes an event straight from the Kafka message buffers: the schema part is recognised by comparing
+   * bytes with the schemas seen before (no string is made of it, nor hashed), and only the payload
+   * becomes a string. A record that is not `{"schema":…,"payload":…}` is parsed whole (parseWhole).
    */
   decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null, accept?: (schema: string, name: string) => boolean): Decoded {
     if (valueBuf === null) return { kind: 'tombstone' };
@@ -189,7 +178,7 @@ export class EnvelopeDecoder {
   private parseBuffer<T>(buf: Buffer, cache: Map<string, T>, bytes: ByteCache<T>, build: (schema: ConnectField) => T): Parsed<T> {
     const head = SCHEMA_HEAD.length;
     if (buf.length <= head || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_HEAD, 0, head, 0, head) !== 0) {
-      return this.parseRecord(buf.toString('utf8'), cache, build);
+      return this.parseWhole(buf.toString('utf8'), cache, build);
     }
     // A known schema: its bytes, then the payload mark (a byte compare, no search through the schema).
     let entry: T | undefined;
@@ -202,14 +191,14 @@ export class EnvelopeDecoder {
     }
     if (entry === undefined) {
       i = buf.indexOf(PAYLOAD_MARK, head);
-      if (i < 0) return this.parseRecord(buf.toString('utf8'), cache, build);
+      if (i < 0) return this.parseWhole(buf.toString('utf8'), cache, build);
       const schemaBytes = buf.subarray(head, i);
       const schemaText = schemaBytes.toString('utf8');
       entry = cache.get(schemaText);
       if (entry === undefined) {
         let schema: ConnectField | null = null;
         try { schema = JSON.parse(schemaText) as ConnectField; } catch { schema = null; }
-        if (!schema) return this.parseRecord(buf.toString('utf8'), cache, build);
+        if (!schema) return this.parseWhole(buf.toString('utf8'), cache, build);
         entry = build(schema);
         cache.set(schemaText, entry);
       }
@@ -224,23 +213,8 @@ export class EnvelopeDecoder {
     }
   }
 
-  private parseRecord<T>(text: string, cache: Map<string, T>, build: (schema: ConnectField) => T): { entry: T; payload: unknown; schemaText: string } {
-    const split = splitEnvelope(text);
-    if (split) {
-      let entry = cache.get(split.schemaText);
-      if (!entry) {
-        let schema: ConnectField | null = null;
-        try { schema = JSON.parse(split.schemaText) as ConnectField; } catch { schema = null; }
-        if (schema) { entry = build(schema); cache.set(split.schemaText, entry); }
-      }
-      if (entry) {
-        try {
-          return { entry, payload: parseLossless(split.payloadText), schemaText: split.schemaText };
-        } catch (err) {
-          throw new MirrorError('DECODE_FAILED', `malformed JSON payload: ${(err as Error).message}`, { cause: err });
-        }
-      }
-    }
+  /** The whole record parsed as JSON: for records the byte path does not recognise. */
+  private parseWhole<T>(text: string, cache: Map<string, T>, build: (schema: ConnectField) => T): Parsed<T> {
     let whole: { schema?: ConnectField; payload?: unknown };
     try { whole = parseLossless(text) as typeof whole; } catch (err) {
       throw new MirrorError('DECODE_FAILED', `malformed JSON: ${(err as Error).message}`, { cause: err });
@@ -249,7 +223,7 @@ export class EnvelopeDecoder {
     const schemaText = JSON.stringify(whole.schema);
     let entry = cache.get(schemaText);
     if (!entry) { entry = build(whole.schema); cache.set(schemaText, entry); }
-    return { entry, payload: whole.payload, schemaText };
+    return { entry, payload: whole.payload };
   }
 }
 

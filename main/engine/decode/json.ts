@@ -19,20 +19,6 @@ export function parseLossless(text: string): unknown {
   return JSON.parse(text, revive as (this: unknown, key: string, value: unknown) => unknown);
 }
 
-/**
- * Splits a JsonConverter record `{"schema":S,"payload":P}` into the schema text and the payload text
- * without parsing the (large, repetitive) schema every time. `knownSchema` says whether a candidate
- * schema text was parsed before; a wrong split is detected by a failing parse and the caller falls back.
- */
-export function splitEnvelope(text: string): { schemaText: string; payloadText: string } | null {
-  const head = '{"schema":';
-  if (!text.startsWith(head)) return null;
-  const mark = ',"payload":';
-  const i = text.indexOf(mark);
-  if (i < 0 || !text.endsWith('}')) return null;
-  return { schemaText: text.slice(head.length, i), payloadText: text.slice(i + mark.length, -1) };
-}
-
 function hasUnsafeInteger(v: unknown): boolean {
   if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
   if (v === null || typeof v !== 'object') return false;

@@ -1,7 +1,9 @@
 /**
+ * Folder main/engine/replica/: the Replica (replica.ts) and Dialect (dialect.ts) interfaces, error classification, naming, column sets; one folder per database (sqlite/, postgres/, sqlserver/) with the same role files.
+ *
  * What a replica's error classifier decides about a failed write (retry, halt the table, halt all), and
  * the classification of the MirrorErrors the dialects throw themselves. The driver tables are per dialect:
- * sqlite/errors.ts, postgres/errors.ts, sqlserver/sqlserver-errors.ts.
+ * sqlite/errors.ts, postgres/errors.ts, sqlserver/errors.ts.
  */
 import type { ErrorCode } from '../../../preload/contract/errors.ts';
 import { MirrorError } from '../errors.ts';
@@ -33,6 +35,8 @@ export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
     case 'SCHEMA_CONFLICT': return withTable({ action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: err.message });
     // Another process writes to the replica now: never retried, never a table halt; the engine stops.
     case 'REPLICA_LEASE_LOST': return { action: 'halt-all', code: 'REPLICA_LEASE_LOST', hint: err.message };
+    // The replica stands before what this process committed: the engine reads on from there (engine.ts).
+    case 'REPLICA_WENT_BACK': return { action: 'halt-all', code: 'REPLICA_WENT_BACK', hint: err.message };
     case 'REPLICA_IN_USE': return { action: 'halt-all', code: 'REPLICA_IN_USE', hint: err.message };
     default: return withTable({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: err.message });
   }

@@ -49,7 +49,17 @@ export interface ApplyUnit {
   state: StateRow[];
   /** Checked inside the transaction, before anything is written; see LeaseGuard. */
   lease?: LeaseGuard;
+  /** Checked inside the transaction, after the lease: the offset row the unit moves must hold what this process last wrote there (see PositionGuard). */
+  position?: PositionGuard;
 }
+
+/**
+ * Where the replica must stand for a batch to be written: the offset row `id` holds `next` (null: no
+ * row). A replica that lost commits it had acknowledged (a server crash with asynchronous commit,
+ * delayed durability, a restore from a backup under a running engine) stands earlier: the batch is
+ * refused (REPLICA_WENT_BACK, nothing written) instead of writing offsets past rows it no longer has.
+ */
+export interface PositionGuard { id: string; next: string | null }
 
 export interface RightsReport {
   ok: boolean;

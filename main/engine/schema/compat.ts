@@ -1,4 +1,6 @@
 /**
+ * Folder main/engine/schema/: table model, schema history, source types, compatibility, table filter.
+ *
  * Old vs new table definition → what to do: nothing, ALTER in place (added nullable/defaulted columns,
  * widened types, relaxed NOT NULL), or drop + recreate + resnapshot (anything else).
  */

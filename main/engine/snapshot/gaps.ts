@@ -31,6 +31,7 @@ export async function recordGap(ctx: GapDeps, partition: number, from: bigint, t
     { id: stateIds.gap(gap.topic, partition, gap.fromOffset), kind: 'gap', value: toStateJson(gap) },
     { id: stateIds.offset(ctx.topics.cdc, partition), kind: 'offset', value: JSON.stringify({ next: to.toString(), at: Date.now() }) },
   ]);
+  ctx.nextOffsets.set(partition, to); // what the replica stores now (a batch's position check expects it)
   ctx.log.warn('gap detected', { partition, from: from.toString(), to: to.toString(), tables: tables.length });
   for (const t of newlyStale) ctx.events.emit('table-stale', { table: t, reason, gap });
   return gap;

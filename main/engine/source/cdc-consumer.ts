@@ -1,4 +1,6 @@
 /**
+ * Folder main/engine/source/: Kafka: the CDC and notification consumers, signals, topics, watermarks.
+ *
  * The `<ctx>-cdc` consumer: reads every partition from the position the engine gives, splits each fetched
  * batch into chunks of `databaseBatchSize` and hands them to the engine (which applies them in its control
  * loop). No offsets are committed to Kafka: the replica's `_ReplicationState` is the only position.

@@ -1,4 +1,8 @@
-/** JSON for `_ReplicationState` values: bigint and Buffer survive a round trip. */
+/**
+ * Folder main/engine/state/: what `_ReplicationState` holds: records, requests, the writer lease.
+ *
+ * JSON for `_ReplicationState` values: bigint and Buffer survive a round trip.
+ */
 export function toStateJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => {
     if (typeof x === 'bigint') return { $bigint: x.toString() };

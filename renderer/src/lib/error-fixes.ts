@@ -15,6 +15,7 @@ export const FIX_BY_CODE: Record<ErrorCode, string> = {
   REPLICA_NOT_PROVISIONED: 'Run the setup wizard to provision the replica.',
   REPLICA_IN_USE: 'Stop the other Tenant Mirror process named in the message (app, service or `tenant-mirror sync`), or point this one at another replica. If that process was killed, wait until its lease expires and start again.',
   REPLICA_LEASE_LOST: 'Another Tenant Mirror process now writes to this replica. Keep one of them: stop the other, then restart this one if it should be the writer.',
+  REPLICA_WENT_BACK: 'Nothing to do if the replica was restored from a backup on purpose: the app reads on from the restored position and the replica catches up. If it happens again without a restore, check the replica server for crashes or settings that lose committed transactions (PostgreSQL synchronous_commit = off, SQL Server delayed durability).',
   REQUEST_TIMEOUT: 'Check that the Tenant Mirror process named in the message is still running and streaming; try again, or stop it and run the command on its own.',
   TENANT_MISMATCH: 'Choose an empty database, or the one this tenant was provisioned into.',
   DECODE_FAILED: 'Export a support bundle and send it to the vendor; resync the table once fixed.',

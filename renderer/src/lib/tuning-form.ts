@@ -3,7 +3,7 @@
  * settings schema: each key's value is checked by that key's own schema, so the page and the config
  * file accept exactly the same values. Pure: unit-tested.
  */
-import { settingsSchema, TUNING_KEYS } from '../../../preload/contract/settings.ts';
+import { retryOrderIssue, settingsSchema, TUNING_KEYS } from '../../../preload/contract/settings.ts';
 import type { Settings, TuningKey } from '../../../preload/contract/settings.ts';
 import type { FieldErrors, Parsed } from './wizard-form.ts';
 
@@ -43,8 +43,9 @@ export function tuningFromForm(f: TuningForm): Parsed<TuningValues> {
     if (r.success) value[key] = r.data;
     else errors[key] = numberMessage(r.error.issues[0]) ?? r.error.issues[0]?.message ?? 'not a valid value';
   }
-  if (value['retryInitialMs'] !== undefined && value['retryMaxMs'] !== undefined && (value['retryMaxMs'] as number) < (value['retryInitialMs'] as number)) {
-    errors['retryMaxMs'] = 'must be at least the first retry back-off';
+  if (value['retryInitialMs'] !== undefined && value['retryMaxMs'] !== undefined) {
+    const retry = retryOrderIssue(value as Pick<Settings, 'retryInitialMs' | 'retryMaxMs'>);
+    if (retry) errors['retryMaxMs'] = retry;
   }
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value: value as TuningValues };
 }

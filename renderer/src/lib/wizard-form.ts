@@ -1,14 +1,20 @@
 /**
- * The wizard's form model (strings, as typed) and its mapping to the contract's input shapes,
- * validated with the contract's own zod schemas. Pure: unit-tested.
+ * The wizard's form model (strings, as typed) and its mapping to the contract's input shapes. Defaults,
+ * rules and their messages all come from the settings schema (preload/contract/settings.ts): this file
+ * only maps fields to keys and errors back to fields, so the wizard refuses exactly what the CLI refuses.
+ * Pure: unit-tested (wizard-follows-settings-schema.test.ts checks that they agree).
  */
+import {
+  ENV_NAME_MESSAGE, PORT_MESSAGE, postgresSchema, saslSchema, sqlserverSchema, tablePrefixSchema, tablesSchema, tenantSchema,
+} from '../../../preload/contract/settings.ts';
 import { replicaInputSchema, tenantInputSchema } from '../../../preload/contract/settings-public.ts';
 import type {
   PublicSettings, ReplicaWithSecretInputs, SecretInput, SettingsWithSecretInputs, TenantWithSecretInputs,
 } from '../../../preload/contract/settings-public.ts';
+import type { Settings } from '../../../preload/contract/settings.ts';
 import type { DialectName } from '../../../preload/contract/status.ts';
 
-export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export type SaslMechanism = NonNullable<Settings['tenant']['sasl']>['mechanism'];
 
 export interface TenantForm {
   ctx: string;
@@ -25,7 +31,6 @@ export interface TenantForm {
   /** Name of an environment variable holding the password (wins over a typed one). */
   saslPasswordEnv: string;
   topicPrefix: string;
-  sourceDatabase: string;
 }
 
 /** Every dialect keeps its own fields, so switching the kind back and forth loses nothing. */
@@ -46,25 +51,47 @@ export interface TablesForm { include: string; exclude: string[]; honourBlockedL
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
+/** A suggestion for the file name (the schema has no default: a config file must name its file). */
 export const DEFAULT_SQLITE_FILE = 'tenant-mirror-replica.sqlite';
+
+/** The default of a schema key (what the CLI and the store fill in when the key is left out). */
+const fallback = <T>(schema: { parse(v: undefined): T }): T => schema.parse(undefined);
+/** The schema's defaults for the keys the forms show. */
+export const FORM_DEFAULTS = {
+  tenantSsl: fallback(tenantSchema.shape.ssl),
+  saslMechanism: fallback(saslSchema.shape.mechanism),
+  pgHost: fallback(postgresSchema.shape.host),
+  pgPort: fallback(postgresSchema.shape.port),
+  pgSsl: fallback(postgresSchema.shape.ssl),
+  msPort: fallback(sqlserverSchema.shape.port),
+  msEncrypt: fallback(sqlserverSchema.shape.encrypt),
+  msTrust: fallback(sqlserverSchema.shape.trustServerCertificate),
+  tablePrefix: fallback(tablePrefixSchema),
+  include: fallback(tablesSchema.shape.include),
+  exclude: fallback(tablesSchema.shape.exclude),
+  honourBlockedList: fallback(tablesSchema.shape.honourBlockedList),
+};
 
 export function emptyTenantForm(): TenantForm {
   return {
-    ctx: '', brokers: '', ssl: false, caFile: '', saslEnabled: false, saslMechanism: 'plain', saslUsername: '',
-    saslPassword: '', saslPasswordStored: false, saslPasswordEnv: '', topicPrefix: '', sourceDatabase: '',
+    ctx: '', brokers: '', ssl: FORM_DEFAULTS.tenantSsl, caFile: '', saslEnabled: false, saslMechanism: FORM_DEFAULTS.saslMechanism, saslUsername: '',
+    saslPassword: '', saslPasswordStored: false, saslPasswordEnv: '', topicPrefix: '',
   };
 }
 
 export function emptyReplicaForm(): ReplicaForm {
+  const d = FORM_DEFAULTS;
   return {
     kind: 'sqlite', sqliteFile: DEFAULT_SQLITE_FILE,
-    pgHost: '127.0.0.1', pgPort: '5432', pgDatabase: '', pgUser: '', pgPassword: '', pgSsl: false, pgPasswordStored: false, pgPasswordEnv: '',
-    msServer: '', msPort: '1433', msDatabase: '', msUser: '', msPassword: '', msDomain: '', msEncrypt: true, msTrust: false,
-    msPasswordStored: false, msPasswordEnv: '', tablePrefix: '',
+    pgHost: d.pgHost, pgPort: String(d.pgPort), pgDatabase: '', pgUser: '', pgPassword: '', pgSsl: d.pgSsl, pgPasswordStored: false, pgPasswordEnv: '',
+    msServer: '', msPort: String(d.msPort), msDatabase: '', msUser: '', msPassword: '', msDomain: '', msEncrypt: d.msEncrypt, msTrust: d.msTrust,
+    msPasswordStored: false, msPasswordEnv: '', tablePrefix: d.tablePrefix,
   };
 }
 
-export function emptyTablesForm(): TablesForm { return { include: '', exclude: [], honourBlockedList: true }; }
+export function emptyTablesForm(): TablesForm {
+  return { include: FORM_DEFAULTS.include.join('\n'), exclude: [...FORM_DEFAULTS.exclude], honourBlockedList: FORM_DEFAULTS.honourBlockedList };
+}
 
 export const splitList = (s: string): string[] => s.split(/[\s,;]+/).map((x) => x.trim()).filter((x) => x !== '');
 
@@ -77,15 +104,15 @@ function secret(typed: string, stored: boolean, env = ''): SecretInput | undefin
   return stored ? { stored: true } : undefined;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const ENV_NAME_MESSAGE = 'an environment variable name: letters, digits and _, not starting with a digit';
-export const PORT_MESSAGE = 'port must be a number 1–65535';
+export { ENV_NAME_MESSAGE, PORT_MESSAGE };
 
-/** Port text → number; non-numbers pass through as NaN and are reported as PORT_MESSAGE on the field. */
+/** Port text → number; non-numbers pass through as NaN and the schema reports PORT_MESSAGE on the field. */
 const port = (s: string): number => (s.trim() === '' ? Number.NaN : Number(s.trim()));
-const badPort = (s: string): boolean => { const n = port(s); return !Number.isInteger(n) || n < 1 || n > 65535; };
 
 type Issue = { path: PropertyKey[]; message: string };
+
+/** `['sasl', 'password', 'env']` -> `sasl.password.env` (array indexes left out). */
+const dotted = (path: PropertyKey[]): string => path.filter((x) => typeof x === 'string').join('.');
 
 function collect(issues: readonly Issue[], fieldOf: (path: PropertyKey[]) => string): FieldErrors {
   const out: FieldErrors = {};
@@ -97,8 +124,9 @@ function collect(issues: readonly Issue[], fieldOf: (path: PropertyKey[]) => str
 }
 
 const TENANT_FIELDS: Record<string, string> = {
-  ctx: 'ctx', brokers: 'brokers', ssl: 'ssl', caFile: 'caFile', topicPrefix: 'topicPrefix', sourceDatabase: 'sourceDatabase',
-  'sasl.mechanism': 'saslMechanism', 'sasl.username': 'saslUsername', 'sasl.password': 'saslPassword', sasl: 'saslUsername',
+  ctx: 'ctx', brokers: 'brokers', ssl: 'ssl', caFile: 'caFile', topicPrefix: 'topicPrefix',
+  'sasl.mechanism': 'saslMechanism', 'sasl.username': 'saslUsername', 'sasl.password': 'saslPassword', 'sasl.password.env': 'saslPasswordEnv',
+  sasl: 'saslUsername',
 };
 
 export function tenantFromForm(f: TenantForm): Parsed<TenantWithSecretInputs> {
@@ -110,28 +138,18 @@ export function tenantFromForm(f: TenantForm): Parsed<TenantWithSecretInputs> {
     ...(blankToUndefined(f.caFile) ? { caFile: f.caFile.trim() } : {}),
     ...(f.saslEnabled ? { sasl: { mechanism: f.saslMechanism, username: f.saslUsername.trim(), password: password ?? '' } } : {}),
     ...(blankToUndefined(f.topicPrefix) ? { topicPrefix: f.topicPrefix.trim() } : {}),
-    ...(blankToUndefined(f.sourceDatabase) ? { sourceDatabase: f.sourceDatabase.trim() } : {}),
   };
   const r = tenantInputSchema.safeParse(input);
-  const errors: FieldErrors = r.success ? {} : collect(r.error.issues, (p) => {
-    const dotted = p.filter((x) => typeof x === 'string').join('.');
-    return TENANT_FIELDS[dotted] ?? 'ctx';
-  });
-  if (f.saslEnabled && password === undefined) errors['saslPassword'] ??= 'enter the SASL password, or the name of an environment variable holding it';
-  if (f.saslEnabled && f.saslPasswordEnv.trim() !== '' && !ENV_NAME.test(f.saslPasswordEnv.trim())) errors['saslPasswordEnv'] = ENV_NAME_MESSAGE;
-  if (input.brokers.length === 0) errors['brokers'] = 'enter at least one broker as host:port';
-  if (input.ctx === '') errors['ctx'] = 'enter the tenant id your provider gave you (letters, digits, _ . -)';
-  else if (errors['ctx'] && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(input.ctx)) errors['ctx'] = 'the tenant id has only letters, digits, _ . - and starts with a letter or digit';
-  if (!r.success || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, value: r.data };
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, errors: collect(r.error.issues, (p) => TENANT_FIELDS[dotted(p)] ?? 'ctx') };
 }
 
 const REPLICA_FIELDS: Record<DialectName, Record<string, string>> = {
   sqlite: { file: 'sqliteFile' },
-  postgres: { host: 'pgHost', port: 'pgPort', database: 'pgDatabase', user: 'pgUser', password: 'pgPassword', ssl: 'pgSsl' },
+  postgres: { host: 'pgHost', port: 'pgPort', database: 'pgDatabase', user: 'pgUser', password: 'pgPassword', 'password.env': 'pgPasswordEnv', ssl: 'pgSsl' },
   sqlserver: {
-    server: 'msServer', port: 'msPort', database: 'msDatabase', user: 'msUser', password: 'msPassword', domain: 'msDomain',
-    encrypt: 'msEncrypt', trustServerCertificate: 'msTrust',
+    server: 'msServer', port: 'msPort', database: 'msDatabase', user: 'msUser', password: 'msPassword', 'password.env': 'msPasswordEnv',
+    domain: 'msDomain', encrypt: 'msEncrypt', trustServerCertificate: 'msTrust',
   },
 };
 
@@ -158,21 +176,16 @@ function replicaInput(f: ReplicaForm): Record<string, unknown> {
   }
 }
 
+/** The destination schema (the `tablePrefix` key) as the wizard sends it. */
+export const tablePrefixOf = (f: ReplicaForm): string => f.tablePrefix.trim();
+
 export function replicaFromForm(f: ReplicaForm): Parsed<ReplicaWithSecretInputs> {
   const r = replicaInputSchema.safeParse(replicaInput(f));
-  const errors: FieldErrors = {};
-  if (!r.success) {
-    Object.assign(errors, collect(r.error.issues, (p) => {
-      const key = p.find((x) => typeof x === 'string');
-      return (typeof key === 'string' ? REPLICA_FIELDS[f.kind][key] : undefined) ?? Object.values(REPLICA_FIELDS[f.kind])[0]!;
-    }));
-  }
-  if (f.kind === 'postgres' && badPort(f.pgPort)) errors['pgPort'] = PORT_MESSAGE;
-  if (f.kind === 'sqlserver' && badPort(f.msPort)) errors['msPort'] = PORT_MESSAGE;
-  const env = f.kind === 'postgres' ? ['pgPasswordEnv', f.pgPasswordEnv] : f.kind === 'sqlserver' ? ['msPasswordEnv', f.msPasswordEnv] : null;
-  if (env && env[1]!.trim() !== '' && !ENV_NAME.test(env[1]!.trim())) errors[env[0]!] = ENV_NAME_MESSAGE;
-  if (!/^[A-Za-z0-9_]*$/.test(f.tablePrefix.trim())) errors['tablePrefix'] = 'schema name: letters, digits and _ only';
-  if (!r.success || Object.keys(errors).length > 0) return { ok: false, errors };
+  const fields = REPLICA_FIELDS[f.kind];
+  const errors: FieldErrors = r.success ? {} : collect(r.error.issues, (p) => fields[dotted(p)] ?? fields[dotted(p.slice(0, 1))] ?? Object.values(fields)[0]!);
+  const prefix = tablePrefixSchema.safeParse(tablePrefixOf(f));
+  if (!prefix.success) errors['tablePrefix'] = prefix.error.issues[0]!.message;
+  if (!r.success || !prefix.success) return { ok: false, errors };
   return { ok: true, value: r.data };
 }
 
@@ -184,36 +197,36 @@ export function tablesFromForm(f: TablesForm): SettingsWithSecretInputs['tables'
 export function formsFromSettings(s: PublicSettings): { tenant: TenantForm; replica: ReplicaForm; tables: TablesForm } {
   const tenant: TenantForm = {
     ...emptyTenantForm(),
-    ctx: s.tenant.ctx, brokers: s.tenant.brokers.join('\n'), ssl: s.tenant.ssl ?? false, caFile: s.tenant.caFile ?? '',
-    topicPrefix: s.tenant.topicPrefix ?? '', sourceDatabase: s.tenant.sourceDatabase ?? '',
+    ctx: s.tenant.ctx, brokers: s.tenant.brokers.join('\n'), ssl: s.tenant.ssl ?? FORM_DEFAULTS.tenantSsl, caFile: s.tenant.caFile ?? '',
+    topicPrefix: s.tenant.topicPrefix ?? '',
   };
   if (s.tenant.sasl) {
     tenant.saslEnabled = true;
-    tenant.saslMechanism = s.tenant.sasl.mechanism ?? 'plain';
+    tenant.saslMechanism = s.tenant.sasl.mechanism ?? FORM_DEFAULTS.saslMechanism;
     tenant.saslUsername = s.tenant.sasl.username;
     const pw = s.tenant.sasl.password;
     if ('env' in pw) tenant.saslPasswordEnv = pw.env; else tenant.saslPasswordStored = true;
   }
-  const replica: ReplicaForm = { ...emptyReplicaForm(), tablePrefix: s.tablePrefix ?? '' };
+  const replica: ReplicaForm = { ...emptyReplicaForm(), tablePrefix: s.tablePrefix ?? FORM_DEFAULTS.tablePrefix };
   const r = s.replica;
   if (r.kind === 'sqlite') Object.assign(replica, { kind: 'sqlite', sqliteFile: r.file });
   else if (r.kind === 'postgres') {
     Object.assign(replica, {
-      kind: 'postgres', pgHost: r.host ?? '127.0.0.1', pgPort: String(r.port ?? 5432), pgDatabase: r.database, pgUser: r.user,
-      pgSsl: r.ssl ?? false, pgPasswordStored: r.password !== undefined && !('env' in r.password),
+      kind: 'postgres', pgHost: r.host ?? FORM_DEFAULTS.pgHost, pgPort: String(r.port ?? FORM_DEFAULTS.pgPort), pgDatabase: r.database, pgUser: r.user,
+      pgSsl: r.ssl ?? FORM_DEFAULTS.pgSsl, pgPasswordStored: r.password !== undefined && !('env' in r.password),
       pgPasswordEnv: r.password && 'env' in r.password ? r.password.env : '',
     });
   } else {
     Object.assign(replica, {
-      kind: 'sqlserver', msServer: r.server, msPort: String(r.port ?? 1433), msDatabase: r.database, msUser: r.user ?? '',
-      msDomain: r.domain ?? '', msEncrypt: r.encrypt ?? true, msTrust: r.trustServerCertificate ?? false,
+      kind: 'sqlserver', msServer: r.server, msPort: String(r.port ?? FORM_DEFAULTS.msPort), msDatabase: r.database, msUser: r.user ?? '',
+      msDomain: r.domain ?? '', msEncrypt: r.encrypt ?? FORM_DEFAULTS.msEncrypt, msTrust: r.trustServerCertificate ?? FORM_DEFAULTS.msTrust,
       msPasswordStored: r.password !== undefined && !('env' in r.password),
       msPasswordEnv: r.password && 'env' in r.password ? r.password.env : '',
     });
   }
   const tables: TablesForm = {
-    include: (s.tables?.include ?? []).join('\n'), exclude: [...(s.tables?.exclude ?? [])],
-    honourBlockedList: s.tables?.honourBlockedList ?? true,
+    include: (s.tables?.include ?? FORM_DEFAULTS.include).join('\n'), exclude: [...(s.tables?.exclude ?? FORM_DEFAULTS.exclude)],
+    honourBlockedList: s.tables?.honourBlockedList ?? FORM_DEFAULTS.honourBlockedList,
   };
   return { tenant, replica, tables };
 }

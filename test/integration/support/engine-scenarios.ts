@@ -136,6 +136,31 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await e.stop();
     });
 
+    // PostgreSQL: the database dropped and created again from the copy (the engine's sessions are ended).
+    // SQLite: the file (and its -wal, -shm) deleted and the copy put in its place under the open connection.
+    it('2b. replica restored from a backup under the running engine, while quiet and again under load: the engine says so and reads on from the restored position', async () => {
+      const { c, e } = await caughtUpTenant('restorelive');
+      const wentBack: string[] = [];
+      const off = e.on('error', (x) => { if (x.error.code === 'REPLICA_WENT_BACK') wentBack.push(x.error.message); });
+      for (const [round, load] of [[1, false], [2, true]] as const) {
+        const restore = await c.target.backup();
+        await c.tenant.source.workload({ ops: 200 });
+        await assertEventuallyEqual(c.tenant, c.settings);
+        await e.waitFor(caughtUp, 60_000);
+        const before = wentBack.length;
+        // Round 1: the topic is quiet after the restore, so no batch is written (the periodic check finds
+        // it). Round 2: changes keep coming (the batch's position guard finds it).
+        const more = load ? c.tenant.source.workload({ ops: 300 }) : Promise.resolve();
+        await restore();
+        await more;
+        await assertEventuallyEqual(c.tenant, c.settings);
+        await e.waitFor(caughtUp, 60_000);
+        assert.ok(wentBack.length > before, `round ${round}: the engine reported REPLICA_WENT_BACK`);
+      }
+      off();
+      await e.stop();
+    });
+
     it('3. source restored to an earlier state: full resnapshot as upserts, orphans swept', async () => {
       const { c, e } = await caughtUpTenant('srcrestore');
       const backup = await c.tenant.source.backup();
@@ -335,6 +360,39 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
+    });
+
+    it('10b. another process takes the replica over from a running `sync`: it stops writing and exits 6 with REPLICA_LEASE_LOST; the next sync goes on, equal', async () => {
+      const c = await setup('takeover', 300);
+      const cfg = join(tmpdir(), `tm-takeover-${c.tenant.ctx}.json`);
+      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
+      open.push(async () => rmSync(cfg, { force: true }));
+      const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const prov = run('provision');
+      assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
+      const first = run('sync');
+      let out = '';
+      first.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+      first.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+      const firstExit = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
+      open.push(async () => { first.kill('SIGKILL'); });
+      await c.tenant.source.workload({ ops: 100 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      // What a process that took over a stale lease writes: another owner, the next epoch.
+      const held = JSON.parse((await c.check.readState('lease'))[0]!.value) as { epoch: number };
+      const now = Date.now();
+      await c.check.writeState([{ id: 'lease', kind: 'lease', value: JSON.stringify({ ownerId: 'other-process', host: 'elsewhere', pid: 1, epoch: held.epoch + 1, heartbeatAt: now, startedAt: now, command: 'sync' }) }]);
+      const code = await Promise.race([firstExit, new Promise<string>((r) => setTimeout(() => r('still running after 60 s'), 60_000))]);
+      assert.equal(code, 6, `sync exits 6 once its lease is taken over; output:\n${out.slice(-1500)}`);
+      assert.match(out, /REPLICA_LEASE_LOST/);
+      // The other process goes away; the next sync takes the replica and catches up.
+      await c.check.writeState([], ['lease']);
+      await c.tenant.source.workload({ ops: 100 });
+      const next = run('sync');
+      open.push(async () => { next.kill('SIGTERM'); });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      next.kill('SIGTERM');
+      await new Promise((r) => next.on('exit', r));
     });
   });
 }

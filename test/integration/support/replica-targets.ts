@@ -64,8 +64,16 @@ export const postgresTarget: TargetFactory = async (stack) => {
     async backup() {
       const copy = `${db.name}_bak`;
       await admin(async (c) => {
-        await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
-        await c.query(`CREATE DATABASE "${copy}" TEMPLATE "${db.name}"`);
+        // A running engine reconnects at once: the copy is retried until no session is in the way (55006).
+        for (let attempt = 1; ; attempt++) {
+          await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
+          try {
+            await c.query(`CREATE DATABASE "${copy}" TEMPLATE "${db.name}"`);
+            return;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006' || attempt >= 50) throw err;
+          }
+        }
       });
       return async () => admin(async (c) => {
         await c.query(`DROP DATABASE "${db.name}" WITH (FORCE)`);

@@ -1,4 +1,8 @@
-/** Every logical type the decoder knows, registered in one list. */
+/**
+ * Folder main/engine/decode/logical/: one module per Debezium logical type, registered in this list.
+ *
+ * Every logical type the decoder knows, registered in one list.
+ */
 import { dateType } from './temporal-date.ts';
 import { timeMillis, timeMicros, timeNanos } from './temporal-time.ts';
 import { timestampMillis, timestampMicros, timestampNanos } from './temporal-timestamp.ts';

@@ -12,13 +12,14 @@ import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type TableDef, type TableRef } from '../../schema/table-model.ts';
 import type { ErrorClassifier } from '../classified-error.ts';
 import type { AlterPlan } from '../dialect.ts';
-import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
+import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { tagTable } from '../error-tagging.ts';
 import { groupByColumnSet } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
 import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
 import { checkLease, updateLeaseRow } from './lease.ts';
+import { assertPositionHeld } from '../position-check.ts';
 import { copyChunks, decodePgText, paramValue, textTypes, withPgYears } from './values.ts';
 import { assertNoNul } from './nul-check.ts';
 
@@ -185,6 +186,7 @@ export class PostgresReplica implements Replica {
   async apply(unit: ApplyUnit): Promise<void> {
     await this.serial((c) => this.tx(c, async () => {
       if (unit.lease) await checkLease(c, this.dialect, unit.lease);
+      if (unit.position) await this.checkPosition(c, unit.position);
       for (const tc of unit.tables) {
         try {
           await this.applyTable(c, tc);
@@ -194,6 +196,11 @@ export class PostgresReplica implements Replica {
       }
       await this.upsertState(c, unit.state);
     }));
+  }
+
+  private async checkPosition(c: Client, guard: PositionGuard): Promise<void> {
+    const r = await c.query<{ Value: string }>(`SELECT "Value" FROM ${this.dialect.stateTable()} WHERE "Id" = $1`, [guard.id]);
+    assertPositionHeld(r.rows[0]?.Value, guard);
   }
 
   private async stage(c: Client, def: TableDef, columns: string[]): Promise<string> {

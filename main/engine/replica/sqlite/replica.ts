@@ -12,6 +12,7 @@ import { tableId, type Row, type RowValue, type TableDef, type TableRef } from '
 import type { AlterPlan } from '../dialect.ts';
 import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
+import { assertPositionHeld } from '../position-check.ts';
 import { tagTable } from '../error-tagging.ts';
 import { ColumnSets } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
@@ -51,12 +52,24 @@ interface TablePlan {
   seen: Statement | null;
 }
 
+/** `dev:ino` of a file, null when it does not exist. */
+function fileIdentity(file: string): string | null {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 export class SqliteReplica implements Replica {
   readonly dialect: SqliteDialect;
   readonly classifyError = classifySqliteError;
   readonly file: string;
   private readonly opts: SqliteReplicaOptions;
   private db: Database.Database | null = null;
+  /** Device and inode of the file this connection opened (a file replaced under it is a new inode). */
+  private opened: string | null = null;
   private stmts = new Map<string, Statement>();
   private plans = new WeakMap<TableDef, TablePlan>();
   private applyTx: ((unit: ApplyUnit) => void) & { immediate(unit: ApplyUnit): void } | null = null;
@@ -85,6 +98,7 @@ export class SqliteReplica implements Replica {
       throw e;
     }
     this.db = db;
+    this.opened = fileIdentity(this.file);
     const tx = db.transaction((unit: ApplyUnit) => this.applySync(unit));
     this.applyTx = tx;
   }
@@ -96,6 +110,19 @@ export class SqliteReplica implements Replica {
     this.stmts.clear();
     this.plans = new WeakMap();
     db?.close();
+  }
+
+  /**
+   * A replica file replaced under the open connection (a backup copied back while the engine runs) is not
+   * seen by that connection: it goes on reading and writing the old, unlinked file. Reading the state
+   * opens the file again, so the engine's position check finds the restored position (REPLICA_WENT_BACK).
+   */
+  private async reopenIfReplaced(): Promise<void> {
+    if (!this.db || this.opts.readonly) return;
+    const now = fileIdentity(this.file);
+    if (now === null || now === this.opened) return;
+    await this.close();
+    await this.connect();
   }
 
   /** The open better-sqlite3 handle (tests, diagnostics). */
@@ -131,6 +158,7 @@ export class SqliteReplica implements Replica {
   }
 
   async readState(kind?: StateKind): Promise<StateRow[]> {
+    await this.reopenIfReplaced();
     const table = this.dialect.quoteIdent(STATE_TABLE);
     const rows = (kind === undefined
       ? this.prepare(`SELECT "Id", "Kind", "Value" FROM ${table} ORDER BY "Id"`).all()
@@ -151,10 +179,12 @@ export class SqliteReplica implements Replica {
 
   // ---- writer lease (BEGIN IMMEDIATE holds the write lock: nobody changes the row meanwhile) ----
 
-  private leaseValue(): string | null {
-    const r = this.prepare(`SELECT "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).get(LEASE_ID) as { Value: string } | undefined;
+  private stateValue(id: string): string | null {
+    const r = this.prepare(`SELECT "Value" FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).get(id) as { Value: string } | undefined;
     return r?.Value ?? null;
   }
+
+  private leaseValue(): string | null { return this.stateValue(LEASE_ID); }
 
   private checkLease(lease: LeaseGuard): void {
     assertLeaseHeld(this.leaseValue(), lease);
@@ -179,6 +209,7 @@ export class SqliteReplica implements Replica {
 
   private applySync(unit: ApplyUnit): void {
     if (unit.lease) this.checkLease(unit.lease);
+    if (unit.position) assertPositionHeld(this.stateValue(unit.position.id), unit.position);
     for (const tc of unit.tables) {
       try {
         this.applyTable(tc);

@@ -7,7 +7,7 @@ import type { ErrorData } from '../../../../preload/contract/errors.ts';
 import type { PublicSettings, SettingsWithSecretInputs } from '../../../../preload/contract/settings-public.ts';
 import { transportError } from '../error-fixes.ts';
 import {
-  emptyReplicaForm, emptyTablesForm, emptyTenantForm, fieldForKey, formsFromSettings, replicaFromForm, tablesFromForm, tenantFromForm,
+  emptyReplicaForm, emptyTablesForm, emptyTenantForm, fieldForKey, formsFromSettings, replicaFromForm, tablesFromForm, tablePrefixOf, tenantFromForm,
 } from '../wizard-form.ts';
 import type { FieldErrors, ReplicaForm, TablesForm, TenantForm } from '../wizard-form.ts';
 import { tuningForm, tuningFromForm } from '../tuning-form.ts';
@@ -97,7 +97,7 @@ export class WizardStore {
     this.replicaErrors = r.ok ? {} : r.errors;
     if (!r.ok) return;
     await this.#run((o) => { this.replicaTest = o; },
-      () => this.api.request('replica:test', { replica: r.value, tablePrefix: this.replica.tablePrefix.trim() }));
+      () => this.api.request('replica:test', { replica: r.value, tablePrefix: tablePrefixOf(this.replica) }));
   }
 
   async loadTables(force = false): Promise<void> {
@@ -132,7 +132,7 @@ export class WizardStore {
       ...tuning.value,
       tenant: t.value,
       replica: r.value,
-      tablePrefix: this.replica.tablePrefix.trim(),
+      tablePrefix: tablePrefixOf(this.replica),
       tables: tablesFromForm(this.tables),
     } as SettingsWithSecretInputs;
   }

@@ -9,7 +9,7 @@
  * checks it. Text staging columns are `COLLATE DATABASE_DEFAULT` (a #temp table otherwise takes tempdb's
  * collation; the bulk load declares the database collation): keys are still compared exactly, because
  * every key comparison and PARTITION BY carries an explicit `COLLATE Latin1_General_100_BIN2` and
- * DATALENGTH (`keyEquals`, `keyPartition` in sqlserver-columns.ts), which wins over any column's.
+ * DATALENGTH (`keyEquals`, `keyPartition` in columns.ts), which wins over any column's.
  *
  * Upserts are `UPDATE … FROM` then `INSERT … WHERE NOT EXISTS` in the batch transaction, not MERGE:
  * with one writer MERGE's HOLDLOCK range locks buy nothing, and MERGE has known wrong-result and
@@ -18,11 +18,11 @@
  * `STATEMENT_ROWS` rows, below SQL Server's lock-escalation threshold (~5,000 locks per statement).
  */
 import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts';
-import type { SqlServerNaming } from './sqlserver-naming.ts';
-import { quoteIdent, quoteString } from './sqlserver-quote.ts';
-import type { StageType } from './sqlserver-types.ts';
-import { fromStage, readExpression, stageType } from './sqlserver-types.ts';
-import { keyColumnTypes, keyEquals, keyPartition, MAX_COLUMNS } from './sqlserver-columns.ts';
+import type { SqlServerNaming } from './naming.ts';
+import { quoteIdent, quoteString } from './quote.ts';
+import type { StageType } from './types.ts';
+import { fromStage, readExpression, stageType } from './types.ts';
+import { keyColumnTypes, keyEquals, keyPartition, MAX_COLUMNS } from './columns.ts';
 
 export const UPSERT_STAGE = '#mirror_upsert';
 export const DELETE_STAGE = '#mirror_delete';
@@ -100,7 +100,7 @@ function dedupedSource(plan: StagePlan): string {
   WHERE d.[rn] = 1`;
 }
 
-/** `t.k = s.k AND …` over the key columns, exact (sqlserver-columns.ts `keyEquals`). */
+/** `t.k = s.k AND …` over the key columns, exact (columns.ts `keyEquals`). */
 function keyMatch(plan: StagePlan, left: string, right: (c: StageColumn) => string): string {
   return keysOf(plan).map((c) => keyEquals(c.column.type, `${left}.${quoteIdent(c.column.name)}`, right(c))).join(' AND ');
 }

@@ -1,6 +1,6 @@
 /**
  * Neutral column types -> SQL Server. The table (also in the README section of the report):
- * (Replica tables declare string/bytes and key columns through sqlserver-columns.ts instead:
+ * (Replica tables declare string/bytes and key columns through columns.ts instead:
  * string(n) -> nvarchar(2n), no fixed nchar/binary, key columns within 900 bytes under BIN2.)
  *
  *   bool                 bit
@@ -27,8 +27,8 @@
  * columns holding whatever value the change event carried).
  */
 import type { ColumnDef, ColumnType } from '../../schema/table-model.ts';
-import { quoteString } from './sqlserver-quote.ts';
-import { normaliseDate, normaliseDecimal, normaliseTime, normaliseTimestamp, normaliseTimestampTz, normaliseUuid } from './sqlserver-values.ts';
+import { quoteString } from './quote.ts';
+import { normaliseDate, normaliseDecimal, normaliseTime, normaliseTimestamp, normaliseTimestampTz, normaliseUuid } from './values.ts';
 
 const cap7 = (p: number): number => Math.max(0, Math.min(7, Math.trunc(p)));
 

@@ -1,15 +1,16 @@
 /**
  * ADO.NET-style connection strings (`Server=localhost,1433;Database=mirror_test;User Id=sa;
- * Password=…;TrustServerCertificate=true`) -> replica options. Used by the opt-in live test
- * (MIRROR_TEST_MSSQL) and by anyone pasting a string from SSMS or Azure.
+ * Password=…;TrustServerCertificate=true`) -> replica options, for the opt-in live SQL Server test
+ * (MIRROR_TEST_MSSQL). The product itself takes SQL Server settings field by field (settings schema),
+ * so this parser lives with the test harness.
  *
  * `Encrypt=Strict` is kept as TDS 8.0 strict encryption (tedious `encrypt: 'strict'`), not weakened to
  * `true`. SQL logins and NTLM (DOMAIN\\user) are supported; `Authentication=` (Azure AD / Entra) and
  * `Integrated Security` / `Trusted_Connection` are refused with a clear error rather than ignored (the
  * login would silently be attempted as something else). Errors never echo a value (passwords).
  */
-import { MirrorError } from '../../errors.ts';
-import type { SqlServerReplicaOptions } from './sqlserver-replica.ts';
+import { MirrorError } from '../../main/engine/errors.ts';
+import type { SqlServerReplicaOptions } from '../../main/engine/replica/sqlserver/replica.ts';
 
 const SYNONYMS: Record<string, string> = {
   server: 'server', 'data source': 'server', address: 'server', addr: 'server', 'network address': 'server',

@@ -6,7 +6,7 @@
 import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
 import { classifyMirrorError } from '../classified-error.ts';
 import { taggedTable } from '../error-tagging.ts';
-import { StageValueError } from './sqlserver-values.ts';
+import { StageValueError } from './values.ts';
 
 type Code = ClassifiedError['code'];
 
@@ -22,6 +22,10 @@ const retryUnreachable: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', h
 const transient: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'A transient SQL Server error ({message}); retrying.' };
 const permission: Rule = { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: `The replica login lacks a permission: {message}. ${GRANT}` };
 const halt = (hint: string): Rule => ({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint });
+const outOfSpace: Rule = { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' };
+const tooLong = halt('A value is too long for its column in {table} ({message}). Widen the column or resync the table so it is re-created from the source schema.');
+const overflow = halt('A number does not fit its column in {table} (arithmetic overflow: {message}).');
+const unconvertible = halt('A value could not be converted for {table} ({message}).');
 const conflict: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'The replica table {table} does not match the expected schema ({message}). Was it changed by hand? Resync the table to drop and re-create it.' };
 
 /** SQL Server error numbers. */
@@ -45,23 +49,19 @@ export const ERROR_NUMBERS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   // the hint says what to check when it does not go away.
   [4060, { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The replica database cannot be opened ({message}); retrying, as this happens during a failover or while the database starts. If it persists, check the database name in the settings, create the database if it does not exist, and map the login to a user in it (CREATE USER [<user>] FOR LOGIN [<login>]).' }],
   [9002, { action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: 'The replica transaction log is full. Back up the log (or switch the replica database to the SIMPLE recovery model) and give the log file room to grow, then resume.' }],
-  [1101, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' }],
-  [1105, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database is out of space ({message}). Grow the data file or free disk space, then resume.' }],
+  [1101, outOfSpace], [1105, outOfSpace],
   [40544, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database has reached its size quota ({message}). Raise the maximum size of the Azure SQL database (or its service tier), then resume.' }],
   [2627, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in {table} where an upsert was expected. SQL Server keys cannot tell apart two source keys that differ only in trailing spaces (text) or trailing 0x00 bytes (binary): if the source has such keys, this table cannot be mirrored to SQL Server as is. Otherwise this is a bug in the mirror; resync the table and report it.' }],
   [2601, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Duplicate key {key} in a unique index of {table} where an upsert was expected. If you added a unique index on the replica, drop it; otherwise this is a bug: resync the table and report it.' }],
   [8672, { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'Two changes in one batch matched the same row of {table} (keys that differ only by case or trailing spaces under the replica collation?). Use a case-sensitive collation on the replica database, then resync the table.' }],
-  [8152, halt('A value is too long for its column in {table} ({message}). Widen the column or resync the table so it is re-created from the source schema.')],
-  [2628, halt('A value is too long for its column in {table} ({message}). Widen the column or resync the table so it is re-created from the source schema.')],
+  [8152, tooLong], [2628, tooLong],
   [4815, halt('A value is too long for a key column of {table} (bulk load: {message}). Resync the table so it is re-created from the source schema.')],
   [8115, halt('A number does not fit its column in {table} (arithmetic overflow: {message}). Resync the table so it is re-created from the source schema.')],
-  [220, halt('A number does not fit its column in {table} (arithmetic overflow: {message}).')],
-  [232, halt('A number does not fit its column in {table} (arithmetic overflow: {message}).')],
+  [220, overflow], [232, overflow],
   [515, halt('A NULL was written into a NOT NULL column of {table} ({message}). Resync the table so it is re-created from the source schema.')],
   [241, halt('A date/time value could not be converted for {table} ({message}).')],
   [242, halt('A date/time value is out of range for {table} ({message}); SQL Server datetime2 holds years 0001-9999.')],
-  [245, halt('A value could not be converted for {table} ({message}).')],
-  [8114, halt('A value could not be converted for {table} ({message}).')],
+  [245, unconvertible], [8114, unconvertible],
   [8169, halt('A uniqueidentifier value could not be converted for {table} ({message}).')],
   [207, conflict], [208, conflict], [213, conflict], [2705, conflict], [2714, conflict], [4902, conflict], [4922, conflict],
   [5074, { ...conflict, hint: 'An object on the replica depends on a column of {table} that must change ({message}). Drop the index, view or constraint you added on it, or resync the table.' }],

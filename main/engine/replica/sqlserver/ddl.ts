@@ -8,17 +8,17 @@
  * in the catalog (whatever their name) and re-added only when missing. So the replica runs DDL
  * statement by statement without the request timeout rather than in one long transaction.
  *
- * Constraint names: `PK_<table>`, `DF_<table>_<column>_<8 hex>` (sqlserver-columns.ts: unique per
- * schema), hashed past 128 chars. Column types: sqlserver-columns.ts (character-true sizes, key budget,
+ * Constraint names: `PK_<table>`, `DF_<table>_<column>_<8 hex>` (columns.ts: unique per
+ * schema), hashed past 128 chars. Column types: columns.ts (character-true sizes, key budget,
  * binary key collation).
  */
 import type { ColumnDef, TableDef, TableRef } from '../../schema/table-model.ts';
 import type { AlterPlan } from '../dialect.ts';
 import { STATE_TABLE } from '../replica.ts';
-import type { SqlServerNaming } from './sqlserver-naming.ts';
+import type { SqlServerNaming } from './naming.ts';
 import { replicaTableName, TABLE_NAME_RULES } from '../table-names.ts';
-import { constraintName, quoteIdent, quoteString } from './sqlserver-quote.ts';
-import { columnDefault, defaultConstraintName, KEY_COLLATION, keyColumnTypes, MAX_COLUMNS, replicaColumnType } from './sqlserver-columns.ts';
+import { constraintName, quoteIdent, quoteString } from './quote.ts';
+import { columnDefault, defaultConstraintName, KEY_COLLATION, keyColumnTypes, MAX_COLUMNS, replicaColumnType } from './columns.ts';
 import { MirrorError } from '../../errors.ts';
 
 /** `IF SCHEMA_ID(N'x') IS NULL EXEC(N'CREATE SCHEMA [x]')`: CREATE SCHEMA must be alone in its batch. */

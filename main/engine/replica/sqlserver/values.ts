@@ -3,7 +3,7 @@
  * back from SQL Server -> row shapes.
  *
  * Everything that a JS number or a JS Date would damage is staged as text and converted server-side
- * (see sqlserver-types.ts `fromStage`): int64 (beyond 2^53), decimal (exact), date/time/timestamp/
+ * (see types.ts `fromStage`): int64 (beyond 2^53), decimal (exact), date/time/timestamp/
  * timestamptz (mssql's bulk path turns date types into JS Dates, truncating to milliseconds, node-mssql
  * #1644; datetime2(7) keeps 100 ns here) and uuid. A value that cannot be staged throws a
  * `StageValueError`; the replica adds the table and column and halts only that table.
@@ -146,7 +146,7 @@ export function stageValue(type: ColumnType, v: RowValue): StagedValue {
 }
 
 /**
- * A value read with the expressions of `readExpression` (sqlserver-types.ts) -> row shape, in the
+ * A value read with the expressions of `readExpression` (types.ts) -> row shape, in the
  * canonical text every dialect returns (../value-text.ts): int64 -> bigint, decimal -> exact string with
  * `scale` fraction digits ('1.50' for decimal(5,2)), time/timestamp -> fraction padded to the column
  * precision (SQL Server keeps 7 digits at most, so digits 8-9 of a timestamp(9) read back as 0),

@@ -7,7 +7,7 @@
 import type { TableRef } from '../../schema/table-model.ts';
 import { STATE_TABLE } from '../replica.ts';
 import { replicaTableName, seenTableName, TABLE_NAME_RULES } from '../table-names.ts';
-import { quoteIdent } from './sqlserver-quote.ts';
+import { quoteIdent } from './quote.ts';
 
 export const STATE_SCHEMA = 'dbo';
 
@@ -27,8 +27,7 @@ export interface SqlServerNaming {
 }
 
 export function createNaming(tablePrefix: string): SqlServerNaming {
-  const prefix = tablePrefix.trim();
-  const schemaOf = (ref: TableRef): string => (prefix !== '' ? prefix : ref.schema);
+  const schemaOf = (ref: TableRef): string => (tablePrefix !== '' ? tablePrefix : ref.schema);
   const tableName = (ref: TableRef): string => replicaTableName(ref.name, TABLE_NAME_RULES.sqlserver);
   return {
     schemaOf,

@@ -23,8 +23,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ColumnDef, ColumnType, TableDef } from '../../schema/table-model.ts';
-import { constraintName } from './sqlserver-quote.ts';
-import { columnType, defaultLiteral } from './sqlserver-types.ts';
+import { constraintName } from './quote.ts';
+import { columnType, defaultLiteral } from './types.ts';
 
 export const KEY_COLLATION = 'Latin1_General_100_BIN2';
 /** Clustered index key limit (nonclustered: 1,700; the mirror's keys are clustered). */

@@ -7,7 +7,7 @@
  * no prefix (the source schemas are created on demand). `TablePrefix: "dbo"` needs no CREATE SCHEMA.
  */
 import type { RightsReport } from '../replica.ts';
-import { quoteIdent, quoteString } from './sqlserver-quote.ts';
+import { quoteIdent, quoteString } from './quote.ts';
 
 const SCHEMA_PERMS = ['ALTER', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
 

@@ -1,0 +1,71 @@
+/**
+ * `<ctx>-notifications`, read by the engine: where each partition is read from (fixed and stored before
+ * any signal is sent, so a scan report that comes back fast is never skipped), and the consumer whose
+ * messages are handled in the control loop, each with its offset stored after it.
+ */
+import type { Consumer } from 'kafkajs';
+import type { EngineContext } from '../context.ts';
+import { retrying, type RetryDeps } from '../apply/control-retry.ts';
+import type { StateRow } from '../replica/replica.ts';
+import { INITIAL_SCAN_ID } from '../snapshot/full-snapshot.ts';
+import { handleNotification, type NotificationDeps } from '../snapshot/notifications.ts';
+import { fromStateJson, toStateJson } from '../state/json.ts';
+import { stateIds, type OffsetRecord } from '../state/records.ts';
+import { startNotificationConsumer } from './notification-consumer.ts';
+import { parseNotification, type Notification } from './notifications.ts';
+import { fetchWatermarks, type Watermark } from './watermarks.ts';
+
+export type NotificationReaderDeps = NotificationDeps & RetryDeps & Pick<EngineContext, 'admin' | 'kafka' | 'log' | 'loop' | 'notifNext' | 'persist' | 'replica' | 'topics'>;
+
+/**
+ * Where each partition is read from: the stored offset when it is still in the topic, else (nothing
+ * stored, or purged) the high watermark now, stored. Null when the topic cannot be read.
+ */
+export async function positionNotifications(c: NotificationReaderDeps): Promise<Map<number, Watermark> | null> {
+  const topic = c.topics.notifications;
+  c.notifNext.clear();
+  for (const row of await c.replica.readState('offset')) {
+    const m = /^offset:(.*):(\d+)$/.exec(row.id);
+    if (m && m[1] === topic) c.notifNext.set(Number(m[2]), BigInt(fromStateJson<OffsetRecord>(row.value).next));
+  }
+  const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
+  if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return null; }
+  const rows: StateRow[] = [];
+  for (const [p, w] of marks) {
+    const stored = c.notifNext.get(p);
+    if (stored !== undefined && stored >= BigInt(w.low) && stored <= BigInt(w.high)) continue;
+    c.notifNext.set(p, BigInt(w.high));
+    rows.push({ id: stateIds.offset(topic, p), kind: 'offset', value: JSON.stringify({ next: w.high, at: Date.now() }) });
+  }
+  if (rows.length) await c.persist(rows);
+  return marks;
+}
+
+/** Reads every partition from its position; each message is handled in the control loop, then `handled()` runs. */
+export async function startNotificationReader(c: NotificationReaderDeps, groupId: string, handled: () => void): Promise<Consumer> {
+  const topic = c.topics.notifications;
+  return startNotificationConsumer({
+    kafka: c.kafka, topic, groupId,
+    position: (p) => (c.notifNext.get(p) ?? 0n).toString(),
+    stopping: () => c.stopping,
+    onMessage: async (partition, offset, value) => {
+      await c.loop.run('notification', async () => {
+        if (value) {
+          let n: Notification | null = null;
+          try { n = parseNotification(value.toString('utf8')); } catch (err) {
+            c.log.warn('unreadable notification skipped', { partition, offset, error: (err as Error).message });
+          }
+          const note = n;
+          // A transient failure (fence read, replica write) is retried: a scan report is never lost.
+          if (note) await retrying(c, 'notification', () => handleNotification(c, note));
+        }
+        const next = BigInt(offset) + 1n;
+        c.notifNext.set(partition, next);
+        const rows: StateRow[] = [{ id: stateIds.offset(topic, partition), kind: 'offset', value: JSON.stringify({ next: next.toString(), at: Date.now() }) }];
+        if (c.initialScan) rows.push({ id: INITIAL_SCAN_ID, kind: 'session' as const, value: toStateJson(c.initialScan) });
+        await c.persist(rows);
+      });
+      handled();
+    },
+  });
+}

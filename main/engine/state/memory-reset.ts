@@ -1,0 +1,22 @@
+/**
+ * What the engine holds in memory of the replica's `_ReplicationState`, dropped when the replica turns
+ * out to stand earlier than this process committed (REPLICA_WENT_BACK): the next load reads it all again,
+ * as a restarted process would.
+ */
+import type { EngineContext } from '../context.ts';
+import { forgetRecentWrites } from '../apply/recent-writes.ts';
+
+export type MemoryResetDeps = Pick<EngineContext, 'completed' | 'fullSnapshot' | 'gaps' | 'historyNext' | 'initialScan' | 'nextOffsets' | 'notifNext' | 'registry'>;
+
+export function forgetReplicaState(ctx: MemoryResetDeps): void {
+  ctx.nextOffsets.clear();
+  ctx.notifNext.clear();
+  ctx.registry.takeDirty();
+  ctx.registry.records.clear();
+  ctx.gaps = [];
+  ctx.fullSnapshot = null;
+  ctx.completed = { key: null, ts: null };
+  ctx.initialScan = null;
+  ctx.historyNext = null;
+  forgetRecentWrites(ctx);
+}
