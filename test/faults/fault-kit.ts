@@ -95,15 +95,9 @@ export interface FaultCtx {
 export async function setupFault(stack: Stack, dialect: Dialect, name: string, stats: FaultStats, seedRows = 400, extra: Partial<SettingsInput> = {}): Promise<FaultCtx> {
   const tenant = await stack.createTenant({ seedRows });
   const target = await (dialect === 'sqlite' ? sqliteTarget : postgresTarget)(stack, `fault-${name}-${tenant.ctx}`);
-  if (target.replica.kind === 'postgres') {
-    // The harness's PostgreSQL runs with synchronous_commit=off for speed: a commit it acknowledged can be
-    // lost when the server crashes (its WAL buffers are not yet written), which a replica server stopped
-    // with SIGQUIT would then show as lost batches. A replica server keeps the default (on).
-    const r = target.replica;
-    const admin = new pg.Client({ host: r.host, port: r.port, user: r.user, database: 'postgres', ...(typeof r.password === 'string' ? { password: r.password } : {}) });
-    await admin.connect();
-    try { await admin.query(`ALTER DATABASE "${r.database}" SET synchronous_commit = on`); } finally { await admin.end(); }
-  }
+  // The replica database keeps the harness server's synchronous_commit=off: a server stopped with SIGQUIT
+  // can then lose commits it has acknowledged, which the engine must find (REPLICA_WENT_BACK: its stored
+  // offsets stand before what it committed) and go back to (replicaOutage counts those reports).
   const settings = settingsSchema.parse({
     tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
     maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, ...extra,
@@ -500,7 +494,11 @@ export async function killsDuringFullSnapshot(c: FaultCtx, kills: number): Promi
 
 // ------------------------------------------------------------------------------------------ outages
 
-export interface OutageReport { what: string; ms: number; probes: number; refused: number; engineFailures: number; firstFailure: string | null }
+export interface OutageReport {
+  what: string; ms: number; probes: number; refused: number; engineFailures: number; firstFailure: string | null;
+  /** REPLICA_WENT_BACK error events after the outage began: the replica had lost commits it acknowledged (a server crash). */
+  wentBack: number;
+}
 
 /** Tries `attempt` every `everyMs` until `done()`: how many attempts were refused (ECONNREFUSED / SQLITE_BUSY). */
 function probeRefused(attempt: () => Promise<void>, everyMs = 1000): { stop(cutoff?: number): Promise<{ probes: number; refused: number; other: string[] }> } {
@@ -559,7 +557,8 @@ async function outage(c: FaultCtx, e: FaultEngine, what: string, ms: number, dow
     await sleep(1000);
   } finally { await load.stop(); }
   const failures = engineFailuresSince(c, t0);
-  const rep: OutageReport = { what, ms, probes: probed.probes, refused: probed.refused, engineFailures: failures.length, firstFailure: failures[0]?.slice(0, 200) ?? null };
+  const wentBack = () => c.seen.errors.filter((x) => x.at >= t0 && x.error.code === 'REPLICA_WENT_BACK').length;
+  const rep: OutageReport = { what, ms, probes: probed.probes, refused: probed.refused, engineFailures: failures.length, firstFailure: failures[0]?.slice(0, 200) ?? null, wentBack: wentBack() };
   c.stats.outages.push(rep);
   c.stats.fault(what);
   note(`${what}: ${probed.refused}/${probed.probes} probes refused (${probed.other.slice(0, 2).join('; ')}), engine failures ${failures.length}: ${failures.slice(0, 3).join(' | ')}`);
@@ -567,6 +566,8 @@ async function outage(c: FaultCtx, e: FaultEngine, what: string, ms: number, dow
   assert.ok(failures.length > 0, `${what}: the engine reported the outage (a retrying state or an error event)`);
   await verifyTables(c, `after ${what}`, { timeoutMs: 180_000 });
   await e.waitFor(caughtUp, 120_000);
+  rep.wentBack = wentBack();
+  note(`${what}: the engine reported REPLICA_WENT_BACK ${rep.wentBack} time(s)`);
   c.stats.recoveries++;
 }
 
@@ -650,7 +651,7 @@ export async function connectRestart(c: FaultCtx, e: FaultEngine, hard: boolean)
     probed = await probe.stop();
     await sleep(2000);
   } finally { await load.stop(); }
-  c.stats.outages.push({ what, ms: Date.now() - t0, probes: probed.probes, refused: probed.refused, engineFailures: 0, firstFailure: null });
+  c.stats.outages.push({ what, ms: Date.now() - t0, probes: probed.probes, refused: probed.refused, engineFailures: 0, firstFailure: null, wentBack: 0 });
   c.stats.fault(what);
   note(`${what}: ${probed.refused}/${probed.probes} REST probes refused`);
   assert.ok(probed.refused > 0, `${what}: Connect's REST port refused connections during the restart (${probed.refused}/${probed.probes})`);
