@@ -95,15 +95,9 @@ export interface FaultCtx {
 export async function setupFault(stack: Stack, dialect: Dialect, name: string, stats: FaultStats, seedRows = 400, extra: Partial<SettingsInput> = {}): Promise<FaultCtx> {
   const tenant = await stack.createTenant({ seedRows });
   const target = await (dialect === 'sqlite' ? sqliteTarget : postgresTarget)(stack, `fault-${name}-${tenant.ctx}`);
-  if (target.replica.kind === 'postgres') {
-    // The harness's PostgreSQL runs with synchronous_commit=off for speed: a commit it acknowledged can be
-    // lost when the server crashes (its WAL buffers are not yet written), which a replica server stopped
-    // with SIGQUIT would then show as lost batches. A replica server keeps the default (on).
-    const r = target.replica;
-    const admin = new pg.Client({ host: r.host, port: r.port, user: r.user, database: 'postgres', ...(typeof r.password === 'string' ? { password: r.password } : {}) });
-    await admin.connect();
-    try { await admin.query(`ALTER DATABASE "${r.database}" SET synchronous_commit = on`); } finally { await admin.end(); }
-  }
+  // The replica database keeps the harness server's synchronous_commit=off: a server stopped with SIGQUIT
+  // can then lose commits it has acknowledged, which the engine must find (REPLICA_WENT_BACK: its stored
+  // offsets stand before what it committed) and go back to (replicaOutage counts those reports).
   const settings = settingsSchema.parse({
     tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
     maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, ...extra,
@@ -294,6 +288,20 @@ async function settleWithSync(c: FaultCtx, what: string, sweeps = false): Promis
   }
 }
 
+/** Runs a CLI `sync` until every table is ok with no sweep left (no comparison: the load may be running), then stops it. */
+async function sweepsWithSync(c: FaultCtx, what: string): Promise<void> {
+  const child = cli(c, 'sync');
+  try {
+    const until = Date.now() + 180_000;
+    let left = await sweepsDone(c);
+    while (left && Date.now() < until) { await sleep(500); left = await sweepsDone(c); }
+    assert.equal(left, null, `${what}: every table ok with no sweep left; still: ${left}\nsync output: ${child.tail().slice(-2000)}`);
+  } finally {
+    child.kill('SIGTERM');
+    await child.exited;
+  }
+}
+
 // ------------------------------------------------------------------------------------------ faults
 
 /** Table ids of the replica (from the product's table records). */
@@ -310,7 +318,15 @@ export interface KillLoop {
   command(before: Phase): Promise<string[]>;
   /** Called before an attempt when the replica is not in `phase` and no trigger is pending: start the phase again. */
   retrigger?(): Promise<void>;
+  /**
+   * Each kill needs a trigger of its own (instead of `retrigger`): called before an attempt unless the
+   * previous attempt's kill did not land (then the same trigger is awaited again). It may return work to
+   * start right after the CLI is spawned (run alongside the wait for progress, awaited after the kill).
+   */
+  arm?(probe: ReplicaProbe, attempt: number): Promise<(() => Promise<void>) | void>;
   maxOffsetMs?: number;
+  /** How long after spawning the CLI progress in `phase` may take to appear (default 60 s). */
+  triggerTimeoutMs?: number;
 }
 
 /**
@@ -319,26 +335,35 @@ export interface KillLoop {
  * batch in flight (a write transaction open in the replica). Returns the records (also in c.stats.kills).
  */
 export async function killLoop(c: FaultCtx, o: KillLoop): Promise<KillRecord[]> {
-  const probe: ReplicaProbe = await openProbe(c.settings.replica);
+  const probe: ReplicaProbe = await openProbe(c.settings.replica, c.settings.tablePrefix);
   const load = startLoad(c, o.what);
   const recs: KillRecord[] = [];
-  const landed = () => recs.filter((r) => r.trigger !== 'process exited' && r.trigger !== 'none (deadline)' && r.phase === o.phase);
+  const lands = (r: KillRecord) => r.trigger !== 'process exited' && r.trigger !== 'none (deadline)' && r.phase === o.phase;
+  const landed = () => recs.filter(lands);
   let pending = false;
+  let armed = false;
   try {
     for (let attempt = 1; landed().length < o.kills; attempt++) {
       assert.ok(attempt <= o.kills * 3 + 3, `${o.what}: only ${landed().length} of ${o.kills} kills landed in ${o.phase} after ${attempt - 1} attempts: ${JSON.stringify(killDistribution(recs))}`);
       let before = await probe.sample();
-      if (before.phase === o.phase) pending = false;
+      let afterSpawn: (() => Promise<void>) | void = undefined;
+      if (o.arm) { if (!armed) { afterSpawn = await o.arm(probe, attempt); armed = true; before = await probe.sample(); } }
+      else if (before.phase === o.phase) pending = false;
       else if (!pending && o.retrigger) { await o.retrigger(); pending = true; before = await probe.sample(); }
       else if (!o.retrigger && attempt > 1) assert.fail(`${o.what}: ${o.phase} ended (the replica is in ${before.phase}) after ${landed().length} of ${o.kills} kills: ${JSON.stringify(killDistribution(recs))}`);
       const args = await o.command(before.phase);
       const child = cli(c, args[0]!, ...args.slice(1));
-      const rec = await killOnProgress(probe, before, { exited: child.exited, kill: () => child.kill('SIGKILL') }, attempt, { phase: o.phase, ...(o.maxOffsetMs !== undefined ? { maxOffsetMs: o.maxOffsetMs } : {}) });
+      const side = afterSpawn ? afterSpawn() : Promise.resolve();
+      side.catch(() => undefined); // awaited (and its failure raised) after the kill
+      const rec = await killOnProgress(probe, before, { exited: child.exited, kill: () => child.kill('SIGKILL') }, attempt,
+        { phase: o.phase, ...(o.maxOffsetMs !== undefined ? { maxOffsetMs: o.maxOffsetMs } : {}), ...(o.triggerTimeoutMs !== undefined ? { triggerTimeoutMs: o.triggerTimeoutMs } : {}) });
+      await side;
+      if (lands(rec)) armed = false;
       recs.push(rec);
       c.stats.kills.push({ ...rec, what: o.what });
       if (rec.trigger !== 'process exited') c.stats.fault(`kill -9 during ${rec.phase}`);
-      note(`${o.what} #${attempt} (${args[0]}): ${rec.trigger} after ${rec.triggerMs} ms, kill +${rec.afterTriggerMs} ms in ${rec.phase}, ${rec.inFlight ? 'batch in flight' : 'between batches'} (${rec.inFlightDetail}); offsets ${rec.offsetsBefore} → ${rec.offsetsAtTrigger} → ${rec.offsetsAfter}, snapshot rows ${rec.snapshotRowsBefore} → ${rec.snapshotRowsAfter}; exit ${rec.exitCode}`);
-      if (rec.trigger === 'none (deadline)') assert.fail(`${o.what}: no progress in ${o.phase} observed within 60 s of starting ${args[0]}`);
+      note(`${o.what} #${attempt} (${args[0]}): ${rec.trigger} after ${rec.triggerMs} ms, kill +${rec.afterTriggerMs} ms in ${rec.phase}, ${rec.inFlight ? 'batch in flight' : 'between batches'} (${rec.inFlightDetail}); offsets ${rec.offsetsBefore} → ${rec.offsetsAtTrigger} → ${rec.offsetsAfter}, snapshot rows ${rec.snapshotRowsBefore} → ${rec.snapshotRowsAfter}${rec.schemaAtTrigger !== undefined ? `; schema at the trigger: ${rec.schemaAtTrigger ?? 'unmoved'}, after the kill: ${rec.schemaAfter ?? 'unmoved'}` : ''}; exit ${rec.exitCode}`);
+      if (rec.trigger === 'none (deadline)') assert.fail(`${o.what}: no progress in ${o.phase} observed within ${(o.triggerTimeoutMs ?? 60_000) / 1000} s of starting ${args[0]}`);
       if (rec.phase === o.phase) pending = false;
     }
   } finally {
@@ -354,7 +379,8 @@ export async function killLoop(c: FaultCtx, o: KillLoop): Promise<KillRecord[]> 
 
 /** kill -9 of `provision` while the initial snapshot is being applied (observed), under load; then provision completes. */
 export async function killsDuringSnapshot(c: FaultCtx, kills: number): Promise<void> {
-  await killLoop(c, { what: 'kills during the initial snapshot', kills, phase: 'initial-snapshot', command: async () => ['provision'] });
+  // 0-150 ms after the trigger: SQLite applies ~5 snapshot rows/ms, so 0-400 ms used up 12,000 rows in 8 kills.
+  await killLoop(c, { what: 'kills during the initial snapshot', kills, phase: 'initial-snapshot', command: async () => ['provision'], maxOffsetMs: 150 });
   // provision waits for lag 0, which a continuous workload never gives: it finishes without load.
   const done = cli(c, 'provision', '--timeout', '180');
   const code = await done.exited;
@@ -375,6 +401,64 @@ export async function killsDuringSnapshot(c: FaultCtx, kills: number): Promise<v
 export async function killsDuringStreaming(c: FaultCtx, kills: number): Promise<void> {
   await killLoop(c, { what: 'kills while streaming', kills, phase: 'streaming', command: async () => ['sync'] });
   await settleWithSync(c, 'after kills during streaming');
+  c.stats.recoveries++;
+}
+
+export type SchemaChangeKind = 'add column' | 'narrow column' | 'drop column';
+
+/**
+ * kill -9 of `sync` while it applies a source ALTER TABLE of `table`, under load. Each kill has a change of
+ * its own, in turn: a column added (`VARCHAR(100) DEFAULT …`: altered in place), that column narrowed to
+ * VARCHAR(20) and then dropped (both incompatible: the table is dropped, recreated and resnapshotted).
+ * Odd attempts make the change before `sync` starts (applied as it starts), even ones 1.5–3.5 s after
+ * (applied while it streams). The kill is aimed at the replica seen applying it (kill-probe's
+ * `schema-change` phase: the table record's hash or the replica table's columns moved), 0–100 ms after,
+ * plus up to 3 s for a batch in flight. Afterwards every table is equal and the replica table has exactly
+ * the source's columns.
+ */
+export async function killsDuringSchemaChanges(c: FaultCtx, kills: number, table = 'contact', kinds: SchemaChangeKind[] = ['add column', 'narrow column', 'drop column']): Promise<void> {
+  let n = 0;
+  let col = '';
+  const made: string[] = [];
+  const schema = c.tenant.source.database;
+  await killLoop(c, {
+    what: 'kills during schema changes', kills, phase: 'schema-change', command: async () => ['sync'], maxOffsetMs: 100, triggerTimeoutMs: 120_000,
+    arm: async (probe, attempt) => {
+      const kind = kinds[n % kinds.length]!;
+      n++;
+      if (kind === 'add column' || !col) col = `fault_s${n}`;
+      // A rebuilt table's resnapshot (Debezium's incremental snapshot) must be over before the next ALTER:
+      // a chunk read while the ALTER runs fails in Debezium ("Column 'x' not found in result set", its
+      // window-close signal then fails), its snapshot stays open and its connection keeps a metadata
+      // lock on the table, so the next ALTER, and the workload behind it, wait forever (seen 2026-11-30).
+      const open = await sweepsDone(c);
+      if (open) { note(`before schema change #${n}: a sync until no sweep is left (${open})`); await sweepsWithSync(c, `before schema change #${n}`); }
+      const base = await probe.watch({ schema, table });
+      const ddl = async () => {
+        if (kind === 'add column' || !made.some((m) => m.endsWith(` ${col}`))) await c.tenant.source.addColumn(table, col, `VARCHAR(100) NULL DEFAULT 'f${n}'`);
+        else if (kind === 'narrow column') await c.tenant.source.modifyColumn(table, col, 'VARCHAR(20) NULL');
+        else { await c.tenant.source.dropColumn(table, col); }
+      };
+      const alter = async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`schema change #${n} (${kind} ${table}.${col}) at the source still waiting after 90 s (a metadata lock held at the source?)`)), 90_000); });
+        try { await Promise.race([ddl(), limit]); } finally { clearTimeout(timer); }
+        made.push(`${kind} ${col}`);
+        c.stats.fault(`source ALTER TABLE (${kind})`);
+        note(`schema change #${n} at the source: ${kind} ${table}.${col} (${attempt % 2 ? 'before sync starts' : 'while sync runs'}); the replica had record ${base?.hash?.slice(0, 8) ?? 'none'}, columns [${base?.columns ?? 'table missing'}]`);
+        if (kind === 'drop column') col = '';
+      };
+      if (attempt % 2) { await alter(); return; }
+      return async () => { await sleep(1500 + Math.floor(Math.random() * 2000)); await alter(); };
+    },
+  });
+  await settleWithSync(c, 'after kills during schema changes', true);
+  const probe = await openProbe(c.settings.replica, c.settings.tablePrefix);
+  try {
+    const seen = await probe.watch({ schema, table });
+    const source = (await c.tenant.source.columns(table)).map((x) => x.name);
+    assert.deepEqual((seen?.columns ?? '').split(',').sort(), [...source].sort(), `after the schema changes (${made.join(', ')}) the replica's ${table} has the source's columns`);
+  } finally { await probe.close(); }
   c.stats.recoveries++;
 }
 
@@ -410,7 +494,11 @@ export async function killsDuringFullSnapshot(c: FaultCtx, kills: number): Promi
 
 // ------------------------------------------------------------------------------------------ outages
 
-export interface OutageReport { what: string; ms: number; probes: number; refused: number; engineFailures: number; firstFailure: string | null }
+export interface OutageReport {
+  what: string; ms: number; probes: number; refused: number; engineFailures: number; firstFailure: string | null;
+  /** REPLICA_WENT_BACK error events after the outage began: the replica had lost commits it acknowledged (a server crash). */
+  wentBack: number;
+}
 
 /** Tries `attempt` every `everyMs` until `done()`: how many attempts were refused (ECONNREFUSED / SQLITE_BUSY). */
 function probeRefused(attempt: () => Promise<void>, everyMs = 1000): { stop(cutoff?: number): Promise<{ probes: number; refused: number; other: string[] }> } {
@@ -469,7 +557,8 @@ async function outage(c: FaultCtx, e: FaultEngine, what: string, ms: number, dow
     await sleep(1000);
   } finally { await load.stop(); }
   const failures = engineFailuresSince(c, t0);
-  const rep: OutageReport = { what, ms, probes: probed.probes, refused: probed.refused, engineFailures: failures.length, firstFailure: failures[0]?.slice(0, 200) ?? null };
+  const wentBack = () => c.seen.errors.filter((x) => x.at >= t0 && x.error.code === 'REPLICA_WENT_BACK').length;
+  const rep: OutageReport = { what, ms, probes: probed.probes, refused: probed.refused, engineFailures: failures.length, firstFailure: failures[0]?.slice(0, 200) ?? null, wentBack: wentBack() };
   c.stats.outages.push(rep);
   c.stats.fault(what);
   note(`${what}: ${probed.refused}/${probed.probes} probes refused (${probed.other.slice(0, 2).join('; ')}), engine failures ${failures.length}: ${failures.slice(0, 3).join(' | ')}`);
@@ -477,6 +566,8 @@ async function outage(c: FaultCtx, e: FaultEngine, what: string, ms: number, dow
   assert.ok(failures.length > 0, `${what}: the engine reported the outage (a retrying state or an error event)`);
   await verifyTables(c, `after ${what}`, { timeoutMs: 180_000 });
   await e.waitFor(caughtUp, 120_000);
+  rep.wentBack = wentBack();
+  note(`${what}: the engine reported REPLICA_WENT_BACK ${rep.wentBack} time(s)`);
   c.stats.recoveries++;
 }
 
@@ -560,7 +651,7 @@ export async function connectRestart(c: FaultCtx, e: FaultEngine, hard: boolean)
     probed = await probe.stop();
     await sleep(2000);
   } finally { await load.stop(); }
-  c.stats.outages.push({ what, ms: Date.now() - t0, probes: probed.probes, refused: probed.refused, engineFailures: 0, firstFailure: null });
+  c.stats.outages.push({ what, ms: Date.now() - t0, probes: probed.probes, refused: probed.refused, engineFailures: 0, firstFailure: null, wentBack: 0 });
   c.stats.fault(what);
   note(`${what}: ${probed.refused}/${probed.probes} REST probes refused`);
   assert.ok(probed.refused > 0, `${what}: Connect's REST port refused connections during the restart (${probed.refused}/${probed.probes})`);

@@ -3,8 +3,9 @@
  * private stack (outages stop its PostgreSQL, its Kafka broker and its Connect worker, which a shared
  * stack must not see), under a counted workload, every fault ending with every table compared with the
  * source:
- * - kill -9 aimed at observed progress: 3 during the initial snapshot, 3 while streaming, and on
- *   PostgreSQL 3 during a resync and 3 during a full snapshot; at least half with a batch in flight;
+ * - kill -9 aimed at observed progress: 3 during the initial snapshot, 3 while streaming, 2 while a source
+ *   ALTER TABLE is applied (a column added, then dropped), and on PostgreSQL 3 during a resync and 3
+ *   during a full snapshot; at least half with a batch in flight;
  * - the replica really down (PostgreSQL stopped, SQLite write-locked), the Kafka broker stopped, Connect
  *   restarted: each observed (refused connections, the engine retrying) and every table equal after;
  * - one poison event of each kind: kept, announced, only its table halted, the others equal.
@@ -14,7 +15,7 @@
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack } from '../harness/stack.ts';
 import {
-  FaultStats, caughtUp, connectRestart, kafkaOutage, killsDuringFullSnapshot, killsDuringResync, killsDuringSnapshot, killsDuringStreaming,
+  FaultStats, caughtUp, connectRestart, kafkaOutage, killsDuringFullSnapshot, killsDuringResync, killsDuringSchemaChanges, killsDuringSnapshot, killsDuringStreaming,
   poisonEvents, replicaOutage, setupFault, startEngine, type Dialect, type FaultCtx, type FaultEngine,
 } from './fault-kit.ts';
 
@@ -40,10 +41,11 @@ export function shortFaultSuite(dialect: Dialect): void {
       return e;
     };
 
-    it(`kill -9 aimed at observed progress during the initial snapshot${dialect === 'postgres' ? ', a resync, a full snapshot' : ''} and while streaming, under load: equal`, async () => {
+    it(`kill -9 aimed at observed progress during the initial snapshot${dialect === 'postgres' ? ', a resync, a full snapshot' : ''}, while streaming and while a schema change is applied, under load: equal`, async () => {
       const c = await setup('kills', 5000); // a snapshot long enough for 3 kills at a batch each (1,500 rows ran out after 2 on PostgreSQL)
       await killsDuringSnapshot(c, 3);
       await killsDuringStreaming(c, 3);
+      await killsDuringSchemaChanges(c, 2, 'contact', ['add column', 'drop column']);
       if (dialect === 'postgres') {
         await killsDuringResync(c, 3);
         await killsDuringFullSnapshot(c, 3);

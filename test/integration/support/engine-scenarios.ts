@@ -23,6 +23,7 @@ import type { Tenant } from '../../harness/tenant.ts';
 import { assertEventuallyEqual, compareWithSource, tableRecords } from './replica-compare.ts';
 import { corruptOneValue, type Corruption } from './replica-corrupt.ts';
 import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
+import { killDistribution, killOnProgress, openProbe, type KillRecord } from '../../faults/kill-probe.ts';
 
 const log = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'warn');
 const CLI = join(import.meta.dirname, '../../../main/cli.ts');
@@ -317,7 +318,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await e.stop();
     });
 
-    it('10. kill -9 of `sync` mid-batch, restart: equal', async () => {
+    it('10. kill -9 of `sync` aimed at observed progress, 3 of them with a batch in flight, restart: equal', async (t) => {
       const c = await setup('kill', 2000);
       const cfg = join(tmpdir(), `tm-kill-${c.tenant.ctx}.json`);
       writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
@@ -325,31 +326,40 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const prov = run('provision');
       assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
-      const exited = (child: ReturnType<typeof run>) => new Promise<[number | null, NodeJS.Signals | null]>((r) => {
-        if (child.exitCode !== null || child.signalCode !== null) r([child.exitCode, child.signalCode]);
-        else child.on('exit', (code, sig) => r([code, sig]));
-      });
-      let kills = 0;
-      for (let i = 0; i < 3; i++) {
+      // Each kill follows offsets seen moving in the replica (test/faults/kill-probe.ts), 0-400 ms later
+      // plus up to 3 s for a write transaction of the engine to be open; kills go on until 3 landed with
+      // a batch in flight (at most 8 attempts). Every attempt's kill is recorded in the failure message.
+      const probe = await openProbe(c.settings.replica, c.settings.tablePrefix);
+      open.push(() => probe.close());
+      const recs: KillRecord[] = [];
+      for (let i = 1; recs.filter((r) => r.inFlight).length < 3; i++) {
+        assert.ok(i <= 8, `3 kills with a batch in flight in 8 attempts; landed: ${JSON.stringify(killDistribution(recs))}: ${recs.map((r) => `${r.inFlightDetail} +${r.afterTriggerMs} ms`).join('; ')}`);
+        const before = await probe.sample();
         const child = run('sync');
         let out = '';
         child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
         child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-        const load = c.tenant.source.workload({ ops: 300 });
-        await new Promise((r) => setTimeout(r, 800 + Math.floor(Math.random() * 1500)));
-        child.kill('SIGKILL');
-        const [code, sig] = await exited(child);
-        // The restart right after a kill -9 must not be refused by the dead process's writer lease.
-        assert.equal(sig, 'SIGKILL', `sync ${i + 1} was running when killed (exit ${code}): ${out.slice(-400)}`);
-        kills++;
+        const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        // Changes keep coming until the kill (~100/s), so that batches follow one another.
+        let loading = true;
+        const load = (async () => { while (loading) await c.tenant.source.workload({ durationMs: 500, ratePerSec: 100 }); })();
+        load.catch(() => undefined); // raised by the await below
+        const rec = await killOnProgress(probe, before, { exited, kill: () => child.kill('SIGKILL') }, i, { phase: 'streaming' });
+        loading = false;
         await load;
+        // The restart right after a kill -9 must not be refused by the dead process's writer lease: sync
+        // ends only by the kill.
+        assert.notEqual(rec.trigger, 'process exited', `sync ${i} was running until its kill (exit ${rec.exitCode}): ${out.slice(-400)}`);
+        assert.notEqual(rec.trigger, 'none (deadline)', `sync ${i}: offsets moved within 60 s`);
+        assert.equal(child.signalCode, 'SIGKILL', `sync ${i} died of the kill`);
+        recs.push(rec);
       }
+      t.diagnostic(`kills: ${JSON.stringify(killDistribution(recs))}`);
       const child = run('sync');
       open.push(async () => { child.kill('SIGTERM'); });
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
-      assert.equal(kills, 3);
     });
 
     it('10b. another process takes the replica over from a running `sync`: it stops writing and exits 6 with REPLICA_LEASE_LOST; the next sync goes on, equal', async () => {
