@@ -4,7 +4,8 @@
  * source, table by table (checksums of canonical rows), not counts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,18 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await e.provision();
       await e.start();
       return e;
+    }
+
+    /** A fresh tenant and replica provisioned by the CLI (a real child process); `run` starts another CLI command on it. */
+    async function provisionedByCli(name: string, seedRows: number): Promise<{ c: Ctx; run: (cmd: string) => ChildProcessByStdio<null, Readable, Readable> }> {
+      const c = await setup(name, seedRows);
+      const cfg = join(tmpdir(), `tm-${name}-${c.tenant.ctx}.json`);
+      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
+      open.push(async () => rmSync(cfg, { force: true }));
+      const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const prov = run('provision');
+      assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
+      return { c, run };
     }
 
     /** A fresh tenant and replica, its engine started and caught up with the initial snapshot. */
@@ -319,13 +332,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('10. kill -9 of `sync` aimed at observed progress, 3 of them with a batch in flight, restart: equal', async (t) => {
-      const c = await setup('kill', 2000);
-      const cfg = join(tmpdir(), `tm-kill-${c.tenant.ctx}.json`);
-      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
-      open.push(async () => rmSync(cfg, { force: true }));
-      const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const prov = run('provision');
-      assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
+      const { c, run } = await provisionedByCli('kill', 2000);
       // Each kill follows offsets seen moving in the replica (test/faults/kill-probe.ts), 0-400 ms later
       // plus up to 3 s for a write transaction of the engine to be open; kills go on until 3 landed with
       // a batch in flight (at most 8 attempts). Every attempt's kill is recorded in the failure message.
@@ -363,13 +370,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     });
 
     it('10b. another process takes the replica over from a running `sync`: it stops writing and exits 6 with REPLICA_LEASE_LOST; the next sync goes on, equal', async () => {
-      const c = await setup('takeover', 300);
-      const cfg = join(tmpdir(), `tm-takeover-${c.tenant.ctx}.json`);
-      writeFileSync(cfg, JSON.stringify({ ...c.settings, tenant: { ...c.settings.tenant } }));
-      open.push(async () => rmSync(cfg, { force: true }));
-      const run = (cmd: string) => spawn(process.execPath, [CLI, cmd, '-c', cfg, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const prov = run('provision');
-      assert.equal(await new Promise((r) => prov.on('exit', r)), 0, 'provision exits 0');
+      const { c, run } = await provisionedByCli('takeover', 300);
       const first = run('sync');
       let out = '';
       first.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
