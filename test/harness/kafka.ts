@@ -199,9 +199,12 @@ export async function createTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
       replicationFactor: 1,
       configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
     }));
-    // kafkajs's own wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded broker answers
-    // for a moment after the create: wait here instead, taking that answer as "not yet".
-    await admin.createTopics({ topics: specs, waitForLeaders: false });
+    // kafkajs's own wait for leaders (which also refreshes the client's metadata: keep it) gives up on
+    // UNKNOWN_TOPIC_OR_PARTITION, which a loaded broker answers for a moment after the create: that answer
+    // is taken as "not yet", and the wait below goes on.
+    await admin.createTopics({ topics: specs, waitForLeaders: true }).catch((err: unknown) => {
+      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+    });
     await waitFor(async () => {
       const md = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) }).catch(() => null);
       return md !== null && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
