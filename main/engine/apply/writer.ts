@@ -27,6 +27,13 @@ export async function writeUnit(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHoo
       return;
     } catch (err) {
       const c = ctx.replica.classifyError(err);
+      // A retry finds the unit's own offset in the replica: its commit went through, only the answer was
+      // lost with the connection. Done, not a replica that went back.
+      if (c.code === 'REPLICA_WENT_BACK' && attempt > 0 && committedAlready(unit, err)) {
+        ctx.setState('streaming', 'replica writes recovered');
+        ctx.log.warn('a batch committed although its answer was lost; not written again', { offsets: hooks.offsetRange });
+        return;
+      }
       // Another process holds the replica now, or the replica went back to an earlier position: retrying
       // this unit cannot be right and must not halt tables; the engine stops or re-reads its position.
       if (c.code === 'REPLICA_LEASE_LOST' || c.code === 'REPLICA_WENT_BACK') throw err;
@@ -73,6 +80,16 @@ async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Prom
     }
   }
   await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra], ...withGuards(unit) }, hooks);
+}
+
+/** Whether the replica's offset row (REPLICA_WENT_BACK's `stored`) is the one this unit writes: it committed. */
+function committedAlready(unit: ApplyUnit, err: unknown): boolean {
+  const own = unit.position ? unit.state.find((r) => r.id === unit.position!.id) : undefined;
+  if (!own) return false;
+  let next: unknown;
+  try { next = (JSON.parse(own.value) as { next?: unknown }).next; } catch { return false; }
+  const stored = (err as { detail?: Record<string, unknown> }).detail?.stored;
+  return typeof next === 'string' && next === stored;
 }
 
 /** The unit's lease and position guards, for the units isolate() derives from it. */

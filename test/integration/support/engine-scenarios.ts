@@ -222,7 +222,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       ];
       const fault = c.target.failWritesFor(8000);
       await new Promise((r) => setTimeout(r, 300));
-      await c.tenant.source.workload({ ops: 300 });
+      // Changes keep coming through the fault (not one burst that a single batch may carry between two of
+      // the fault's session kills), so batches are written while it lasts.
+      await c.tenant.source.workload({ durationMs: 7000, ratePerSec: 60 });
       await fault;
       await assertEventuallyEqual(c.tenant, c.settings);
       for (const off of offs) off();
