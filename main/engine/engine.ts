@@ -607,13 +607,9 @@ class MirrorEngine implements Engine {
   async stop(): Promise<void> {
     const c = this.ctx;
     this.stopRequested = true;
-    c.stopping = true;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await Promise.allSettled([this.consumer?.disconnect(), this.notifConsumer?.disconnect()]);
+    await this.stopReading();
     if (this.kafkaConnected) await Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]);
     this.kafkaConnected = false;
-    await c.loop.run('stop', async () => undefined); // the task in flight (if any) ends first
     const lease = c.lease;
     c.lease = null;
     if (lease && this.replicaConnected) await lease.release().catch((err: unknown) => c.log.warn('writer lease not released', { error: (err as Error).message }));

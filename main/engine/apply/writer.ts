@@ -10,6 +10,7 @@ import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
 import { tableId } from '../schema/table-model.ts';
+import { offsetRowNext } from '../replica/position-check.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type WriteDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica' | 'setState' | 'settings' | 'stopping' | 'topics'>;
@@ -85,11 +86,8 @@ async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Prom
 /** Whether the replica's offset row (REPLICA_WENT_BACK's `stored`) is the one this unit writes: it committed. */
 function committedAlready(unit: ApplyUnit, err: unknown): boolean {
   const own = unit.position ? unit.state.find((r) => r.id === unit.position!.id) : undefined;
-  if (!own) return false;
-  let next: unknown;
-  try { next = (JSON.parse(own.value) as { next?: unknown }).next; } catch { return false; }
-  const stored = (err as { detail?: Record<string, unknown> }).detail?.stored;
-  return typeof next === 'string' && next === stored;
+  const next = own ? offsetRowNext(own.value) : null;
+  return next !== null && next === (err as { detail?: Record<string, unknown> }).detail?.stored;
 }
 
 /** The unit's lease and position guards, for the units isolate() derives from it. */

@@ -6,7 +6,7 @@ import { MirrorError } from '../errors.ts';
 import type { PositionGuard } from './replica.ts';
 
 /** What an offset row's JSON says is the next offset (null: no row, or a row without `next`). */
-function storedNext(value: string | null | undefined): string | null {
+export function offsetRowNext(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   try {
     const next = (JSON.parse(value) as { next?: unknown }).next;
@@ -21,7 +21,7 @@ function storedNext(value: string | null | undefined): string | null {
 
 /** Throws REPLICA_WENT_BACK (retriable: the engine re-reads its position) unless `value` (the offset row's JSON) holds `guard.next`. */
 export function assertPositionHeld(value: string | null | undefined, guard: PositionGuard): void {
-  const now = storedNext(value);
+  const now = offsetRowNext(value);
   if (now === guard.next) return;
   throw new MirrorError('REPLICA_WENT_BACK',
     `the replica's ${guard.id} says ${now ?? 'nothing (no row)'}, but this process had committed up to ${guard.next ?? 'nothing'}: the replica lost commits it had acknowledged (a crash with asynchronous commit, or a restore from a backup). Nothing of this batch was written; the engine reads on from the replica's stored position.`,
