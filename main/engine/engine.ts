@@ -201,24 +201,36 @@ class MirrorEngine implements Engine {
   /**
    * The replica stands before what this process committed (REPLICA_WENT_BACK: a crash that lost
    * acknowledged commits, a restore from a backup): everything held in memory is dropped and the engine
-   * starts again from what the replica stores, as a restarted process would. That start is retried with
-   * back-off (the replica may still be coming back) unless it fails for good (FINAL_AT_START): then the
-   * engine stops with the error, as a failed start would.
+   * starts again from what the replica stores, as a restarted process would (readAgain). A replica that
+   * keeps going back (more than 5 times in 10 minutes) is not a restore: the engine stops loudly.
    */
   private async rewind(err: MirrorError): Promise<void> {
+    if (this.rewinding || this.ctx.stopping) return;
+    const now = Date.now();
+    this.rewinds = [...this.rewinds.filter((t) => now - t < 600_000), now];
+    this.ctx.log.error('the replica went back to an earlier position: reading on from there', { error: err.message });
+    const final = this.rewinds.length > 5
+      ? new MirrorError('REPLICA_WENT_BACK', `the replica went back ${this.rewinds.length} times in 10 minutes (last: ${err.message}); the engine stops: check what restores or rolls back the replica database`)
+      : null;
+    await this.readAgain(err, final);
+  }
+
+  /**
+   * Drops what is held in memory and starts reading again from what the replica stores (after a rewind, or
+   * a Kafka consumer that crashed for good: kafkajs does not restart it after a non-retriable error, and a
+   * dead consumer would leave the engine "streaming" with nothing read). The start is retried with back-off
+   * unless it fails for good (FINAL_AT_START, or `final`): then the engine stops with the error.
+   */
+  private async readAgain(err: MirrorError, final: MirrorError | null = null): Promise<void> {
     const c = this.ctx;
     if (this.rewinding || c.stopping) return;
     this.rewinding = true;
-    // A replica that keeps going back is not a restore: stop loudly rather than read the same events forever.
-    const now = Date.now();
-    this.rewinds = [...this.rewinds.filter((t) => now - t < 600_000), now];
-    c.log.error('the replica went back to an earlier position: reading on from there', { error: err.message });
     c.events.emit('error', { error: err.toData(), table: null });
     c.setState('retrying', err.message);
     try {
-      if (this.rewinds.length > 5) throw new MirrorError('REPLICA_WENT_BACK', `the replica went back ${this.rewinds.length} times in 10 minutes (last: ${err.message}); the engine stops: check what restores or rolls back the replica database`);
+      if (final) throw final;
       await this.stopReading();
-      await c.loop.run('rewind', async () => forgetReplicaState(c));
+      await c.loop.run('read again', async () => forgetReplicaState(c));
       for (let delay = c.settings.retryInitialMs; !this.stopRequested; delay = Math.min(c.settings.retryMaxMs, delay * 2)) {
         try {
           await this.start();
@@ -227,8 +239,8 @@ class MirrorEngine implements Engine {
         } catch (e) {
           const m = MirrorError.from(e);
           if (FINAL_AT_START.has(m.code)) throw m;
-          c.log.warn('restart after the replica went back failed; retrying', { error: m.message });
-          c.setState('retrying', `reading on after the replica went back: ${m.message}; retrying`);
+          c.log.warn('starting to read again failed; retrying', { error: m.message });
+          c.setState('retrying', `reading on after ${err.code}: ${m.message}; retrying`);
           await this.stopReading();
           await sleep(delay);
         }
@@ -241,6 +253,13 @@ class MirrorEngine implements Engine {
     } finally {
       this.rewinding = false;
     }
+  }
+
+  /** A Kafka consumer crashed: kafkajs restarts it after retriable errors; otherwise the engine reads again. */
+  private onConsumerCrash(which: string, message: string, restarting: boolean): void {
+    const err = new MirrorError('KAFKA_UNREACHABLE', `the ${which} consumer crashed${restarting ? ' (kafkajs restarts it)' : ''}: ${message}`, { retriable: true });
+    if (restarting) this.ctx.events.emit('error', { error: err.toData(), table: null });
+    else void this.readAgain(err);
   }
 
   /** Stops the consumers and timers (the replica connection and the lease stay). */
@@ -388,7 +407,7 @@ class MirrorEngine implements Engine {
         expected: (p) => c.nextOffsets.get(p),
         stopping: () => c.stopping,
         paused: () => c.paused,
-        onCrash: (message) => c.events.emit('error', { error: { code: 'KAFKA_UNREACHABLE', message, retriable: true }, table: null }),
+        onCrash: (message, restarting) => this.onConsumerCrash('cdc', message, restarting),
         onBatchDone: () => this.refreshRunState(),
         onJump: async (p, expected, first) => {
           c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
@@ -420,7 +439,8 @@ class MirrorEngine implements Engine {
 
   /** `<ctx>-notifications` from its stored position (source/notification-reader.ts); none when unreadable. */
   private async startNotifications(marks: Map<number, Watermark> | null): Promise<void> {
-    if (marks) this.notifConsumer = await startNotificationReader(this.ctx, this.groupId('notifications'), () => this.refreshRunState());
+    if (marks) this.notifConsumer = await startNotificationReader(this.ctx, this.groupId('notifications'), () => this.refreshRunState(),
+      (message, restarting) => this.onConsumerCrash('notifications', message, restarting));
   }
 
   private startTimers(): void {

@@ -18,7 +18,8 @@ export interface CdcConsumerHooks {
   onJump(partition: number, expected: bigint, first: bigint): Promise<void>;
   /** Applies a chunk; resolves once its offsets are committed in the replica. */
   onChunk(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<'applied' | 'stop'>;
-  onCrash(message: string): void;
+  /** kafkajs reported a crash; `restarting`: it restarts the consumer itself (retriable errors). */
+  onCrash(message: string, restarting: boolean): void;
   onBatchDone(): void;
   stopping(): boolean;
   paused(): boolean;
@@ -50,7 +51,7 @@ export async function startCdcConsumer(o: CdcConsumerOptions): Promise<Consumer>
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     o.log.error('kafka consumer crashed', { error: payload.error.message, restart: payload.restart });
-    o.hooks.onCrash(payload.error.message);
+    o.hooks.onCrash(payload.error.message, payload.restart);
   });
   await consumer.run({
     autoCommit: false,

@@ -12,6 +12,8 @@ export interface NotificationConsumerOptions {
   position(partition: number): string;
   stopping(): boolean;
   onMessage(partition: number, offset: string, value: Buffer | null): Promise<void>;
+  /** kafkajs reported a crash; `restarting`: it restarts the consumer itself (retriable errors). */
+  onCrash(message: string, restarting: boolean): void;
 }
 
 export async function startNotificationConsumer(o: NotificationConsumerOptions): Promise<Consumer> {
@@ -21,6 +23,7 @@ export async function startNotificationConsumer(o: NotificationConsumerOptions):
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     for (const p of payload.memberAssignment[o.topic] ?? []) consumer.seek({ topic: o.topic, partition: p, offset: o.position(p) });
   });
+  consumer.on(consumer.events.CRASH, ({ payload }) => o.onCrash(payload.error.message, payload.restart));
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {

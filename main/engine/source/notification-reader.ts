@@ -42,12 +42,13 @@ export async function positionNotifications(c: NotificationReaderDeps): Promise<
 }
 
 /** Reads every partition from its position; each message is handled in the control loop, then `handled()` runs. */
-export async function startNotificationReader(c: NotificationReaderDeps, groupId: string, handled: () => void): Promise<Consumer> {
+export async function startNotificationReader(c: NotificationReaderDeps, groupId: string, handled: () => void, onCrash: (message: string, restarting: boolean) => void): Promise<Consumer> {
   const topic = c.topics.notifications;
   return startNotificationConsumer({
     kafka: c.kafka, topic, groupId,
     position: (p) => (c.notifNext.get(p) ?? 0n).toString(),
     stopping: () => c.stopping,
+    onCrash,
     onMessage: async (partition, offset, value) => {
       await c.loop.run('notification', async () => {
         if (value) {
