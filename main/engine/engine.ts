@@ -12,7 +12,7 @@ import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
 import type { EngineContext } from './context.ts';
 import { sleep } from './context.ts';
 import { forgetReplicaState } from './state/memory-reset.ts';
-import { checkStoredPosition } from './state/position.ts';
+import { checkStoredPosition, heldPositions } from './state/position.ts';
 import { loadReplicaState } from './state/load-state.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import { EngineEmitter } from './events.ts';
@@ -148,7 +148,7 @@ class MirrorEngine implements Engine {
         this.state = state;
         events.emit('state-changed', { state, previous, reason });
       },
-      async persist(rows, remove) { await replica.writeState(rows, remove, this.lease?.guard()); },
+      async persist(rows, remove) { await replica.writeState(rows, remove, this.lease?.guard(), heldPositions(this, rows, remove)); },
     };
     events.on('error', (e) => { this.lastError = e.error; });
     events.on('batch-applied', (b) => {

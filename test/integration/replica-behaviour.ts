@@ -297,6 +297,24 @@ export function describeReplicaBehaviour(name: string, factory: () => Promise<Re
       await r.writeState([], [id]);
     });
 
+    test('a state write with position guards lands only while every guarded offset row holds what it says (REPLICA_WENT_BACK, nothing written, otherwise)', async () => {
+      const off = (p: number, next: string) => ({ id: `offset:sg:${p}`, kind: 'offset' as const, value: JSON.stringify({ next, at: 1 }) });
+      const mark = (v: string) => ({ id: 'session:sg-mark', kind: 'session' as const, value: JSON.stringify({ v }) });
+      await r.writeState([off(0, '10'), off(1, '20'), mark('before')]);
+      const held = [{ id: 'offset:sg:0', next: '10' }, { id: 'offset:sg:1', next: '20' }];
+      await r.writeState([mark('held')], [], undefined, held);
+      assert.equal((await r.readState()).find((s) => s.id === 'session:sg-mark')?.value, mark('held').value);
+      // Partition 1 went back (a restore under the running engine): the write is refused whole.
+      await r.writeState([off(1, '15')]);
+      let caught: unknown;
+      await assert.rejects(r.writeState([mark('after'), off(0, '11')], ['session:sg-mark'], undefined, held), (e) => { caught = e; return true; });
+      assert.equal((caught as { code?: string }).code, 'REPLICA_WENT_BACK', String(caught));
+      const state = await r.readState();
+      assert.equal(state.find((s) => s.id === 'session:sg-mark')?.value, mark('held').value, 'nothing of the refused write landed');
+      assert.equal(state.find((s) => s.id === 'offset:sg:0')?.value, off(0, '10').value);
+      await r.writeState([], ['offset:sg:0', 'offset:sg:1', 'session:sg-mark']);
+    });
+
     test('sweep removes unseen rows only; cancel keeps everything', async () => {
       await fresh(COMPOSITE);
       const rows = [1, 2, 3, 4, 5].map((i) => ({ tenant: 1, code: `c${i}`, amount: `${i}.00`, note: null }));

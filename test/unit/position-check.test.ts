@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertPositionHeld } from '../../main/engine/replica/position-check.ts';
+import { heldPositions } from '../../main/engine/state/position.ts';
 
 const id = 'offset:acme-cdc:0';
 const wentBack = (e: unknown) => (e as { code?: string }).code === 'REPLICA_WENT_BACK';
@@ -21,5 +22,24 @@ describe('position check', () => {
         return true;
       }, `${stored} vs ${expected}`);
     }
+  });
+});
+
+describe('the position guards of a state write', () => {
+  const ctx = { topics: { cdc: 'acme-cdc' }, nextOffsets: new Map([[0, 42n], [1, 7n], [2, 0n]]) } as unknown as Parameters<typeof heldPositions>[0];
+  const row = (rid: string) => ({ id: rid, kind: 'offset' as const, value: '{}' });
+  const cases: Array<{ name: string; rows: string[]; remove: string[]; guarded: Array<[string, string]> }> = [
+    { name: 'a table row: every committed partition', rows: ['table:crm.contact'], remove: [], guarded: [['offset:acme-cdc:0', '42'], ['offset:acme-cdc:1', '7'], ['offset:acme-cdc:2', '0']] },
+    { name: 'a gap moves partition 1 with its record: 1 is not guarded', rows: ['gap:acme-cdc:1:3', 'offset:acme-cdc:1'], remove: [], guarded: [['offset:acme-cdc:0', '42'], ['offset:acme-cdc:2', '0']] },
+    { name: 'an offset row removed: not guarded', rows: [], remove: ['offset:acme-cdc:2'], guarded: [['offset:acme-cdc:0', '42'], ['offset:acme-cdc:1', '7']] },
+    { name: 'another topic\'s offset row changes nothing', rows: ['offset:acme-notifications:0'], remove: [], guarded: [['offset:acme-cdc:0', '42'], ['offset:acme-cdc:1', '7'], ['offset:acme-cdc:2', '0']] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(heldPositions(ctx, c.rows.map(row), c.remove).map((g) => [g.id, g.next]), c.guarded);
+    });
+  }
+  it('nothing committed yet (a new replica): no guard', () => {
+    assert.deepEqual(heldPositions({ ...ctx, nextOffsets: new Map() } as typeof ctx, [row('table:x')]), []);
   });
 });

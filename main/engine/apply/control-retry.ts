@@ -11,6 +11,8 @@ import { MirrorError } from '../errors.ts';
 export type RetryDeps = Pick<EngineContext, 'log' | 'replica' | 'setState' | 'settings' | 'stopping'>;
 
 export function isTransient(ctx: RetryDeps, err: unknown): boolean {
+  // Retrying cannot cure a replica that went back or a lost lease: the engine reads again (or stops) instead.
+  if (err instanceof MirrorError && (err.code === 'REPLICA_WENT_BACK' || err.code === 'REPLICA_LEASE_LOST')) return false;
   if (err instanceof MirrorError) return err.retriable;
   const e = err as { retriable?: unknown; name?: unknown };
   if (e && typeof e.name === 'string' && e.name.startsWith('KafkaJS')) return e.retriable !== false || /connect|timeout|not available|leader/i.test(String((err as Error).message));

@@ -81,7 +81,11 @@ export interface Replica {
    * Upserts state rows in a transaction of their own. `remove` ids are deleted. With `lease`, the
    * transaction first checks the lease as apply() does (REPLICA_LEASE_LOST, nothing written).
    */
-  writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard): Promise<void>;
+  /**
+   * One transaction: the lease check (when `lease`), the position checks (each offset row still holds what
+   * this process committed there: a state write never lands in a replica that went back), then the rows.
+   */
+  writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard, positions?: readonly PositionGuard[]): Promise<void>;
   /** One transaction: the lease check (when `unit.lease`), every table change, then every state row. Rolls back entirely on error. */
   apply(unit: ApplyUnit): Promise<void>;
   /**

@@ -6,9 +6,25 @@
  */
 import type { EngineContext } from '../context.ts';
 import { assertPositionHeld } from '../replica/position-check.ts';
+import type { PositionGuard, StateRow } from '../replica/replica.ts';
 import { stateIds } from './records.ts';
 
 export type PositionDeps = Pick<EngineContext, 'nextOffsets' | 'replica' | 'topics'>;
+
+/**
+ * The position checks a state write makes in its transaction: every offset row of the change topic this
+ * process committed — except the rows this write itself sets or removes (a gap or an offset reset moves
+ * them together with what it records).
+ */
+export function heldPositions(ctx: Pick<EngineContext, 'nextOffsets' | 'topics'>, rows: readonly StateRow[], remove: readonly string[] = []): PositionGuard[] {
+  const written = new Set([...rows.map((r) => r.id), ...remove]);
+  const out: PositionGuard[] = [];
+  for (const [p, next] of ctx.nextOffsets) {
+    const id = stateIds.offset(ctx.topics.cdc, p);
+    if (!written.has(id)) out.push({ id, next: next.toString() });
+  }
+  return out;
+}
 
 /** REPLICA_WENT_BACK when an offset row of the change topic differs from what this process committed. */
 export async function checkStoredPosition(ctx: PositionDeps): Promise<void> {

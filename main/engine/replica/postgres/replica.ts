@@ -169,9 +169,10 @@ export class PostgresReplica implements Replica {
     }
   }
 
-  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, positions: readonly PositionGuard[] = []): Promise<void> {
     await this.serial((c) => this.tx(c, async () => {
       if (lease) await checkLease(c, this.dialect, lease);
+      for (const g of positions) await this.checkPosition(c, g);
       await this.upsertState(c, rows);
       if (remove.length) await c.query(`DELETE FROM ${this.dialect.stateTable()} WHERE "Id" = ANY($1::text[])`, [remove]);
     }));

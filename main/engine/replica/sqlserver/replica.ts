@@ -25,7 +25,7 @@ import { tagTable } from '../error-tagging.ts';
 import { groupByColumnSet } from '../column-sets.ts';
 import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
-import type { ApplyUnit, LeaseDecision, LeaseGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
+import type { ApplyUnit, LeaseDecision, LeaseGuard, PositionGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
 import { assertPositionHeld } from '../position-check.ts';
 import { SqlServerDialect } from './dialect.ts';
@@ -279,9 +279,13 @@ export class SqlServerReplica implements Replica {
     return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
   }
 
-  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, positions: readonly PositionGuard[] = []): Promise<void> {
     if (rows.length === 0 && remove.length === 0) return;
-    await this.inTransaction(async (tx) => { await this.checkLease(tx, lease); await this.upsertState(tx, rows, remove); });
+    await this.inTransaction(async (tx) => {
+      await this.checkLease(tx, lease);
+      for (const g of positions) assertPositionHeld(await this.lockedStateValue(tx, g.id), g);
+      await this.upsertState(tx, rows, remove);
+    });
   }
 
   async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
