@@ -6,6 +6,7 @@
 import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import { fetchWatermarks } from '../../main/engine/source/watermarks.ts';
 import {
   ManagedProcess, freePort, jvmArgs, log4jProperties, makeTempDir, randomHex, removeDir, run, stackLib,
   toProperties, waitFor, rssMb,
@@ -227,8 +228,9 @@ export interface PartitionOffsets {
 }
 
 export async function topicOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
+  // The engine's reader: it waits out a leader that is moving (a topic just created again), as tests need too.
   return withAdmin(kafka, async (admin) => {
-    const offs = await admin.fetchTopicOffsets(topic);
+    const offs = [...(await fetchWatermarks(admin, topic)).values()];
     return offs.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
   });
 }
