@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Settings } from '../../preload/contract/settings.ts';
 import type { ChildMessage, ChildMode, MemoryAtPeak } from './child.ts';
 import { Progress } from './progress.ts';
+import { ENGINE_NODE_FLAGS } from '../../main/host/engine-flags.ts';
 
 const CHILD = join(import.meta.dirname, 'child.ts');
 
@@ -24,7 +25,7 @@ export class BenchChild {
   /** Forks the child and resolves once the engine (or ceiling consumer) runs. */
   async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>): Promise<void> {
     this.startedAt = Date.now();
-    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...ENGINE_NODE_FLAGS, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc = proc;
     let ready!: () => void;
     let failed!: (e: Error) => void;
