@@ -31,7 +31,7 @@ import { checkFences } from './snapshot/check.ts';
 import { FULL_SNAPSHOT_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
 import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
-import { checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
+import { topicBehindReplica, checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { reconcileSweeps } from './snapshot/sweep.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
 import { positionNotifications, startNotificationReader } from './source/notification-reader.ts';
@@ -106,6 +106,9 @@ class MirrorEngine implements Engine {
   private rewinds: number[] = [];
   private stopRequested = false;
   private ticks = 0;
+  /** Consecutive ticks that found the change topic behind the replica's offsets (see topicBehindReplica). */
+  private topicBehind = 0;
+  private partitionsAtStart = 0;
   private tableStats: TableStatsRecord | null = null;
 
   private readonly command: string;
@@ -246,13 +249,18 @@ class MirrorEngine implements Engine {
         }
       }
     } catch (e) {
-      const m = MirrorError.from(e);
-      c.events.emit('error', { error: m.toData(), table: null });
-      await this.stop();
-      c.setState('error', m.message);
+      await this.halt(MirrorError.from(e));
     } finally {
       this.rewinding = false;
     }
+  }
+
+  /** The engine stops with `err`, as a failed start would (`sync` exits with its code). */
+  private async halt(err: MirrorError): Promise<void> {
+    this.ctx.log.error('the engine stops', { code: err.code, error: err.message });
+    this.ctx.events.emit('error', { error: err.toData(), table: null });
+    await this.stop();
+    this.ctx.setState('error', err.message);
   }
 
   /** A Kafka consumer crashed: kafkajs restarts it after retriable errors; otherwise the engine reads again. */
@@ -364,6 +372,8 @@ class MirrorEngine implements Engine {
     });
     // Offsets that cannot be right (beyond the topic's end, partitions gone or added) stop here, loudly.
     await checkStoredOffsets(c);
+    this.partitionsAtStart = c.watermarks.size;
+    this.topicBehind = 0;
     const notifMarks = await positionNotifications(c);
     await c.loop.run('start', async () => {
       await reconcileSweeps(c, Boolean(c.fullSnapshot?.fence)); // a kill between a sweep's two writes (sweep.ts)
@@ -464,7 +474,12 @@ class MirrorEngine implements Engine {
     const c = this.ctx;
     try {
       const asked = Date.now();
+      const applied = new Map(c.nextOffsets); // before the watermarks: every offset applied by then is below them
       c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
+      const behind = topicBehindReplica(c.topics.cdc, applied, c.watermarks, this.partitionsAtStart);
+      this.topicBehind = behind ? this.topicBehind + 1 : 0;
+      // Three ticks in a row (~4 s): a partition leader that just moved may answer an older high watermark for a moment.
+      if (behind && this.topicBehind >= 3) { void this.halt(behind); return; }
       const figures = this.lagFigures(Date.now());
       this.lagRef.observe(figures.partitions, asked);
       const lag = figures.lagEvents;

@@ -11,6 +11,7 @@ import { fromStateJson, toStateJson } from '../state/json.ts';
 import type { OffsetRecord } from '../state/records.ts';
 import { stateIds } from '../state/records.ts';
 import { recordTimestamps } from './record-times.ts';
+import type { Watermark } from './watermarks.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type OffsetCheckDeps = Pick<EngineContext, 'kafka' | 'log' | 'nextOffsets' | 'persist' | 'replica' | 'topics' | 'watermarks'>;
@@ -42,6 +43,28 @@ export async function checkStoredOffsets(ctx: OffsetCheckDeps): Promise<void> {
     throw new MirrorError('TOPIC_CHANGED', `${topic} has ${now} partition(s) but the replica recorded ${recorded ?? 'offsets for partitions'} ${missing.length ? `(partitions ${missing.join(', ')} no longer exist)` : ''}: keys may have moved between partitions, so per-key order is lost. Nothing was applied. To recover: ${recoveryCommand()}`, { detail: { topic, partitions: now, recorded } });
   }
   if (recorded === null) await ctx.persist([{ id: TOPIC_ROW_ID(topic), kind: 'session', value: toStateJson({ partitions: now, at: Date.now() }) }]);
+}
+
+/**
+ * The same rule while the engine runs (each status tick): the change topic deleted and created again under
+ * a running engine answers high watermarks below what the replica applied (offsets `applied`, taken before
+ * the watermarks were read), or another partition count. Reading on would skip the new topic's records
+ * below the stored offsets silently; the caller stops the engine with this error instead. Null: all well.
+ */
+export function topicBehindReplica(topic: string, applied: ReadonlyMap<number, bigint>, marks: ReadonlyMap<number, Watermark>, partitions: number): MirrorError | null {
+  const ahead: string[] = [];
+  for (const [p, next] of applied) {
+    const w = marks.get(p);
+    if (w && next > BigInt(w.high)) ahead.push(`partition ${p}: applied up to offset ${next}, end of partition now ${w.high}`);
+  }
+  if (ahead.length) {
+    return new MirrorError('OFFSET_AHEAD', `${topic} now ends before what this replica applied (${ahead.join('; ')}): the topic was deleted and created again under the running engine, so reading on would skip events. The engine stops; nothing more is applied. To recover: ${recoveryCommand()}`, { detail: { topic, ahead: ahead.join('; ') } });
+  }
+  const gone = [...applied.keys()].filter((p) => !marks.has(p));
+  if (gone.length || (partitions > 0 && marks.size !== partitions)) {
+    return new MirrorError('TOPIC_CHANGED', `${topic} has ${marks.size} partition(s) now, ${partitions} when the engine started${gone.length ? ` (partitions ${gone.join(', ')} no longer exist)` : ''}: keys may have moved between partitions, so per-key order is lost. The engine stops; nothing more is applied. To recover: ${recoveryCommand()}`, { detail: { topic, partitions: marks.size, recorded: partitions } });
+  }
+  return null;
 }
 
 /**

@@ -431,6 +431,26 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.deepEqual(await replicaChecksums(c), before, 'the replica is left as it was (nothing applied from the recreated topic)');
     });
 
+    shortIt('g3. <ctx>-cdc recreated under the running engine: it stops loudly (OFFSET_AHEAD) and applies nothing of the new topic', async () => {
+      const started = await caughtUpTenant('recreate-live', { seedRows: 200 });
+      const { c, e } = started;
+      await c.tenant.source.workload({ ops: 200 });
+      await assertEventuallyEqual(c.tenant, c.settings);
+      const before = await replicaChecksums(c);
+      await c.tenant.connector.stop();
+      await c.tenant.recreateCdcTopic();
+      await c.tenant.connector.start();
+      await c.tenant.source.workload({ ops: 10, mix: { insert: 1 } });
+      await c.tenant.waitCdcQuiet();
+      const s = await e.waitFor((x) => x.state === 'error', 60_000).catch(() => e.status());
+      say(`engine state ${s.state}, lastError ${JSON.stringify(s.lastError)}`);
+      assert.equal(s.state, 'error', 'the engine stops when the topic is recreated under it');
+      assert.equal(s.lastError?.code, 'OFFSET_AHEAD', JSON.stringify(s.lastError));
+      assert.match(s.lastError?.message ?? '', /reset-offsets/);
+      assert.deepEqual(await replicaChecksums(c), before, 'nothing of the recreated topic was applied');
+      await e.stop();
+    });
+
     shortIt('h. CLI: resync-tables is handed to the running sync; a second sync is refused naming the owner', async () => {
       const c = await setup('clilease', { seedRows: 300 });
       const cfg = join(tmpdir(), `tm-cp-${c.tenant.ctx}.json`);
