@@ -25,6 +25,9 @@ import { retrying } from './control-retry.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { recentWrites } from './recent-writes.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
+import { requestResync } from '../snapshot/resync.ts';
+
+const TRUNCATE_REASON = 'TRUNCATE at the source: the table is resynced, because its truncate record may have been read out of order with rows written just before or after it';
 
 /** Errors after which a chunk goes no further (never a poison event): the lease was lost, or the replica went back. */
 function endsProcessing(err: unknown): boolean {
@@ -183,7 +186,16 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       if (d.kind === 'skipped') { last = off; await endOfUnapplied(m); continue; }
       if (d.kind === 'truncate') {
         const rec = ctx.filter(d.schema, d.name) === 'mirror' ? ctx.registry.get(tableId({ schema: d.schema, name: d.name })) : undefined;
-        if (rec && rec.state !== 'halted') { await flush(); last = null; await retrying(ctx, `truncate ${rec.id}`, () => truncateTable(ctx, rec)); }
+        if (rec && rec.state !== 'halted') {
+          await flush(); last = null;
+          await retrying(ctx, `truncate ${rec.id}`, () => truncateTable(ctx, rec));
+          // Its record has no key (any partition): rows of events produced after it and read before it
+          // (a partition read ahead) went with it, so the table is resynced (a truncated table is small);
+          // events produced at or before it, read after it, are skipped from here on (docs/snapshots.md).
+          rec.truncatedAt = Math.max(rec.truncatedAt ?? 0, Number(m.timestamp));
+          ctx.registry.put(rec);
+          await retrying(ctx, `resync ${rec.id} after its truncate`, () => requestResync(ctx, [rec.id], TRUNCATE_REASON));
+        }
         first ??= off;
         last = off;
         continue;
@@ -228,6 +240,9 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         if (action === 'skip') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       }
       if (rec.state === 'halted') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
+      // Produced at or before the table's TRUNCATE, read after it (a partition read behind): its row was
+      // truncated. A record of the same millisecond may have come after it: the truncate's resync restores it.
+      if (rec.truncatedAt && Number(m.timestamp) <= rec.truncatedAt) { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       const current = verdict === 'current' || verdict === 'start' || verdict === 'restart';
       if (current && rec.sweep?.kind === 'full' && rec.sweep.attemptKey !== ev.snapshotKey) { rec.sweep.attemptKey = ev.snapshotKey; ctx.registry.put(rec); }
       // Writes that never mark a row seen: late records of an older attempt, and change events produced

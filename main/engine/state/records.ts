@@ -55,6 +55,12 @@ export interface TableRecord {
   lastResync?: ResyncReport | null;
   /** Position in `<ctx>-schemahistory` (`partition:offset`) of the definition the table has, when known. */
   schemaPos?: string | null;
+  /**
+   * Kafka timestamp of the newest TRUNCATE applied to the table. A truncate record has no key, so it can
+   * sit on any partition: events of the table produced at or before it, read after it from a partition
+   * read behind, are skipped (their rows were truncated); see docs/snapshots.md.
+   */
+  truncatedAt?: number | null;
 }
 
 /** `ts`: Kafka timestamp of the record at `next - 1` (the last one applied): proves the topic is still the same one. */

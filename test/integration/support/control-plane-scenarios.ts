@@ -36,7 +36,8 @@ import { openReplicaReader } from '../../harness/replica-reader.ts';
 import { getSharedStack, stopStack } from '../../harness/stack.ts';
 import type { Stack } from '../../harness/stack.ts';
 import type { Notification, Tenant, TenantOptions } from '../../harness/tenant.ts';
-import { assertEventuallyEqual, tableRecords } from './replica-compare.ts';
+import { assertEventuallyEqual, compareWithSource, tableRecords } from './replica-compare.ts';
+import type { RawMessage } from '../../harness/topic-reader.ts';
 import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
 import { backgroundWorkload } from '../../harness/background-workload.ts';
 import { spawnCli } from '../../harness/cli-child.ts';
@@ -646,6 +647,51 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const se = await sync.exit;
       assert.equal(se.code, 0, `sync --until-caught-up exits 0: ${tail(sync.output())}`);
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 5000 });
+    });
+
+    shortIt('l. TRUNCATE at the source with writes before and after, while `sync` is stopped, then again while it runs under load: equal', async () => {
+      // The connector emits truncates (op t, no key: Debezium's producer puts them on any partition).
+      const c = await setup('truncate', { seedRows: 600, connectorConfig: { 'skipped.operations': 'none' } });
+      const cli = cliFor(c);
+      const src = c.tenant.source;
+      const sale = `${c.tenant.database}.sale`;
+      const saleState = async (): Promise<string | null> => tableStateSql(c.target.replica, sale).catch(() => null);
+      const prov = cli(['provision', '--timeout', '180']);
+      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
+      const collector = await c.tenant.collect();
+      open.push(() => collector.stop());
+      const truncates = (): RawMessage[] => collector.messages.filter((m) => m.key === null && m.value !== null && /"op":"t"/.test(m.value));
+
+      // Offline: writes, TRUNCATE, writes (new rows reuse the keys the truncate freed: AUTO_INCREMENT restarts).
+      await src.workload({ ops: 150, tables: ['sale', 'contact'], seed: 41 });
+      await src.query(`TRUNCATE TABLE ${src.qt('sale')}`);
+      await src.workload({ ops: 200, mix: { insert: 0.7, update: 0.2, delete: 0.1 }, tables: ['sale', 'contact'], seed: 42 });
+      await c.tenant.waitCdcQuiet();
+      await collector.waitFor((m) => truncates().includes(m), { timeoutMs: 30_000, what: 'the TRUNCATE of sale in <ctx>-cdc' });
+      say(`offline truncate record: partition ${truncates()[0]!.partition}; sale rows at the source ${await src.count('sale')}`);
+      let sync = cli(['sync']);
+      await waitFor(async () => (await saleState()) === 'ok' && (await compareWithSource(c.tenant, c.settings)).every((x) => x.equal), { timeoutMs: 180_000, intervalMs: 1000, what: 'sale ok and every table equal after the offline TRUNCATE' }).catch(() => undefined);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 10_000 });
+      say(`after the offline truncate: sale ${await saleState()}, lastResync ${JSON.stringify((await readStateRowSql(c.target.replica, `table:${sale}`))?.lastResync)}`);
+
+      // Live: a TRUNCATE in the middle of a workload on the same table, and sync killed -9 right after it.
+      const load = backgroundWorkload(src, { tables: ['sale', 'contact'], ratePerSec: 150, mix: { insert: 0.6, update: 0.3, delete: 0.1 }, seed: 43 });
+      await sleep(2000);
+      await src.query(`TRUNCATE TABLE ${src.qt('sale')}`);
+      await collector.waitFor(() => truncates().length >= 2, { timeoutMs: 30_000, what: 'the second TRUNCATE in <ctx>-cdc' });
+      await sleep(300);
+      const ex = await sync.kill9();
+      assert.equal(ex.signal, 'SIGKILL', `sync was running when killed: ${tail(sync.output())}`);
+      sync = cli(['sync']);
+      await sleep(3000);
+      const w = await load.stop();
+      await c.tenant.waitCdcQuiet();
+      say(`live truncate under ${w.total} ops; truncate records on partitions ${truncates().map((m) => m.partition).join(',')}`);
+      await waitFor(async () => (await saleState()) === 'ok' && (await compareWithSource(c.tenant, c.settings)).every((x) => x.equal), { timeoutMs: 180_000, intervalMs: 1000, what: 'sale ok and every table equal after the live TRUNCATE' }).catch(() => undefined);
+      assert.equal(await saleState(), 'ok', `sale ends ok: ${tail(sync.output())}`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 10_000 });
+      const se = await sync.stop();
+      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
 
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
