@@ -25,7 +25,8 @@ export class BenchChild {
   /** Forks the child and resolves once the engine (or ceiling consumer) runs. */
   async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>): Promise<void> {
     this.startedAt = Date.now();
-    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...ENGINE_NODE_FLAGS, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The engine runs with the product's V8 flags (main/host/engine-flags.ts); the ceilings with Node's defaults.
+    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...(mode === 'engine' ? ENGINE_NODE_FLAGS : []), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc = proc;
     let ready!: () => void;
     let failed!: (e: Error) => void;
