@@ -32,6 +32,14 @@ const CASES: Array<[string, string, 'retry' | 'halt-table' | 'halt-all', string,
   ['XX000', 'internal error: no row, no class', 'halt-table', 'REPLICA_WRITE_FAILED', /Writing to the PostgreSQL replica failed: server said no \(XX000\)/],
 ];
 
+test('55000 "database … is not currently accepting connections" (closed for maintenance) -> retry REPLICA_UNREACHABLE; another 55000 keeps halting the table', () => {
+  const closed = classify(serverError('55000', 'database "crm_copy" is not currently accepting connections'));
+  assert.deepEqual([closed.action, closed.code], ['retry', 'REPLICA_UNREACHABLE']);
+  assert.match(closed.hint, /ALLOW_CONNECTIONS false/);
+  const other = classify(serverError('55000', 'cannot refresh materialized view concurrently'));
+  assert.deepEqual([other.action, other.code], ['halt-table', 'REPLICA_WRITE_FAILED']);
+});
+
 for (const [code, name, action, errorCode, hint] of CASES) {
   test(`${code} (${name}) -> ${action} ${errorCode}`, () => {
     const c = classify(serverError(code));

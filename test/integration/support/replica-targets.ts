@@ -82,12 +82,19 @@ export const postgresTarget: TargetFactory = async (stack) => {
       });
     },
     async failWritesFor(ms) {
-      // The replica "goes away": every session on the database is terminated, again and again.
+      // The replica "goes away": the database refuses new connections and every session on it is
+      // terminated, again and again. (Killing sessions alone could miss every write: a pool drops an idle
+      // killed client and a fast batch fits between two kills — a quiet CI run saw no failure at all.)
       await admin(async (c) => {
-        const until = Date.now() + ms;
-        while (Date.now() < until) {
-          await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
-          await new Promise((r) => setTimeout(r, 200));
+        await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS false`);
+        try {
+          const until = Date.now() + ms;
+          while (Date.now() < until) {
+            await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        } finally {
+          await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS true`);
         }
       });
     },

@@ -23,6 +23,9 @@ interface Rule {
 
 const unreachable: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'PostgreSQL cannot be reached: {message}. Check that the server runs and the host/port are right; retrying.' };
 const lockTimeout: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'A lock on the replica table could not be obtained in time{where}: {message}. Another session holds it (a long report or an open transaction); retrying.' };
+/** 55000 at connect: the database is closed to connections for a while (ALTER DATABASE … ALLOW_CONNECTIONS false, maintenance). */
+const notAccepting: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The replica database does not accept connections now ({code}): {message}. An administrator closed it (ALLOW_CONNECTIONS false, maintenance); retrying until it is open again.' };
+const NOT_ACCEPTING = /is not currently accepting connections/i;
 const restarting: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The PostgreSQL server is shutting down or restarting ({code}): {message}; retrying.' };
 const aborted: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'The replica transaction was aborted{where}: {message}; retrying.' };
 const retryAsIs: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: '{message}; retrying.' };
@@ -83,6 +86,7 @@ function ruleFor(code: string, message: string): Rule {
   if (SOCKET_CODES.has(code) || (!code && CONNECTION_LOST.test(message))) return unreachable;
   // Any five digits or upper-case letters: classes such as 3D (invalid catalog name) and 0A (feature not supported) start with a letter too.
   if (!/^[0-9A-Z]{5}$/.test(code)) return fallback;
+  if (code === '55000' && NOT_ACCEPTING.test(message)) return notAccepting;
   return SQLSTATES.get(code) ?? SQLSTATE_CLASSES.get(code.slice(0, 2)) ?? fallback;
 }
 
