@@ -11,7 +11,7 @@ describe('topic behind the replica', () => {
     { name: 'applied up to the end: well', applied: applied(10, 20, 30), marks: marks(10, 20, 30), partitions: 3, code: null },
     { name: 'the topic has grown: well', applied: applied(10, 20, 30), marks: marks(15, 20, 99), partitions: 3, code: null },
     { name: 'nothing applied yet: well', applied: applied(), marks: marks(0, 0, 0), partitions: 3, code: null },
-    { name: 'one partition ends before what was applied (recreated)', applied: applied(10, 20, 30), marks: marks(10, 3, 30), partitions: 3, code: 'OFFSET_AHEAD', says: /partition 1: applied up to offset 20, end of partition now 3/ },
+    { name: 'one partition ends before what was applied (recreated)', applied: applied(10, 20, 30), marks: marks(10, 3, 30), partitions: 3, code: 'OFFSET_AHEAD', says: /partition 1: next offset 20, end of partition 3/ },
     { name: 'a partition is gone', applied: applied(10, 20, 30), marks: marks(10, 20), partitions: 3, code: 'TOPIC_CHANGED', says: /partitions 2 no longer exist/ },
     { name: 'a partition was added', applied: applied(10, 20, 30), marks: marks(10, 20, 30, 0), partitions: 3, code: 'TOPIC_CHANGED', says: /4 partition\(s\) now, 3 when the engine started/ },
   ];

@@ -78,12 +78,10 @@ export interface Replica {
   /** Every state row, or only those of one kind. */
   readState(kind?: StateKind): Promise<StateRow[]>;
   /**
-   * Upserts state rows in a transaction of their own. `remove` ids are deleted. With `lease`, the
-   * transaction first checks the lease as apply() does (REPLICA_LEASE_LOST, nothing written).
-   */
-  /**
-   * One transaction: the lease check (when `lease`), the position checks (each offset row still holds what
-   * this process committed there: a state write never lands in a replica that went back), then the rows.
+   * Upserts state rows (`remove` ids deleted) in one transaction of their own. It first checks the lease
+   * when `lease` (as apply() does: REPLICA_LEASE_LOST), then each of `positions` (the offset row still holds
+   * what this process committed there: REPLICA_WENT_BACK, so a state write never lands in a replica that
+   * went back); on either, nothing is written.
    */
   writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard, positions?: readonly PositionGuard[]): Promise<void>;
   /** One transaction: the lease check (when `unit.lease`), every table change, then every state row. Rolls back entirely on error. */

@@ -22,15 +22,21 @@ export function recoveryCommand(): string {
   return '`tenant-mirror reset-offsets -c <config>` (reads on from the topic\'s current end and resyncs every table)';
 }
 
-export async function checkStoredOffsets(ctx: OffsetCheckDeps): Promise<void> {
-  const topic = ctx.topics.cdc;
+/** The partitions whose next offset lies beyond the partition's end, and those the topic no longer has. */
+function compareWithTopic(next: ReadonlyMap<number, bigint>, marks: ReadonlyMap<number, Watermark>): { ahead: string[]; missing: number[] } {
   const ahead: string[] = [];
   const missing: number[] = [];
-  for (const [p, next] of ctx.nextOffsets) {
-    const w = ctx.watermarks.get(p);
+  for (const [p, n] of next) {
+    const w = marks.get(p);
     if (!w) missing.push(p);
-    else if (next > BigInt(w.high)) ahead.push(`partition ${p}: stored next offset ${next}, end of partition ${w.high}`);
+    else if (n > BigInt(w.high)) ahead.push(`partition ${p}: next offset ${n}, end of partition ${w.high}`);
   }
+  return { ahead, missing };
+}
+
+export async function checkStoredOffsets(ctx: OffsetCheckDeps): Promise<void> {
+  const topic = ctx.topics.cdc;
+  const { ahead, missing } = compareWithTopic(ctx.nextOffsets, ctx.watermarks);
   if (ahead.length) {
     throw new MirrorError('OFFSET_AHEAD', `the replica's offsets are beyond the end of ${topic} (${ahead.join('; ')}): the topic was recreated or this replica comes from another environment, so reading on would skip events. Nothing was applied. To recover: ${recoveryCommand()}`, { detail: { topic, ahead: ahead.join('; ') } });
   }
@@ -52,15 +58,10 @@ export async function checkStoredOffsets(ctx: OffsetCheckDeps): Promise<void> {
  * below the stored offsets silently; the caller stops the engine with this error instead. Null: all well.
  */
 export function topicBehindReplica(topic: string, applied: ReadonlyMap<number, bigint>, marks: ReadonlyMap<number, Watermark>, partitions: number): MirrorError | null {
-  const ahead: string[] = [];
-  for (const [p, next] of applied) {
-    const w = marks.get(p);
-    if (w && next > BigInt(w.high)) ahead.push(`partition ${p}: applied up to offset ${next}, end of partition now ${w.high}`);
-  }
+  const { ahead, missing: gone } = compareWithTopic(applied, marks);
   if (ahead.length) {
     return new MirrorError('OFFSET_AHEAD', `${topic} now ends before what this replica applied (${ahead.join('; ')}): the topic was deleted and created again under the running engine, so reading on would skip events. The engine stops; nothing more is applied. To recover: ${recoveryCommand()}`, { detail: { topic, ahead: ahead.join('; ') } });
   }
-  const gone = [...applied.keys()].filter((p) => !marks.has(p));
   if (gone.length || (partitions > 0 && marks.size !== partitions)) {
     return new MirrorError('TOPIC_CHANGED', `${topic} has ${marks.size} partition(s) now, ${partitions} when the engine started${gone.length ? ` (partitions ${gone.join(', ')} no longer exist)` : ''}: keys may have moved between partitions, so per-key order is lost. The engine stops; nothing more is applied. To recover: ${recoveryCommand()}`, { detail: { topic, partitions: marks.size, recorded: partitions } });
   }

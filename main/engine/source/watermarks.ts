@@ -10,7 +10,7 @@ const LEADER_MOVING = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE
 
 /**
  * Low (log start) and high watermarks of every partition of a topic. A leader that is moving is waited
- * for (metadata refreshed, up to ~10 s); anything else fails at once.
+ * for (metadata refreshed, up to ~7 s); anything else fails at once.
  */
 export async function fetchWatermarks(admin: Admin, topic: string, attempts = 8): Promise<Map<number, Watermark>> {
   for (let attempt = 1; ; attempt++) {
