@@ -156,7 +156,7 @@ class MirrorEngine implements Engine {
       async persist(rows, remove) { await replica.writeState(rows, remove, this.lease?.guard(), heldPositions(this, rows, remove)); },
     };
     const c = this.ctx;
-    c.decodeAhead = new DecodeAhead(c.decoder, (schema, name) => c.filter(schema, name) === 'mirror', { worker: settings.decodeWorker, log });
+    c.decodeAhead = new DecodeAhead(c.decoder, (schema, name) => c.filter(schema, name) === 'mirror');
     events.on('error', (e) => { this.lastError = e.error; });
     events.on('batch-applied', (b) => {
       this.eventsApplied += b.events;
@@ -424,8 +424,7 @@ class MirrorEngine implements Engine {
         paused: () => c.paused,
         onCrash: (message, restarting) => this.onConsumerCrash('cdc', message, restarting),
         onFailed: (err) => { void this.readAgain(MirrorError.from(err)); },
-        fetched: (messages) => c.decodeAhead?.fetched(messages),
-        ahead: (messages) => c.decodeAhead?.next(messages),
+        ahead: (messages) => c.decodeAhead?.prepare(messages),
         onBatchDone: () => this.refreshRunState(),
         onJump: async (p, expected, first) => {
           c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
@@ -653,7 +652,6 @@ class MirrorEngine implements Engine {
     await this.stopReading();
     if (this.kafkaConnected) await Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]);
     this.kafkaConnected = false;
-    await c.decodeAhead?.close();
     const lease = c.lease;
     c.lease = null;
     if (lease && this.replicaConnected) await lease.release().catch((err: unknown) => c.log.warn('writer lease not released', { error: (err as Error).message }));

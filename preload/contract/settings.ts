@@ -102,8 +102,6 @@ export const settingsFieldsSchema = z.object({
   maxBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
   /** Events per replica transaction (a batch may be split into several). */
   databaseBatchSize: z.number().int().min(1).max(1_000_000).default(5_000),
-  /** Decode change events on a worker thread while the engine's thread writes (off: decoded on the engine's thread). */
-  decodeWorker: z.boolean().default(true),
   schemaUpdateIntervalSeconds: z.number().int().min(1).default(3600),
   autoResyncOnGap: z.boolean().default(true),
   /** Retry back-off for failed batches. */
@@ -181,7 +179,6 @@ export const TUNING_KEYS = {
   logLevel: { label: 'Log level', description: 'How much the engine writes to its log: error, warn, info or debug.', applies: 'restart' },
   databaseBatchSize: { label: 'Events per replica transaction', description: 'A batch larger than this is written in several transactions.', applies: 'restart' },
   maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
-  decodeWorker: { label: 'Decode on a worker thread', description: 'Events are decoded on a second thread while the replica is written (faster on a machine with two or more cores, ~30 MB more memory). Off: one thread does both.', applies: 'restart' },
   maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },
   retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
   retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },

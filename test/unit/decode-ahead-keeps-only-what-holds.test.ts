@@ -11,7 +11,6 @@ import { test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import { DecodeAhead } from '../../main/engine/decode/decode-ahead.ts';
-import { createLogger } from '../../main/engine/log.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/mariadb');
 const records = readdirSync(dir).filter((f) => /^(c|u|d|r)-/.test(f))
@@ -25,7 +24,7 @@ test('every message decoded ahead equals its decode at apply time, and is taken 
   const ahead = new DecodeAhead(decoder, () => true);
   const msgs = records.map(message);
   assert.ok(msgs.length > 20);
-  ahead.next(msgs);
+  ahead.prepare(msgs);
   await idle();
   let hits = 0;
   for (const m of msgs) {
@@ -42,7 +41,7 @@ test('a change of the decoder\'s schema hints (epoch) voids what was decoded bef
   const decoder = new EnvelopeDecoder();
   const ahead = new DecodeAhead(decoder, () => true);
   const msgs = records.map(message);
-  ahead.next(msgs);
+  ahead.prepare(msgs);
   await idle();
   assert.equal(decoder.setUnsignedBigints(new Map([['crm.contact', new Set(['big_counter'])]])), true);
   for (const m of msgs) assert.equal(ahead.take(m), undefined);
@@ -54,8 +53,8 @@ test('messages of tables not mirrored when decoded ahead, and messages that fail
   const msgs = records.map(message);
   const broken = message({ key: records[0]!.key, value: '{"schema":{"type":"struct"},"payload":{"op":' }, 999);
   const ahead2 = new DecodeAhead(decoder, () => true);
-  ahead.next(msgs);
-  ahead2.next([broken]);
+  ahead.prepare(msgs);
+  ahead2.prepare([broken]);
   await idle();
   for (const m of msgs) assert.equal(ahead.take(m), undefined, 'skipped: not kept');
   assert.equal(ahead2.take(broken), undefined, 'failed: not kept (apply time makes it poison)');
@@ -66,38 +65,8 @@ test('clear drops what was pending (a reading dropped): nothing of it is decoded
   const decoder = new EnvelopeDecoder();
   const ahead = new DecodeAhead(decoder, () => true);
   const msgs = records.map(message);
-  ahead.next(msgs);
+  ahead.prepare(msgs);
   ahead.clear();
   await idle();
   for (const m of msgs) assert.equal(ahead.take(m), undefined);
-});
-
-test('on the decode worker: every result equals the decode on the engine\'s thread (Buffers as Buffers), and hints moved on void it', async () => {
-  const decoder = new EnvelopeDecoder();
-  const ahead = new DecodeAhead(decoder, () => true, { worker: true, log: createLogger('error', () => undefined) });
-  try {
-    const msgs = records.map(message);
-    ahead.fetched(msgs);
-    let hits = 0;
-    for (let i = 0; i < 100 && hits === 0; i++) { await idle(); hits = msgs.filter((m) => (ahead as unknown as { done: WeakMap<object, unknown> }).done.has(m)).length; }
-    assert.ok(hits > 20, `${hits} decoded on the worker`);
-    for (const m of msgs) {
-      const got = ahead.take(m);
-      if (got === undefined) continue;
-      const want = new EnvelopeDecoder().decodeBuffers(m.key, m.value);
-      assert.deepEqual(got, want, `offset ${m.offset}`);
-      if (got.kind === 'change') for (const [k, v] of Object.entries({ ...got.key, ...got.after })) {
-        const w = (want as typeof got).after?.[k] ?? (want as typeof got).key[k];
-        if (Buffer.isBuffer(w)) assert.ok(Buffer.isBuffer(v), `${k} is a Buffer`);
-      }
-    }
-    // Hints moved on after the worker decoded: nothing of it is used.
-    const again = msgs.map((m, i) => message(records[i]!, Number(m.offset)));
-    ahead.fetched(again);
-    for (let i = 0; i < 100; i++) { await idle(); if (again.some((m) => (ahead as unknown as { done: WeakMap<object, unknown> }).done.has(m))) break; }
-    decoder.setUnsignedBigints(new Map([['crm.contact', new Set(['big_counter'])]]));
-    for (const m of again) assert.equal(ahead.take(m), undefined);
-  } finally {
-    await ahead.close();
-  }
 });

@@ -109,9 +109,6 @@ export class EnvelopeDecoder {
    * BIGINT UNSIGNED columns known from the schema history (used where the connector does not propagate
    * source types). A change drops the cached schemas, so the next events decode with it.
    */
-  /** The BIGINT UNSIGNED hints decoding uses now (decode-ahead.ts hands them to its worker with the epoch). */
-  hints(): UnsignedBigints { return this.unsigned; }
-
   setUnsignedBigints(hints: UnsignedBigints): boolean {
     const flat = (h: UnsignedBigints): string => JSON.stringify([...h].map(([t, c]) => [t, [...c].sort()]).sort());
     if (flat(hints) === flat(this.unsigned)) return false;

@@ -25,8 +25,6 @@ export interface FeedHooks {
   onFailed(err: unknown): void;
   /** The queue ran empty after a batch. */
   onBatchDone(): void;
-  /** These messages were fetched and queued (decode-ahead.ts: a decode worker starts on them). */
-  fetched?(messages: KafkaMessage[]): void;
   /** These messages are applied next: decode them while the chunk before them is written (decode-ahead.ts). */
   ahead?(messages: KafkaMessage[]): void;
   stopping(): boolean;
@@ -74,7 +72,6 @@ export class ApplyFeed {
     if (!current()) return false;
     this.queue.push({ partition, messages, bytes, heartbeat });
     this.queuedBytes += bytes;
-    this.hooks.fetched?.(messages);
     this.drainer ??= this.drain().finally(() => { this.drainer = null; });
     return true;
   }
