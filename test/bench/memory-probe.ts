@@ -4,7 +4,7 @@
  * reads the initial snapshot once per variant, each into a fresh replica, one at a time, and the
  * peak RSS of its process is printed with the V8 heap / external split at that moment, beside the
  * throughput (so a smaller footprint that costs speed shows). Variants are separated by `;`, each `target:key=value,…` with
- * target sqlite|postgres and keys maxBytes, databaseBatchSize, decodeWorker=true|false (settings) or node (a V8/Node flag for
+ * target sqlite|postgres and keys maxBytes, databaseBatchSize, booleans as true|false (settings) or node (a V8/Node flag for
  * the engine process, e.g. node=--max-semi-space-size=4).
  */
 import { join } from 'node:path';
