@@ -51,7 +51,6 @@ function envelopeNeedsLossless(p: unknown): boolean {
  */
 export function parseEnvelopePayload(text: string): unknown {
   const fast = JSON.parse(text) as unknown;
-  // The walk over the parsed values is cheaper than a scan of the text for 16 digits (ts_us is in every event).
-  if (!envelopeNeedsLossless(fast)) return fast;
+  if (!LONG_DIGITS.test(text) || !envelopeNeedsLossless(fast)) return fast;
   return JSON.parse(text, revive as (this: unknown, key: string, value: unknown) => unknown);
 }
