@@ -101,8 +101,6 @@ export class EnvelopeDecoder {
   private readonly keyBytes: ByteCache<KeyEntry> = new Map();
   private readonly valueBytes: ByteCache<EnvelopeSchema> = new Map();
   private unsigned: UnsignedBigints = new Map();
-  /** Moves on whenever what decoding depends on changes (decode-ahead.ts keeps no result across it). */
-  epoch = 0;
   private readonly buildKey = (s: ConnectField): KeyEntry => buildKey(s, this.unsigned);
 
   /**
@@ -113,7 +111,6 @@ export class EnvelopeDecoder {
     const flat = (h: UnsignedBigints): string => JSON.stringify([...h].map(([t, c]) => [t, [...c].sort()]).sort());
     if (flat(hints) === flat(this.unsigned)) return false;
     this.unsigned = hints;
-    this.epoch++;
     this.values.clear(); this.keys.clear(); this.keyBytes.clear(); this.valueBytes.clear();
     return true;
   }
