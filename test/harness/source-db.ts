@@ -14,7 +14,7 @@
  * | BIGINT                                       | `bigint`                                                     |
  * | DECIMAL(p,s)                                 | `string`, exact, always `s` fraction digits: `"-123.45"`, `"0.00"`, `"7"` when s=0 |
  * | DOUBLE                                       | `number`                                                     |
- * | FLOAT                                        | `number`: the exact float32 value (`Math.fround`), e.g. -198837.25 — MariaDB's text protocol would print 6 digits (-198837), so the reader selects CAST(col AS DOUBLE) (exact: float32 → double, printed shortest round-trip) |
+ * | FLOAT                                        | `number`: the exact float32 value (`Math.fround`), e.g. -198837.25 — MariaDB's text protocol would print 6 digits (-198837), so the reader selects CAST(CAST(col AS DOUBLE) AS CHAR) (exact: float32 → double, printed shortest round-trip) |
  * | BIT(1)                                       | `boolean`                                                    |
  * | BIT(n>1)                                     | `bigint` (the bit pattern as an unsigned number)             |
  * | CHAR, VARCHAR, TEXT…, ENUM, SET, JSON        | `string` (CHAR without trailing pad spaces, as MariaDB returns it) |
@@ -26,10 +26,11 @@
  *
  * The reader never relies on the driver's or the session's defaults for exactness: each column is
  * selected with an explicit conversion (`sourceSelect`): BIGINT, DECIMAL, DATE, DATETIME and TIME as
- * CAST(… AS CHAR) (MariaDB's own exact text), FLOAT as CAST(… AS DOUBLE), BIT as its unsigned value,
+ * CAST(… AS CHAR) (MariaDB's own exact text), FLOAT as CAST(CAST(… AS DOUBLE) AS CHAR), BIT as its unsigned value,
  * binary types as HEX(…), TIMESTAMP as UNIX_TIMESTAMP(…) (exact seconds and fraction, whatever the
- * session time zone) turned into UTC text here. DOUBLE is read as MariaDB prints it, which is the
- * shortest text that round-trips (MariaDB 10.11: 0.1e0+0.2e0 → 0.30000000000000004, 5e-324 → 5e-324).
+ * session time zone) turned into UTC text here. DOUBLE is read as CAST(… AS CHAR), MariaDB's shortest
+ * text that round-trips (MariaDB 10.11: 0.1e0+0.2e0 → 0.30000000000000004, 5e-324 → 5e-324), and
+ * parsed with Number() here, never by the driver (mysql2's own float parser is not exact).
  *
  * Checksums (`checksum(table)`, `checksumRows(rows, pk)`) hash the canonical text of each row: rows
  * sorted by PK (numeric for numbers/bigints, code-point order for strings, byte order for Buffers),
@@ -82,7 +83,11 @@ const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'medium
 export function sourceSelect(col: SourceColumn): string {
   const q = sqlId(col.name);
   const t = col.dataType;
-  if (t === 'float') return `CAST(${q} AS DOUBLE)`;
+  // FLOAT and DOUBLE as MariaDB's own shortest round-trip text, parsed here with Number(): mysql2's
+  // text-protocol float parser accumulates digits in a double, which is off by an ulp for some
+  // 16–17 digit values (945.0991563803104 read as …105), a wrong source value, not a wrong replica.
+  if (t === 'float') return `CAST(CAST(${q} AS DOUBLE) AS CHAR)`;
+  if (t === 'double' || t === 'real') return `CAST(${q} AS CHAR)`;
   if (t === 'bigint' || t === 'decimal' || t === 'numeric' || t === 'date' || t === 'datetime' || t === 'time') return `CAST(${q} AS CHAR)`;
   if (t === 'bit') return `CAST(CAST(${q} AS UNSIGNED) AS CHAR)`;
   if (BINARY_TYPES.has(t)) return `HEX(${q})`;

@@ -67,3 +67,28 @@ test('snapshot + streaming, folded by key, equals the source in canonical form',
     await cdc.stop();
   }
 });
+
+test('the source reader reads DOUBLE and FLOAT exactly (values the driver\'s own float parser gets an ulp wrong)', async () => {
+  // 16–17 significant digits whose digit string is odd beyond 2^53: each is the shortest text of its
+  // double, so Number(text) is the value MariaDB holds. mysql2's text-protocol parser accumulates the
+  // digits in a double and read the first as 945.0991563803104 (c1 failed on it; the replica was right).
+  const doubles = ['945.0991563803105', '90.39309501697669', '909085.8452148447', '9583.255592347157', '931047.2333984381', '9.361052781799449',
+    '0.30000000000000004', '5e-324', '-1.7976931348623157e308', '2.2250738585072014e-308', '123456789.12345679', '9007199254740992'];
+  const floats = ['-198837.25', '0.1', '3.4028234663852886e38', '1.1754943508222875e-38', '123456.789'];
+  const table = 'exact_float_read';
+  await tenant.source.query(`CREATE TABLE ${tenant.source.qt(table)} (id INT PRIMARY KEY, d DOUBLE NULL, f FLOAT NULL)`);
+  try {
+    const n = Math.max(doubles.length, floats.length);
+    const values = Array.from({ length: n }, (_, i) => `(${i}, ${doubles[i] !== undefined ? (doubles[i].includes('e') ? doubles[i] : `${doubles[i]}e0`) : 'NULL'}, ${floats[i] ?? 'NULL'})`);
+    await tenant.source.query(`INSERT INTO ${tenant.source.qt(table)} (id, d, f) VALUES ${values.join(', ')}`);
+    const rows = await tenant.source.readRows(table);
+    assert.equal(rows.length, n);
+    for (const r of rows) {
+      const i = Number(r.id);
+      assert.equal(r.d, doubles[i] === undefined ? null : Number(doubles[i]), `DOUBLE ${doubles[i]} read exactly`);
+      assert.equal(r.f, floats[i] === undefined ? null : Math.fround(Number(floats[i])), `FLOAT ${floats[i]} read as its exact float32`);
+    }
+  } finally {
+    await tenant.source.query(`DROP TABLE ${tenant.source.qt(table)}`);
+  }
+});

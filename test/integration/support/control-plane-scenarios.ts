@@ -201,7 +201,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     shortIt('c1. connector restarted mid-initial-snapshot: the snapshot starts over, replica equal', async () => {
-      const c = await setup('snaprestart', { seedRows: 20000, waitForSnapshot: false });
+      const c = await setup('snaprestart', { seedRows: 40000, waitForSnapshot: false });
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'IN_PROGRESS', { timeoutMs: 120_000 });
       const e = await startEngine(c);
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { timeoutMs: 120_000 });
