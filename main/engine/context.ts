@@ -1,4 +1,5 @@
 /** State shared by the engine's parts (cdc processing, snapshots, schema sync). One per running engine. */
+import type { DecodeAhead } from './decode/decode-ahead.ts';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { EngineState, GapInfo } from '../../preload/contract/status.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
@@ -41,6 +42,8 @@ export interface EngineContext {
   session: SessionRecord | null;
   registry: TableRegistry;
   decoder: EnvelopeDecoder;
+  /** Messages decoded while the previous chunk was being written (decode-ahead.ts); absent in tests that build a context. */
+  decodeAhead?: DecodeAhead;
   filter: (schema: string, name: string) => FilterVerdict;
   /** Next offset to apply, per partition of `<ctx>-cdc`. */
   nextOffsets: Map<number, bigint>;

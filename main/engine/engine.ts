@@ -15,6 +15,7 @@ import { forgetReplicaState } from './state/memory-reset.ts';
 import { checkStoredPosition, heldPositions } from './state/position.ts';
 import { loadReplicaState } from './state/load-state.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
+import { DecodeAhead } from './decode/decode-ahead.ts';
 import { EngineEmitter } from './events.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
@@ -34,6 +35,7 @@ import { requestResync, resendPendingSignals, resendStalledSignals } from './sna
 import { topicBehindReplica, checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { reconcileSweeps } from './snapshot/sweep.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
+import type { CdcReader } from './source/cdc-consumer.ts';
 import { positionNotifications, startNotificationReader } from './source/notification-reader.ts';
 import { createKafka } from './source/kafka-client.ts';
 import { tenantTopics } from './source/topics.ts';
@@ -84,7 +86,7 @@ const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHAN
 
 class MirrorEngine implements Engine {
   private readonly ctx: EngineContext;
-  private consumer: Consumer | null = null;
+  private consumer: CdcReader | null = null;
   private notifConsumer: Consumer | null = null;
   private timers: NodeJS.Timeout[] = [];
   private lastError: ErrorData | null = null;
@@ -153,6 +155,8 @@ class MirrorEngine implements Engine {
       },
       async persist(rows, remove) { await replica.writeState(rows, remove, this.lease?.guard(), heldPositions(this, rows, remove)); },
     };
+    const c = this.ctx;
+    c.decodeAhead = new DecodeAhead(c.decoder, (schema, name) => c.filter(schema, name) === 'mirror');
     events.on('error', (e) => { this.lastError = e.error; });
     events.on('batch-applied', (b) => {
       this.eventsApplied += b.events;
@@ -276,7 +280,8 @@ class MirrorEngine implements Engine {
     c.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await Promise.allSettled([this.consumer?.disconnect(), this.notifConsumer?.disconnect()]);
+    c.decodeAhead?.clear();
+    await Promise.allSettled([this.consumer?.close(), this.notifConsumer?.disconnect()]);
     this.consumer = null;
     this.notifConsumer = null;
     await c.loop.run('stop reading', async () => undefined); // the task in flight (if any) ends first
@@ -418,6 +423,8 @@ class MirrorEngine implements Engine {
         stopping: () => c.stopping,
         paused: () => c.paused,
         onCrash: (message, restarting) => this.onConsumerCrash('cdc', message, restarting),
+        onFailed: (err) => { void this.readAgain(MirrorError.from(err)); },
+        ahead: (messages) => c.decodeAhead?.prepare(messages),
         onBatchDone: () => this.refreshRunState(),
         onJump: async (p, expected, first) => {
           c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);
@@ -579,14 +586,14 @@ class MirrorEngine implements Engine {
 
   async pause(): Promise<void> {
     this.ctx.paused = true;
-    this.consumer?.pause([{ topic: this.ctx.topics.cdc }]);
+    this.consumer?.pause();
     this.refreshRunState();
   }
 
   async resume(): Promise<void> {
     this.ctx.paused = false;
     this.rate.begin(Date.now());
-    this.consumer?.resume([{ topic: this.ctx.topics.cdc }]);
+    this.consumer?.resume();
     if (this.ctx.state === 'paused') this.ctx.setState('streaming');
     this.refreshRunState();
   }

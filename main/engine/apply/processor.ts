@@ -181,7 +181,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     first ??= off;
     let ev: ChangeEvent | null = null;
     try {
-      const d = ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null, mirrored);
+      const d = ctx.decodeAhead?.take(m) ?? ctx.decoder.decodeBuffers(m.key ?? null, m.value ?? null, mirrored);
       if (d.kind === 'tombstone') { last = off; continue; }
       if (d.kind === 'skipped') { last = off; await endOfUnapplied(m); continue; }
       if (d.kind === 'truncate') {

@@ -101,6 +101,8 @@ export class EnvelopeDecoder {
   private readonly keyBytes: ByteCache<KeyEntry> = new Map();
   private readonly valueBytes: ByteCache<EnvelopeSchema> = new Map();
   private unsigned: UnsignedBigints = new Map();
+  /** Moves on whenever what decoding depends on changes (decode-ahead.ts keeps no result across it). */
+  epoch = 0;
   private readonly buildKey = (s: ConnectField): KeyEntry => buildKey(s, this.unsigned);
 
   /**
@@ -111,6 +113,7 @@ export class EnvelopeDecoder {
     const flat = (h: UnsignedBigints): string => JSON.stringify([...h].map(([t, c]) => [t, [...c].sort()]).sort());
     if (flat(hints) === flat(this.unsigned)) return false;
     this.unsigned = hints;
+    this.epoch++;
     this.values.clear(); this.keys.clear(); this.keyBytes.clear(); this.valueBytes.clear();
     return true;
   }
@@ -240,8 +243,31 @@ function truncateOf(payload: unknown): TruncateEvent {
 /** Per-record fields of a Debezium source block: left out of a snapshot's identity. */
 const PER_RECORD = new Set(['ts_ms', 'ts_us', 'ts_ns', 'snapshot', 'table', 'schema', 'row', 'thread', 'query', 'event_serial_no', 'change_lsn']);
 
+/** The last source block keyed and its key: the records of one snapshot share every identity field. */
+let lastSource: Record<string, unknown> | null = null;
+let lastFields = 0;
+let lastKey = '';
+
+/** Whether `b` has exactly `a`'s identity fields with the same primitive values (then its key is `a`'s). */
+function sameIdentity(a: Record<string, unknown>, fields: number, b: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in b) {
+    if (PER_RECORD.has(k)) continue;
+    const v = b[k];
+    if (v !== null && typeof v === 'object') return false;
+    if (!(k in a) || a[k] !== v) return false;
+    n++;
+  }
+  return n === fields;
+}
+
 export function snapshotKeyOf(source: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(source).filter((k) => !PER_RECORD.has(k)).sort().map((k) => [k, source[k]]));
+  if (lastSource !== null && sameIdentity(lastSource, lastFields, source)) return lastKey;
+  const keys = Object.keys(source).filter((k) => !PER_RECORD.has(k)).sort();
+  lastKey = JSON.stringify(keys.map((k) => [k, source[k]]));
+  lastSource = source;
+  lastFields = keys.length;
+  return lastKey;
 }
 
 export function collectionId(connector: string, source: Record<string, unknown>, table: string): string {

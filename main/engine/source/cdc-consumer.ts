@@ -1,28 +1,22 @@
 /**
  * Folder main/engine/source/: Kafka: the CDC and notification consumers, signals, topics, watermarks.
  *
- * The `<ctx>-cdc` consumer: reads every partition from the position the engine gives, splits each fetched
- * batch into chunks of `databaseBatchSize` and hands them to the engine (which applies them in its control
- * loop). No offsets are committed to Kafka: the replica's `_ReplicationState` is the only position.
+ * The `<ctx>-cdc` consumer: reads every partition from the position the engine gives and hands each
+ * fetched batch to the apply feed (apply-feed.ts), which applies it in chunks of `databaseBatchSize`
+ * through the engine's control loop while kafkajs fetches the next. No offsets are committed to Kafka:
+ * the replica's `_ReplicationState` is the only position.
  */
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, Kafka } from 'kafkajs';
 import type { Settings } from '../../../preload/contract/settings.ts';
 import type { Logger } from '../log.ts';
+import { ApplyFeed } from './apply-feed.ts';
+import type { FeedHooks } from './apply-feed.ts';
 
-export interface CdcConsumerHooks {
+export interface CdcConsumerHooks extends FeedHooks {
   /** Where a newly assigned partition starts. */
   position(partition: number): string;
-  /** The next offset the replica needs on a partition (undefined: nothing applied yet). */
-  expected(partition: number): bigint | undefined;
-  /** A batch starts after the expected offset: purged (gap) or compacted; the engine decides. */
-  onJump(partition: number, expected: bigint, first: bigint): Promise<void>;
-  /** Applies a chunk; resolves once its offsets are committed in the replica. */
-  onChunk(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<'applied' | 'stop'>;
   /** kafkajs reported a crash; `restarting`: it restarts the consumer itself (retriable errors). */
   onCrash(message: string, restarting: boolean): void;
-  onBatchDone(): void;
-  stopping(): boolean;
-  paused(): boolean;
 }
 
 export interface CdcConsumerOptions {
@@ -34,7 +28,15 @@ export interface CdcConsumerOptions {
   hooks: CdcConsumerHooks;
 }
 
-export async function startCdcConsumer(o: CdcConsumerOptions): Promise<Consumer> {
+/** The running `<ctx>-cdc` reader: its consumer and the feed of batches read ahead of apply. */
+export interface CdcReader {
+  pause(): void;
+  resume(): void;
+  /** Stops applying (the chunk in flight finishes), then disconnects the consumer. */
+  close(): Promise<void>;
+}
+
+export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader> {
   const s = o.settings;
   const consumer = o.kafka.consumer({
     groupId: o.groupId, sessionTimeout: 20_000, heartbeatInterval: 3_000,
@@ -42,44 +44,40 @@ export async function startCdcConsumer(o: CdcConsumerOptions): Promise<Consumer>
     maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
     allowAutoTopicCreation: false,
   });
+  // What is read ahead is bounded by one fetch's worth beyond the batch being applied.
+  const feed = new ApplyFeed(o.hooks, s.maxBytes, s.databaseBatchSize, o.log);
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    feed.reset();
     const parts = payload.memberAssignment[o.topic] ?? [];
     for (const p of parts) consumer.seek({ topic: o.topic, partition: p, offset: o.hooks.position(p) });
     o.log.debug('cdc partitions assigned', { partitions: parts });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     o.log.error('kafka consumer crashed', { error: payload.error.message, restart: payload.restart });
+    if (payload.restart) feed.reset();
     o.hooks.onCrash(payload.error.message, payload.restart);
   });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: (payload) => onBatch(o, payload),
+    eachBatch: (payload) => onBatch(o, feed, payload),
   });
-  return consumer;
+  return {
+    pause: () => consumer.pause([{ topic: o.topic }]),
+    resume: () => consumer.resume([{ topic: o.topic }]),
+    close: async () => {
+      await feed.close();
+      await consumer.disconnect();
+    },
+  };
 }
 
-async function onBatch(o: CdcConsumerOptions, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-  const h = o.hooks;
-  const p = batch.partition;
-  const live = () => isRunning() && !isStale() && !h.stopping();
+/** Queues the batch and returns, so kafkajs fetches on; the fetch position moves past it (in memory only). */
+async function onBatch(o: CdcConsumerOptions, feed: ApplyFeed, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  const live = () => isRunning() && !isStale() && !o.hooks.stopping();
   if (!batch.messages.length || !live()) return;
-  const expected = h.expected(p);
-  const first = BigInt(batch.messages[0]!.offset);
-  if (expected !== undefined && first > expected) await h.onJump(p, expected, first);
-  const msgs = expected === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= expected);
-  const size = o.settings.databaseBatchSize;
-  for (let i = 0; i < msgs.length; i += size) {
-    if (!live()) return;
-    while (h.paused() && !h.stopping()) await new Promise((r) => setTimeout(r, 200));
-    if (h.stopping()) return;
-    const chunk = msgs.slice(i, i + size);
-    if (await h.onChunk(p, chunk, heartbeat) === 'stop') return;
-    resolveOffset(chunk[chunk.length - 1]!.offset);
-    await heartbeat();
-  }
-  h.onBatchDone();
+  if (await feed.push(batch.partition, batch.messages, heartbeat, live)) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
 }

@@ -5,19 +5,31 @@ import type { LogicalType } from './types.ts';
  * Zone-less timestamps: Debezium encodes the wall-clock value as if it were UTC, in ms / µs / ns since
  * the epoch. Rendered back as 'YYYY-MM-DD HH:MM:SS[.f…]' with the column's precision.
  */
-export function formatTimestamp(units: bigint, unitDigits: number, precision: number): string {
-  const per = 10n ** BigInt(unitDigits);
-  let secs = units / per;
-  let sub = units % per;
-  if (sub < 0n) { sub += per; secs -= 1n; }
-  const iso = new Date(Number(secs) * 1000).toISOString();
+export function formatTimestamp(units: bigint | number, unitDigits: number, precision: number): string {
+  let secs: number;
+  let sub: bigint | number;
+  if (typeof units === 'number' && Number.isSafeInteger(units)) {
+    // The common case without BigInt arithmetic: `%` and the division of an exact multiple are exact.
+    const per = 10 ** unitDigits;
+    sub = units % per;
+    if (sub < 0) sub += per;
+    secs = (units - sub) / per;
+  } else {
+    const per = 10n ** BigInt(unitDigits);
+    const u = typeof units === 'bigint' ? units : toBigInt(units);
+    let s = u / per;
+    sub = u % per;
+    if (sub < 0n) { sub += per; s -= 1n; }
+    secs = Number(s);
+  }
+  const iso = new Date(secs * 1000).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction(sub, unitDigits, precision)}`;
 }
 
 const tsOf = (names: string[], unitDigits: number, dfltPrecision: number): LogicalType => ({
   names,
   columnType: () => ({ kind: 'timestamp', precision: dfltPrecision }),
-  decode: (v, _f, col) => formatTimestamp(toBigInt(v), unitDigits, precisionOf(col, dfltPrecision)),
+  decode: (v, _f, col) => formatTimestamp(typeof v === 'number' && Number.isSafeInteger(v) ? v : toBigInt(v), unitDigits, precisionOf(col, dfltPrecision)),
 });
 
 export const timestampMillis = tsOf(['io.debezium.time.Timestamp', 'org.apache.kafka.connect.data.Timestamp'], 3, 3);

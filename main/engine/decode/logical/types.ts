@@ -13,7 +13,7 @@ export interface LogicalType {
 export const pad = (n: number | bigint, width: number): string => String(n).padStart(width, '0');
 
 /** Fraction digits of a (seconds, sub-second units) pair at `precision` digits; unitDigits = 3 | 6 | 9. */
-export function fraction(sub: bigint, unitDigits: number, precision: number): string {
+export function fraction(sub: bigint | number, unitDigits: number, precision: number): string {
   if (precision <= 0) return '';
   let s = pad(sub, unitDigits);
   s = precision <= unitDigits ? s.slice(0, precision) : s + '0'.repeat(precision - unitDigits);

@@ -1,0 +1,147 @@
+/**
+ * Fetch ahead of apply: the `<ctx>-cdc` consumer hands each fetched batch to this feed and returns, so
+ * kafkajs fetches the next batch while the engine applies the previous one (it only fetches again once
+ * its batch handler returned). One drainer applies the queued batches strictly in order, one chunk of
+ * `databaseBatchSize` at a time, through the engine's control loop; a write that fails is retried there
+ * with the chunk held in memory (writer.ts), never fetched again.
+ *
+ * Bounded by bytes: a batch waits (heartbeating) while the queued and in-flight bytes exceed the limit,
+ * which stops kafkajs from fetching more. Nothing read ahead outlives the reading it came from: a
+ * rebalance or seek (`reset`) drops the queue, and a chunk that ends processing (lease lost, replica
+ * went back, stopping) closes the feed for good — the engine then stops or reads again from what the
+ * replica stores with a new consumer and a new feed. Offsets are still only the replica's.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import type { Logger } from '../log.ts';
+
+export interface FeedHooks {
+  /** The next offset the replica needs on a partition (undefined: nothing applied yet). */
+  expected(partition: number): bigint | undefined;
+  /** A batch starts after the expected offset: purged (gap) or compacted; the engine decides. */
+  onJump(partition: number, expected: bigint, first: bigint): Promise<void>;
+  /** Applies a chunk; resolves once its offsets are committed in the replica. */
+  onChunk(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<'applied' | 'stop'>;
+  /** Applying failed with an error that is not the chunk's own (the engine reads again from the replica). */
+  onFailed(err: unknown): void;
+  /** The queue ran empty after a batch. */
+  onBatchDone(): void;
+  /** These messages are applied next: decode them while the chunk before them is written (decode-ahead.ts). */
+  ahead?(messages: KafkaMessage[]): void;
+  stopping(): boolean;
+  paused(): boolean;
+}
+
+interface Entry { partition: number; messages: KafkaMessage[]; bytes: number; heartbeat: () => Promise<void> }
+
+const sizeOf = (messages: KafkaMessage[]): number => {
+  let n = 0;
+  for (const m of messages) n += (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64;
+  return n;
+};
+
+export class ApplyFeed {
+  private queue: Entry[] = [];
+  private queuedBytes = 0;
+  private inFlightBytes = 0;
+  private generation = 0;
+  private closed = false;
+  private drainer: Promise<void> | null = null;
+  private wake: (() => void)[] = [];
+
+  private readonly hooks: FeedHooks;
+  private readonly limitBytes: number;
+  private readonly chunkSize: number;
+  private readonly log: Logger;
+
+  constructor(hooks: FeedHooks, limitBytes: number, chunkSize: number, log: Logger) {
+    this.hooks = hooks;
+    this.limitBytes = limitBytes;
+    this.chunkSize = chunkSize;
+    this.log = log;
+  }
+
+  /** Queues a fetched batch; waits while the feed is full. `live`: the batch's reading is still current. */
+  async push(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
+    const gen = this.generation;
+    const bytes = sizeOf(messages);
+    const current = (): boolean => !this.closed && gen === this.generation && live() && !this.hooks.stopping();
+    while (current() && this.queuedBytes + this.inFlightBytes > 0 && this.queuedBytes + this.inFlightBytes + bytes > this.limitBytes) {
+      await this.waitForSpace(1000);
+      await heartbeat().catch(() => undefined);
+    }
+    if (!current()) return false;
+    this.queue.push({ partition, messages, bytes, heartbeat });
+    this.queuedBytes += bytes;
+    this.drainer ??= this.drain().finally(() => { this.drainer = null; });
+    return true;
+  }
+
+  /** Drops what was read ahead (a rebalance or seek: kafkajs reads again from the positions given). */
+  reset(): void {
+    this.generation++;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.signal();
+  }
+
+  /** For good: nothing more is applied from this feed; resolves when the chunk in flight (if any) is done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reset();
+    await this.drainer;
+  }
+
+  /** Queued and in-flight bytes (diagnostics). */
+  held(): number { return this.queuedBytes + this.inFlightBytes; }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = [];
+    for (const f of w) f();
+  }
+
+  private waitForSpace(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake.push(() => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed && this.queue.length) {
+      const entry = this.queue.shift()!;
+      this.queuedBytes -= entry.bytes;
+      this.inFlightBytes = entry.bytes;
+      const gen = this.generation;
+      try {
+        if (await this.apply(entry, gen) === 'stop') { this.closed = true; this.reset(); }
+      } catch (err) {
+        this.reset();
+        if (!this.closed && !this.hooks.stopping()) this.hooks.onFailed(err);
+        else this.log.debug('a read-ahead batch was not applied: the feed closed', { error: (err as Error).message });
+      } finally {
+        this.inFlightBytes = 0;
+        this.signal();
+      }
+      if (!this.queue.length && !this.closed) this.hooks.onBatchDone();
+    }
+  }
+
+  private async apply(e: Entry, gen: number): Promise<'applied' | 'stop' | 'dropped'> {
+    const h = this.hooks;
+    const valid = (): boolean => !this.closed && gen === this.generation && !h.stopping();
+    if (!valid()) return 'dropped';
+    const expected = h.expected(e.partition);
+    const first = BigInt(e.messages[0]!.offset);
+    if (expected !== undefined && first > expected) await h.onJump(e.partition, expected, first);
+    const msgs = expected === undefined ? e.messages : e.messages.filter((m) => BigInt(m.offset) >= expected);
+    for (let i = 0; i < msgs.length; i += this.chunkSize) {
+      while (valid() && h.paused()) await new Promise((r) => setTimeout(r, 200));
+      if (!valid()) return 'dropped';
+      const next = i + this.chunkSize < msgs.length ? msgs.slice(i + this.chunkSize, i + 2 * this.chunkSize) : this.queue[0]?.messages.slice(0, this.chunkSize);
+      if (next?.length) h.ahead?.(next);
+      if (await h.onChunk(e.partition, msgs.slice(i, i + this.chunkSize), e.heartbeat) === 'stop') return 'stop';
+    }
+    return 'applied';
+  }
+}
