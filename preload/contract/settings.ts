@@ -99,7 +99,7 @@ export const settingsFieldsSchema = z.object({
   /** Longest wait (s) for a fetch to fill before a smaller batch is applied. */
   maxPollTimeSeconds: z.number().min(0.01).max(300).default(1),
   /** Soft limit on the bytes of one fetch (half of it per partition, at least 1 MiB); bounds the engine's memory. */
-  maxBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  maxBytes: z.number().int().min(1024).default(2 * 1024 * 1024),
   /** Events per replica transaction (a batch may be split into several). */
   databaseBatchSize: z.number().int().min(1).max(1_000_000).default(5_000),
   schemaUpdateIntervalSeconds: z.number().int().min(1).default(3600),

@@ -35,7 +35,7 @@ test('the flags cap the young generation (default: larger)', () => {
 test('the CLI turns on Node\'s compile cache before it imports TypeScript (the type stripper is never loaded from a warm cache)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tm-cc-'));
   try {
-    const env = { ...process.env, TMPDIR: tmp };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
     delete env.NODE_COMPILE_CACHE;
     const cli = fileURLToPath(new URL('../../bin/tenant-mirror', import.meta.url));
     execFileSync(process.execPath, [...ENGINE_NODE_FLAGS, cli, '--help'], { env, encoding: 'utf8' });

@@ -91,7 +91,10 @@ export class SqliteReplica implements Replica {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       }
-      db.pragma('cache_size = -32000');
+      // 8 MiB of page cache (SQLite's default is 2): writes are appends and keyed upserts, and pages
+      // beyond it come from the OS's file cache; 32 MiB held 3–13 MB more peak RSS for no measured gain
+      // (memory probe, 200k-record snapshot: 10,927 / 11,931 ev/s at 8 MiB vs 10,762 / 6,056 at 32 MiB).
+      db.pragma('cache_size = -8192');
       db.pragma('temp_store = MEMORY');
     } catch (e) {
       db.close();
