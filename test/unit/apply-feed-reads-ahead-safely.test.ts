@@ -166,3 +166,28 @@ test('close (stopping) applies nothing more that was queued: the next start read
   assert.deepEqual(f.applied, [['0:0', '0:1']]);
   assert.equal(feed.held(), 0);
 });
+
+test('a batch pushed just as the drain finds the queue empty is still applied (no stranded batch, no stall)', async () => {
+  // The push lands in the microtask right after the drain's last look at the queue, before its promise
+  // settles: the old code saw a drain "running", started none, and the batch waited for another push
+  // (which, with the feed full, never came: the engine stalled with maxBytes 1 MiB, found in a memory probe).
+  const f = fake();
+  const feed = new ApplyFeed(f.hooks, 1_000, 10, log);
+  let pushedLate: Promise<boolean> | null = null;
+  f.hooks.onBatchDone = () => {
+    if (pushedLate) return;
+    queueMicrotask(() => { pushedLate = feed.push(0, msgs(3, 2), hb, live); });
+  };
+  await feed.push(0, msgs(0, 3), hb, live);
+  await settle();
+  assert.ok(pushedLate, 'the late push happened');
+  assert.equal(await pushedLate, true);
+  await drained(feed);
+  assert.deepEqual(f.applied, [['0:0', '0:1', '0:2'], ['0:3', '0:4']], 'the late batch was applied');
+  assert.equal(feed.held(), 0);
+  // And the feed keeps going: a batch too big to share the feed with the late one goes in after it.
+  assert.equal(await feed.push(0, msgs(5, 20, 40), hb, live), true);
+  await drained(feed);
+  assert.equal(f.applied.at(-1)?.at(-1), '0:24');
+  await feed.close();
+});

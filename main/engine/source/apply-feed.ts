@@ -45,7 +45,15 @@ export class ApplyFeed {
   private inFlightBytes = 0;
   private generation = 0;
   private closed = false;
+  /** The running drain, for close() to await. */
   private drainer: Promise<void> | null = null;
+  /**
+   * Whether a drain runs, set and cleared synchronously. Deciding on `drainer` instead lost a batch: a
+   * push between the drain's last look at the queue and its promise's settlement found `drainer` still
+   * set, started none, and the batch sat unapplied until another push came (never, when the feed was too
+   * full for the next batch: the engine stalled with maxBytes 1 MiB).
+   */
+  private draining = false;
   private wake: (() => void)[] = [];
 
   private readonly hooks: FeedHooks;
@@ -72,7 +80,10 @@ export class ApplyFeed {
     if (!current()) return false;
     this.queue.push({ partition, messages, bytes, heartbeat });
     this.queuedBytes += bytes;
-    this.drainer ??= this.drain().finally(() => { this.drainer = null; });
+    if (!this.draining) {
+      this.draining = true;
+      this.drainer = this.drain();
+    }
     return true;
   }
 
@@ -108,22 +119,28 @@ export class ApplyFeed {
   }
 
   private async drain(): Promise<void> {
-    while (!this.closed && this.queue.length) {
-      const entry = this.queue.shift()!;
-      this.queuedBytes -= entry.bytes;
-      this.inFlightBytes = entry.bytes;
-      const gen = this.generation;
-      try {
-        if (await this.apply(entry, gen) === 'stop') { this.closed = true; this.reset(); }
-      } catch (err) {
-        this.reset();
-        if (!this.closed && !this.hooks.stopping()) this.hooks.onFailed(err);
-        else this.log.debug('a read-ahead batch was not applied: the feed closed', { error: (err as Error).message });
-      } finally {
-        this.inFlightBytes = 0;
-        this.signal();
+    // `draining` is cleared in the same turn as the last look at the queue (no `await` between the two,
+    // which would reopen the gap): a push after it starts a new drain.
+    try {
+      while (!this.closed && this.queue.length) {
+        const entry = this.queue.shift()!;
+        this.queuedBytes -= entry.bytes;
+        this.inFlightBytes = entry.bytes;
+        const gen = this.generation;
+        try {
+          if (await this.apply(entry, gen) === 'stop') { this.closed = true; this.reset(); }
+        } catch (err) {
+          this.reset();
+          if (!this.closed && !this.hooks.stopping()) this.hooks.onFailed(err);
+          else this.log.debug('a read-ahead batch was not applied: the feed closed', { error: (err as Error).message });
+        } finally {
+          this.inFlightBytes = 0;
+          this.signal();
+        }
+        if (!this.queue.length && !this.closed) this.hooks.onBatchDone();
       }
-      if (!this.queue.length && !this.closed) this.hooks.onBatchDone();
+    } finally {
+      this.draining = false;
     }
   }
 
