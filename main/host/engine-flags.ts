@@ -1,3 +1,5 @@
+import { withCompileCache } from './compile-cache.ts';
+
 /**
  * The V8 flags every engine process runs with (the CLI's `bin/tenant-mirror` shebang, the `serve` child,
  * the desktop app's utilityProcess, the bench's engine child).
@@ -8,3 +10,16 @@
  * it"). It is a start-up flag: `v8.setFlagsFromString` at run time had no effect.
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
+/**
+ * Environment every engine process starts with. `MALLOC_ARENA_MAX=2`: glibc gives each thread that
+ * allocates (V8's GC and compiler helpers, libuv's pool) an arena of its own that keeps freed memory;
+ * two arenas took ~20 MB off the peak RSS of a 200k-record snapshot into SQLite (memory probe: 231 / 237 MB
+ * vs 256 MB, same throughput). Ignored where the C library is not glibc.
+ */
+export const ENGINE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** `env` for a forked engine process: ENGINE_ENV (unless set already) and the compile cache. */
+export function engineProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...ENGINE_ENV, ...withCompileCache(env) };
+}

@@ -2,8 +2,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildHandle } from './engine-proxy.ts';
-import { ENGINE_NODE_FLAGS } from './engine-flags.ts';
-import { withCompileCache } from './compile-cache.ts';
+import { ENGINE_NODE_FLAGS, engineProcessEnv } from './engine-flags.ts';
 import type { ToChild, ToParent } from './protocol.ts';
 
 export const ENGINE_CHILD_ENTRY = fileURLToPath(new URL('./engine-child.ts', import.meta.url));
@@ -12,7 +11,7 @@ export function forkEngineChild(opts: { entry?: string; env?: NodeJS.ProcessEnv 
   const child = fork(opts.entry ?? ENGINE_CHILD_ENTRY, [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, ...ENGINE_NODE_FLAGS],
-    env: withCompileCache(opts.env ?? process.env),
+    env: engineProcessEnv(opts.env ?? process.env),
     serialization: 'advanced',
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

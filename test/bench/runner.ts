@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import type { Settings } from '../../preload/contract/settings.ts';
 import type { ChildMessage, ChildMode, MemoryAtPeak } from './child.ts';
 import { Progress } from './progress.ts';
-import { ENGINE_NODE_FLAGS } from '../../main/host/engine-flags.ts';
-import { withCompileCache } from '../../main/host/compile-cache.ts';
+import { ENGINE_NODE_FLAGS, engineProcessEnv } from '../../main/host/engine-flags.ts';
 
 const CHILD = join(import.meta.dirname, 'child.ts');
 
@@ -27,7 +26,7 @@ export class BenchChild {
   async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>): Promise<void> {
     this.startedAt = Date.now();
     // The engine runs with the product's V8 flags (main/host/engine-flags.ts); the ceilings with Node's defaults.
-    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...(mode === 'engine' ? ENGINE_NODE_FLAGS : []), ...execArgv], env: withCompileCache(process.env), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...(mode === 'engine' ? ENGINE_NODE_FLAGS : []), ...execArgv], env: mode === 'engine' ? engineProcessEnv(process.env) : process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc = proc;
     let ready!: () => void;
     let failed!: (e: Error) => void;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { ENGINE_NODE_FLAGS } from '../../main/host/engine-flags.ts';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS, engineProcessEnv } from '../../main/host/engine-flags.ts';
 import { withCompileCache } from '../../main/host/compile-cache.ts';
 
 const newSpaceMb = (flags: readonly string[]): number => {
@@ -20,9 +20,10 @@ const s=require('node:v8').getHeapSpaceStatistics().find((x)=>x.space_name==='ne
   return Number(execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' }));
 };
 
-test('the CLI starts node with ENGINE_NODE_FLAGS (its shebang)', () => {
+test('the CLI starts node with ENGINE_ENV and ENGINE_NODE_FLAGS (its shebang)', () => {
   const first = readFileSync(new URL('../../bin/tenant-mirror', import.meta.url), 'utf8').split('\n')[0]!;
-  assert.equal(first, `#!/usr/bin/env -S node ${ENGINE_NODE_FLAGS.join(' ')}`);
+  const vars = Object.entries(ENGINE_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+  assert.equal(first, `#!/usr/bin/env -S ${vars} node ${ENGINE_NODE_FLAGS.join(' ')}`);
 });
 
 test('the flags cap the young generation (default: larger)', () => {
@@ -60,4 +61,9 @@ test('forked engine children inherit the compile cache, and an explicit setting 
   assert.equal(withCompileCache({}).NODE_COMPILE_CACHE, join(tmpdir(), 'node-compile-cache'));
   assert.equal(withCompileCache({ NODE_COMPILE_CACHE: '/x' }).NODE_COMPILE_CACHE, '/x');
   assert.equal(withCompileCache({ NODE_DISABLE_COMPILE_CACHE: '1' }).NODE_COMPILE_CACHE, undefined);
+  const env = engineProcessEnv({ PATH: '/bin' });
+  assert.equal(env.MALLOC_ARENA_MAX, '2');
+  assert.equal(env.PATH, '/bin');
+  assert.ok(env.NODE_COMPILE_CACHE);
+  assert.equal(engineProcessEnv({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX, '8', 'a user\'s own setting wins');
 });
