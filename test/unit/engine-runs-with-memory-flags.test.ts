@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ENGINE_ENV, ENGINE_NODE_FLAGS, engineProcessEnv } from '../../main/host/engine-flags.ts';
-import { withCompileCache } from '../../main/host/compile-cache.ts';
+import { compileCacheDir, withCompileCache } from '../../main/host/compile-cache.ts';
 
 const newSpaceMb = (flags: readonly string[]): number => {
   // Allocate enough short-lived objects that the young generation grows to what it may.
@@ -36,16 +36,18 @@ test('the flags cap the young generation (default: larger)', () => {
 test('the CLI turns on Node\'s compile cache before it imports TypeScript (the type stripper is never loaded from a warm cache)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tm-cc-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: tmp };
     delete env.NODE_COMPILE_CACHE;
+    delete env.NODE_DISABLE_COMPILE_CACHE;
     const cli = fileURLToPath(new URL('../../bin/tenant-mirror', import.meta.url));
     execFileSync(process.execPath, [...ENGINE_NODE_FLAGS, cli, '--help'], { env, encoding: 'utf8' });
-    const dir = join(tmp, 'node-compile-cache');
+    const dir = join(tmp, 'tenant-mirror', 'compile-cache');
+    assert.equal(compileCacheDir(env), dir, 'the CLI and forked children use the same directory');
     const files = readdirSync(dir, { recursive: true }).length;
     assert.ok(files > 1, `the cache under ${dir} holds ${files} entries`);
     // Warm: importing the engine no longer costs the stripper's memory (cold ~95 MB, warm ~64 MB RSS).
     const rss = (): number => Number(execFileSync(process.execPath, ['--input-type=module', '-e',
-      `import m from 'node:module'; m.enableCompileCache(); await import(${JSON.stringify(fileURLToPath(new URL('../../main/engine/engine.ts', import.meta.url)))}); process.stdout.write(String(process.memoryUsage().rss / 1048576))`], { env, encoding: 'utf8' }));
+      `import m from 'node:module'; m.enableCompileCache(${JSON.stringify(dir)}); await import(${JSON.stringify(fileURLToPath(new URL('../../main/engine/engine.ts', import.meta.url)))}); process.stdout.write(String(process.memoryUsage().rss / 1048576))`], { env, encoding: 'utf8' }));
     const cold = rss(); // the engine's own files (the CLI's import above covers most of them)
     const warm = rss();
     assert.ok(warm < cold + 5, `warm ${warm.toFixed(0)} MB vs first ${cold.toFixed(0)} MB`);
@@ -58,7 +60,8 @@ test('the CLI turns on Node\'s compile cache before it imports TypeScript (the t
 });
 
 test('forked engine children inherit the compile cache, and an explicit setting wins', () => {
-  assert.equal(withCompileCache({}).NODE_COMPILE_CACHE, join(tmpdir(), 'node-compile-cache'));
+  assert.equal(withCompileCache({ XDG_CACHE_HOME: '/c' }).NODE_COMPILE_CACHE, join('/c', 'tenant-mirror', 'compile-cache'));
+  assert.ok(!withCompileCache({}).NODE_COMPILE_CACHE!.startsWith(tmpdir()), 'never a shared temp directory');
   assert.equal(withCompileCache({ NODE_COMPILE_CACHE: '/x' }).NODE_COMPILE_CACHE, '/x');
   assert.equal(withCompileCache({ NODE_DISABLE_COMPILE_CACHE: '1' }).NODE_COMPILE_CACHE, undefined);
   const env = engineProcessEnv({ PATH: '/bin' });
