@@ -31,7 +31,7 @@ import type { RequestRecord } from './state/requests.ts';
 import { checkFences } from './snapshot/check.ts';
 import { FULL_SNAPSHOT_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
-import { requestResync, resendPendingSignals, resendStalledSignals } from './snapshot/resync.ts';
+import { markResync, requestResync, resendPendingSignals, resendStalledSignals, signalResync } from './snapshot/resync.ts';
 import { topicBehindReplica, checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { reconcileSweeps } from './snapshot/sweep.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
@@ -351,9 +351,15 @@ class MirrorEngine implements Engine {
       c.nextOffsets.set(p, BigInt(w.high));
     }
     c.fullSnapshot = null;
-    await c.persist(rows, [...remove, FULL_SNAPSHOT_ID]);
     const ids = c.registry.all().map((r) => r.id);
-    await c.loop.run('reset offsets', () => this.requestResync(ids, 'offsets were reset to the end of the change topic', `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`));
+    await c.loop.run('reset offsets', async () => {
+      // The resyncs are stored in the same write as the moved offsets: a kill between two writes would
+      // leave every table 'ok' past the rows it never got.
+      const recs = await markResync(c, ids, `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`);
+      await c.persist([...rows, ...c.registry.takeDirty()], [...remove, FULL_SNAPSHOT_ID]);
+      const requested = await signalResync(c, recs);
+      if (requested.length) c.events.emit('resync-requested', { tables: requested, reason: 'offsets were reset to the end of the change topic' });
+    });
     c.log.warn('offsets reset to the end of the change topic; every table is resynced', { partitions: marks.size, tables: ids.length });
     return { partitions: marks.size, tables: ids };
   }

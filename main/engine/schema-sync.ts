@@ -20,7 +20,7 @@ import type { TableDef } from './schema/table-model.ts';
 import { parseLossless } from './decode/json.ts';
 import { readTopicToEnd } from './source/read-topic.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
-import { requestResync } from './snapshot/resync.ts';
+import { markResync, requestResync, signalResync } from './snapshot/resync.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
@@ -166,13 +166,14 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
   const known = ctx.schemaLog?.get(tableId(ev.def))?.filter((e) => e.hash === ev.defHash).pop();
   const rec = newRecord(ev.def, ev.collection, inInitialSnapshot ? 'snapshotting' : 'ok', known ? known.pos.toString() : null);
   ctx.registry.put(rec);
-  await ctx.persist(ctx.registry.takeDirty());
+  // Seen first in the stream: rows written before it was captured may exist. It is filled by a resnapshot,
+  // stored with the new record (a kill between the two would leave it 'ok' and never filled).
+  const fill = !inInitialSnapshot && ev.op !== 'r';
+  if (fill) await requestResync(ctx, [rec.id]);
+  else await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('table created', { table: rec.id, columns: ev.def.columns.length, from: 'event' });
   noteApplied(ctx, rec.id, 'created', `from its first change event, ${ev.def.columns.length} columns`);
-  if (!inInitialSnapshot && ev.op !== 'r') {
-    // Seen first in the stream: rows written before it was captured may exist. Fill it by a resnapshot.
-    await requestResync(ctx, [rec.id]);
-  }
+  if (fill) noteApplied(ctx, rec.id, 'snapshot requested', 'seen first in the stream: filled by a snapshot');
   return rec;
 }
 
@@ -204,7 +205,10 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     ctx.log.warn('incompatible schema change: table dropped, recreated and resnapshotted', { table: rec.id, reasons });
     noteApplied(ctx, rec.id, 'recreated', reasons.join('; '));
     ctx.registry.put(rec);
-    await ctx.persist(ctx.registry.takeDirty());
+    // The new definition is stored in the same write as its resync: stored alone, a kill before the
+    // resync's write left the table empty, recorded 'ok' at the new definition, and never refilled
+    // (CI 2026-12-01: contact 4 rows of 859, state ok). Before that write, a restart still sees the old
+    // definition and rebuilds again.
     await requestResync(ctx, [rec.id], `incompatible schema change: ${reasons.join('; ')}`);
     noteApplied(ctx, rec.id, 'snapshot requested', 'recreated: refilled by a snapshot');
     return rec;
@@ -292,11 +296,14 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
     out.schemaPos = latest.pos.toString();
     ctx.registry.put(out);
   }
+  // New tables' resyncs are stored with their records and the history position (one write: a kill cannot
+  // leave a new table recorded without the snapshot that fills it), then signalled.
+  const filling = toSnapshot.length ? await markResync(ctx, toSnapshot) : [];
   ctx.historyNext = last;
   const rows = ctx.registry.takeDirty();
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
   await ctx.persist(rows);
-  if (toSnapshot.length) for (const id of await requestResync(ctx, toSnapshot)) noteApplied(ctx, id, 'snapshot requested', 'new table: filled by a snapshot');
+  if (filling.length) for (const id of await signalResync(ctx, filling)) noteApplied(ctx, id, 'snapshot requested', 'new table: filled by a snapshot');
   // The report is what was applied during this check (noted where the DDL ran), not a prediction.
   return appliedSchemaChanges(ctx, mark);
 }

@@ -25,8 +25,14 @@ function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   return recs;
 }
 
-/** Starts (or joins) a resync of the given tables (ids `schema.table`). Runs inside the control loop. */
-export async function requestResync(ctx: ResyncDeps, ids: string[], why: string | null = null): Promise<string[]> {
+/**
+ * Records a resync of the given tables (ids `schema.table`) in their records: seen sets begun, state
+ * `resyncing`, no signal yet. Nothing is persisted: the caller writes these records in the same
+ * `persist` as the change that needs the resync (a table rebuilt, offsets moved), so that no kill can
+ * leave that change stored without its resync; then `signalResync` sends the signal (a restart sends a
+ * recorded one that was never sent: resendPendingSignals). Runs inside the control loop.
+ */
+export async function markResync(ctx: ResyncDeps, ids: string[], why: string | null = null): Promise<TableRecord[]> {
   const recs = resolveTables(ctx, ids);
   const now = Date.now();
   for (const rec of recs) {
@@ -44,18 +50,31 @@ export async function requestResync(ctx: ResyncDeps, ids: string[], why: string 
       rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec) };
       rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
     } else {
-      rec.sweep!.signalId = null; // sent again below; the running seen set is kept
+      rec.sweep!.signalId = null; // sent again by signalResync; the running seen set is kept
     }
     if (rec.state !== 'stale') rec.staleReason = why;
     rec.state = 'resyncing';
     rec.error = null;
     ctx.registry.put(rec);
   }
-  await ctx.persist(ctx.registry.takeDirty());
-  // A send that fails is retried by the engine's tick (resendPendingSignals): the request is recorded.
+  return recs;
+}
+
+/** Sends the signal of resyncs recorded by `markResync` and already persisted; a failed send is retried by the tick. */
+export async function signalResync(ctx: ResyncDeps, recs: TableRecord[]): Promise<string[]> {
   await sendSignals(ctx, recs).catch((err: unknown) => ctx.log.warn('resnapshot signal not sent yet; retrying', { error: (err as Error).message }));
   ctx.events.emit('progress', { tables: ctx.registry.status(Date.now(), false).filter((t) => recs.some((r) => r.id === t.id)) });
   return recs.map((r) => r.id);
+}
+
+/**
+ * Starts (or joins) a resync of the given tables (ids `schema.table`). Runs inside the control loop.
+ * Every dirty record goes into the same `persist` as the resync's (a rebuilt table's new definition with it).
+ */
+export async function requestResync(ctx: ResyncDeps, ids: string[], why: string | null = null): Promise<string[]> {
+  const recs = await markResync(ctx, ids, why);
+  await ctx.persist(ctx.registry.takeDirty());
+  return signalResync(ctx, recs);
 }
 
 async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> {
