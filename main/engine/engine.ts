@@ -50,7 +50,6 @@ import { TableRegistry } from './tables.ts';
 import { capTableLag, lagFigures, LagReference } from './figures.ts';
 import type { LagFigures } from './figures.ts';
 import { createRateWindow } from './rate-window.ts';
-import { createRowCountPlan } from './row-counts.ts';
 import { createSnapshotTracker } from './snapshot-progress.ts';
 import type { OverallSnapshotProgress } from '../../preload/contract/status.ts';
 
@@ -97,7 +96,6 @@ class MirrorEngine implements Engine {
   private readonly rate = createRateWindow(10_000);
   /** Per partition of the change topic, the time its waiting events are younger than (lag in seconds). */
   private readonly lagRef = new LagReference();
-  private readonly rowPlan = createRowCountPlan(30_000);
   private readonly snapshots = createSnapshotTracker();
   private overallSnapshot: OverallSnapshotProgress | null = null;
   private kafkaConnected = false;
@@ -161,13 +159,10 @@ class MirrorEngine implements Engine {
     events.on('batch-applied', (b) => {
       this.eventsApplied += b.events;
       this.rate.add(b.events, Date.now());
-      this.rowPlan.touched(b.tables);
       let ts = 0;
       for (const t of b.tables) ts = Math.max(ts, this.ctx.registry.counters.get(t)?.lastSourceTs ?? 0);
       if (ts) for (const o of b.offsets) this.lagRef.applied(o.partition, ts);
     });
-    events.on('table-resynced', (e) => this.rowPlan.invalidate(e.table));
-    events.on('schema-changed', (e) => { for (const t of [...e.created, ...e.altered, ...e.recreated]) this.rowPlan.invalidate(t); });
   }
 
   // ---------------------------------------------------------------- state
@@ -520,16 +515,22 @@ class MirrorEngine implements Engine {
     }
   }
 
-  /** Counts the tables that are due (never counted, or changed since their last count): see row-counts.ts. */
+  /**
+   * COUNT(*) of the tables whose row count is not known (tables.ts `TableCounters`), each inside the control
+   * loop: no commit falls between a count and the deltas that follow it.
+   */
   private async countRows(): Promise<void> {
     const c = this.ctx;
-    for (const id of this.rowPlan.due(c.registry.all().map((r) => r.id), Date.now())) {
+    for (const id of c.registry.uncounted()) {
       if (c.stopping) return;
-      const r = c.registry.get(id);
-      if (!r) continue;
-      const k = c.registry.counter(r.id);
-      const at = Date.now();
-      try { k.rows = await c.replica.countRows(r.def); this.rowPlan.counted(r.id, at); } catch { /* table may be mid-rebuild */ }
+      await c.loop.run('count rows', async () => {
+        const r = c.registry.get(id);
+        if (!r || c.stopping) return;
+        const rows = await c.replica.countRows(r.def);
+        const k = c.registry.counter(id);
+        k.rows = rows;
+        k.rowsAt = Date.now();
+      }).catch((err: unknown) => c.log.debug('rows not counted', { table: id, error: (err as Error).message })); // a table mid-rebuild: next round
     }
     // Row counts and last changes for a read-only `info` (no engine running then).
     if (c.stopping || !c.lease) return;
@@ -569,7 +570,7 @@ class MirrorEngine implements Engine {
   }
 
   private tableStatus(now: number, figures: LagFigures): TableStatus[] {
-    const tables = this.ctx.registry.status(now, figures.lagEvents === 0).map((t) => ({ ...t, rowsAt: this.rowPlan.asOf(t.id) }));
+    const tables = this.ctx.registry.status(now, figures.lagEvents === 0).map((t) => ({ ...t, rowsAt: this.ctx.registry.counter(t.id).rowsAt }));
     const progress = this.snapshots.enrich(capTableLag(tables, figures), now);
     this.overallSnapshot = progress.overall;
     return progress.tables;

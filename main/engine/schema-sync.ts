@@ -197,6 +197,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     noteApplied(ctx, rec.id, 'altered', [added.length ? `added ${added.join(', ')}` : '', widened.length ? `widened ${widened.join(', ')}` : ''].filter(Boolean).join('; ') || null);
   } else {
     if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
+    ctx.registry.rowsUnknown(rec.id);
     await ctx.replica.dropTable(rec.def);
     await ctx.replica.createTable(def);
     rec.previousHashes.push({ hash: rec.hash, compatible: false });

@@ -9,7 +9,13 @@ import { toStateJson } from './state/json.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
-export interface TableCounters { eventsApplied: number; lastSourceTs: number | null; lastAppliedAt: number | null; rows: number | null }
+/**
+ * Per-table figures of this run. `rows`: COUNT(*) taken inside the control loop, then kept from what each
+ * commit inserted and deleted (the replica reports it), so it is what the table holds; null while unknown
+ * (not counted yet, or changed by something the engine does not count: a sweep, a truncate, a rebuild).
+ * `rowsAt`: when it was last known (its count or the last commit that moved it).
+ */
+export interface TableCounters { eventsApplied: number; lastSourceTs: number | null; lastAppliedAt: number | null; rows: number | null; rowsAt: number | null }
 
 /**
  * Records by exact table id, whatever key they are set with. A record read from a row written when ids
@@ -68,9 +74,27 @@ export class TableRegistry {
 
   counter(id: string): TableCounters {
     let c = this.counters.get(id);
-    if (!c) { c = { eventsApplied: 0, lastSourceTs: null, lastAppliedAt: null, rows: null }; this.counters.set(id, c); }
+    if (!c) { c = { eventsApplied: 0, lastSourceTs: null, lastAppliedAt: null, rows: null, rowsAt: null }; this.counters.set(id, c); }
     return c;
   }
+
+  /** A commit inserted and deleted these rows of `id` (a count not known stays unknown). */
+  rowsChanged(id: string, inserted: number, deleted: number, at = Date.now()): void {
+    const c = this.counter(id);
+    if (c.rows === null || (inserted === 0 && deleted === 0)) return;
+    c.rows += inserted - deleted;
+    c.rowsAt = at;
+  }
+
+  /** Rows of `id` changed in a way not counted (a sweep, a truncate, a rebuild, a commit whose answer was lost): counted again. */
+  rowsUnknown(id: string): void {
+    const c = this.counter(id);
+    c.rows = null;
+    c.rowsAt = null;
+  }
+
+  /** Tables whose row count is not known: the engine counts them (inside the control loop). */
+  uncounted(): string[] { return this.all().map((r) => r.id).filter((id) => this.counter(id).rows === null); }
 
   /** Rows for the dirty records; the caller writes them (usually inside the next apply transaction). */
   takeDirty(): StateRow[] {

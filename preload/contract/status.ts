@@ -57,8 +57,9 @@ export interface ResyncReport {
 export interface TableStatus {
   id: string; //                  `schema.table`, lower case
   state: TableState;
+  /** Rows in the replica table: counted once, then kept from what each commit inserted and deleted; null while not known. */
   rows: number | null;
-  /** Wall time (ms) `rows` was counted in the replica (absent or null: not counted yet). */
+  /** Wall time (ms) `rows` was last known to change: its count, or the last commit that moved it (absent or null: not known). */
   rowsAt?: number | null;
   snapshot: SnapshotProgress | null;
   /** Source commit time (ms) of the last applied change. */

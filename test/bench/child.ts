@@ -51,12 +51,13 @@ async function runEngine(): Promise<() => Promise<void>> {
   const replica = await createReplica(cfg.settings);
   const apply = replica.apply.bind(replica);
   replica.apply = async (unit: ApplyUnit) => {
-    await apply(unit);
+    const deltas = await apply(unit);
     const at = Date.now();
     for (const s of unit.state) {
       if (s.kind !== 'offset' || !s.id.startsWith(offsetPrefix)) continue;
       send({ t: 'commit', p: Number(s.id.slice(offsetPrefix.length)), next: (JSON.parse(s.value) as { next: string }).next, at });
     }
+    return deltas;
   };
   const engine: Engine = await createEngine(cfg.settings, { log, replica });
   await engine.provision();

@@ -236,6 +236,40 @@ export function describeReplicaBehaviour(name: string, factory: () => Promise<Re
       ]);
     });
 
+    test('apply answers what each commit inserted and deleted, table by table: COUNT(*) moves by exactly that (small and bulk batches, partial rows, key-only rows, absent keys)', async () => {
+      await fresh(SIMPLE);
+      await fresh(COMPOSITE);
+      const keyOnly: TableDef = { ...COMPOSITE, name: 'key_only', columns: COMPOSITE.columns.filter((c) => COMPOSITE.primaryKey.includes(c.name)) };
+      await fresh(keyOnly);
+      const counts = async () => [await r.countRows(SIMPLE), await r.countRows(COMPOSITE), await r.countRows(keyOnly)];
+      const bulk = (from: number, n: number, name: string): Row[] => Array.from({ length: n }, (_, i) => ({ id: from + i, name, qty: i, price: '1.00' }));
+      const steps: Array<{ u: ApplyUnit; want: Array<[number, number]> }> = [
+        { u: unit([changes(SIMPLE, bulk(1, 3, 'a')), changes(COMPOSITE, [{ tenant: 1, code: 'A', amount: '1.10', note: 'x' }])]), want: [[3, 0], [1, 0]] },
+        // 2 updates + 1 insert; a partial row of an existing key; delete of one present and one absent key
+        { u: unit([changes(SIMPLE, [{ id: 1, name: 'a2', qty: 1, price: '1.00' }, { id: 2, qty: 7 }, { id: 4, name: 'd', qty: 4, price: null }], [{ id: 3 }, { id: 99 }]),
+          changes(COMPOSITE, [{ tenant: 1, code: 'A', amount: '2.20' }, { tenant: 2, code: 'B', note: 'new, partial' }], [{ tenant: 9, code: 'Z' }])]), want: [[1, 1], [1, 0]] },
+        // the bulk path (COPY / staged): 150 new rows and 2 existing ones, then the same again (all updates)
+        { u: unit([changes(SIMPLE, [...bulk(100, 150, 'bulk'), { id: 1, name: 'a3', qty: 1, price: '1.00' }, { id: 2, name: 'b3', qty: 2, price: '2.00' }])]), want: [[150, 0]] },
+        { u: unit([changes(SIMPLE, bulk(100, 150, 'bulk again'))]), want: [[0, 0]] },
+        { u: unit([changes(SIMPLE, [], bulk(100, 120, 'x').map((x) => ({ id: x.id! })))]), want: [[0, 120]] },
+        // key-only rows: DO NOTHING on a conflict
+        { u: unit([changes(keyOnly, [{ tenant: 1, code: 'A' }, { tenant: 1, code: 'B' }])]), want: [[2, 0]] },
+        { u: unit([changes(keyOnly, [{ tenant: 1, code: 'A' }, { tenant: 1, code: 'C' }], [{ tenant: 1, code: 'B' }])]), want: [[1, 1]] },
+      ];
+      let before = await counts();
+      for (const [i, { u, want }] of steps.entries()) {
+        const deltas = await r.apply(u);
+        assert.deepEqual(deltas.map((d) => [d.inserted, d.deleted]), want, `step ${i}: inserted/deleted per table`);
+        const now = await counts();
+        u.tables.forEach((tc, j) => {
+          const k = tc.table === SIMPLE ? 0 : tc.table === COMPOSITE ? 1 : 2;
+          assert.equal(now[k]! - before[k]!, deltas[j]!.inserted - deltas[j]!.deleted, `step ${i}: ${tc.table.name} moved by what apply answered`);
+        });
+        before = now;
+      }
+      await r.dropTable(keyOnly);
+    });
+
     test('composite primary key', async () => {
       await fresh(COMPOSITE);
       await r.apply(unit([changes(COMPOSITE, [

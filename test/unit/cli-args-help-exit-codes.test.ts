@@ -166,7 +166,7 @@ describe('reports built from what happened', () => {
 
   it('table stats keep earlier figures for tables this run did not touch, and drop tables that are gone', () => {
     const prev = { at: 1, tables: { 'crm.a': { rows: 5, lastSourceTs: 10, lastAppliedAt: 11 }, 'crm.gone': { rows: 1, lastSourceTs: 1, lastAppliedAt: 1 } } };
-    const counters = new Map([['crm.b', { eventsApplied: 3, lastSourceTs: 20, lastAppliedAt: 21, rows: 7 }], ['crm.a', { eventsApplied: 0, lastSourceTs: null, lastAppliedAt: null, rows: 6 }]]);
+    const counters = new Map([['crm.b', { eventsApplied: 3, lastSourceTs: 20, lastAppliedAt: 21, rows: 7, rowsAt: 22 }], ['crm.a', { eventsApplied: 0, lastSourceTs: null, lastAppliedAt: null, rows: 6, rowsAt: 5 }]]);
     const row = tableStatsRow(prev, counters, ['crm.a', 'crm.b'], 99);
     assert.deepEqual(parseTableStats(row.value), { at: 99, tables: { 'crm.a': { rows: 6, lastSourceTs: 10, lastAppliedAt: 11 }, 'crm.b': { rows: 7, lastSourceTs: 20, lastAppliedAt: 21 } } });
     assert.equal(parseTableStats('not json'), null);

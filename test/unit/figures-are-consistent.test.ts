@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capTableLag, lagFigures, LagReference } from '../../main/engine/figures.ts';
 import { createRateWindow } from '../../main/engine/rate-window.ts';
-import { createRowCountPlan } from '../../main/engine/row-counts.ts';
+import { TableRegistry } from '../../main/engine/tables.ts';
 import { table } from '../doubles/fake-engine.ts';
 
 test('throughput: the first reading counts from start, not over the whole window', () => {
@@ -57,22 +57,23 @@ test('lag: a table is never shown further behind than the stream, and 0 when cau
   assert.deepEqual(capTableLag(tables, { lagEvents: 0, lagSeconds: 0 }).map((t) => t.lagSeconds), [0, 0, 0]);
 });
 
-test('row counts: every table once, then only those changed, at most every interval; a resync recounts', () => {
-  const plan = createRowCountPlan(30_000);
-  const ids = ['crm.a', 'crm.b'];
-  assert.deepEqual(plan.due(ids, 0), ids);
-  for (const id of ids) plan.counted(id, 0);
-  assert.equal(plan.asOf('crm.a'), 0);
-  assert.deepEqual(plan.due(ids, 60_000), [], 'idle tables are not counted again');
-  plan.touched(['crm.a']);
-  assert.deepEqual(plan.due(ids, 10_000), [], 'not before the interval');
-  assert.deepEqual(plan.due(ids, 30_000), ['crm.a']);
-  plan.counted('crm.a', 30_000);
-  plan.invalidate('crm.b');
-  assert.deepEqual(plan.due(ids, 30_001), ['crm.b']);
-  assert.equal(plan.asOf('crm.b'), 0, 'the shown count keeps the time it was taken until the recount');
-  plan.counted('crm.b', 30_002);
-  assert.deepEqual(plan.due(ids, 30_003), []);
+test('row counts: counted once, then moved by what each commit inserted and deleted; unknown (and counted again) after a change not counted', () => {
+  const reg = new TableRegistry();
+  const rec = (name: string) => ({ id: `crm.${name}`, schema: 'crm', name }) as Parameters<TableRegistry['put']>[0];
+  reg.put(rec('a'));
+  reg.put(rec('b'));
+  assert.deepEqual(reg.uncounted(), ['crm.a', 'crm.b'], 'every table is counted first');
+  reg.rowsChanged('crm.a', 5, 0, 1);
+  assert.equal(reg.counter('crm.a').rows, null, 'a commit does not make an unknown count known');
+  Object.assign(reg.counter('crm.a'), { rows: 10, rowsAt: 2 });
+  Object.assign(reg.counter('crm.b'), { rows: 0, rowsAt: 2 });
+  assert.deepEqual(reg.uncounted(), []);
+  reg.rowsChanged('crm.a', 3, 1, 3);
+  assert.deepEqual([reg.counter('crm.a').rows, reg.counter('crm.a').rowsAt], [12, 3], '10 + 3 inserted - 1 deleted, as of the commit');
+  reg.rowsChanged('crm.a', 0, 0, 4);
+  assert.equal(reg.counter('crm.a').rowsAt, 3, 'a commit of updates only leaves the count and its time');
+  reg.rowsUnknown('crm.b');
+  assert.deepEqual([reg.counter('crm.b').rows, reg.uncounted()], [null, ['crm.b']], 'a sweep or rebuild: unknown until counted again');
 });
 
 test('lag: a partition idle for hours that gets one event reads seconds, not hours; the newest applied change counts too', () => {

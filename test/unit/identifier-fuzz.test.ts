@@ -74,7 +74,7 @@ describe('hostile identifiers through every dialect', () => {
       const def = randomDef(rand, 200);
       const cols = def.columns.map((c) => c.name);
       // The table under its replica name (docs/naming.md: escaped when SQLite could confuse it), intact.
-      checkStatements('sqlite', [...d.createTable(def), d.upsert(def, cols), d.deleteByKey(def), d.selectRows(def), ...d.dropTable(def)], 'double', [d.tableName(def), ...cols]);
+      checkStatements('sqlite', [...d.createTable(def), d.insertNew(def, cols), d.updateByKey(def, cols)!, d.deleteByKey(def), d.selectRows(def), ...d.dropTable(def)], 'double', [d.tableName(def), ...cols]);
     }
   });
 
@@ -116,8 +116,11 @@ describe('hostile identifiers through every dialect', () => {
         const cols = def.columns.map((c) => c.name);
         for (const s of d.createTable(def)) db.prepare(s).run(); // prepare() refuses more than one statement
         const text = `v${i} '";--]`;
-        db.prepare(d.upsert(def, cols)).run(i, text, '12.50');
-        db.prepare(d.upsert(def, cols)).run(i, `${text}!`, '13.00');
+        assert.equal(db.prepare(d.insertNew(def, cols)).run(i, text, '12.50').changes, 1, 'a new row is inserted');
+        const second: Record<string, unknown> = { [cols[0]!]: i, [cols[1]!]: `${text}!`, [cols[2]!]: '13.00' };
+        assert.equal(db.prepare(d.insertNew(def, cols)).run(i, `${text}!`, '13.00').changes, 0, 'an existing key is not inserted again');
+        const order = [...cols.filter((c) => !def.primaryKey.includes(c)), ...def.primaryKey];
+        assert.equal(db.prepare(d.updateByKey(def, cols)!).run(...order.map((c) => second[c])).changes, 1, 'it is updated by its key');
         const info = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(d.tableName(def)) as Array<{ name: string }>;
         assert.deepEqual(info.map((r) => r.name), cols, 'column names stored exactly');
         const rows = db.prepare(d.selectRows(def)).raw().all() as unknown[][];

@@ -56,10 +56,11 @@ describe('sqlite dialect', () => {
     ]);
   });
 
-  test('upsert by column set; DO NOTHING when only key columns', () => {
-    assert.equal(d.upsert(T, ['tenant', 'id', 'name']),
-      `INSERT INTO "contact" ("tenant", "id", "name") VALUES (?, ?, ?) ON CONFLICT ("tenant", "id") DO UPDATE SET "name" = excluded."name"`);
-    assert.equal(d.upsert(T, ['tenant', 'id']), `INSERT INTO "contact" ("tenant", "id") VALUES (?, ?) ON CONFLICT ("tenant", "id") DO NOTHING`);
+  test('upsert by column set, as an insert (DO NOTHING on the key) then an update of the carried non-key columns (none when only key columns)', () => {
+    assert.equal(d.insertNew(T, ['tenant', 'id', 'name']),
+      `INSERT INTO "contact" ("tenant", "id", "name") VALUES (?, ?, ?) ON CONFLICT ("tenant", "id") DO NOTHING`);
+    assert.equal(d.updateByKey(T, ['tenant', 'id', 'name']), `UPDATE "contact" SET "name" = ? WHERE "tenant" = ? AND "id" = ?`);
+    assert.equal(d.updateByKey(T, ['tenant', 'id']), null);
     assert.equal(d.deleteByKey(T), `DELETE FROM "contact" WHERE "tenant" = ? AND "id" = ?`);
   });
 

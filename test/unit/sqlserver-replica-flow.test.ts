@@ -115,6 +115,23 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
     assert.deepEqual(state.inputs, { id0: 'offset:t:0', kind0: 'offset', value0: '{"next":11}' }); // last per id wins
   });
 
+  it('answers what the commit inserted and deleted, from the rows each statement reports (the INSERT follows the UPDATE)', async () => {
+    // As tedious reports them: one count per statement, 0 included; the upsert batch is UPDATE then INSERT.
+    const { driver } = fakeDriver((sql) => (sql.startsWith('DELETE t') ? { rowsAffected: [1] } : sql.startsWith('UPDATE t') ? { rowsAffected: [sql.includes('[balance]') ? 1 : 0, sql.includes('[balance]') ? 2 : 1] } : {}));
+    const r = createSqlServerReplica(opts, driver);
+    await r.connect();
+    const deltas = await r.apply({
+      tables: [{
+        table: contact,
+        upserts: [{ id: 1n, name: 'a', modified: null, balance: null }, { id: 2n, name: 'b', modified: null, balance: null }, { id: 3n, name: 'c', modified: null, balance: null }, { id: 4n, name: 'partial' }],
+        deletes: [{ id: 5n }, { id: 6n }],
+        markSeen: false,
+      }],
+      state: [],
+    });
+    assert.deepEqual(deltas, [{ inserted: 3, deleted: 1 }], 'full rows: 1 updated + 2 inserted; partial: 1 inserted; 1 of 2 keys deleted');
+  });
+
   it('rolls back and tags the error with the table when a statement fails', async () => {
     const failure = Object.assign(new Error("String or binary data would be truncated in table 'mirror.crm7.contact', column 'name'."), { number: 2628, class: 16 });
     const { driver, calls } = fakeDriver((sql) => (sql.startsWith('UPDATE t') ? failure : {}));

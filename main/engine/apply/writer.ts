@@ -5,7 +5,7 @@
  */
 import type { EngineContext } from '../context.ts';
 import { sleep } from '../context.ts';
-import type { ApplyUnit, StateRow } from '../replica/replica.ts';
+import type { ApplyUnit, RowDelta, StateRow } from '../replica/replica.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
@@ -23,7 +23,7 @@ export async function writeUnit(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHoo
   let attempt = 0;
   for (;;) {
     try {
-      await ctx.replica.apply(unit);
+      countRows(ctx, unit, await ctx.replica.apply(unit));
       if (attempt > 0) ctx.setState('streaming', 'replica writes recovered');
       return;
     } catch (err) {
@@ -31,6 +31,7 @@ export async function writeUnit(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHoo
       // A retry finds the unit's own offset in the replica: its commit went through, only the answer was
       // lost with the connection. Done, not a replica that went back.
       if (c.code === 'REPLICA_WENT_BACK' && attempt > 0 && committedAlready(unit, err)) {
+        for (const tc of unit.tables) ctx.registry.rowsUnknown(tableId(tc.table)); // what it inserted is not known: counted again
         ctx.setState('streaming', 'replica writes recovered');
         ctx.log.warn('a batch committed although its answer was lost; not written again', { offsets: hooks.offsetRange });
         return;
@@ -59,7 +60,8 @@ async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Prom
   const extra: StateRow[] = [];
   for (const tc of unit.tables) {
     try {
-      await ctx.replica.apply({ tables: [tc], state: [], ...withGuards(unit) });
+      const one: ApplyUnit = { tables: [tc], state: [], ...withGuards(unit) };
+      countRows(ctx, one, await ctx.replica.apply(one));
     } catch (err) {
       const c = ctx.replica.classifyError(err);
       if (c.action !== 'halt-table') throw err; // transient after all: the caller's retry loop starts over
@@ -81,6 +83,16 @@ async function isolate(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHooks): Prom
     }
   }
   await writeUnit(ctx, { tables: [], state: [...unit.state, ...ctx.registry.takeDirty(), ...extra], ...withGuards(unit) }, hooks);
+}
+
+/** Row counts follow what a committed unit inserted and deleted, table by table. */
+function countRows(ctx: WriteDeps, unit: ApplyUnit, deltas: readonly RowDelta[]): void {
+  const at = Date.now();
+  unit.tables.forEach((tc, i) => {
+    const d = deltas[i];
+    if (d) ctx.registry.rowsChanged(tableId(tc.table), d.inserted, d.deleted, at);
+    else ctx.registry.rowsUnknown(tableId(tc.table));
+  });
 }
 
 /** Whether the replica's offset row (REPLICA_WENT_BACK's `stored`) is the one this unit writes: it committed. */

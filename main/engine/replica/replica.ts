@@ -61,6 +61,9 @@ export interface ApplyUnit {
  */
 export interface PositionGuard { id: string; next: string | null }
 
+/** Rows a committed apply inserted into and deleted from one table, as the database counted them. */
+export interface RowDelta { inserted: number; deleted: number }
+
 export interface RightsReport {
   ok: boolean;
   /** What is missing and how to grant it, in words for the user. */
@@ -84,8 +87,12 @@ export interface Replica {
    * went back); on either, nothing is written.
    */
   writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard, positions?: readonly PositionGuard[]): Promise<void>;
-  /** One transaction: the lease check (when `unit.lease`), every table change, then every state row. Rolls back entirely on error. */
-  apply(unit: ApplyUnit): Promise<void>;
+  /**
+   * One transaction: the lease check (when `unit.lease`), every table change, then every state row. Rolls
+   * back entirely on error. Resolves once committed, with what the commit did to each of `unit.tables` (in
+   * order): rows the database reports it inserted and deleted (an upsert of an existing row inserts none).
+   */
+  apply(unit: ApplyUnit): Promise<RowDelta[]>;
   /**
    * One transaction: reads the `lease` state row under a write lock (its JSON value, or null when there
    * is none) and writes or deletes it as `decide` says. Concurrent callers, in this process or another,

@@ -39,6 +39,7 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
     if (rec.state === 'halted') {
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
       rec.sweep = null;
+      ctx.registry.rowsUnknown(rec.id);
       await ctx.replica.dropTable(rec.def);
       await ctx.replica.createTable(rec.def);
     }

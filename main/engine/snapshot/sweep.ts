@@ -30,6 +30,7 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
 /** Sweeps a table whose snapshot scan succeeded and whose fence was reached. */
 export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
   const wasStale = r.staleReason !== null;
+  ctx.registry.rowsUnknown(r.id); // counted again after the sweep's delete
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
   r.lastResync = report(r, 'repaired', removed, null, await countOrNull(ctx, r));
   r.sweep = null;
@@ -110,6 +111,7 @@ export async function reconcileSweeps(ctx: SweepDeps, fullEnded: boolean): Promi
 export async function truncateTable(ctx: SweepDeps, r: TableRecord): Promise<void> {
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   await ctx.replica.beginSweep(r.def);
+  ctx.registry.rowsUnknown(r.id);
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
   if (r.sweep) await ctx.replica.beginSweep(r.def);
   ctx.log.warn('table truncated at the source: emptied in the replica', { table: r.id, rowsDeleted: removed });

@@ -82,6 +82,18 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       return { c, e };
     }
 
+    /**
+     * Every table's row figure is what the source holds (the tables being equal, checked before): counted
+     * once, then moved by what each commit inserted and deleted. Waits for tables not counted yet.
+     */
+    async function assertRowFiguresTrue(c: Ctx, e: Engine): Promise<void> {
+      const s = await e.waitFor((st) => st.tables.every((t) => t.rows !== null), 30_000);
+      for (const t of s.tables) {
+        const name = t.id.slice(t.id.lastIndexOf('.') + 1);
+        assert.equal(t.rows, await c.tenant.source.count(name), `${t.id}: the row figure shown is the source's row count`);
+      }
+    }
+
     it('0. the comparison itself: one changed value in the replica (plain SQL) makes that table unequal', async () => {
       const { c, e } = await caughtUpTenant('corrupt', 200);
       await assertEventuallyEqual(c.tenant, c.settings);
@@ -123,6 +135,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       assert.ok(w.inserts > 0 && w.updates > 0 && w.deletes > 0, 'the workload inserts, updates and deletes');
       await assertEventuallyEqual(c.tenant, c.settings);
       assert.ok(e.status().eventsApplied >= afterSnapshot + w.inserts, 'streaming applied at least an event per inserted row');
+      await assertRowFiguresTrue(c, e);
       await e.stop();
     });
 
@@ -321,6 +334,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       assert.notEqual(proj.hash, before.get('project')!.hash, 'project has the new schema hash');
       assert.equal(proj.def.columns.find((col) => col.name === change.column)?.type.kind, 'string', `${change.column} is now a string column`);
       for (const [name, r] of afterRecs) if (name !== 'project') assert.equal(r.createdAt, before.get(name)!.createdAt, `${name} was not rebuilt`);
+      await assertRowFiguresTrue(c, e);
       await e.stop();
     });
 

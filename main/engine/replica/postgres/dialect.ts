@@ -165,6 +165,15 @@ export class PostgresDialect implements Dialect {
     return set.length ? `ON CONFLICT (${pk}) DO UPDATE SET ${set.join(', ')}` : `ON CONFLICT (${pk}) DO NOTHING`;
   }
 
+  /**
+   * An upsert (upsertValues / upsertFromStage) that answers how many rows it inserted, as one row `n`. A row
+   * version an INSERT created has xmax 0; one ON CONFLICT DO UPDATE replaced carries the lock it took
+   * (DO NOTHING returns inserted rows only). Checked against COUNT(*) on a real server (replica-behaviour).
+   */
+  countingInserts(upsert: string): string {
+    return `WITH w AS (${upsert} RETURNING (xmax = 0) AS ins) SELECT count(*) FILTER (WHERE ins)::int AS n FROM w`;
+  }
+
   /** Multi-row parameterised upsert ($1…), for small batches. */
   upsertValues(def: TableDef, columns: string[], rows: number): string {
     const cols = columns.map((c) => this.quoteIdent(c)).join(', ');

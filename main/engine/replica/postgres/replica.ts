@@ -12,7 +12,7 @@ import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type TableDef, type TableRef } from '../../schema/table-model.ts';
 import type { ErrorClassifier } from '../classified-error.ts';
 import type { AlterPlan } from '../dialect.ts';
-import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
+import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type RowDelta, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { tagTable } from '../error-tagging.ts';
 import { groupByColumnSet } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
@@ -184,19 +184,22 @@ export class PostgresReplica implements Replica {
     return this.serial((c) => this.tx(c, () => updateLeaseRow(c, this.dialect, decide)));
   }
 
-  async apply(unit: ApplyUnit): Promise<void> {
+  async apply(unit: ApplyUnit): Promise<RowDelta[]> {
+    const deltas: RowDelta[] = [];
     await this.serial((c) => this.tx(c, async () => {
+      deltas.length = 0; // counted again if the transaction is run again
       if (unit.lease) await checkLease(c, this.dialect, unit.lease);
       if (unit.position) await this.checkPosition(c, unit.position);
       for (const tc of unit.tables) {
         try {
-          await this.applyTable(c, tc);
+          deltas.push(await this.applyTable(c, tc));
         } catch (e) {
           throw tagTable(e, tableId(tc.table));
         }
       }
       await this.upsertState(c, unit.state);
     }));
+    return deltas;
   }
 
   private async checkPosition(c: Client, guard: PositionGuard): Promise<void> {
@@ -227,7 +230,12 @@ export class PostgresReplica implements Replica {
     return rows >= (this.opts.copyThreshold ?? 100) || rows * width > MAX_PARAMS;
   }
 
-  private async applyTable(c: Client, tc: TableChanges): Promise<void> {
+  private async applyTable(c: Client, tc: TableChanges): Promise<RowDelta> {
+    const delta: RowDelta = { inserted: 0, deleted: 0 };
+    const upsert = async (sql: string, params?: unknown[]): Promise<void> => {
+      const r = await c.query<{ n: number }>(this.dialect.countingInserts(sql), params);
+      delta.inserted += r.rows[0]?.n ?? 0;
+    };
     const def = tc.table;
     const years = def.columns.filter((x) => /^(date|timestamp)/.test(this.dialect.columnType(x.type))).map((x) => x.name);
     if (years.length) tc = { ...tc, upserts: withPgYears(tc.upserts, years), deletes: withPgYears(tc.deletes, years) };
@@ -244,24 +252,25 @@ export class PostgresReplica implements Replica {
       const sql = this.dialect.deleteByKeyArrays(def);
       for (let i = 0; i < tc.deletes.length; i += 50000) {
         const chunk = tc.deletes.slice(i, i + 50000);
-        await c.query(sql, pk.map((p) => chunk.map((k) => paramValue(k[p]))));
+        delta.deleted += (await c.query(sql, pk.map((p) => chunk.map((k) => paramValue(k[p]))))).rowCount ?? 0;
       }
     }
-    if (!tc.upserts.length) return;
+    if (!tc.upserts.length) return delta;
     // Rows grouped by the set of columns they carry (partial after-images).
     for (const { columns, rows } of groupByColumnSet(def, tc.upserts)) {
       if (this.useCopy(rows.length, columns.length)) {
         const st = await this.stage(c, def, columns);
         await this.copy(c, st, columns, rows);
-        await c.query(this.dialect.upsertFromStage(def, columns, st));
+        await upsert(this.dialect.upsertFromStage(def, columns, st));
         if (tc.markSeen) await c.query(this.dialect.markSeenFromStage(def, st));
       } else {
-        await c.query(this.dialect.upsertValues(def, columns, rows.length), rows.flatMap((r) => columns.map((col) => paramValue(r[col]))));
+        await upsert(this.dialect.upsertValues(def, columns, rows.length), rows.flatMap((r) => columns.map((col) => paramValue(r[col]))));
         if (tc.markSeen) {
           await c.query(this.dialect.markSeenValues(def, rows.length), rows.flatMap((r) => pk.map((p) => paramValue(r[p]))));
         }
       }
     }
+    return delta;
   }
 
   // ---- DDL ----

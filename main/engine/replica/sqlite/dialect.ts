@@ -164,13 +164,18 @@ export class SqliteDialect implements Dialect {
 
   // ---- DML used by the replica (exposed for unit tests) ----
 
-  upsert(def: TableDef, columns: string[]): string {
-    const t = this.qualify(def);
+  /** The insert half of an upsert: `changes` tells whether the row was new (counted, replica.ts). */
+  insertNew(def: TableDef, columns: string[]): string {
     const cols = columns.map((c) => this.quoteIdent(c));
     const pk = def.primaryKey.map((c) => this.quoteIdent(c));
-    const set = columns.filter((c) => !def.primaryKey.includes(c)).map((c) => `${this.quoteIdent(c)} = excluded.${this.quoteIdent(c)}`);
-    const conflict = set.length ? `DO UPDATE SET ${set.join(', ')}` : 'DO NOTHING';
-    return `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (${pk.join(', ')}) ${conflict}`;
+    return `INSERT INTO ${this.qualify(def)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (${pk.join(', ')}) DO NOTHING`;
+  }
+
+  /** The update half: the carried non-key columns, then the key (null when the row carries only key columns). */
+  updateByKey(def: TableDef, columns: string[]): string | null {
+    const set = columns.filter((c) => !def.primaryKey.includes(c)).map((c) => `${this.quoteIdent(c)} = ?`);
+    if (!set.length) return null;
+    return `UPDATE ${this.qualify(def)} SET ${set.join(', ')} WHERE ${def.primaryKey.map((c) => `${this.quoteIdent(c)} = ?`).join(' AND ')}`;
   }
 
   deleteByKey(def: TableDef): string {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type RowValue, type TableDef, type TableRef } from '../../schema/table-model.ts';
 import type { AlterPlan } from '../dialect.ts';
-import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
+import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type RowDelta, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
 import { assertPositionHeld } from '../position-check.ts';
 import { tagTable } from '../error-tagging.ts';
@@ -36,8 +36,13 @@ type Statement = Database.Statement<unknown[], unknown>;
 interface ColumnSetPlan {
   names: string[];
   encoders: (Encoder | null)[];
-  stmt: Statement;
+  /** INSERT … ON CONFLICT DO NOTHING, then (the row existed) the UPDATE: an insert is told from an update. */
+  insert: Statement;
+  update: Statement | null;
   args: SqliteBind[];
+  /** The update's arguments: the non-key values, then the key values (indexes into `args`). */
+  updateOrder: number[];
+  updateArgs: SqliteBind[];
 }
 
 interface TablePlan {
@@ -72,7 +77,7 @@ export class SqliteReplica implements Replica {
   private opened: string | null = null;
   private stmts = new Map<string, Statement>();
   private plans = new WeakMap<TableDef, TablePlan>();
-  private applyTx: ((unit: ApplyUnit) => void) & { immediate(unit: ApplyUnit): void } | null = null;
+  private applyTx: ((unit: ApplyUnit) => RowDelta[]) & { immediate(unit: ApplyUnit): RowDelta[] } | null = null;
 
   constructor(opts: SqliteReplicaOptions) {
     this.opts = opts;
@@ -205,18 +210,19 @@ export class SqliteReplica implements Replica {
 
   // ---- apply (hot path) ----
 
-  async apply(unit: ApplyUnit): Promise<void> {
+  async apply(unit: ApplyUnit): Promise<RowDelta[]> {
     const tx = this.applyTx;
     if (!tx) throw new MirrorError('REPLICA_UNREACHABLE', `SQLite replica ${this.file} is not connected`, { retriable: true });
-    tx.immediate(unit);
+    return tx.immediate(unit);
   }
 
-  private applySync(unit: ApplyUnit): void {
+  private applySync(unit: ApplyUnit): RowDelta[] {
     if (unit.lease) this.checkLease(unit.lease);
     if (unit.position) assertPositionHeld(this.stateValue(unit.position.id), unit.position);
+    const deltas: RowDelta[] = [];
     for (const tc of unit.tables) {
       try {
-        this.applyTable(tc);
+        deltas.push(this.applyTable(tc));
       } catch (e) {
         throw tagTable(e, tableId(tc.table));
       }
@@ -225,6 +231,7 @@ export class SqliteReplica implements Replica {
       const up = this.prepare(this.dialect.upsertState());
       for (const r of unit.state) up.run(r.id, r.kind, r.value);
     }
+    return deltas;
   }
 
   private plan(def: TableDef): TablePlan {
@@ -253,11 +260,17 @@ export class SqliteReplica implements Replica {
   /** The prepared upsert of a column set of `def`, made the first time the set is seen. */
   private columnSetPlan(def: TableDef, names: string[]): ColumnSetPlan {
     const types = new Map(def.columns.map((c) => [c.name, c.type]));
+    const update = this.dialect.updateByKey(def, names);
+    const order = [...names.keys()].filter((i) => !def.primaryKey.includes(names[i]!));
+    for (const k of def.primaryKey) order.push(names.indexOf(k));
     return {
       names,
       encoders: names.map((nm) => encoderFor(types.get(nm)!)),
-      stmt: this.prepare(this.dialect.upsert(def, names)),
+      insert: this.prepare(this.dialect.insertNew(def, names)),
+      update: update === null ? null : this.prepare(update),
       args: new Array<SqliteBind>(names.length).fill(null),
+      updateOrder: order,
+      updateArgs: new Array<SqliteBind>(order.length).fill(null),
     };
   }
 
@@ -272,10 +285,11 @@ export class SqliteReplica implements Replica {
     return args;
   }
 
-  private applyTable(tc: TableChanges): void {
+  private applyTable(tc: TableChanges): RowDelta {
     const p = this.plan(tc.table);
-    for (const key of tc.deletes) p.del.run(this.keyArgs(p, key));
-    if (tc.upserts.length === 0) return;
+    const delta: RowDelta = { inserted: 0, deleted: 0 };
+    for (const key of tc.deletes) delta.deleted += p.del.run(this.keyArgs(p, key)).changes;
+    if (tc.upserts.length === 0) return delta;
     let seen: Statement | null = null;
     if (tc.markSeen) {
       seen = p.seen ??= this.prepare(this.dialect.markSeen(tc.table));
@@ -288,9 +302,15 @@ export class SqliteReplica implements Replica {
         const enc = encoders[i];
         args[i] = enc ? enc(v) : (v as SqliteBind);
       }
-      cs.stmt.run(args);
+      if (cs.insert.run(args).changes > 0) delta.inserted++;
+      else if (cs.update) {
+        const { updateOrder, updateArgs } = cs;
+        for (let i = 0; i < updateOrder.length; i++) updateArgs[i] = args[updateOrder[i]!]!;
+        cs.update.run(updateArgs);
+      }
       if (seen) seen.run(this.keyArgs(p, row));
     }
+    return delta;
   }
 
   // ---- DDL ----

@@ -25,7 +25,7 @@ import { tagTable } from '../error-tagging.ts';
 import { groupByColumnSet } from '../column-sets.ts';
 import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
-import type { ApplyUnit, LeaseDecision, LeaseGuard, PositionGuard, Replica, RightsReport, StateKind, StateRow, TableChanges } from '../replica.ts';
+import type { ApplyUnit, LeaseDecision, LeaseGuard, PositionGuard, Replica, RightsReport, RowDelta, StateKind, StateRow, TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
 import { assertPositionHeld } from '../position-check.ts';
 import { SqlServerDialect } from './dialect.ts';
@@ -188,15 +188,18 @@ export class SqlServerReplica implements Replica {
     await new m.Request(tx).bulk(table);
   }
 
-  private async applyTable(tx: mssql.Transaction, ch: TableChanges): Promise<void> {
+  private async applyTable(tx: mssql.Transaction, ch: TableChanges): Promise<RowDelta> {
     const m = this.m;
     const dialect = this.dialect;
     const def = ch.table;
+    const delta: RowDelta = { inserted: 0, deleted: 0 };
+    // Rows affected, one entry per statement of the batch: the DELETE's; the upsert's INSERT comes last (after its UPDATE).
+    const sum = (r: { rowsAffected?: number[] }) => (r.rowsAffected ?? []).reduce((a, b) => a + b, 0);
     if (ch.deletes.length > 0) {
       const plan = dialect.stagePlan(def, def.primaryKey, 'delete');
       for (const rows of chunks(ch.deletes)) {
         await this.bulkStage(tx, def, plan, rows);
-        await new m.Request(tx).batch(dialect.deleteRows(def, plan));
+        delta.deleted += sum(await new m.Request(tx).batch(dialect.deleteRows(def, plan)));
         await new m.Request(tx).batch(dialect.dropStage(plan));
       }
     }
@@ -205,11 +208,12 @@ export class SqlServerReplica implements Replica {
       const plan = dialect.stagePlan(def, group.columns, 'upsert');
       for (const rows of chunks(group.rows)) {
         await this.bulkStage(tx, def, plan, rows);
-        await new m.Request(tx).batch(dialect.upsert(def, plan));
+        delta.inserted += (await new m.Request(tx).batch(dialect.upsert(def, plan))).rowsAffected?.at(-1) ?? 0;
         if (ch.markSeen) await new m.Request(tx).batch(dialect.markSeen(def, plan));
         await new m.Request(tx).batch(dialect.dropStage(plan));
       }
     }
+    return delta;
   }
 
   // ---- state and lease ----
@@ -297,19 +301,21 @@ export class SqlServerReplica implements Replica {
     });
   }
 
-  async apply(unit: ApplyUnit): Promise<void> {
-    await this.inTransaction(async (tx) => {
+  async apply(unit: ApplyUnit): Promise<RowDelta[]> {
+    return this.inTransaction(async (tx) => {
       await this.checkLease(tx, unit.lease);
       // The offset row under the same locks as the lease row: it is written at the end of this transaction.
       if (unit.position) assertPositionHeld(await this.lockedStateValue(tx, unit.position.id), unit.position);
+      const deltas: RowDelta[] = [];
       for (const ch of unit.tables) {
         try {
-          await this.applyTable(tx, ch);
+          deltas.push(await this.applyTable(tx, ch));
         } catch (err) {
           throw tagTable(err, tableId(ch.table));
         }
       }
       if (unit.state.length > 0) await this.upsertState(tx, unit.state);
+      return deltas;
     });
   }
 
