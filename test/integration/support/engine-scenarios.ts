@@ -131,6 +131,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const seeded = (await Promise.all((await c.tenant.source.tables()).map((t) => c.tenant.source.count(t)))).reduce((a, b) => a + b, 0);
       const afterSnapshot = e.status().eventsApplied;
       assert.ok(afterSnapshot >= seeded, `the snapshot applied an event per source row (${afterSnapshot} >= ${seeded})`);
+      await e.waitFor((st) => st.tables.every((t) => t.rows !== null), 30_000); // counted: the workload's figures come from its commits
       const w = await c.tenant.source.workload({ ops: 400 });
       assert.ok(w.inserts > 0 && w.updates > 0 && w.deletes > 0, 'the workload inserts, updates and deletes');
       await assertEventuallyEqual(c.tenant, c.settings);
