@@ -200,6 +200,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     ctx.registry.rowsUnknown(rec.id);
     await ctx.replica.dropTable(rec.def);
     await ctx.replica.createTable(def);
+    ctx.registry.rowsCounted(rec.id, 0); // recreated empty
     rec.previousHashes.push({ hash: rec.hash, compatible: false });
     rec.def = def; rec.hash = hash; rec.sweep = null; rec.snapshot = null;
     if (rec.state === 'halted') { rec.state = 'ok'; rec.error = null; }

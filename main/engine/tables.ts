@@ -86,6 +86,13 @@ export class TableRegistry {
     c.rowsAt = at;
   }
 
+  /** `rows` counted (or known: a table just created is empty) inside the control loop. */
+  rowsCounted(id: string, rows: number, at = Date.now()): void {
+    const c = this.counter(id);
+    c.rows = rows;
+    c.rowsAt = at;
+  }
+
   /** Rows of `id` changed in a way not counted (a sweep, a truncate, a rebuild, a commit whose answer was lost): counted again. */
   rowsUnknown(id: string): void {
     const c = this.counter(id);

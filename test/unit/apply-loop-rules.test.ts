@@ -47,6 +47,7 @@ const rules: Rule[] = [
     check: (ctx) => {
       const r = ctx.registry.get('crm_fixture.sale')!.lastResync;
       assert.deepEqual([r?.rowsDeleted, r?.rowsBefore, r?.rowsAfter], [3, 5, 2], 'the report: 3 swept, 5 rows before, 2 after');
+      assert.equal(ctx.registry.counter('crm_fixture.sale').rows, 2, 'the row figure is counted after the sweep, not left unknown');
     },
   },
   {

@@ -42,6 +42,7 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       ctx.registry.rowsUnknown(rec.id);
       await ctx.replica.dropTable(rec.def);
       await ctx.replica.createTable(rec.def);
+      ctx.registry.rowsCounted(rec.id, 0); // recreated empty
     }
     const joining = rec.sweep?.kind === 'incremental';
     if (!joining) {

@@ -18,6 +18,13 @@ export async function countOrNull(ctx: Pick<SweepDeps, 'replica' | 'log'>, r: Ta
   }
 }
 
+/** COUNT(*) after a sweep (inside the control loop): the table's row figure from here on, and the report's "after". */
+async function recount(ctx: SweepDeps, r: TableRecord): Promise<number | null> {
+  const n = await countOrNull(ctx, r);
+  if (n !== null) ctx.registry.rowsCounted(r.id, n);
+  return n;
+}
+
 function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: number, reason: string | null, rowsAfter: number | null): ResyncReport {
   return {
     kind: r.sweep?.kind ?? 'incremental', outcome, startedAt: r.sweep?.startedAt ?? Date.now(), finishedAt: Date.now(),
@@ -30,9 +37,9 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
 /** Sweeps a table whose snapshot scan succeeded and whose fence was reached. */
 export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
   const wasStale = r.staleReason !== null;
-  ctx.registry.rowsUnknown(r.id); // counted again after the sweep's delete
+  ctx.registry.rowsUnknown(r.id); // until counted after the sweep's delete (a sweep that fails half-way moved it)
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
-  r.lastResync = report(r, 'repaired', removed, null, await countOrNull(ctx, r));
+  r.lastResync = report(r, 'repaired', removed, null, await recount(ctx, r));
   r.sweep = null;
   r.snapshot = null;
   if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
@@ -113,6 +120,7 @@ export async function truncateTable(ctx: SweepDeps, r: TableRecord): Promise<voi
   await ctx.replica.beginSweep(r.def);
   ctx.registry.rowsUnknown(r.id);
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
+  await recount(ctx, r);
   if (r.sweep) await ctx.replica.beginSweep(r.def);
   ctx.log.warn('table truncated at the source: emptied in the replica', { table: r.id, rowsDeleted: removed });
 }
