@@ -17,7 +17,12 @@ const records = readdirSync(dir).filter((f) => /^(c|u|d|r)-/.test(f))
   .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { key: string | null; value: string | null });
 const message = (r: { key: string | null; value: string | null }, i: number): KafkaMessage =>
   ({ offset: String(i), key: r.key === null ? null : Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
-const idle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+/**
+ * Until the slices scheduled so far have run: each slice is a setImmediate and queues the next one, so a
+ * few turns of the check phase are enough. (A 20 ms timer was not: on a loaded machine it was already due
+ * when the loop first ran, and fired before any slice — CI: "0 decoded ahead".)
+ */
+const idle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r)); };
 
 test('every message decoded ahead equals its decode at apply time, and is taken once', async () => {
   const decoder = new EnvelopeDecoder();
