@@ -526,10 +526,7 @@ class MirrorEngine implements Engine {
       await c.loop.run('count rows', async () => {
         const r = c.registry.get(id);
         if (!r || c.stopping) return;
-        const rows = await c.replica.countRows(r.def);
-        const k = c.registry.counter(id);
-        k.rows = rows;
-        k.rowsAt = Date.now();
+        c.registry.rowsCounted(id, await c.replica.countRows(r.def));
       }).catch((err: unknown) => c.log.debug('rows not counted', { table: id, error: (err as Error).message })); // a table mid-rebuild: next round
     }
     // Row counts and last changes for a read-only `info` (no engine running then).

@@ -11,8 +11,9 @@ import type { TableRecord } from './state/records.ts';
 
 /**
  * Per-table figures of this run. `rows`: COUNT(*) taken inside the control loop, then kept from what each
- * commit inserted and deleted (the replica reports it), so it is what the table holds; null while unknown
- * (not counted yet, or changed by something the engine does not count: a sweep, a truncate, a rebuild).
+ * commit inserted and deleted (the replica reports it), so it is what the table holds; counted again right
+ * after a sweep or truncate, 0 for a table recreated; null while unknown (not counted yet, or a commit
+ * whose answer was lost).
  * `rowsAt`: when it was last known (its count or the last commit that moved it).
  */
 export interface TableCounters { eventsApplied: number; lastSourceTs: number | null; lastAppliedAt: number | null; rows: number | null; rowsAt: number | null }
