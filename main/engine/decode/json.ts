@@ -53,5 +53,51 @@ export function parseEnvelopePayload(text: string): unknown {
   const fast = JSON.parse(text) as unknown;
   // The walk over the parsed values is cheaper than a scan of the text for 16 digits (ts_us is in every event).
   if (!envelopeNeedsLossless(fast)) return fast;
-  return JSON.parse(text, revive as (this: unknown, key: string, value: unknown) => unknown);
+  return restoreLongIntegers(fast, text) ? fast : JSON.parse(text, revive as (this: unknown, key: string, value: unknown) => unknown);
+}
+
+/**
+ * A number token that can stand for an integer beyond 2^53: 16+ digits before any fraction, or an
+ * exponent. Digits inside strings (or a fraction's digits) may be taken for one too: such a text only
+ * ever adds a candidate, which at worst makes a value ambiguous (the reviver parse then decides).
+ */
+const LONG_NUMBER = /-?\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|-?\d+(?:\.\d+)?[eE][+-]?\d+/g;
+const INTEGER_TEXT = /^-?\d+$/;
+/** Two different number texts that parse to the same double: which one a value came from is not known. */
+const AMBIGUOUS = '';
+
+/**
+ * What the reviver parse would give, without its cost (a reviver call per value: ~3x the parse): every
+ * integer of the fast parse beyond 2^53 is replaced by the bigint of the one number text in `text` that
+ * parses to it; a value written with a fraction or an exponent stays a number, as the reviver leaves it.
+ * False (the caller parses with the reviver) when a value's text is not known for sure: two texts that
+ * round to the same double, or none. Every number token of `text` is among the candidates (a token is
+ * delimited by characters the pattern does not take), so a value with one candidate has that text.
+ */
+function restoreLongIntegers(parsed: unknown, text: string): boolean {
+  const texts = new Map<number, string>();
+  LONG_NUMBER.lastIndex = 0;
+  for (let m = LONG_NUMBER.exec(text); m !== null; m = LONG_NUMBER.exec(text)) {
+    const t = m[0];
+    const v = Number(t);
+    if (!Number.isInteger(v) || Number.isSafeInteger(v)) continue;
+    const had = texts.get(v);
+    texts.set(v, had === undefined || had === t ? t : AMBIGUOUS);
+  }
+  return replaceUnsafe(parsed, texts);
+}
+
+function replaceUnsafe(o: unknown, texts: ReadonlyMap<number, string>): boolean {
+  if (o === null || typeof o !== 'object') return true;
+  const c = o as Record<string, unknown>;
+  for (const k in c) {
+    const v = c[k];
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v) || Number.isSafeInteger(v)) continue;
+      const t = texts.get(v);
+      if (t === undefined || t === AMBIGUOUS) return false;
+      if (INTEGER_TEXT.test(t)) c[k] = BigInt(t);
+    } else if (v !== null && typeof v === 'object' && !replaceUnsafe(v, texts)) return false;
+  }
+  return true;
 }
