@@ -15,6 +15,7 @@ import { forgetReplicaState } from './state/memory-reset.ts';
 import { checkStoredPosition, heldPositions } from './state/position.ts';
 import { loadReplicaState } from './state/load-state.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
+import { SchemaInterner } from './decode/compact.ts';
 import { DecodeAhead } from './decode/decode-ahead.ts';
 import { EngineEmitter } from './events.ts';
 import { createLogger } from './log.ts';
@@ -416,6 +417,7 @@ class MirrorEngine implements Engine {
 
   private async startCdc(): Promise<void> {
     const c = this.ctx;
+    const schemas = new SchemaInterner();
     this.consumer = await startCdcConsumer({
       kafka: c.kafka, topic: c.topics.cdc, groupId: this.groupId('cdc'), settings: c.settings, log: c.log,
       hooks: {
@@ -426,6 +428,7 @@ class MirrorEngine implements Engine {
         onCrash: (message, restarting) => this.onConsumerCrash('cdc', message, restarting),
         onFailed: (err) => { void this.readAgain(MirrorError.from(err)); },
         ahead: (messages) => c.decodeAhead?.prepare(messages),
+        compact: (messages) => schemas.compact(messages),
         onBatchDone: () => this.refreshRunState(),
         onJump: async (p, expected, first) => {
           c.watermarks = await fetchWatermarks(c.admin, c.topics.cdc);

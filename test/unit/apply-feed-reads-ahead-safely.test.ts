@@ -191,3 +191,42 @@ test('a batch pushed just as the drain finds the queue empty is still applied (n
   assert.equal(f.applied.at(-1)?.at(-1), '0:24');
   await feed.close();
 });
+
+test('batches of one partition that follow each other are applied as one chunk (up to the chunk size); a gap is not merged over', async () => {
+  const f = fake();
+  const feed = new ApplyFeed(f.hooks, 1_000_000, 10, log);
+  holdNext(f);
+  await feed.push(0, msgs(0, 2), hb, live); // in flight, held
+  await settle();
+  await feed.push(1, msgs(0, 3), hb, live);
+  await feed.push(0, msgs(2, 3), hb, live);
+  await feed.push(1, msgs(3, 3), hb, live);
+  await feed.push(0, msgs(5, 4), hb, live);
+  await feed.push(0, msgs(20, 2), hb, live); // starts past 8: a gap, its own turn
+  await feed.push(0, msgs(22, 5), hb, live);
+  await feed.push(1, msgs(6, 8), hb, live); // 6 + 8 > 10: not merged with the ones before
+  f.gate.open();
+  await drained(feed);
+  await feed.close();
+  const range = (p: number, from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `${p}:${from + i}`);
+  assert.deepEqual(f.applied, [range(0, 0, 2), range(1, 0, 6), range(0, 2, 7), range(0, 20, 7), range(1, 6, 8)]);
+  assert.deepEqual(f.jumps, ['0:9->20']);
+});
+
+test('a push compacts the batch before its bytes are counted', async () => {
+  const f = fake();
+  const seen: number[] = [];
+  f.hooks.compact = (ms) => { for (const m of ms) m.value = Buffer.alloc(1); seen.push(ms.length); };
+  const feed = new ApplyFeed(f.hooks, 1000, 100, log);
+  holdNext(f);
+  await feed.push(0, msgs(0, 5, 400), hb, live);
+  await settle();
+  // 5 × (1 + 1 + 64) bytes held: room for another batch whose raw size alone is beyond the limit.
+  assert.equal(feed.held(), 5 * 66);
+  assert.equal(await feed.push(0, msgs(5, 5, 400), hb, live), true);
+  f.gate.open();
+  await drained(feed);
+  await feed.close();
+  assert.deepEqual(seen, [5, 5]);
+  assert.equal(f.applied.flat().length, 10);
+});

@@ -8,6 +8,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { EngineContext } from '../context.ts';
 import type { ChangeEvent } from '../decode/envelope.ts';
 import { snapshotKeyOf } from '../decode/envelope.ts';
+import { fullValue } from '../decode/compact.ts';
 import { parseLossless } from '../decode/json.ts';
 import { MirrorError } from '../errors.ts';
 import type { ApplyUnit, StateRow } from '../replica/replica.ts';
@@ -48,9 +49,10 @@ const END_MARK = Buffer.from('"snapshot":"last"');
 
 /** A full snapshot's `last` record the engine does not apply: the attempt's identity, or null. */
 function snapshotEndKey(value: Buffer | null): string | null {
+  // A compacted value (compact.ts) is the payload, where the mark is: the schema part never holds it.
   if (!value || value.indexOf(END_MARK) < 0) return null;
   try {
-    const p = (parseLossless(value.toString('utf8')) as { payload?: { op?: unknown; source?: Record<string, unknown> } }).payload;
+    const p = (parseLossless(fullValue(value)!.toString('utf8')) as { payload?: { op?: unknown; source?: Record<string, unknown> } }).payload;
     return p?.op === 'r' && p.source?.snapshot === 'last' ? snapshotKeyOf(p.source) : null;
   } catch {
     return null; // not even JSON: nothing can be known of it (the poison record says where it is)
@@ -126,7 +128,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
 
   const poison = async (off: bigint, m: KafkaMessage, err: unknown, ev: ChangeEvent | null): Promise<void> => {
     const e = MirrorError.from(err, 'DECODE_FAILED');
-    const raw = m.value?.toString('utf8') ?? null;
+    const raw = fullValue(m.value ?? null)?.toString('utf8') ?? null;
     const g = ev ? { schema: ev.def.schema, table: ev.def.name } : guessTable(raw);
     const id = g.table ? tableId({ schema: g.schema ?? '', name: g.table }) : null;
     const rec = id ? ctx.registry.get(id) ?? ctx.registry.lookup(id) : undefined;

@@ -5,6 +5,7 @@
 import { MirrorError } from '../errors.ts';
 import { tableHash } from '../schema/table-hash.ts';
 import type { Row, TableDef } from '../schema/table-model.ts';
+import { PAYLOAD_MARK, SCHEMA_HEAD, schemaOf } from './compact.ts';
 import { structField } from './connect-schema.ts';
 import type { ConnectField } from './connect-schema.ts';
 import { parseEnvelopePayload, parseLossless } from './json.ts';
@@ -87,8 +88,6 @@ function buildValue(s: ConnectField): EnvelopeSchema {
   return { rowSchema, decoder: null, defs: new Map() };
 }
 
-const SCHEMA_HEAD = Buffer.from('{"schema":');
-const PAYLOAD_MARK = Buffer.from(',"payload":');
 const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 
@@ -179,6 +178,13 @@ export class EnvelopeDecoder {
   }
 
   private parseBuffer<T>(buf: Buffer, cache: Map<string, T>, bytes: ByteCache<T>, build: (schema: ConnectField) => T): Parsed<T> {
+    const ref = schemaOf(buf);
+    if (ref !== undefined) {
+      // Compacted when read ahead (compact.ts): the buffer is the payload, its schema text is known.
+      let entry = cache.get(ref.text);
+      if (entry === undefined) { entry = build(JSON.parse(ref.text) as ConnectField); cache.set(ref.text, entry); }
+      return { entry, payload: payloadOf(buf, 0, buf.length) };
+    }
     const head = SCHEMA_HEAD.length;
     if (buf.length <= head || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_HEAD, 0, head, 0, head) !== 0) {
       return this.parseWhole(buf.toString('utf8'), cache, build);
@@ -209,11 +215,7 @@ export class EnvelopeDecoder {
       list.push({ bytes: Buffer.from(schemaBytes), entry });
       bytes.set(schemaBytes.length, list);
     }
-    try {
-      return { entry, payload: parseEnvelopePayload(buf.toString('utf8', i + PAYLOAD_MARK.length, buf.length - 1)) };
-    } catch (err) {
-      throw new MirrorError('DECODE_FAILED', `malformed JSON payload: ${(err as Error).message}`, { cause: err });
-    }
+    return { entry, payload: payloadOf(buf, i + PAYLOAD_MARK.length, buf.length - 1) };
   }
 
   /** The whole record parsed as JSON: for records the byte path does not recognise. */
@@ -227,6 +229,14 @@ export class EnvelopeDecoder {
     let entry = cache.get(schemaText);
     if (!entry) { entry = build(whole.schema); cache.set(schemaText, entry); }
     return { entry, payload: whole.payload };
+  }
+}
+
+function payloadOf(buf: Buffer, start: number, end: number): unknown {
+  try {
+    return parseEnvelopePayload(buf.toString('utf8', start, end));
+  } catch (err) {
+    throw new MirrorError('DECODE_FAILED', `malformed JSON payload: ${(err as Error).message}`, { cause: err });
   }
 }
 

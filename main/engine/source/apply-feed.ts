@@ -6,7 +6,9 @@
  * with the chunk held in memory (writer.ts), never fetched again.
  *
  * Bounded by bytes: a batch waits (heartbeating) while the queued and in-flight bytes exceed the limit,
- * which stops kafkajs from fetching more. Nothing read ahead outlives the reading it came from: a
+ * which stops kafkajs from fetching more. The bytes are counted after compaction (decode/compact.ts: the
+ * schema part of each record is shared), and queued batches of one partition that follow each other are
+ * applied as one chunk, so a transaction is not bounded by what one fetch brings. Nothing read ahead outlives the reading it came from: a
  * rebalance or seek (`reset`) drops the queue, and a chunk that ends processing (lease lost, replica
  * went back, stopping) closes the feed for good — the engine then stops or reads again from what the
  * replica stores with a new consumer and a new feed. Offsets are still only the replica's.
@@ -27,6 +29,8 @@ export interface FeedHooks {
   onBatchDone(): void;
   /** These messages are applied next: decode them while the chunk before them is written (decode-ahead.ts). */
   ahead?(messages: KafkaMessage[]): void;
+  /** Makes a fetched batch smaller before it is queued (decode/compact.ts): the bound is on what is held. */
+  compact?(messages: KafkaMessage[]): void;
   stopping(): boolean;
   paused(): boolean;
 }
@@ -71,6 +75,7 @@ export class ApplyFeed {
   /** Queues a fetched batch; waits while the feed is full. `live`: the batch's reading is still current. */
   async push(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
     const gen = this.generation;
+    this.hooks.compact?.(messages);
     const bytes = sizeOf(messages);
     const current = (): boolean => !this.closed && gen === this.generation && live() && !this.hooks.stopping();
     while (current() && this.queuedBytes + this.inFlightBytes > 0 && this.queuedBytes + this.inFlightBytes + bytes > this.limitBytes) {
@@ -123,7 +128,7 @@ export class ApplyFeed {
     // which would reopen the gap): a push after it starts a new drain.
     try {
       while (!this.closed && this.queue.length) {
-        const entry = this.queue.shift()!;
+        const entry = this.takeNext();
         this.queuedBytes -= entry.bytes;
         this.inFlightBytes = entry.bytes;
         const gen = this.generation;
@@ -142,6 +147,30 @@ export class ApplyFeed {
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * The next queued batch, with the batches of its partition queued after it that continue it offset for
+   * offset, up to a chunk: one transaction for what several fetches brought. A batch that does not start
+   * right after the one before (a gap: purged, compacted) is left for its own turn, where the jump is
+   * seen. Other partitions' batches keep their order; per partition the order is the fetch order.
+   */
+  private takeNext(): Entry {
+    const e = this.queue.shift()!;
+    let n = e.messages.length;
+    let last = BigInt(e.messages[n - 1]!.offset);
+    const parts = [e];
+    for (let i = 0; i < this.queue.length && n < this.chunkSize;) {
+      const q = this.queue[i]!;
+      if (q.partition !== e.partition) { i++; continue; }
+      if (BigInt(q.messages[0]!.offset) !== last + 1n || n + q.messages.length > this.chunkSize) break;
+      this.queue.splice(i, 1);
+      parts.push(q);
+      n += q.messages.length;
+      last = BigInt(q.messages[q.messages.length - 1]!.offset);
+    }
+    if (parts.length === 1) return e;
+    return { partition: e.partition, messages: parts.flatMap((p) => p.messages), bytes: parts.reduce((b, p) => b + p.bytes, 0), heartbeat: parts[parts.length - 1]!.heartbeat };
   }
 
   private async apply(e: Entry, gen: number): Promise<'applied' | 'stop' | 'dropped'> {

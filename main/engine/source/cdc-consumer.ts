@@ -44,7 +44,7 @@ export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader
     maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
     allowAutoTopicCreation: false,
   });
-  // What is read ahead is bounded by one fetch's worth beyond the batch being applied.
+  // What is read ahead is bounded by maxBytes of compacted records (decode/compact.ts) beyond the chunk being applied.
   const feed = new ApplyFeed(o.hooks, s.maxBytes, s.databaseBatchSize, o.log);
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning: true });
