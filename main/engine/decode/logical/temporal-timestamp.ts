@@ -1,3 +1,4 @@
+import { civilDate, FIRST_CIVIL_DAY, LAST_CIVIL_DAY, two } from './civil-date.ts';
 import { fraction, precisionOf, toBigInt } from './types.ts';
 import type { LogicalType } from './types.ts';
 
@@ -21,6 +22,12 @@ export function formatTimestamp(units: bigint | number, unitDigits: number, prec
     sub = u % per;
     if (sub < 0n) { sub += per; s -= 1n; }
     secs = Number(s);
+  }
+  const days = Math.floor(secs / 86_400);
+  if (days >= FIRST_CIVIL_DAY && days <= LAST_CIVIL_DAY) {
+    const sod = secs - days * 86_400;
+    const min = Math.floor(sod / 60);
+    return `${civilDate(days)} ${two(Math.floor(min / 60))}:${two(min % 60)}:${two(sod % 60)}${fraction(sub, unitDigits, precision)}`;
   }
   const iso = new Date(secs * 1000).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction(sub, unitDigits, precision)}`;
