@@ -20,7 +20,8 @@ import { createKafka } from '../../main/engine/source/kafka-client.ts';
 export interface MemoryAtPeak { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
 export type ChildMode = 'engine' | 'ceiling' | 'transport';
 /** `from`: partition → offset where the ceiling consumer starts (default: the beginning). */
-export interface ChildConfig { mode: ChildMode; settings: Settings; from?: Record<string, string> }
+/** `fetchMb`: the ceilings' bytes per fetch (a quarter of it per partition; default 64). */
+export interface ChildConfig { mode: ChildMode; settings: Settings; from?: Record<string, string>; fetchMb?: number }
 export type ChildMessage =
   | { t: 'ready' }
   | { t: 'commit'; p: number; next: string; at: number }
@@ -68,23 +69,27 @@ async function runEngine(): Promise<() => Promise<void>> {
 /**
  * The true ceiling (`ceiling`) and the transport-only figure (`transport`): no replica, nothing of the
  * engine but its kafkajs client factory. All partitions are fetched concurrently with large fetches
- * (64 MiB per fetch, 16 MiB per partition, whatever the engine's settings say); `ceiling` JSON-parses
- * every record's key and value payload (parsePayload) and counts them (a record that does not parse,
- * or a value without a `payload`, fails the run); `transport` only counts the records kafkajs delivered.
+ * (`fetchMb` per fetch, a quarter of it per partition, whatever the engine's settings say; the bench
+ * runs two sizes and keeps the faster); `ceiling` JSON-parses every record's key and value payload
+ * (parsePayload) and counts them (a record that does not parse, or a value without a `payload`, fails
+ * the run); `transport` only counts the records kafkajs delivered.
  */
+const SCHEMA_HEAD = Buffer.from('{"schema":');
+const PAYLOAD_MARK = Buffer.from(',"payload":');
+
 /**
  * The payload of a JsonConverter record `{"schema":S,"payload":P}`, parsed. The schema part is the
- * same for every record of a table version, so no consumer needs to parse it each time (the engine
- * does not): the text after the first `,"payload":` is parsed alone, and when that is not valid JSON
- * (the marker occurred inside the schema) the whole record is. Throws when neither parses or there is
- * no payload.
+ * same for every record of a table version, so no consumer needs to parse it, nor even to make a string
+ * of it, each time (the engine does neither): the bytes after the first `,"payload":` are parsed alone,
+ * and when they are not valid JSON (the marker occurred inside the schema) the whole record is. Throws
+ * when neither parses or there is no payload.
  */
-function parsePayload(text: string): unknown {
-  const mark = text.indexOf(',"payload":');
-  if (text.startsWith('{"schema":') && mark > 0 && text.endsWith('}')) {
-    try { return JSON.parse(text.slice(mark + 11, -1)); } catch { /* split inside the schema: parse it all */ }
+function parsePayload(buf: Buffer): unknown {
+  const mark = buf.indexOf(PAYLOAD_MARK, SCHEMA_HEAD.length);
+  if (mark > 0 && buf[buf.length - 1] === 0x7d && buf.compare(SCHEMA_HEAD, 0, SCHEMA_HEAD.length, 0, SCHEMA_HEAD.length) === 0) {
+    try { return JSON.parse(buf.toString('utf8', mark + PAYLOAD_MARK.length, buf.length - 1)); } catch { /* split inside the schema: parse it all */ }
   }
-  const v = JSON.parse(text) as { payload?: unknown };
+  const v = JSON.parse(buf.toString('utf8')) as { payload?: unknown };
   if (typeof v !== 'object' || v === null || !('payload' in v)) throw new Error('no payload');
   return v.payload;
 }
@@ -94,7 +99,7 @@ async function runCeiling(parse: boolean): Promise<() => Promise<void>> {
   const kafka = createKafka(s.tenant, log);
   const consumer = kafka.consumer({
     groupId: `tenant-mirror-bench.${cfg.mode}.${randomBytes(4).toString('hex')}`, sessionTimeout: 30_000, heartbeatInterval: 3_000,
-    maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 100, minBytes: 1, allowAutoTopicCreation: false,
+    maxBytesPerPartition: (cfg.fetchMb ?? 64) * 256 * 1024, maxBytes: (cfg.fetchMb ?? 64) * 1024 * 1024, maxWaitTimeInMs: 100, minBytes: 1, allowAutoTopicCreation: false,
   });
   let records = 0;
   let parsed = 0;
@@ -111,8 +116,8 @@ async function runCeiling(parse: boolean): Promise<() => Promise<void>> {
         records++;
         if (!parse) continue;
         try {
-          if (m.key) JSON.parse(m.key.toString('utf8'));
-          if (m.value) parsePayload(m.value.toString('utf8'));
+          if (m.key) parsePayload(m.key);
+          if (m.value) parsePayload(m.value);
           parsed++;
         } catch (err) {
           send({ t: 'error', message: `ceiling: record ${batch.partition}@${m.offset} does not parse: ${(err as Error).message}` });

@@ -23,10 +23,10 @@ export class BenchChild {
   constructor(label: string) { this.label = label; }
 
   /** Forks the child and resolves once the engine (or ceiling consumer) runs. */
-  async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>): Promise<void> {
+  async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>, fetchMb?: number): Promise<void> {
     this.startedAt = Date.now();
     // The engine runs with the product's V8 flags (main/host/engine-flags.ts); the ceilings with Node's defaults.
-    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...(mode === 'engine' ? ENGINE_NODE_FLAGS : []), ...execArgv], env: mode === 'engine' ? engineProcessEnv(process.env) : process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(CHILD, [JSON.stringify({ mode, settings, ...(fetchMb ? { fetchMb } : {}), ...(from ? { from: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])) } : {}) })], { execArgv: [...process.execArgv, '--disable-warning=TimeoutNegativeWarning', ...(mode === 'engine' ? ENGINE_NODE_FLAGS : []), ...execArgv], env: mode === 'engine' ? engineProcessEnv(process.env) : process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc = proc;
     let ready!: () => void;
     let failed!: (e: Error) => void;

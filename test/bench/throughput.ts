@@ -30,11 +30,11 @@ async function endTime(observed: number, pgEnd: PgEnd | undefined, what: string)
 
 export async function runChildPhase(
   label: string, mode: 'engine' | 'ceiling' | 'transport', settings: Settings, records: number,
-  from: Map<number, bigint> | undefined, to: Map<number, bigint>, execArgv: string[], track: BenchChild[], pgEnd?: PgEnd,
+  from: Map<number, bigint> | undefined, to: Map<number, bigint>, execArgv: string[], track: BenchChild[], pgEnd?: PgEnd, fetchMb?: number,
 ): Promise<PhaseRun> {
   const child = new BenchChild(label);
   track.push(child);
-  await child.start(mode, settings, execArgv, from);
+  await child.start(mode, settings, execArgv, from, fetchMb);
   const readyAt = Date.now();
   const observed = await child.progress.waitReached(to, TIMEOUT, label);
   const r = await child.stop();
