@@ -37,6 +37,14 @@ test('digits inside strings, fractions and exponents never change a value', () =
   same('{"after":{"f":1.0E19,"id":10000000000000000000},"op":"c"}');
 });
 
+test('a column named __proto__ keeps its exact value (an own property, not the prototype)', () => {
+  const text = '{"after":{"__proto__":9007199254740993,"id":1},"op":"c"}';
+  same(text);
+  const after = (parseEnvelopePayload(text) as { after: Record<string, unknown> }).after;
+  assert.ok(Object.hasOwn(after, '__proto__'));
+  assert.equal(Object.getOwnPropertyDescriptor(after, '__proto__')?.value, 9007199254740993n);
+});
+
 test('two texts that round to one double: the value still gets its own text', () => {
   // 9007199254740993 and 9007199254740992 are the same double.
   same('{"after":{"a":9007199254740993,"b":9007199254740992},"op":"c"}');
