@@ -15,12 +15,15 @@ import type { Engine } from '../../main/engine/engine.ts';
 import { createLogger } from '../../main/engine/log.ts';
 import { createReplica } from '../../main/engine/replica/create-replica.ts';
 import type { ApplyUnit } from '../../main/engine/replica/replica.ts';
+import { PAYLOAD_MARK, SCHEMA_HEAD } from '../../main/engine/decode/compact.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
 
 export interface MemoryAtPeak { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
 export type ChildMode = 'engine' | 'ceiling' | 'transport';
-/** `from`: partition → offset where the ceiling consumer starts (default: the beginning). */
-/** `fetchMb`: the ceilings' bytes per fetch (a quarter of it per partition; default 64). */
+/**
+ * `from`: partition → offset where the ceiling consumer starts (default: the beginning); `fetchMb`: the
+ * ceilings' bytes per fetch (a quarter of it per partition; default 64).
+ */
 export interface ChildConfig { mode: ChildMode; settings: Settings; from?: Record<string, string>; fetchMb?: number }
 export type ChildMessage =
   | { t: 'ready' }
@@ -74,9 +77,6 @@ async function runEngine(): Promise<() => Promise<void>> {
  * (parsePayload) and counts them (a record that does not parse, or a value without a `payload`, fails
  * the run); `transport` only counts the records kafkajs delivered.
  */
-const SCHEMA_HEAD = Buffer.from('{"schema":');
-const PAYLOAD_MARK = Buffer.from(',"payload":');
-
 /**
  * The payload of a JsonConverter record `{"schema":S,"payload":P}`, parsed. The schema part is the
  * same for every record of a table version, so no consumer needs to parse it, nor even to make a string
