@@ -113,6 +113,7 @@ describe('compacted read-ahead messages', () => {
       { name: 'not an envelope', key: null, value: ' {"schema":{},"payload":{}}' },
       { name: 'payload mark inside a parameter', key: null, value: `{"schema":{"type":"struct","parameters":{"a":"b","payload":"c"}},"payload":{"op":"t"}}` },
       synthetic('bad payload', '{"op":"c",'),
+      { name: 'null schema', key: synthetic('k', '').key, value: '{"schema":null,"payload":{"op":"c"}}' },
     ];
     const { messages } = fetched(recs);
     new SchemaInterner().compact(messages);
@@ -124,5 +125,10 @@ describe('compacted read-ahead messages', () => {
       assert.deepEqual(attempt(() => new EnvelopeDecoder().decodeBuffers(m.key ?? null, m.value ?? null)), attempt(() => new EnvelopeDecoder().decodeBuffers(buf(r.key), buf(r.value))), r.name);
     });
     assert.match(JSON.stringify(attempt(() => new EnvelopeDecoder().decodeBuffers(messages[2]!.key ?? null, messages[2]!.value ?? null))), /malformed JSON payload/);
+    for (const d of [new EnvelopeDecoder(), new EnvelopeDecoder()]) {
+      // Twice on one decoder: the second time the schema part is known by its bytes.
+      for (let i = 0; i < 2; i++) assert.match(JSON.stringify(attempt(() => d.decodeBuffers(messages[3]!.key ?? null, messages[3]!.value ?? null))), /no Connect schema/);
+      assert.match(JSON.stringify(attempt(() => d.decodeBuffers(buf(recs[3]!.key), buf(recs[3]!.value)))), /no Connect schema/);
+    }
   });
 });

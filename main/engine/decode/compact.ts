@@ -37,8 +37,11 @@ export function fullValue(value: Buffer | null): Buffer | null {
 export class SchemaInterner {
   private readonly known = new Map<number, SchemaRef[]>();
 
-  /** Where the payload starts in `buf` and the schema before it, or null (not `{"schema":…,"payload":…}`). */
-  private locate(buf: Buffer): { ref: SchemaRef; at: number } | null {
+  /**
+   * Where the payload starts in `buf` and the schema before it, or null (not `{"schema":…,"payload":…}`
+   * with a schema part that parses): a known schema is found by comparing bytes, not by a search.
+   */
+  split(buf: Buffer): { ref: SchemaRef; at: number } | null {
     const head = SCHEMA_HEAD.length;
     if (buf.length <= head || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_HEAD, 0, head, 0, head) !== 0) return null;
     for (const [len, list] of this.known) {
@@ -67,7 +70,7 @@ export class SchemaInterner {
       (m as { headers?: unknown }).headers = undefined;
       const v = m.value;
       if (!v || refs.has(v)) continue;
-      const found = this.locate(v);
+      const found = this.split(v);
       if (!found) { m.value = Buffer.from(v); continue; }
       const payload = Buffer.from(v.subarray(found.at, v.length - 1));
       refs.set(payload, found.ref);

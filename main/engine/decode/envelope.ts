@@ -5,7 +5,7 @@
 import { MirrorError } from '../errors.ts';
 import { tableHash } from '../schema/table-hash.ts';
 import type { Row, TableDef } from '../schema/table-model.ts';
-import { PAYLOAD_MARK, SCHEMA_HEAD, schemaOf } from './compact.ts';
+import { SchemaInterner, schemaOf } from './compact.ts';
 import { structField } from './connect-schema.ts';
 import type { ConnectField } from './connect-schema.ts';
 import { parseEnvelopePayload, parseLossless } from './json.ts';
@@ -52,8 +52,6 @@ interface EnvelopeSchema {
 
 interface KeyEntry { fields: string[]; decoder: StructDecoder; table: { schema: string; name: string } | null }
 interface Parsed<T> { entry: T; payload: unknown }
-/** Cached schemas by the bytes of their text, bucketed by byte length. */
-type ByteCache<T> = Map<number, Array<{ bytes: Buffer; entry: T }>>;
 
 const PLAIN = /^[A-Za-z0-9_]+$/;
 
@@ -88,17 +86,14 @@ function buildValue(s: ConnectField): EnvelopeSchema {
   return { rowSchema, decoder: null, defs: new Map() };
 }
 
-const CLOSE_BRACE = 0x7d;
-const COMMA = 0x2c;
-
 const OPS = new Set(['c', 'u', 'd', 'r']);
 const MARKERS = new Set(['first', 'first_in_data_collection', 'true', 'last_in_data_collection', 'last', 'incremental']);
 
 export class EnvelopeDecoder {
   private readonly values = new Map<string, EnvelopeSchema>();
   private readonly keys = new Map<string, KeyEntry>();
-  private readonly keyBytes: ByteCache<KeyEntry> = new Map();
-  private readonly valueBytes: ByteCache<EnvelopeSchema> = new Map();
+  /** Schema parts of records read whole, recognised by their bytes (compact.ts). */
+  private readonly schemas = new SchemaInterner();
   private unsigned: UnsignedBigints = new Map();
   /** Moves on whenever what decoding depends on changes (decode-ahead.ts keeps no result across it). */
   epoch = 0;
@@ -113,7 +108,7 @@ export class EnvelopeDecoder {
     if (flat(hints) === flat(this.unsigned)) return false;
     this.unsigned = hints;
     this.epoch++;
-    this.values.clear(); this.keys.clear(); this.keyBytes.clear(); this.valueBytes.clear();
+    this.values.clear(); this.keys.clear();
     return true;
   }
 
@@ -124,12 +119,12 @@ export class EnvelopeDecoder {
    */
   decodeBuffers(keyBuf: Buffer | null, valueBuf: Buffer | null, accept?: (schema: string, name: string) => boolean): Decoded {
     if (valueBuf === null) return { kind: 'tombstone' };
-    if (keyBuf === null) return truncateOf(this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue).payload);
-    const key = this.parseBuffer(keyBuf, this.keys, this.keyBytes, this.buildKey);
+    if (keyBuf === null) return truncateOf(this.parseBuffer(valueBuf, this.values, buildValue).payload);
+    const key = this.parseBuffer(keyBuf, this.keys, this.buildKey);
     // Events of tables not mirrored are dropped before their value is decoded: a malformed one halts nothing.
     const t = key.entry.table;
     if (accept && t && !accept(t.schema, t.name)) return { kind: 'skipped', schema: t.schema, name: t.name };
-    return this.decodeParsed(key, this.parseBuffer(valueBuf, this.values, this.valueBytes, buildValue));
+    return this.decodeParsed(key, this.parseBuffer(valueBuf, this.values, buildValue));
   }
 
   private decodeParsed(key: Parsed<KeyEntry>, value: Parsed<EnvelopeSchema>): Decoded {
@@ -177,45 +172,19 @@ export class EnvelopeDecoder {
     };
   }
 
-  private parseBuffer<T>(buf: Buffer, cache: Map<string, T>, bytes: ByteCache<T>, build: (schema: ConnectField) => T): Parsed<T> {
-    const ref = schemaOf(buf);
-    if (ref !== undefined) {
-      // Compacted when read ahead (compact.ts): the buffer is the payload, its schema text is known.
-      let entry = cache.get(ref.text);
-      if (entry === undefined) { entry = build(JSON.parse(ref.text) as ConnectField); cache.set(ref.text, entry); }
-      return { entry, payload: payloadOf(buf, 0, buf.length) };
-    }
-    const head = SCHEMA_HEAD.length;
-    if (buf.length <= head || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_HEAD, 0, head, 0, head) !== 0) {
-      return this.parseWhole(buf.toString('utf8'), cache, build);
-    }
-    // A known schema: its bytes, then the payload mark (a byte compare, no search through the schema).
-    let entry: T | undefined;
-    let i = -1;
-    for (const [len, list] of bytes) {
-      const end = head + len;
-      if (end + PAYLOAD_MARK.length >= buf.length || buf[end] !== COMMA || buf.compare(PAYLOAD_MARK, 0, PAYLOAD_MARK.length, end, end + PAYLOAD_MARK.length) !== 0) continue;
-      for (const c of list) if (buf.compare(c.bytes, 0, len, head, end) === 0) { entry = c.entry; i = end; break; }
-      if (entry !== undefined) break;
-    }
+  private parseBuffer<T>(buf: Buffer, cache: Map<string, T>, build: (schema: ConnectField) => T): Parsed<T> {
+    // Compacted when read ahead (the buffer is the payload), or split here; else parsed whole.
+    const compacted = schemaOf(buf);
+    const found = compacted ? { ref: compacted, at: 0 } : this.schemas.split(buf);
+    if (found === null) return this.parseWhole(buf.toString('utf8'), cache, build);
+    let entry = cache.get(found.ref.text);
     if (entry === undefined) {
-      i = buf.indexOf(PAYLOAD_MARK, head);
-      if (i < 0) return this.parseWhole(buf.toString('utf8'), cache, build);
-      const schemaBytes = buf.subarray(head, i);
-      const schemaText = schemaBytes.toString('utf8');
-      entry = cache.get(schemaText);
-      if (entry === undefined) {
-        let schema: ConnectField | null = null;
-        try { schema = JSON.parse(schemaText) as ConnectField; } catch { schema = null; }
-        if (!schema) return this.parseWhole(buf.toString('utf8'), cache, build);
-        entry = build(schema);
-        cache.set(schemaText, entry);
-      }
-      const list = bytes.get(schemaBytes.length) ?? [];
-      list.push({ bytes: Buffer.from(schemaBytes), entry });
-      bytes.set(schemaBytes.length, list);
+      const schema = JSON.parse(found.ref.text) as ConnectField | null;
+      if (!schema || typeof schema !== 'object') return this.parseWhole(buf.toString('utf8'), cache, build);
+      entry = build(schema);
+      cache.set(found.ref.text, entry);
     }
-    return { entry, payload: payloadOf(buf, i + PAYLOAD_MARK.length, buf.length - 1) };
+    return { entry, payload: payloadOf(buf, found.at, compacted ? buf.length : buf.length - 1) };
   }
 
   /** The whole record parsed as JSON: for records the byte path does not recognise. */
