@@ -100,6 +100,12 @@ export const settingsFieldsSchema = z.object({
   maxPollTimeSeconds: z.number().min(0.01).max(300).default(1),
   /** Soft limit on the bytes of one fetch (half of it per partition, at least 1 MiB); bounds the engine's memory. */
   maxBytes: z.number().int().min(1024).default(2 * 1024 * 1024),
+  /**
+   * Most bytes of fetched events held ahead of the replica writes, counted without their schema part
+   * (decode/compact.ts); bounds the engine's memory. Kept apart from maxBytes: a small fetch keeps each
+   * response buffer small, a larger read-ahead keeps kafkajs fetching while a transaction is written.
+   */
+  readAheadBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
   /** Events per replica transaction (a batch may be split into several). */
   databaseBatchSize: z.number().int().min(1).max(1_000_000).default(5_000),
   schemaUpdateIntervalSeconds: z.number().int().min(1).default(3600),
@@ -180,6 +186,7 @@ export const TUNING_KEYS = {
   databaseBatchSize: { label: 'Events per replica transaction', description: 'A batch larger than this is written in several transactions.', applies: 'restart' },
   maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
   maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },
+  readAheadBytes: { label: 'Read-ahead limit (bytes)', description: 'Most bytes of change events held ahead of the replica writes (without their schema part); bounds the engine\'s memory.', applies: 'restart' },
   retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
   retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },
   resyncStallSeconds: { label: 'Resync stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again.', applies: 'restart' },

@@ -15,7 +15,7 @@ const STORED = {
   tenant: { ctx: 'acme', brokers: ['kafka:9092'], ssl: false, clientId: 'tenant-mirror' },
   replica: { kind: 'postgres', host: 'db.example', port: 5432, database: 'mirror', user: 'mirror', ssl: false, password: { env: 'TM_PG' } },
   tablePrefix: '', tables: { include: [], exclude: [], honourBlockedList: true },
-  maxPollTimeSeconds: 1, maxBytes: 4_194_304, databaseBatchSize: 5000, schemaUpdateIntervalSeconds: 3600,
+  maxPollTimeSeconds: 1, maxBytes: 4_194_304, readAheadBytes: 16_777_216, databaseBatchSize: 5000, schemaUpdateIntervalSeconds: 3600,
   autoResyncOnGap: true, retryInitialMs: 500, retryMaxMs: 30_000, snapshotFenceDelayMs: 1500, resyncStallSeconds: 600, logLevel: 'info',
 } as unknown as PublicSettings;
 

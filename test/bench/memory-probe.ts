@@ -4,8 +4,9 @@
  * reads the initial snapshot once per variant, each into a fresh replica, one at a time, and the
  * peak RSS of its process is printed with the V8 heap / external split at that moment, beside the
  * throughput (so a smaller footprint that costs speed shows). Variants are separated by `;`, each `target:key=value,…` with
- * target sqlite|postgres and keys maxBytes, databaseBatchSize, booleans as true|false (settings) or node (a V8/Node flag for
- * the engine process, e.g. node=--max-semi-space-size=4).
+ * target sqlite|postgres and keys maxBytes, readAheadBytes, databaseBatchSize, booleans as true|false (settings), node (a
+ * V8/Node flag for the engine process, e.g. node=--max-semi-space-size=4) or env (a variable of the engine process, e.g.
+ * env=MALLOC_ARENA_MAX=4).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,9 +35,11 @@ try {
     const [target, opts = ''] = v.split(':') as [string, string?];
     const extra: Record<string, number | boolean> = {};
     const node: string[] = [];
+    const env: Record<string, string> = {};
     for (const kv of opts.split(',').filter(Boolean)) {
       const [k, val] = kv.split('=') as [string, string];
-      if (k === 'node') node.push(kv.slice('node='.length)); else extra[k] = val === 'true' || val === 'false' ? val === 'true' : Number(val);
+      if (k === 'node') node.push(kv.slice('node='.length));
+      else if (k === 'env') { const [n, ...rest] = kv.slice('env='.length).split('='); env[n!] = rest.join('='); } else extra[k] = val === 'true' || val === 'false' ? val === 'true' : Number(val);
     }
     let replica;
     if (target === 'sqlite') replica = { kind: 'sqlite', file: join(tmp, `r${i++}.db`) };
@@ -45,7 +48,9 @@ try {
       replica = { kind: 'postgres', host: db.host, port: db.port, database: db.name, user: db.user, ssl: false };
     }
     const settings = settingsSchema.parse({ tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica, logLevel: 'warn', ...extra });
-    const r = await runChildPhase(v, 'engine', settings, records, undefined, h1, node, children);
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const r = await runChildPhase(v, 'engine', settings, records, undefined, h1, node, children).finally(() => { for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; });
     const m = r.atPeak;
     console.log(`${v.padEnd(50)} ${Math.round(r.evPerSec)} ev/s, peak RSS ${r.peakRssMb} MB (V8 heap ${m?.heapUsedMb} used / ${m?.heapTotalMb} total, external ${m?.externalMb}, ArrayBuffers ${m?.arrayBuffersMb}), CPU ${r.cpuSec?.toFixed(1)} s`);
   }

@@ -23,7 +23,7 @@ export interface CdcConsumerOptions {
   kafka: Kafka;
   topic: string;
   groupId: string;
-  settings: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize'>;
+  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize'>;
   log: Logger;
   hooks: CdcConsumerHooks;
 }
@@ -44,8 +44,8 @@ export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader
     maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
     allowAutoTopicCreation: false,
   });
-  // What is read ahead is bounded by maxBytes of compacted records (decode/compact.ts) beyond the chunk being applied.
-  const feed = new ApplyFeed(o.hooks, s.maxBytes, s.databaseBatchSize, o.log);
+  // What is read ahead is bounded by readAheadBytes of compacted records (decode/compact.ts), the chunk being applied included.
+  const feed = new ApplyFeed(o.hooks, s.readAheadBytes, s.databaseBatchSize, o.log);
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
