@@ -230,3 +230,48 @@ test('a push compacts the batch before its bytes are counted', async () => {
   assert.deepEqual(seen, [5, 5]);
   assert.equal(f.applied.flat().length, 10);
 });
+
+test('a merged chunk that fails is applied not at all, nothing queued after it is applied, and a new reading from the replica\'s offset applies it once', async () => {
+  const range = (p: number, from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `${p}:${from + i}`);
+  const f = fake();
+  const feed = new ApplyFeed(f.hooks, 1_000_000, 10, log);
+  holdNext(f);
+  await feed.push(0, msgs(0, 2), hb, live);
+  await settle();
+  for (const [from, n] of [[2, 3], [5, 3], [8, 2]] as const) await feed.push(0, msgs(from, n), hb, live); // one chunk: 2..9
+  await feed.push(0, msgs(10, 4), hb, live); // over the chunk size: the next turn
+  f.throwAt = '6'; // the merged transaction fails (rolled back: nothing of it recorded)
+  f.gate.open();
+  await drained(feed);
+  assert.deepEqual(f.applied, [range(0, 0, 2)]);
+  assert.equal(f.failed.length, 1);
+  assert.equal(f.next.get(0), 2n);
+  await feed.close();
+  // The engine reads again from what the replica holds, with a new feed.
+  f.throwAt = null;
+  const again = new ApplyFeed(f.hooks, 1_000_000, 10, log);
+  for (const [from, n] of [[2, 3], [5, 3], [8, 2], [10, 4]] as const) await again.push(0, msgs(from, n), hb, live);
+  await drained(again);
+  await again.close();
+  assert.deepEqual(f.applied.flat(), range(0, 0, 14)); // each offset once, in order
+});
+
+test('a merged chunk that ends processing (lease lost) is the last one applied from its feed', async () => {
+  const f = fake();
+  const feed = new ApplyFeed(f.hooks, 1_000_000, 10, log);
+  holdNext(f);
+  await feed.push(0, msgs(0, 2), hb, live);
+  await settle();
+  for (const [from, n] of [[2, 3], [5, 3]] as const) await feed.push(0, msgs(from, n), hb, live);
+  await feed.push(1, msgs(0, 3), hb, live);
+  const chunk = f.hooks.onChunk;
+  f.hooks.onChunk = async (p, ms, h) => { const r = await chunk(p, ms, h); return ms.length > 2 ? 'stop' : r; };
+  f.gate.open();
+  await drained(feed);
+  const merged = ['0:2', '0:3', '0:4', '0:5', '0:6', '0:7'];
+  assert.deepEqual(f.applied, [['0:0', '0:1'], merged]);
+  assert.equal(await feed.push(0, msgs(8, 1), hb, live), false);
+  await feed.close();
+  assert.deepEqual(f.applied, [['0:0', '0:1'], merged]);
+  assert.equal(f.failed.length, 0);
+});
