@@ -12,6 +12,9 @@ import { checkFences } from '../../main/engine/snapshot/check.ts';
 import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
 import { requestResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
+import { recentWrites } from '../../main/engine/apply/recent-writes.ts';
+import { loadReplicaState } from '../../main/engine/state/load-state.ts';
+import { forgetReplicaState } from '../../main/engine/state/memory-reset.ts';
 import { makeContext, Topic } from '../doubles/engine-context.ts';
 import type { Step } from '../doubles/engine-context.ts';
 
@@ -21,7 +24,9 @@ type Action =
   | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string } }
   | { poison: string }
   /** A snapshot record whose row cannot be decoded (its JSON is intact). */
-  | { poisonSnap: Step };
+  | { poisonSnap: Step }
+  /** The process stops and a new one starts: memory gone, state read back from the replica. */
+  | { restart: true };
 
 interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void; setup?: (ctx: EngineContext) => void }
 
@@ -74,6 +79,39 @@ const rules: Rule[] = [
       { table: 'sale', id: 3, op: 'c', ts: 505 }, { table: 'sale', id: 3, op: 'd', ts: 510 }] },
       { events: snap('sale', [2, 6], 3, { first: true, last: true, ts: 400 }) }],
     rows: { sale: [2, 6, 9], contact: ids(5) },
+  },
+  {
+    name: 'a snapshot started over after more rows were written ahead of it than the engine remembers: the table is not swept, it is stale with the retry command',
+    setup: (ctx) => { recentWrites(ctx, 3); },
+    script: [initial, { events: [...snap('sale', [1], 2, { first: true, ts: 200 }), ...[9, 10, 11, 12].map((id, i): Step => ({ table: 'sale', id, op: 'c', ts: 500 + i }))] },
+      { events: snap('sale', [2, 6], 3, { first: true, last: true, ts: 400 }) }],
+    rows: { sale: [1, 2, 3, 4, 5, 6, 9, 10, 11, 12], contact: ids(5) }, states: { sale: 'stale', contact: 'ok' },
+    check: (ctx) => assert.match(ctx.registry.get('crm_fixture.sale')!.staleReason ?? '', /more than 3 rows were written.*no row was deleted.*resync-tables crm_fixture\.sale/),
+  },
+  {
+    name: 'the same, with every one of those rows remembered: the sweep keeps them and the table is ok',
+    script: [initial, { events: [...snap('sale', [1], 2, { first: true, ts: 200 }), ...[9, 10, 11, 12].map((id, i): Step => ({ table: 'sale', id, op: 'c', ts: 500 + i }))] },
+      { events: snap('sale', [2, 6], 3, { first: true, last: true, ts: 400 }) }],
+    rows: { sale: [2, 6, 9, 10, 11, 12], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'a ring that forgot only rows older than the attempt sweeps as before',
+    setup: (ctx) => { recentWrites(ctx, 3); },
+    script: [initial, { events: [...snap('sale', [1], 2, { first: true, ts: 200 }), { table: 'sale', id: 9, op: 'c', ts: 500 }] },
+      { events: snap('sale', [2, 6], 3, { first: true, last: true, ts: 400 }) }],
+    rows: { sale: [2, 6, 9], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'a row written ahead of the attempt by a process that then stopped: the next process does not sweep the table',
+    script: [initial, { events: [...snap('sale', [1], 2, { first: true, ts: 200 }), { table: 'sale', id: 9, op: 'c', ts: 500 }] }, { restart: true },
+      { events: snap('sale', [2, 6], 3, { first: true, last: true, ts: 400 }) }],
+    rows: { sale: [1, 2, 3, 4, 5, 6, 9], contact: ids(5) }, states: { sale: 'stale', contact: 'ok' },
+  },
+  {
+    name: 'a process restarted before an attempt, having written nothing newer than it, sweeps as before',
+    script: [initial, { events: snap('sale', [1, 2, 3], 2, { first: true, ts: 200 }) }, { restart: true },
+      { events: [...snap('sale', [1], 3, { first: true, ts: 400 }), ...snap('contact', ids(5), 3, { last: true, ts: 401 })] }],
+    rows: { sale: [1], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
     name: 'a snapshot Debezium starts over: the newer attempt decides, late records of the older one never mark',
@@ -199,6 +237,11 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
   for (const a of rule.script) {
     if ('events' in a) await processMessages(ctx, 0, a.events.map((s) => topic.message(s)), hb);
     else if ('resync' in a) await requestResync(ctx, a.resync);
+    else if ('restart' in a) {
+      forgetReplicaState(ctx);
+      await loadReplicaState(ctx);
+      await reconcileSweeps(ctx, Boolean(ctx.fullSnapshot?.fence));
+    }
     else if ('poisonSnap' in a) {
       const m = topic.message(a.poisonSnap);
       const v = JSON.parse(m.value!.toString('utf8')) as { payload: { after: Record<string, unknown> } };

@@ -6,6 +6,8 @@
  * starts, the rows whose last write came from such an event are marked, so the sweep cannot delete a row
  * the source still has; a row whose last write was a delete is not brought back.
  * Per row written: a ring slot and one Map set (O(1)); the oldest key goes when the ring comes round.
+ * What the ring forgets is not lost silently: per table, the newest Kafka timestamp of a row it forgot is
+ * kept, so `lostSince` tells an attempt whose window was longer than the ring (its table is then not swept).
  */
 import type { Row } from '../schema/table-model.ts';
 
@@ -15,18 +17,45 @@ interface Recent { table: string; row: Row | null; ts: number; slot: number }
 
 class RecentWrites {
   private readonly entries = new Map<string, Recent>();
-  /** The last RECENT_LIMIT keys written, a ring: a slot is reused once the ring has gone round. */
-  private readonly ring: Array<string | null> = new Array<string | null>(RECENT_LIMIT).fill(null);
+  /** The last `limit` keys written, a ring: a slot is reused once the ring has gone round. */
+  private readonly ring: Array<string | null>;
   private next = 0;
+  /** Per table, the newest timestamp of a row (not a delete) whose last write the ring forgot. */
+  private readonly forgotten = new Map<string, number>();
+  /** The newest timestamp a row written before this book began (by an earlier process) can have. */
+  private before = -Infinity;
+  readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+    this.ring = new Array<string | null>(limit).fill(null);
+  }
 
   note(table: string, key: string, row: Row | null, ts: number): void {
     const k = `${table}\u0000${key}`;
     const slot = this.next;
     const old = this.ring[slot];
-    if (old !== null && old !== undefined && this.entries.get(old)?.slot === slot) this.entries.delete(old);
+    const gone = old === null || old === undefined ? undefined : this.entries.get(old);
+    if (gone?.slot === slot) {
+      this.entries.delete(old!);
+      if (gone.row && gone.ts > (this.forgotten.get(gone.table) ?? -Infinity)) this.forgotten.set(gone.table, gone.ts);
+    }
     this.ring[slot] = k;
     this.entries.set(k, { table, row, ts, slot });
-    this.next = (slot + 1) % RECENT_LIMIT;
+    this.next = (slot + 1) % this.limit;
+  }
+
+  /** Rows were written before this book began, by events up to `ts` (the replica's stored offsets say so). */
+  writtenBefore(ts: number): void {
+    if (ts > this.before) this.before = ts;
+  }
+
+  /**
+   * Whether a row of `table` written by an event at or after `ts` may be missing from `since`: the ring
+   * forgot one, or it may have been written before the book began.
+   */
+  lostSince(table: string, ts: number): boolean {
+    return Math.max(this.before, this.forgotten.get(table) ?? -Infinity) >= ts;
   }
 
   /** Rows (not deletes) of `table` written by events with a Kafka timestamp at or after `ts`. */
@@ -39,9 +68,10 @@ class RecentWrites {
 
 const books = new WeakMap<object, RecentWrites>();
 
-export function recentWrites(ctx: object): RecentWrites {
+/** The engine's book (made on first use, with `limit` slots: RECENT_LIMIT but in tests). */
+export function recentWrites(ctx: object, limit = RECENT_LIMIT): RecentWrites {
   let b = books.get(ctx);
-  if (!b) { b = new RecentWrites(); books.set(ctx, b); }
+  if (!b) { b = new RecentWrites(limit); books.set(ctx, b); }
   return b;
 }
 

@@ -45,7 +45,14 @@ async function beginTableSweep(ctx: FullSnapshotDeps, r: TableRecord, at: number
  */
 async function markRecent(ctx: FullSnapshotDeps, ts: number): Promise<void> {
   const recent = recentWrites(ctx);
-  const tables = ctx.registry.all().filter((r) => r.sweep?.kind === 'full').map((r) => ({ table: r.def, upserts: recent.since(r.id, ts), deletes: [], markSeen: true }))
+  const swept = ctx.registry.all().filter((r) => r.sweep?.kind === 'full');
+  for (const r of swept) {
+    if (!recent.lostSince(r.id, ts)) continue;
+    r.sweep!.unmarked = true; // stored with the episode by the caller
+    ctx.registry.put(r);
+    ctx.log.warn('more rows were written ahead of the snapshot attempt than the engine remembers: the table will not be swept', { table: r.id, remembered: recent.limit });
+  }
+  const tables = swept.filter((r) => !r.sweep!.unmarked).map((r) => ({ table: r.def, upserts: recent.since(r.id, ts), deletes: [], markSeen: true }))
     .filter((t) => t.upserts.length > 0);
   if (!tables.length) return;
   await writeUnit(ctx, { tables, state: [] }, { heartbeat: async () => undefined, offsetRange: 'recent writes' });
@@ -123,8 +130,11 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
       if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
-        if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
-        await finishSweep(ctx, r);
+        if (r.sweep.unmarked) await failSweep(ctx, r, `more than ${recentWrites(ctx).limit} rows were written between the start of the connector's snapshot attempt and the engine reading its first record (other partitions read ahead), so the rows it delivered cannot all be told from rows it did not`);
+        else {
+          if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
+          await finishSweep(ctx, r);
+        }
       } else if (scan && keyOf(scan.collections, r.collection, collections) !== undefined) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
       else await dropSweep(ctx, r);
     } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }

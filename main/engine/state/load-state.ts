@@ -5,6 +5,7 @@
  */
 import type { EngineContext, FullSnapshot, InitialScanReport } from '../context.ts';
 import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from '../snapshot/full-snapshot.ts';
+import { recentWrites } from '../apply/recent-writes.ts';
 import { fromStateJson } from './json.ts';
 import { stateIds } from './records.ts';
 import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './records.ts';
@@ -29,7 +30,11 @@ export async function loadReplicaState(c: LoadStateDeps): Promise<TableStatsReco
       else if (row.kind === 'offset') {
         const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];
         const o = fromStateJson<OffsetRecord>(row.value);
-        if (topic === c.topics.cdc) c.nextOffsets.set(Number(p), BigInt(o.next));
+        if (topic === c.topics.cdc) {
+          c.nextOffsets.set(Number(p), BigInt(o.next));
+          // Rows this replica holds were written by events up to here, before this process noted any.
+          if (typeof o.ts === 'number' && Number.isFinite(o.ts)) recentWrites(c).writtenBefore(o.ts);
+        }
         else if (topic === c.topics.notifications) c.notifNext.set(Number(p), BigInt(o.next));
         else if (topic === c.topics.schemaHistory) c.historyNext = o.next;
       } else if (row.kind === 'table') {

@@ -23,6 +23,12 @@ export interface SweepRecord {
   scan?: { status: string; rows: number | null; at: number } | null;
   /** Full: identity of the snapshot attempt whose records this table received (swept only for the current one). */
   attemptKey?: string | null;
+  /**
+   * Full: rows written by events produced after the attempt began, applied before its first record was
+   * read, were more than the engine remembers (apply/recent-writes.ts), so some rows the attempt stands
+   * for carry no mark: the table is not swept at the end (it is left stale with the retry command).
+   */
+  unmarked?: boolean;
   /** The table's state before the sweep began: restored when a full snapshot turns out not to include it. */
   prev?: { state: TableState; staleReason: string | null } | null;
   /** Snapshot rows applied since the sweep began (the resync report's "scanned"). */
