@@ -50,7 +50,7 @@ async function markRecent(ctx: FullSnapshotDeps, ts: number): Promise<void> {
     if (!recent.lostSince(r.id, ts)) continue;
     r.sweep!.unmarked = true; // stored with the episode by the caller
     ctx.registry.put(r);
-    ctx.log.warn('more rows were written ahead of the snapshot attempt than the engine remembers: the table will not be swept', { table: r.id, remembered: recent.limit });
+    ctx.log.warn('rows written ahead of the snapshot attempt cannot all be known (more than the engine remembers, or written before it started): the table will not be swept', { table: r.id, remembered: recent.limit });
   }
   const tables = swept.filter((r) => !r.sweep!.unmarked).map((r) => ({ table: r.def, upserts: recent.since(r.id, ts), deletes: [], markSeen: true }))
     .filter((t) => t.upserts.length > 0);
@@ -130,7 +130,7 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
       if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
-        if (r.sweep.unmarked) await failSweep(ctx, r, `more than ${recentWrites(ctx).limit} rows were written between the start of the connector's snapshot attempt and the engine reading its first record (other partitions read ahead), so the rows it delivered cannot all be told from rows it did not`);
+        if (r.sweep.unmarked) await failSweep(ctx, r, `the rows written between the start of the connector's snapshot attempt and the engine reading its first record (other partitions read ahead) cannot all be known: more than the ${recentWrites(ctx).limit} the engine remembers, or written before the engine last started; so the rows the attempt delivered cannot all be told from rows it did not`);
         else {
           if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
           await finishSweep(ctx, r);

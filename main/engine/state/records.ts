@@ -24,9 +24,10 @@ export interface SweepRecord {
   /** Full: identity of the snapshot attempt whose records this table received (swept only for the current one). */
   attemptKey?: string | null;
   /**
-   * Full: rows written by events produced after the attempt began, applied before its first record was
-   * read, were more than the engine remembers (apply/recent-writes.ts), so some rows the attempt stands
-   * for carry no mark: the table is not swept at the end (it is left stale with the retry command).
+   * Full: the rows written by events produced after the attempt began, applied before its first record
+   * was read, cannot all be known (more than the engine remembers, or written before this process
+   * started: apply/recent-writes.ts), so some rows the attempt stands for may carry no mark: the table is
+   * not swept at the end (it is left stale with the retry command).
    */
   unmarked?: boolean;
   /** The table's state before the sweep began: restored when a full snapshot turns out not to include it. */
