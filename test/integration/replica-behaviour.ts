@@ -372,6 +372,21 @@ export function describeReplicaBehaviour(name: string, factory: () => Promise<Re
       ]);
     });
 
+    test('keys marked without a row (marks) keep their rows as written, and write nothing else', async () => {
+      await fresh(COMPOSITE);
+      const rows = Array.from({ length: 1200 }, (_, i) => ({ tenant: 3, code: `k${i}`, amount: `${i}.25`, note: i % 2 ? 'odd' : null }));
+      await r.apply(unit([changes(COMPOSITE, rows)]));
+      await r.beginSweep(COMPOSITE);
+      // Every other key marked by its key alone (more than one statement's worth); a key the table lacks is only marked.
+      const marks = rows.filter((_, i) => i % 2 === 0).map((x) => ({ tenant: x.tenant, code: x.code }));
+      const before = await r.countRows(COMPOSITE);
+      const d = await r.apply(unit([{ ...changes(COMPOSITE, [], [], true), marks: [...marks, { tenant: 9, code: 'absent' }] }]));
+      assert.deepEqual(d, [{ inserted: 0, deleted: 0 }]);
+      assert.equal(await r.countRows(COMPOSITE), before, 'a mark inserts no row');
+      assert.equal(await r.finishSweep(COMPOSITE), 600);
+      await expectRows(COMPOSITE, rows.filter((_, i) => i % 2 === 0));
+    });
+
     test('alter: add columns and relax NOT NULL keep rows; a user index survives', async () => {
       const def: TableDef = {
         schema: SCHEMA, name: 'evolving', primaryKey: ['id'],

@@ -115,6 +115,26 @@ describe('SQL Server replica batch flow (scripted driver)', () => {
     assert.deepEqual(state.inputs, { id0: 'offset:t:0', kind0: 'offset', value0: '{"next":11}' }); // last per id wins
   });
 
+  it('marks keys alone (marks): staged as keys, added to the sweep set, the table itself untouched', async () => {
+    const { driver, calls } = fakeDriver();
+    const r = createSqlServerReplica(opts, driver);
+    await r.connect();
+    const deltas = await r.apply({ tables: [{ table: contact, upserts: [], deletes: [], markSeen: true, marks: [{ id: 7n }, { id: 9007199254740993n }] }], state: [] });
+    assert.deepEqual(deltas, [{ inserted: 0, deleted: 0 }]);
+    assert.deepEqual(calls.map(brief), [
+      'pool:connect',
+      'tx:begin',
+      'tx:batch SET XACT_ABORT ON;',
+      'tx:batch DROP TABLE IF EXISTS #mirror_delete;',
+      'tx:bulk',
+      'tx:batch INSERT INTO [dbo].[_ReplicationSeen_8751f2c294e8] ([id])',
+      'tx:batch DROP TABLE IF EXISTS #mirror_delete;',
+      'tx:commit',
+    ]);
+    assert.deepEqual(calls.find((c) => c.op === 'bulk')!.table!.rows, [['7'], ['9007199254740993']]);
+    assert.ok(!calls.some((c) => c.sql?.includes('[crm7].[contact]')), 'no statement writes the table');
+  });
+
   it('answers what the commit inserted and deleted, from the rows each statement reports (the INSERT follows the UPDATE)', async () => {
     // As tedious reports them: one count per statement, 0 included; the upsert batch is UPDATE then INSERT.
     const { driver } = fakeDriver((sql) => (sql.startsWith('DELETE t') ? { rowsAffected: [1] } : sql.startsWith('UPDATE t') ? { rowsAffected: [sql.includes('[balance]') ? 1 : 0, sql.includes('[balance]') ? 2 : 1] } : {}));

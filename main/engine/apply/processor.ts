@@ -20,7 +20,7 @@ import { checkFences } from '../snapshot/check.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
-import { TableBuffer } from './reducer.ts';
+import { keyValues, TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
@@ -92,7 +92,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const recent = recentWrites(ctx);
     for (const b of tables) {
       // Every write is noted, marked or not: a restart of the snapshot wipes the marks (recent-writes.ts).
-      for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : e.row, e.ts);
+      for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : keyValues(b.def.primaryKey, e.row), e.ts);
       b.entries.clear(); // the unit holds the rows now
     }
     // Snapshot counters go into the same transaction as the rows they count (a kill cannot lose them): a

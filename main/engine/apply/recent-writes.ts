@@ -5,6 +5,7 @@
  * of the others, was applied unmarked (or marked in the seen set that was just wiped). When an attempt
  * starts, the rows whose last write came from such an event are marked, so the sweep cannot delete a row
  * the source still has; a row whose last write was a delete is not brought back.
+ * Only primary-key values are kept (the replica holds the row as written: marking needs the key alone).
  * Per row written: a ring slot and one Map set (O(1)); the oldest key goes when the ring comes round.
  * What the ring forgets is not lost silently: per table, the newest Kafka timestamp of a row it forgot is
  * kept, so `lostSince` tells an attempt whose window was longer than the ring (its table is then not swept).
@@ -13,7 +14,8 @@ import type { Row } from '../schema/table-model.ts';
 
 export const RECENT_LIMIT = 20_000;
 
-interface Recent { table: string; row: Row | null; ts: number; slot: number }
+/** `keys`: the row's primary-key values; null for a delete. */
+interface Recent { table: string; keys: Row | null; ts: number; slot: number }
 
 class RecentWrites {
   private readonly entries = new Map<string, Recent>();
@@ -31,17 +33,18 @@ class RecentWrites {
     this.ring = new Array<string | null>(limit).fill(null);
   }
 
-  note(table: string, key: string, row: Row | null, ts: number): void {
+  /** `keys`: the primary-key values of the row written (not the row: it is not kept), null for a delete. */
+  note(table: string, key: string, keys: Row | null, ts: number): void {
     const k = `${table}\u0000${key}`;
     const slot = this.next;
     const old = this.ring[slot];
     const gone = old === null || old === undefined ? undefined : this.entries.get(old);
     if (gone?.slot === slot) {
       this.entries.delete(old!);
-      if (gone.row && gone.ts > (this.forgotten.get(gone.table) ?? -Infinity)) this.forgotten.set(gone.table, gone.ts);
+      if (gone.keys && gone.ts > (this.forgotten.get(gone.table) ?? -Infinity)) this.forgotten.set(gone.table, gone.ts);
     }
     this.ring[slot] = k;
-    this.entries.set(k, { table, row, ts, slot });
+    this.entries.set(k, { table, keys, ts, slot });
     this.next = (slot + 1) % this.limit;
   }
 
@@ -58,10 +61,10 @@ class RecentWrites {
     return Math.max(this.before, this.forgotten.get(table) ?? -Infinity) >= ts;
   }
 
-  /** Rows (not deletes) of `table` written by events with a Kafka timestamp at or after `ts`. */
+  /** Keys of the rows (not deletes) of `table` written by events with a Kafka timestamp at or after `ts`. */
   since(table: string, ts: number): Row[] {
     const out: Row[] = [];
-    for (const r of this.entries.values()) if (r.table === table && r.row && r.ts >= ts) out.push(r.row);
+    for (const r of this.entries.values()) if (r.table === table && r.keys && r.ts >= ts) out.push(r.keys);
     return out;
   }
 }

@@ -19,6 +19,13 @@ export function keyString(pk: string[], key: Row): string {
   return s;
 }
 
+/** The primary-key values of `row`. */
+export function keyValues(pk: string[], row: Row): Row {
+  const out: Row = {};
+  for (const c of pk) out[c] = row[c] ?? null;
+  return out;
+}
+
 interface Entry { del: boolean; row: Row; ts: number }
 
 export class TableBuffer {

@@ -25,6 +25,11 @@ export interface TableChanges {
   deletes: Row[];
   /** Record upserted keys in this table's sweep set (a resnapshot is running). */
   markSeen: boolean;
+  /**
+   * Primary-key values only, added to the sweep set without writing a row (rows the replica holds as
+   * they were last written: full-snapshot.ts `markRecent`). Disjoint from the upserts' and deletes' keys.
+   */
+  marks?: Row[];
 }
 
 /**

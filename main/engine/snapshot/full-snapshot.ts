@@ -52,11 +52,11 @@ async function markRecent(ctx: FullSnapshotDeps, ts: number): Promise<void> {
     ctx.registry.put(r);
     ctx.log.warn('rows written ahead of the snapshot attempt cannot all be known (more than the engine remembers, or written before it started): the table will not be swept', { table: r.id, remembered: recent.limit });
   }
-  const tables = swept.filter((r) => !r.sweep!.unmarked).map((r) => ({ table: r.def, upserts: recent.since(r.id, ts), deletes: [], markSeen: true }))
-    .filter((t) => t.upserts.length > 0);
+  const tables = swept.filter((r) => !r.sweep!.unmarked).map((r) => ({ table: r.def, upserts: [], deletes: [], markSeen: true, marks: recent.since(r.id, ts) }))
+    .filter((t) => t.marks.length > 0);
   if (!tables.length) return;
   await writeUnit(ctx, { tables, state: [] }, { heartbeat: async () => undefined, offsetRange: 'recent writes' });
-  ctx.log.info('rows written just before the snapshot was seen are marked', { tables: tables.length, rows: tables.reduce((n, t) => n + t.upserts.length, 0) });
+  ctx.log.info('rows written just before the snapshot was seen are marked', { tables: tables.length, rows: tables.reduce((n, t) => n + t.marks.length, 0) });
 }
 
 /** The first record of a new episode. A replica that never applied an event has nothing to sweep. */

@@ -238,7 +238,7 @@ export class PostgresReplica implements Replica {
     };
     const def = tc.table;
     const years = def.columns.filter((x) => /^(date|timestamp)/.test(this.dialect.columnType(x.type))).map((x) => x.name);
-    if (years.length) tc = { ...tc, upserts: withPgYears(tc.upserts, years), deletes: withPgYears(tc.deletes, years) };
+    if (years.length) tc = { ...tc, upserts: withPgYears(tc.upserts, years), deletes: withPgYears(tc.deletes, years), marks: tc.marks && withPgYears(tc.marks, years) };
     const pk = def.primaryKey;
     const id = tableId(def);
     assertNoNul(def, tc.deletes);
@@ -254,6 +254,10 @@ export class PostgresReplica implements Replica {
         const chunk = tc.deletes.slice(i, i + 50000);
         delta.deleted += (await c.query(sql, pk.map((p) => chunk.map((k) => paramValue(k[p]))))).rowCount ?? 0;
       }
+    }
+    for (let i = 0, n = Math.floor(MAX_PARAMS / pk.length); i < (tc.marks?.length ?? 0); i += n) {
+      const chunk = tc.marks!.slice(i, i + n);
+      await c.query(this.dialect.markSeenValues(def, chunk.length), chunk.flatMap((r) => pk.map((p) => paramValue(r[p]))));
     }
     if (!tc.upserts.length) return delta;
     // Rows grouped by the set of columns they carry (partial after-images).

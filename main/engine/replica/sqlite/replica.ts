@@ -289,11 +289,9 @@ export class SqliteReplica implements Replica {
     const p = this.plan(tc.table);
     const delta: RowDelta = { inserted: 0, deleted: 0 };
     for (const key of tc.deletes) delta.deleted += p.del.run(this.keyArgs(p, key)).changes;
+    const seen: Statement | null = tc.markSeen ? p.seen ??= this.prepare(this.dialect.markSeen(tc.table)) : null;
+    if (seen) for (const key of tc.marks ?? []) seen.run(this.keyArgs(p, key));
     if (tc.upserts.length === 0) return delta;
-    let seen: Statement | null = null;
-    if (tc.markSeen) {
-      seen = p.seen ??= this.prepare(this.dialect.markSeen(tc.table));
-    }
     for (const row of tc.upserts) {
       const cs = p.sets.of(row);
       const { names, encoders, args } = cs;

@@ -203,6 +203,14 @@ export class SqlServerReplica implements Replica {
         await new m.Request(tx).batch(dialect.dropStage(plan));
       }
     }
+    if (ch.markSeen && ch.marks?.length) {
+      const plan = dialect.stagePlan(def, def.primaryKey, 'delete');
+      for (const rows of chunks(ch.marks)) {
+        await this.bulkStage(tx, def, plan, rows);
+        await new m.Request(tx).batch(dialect.markSeen(def, plan));
+        await new m.Request(tx).batch(dialect.dropStage(plan));
+      }
+    }
     // Upserts grouped by the set of columns they carry (partial rows only update what they have).
     for (const group of groupByColumnSet(def, ch.upserts)) {
       const plan = dialect.stagePlan(def, group.columns, 'upsert');
