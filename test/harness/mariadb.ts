@@ -185,11 +185,11 @@ export class MariaDb {
 }
 
 /** mysql2 pool with the options the canonical reader relies on (see crm-schema.ts readRows). */
-export function createMariaPool(info: MariaDbConnectionInfo, database?: string): mysql.Pool {
+export function createMariaPool(info: MariaDbConnectionInfo, database?: string, connectionLimit = 8): mysql.Pool {
   return mysql.createPool({
     host: info.host, port: info.port, user: info.user, password: info.password,
     ...(database ? { database } : {}),
-    connectionLimit: 8, waitForConnections: true, multipleStatements: true,
+    connectionLimit, waitForConnections: true, multipleStatements: true,
     supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false, dateStrings: true, timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     // mysql2 sets CLIENT_FOUND_ROWS by default (affectedRows = matched rows); without it affectedRows of
