@@ -17,6 +17,8 @@ export interface TargetFigures {
   /** ready → first commit (ms) of each snapshot run: group join + first fetch. */
   firstCommitMs: number[];
   lag: LagFigures | null;
+  /** The lag while another stack loads the machine (engine targets), with the rate its own source reached. */
+  lagLoaded?: LagFigures & { sourceOpsPerSec: number };
   peakRssMb: number | null;
   cpuSec: number[];
   /** Per run: 'equal' or what differs from the source (checksums). */
@@ -30,6 +32,8 @@ export interface BenchResult {
   machine: { cpus: number; node: string; loadBefore: number[]; loadAfter: number[] };
   records: { snapshot: number; mixed: number; lag: number; lagSourceRate: number };
   order: string[][];
+  /** The other stack's source during the loaded lag runs. */
+  otherLoad: { ops: number; opsPerSec: number } | null;
   sinkConfig: Record<string, string>;
   targets: TargetFigures[];
   ratios: Record<string, number | null>;
@@ -72,12 +76,13 @@ export function ratios(t: TargetFigures[]): Record<string, number | null> {
 }
 
 export function printTable(res: BenchResult): string {
-  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'peak RSS MB', 'snapshot CPU s (median)', 'contents'];
+  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'under load: lag p50/p99 ms (dbz ts), source ops/s', 'peak RSS MB', 'snapshot CPU s (median)', 'contents'];
   const rows = res.targets.map((t) => [
     t.name, spread(t.snapshotEvPerSec), spread(t.mixedEvPerSec), fmt(median(t.firstCommitMs)),
     t.lag ? `${fmt(t.lag.p50Dbz)} / ${fmt(t.lag.p99Dbz)}` : '–',
     t.lag ? `${fmt(t.lag.p50Kafka)} / ${fmt(t.lag.p99Kafka)}` : '–',
     t.lag?.row ? `${fmt(t.lag.row.p50)} / ${fmt(t.lag.row.p99)}` : '–',
+    t.lagLoaded ? `${fmt(t.lagLoaded.p50Dbz)} / ${fmt(t.lagLoaded.p99Dbz)}, ${fmt(t.lagLoaded.sourceOpsPerSec)}` : '–',
     fmt(t.peakRssMb), fmt(median(t.cpuSec), 1), t.contents.length ? (t.contents.every((c) => c === 'equal') ? `equal ×${t.contents.length}` : 'DIFFERS') : '–',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

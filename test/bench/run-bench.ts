@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--rows 1000000] [--mixed-ops N] [--runs 3] [--lag-seconds 60] [--lag-rate 2000] [--sink-batch 5000] [--sink-heap 1024] [--cpu-prof]`
+ * `npm run bench -- [--rows 1000000] [--mixed-ops N] [--runs 3] [--lag-seconds 60] [--lag-rate 2000] [--load-rate 1000] [--sink-batch 5000] [--sink-heap 1024] [--cpu-prof]`
  * On a private real stack (its PostgreSQL with track_commit_timestamp = on): one tenant seeded with
  * --rows (initial snapshot in `<ctx>-cdc`), then a mixed insert/update/delete stream. Per phase
  * (snapshot, then mixed) and per run (--runs, each into fresh replicas), each consumer reads that
@@ -9,7 +9,8 @@
  * CHECKPOINT and VACUUM ANALYZE of the written database after each. Figures are medians (min–max).
  * After the mixed phase every replica's contents are compared with the source by checksum
  * (verify.ts): a difference fails the bench (exit code 1). Then a steady load (--lag-rate for
- * --lag-seconds) per consumer, one at a time (lag-run.ts), gives per-record lag, on run 1's replicas.
+ * --lag-seconds) per consumer, one at a time (lag-run.ts), gives per-record lag, on run 1's replicas;
+ * then, for the engine targets, again while another stack loads the machine (--load-rate; 0: not run).
  * `--cpu-prof` writes V8 CPU profiles of the measured processes to test/bench/results/profiles/.
  * Not part of `npm test`.
  */
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { settingsSchema, type Settings } from '../../preload/contract/settings.ts';
+import { backgroundWorkload } from '../harness/background-workload.ts';
 import { CRM_TABLES } from '../harness/crm-schema.ts';
 import { startStack, stopStack, type Stack } from '../harness/stack.ts';
 import { makeTempDir, removeDir } from '../harness/util.ts';
@@ -35,6 +37,7 @@ const { values: a } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' }, 'mixed-ops': { type: 'string' }, runs: { type: 'string', default: '3' },
     'lag-seconds': { type: 'string', default: '60' }, 'lag-rate': { type: 'string', default: '2000' },
+    'load-rate': { type: 'string', default: '1000' },
     'sink-batch': { type: 'string', default: '5000' }, 'sink-heap': { type: 'string', default: '1024' }, 'cpu-prof': { type: 'boolean', default: false },
   },
 });
@@ -43,6 +46,7 @@ const mixedOps = Number(a['mixed-ops'] ?? Math.min(100_000, Math.max(5_000, Math
 const runs = Number(a.runs);
 const lagSeconds = Number(a['lag-seconds']);
 const lagRate = Number(a['lag-rate']);
+const loadRate = Number(a['load-rate']);
 const sinkBatch = Number(a['sink-batch']);
 const sinkHeap = Number(a['sink-heap']);
 const profDir = join(import.meta.dirname, 'results', 'profiles');
@@ -63,6 +67,8 @@ const notes: string[] = [];
 const failed: string[] = [];
 const tmp = makeTempDir('tm-bench');
 let stack: Stack | null = null;
+/** The second stack that loads the machine during the loaded lag runs. */
+let otherStack: Stack | null = null;
 let worker: SinkWorker | null = null;
 const children: BenchChild[] = [];
 let result: BenchResult | null = null;
@@ -72,6 +78,7 @@ async function cleanup(): Promise<void> {
   cleaned = true;
   for (const c of children) await c.stop().catch(() => undefined);
   await worker?.stop();
+  if (otherStack) await stopStack(otherStack);
   if (stack) await stopStack(stack);
   removeDir(tmp);
 }
@@ -220,6 +227,7 @@ try {
   }
 
   let lagRecs = 0; let lagSourceRate = 0;
+  let otherLoad: { ops: number; opsPerSec: number } | null = null;
   if (lagSeconds > 0) {
     const observer = new TimestampObserver(st.kafka, topic);
     await observer.start(h2);
@@ -231,23 +239,44 @@ try {
       { kind: 'engine', label: PG, settings: set.pg, pgRows: { config: set.pgEnd.config, schema: set.pgEnd.schema, pks } },
       { kind: 'sink', label: SINK, sink: set.sink, pgRows: { config: set.sinkDb.config, schema: 'public', pks } },
     ];
+    const lagOnce = async (t: LagTarget, loaded: boolean): Promise<void> => {
+      const how = loaded ? ' under load' : '';
+      step(`lag${how}: ${t.label}, ${lagRate} ops/s for ${lagSeconds} s`);
+      const r = await runLag(tenant, observer, t, lagSeconds, lagRate, h2, children);
+      const f = fig(t.label);
+      if (loaded) f.lagLoaded = { ...r.lag, sourceOpsPerSec: r.sourceOpsPerSec }; else f.lag = r.lag;
+      if (r.peakRssMb !== null) f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb);
+      lagRecs = Math.max(lagRecs, r.records);
+      if (!loaded) lagSourceRate = Math.max(lagSourceRate, r.sourceOpsPerSec);
+      step(`lag${how} ${t.label}: ${r.records} records (${Math.round(r.sourceOpsPerSec)} ops/s at the source), p50 ${r.lag.p50Dbz} ms, p99 ${r.lag.p99Dbz} ms (dbz ts)${r.lag.row ? `; row commit ts: ${r.lag.row.records} rows, p50 ${Math.round(r.lag.row.p50)} ms, p99 ${Math.round(r.lag.row.p99)} ms` : ''}, peak RSS ${r.peakRssMb ?? '–'} MB`);
+      if (r.lag.records < r.records * 0.4) notes.push(`${t.label}${how}: only ${r.lag.records} of ${r.records} lag records were stamped`);
+      if (r.sourceOpsPerSec < lagRate * 0.9) notes.push(`${t.label} lag run${how}: the source reached only ${Math.round(r.sourceOpsPerSec)} of ${lagRate} ops/s`);
+    };
     try {
-      for (const t of lagTargets) {
-        step(`lag: ${t.label}, ${lagRate} ops/s for ${lagSeconds} s`);
-        const r = await runLag(tenant, observer, t, lagSeconds, lagRate, h2, children);
-        const f = fig(t.label);
-        f.lag = r.lag;
-        if (r.peakRssMb !== null) f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb);
-        lagRecs = Math.max(lagRecs, r.records);
-        lagSourceRate = Math.max(lagSourceRate, r.sourceOpsPerSec);
-        step(`lag ${t.label}: ${r.records} records (${Math.round(r.sourceOpsPerSec)} ops/s at the source), p50 ${r.lag.p50Dbz} ms, p99 ${r.lag.p99Dbz} ms (dbz ts)${r.lag.row ? `; row commit ts: ${r.lag.row.records} rows, p50 ${Math.round(r.lag.row.p50)} ms, p99 ${Math.round(r.lag.row.p99)} ms` : ''}, peak RSS ${r.peakRssMb ?? '–'} MB`);
-        if (r.lag.records < r.records * 0.4) notes.push(`${t.label}: only ${r.lag.records} of ${r.records} lag records were stamped`);
-        if (r.sourceOpsPerSec < lagRate * 0.9) notes.push(`${t.label} lag run: the source reached only ${Math.round(r.sourceOpsPerSec)} of ${lagRate} ops/s`);
+      for (const t of lagTargets) await lagOnce(t, false);
+      if (loadRate > 0) {
+        // Another stack on the same machine (its own Kafka, Connect, MariaDB, PostgreSQL), its source
+        // written at --load-rate ops/s and streamed by its Debezium connector, while each engine target's
+        // lag is measured again.
+        step(`another stack: starting it, one tenant of 10,000 rows, then its source at ${loadRate} ops/s`);
+        otherStack = await startStack({});
+        const other = await otherStack.createTenant({ seedRows: 10_000, tables, snapshotTimeoutMs: TIMEOUT });
+        const load = backgroundWorkload(other.source, { ratePerSec: loadRate, concurrency: 8, sliceMs: 5000 });
+        try {
+          for (const t of lagTargets) if (t.kind === 'engine') await lagOnce(t, true);
+        } finally {
+          const w = await load.stop();
+          otherLoad = { ops: w.total, opsPerSec: w.total / (w.elapsedMs / 1000) };
+          step(`another stack: ${w.total} operations at ${Math.round(otherLoad.opsPerSec)} ops/s`);
+          await stopStack(otherStack);
+          otherStack = null;
+        }
       }
     } finally {
       await observer.stop();
     }
   }
+  if (otherLoad) notes.push(`under load = the engine targets' lag measured again while another stack (its own Kafka, Connect, MariaDB and PostgreSQL) streamed its source's ${Math.round(otherLoad.opsPerSec)} ops/s (asked ${loadRate})`);
   notes.push(`tables: ${tables.join(', ')} (${EXCLUDED.join(', ')} left out: the JDBC sink fails on its BIT(64) values)`);
   notes.push('events/s counts Kafka records (a delete is 2: the event and its tombstone), from consuming (engine started / connector RUNNING or resumed) to the end: for both PostgreSQL targets the newest pg_xact_commit_timestamp(xmin) in the replica; for SQLite the engine\'s stamp after the commit; for the ceilings the last batch handled');
   notes.push('ceiling = kafkajs, all partitions fetched concurrently (64 MiB fetches, 16 MiB per partition, and 8 MiB / 2 MiB: the faster per run counts), every key and value payload JSON.parse\'d and counted (the schema part, the same for every record of a table version, is neither parsed nor made a string, as the engine does; a record that does not parse fails the run); transport = the same fetches, records counted, not parsed');
@@ -257,9 +286,9 @@ try {
   notes.push('snapshot CPU s: engine rows = the whole forked process (start-up included); sink = its Connect JVM from connector creation to the end of the phase (/proc stat)');
   const loadAfter = loadavg();
   result = {
-    startedAt, finishedAt: new Date().toISOString(), args: { rows, mixedOps, runs, lagSeconds, lagRate, sinkBatch, sinkHeap, cpuProf: a['cpu-prof'] },
+    startedAt, finishedAt: new Date().toISOString(), args: { rows, mixedOps, runs, lagSeconds, lagRate, loadRate, sinkBatch, sinkHeap, cpuProf: a['cpu-prof'] },
     machine: { cpus: cpus().length, node: process.version, loadBefore, loadAfter },
-    records: { snapshot: snapRecs, mixed: mixedRecs, lag: lagRecs, lagSourceRate }, order: orders,
+    records: { snapshot: snapRecs, mixed: mixedRecs, lag: lagRecs, lagSourceRate }, order: orders, otherLoad,
     sinkConfig: sets[0]!.sinkCfg, targets, ratios: ratios(targets), notes, failed,
   };
 } finally {
