@@ -26,8 +26,8 @@ export interface TableChanges {
   /** Record upserted keys in this table's sweep set (a resnapshot is running). */
   markSeen: boolean;
   /**
-   * Primary-key values only, added to the sweep set without writing a row (rows the replica holds as
-   * they were last written: full-snapshot.ts `markRecent`). Disjoint from the upserts' and deletes' keys.
+   * Primary-key values only, added to the sweep set (with `markSeen`) without writing a row: rows the
+   * replica holds as they were last written (full-snapshot.ts `markRecent`). Disjoint from the upserts' and deletes' keys.
    */
   marks?: Row[];
 }

@@ -255,7 +255,7 @@ export class PostgresReplica implements Replica {
         delta.deleted += (await c.query(sql, pk.map((p) => chunk.map((k) => paramValue(k[p]))))).rowCount ?? 0;
       }
     }
-    for (let i = 0, n = Math.floor(MAX_PARAMS / pk.length); i < (tc.marks?.length ?? 0); i += n) {
+    for (let i = 0, n = Math.floor(MAX_PARAMS / pk.length); tc.markSeen && i < (tc.marks?.length ?? 0); i += n) {
       const chunk = tc.marks!.slice(i, i + n);
       await c.query(this.dialect.markSeenValues(def, chunk.length), chunk.flatMap((r) => pk.map((p) => paramValue(r[p]))));
     }
