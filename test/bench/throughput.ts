@@ -1,7 +1,7 @@
 /**
  * One throughput phase of one consumer (never two at once) reading `<ctx>-cdc` from `from` to `to`.
- * Start = "consuming" (child ready: engine started / ceiling consumer running; sink: connector RUNNING
- * or resumed). End:
+ * Start: the engine's process forked; the sink's connector created (its tasks consume before it is seen
+ * RUNNING) or resumed; the ceilings' consumer running (a ceiling is not charged for starting). End:
  *   - a PostgreSQL replica (the engine's or the JDBC sink's): the newest commit time of a row version in
  *     its data tables, read from PostgreSQL (commit-time.ts) once the consumer's offsets reached `to`;
  *     the same for both, so neither is charged for how its progress is observed;
@@ -34,8 +34,12 @@ export async function runChildPhase(
 ): Promise<PhaseRun> {
   const child = new BenchChild(label);
   track.push(child);
+  // An engine's clock starts before its process is forked: its start-up, Kafka connection and group join
+  // count, as the sink's connector and task start do (runSinkPhase). A ceiling's starts once its
+  // consumer runs: a ceiling is not charged for starting.
+  const forkAt = Date.now();
   await child.start(mode, settings, execArgv, from, fetchMb);
-  const readyAt = Date.now();
+  const readyAt = mode === 'engine' ? forkAt : Date.now();
   const observed = await child.progress.waitReached(to, TIMEOUT, label);
   const r = await child.stop();
   if (mode !== 'engine') {
@@ -53,8 +57,9 @@ export async function runChildPhase(
 export async function runSinkPhase(sink: JdbcSink, config: Record<string, string>, first: boolean, records: number, to: Map<number, bigint>, pgEnd: PgEnd): Promise<PhaseRun> {
   const commitsBefore = sink.progress.commits.length;
   const cpuBefore = sink.cpuSec();
-  let readyAt: number;
-  if (first) { await sink.start(config); readyAt = Date.now(); } else { readyAt = Date.now(); await sink.resume(); }
+  // From the creation request (its tasks consume before the connector is seen RUNNING), or the resume.
+  const readyAt = Date.now();
+  if (first) await sink.start(config); else await sink.resume();
   const observed = await sink.progress.waitReached(to, TIMEOUT, sink.name, () => sink.assertHealthy());
   const cpuAfter = sink.cpuSec();
   await sink.pause();
