@@ -14,7 +14,7 @@ export interface TargetFigures {
   /** One entry per run (in run order). */
   snapshotEvPerSec: number[];
   mixedEvPerSec: number[];
-  /** ready → first commit (ms) of each snapshot run: group join + first fetch. */
+  /** start → first commit (ms) of each snapshot run (throughput.ts: an engine's start is its fork; a ceiling's, its consumer running; the sink's, its creation request). */
   firstCommitMs: number[];
   lag: LagFigures | null;
   /** The lag while another stack loads the machine (engine targets), with the rate its own source reached. */
