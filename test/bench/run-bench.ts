@@ -174,8 +174,9 @@ try {
       note(CEILING, await fastest(CEILING, (mb) => runChildPhase(`${CEILING} ${mb} MiB`, 'ceiling', set.sqlite, records, from, to, childArgs, children, undefined, mb)), phase, r);
       note(TRANSPORT, await fastest(TRANSPORT, (mb) => runChildPhase(`${TRANSPORT} ${mb} MiB`, 'transport', set.sqlite, records, from, to, [], children, undefined, mb)), phase, r);
       for (const name of orders[r]!) {
-        if (name === PG) { note(PG, await runChildPhase(PG, 'engine', set.pg, records, undefined, to, childArgs, children, set.pgEnd), phase, r); await checkpoint(set.pgEnd.config); }
-        if (name === SQLITE) { note(SQLITE, await runChildPhase(SQLITE, 'engine', set.sqlite, records, undefined, to, childArgs, children), phase, r); await checkpoint(); }
+        const clock = phase === 'snapshot' ? 'fork' : 'running';
+        if (name === PG) { note(PG, await runChildPhase(PG, 'engine', set.pg, records, undefined, to, childArgs, children, set.pgEnd, undefined, clock), phase, r); await checkpoint(set.pgEnd.config); }
+        if (name === SQLITE) { note(SQLITE, await runChildPhase(SQLITE, 'engine', set.sqlite, records, undefined, to, childArgs, children, undefined, undefined, clock), phase, r); await checkpoint(); }
         if (name === SINK) { note(SINK, await runSinkPhase(set.sink, set.sinkCfg, phase === 'snapshot', records, to, { config: set.sinkDb.config, schema: 'public' }), phase, r); await checkpoint(set.sinkDb.config); }
       }
     }
@@ -278,7 +279,7 @@ try {
   }
   if (otherLoad) notes.push(`under load = the engine targets' lag measured again while another stack (its own Kafka, Connect, MariaDB and PostgreSQL) streamed its source's ${Math.round(otherLoad.opsPerSec)} ops/s (asked ${loadRate})`);
   notes.push(`tables: ${tables.join(', ')} (${EXCLUDED.join(', ')} left out: the JDBC sink fails on its BIT(64) values)`);
-  notes.push('events/s counts Kafka records (a delete is 2: the event and its tombstone), from the start (the engine process forked; the sink connector created or resumed; the ceiling consumers running) to the end: for both PostgreSQL targets the newest pg_xact_commit_timestamp(xmin) in the replica; for SQLite the engine\'s stamp after the commit; for the ceilings the last batch handled');
+  notes.push('events/s counts Kafka records (a delete is 2: the event and its tombstone), from the start (snapshot: the engine process forked, the sink connector created; mixed: the engine running, the sink resumed; the ceiling consumers running) to the end: for both PostgreSQL targets the newest pg_xact_commit_timestamp(xmin) in the replica; for SQLite the engine\'s stamp after the commit; for the ceilings the last batch handled');
   notes.push('ceiling = kafkajs, all partitions fetched concurrently (64 MiB fetches, 16 MiB per partition, and 8 MiB / 2 MiB: the faster per run counts), every key and value payload JSON.parse\'d and counted (the schema part, the same for every record of a table version, is neither parsed nor made a string, as the engine does; a record that does not parse fails the run); transport = the same fetches, records counted, not parsed');
   notes.push('lag (dbz ts) = commit − Debezium read time (payload.ts_ms); engine commit = stamped right after its transaction; sink commit = its committed consumer offsets, polled every 100 ms after the worker\'s 100 ms offset flush (up to ~0.2 s late), so this column favours the engine; lag (row commit ts), PostgreSQL only and identical for both = pg_xact_commit_timestamp(xmin) of each row changed in the window − Debezium read time of its last event (deletes not counted)');
   notes.push(`sink: tasks.max ${partitions} (= partitions), batch.size = max.poll.records = ${sinkBatch}, reWriteBatchedInserts=true, upsert + deletes + reduction buffer, its own Connect worker with G1, -Xms = -Xmx = ${sinkHeap} MB (RSS = that JVM)`);

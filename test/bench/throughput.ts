@@ -1,7 +1,8 @@
 /**
  * One throughput phase of one consumer (never two at once) reading `<ctx>-cdc` from `from` to `to`.
- * Start: the engine's process forked; the sink's connector created (its tasks consume before it is seen
- * RUNNING) or resumed; the ceilings' consumer running (a ceiling is not charged for starting). End:
+ * Start, snapshot phase: the engine's process forked; the sink's connector created (its tasks consume
+ * before it is seen RUNNING). Mixed phase: the engine running (group joined); the sink resumed. The
+ * ceilings: their consumer running (a ceiling is not charged for starting). End:
  *   - a PostgreSQL replica (the engine's or the JDBC sink's): the newest commit time of a row version in
  *     its data tables, read from PostgreSQL (commit-time.ts) once the consumer's offsets reached `to`;
  *     the same for both, so neither is charged for how its progress is observed;
@@ -31,15 +32,18 @@ async function endTime(observed: number, pgEnd: PgEnd | undefined, what: string)
 export async function runChildPhase(
   label: string, mode: 'engine' | 'ceiling' | 'transport', settings: Settings, records: number,
   from: Map<number, bigint> | undefined, to: Map<number, bigint>, execArgv: string[], track: BenchChild[], pgEnd?: PgEnd, fetchMb?: number,
+  /** An engine's clock: from its fork (the snapshot phase, as the sink's from its creation) or once it runs (the mixed phase, as the sink's from its resume). */
+  engineClock: 'fork' | 'running' = 'fork',
 ): Promise<PhaseRun> {
   const child = new BenchChild(label);
   track.push(child);
-  // An engine's clock starts before its process is forked: its start-up, Kafka connection and group join
-  // count, as the sink's connector and task start do (runSinkPhase). A ceiling's starts once its
+  // An engine's clock starts before its process is forked in the snapshot phase: its start-up, Kafka
+  // connection and group join count, as the sink's connector and task start do (runSinkPhase). In the
+  // mixed phase it starts once the engine runs, as the resumed sink's does. A ceiling's starts once its
   // consumer runs: a ceiling is not charged for starting.
   const forkAt = Date.now();
   await child.start(mode, settings, execArgv, from, fetchMb);
-  const readyAt = mode === 'engine' ? forkAt : Date.now();
+  const readyAt = mode === 'engine' && engineClock === 'fork' ? forkAt : Date.now();
   const observed = await child.progress.waitReached(to, TIMEOUT, label);
   const r = await child.stop();
   if (mode !== 'engine') {
