@@ -7,30 +7,31 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { recentWrites } from '../../main/engine/apply/recent-writes.ts';
 
-const row = (id: number) => ({ id: BigInt(id) });
+/** A row's primary-key values, as the ring keeps them. */
+const keys = (id: number) => ({ id: BigInt(id) });
 
 test('within the ring nothing is lost; a forgotten row of a table is told for that table and that time only', () => {
   const r = recentWrites({}, 3);
-  r.note('a', '1', row(1), 100);
-  r.note('b', '1', row(1), 200);
-  r.note('a', '2', row(2), 300);
+  r.note('a', '1', keys(1), 100);
+  r.note('b', '1', keys(1), 200);
+  r.note('a', '2', keys(2), 300);
   assert.equal(r.lostSince('a', 0), false);
-  r.note('b', '2', row(2), 400); // slot of a:1 (ts 100) reused
+  r.note('b', '2', keys(2), 400); // slot of a:1 (ts 100) reused
   assert.equal(r.lostSince('a', 100), true);
   assert.equal(r.lostSince('a', 101), false, 'nothing newer than 100 was forgotten');
   assert.equal(r.lostSince('b', 0), false);
-  assert.deepEqual(r.since('a', 0), [row(2)]);
+  assert.deepEqual(r.since('a', 0), [keys(2)]);
 });
 
 test('a row written again keeps its newest write; a forgotten delete loses nothing', () => {
   const r = recentWrites({}, 2);
-  r.note('a', '1', row(1), 100);
-  r.note('a', '1', row(1), 200); // the same key again: its first slot now points at an older write
+  r.note('a', '1', keys(1), 100);
+  r.note('a', '1', keys(1), 200); // the same key again: its first slot now points at an older write
   r.note('a', '2', null, 300); // reuses the first slot: a:1 still has its newest write
   assert.equal(r.lostSince('a', 0), false);
-  assert.deepEqual(r.since('a', 150), [row(1)]);
-  r.note('b', '1', row(1), 400); // forgets a:1 (ts 200)
-  r.note('b', '2', row(2), 500); // forgets the delete of a:2
+  assert.deepEqual(r.since('a', 150), [keys(1)]);
+  r.note('b', '1', keys(1), 400); // forgets a:1 (ts 200)
+  r.note('b', '2', keys(2), 500); // forgets the delete of a:2
   assert.equal(r.lostSince('a', 200), true);
   assert.equal(r.lostSince('a', 201), false, 'a forgotten delete is not a lost row');
 });

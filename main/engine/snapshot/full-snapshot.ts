@@ -39,6 +39,11 @@ async function beginTableSweep(ctx: FullSnapshotDeps, r: TableRecord, at: number
   ctx.registry.put(r);
 }
 
+/** Why a table whose rows written ahead of a snapshot attempt cannot all be marked is not swept (log and stale reason). */
+function unmarkedReason(remembered: number): string {
+  return `the rows written between the start of the connector's snapshot attempt and the engine reading its first record (other partitions read ahead) cannot all be known: more than the ${remembered} the engine remembers, or written before the engine last started`;
+}
+
 /**
  * Rows written unmarked by events produced at or after the attempt's record (read ahead in another
  * partition) are marked now: they exist at the source after the snapshot began (recent-writes.ts).
@@ -50,7 +55,7 @@ async function markRecent(ctx: FullSnapshotDeps, ts: number): Promise<void> {
     if (!recent.lostSince(r.id, ts)) continue;
     r.sweep!.unmarked = true; // stored with the episode by the caller
     ctx.registry.put(r);
-    ctx.log.warn('rows written ahead of the snapshot attempt cannot all be known (more than the engine remembers, or written before it started): the table will not be swept', { table: r.id, remembered: recent.limit });
+    ctx.log.warn(`${unmarkedReason(recent.limit)}: the table will not be swept`, { table: r.id });
   }
   const tables = swept.filter((r) => !r.sweep!.unmarked).map((r) => ({ table: r.def, upserts: [], deletes: [], markSeen: true, marks: recent.since(r.id, ts) }))
     .filter((t) => t.marks.length > 0);
@@ -130,7 +135,7 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
       if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
-        if (r.sweep.unmarked) await failSweep(ctx, r, `the rows written between the start of the connector's snapshot attempt and the engine reading its first record (other partitions read ahead) cannot all be known: more than the ${recentWrites(ctx).limit} the engine remembers, or written before the engine last started; so the rows the attempt delivered cannot all be told from rows it did not`);
+        if (r.sweep.unmarked) await failSweep(ctx, r, `${unmarkedReason(recentWrites(ctx).limit)}; so the rows the attempt delivered cannot all be told from rows it did not`);
         else {
           if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
           await finishSweep(ctx, r);
