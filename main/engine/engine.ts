@@ -82,6 +82,9 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
 }
 
 /** Start failures that retrying cannot cure (a rewind stops on them; anything else is retried). */
+/** kafkajs reset an out-of-range offset (kafka-client.ts): kept loud; the forward jump is caught by the apply feed. */
+const outOfRange = (log: Logger) => (extra: Record<string, unknown>): void => log.warn('kafka reported an out-of-range offset: checking for a gap', extra);
+
 const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHANGED', 'TENANT_MISMATCH', 'REPLICA_NOT_PROVISIONED', 'REPLICA_LEASE_LOST', 'REPLICA_IN_USE', 'REPLICA_PERMISSION']);
 
 class MirrorEngine implements Engine {
@@ -119,7 +122,7 @@ class MirrorEngine implements Engine {
     const events = new EngineEmitter();
     // kafkajs resets an out-of-range offset silently (to the earliest, as we subscribe fromBeginning);
     // the forward jump is then caught in onBatch and recorded as a gap. The log line is kept loud.
-    const kafka = createKafka(settings.tenant, log, (extra) => log.warn('kafka reported an out-of-range offset: checking for a gap', extra));
+    const kafka = createKafka(settings.tenant, log, outOfRange(log));
     this.ctx = {
       settings, log, events, replica, kafka,
       admin: kafka.admin(),
@@ -419,7 +422,8 @@ class MirrorEngine implements Engine {
     const c = this.ctx;
     const schemas = new SchemaInterner();
     this.consumer = await startCdcConsumer({
-      kafka: c.kafka, topic: c.topics.cdc, groupId: this.groupId('cdc'), settings: c.settings, log: c.log,
+      kafka: c.kafka, tenant: c.settings.tenant, topic: c.topics.cdc, groupId: this.groupId('cdc'), settings: c.settings, log: c.log,
+      onOutOfRange: outOfRange(c.log),
       hooks: {
         position: (p) => this.positionFor(p),
         expected: (p) => c.nextOffsets.get(p),

@@ -106,6 +106,11 @@ export const settingsFieldsSchema = z.object({
    * response buffer small, a larger read-ahead keeps kafkajs fetching while a transaction is written.
    */
   readAheadBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+  /**
+   * Fetch on a thread of its own (main/engine/source/fetch-thread.ts): kafkajs's fetches and record decoding
+   * then overlap with decoding and writing. Off: everything runs on one thread.
+   */
+  fetchThread: z.boolean().default(true),
   /** Events per replica transaction (a batch may be split into several). */
   databaseBatchSize: z.number().int().min(1).max(1_000_000).default(5_000),
   schemaUpdateIntervalSeconds: z.number().int().min(1).default(3600),
@@ -187,6 +192,7 @@ export const TUNING_KEYS = {
   maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
   maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },
   readAheadBytes: { label: 'Read-ahead limit (bytes)', description: 'Most bytes of change events held ahead of the replica writes (without their schema part); bounds the engine\'s memory.', applies: 'restart' },
+  fetchThread: { label: 'Fetch on a separate thread', description: 'Reads from Kafka on a thread of its own, so fetching overlaps with writing the replica. Off: one thread does both.', applies: 'restart' },
   retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
   retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },
   resyncStallSeconds: { label: 'Resync stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again.', applies: 'restart' },

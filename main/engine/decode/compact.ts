@@ -27,6 +27,11 @@ export function schemaOf(value: Buffer): SchemaRef | undefined {
   return refs.get(value);
 }
 
+/** `payload` is the payload part of a value whose schema is `ref` (a batch packed by the fetch thread: source/packed-batch.ts). */
+export function adoptPayload(payload: Buffer, ref: SchemaRef): void {
+  refs.set(payload, ref);
+}
+
 /** The record's value as Kafka holds it. */
 export function fullValue(value: Buffer | null): Buffer | null {
   const r = value === null ? undefined : refs.get(value);

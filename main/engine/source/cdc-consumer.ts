@@ -11,6 +11,8 @@ import type { Settings } from '../../../preload/contract/settings.ts';
 import type { Logger } from '../log.ts';
 import { ApplyFeed } from './apply-feed.ts';
 import type { FeedHooks } from './apply-feed.ts';
+import { fetchThreadEntry, startFetchThread } from './fetch-thread.ts';
+import { cdcConsumerConfig } from './kafka-client.ts';
 
 export interface CdcConsumerHooks extends FeedHooks {
   /** Where a newly assigned partition starts. */
@@ -21,9 +23,13 @@ export interface CdcConsumerHooks extends FeedHooks {
 
 export interface CdcConsumerOptions {
   kafka: Kafka;
+  /** For the fetch thread, which builds its own client (fetch-thread.ts). */
+  tenant: Settings['tenant'];
+  /** kafkajs logged that it reset an out-of-range offset (kafka-client.ts). */
+  onOutOfRange?: (extra: Record<string, unknown>) => void;
   topic: string;
   groupId: string;
-  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize'>;
+  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize' | 'fetchThread'>;
   log: Logger;
   hooks: CdcConsumerHooks;
 }
@@ -36,14 +42,18 @@ export interface CdcReader {
   close(): Promise<void>;
 }
 
+/** The reader, with its fetches on a thread of their own (`fetchThread`, fetch-thread.ts) or on this one. */
 export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader> {
+  if (!o.settings.fetchThread) return startInThread(o);
+  const entry = fetchThreadEntry();
+  if (entry) return startFetchThread(o, entry);
+  o.log.warn('the fetch thread\'s entry file is missing: fetching on the apply thread', {});
+  return startInThread(o);
+}
+
+async function startInThread(o: CdcConsumerOptions): Promise<CdcReader> {
   const s = o.settings;
-  const consumer = o.kafka.consumer({
-    groupId: o.groupId, sessionTimeout: 20_000, heartbeatInterval: 3_000,
-    maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
-    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
-    allowAutoTopicCreation: false,
-  });
+  const consumer = o.kafka.consumer(cdcConsumerConfig(o.groupId, s));
   // What is read ahead is bounded by readAheadBytes of compacted records (decode/compact.ts), the chunk being applied included.
   const feed = new ApplyFeed(o.hooks, s.readAheadBytes, s.databaseBatchSize, o.log);
   await consumer.connect();

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
+import type { ConsumerConfig, KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
 import type { Settings } from '../../../preload/contract/settings.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { Logger } from '../log.ts';
@@ -33,4 +33,14 @@ export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRang
     cfg.sasl = { mechanism: tenant.sasl.mechanism, username: tenant.sasl.username, password } as SASLOptions;
   }
   return new Kafka(cfg);
+}
+
+/** The `<ctx>-cdc` consumer's settings, in the apply thread or the fetch thread (fetch-thread.ts). */
+export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds'>): ConsumerConfig {
+  return {
+    groupId, sessionTimeout: 20_000, heartbeatInterval: 3_000,
+    maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
+    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
+    allowAutoTopicCreation: false,
+  };
 }
