@@ -275,3 +275,40 @@ test('a merged chunk that ends processing (lease lost) is the last one applied f
   assert.deepEqual(f.applied, [['0:0', '0:1'], merged]);
   assert.equal(f.failed.length, 0);
 });
+
+test('batches pushed while earlier pushes wait for room are queued in the order they were pushed', async () => {
+  // The fetch thread sends batches without waiting for each to be taken, so several pushes wait for room
+  // at once; woken together (or by their own timers), they went in swapped in a memory probe, and the
+  // later batch, seen first, was taken for a jump: offsets 66008–66625 of a partition were skipped.
+  const f = fake();
+  const feed = new ApplyFeed(f.hooks, 100, 100, log);
+  holdNext(f);
+  await feed.push(0, msgs(0, 1, 30), hb, live); // in flight, held: the feed is full
+  await settle();
+  const pushes = [feed.push(0, msgs(1, 1, 30), hb, live), feed.push(0, msgs(2, 1, 30), hb, live), feed.push(0, msgs(3, 1, 30), hb, live)];
+  // A heartbeat that takes longer for the first waiter: without the order kept, a later one went in first.
+  let beats = 0;
+  const slowFirst = async (): Promise<void> => { if (beats++ === 0) await new Promise((r) => setTimeout(r, 50)); };
+  pushes.push(feed.push(0, msgs(4, 1, 30), slowFirst, live), feed.push(0, msgs(5, 1, 30), hb, live));
+  f.gate.open();
+  assert.deepEqual(await Promise.all(pushes), [true, true, true, true, true]);
+  await drained(feed);
+  await feed.close();
+  assert.deepEqual(f.applied.flat(), ['0:0', '0:1', '0:2', '0:3', '0:4', '0:5']);
+  assert.deepEqual(f.jumps, [], 'no batch seen past the replica\'s next offset');
+});
+
+test('after a chunk fails, a batch pushed from the same reading is refused: nothing is applied past the failed one', async () => {
+  const f = fake();
+  const feed = new ApplyFeed(f.hooks, 1_000_000, 2, log);
+  f.throwAt = '2';
+  await feed.push(0, msgs(0, 4), hb, live);
+  await drained(feed);
+  assert.equal(f.failed.length, 1);
+  // kafkajs (or the fetch thread) fetched on past the failed batch before the engine closed the reader.
+  assert.equal(await feed.push(0, msgs(4, 2), hb, live), false);
+  await settle();
+  assert.deepEqual(f.applied, [['0:0', '0:1']]);
+  assert.deepEqual(f.jumps, []);
+  await feed.close();
+});

@@ -10,7 +10,7 @@
  * schema part of each record is shared), and queued batches of one partition that follow each other are
  * applied as one chunk, so a transaction is not bounded by what one fetch brings. Nothing read ahead outlives the reading it came from: a
  * rebalance or seek (`reset`) drops the queue, and a chunk that ends processing (lease lost, replica
- * went back, stopping) closes the feed for good — the engine then stops or reads again from what the
+ * went back, stopping) or fails closes the feed for good — the engine then stops or reads again from what the
  * replica stores with a new consumer and a new feed. Offsets are still only the replica's.
  */
 import type { KafkaMessage } from 'kafkajs';
@@ -59,6 +59,8 @@ export class ApplyFeed {
    */
   private draining = false;
   private wake: (() => void)[] = [];
+  /** The last push made: the next one waits for it (push). */
+  private pushTail: Promise<unknown> = Promise.resolve();
 
   private readonly hooks: FeedHooks;
   private readonly limitBytes: number;
@@ -72,9 +74,20 @@ export class ApplyFeed {
     this.log = log;
   }
 
-  /** Queues a fetched batch; waits while the feed is full. `live`: the batch's reading is still current. */
-  async push(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
-    const gen = this.generation;
+  /**
+   * Queues a fetched batch; waits while the feed is full. `live`: the batch's reading is still current.
+   * Pushes are queued in the order they were made, however many wait at once (the fetch thread sends
+   * batches on without waiting for each): two waiting for room could otherwise go in swapped, and the
+   * later batch, seen first, would look like a jump past the earlier one.
+   */
+  push(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
+    const gen = this.generation; // of the moment the batch was pushed: a reset while it waits for its turn drops it
+    const p = this.pushTail.then(() => this.pushInOrder(partition, messages, heartbeat, live, gen));
+    this.pushTail = p.catch(() => undefined);
+    return p;
+  }
+
+  private async pushInOrder(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean, gen: number): Promise<boolean> {
     this.hooks.compact?.(messages);
     const bytes = sizeOf(messages);
     const current = (): boolean => !this.closed && gen === this.generation && live() && !this.hooks.stopping();
@@ -135,8 +148,12 @@ export class ApplyFeed {
         try {
           if (await this.apply(entry, gen) === 'stop') { this.closed = true; this.reset(); }
         } catch (err) {
+          // Closed for good, as after 'stop': the engine reads again with a new reader. Left open, a batch
+          // pushed after the failure (fetched on past the failed one) would be applied, past a hole.
+          const wasOpen = !this.closed;
+          this.closed = true;
           this.reset();
-          if (!this.closed && !this.hooks.stopping()) this.hooks.onFailed(err);
+          if (wasOpen && !this.hooks.stopping()) this.hooks.onFailed(err);
           else this.log.debug('a read-ahead batch was not applied: the feed closed', { error: (err as Error).message });
         } finally {
           this.inFlightBytes = 0;

@@ -2,8 +2,8 @@
  * The fetch thread's entry (fetch-thread.ts starts it): the `<ctx>-cdc` kafkajs consumer, its fetches,
  * record decoding and the split of each value from its schema, on a thread of its own; each batch goes to
  * the apply thread packed in one transferred buffer (packed-batch.ts). The apply thread decides what is
- * applied: a batch's offsets are resolved here only once it was queued there, and where a partition
- * starts is asked of it, synchronously, when partitions are assigned.
+ * applied: fetching waits while more than a window of sent bytes is not yet taken by its feed, and where a
+ * partition starts is asked of it, synchronously, when partitions are assigned.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EachBatchPayload } from 'kafkajs';
@@ -22,8 +22,9 @@ const log: Logger = { error: logAt('error'), warn: logAt('warn'), info: logAt('i
 /** How long partitions wait for the apply thread to say where they start before they are read from the earliest. */
 const POSITION_WAIT_MS = 60_000;
 
-const acks = new Map<number, (accepted: boolean) => void>();
-let seq = 0;
+/** Packed bytes sent and not yet taken by the apply feed, and who waits for them to be taken. */
+let unacked = 0;
+let waiting: (() => void) | null = null;
 let heartbeat: (() => Promise<void>) | null = null;
 let closing = false;
 
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const consumer = kafka.consumer(cdcConsumerConfig(d.groupId, d.settings));
   const packer = new BatchPacker(new SchemaInterner());
   port.on('message', (m: ToFetch) => {
-    if (m.t === 'ack') { acks.get(m.id)?.(m.accepted); acks.delete(m.id); }
+    if (m.t === 'ack') { unacked -= m.bytes; waiting?.(); }
     else if (m.t === 'heartbeat') void heartbeat?.().catch(() => undefined);
     else if (m.t === 'pause') consumer.pause([{ topic: d.topic }]);
     else if (m.t === 'resume') consumer.resume([{ topic: d.topic }]);
@@ -62,12 +63,15 @@ async function main(): Promise<void> {
       const live = (): boolean => isRunning() && !isStale() && !closing;
       if (!batch.messages.length || !live()) return;
       const packed = packer.pack(batch.partition, batch.messages);
-      const id = ++seq;
-      const accepted = await new Promise<boolean>((resolve) => {
-        acks.set(id, resolve);
-        send({ t: 'batch', id, batch: packed }, [packed.bytes]);
-      });
-      if (accepted && live()) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      unacked += packed.bytes.byteLength;
+      send({ t: 'batch', batch: packed }, [packed.bytes]);
+      // The fetch position moves on (in memory only): what the feed drops is read again after a seek or by a new reader.
+      resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      while (unacked > d.windowBytes && live()) {
+        await new Promise<void>((resolve) => { waiting = resolve; setTimeout(resolve, 1000); });
+        await hb().catch(() => undefined); // the group keeps this member while the apply thread writes
+      }
+      waiting = null;
     },
   });
   send({ t: 'ready' });
@@ -75,8 +79,7 @@ async function main(): Promise<void> {
 
 async function close(consumer: { disconnect(): Promise<void> }): Promise<void> {
   closing = true;
-  for (const f of acks.values()) f(false);
-  acks.clear();
+  waiting?.();
   await consumer.disconnect().catch((err: unknown) => log.warn('the fetch thread\'s consumer did not disconnect cleanly', { error: (err as Error).message }));
   send({ t: 'closed' });
   port.close();

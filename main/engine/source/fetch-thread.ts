@@ -2,10 +2,13 @@
  * The `<ctx>-cdc` reader with its fetches on a thread of their own (fetch-thread-worker.ts): kafkajs's
  * fetches, record decoding and the split of each value from its schema then take none of the apply
  * thread's time, which decodes and writes. The apply thread keeps every decision: batches arrive packed
- * (packed-batch.ts) and go into the same apply feed as without the thread; a batch's offsets are resolved
- * in kafkajs only once the feed took it (the feed's bound stops the fetches as before); where assigned
- * partitions start comes from the replica's offsets, asked synchronously at each assignment; heartbeats
- * asked for while writing are sent on by the thread. A thread that fails or exits is a consumer crash.
+ * (packed-batch.ts) and go into the same apply feed as without the thread. The thread sends batches on
+ * without waiting for each to be taken (waiting on the apply thread's turns stalled the fetches), up to a
+ * window of bytes not yet taken by the feed: the feed's bound stops the fetches as before. A batch the
+ * feed drops (a rebalance, a seek, the reader closing) is read again from where the replica says: each
+ * assignment asks the apply thread, synchronously, where its partitions start, and a closed reader is
+ * replaced by a new one. Heartbeats asked for while writing are sent on by the thread. A thread that fails
+ * or exits is a consumer crash.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,8 @@ export interface FetchThreadData {
   topic: string;
   groupId: string;
   settings: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds'>;
+  /** Most packed bytes sent and not yet taken by the apply feed; the thread stops fetching beyond it. */
+  windowBytes: number;
 }
 
 /** From the fetch thread. */
@@ -34,11 +39,11 @@ export type FromFetch =
   | { t: 'outOfRange'; extra: Record<string, unknown> }
   | { t: 'joined'; partitions: number[]; shared: SharedArrayBuffer }
   | { t: 'crash'; message: string; restart: boolean }
-  | { t: 'batch'; id: number; batch: PackedBatch }
+  | { t: 'batch'; batch: PackedBatch }
   | { t: 'closed' };
 
 /** To the fetch thread. */
-export type ToFetch = { t: 'ack'; id: number; accepted: boolean } | { t: 'heartbeat' } | { t: 'pause' } | { t: 'resume' } | { t: 'close' };
+export type ToFetch = { t: 'ack'; bytes: number } | { t: 'heartbeat' } | { t: 'pause' } | { t: 'resume' } | { t: 'close' };
 
 const CLOSE_WAIT_MS = 15_000;
 
@@ -63,7 +68,7 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
   const s = o.settings;
   // Batches come compacted already: the feed does not compact them again.
   const feed = new ApplyFeed({ ...o.hooks, compact: undefined }, s.readAheadBytes, s.databaseBatchSize, o.log);
-  const data: FetchThreadData = { tenant: o.tenant, topic: o.topic, groupId: o.groupId, settings: { maxBytes: s.maxBytes, maxPollTimeSeconds: s.maxPollTimeSeconds } };
+  const data: FetchThreadData = { tenant: o.tenant, topic: o.topic, groupId: o.groupId, settings: { maxBytes: s.maxBytes, maxPollTimeSeconds: s.maxPollTimeSeconds }, windowBytes: Math.max(s.maxBytes, Math.floor(s.readAheadBytes / 4)) };
   const worker = new Worker(entry, { workerData: data, name: 'cdc-fetch' });
   const unpacker = new BatchUnpacker();
   const post = (m: ToFetch): void => { if (!exited) worker.postMessage(m); };
@@ -98,11 +103,11 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
         case 'batch': {
           let messages;
           try { messages = unpacker.unpack(m.batch); } catch (err) {
-            post({ t: 'ack', id: m.id, accepted: false });
-            o.hooks.onFailed(err);
+            post({ t: 'ack', bytes: m.batch.bytes.byteLength });
+            if (!closing) { closing = true; void feed.close(); o.hooks.onFailed(err); }
             break;
           }
-          void feed.push(m.batch.partition, messages, heartbeat, () => !closing).then((accepted) => post({ t: 'ack', id: m.id, accepted }));
+          void feed.push(m.batch.partition, messages, heartbeat, () => !closing).then(() => post({ t: 'ack', bytes: m.batch.bytes.byteLength }));
           break;
         }
         case 'closed': onClosed?.(); break;
