@@ -108,9 +108,11 @@ export const settingsFieldsSchema = z.object({
   readAheadBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
   /**
    * Fetch on a thread of its own (main/engine/source/fetch-thread.ts): kafkajs's fetches and record decoding
-   * then overlap with decoding and writing. Off: everything runs on one thread.
+   * then overlap with decoding and writing. `auto`: for a SQLite replica, whose writes keep the engine's
+   * thread busy; not for PostgreSQL or SQL Server, where that thread waits on the replica anyway and the
+   * second thread only costs memory (README, "The fetch thread"). `off`: one thread does everything.
    */
-  fetchThread: z.boolean().default(true),
+  fetchThread: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Events per replica transaction (a batch may be split into several). */
   databaseBatchSize: z.number().int().min(1).max(1_000_000).default(5_000),
   schemaUpdateIntervalSeconds: z.number().int().min(1).default(3600),
@@ -192,7 +194,7 @@ export const TUNING_KEYS = {
   maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
   maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },
   readAheadBytes: { label: 'Read-ahead limit (bytes)', description: 'Most bytes of change events held ahead of the replica writes (without their schema part); bounds the engine\'s memory.', applies: 'restart' },
-  fetchThread: { label: 'Fetch on a separate thread', description: 'Reads from Kafka on a thread of its own, so fetching overlaps with writing the replica. Off: one thread does both.', applies: 'restart' },
+  fetchThread: { label: 'Fetch on a separate thread', description: 'Reads from Kafka on a thread of its own, so fetching overlaps with writing the replica. Auto: for SQLite replicas only (a network replica leaves the engine\'s thread waiting anyway). Off: one thread does both.', applies: 'restart' },
   retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
   retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },
   resyncStallSeconds: { label: 'Resync stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again.', applies: 'restart' },

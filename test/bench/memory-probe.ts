@@ -4,7 +4,7 @@
  * reads the initial snapshot once per variant, each into a fresh replica, one at a time, and the
  * peak RSS of its process is printed with the V8 heap / external split at that moment, beside the
  * throughput (so a smaller footprint that costs speed shows). Variants are separated by `;`, each `target:key=value,…` with
- * target sqlite|postgres and keys maxBytes, readAheadBytes, databaseBatchSize, booleans as true|false (settings), node (a
+ * target sqlite|postgres and keys maxBytes, readAheadBytes, databaseBatchSize, fetchThread (on|off|auto), booleans as true|false (settings), node (a
  * V8/Node flag for the engine process, e.g. node=--max-semi-space-size=4) or env (a variable of the engine process, e.g.
  * env=MALLOC_ARENA_MAX=4).
  */
@@ -33,13 +33,13 @@ try {
   let i = 0;
   for (const v of a.variants.split(';').filter(Boolean)) {
     const [target, opts = ''] = v.split(':') as [string, string?];
-    const extra: Record<string, number | boolean> = {};
+    const extra: Record<string, number | boolean | string> = {};
     const node: string[] = [];
     const env: Record<string, string> = {};
     for (const kv of opts.split(',').filter(Boolean)) {
       const [k, val] = kv.split('=') as [string, string];
       if (k === 'node') node.push(kv.slice('node='.length));
-      else if (k === 'env') { const [n, ...rest] = kv.slice('env='.length).split('='); env[n!] = rest.join('='); } else extra[k] = val === 'true' || val === 'false' ? val === 'true' : Number(val);
+      else if (k === 'env') { const [n, ...rest] = kv.slice('env='.length).split('='); env[n!] = rest.join('='); } else extra[k] = val === 'true' || val === 'false' ? val === 'true' : Number.isNaN(Number(val)) ? val : Number(val);
     }
     let replica;
     if (target === 'sqlite') replica = { kind: 'sqlite', file: join(tmp, `r${i++}.db`) };

@@ -29,7 +29,7 @@ export interface CdcConsumerOptions {
   onOutOfRange?: (extra: Record<string, unknown>) => void;
   topic: string;
   groupId: string;
-  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize' | 'fetchThread'>;
+  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize' | 'fetchThread' | 'replica'>;
   log: Logger;
   hooks: CdcConsumerHooks;
 }
@@ -42,9 +42,14 @@ export interface CdcReader {
   close(): Promise<void>;
 }
 
+/** `fetchThread` resolved: `auto` is on for SQLite, whose writes keep the engine's thread busy. */
+export function fetchesOnThread(s: Pick<Settings, 'fetchThread' | 'replica'>): boolean {
+  return s.fetchThread === 'on' || (s.fetchThread === 'auto' && s.replica.kind === 'sqlite');
+}
+
 /** The reader, with its fetches on a thread of their own (`fetchThread`, fetch-thread.ts) or on this one. */
 export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader> {
-  if (!o.settings.fetchThread) return startInThread(o);
+  if (!fetchesOnThread(o.settings)) return startInThread(o);
   const entry = fetchThreadEntry();
   if (entry) return startFetchThread(o, entry);
   o.log.warn('the fetch thread\'s entry file is missing: fetching on the apply thread', {});
