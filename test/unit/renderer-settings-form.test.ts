@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { settingsSchema, TUNING_KEYS } from '../../preload/contract/settings.ts';
 import type { PublicSettings } from '../../preload/contract/settings-public.ts';
 import { replicaLabel } from '../../renderer/src/lib/replica-label.ts';
-import { tuningForm, tuningFromForm, TUNING_ORDER } from '../../renderer/src/lib/tuning-form.ts';
+import { choicesOf, controlOf, tuningForm, tuningFromForm, TUNING_ORDER } from '../../renderer/src/lib/tuning-form.ts';
 import { emptyReplicaForm, emptyTenantForm, ENV_NAME_MESSAGE, fieldForKey, formsFromSettings, PORT_MESSAGE, replicaFromForm, tenantFromForm } from '../../renderer/src/lib/wizard-form.ts';
 
 const pg = { ...emptyReplicaForm(), kind: 'postgres' as const, pgDatabase: 'mirror', pgUser: 'mirror' };
@@ -52,16 +52,21 @@ test('tuning keys: defaults from the schema, each described with when it applies
   const f = tuningForm(null);
   assert.equal(f.schemaUpdateIntervalSeconds, '3600');
   assert.equal(f.autoResyncOnGap, true);
+  assert.equal(f.fetchThread, 'auto');
+  assert.deepEqual([controlOf('logLevel'), choicesOf('logLevel')], ['choice', ['error', 'warn', 'info', 'debug']]);
+  assert.deepEqual([controlOf('fetchThread'), choicesOf('fetchThread')], ['choice', ['auto', 'on', 'off']]);
+  assert.deepEqual([controlOf('maxBytes'), choicesOf('maxBytes'), controlOf('autoResyncOnGap')], ['number', null, 'boolean']);
   for (const key of TUNING_ORDER) {
     assert.ok(key in settingsSchema.shape, `${key} is a settings key`);
     assert.ok(TUNING_KEYS[key].description.length > 10);
   }
-  const bad = tuningFromForm({ ...f, schemaUpdateIntervalSeconds: '0', databaseBatchSize: '2.5', logLevel: 'loud', retryMaxMs: '10' });
+  const bad = tuningFromForm({ ...f, schemaUpdateIntervalSeconds: '0', databaseBatchSize: '2.5', logLevel: 'loud', retryMaxMs: '10', fetchThread: 'sometimes' });
   assert.ok(!bad.ok);
   if (!bad.ok) {
     assert.equal(bad.errors['schemaUpdateIntervalSeconds'], 'must be at least 1');
     assert.equal(bad.errors['databaseBatchSize'], 'must be a whole number');
     assert.ok(bad.errors['logLevel']);
+    assert.ok(bad.errors['fetchThread']);
     assert.equal(bad.errors['retryMaxMs'], 'must be at least the first retry back-off');
   }
   const good = tuningFromForm({ ...f, databaseBatchSize: '500', autoResyncOnGap: false });

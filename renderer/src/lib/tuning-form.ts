@@ -24,12 +24,17 @@ export function tuningForm(stored: Partial<Record<TuningKey, unknown>> | null): 
   return out;
 }
 
-/** What kind of control a key needs, read from its schema's default. */
+/** The values a key may take when its schema is a list of words (logLevel, fetchThread), else null. */
+export function choicesOf(key: TuningKey): readonly string[] | null {
+  const inner = (shape[key] as unknown as { unwrap?: () => { options?: readonly string[] } }).unwrap?.();
+  return inner?.options ?? null;
+}
+
+/** What kind of control a key needs, read from its schema. */
 export function controlOf(key: TuningKey): 'boolean' | 'number' | 'choice' {
-  if (key === 'logLevel') return 'choice';
+  if (choicesOf(key)) return 'choice';
   return typeof shape[key].parse(undefined) === 'boolean' ? 'boolean' : 'number';
 }
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 export function tuningFromForm(f: TuningForm): Parsed<TuningValues> {
   const errors: FieldErrors = {};
