@@ -6,42 +6,19 @@
  * `{"schema":…,"payload":…}` are left whole.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { asFetched, recordedMariadb, recordedSqlserver } from '../doubles/recorded-records.ts';
+import type { RecordedRecord } from '../doubles/recorded-records.ts';
 import type { KafkaMessage } from 'kafkajs';
 import { fullValue, SchemaInterner, schemaOf } from '../../main/engine/decode/compact.ts';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 
-interface Rec { name: string; key: string | null; value: string | null }
-const root = join(import.meta.dirname, '../fixtures');
-const mariadb: Rec[] = readdirSync(join(root, 'mariadb')).filter((f) => /^(c|u|d|r|pk-change|tombstone)-/.test(f))
-  .map((f) => ({ name: f, ...(JSON.parse(readFileSync(join(root, 'mariadb', f), 'utf8')) as { key: string | null; value: string | null }) }));
-const sqlserver: Rec[] = readdirSync(join(root, 'sqlserver')).filter((f) => f !== 'index.json').flatMap((f) => {
-  const events = (JSON.parse(readFileSync(join(root, 'sqlserver', f), 'utf8')) as { events: Array<{ name?: string; key: string | null; value: string | null }> }).events;
-  return events.map((e, i) => ({ name: `${f}#${e.name ?? i}`, key: e.key, value: e.value }));
-});
+type Rec = RecordedRecord;
+const mariadb = recordedMariadb;
+const sqlserver = recordedSqlserver;
 const all = [...mariadb, ...sqlserver];
 
-/** As kafkajs hands them over: key and value are slices of one fetch buffer, with headers. */
-function fetched(recs: Rec[]): { messages: KafkaMessage[]; fetch: ArrayBufferLike } {
-  const parts: Buffer[] = [];
-  for (const r of recs) parts.push(Buffer.from(r.key ?? ''), Buffer.from(r.value ?? ''));
-  const whole = Buffer.concat(parts);
-  let at = 0;
-  const slice = (s: string | null): Buffer | null => {
-    const n = Buffer.byteLength(s ?? '');
-    const b = whole.subarray(at, at + n);
-    at += n;
-    return s === null ? null : b;
-  };
-  const messages = recs.map((r, i) => {
-    const key = slice(r.key);
-    const value = slice(r.value);
-    return { offset: String(i), timestamp: '0', attributes: 0, key, value, headers: { h: whole.subarray(0, 1) } } as unknown as KafkaMessage;
-  });
-  return { messages, fetch: whole.buffer };
-}
+const fetched = (recs: Rec[]): { messages: KafkaMessage[]; fetch: ArrayBufferLike } => asFetched(recs);
 /** A Debezium envelope for table d.t (id INT key, u BIGINT without its source type): `payload` as given. */
 const rowSchema = '{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"int64","optional":true,"field":"u"}],"optional":true,"name":"x.d.t.Value","field":"%"}';
 const envelopeSchema = `{"type":"struct","fields":[${rowSchema.replace('%', 'before')},${rowSchema.replace('%', 'after')},{"type":"struct","fields":[{"type":"string","optional":false,"field":"connector"},{"type":"string","optional":false,"field":"db"},{"type":"string","optional":false,"field":"table"},{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"source","field":"source"},{"type":"string","optional":false,"field":"op"}],"optional":false,"name":"x.d.t.Envelope"}`;

@@ -6,23 +6,18 @@
  * record Kafka holds; records that are not `{"schema":…,"payload":…}`, null keys and tombstones as read.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { asFetched, recordedMariadb, recordedSqlserver } from '../doubles/recorded-records.ts';
+import type { RecordedRecord } from '../doubles/recorded-records.ts';
 import type { KafkaMessage } from 'kafkajs';
 import { fullValue, SchemaInterner, schemaOf } from '../../main/engine/decode/compact.ts';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
 import { BatchPacker, BatchUnpacker } from '../../main/engine/source/packed-batch.ts';
 import type { PackedBatch } from '../../main/engine/source/packed-batch.ts';
 
-interface Rec { name: string; key: string | null; value: string | null }
-const root = join(import.meta.dirname, '../fixtures');
-const mariadb: Rec[] = readdirSync(join(root, 'mariadb')).filter((f) => /^(c|u|d|r|pk-change|tombstone)-/.test(f))
-  .map((f) => ({ name: f, ...(JSON.parse(readFileSync(join(root, 'mariadb', f), 'utf8')) as { key: string | null; value: string | null }) }));
-const sqlserver: Rec[] = readdirSync(join(root, 'sqlserver')).filter((f) => f !== 'index.json').flatMap((f) => {
-  const events = (JSON.parse(readFileSync(join(root, 'sqlserver', f), 'utf8')) as { events: Array<{ name?: string; key: string | null; value: string | null }> }).events;
-  return events.map((e, i) => ({ name: `${f}#${e.name ?? i}`, key: e.key, value: e.value }));
-});
+type Rec = RecordedRecord;
+const mariadb = recordedMariadb;
+const sqlserver = recordedSqlserver;
 const odd: Rec[] = [
   { name: 'not an envelope', key: null, value: ' {"schema":{},"payload":{}}' },
   { name: 'payload mark inside a parameter', key: '{"id":1}', value: '{"schema":{"type":"struct","parameters":{"a":"b","payload":"c"}},"payload":{"op":"t"}}' },
@@ -33,18 +28,7 @@ const all = [...mariadb, ...sqlserver, ...odd];
 const buf = (s: string | null): Buffer | null => (s === null ? null : Buffer.from(s));
 const attempt = <T>(fn: () => T): { ok: T } | { err: string } => { try { return { ok: fn() }; } catch (e) { return { err: (e as Error).message }; } };
 
-/** As kafkajs hands them over: slices of one fetch buffer, offsets from `first`. */
-function fetched(recs: Rec[], first: number): KafkaMessage[] {
-  const whole = Buffer.concat(recs.flatMap((r) => [Buffer.from(r.key ?? ''), Buffer.from(r.value ?? '')]));
-  let at = 0;
-  const slice = (s: string | null): Buffer | null => {
-    const n = Buffer.byteLength(s ?? '');
-    const b = whole.subarray(at, at + n);
-    at += n;
-    return s === null ? null : b;
-  };
-  return recs.map((r, i) => ({ offset: String(first + i), timestamp: String(1_700_000_000_000 + first + i), attributes: 0, key: slice(r.key), value: slice(r.value), headers: {} }) as unknown as KafkaMessage);
-}
+const fetched = (recs: Rec[], first: number): KafkaMessage[] => asFetched(recs, first).messages;
 
 /** Through a real transfer, as postMessage does between threads. */
 async function transfer(b: PackedBatch): Promise<PackedBatch> {
