@@ -100,7 +100,9 @@ export async function setupFault(stack: Stack, dialect: Dialect, name: string, s
   // offsets stand before what it committed) and go back to (replicaOutage counts those reports).
   const settings = settingsSchema.parse({
     tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: target.replica,
-    maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, ...extra,
+    maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000,
+    // FAULT_FETCH_THREAD=on|off|auto: the fault run with the fetch thread forced on or off (default: the setting's default).
+    ...(process.env.FAULT_FETCH_THREAD ? { fetchThread: process.env.FAULT_FETCH_THREAD } : {}), ...extra,
   });
   const dir = mkdtempSync(join(tmpdir(), 'tm-fault-'));
   const cfg = join(dir, 'config.json');
