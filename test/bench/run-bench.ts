@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--rows 1000000] [--mixed-ops N] [--runs 3] [--lag-seconds 60] [--lag-rate 2000] [--load-rate 1000] [--sink-batch 5000] [--sink-heap 1024] [--cpu-prof]`
+ * `npm run bench -- [--rows 1000000] [--mixed-ops N] [--runs 3] [--lag-seconds 60] [--lag-rate 2000] [--load-rate 1000] [--sink-batch 5000] [--sink-heap 1024] [--cpu-prof] [--fetch-thread on|off|auto]`
  * On a private real stack (its PostgreSQL with track_commit_timestamp = on): one tenant seeded with
  * --rows (initial snapshot in `<ctx>-cdc`), then a mixed insert/update/delete stream. Per phase
  * (snapshot, then mixed) and per run (--runs, each into fresh replicas), each consumer reads that
@@ -11,6 +11,7 @@
  * (verify.ts): a difference fails the bench (exit code 1). Then a steady load (--lag-rate for
  * --lag-seconds) per consumer, one at a time (lag-run.ts), gives per-record lag, on run 1's replicas;
  * then, for the engine targets, again while another stack loads the machine (--load-rate; 0: not run).
+ * `--fetch-thread` sets the engine's `fetchThread` (default: the setting's default, `auto`).
  * `--cpu-prof` writes V8 CPU profiles of the measured processes to test/bench/results/profiles/.
  * Not part of `npm test`.
  */
@@ -39,6 +40,7 @@ const { values: a } = parseArgs({
     'lag-seconds': { type: 'string', default: '60' }, 'lag-rate': { type: 'string', default: '2000' },
     'load-rate': { type: 'string', default: '1000' },
     'sink-batch': { type: 'string', default: '5000' }, 'sink-heap': { type: 'string', default: '1024' }, 'cpu-prof': { type: 'boolean', default: false },
+    'fetch-thread': { type: 'string' },
   },
 });
 const rows = Number(a.rows);
@@ -103,7 +105,7 @@ try {
   const partitions = h1.size;
   const snapRecs = recordsBetween(low, h1);
   const base = { tenant: { ctx: tenant.ctx, brokers: st.brokers } };
-  const settingsFor = (replica: Settings['replica']): Settings => settingsSchema.parse({ ...base, replica, logLevel: 'warn' });
+  const settingsFor = (replica: Settings['replica']): Settings => settingsSchema.parse({ ...base, replica, logLevel: 'warn', ...(a['fetch-thread'] ? { fetchThread: a['fetch-thread'] } : {}) });
 
   step(`debezium JDBC sink: its Connect worker (G1, -Xms = -Xmx = ${sinkHeap} MB); tables created by an untimed one-task pass`);
   worker = new SinkWorker(st.kafka, st.brokers, sinkHeap);

@@ -78,7 +78,12 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
   let exited = false;
   let onClosed: (() => void) | null = null;
   const running = new Promise<void>((resolve, reject) => {
-    const failed = (err: Error): void => { if (!started) reject(err); else if (!closing) o.hooks.onCrash(err.message, false); };
+    // Told once: a thread that fails also exits.
+    let told = false;
+    const failed = (err: Error): void => {
+      if (!started) reject(err);
+      else if (!closing && !told) { told = true; o.hooks.onCrash(err.message, false); }
+    };
     worker.on('message', (m: FromFetch) => {
       switch (m.t) {
         case 'ready': started = true; resolve(); break;
