@@ -11,7 +11,7 @@ import type { Settings } from '../../../preload/contract/settings.ts';
 import type { Logger } from '../log.ts';
 import { ApplyFeed } from './apply-feed.ts';
 import type { FeedHooks } from './apply-feed.ts';
-import { fetchThreadEntry, startFetchThread } from './fetch-thread.ts';
+import { fetchThreadEntry, FetchThreadUnavailable, startFetchThread } from './fetch-thread.ts';
 import { cdcConsumerConfig } from './kafka-client.ts';
 
 export interface CdcConsumerHooks extends FeedHooks {
@@ -51,8 +51,16 @@ export function fetchesOnThread(s: Pick<Settings, 'fetchThread' | 'replica'>): b
 export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader> {
   if (!fetchesOnThread(o.settings)) return startInThread(o);
   const entry = fetchThreadEntry();
-  if (entry) return startFetchThread(o, entry);
-  o.log.warn('the fetch thread\'s entry file is missing: fetching on the apply thread', {});
+  if (!entry) o.log.warn('the fetch thread\'s entry file is missing: fetching on the apply thread', {});
+  else {
+    try {
+      return await startFetchThread(o, entry);
+    } catch (err) {
+      // A Kafka error is the reader's own (retried as without the thread); a thread that cannot run is not.
+      if (!(err instanceof FetchThreadUnavailable)) throw err;
+      o.log.warn('the fetch thread did not start: fetching on the apply thread', { error: err.message });
+    }
+  }
   return startInThread(o);
 }
 

@@ -56,6 +56,14 @@ export function fetchThreadEntry(): URL | null {
   return null;
 }
 
+/** The thread itself could not start (its file does not load, it exited): the reader runs without it (cdc-consumer.ts). */
+export class FetchThreadUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FetchThreadUnavailable';
+  }
+}
+
 function startError(m: Extract<FromFetch, { t: 'failed' }>): Error {
   if ('mirror' in m) return MirrorError.fromData(m.mirror);
   const e = new Error(m.message) as Error & { retriable?: boolean };
@@ -118,11 +126,11 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
         case 'closed': onClosed?.(); break;
       }
     });
-    worker.on('error', (err) => failed(new Error(`the fetch thread failed: ${err.message}`)));
+    worker.on('error', (err) => failed(new FetchThreadUnavailable(`the fetch thread failed: ${err.message}`)));
     worker.on('exit', (code) => {
       exited = true;
       onClosed?.();
-      failed(new Error(`the fetch thread exited (code ${code})`));
+      failed(new FetchThreadUnavailable(`the fetch thread exited (code ${code})`));
     });
   });
   try {
