@@ -88,3 +88,16 @@ test('a started thread: assignments get the replica\'s positions, batches are ap
   await reader.close();
   assert.deepEqual(applied, Array.from({ length: 12 }, (_, i) => `0:${40 + i}:"v${40 + i}"`), 'from the replica\'s position, in order, payloads only');
 });
+
+test('a thread that dies after it started is one consumer crash (its error and its exit told once), and close still returns', async () => {
+  const applied: string[] = [];
+  const script = entry('dies', `
+    parentPort.postMessage({ t: 'ready' });
+    setTimeout(() => { throw new Error('out of memory in the fetch thread'); }, 20);
+  `);
+  const reader = await startFetchThread(options(applied, new Map()), script);
+  for (let i = 0; i < 200 && !applied.length; i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100)); // the exit follows the error: it must not be told again
+  assert.deepEqual(applied, ['crash the fetch thread failed: out of memory in the fetch thread']);
+  await reader.close();
+});
