@@ -6,7 +6,7 @@
  * starts, the rows whose last write came from such an event are marked, so the sweep cannot delete a row
  * the source still has; a row whose last write was a delete is not brought back.
  * Only primary-key values are kept (the replica holds the row as written: marking needs the key alone).
- * Per row written: a ring slot and one Map set (O(1)); the oldest key goes when the ring comes round.
+ * Per row written: a ring slot and one Map set in its table's map (O(1)); the oldest goes when the ring comes round.
  * What the ring forgets is not lost silently: per table, the newest Kafka timestamp of a row it forgot is
  * kept, so `lostSince` tells an attempt whose window was longer than the ring (its table is then not swept).
  */
@@ -15,12 +15,13 @@ import type { Row } from '../schema/table-model.ts';
 export const RECENT_LIMIT = 20_000;
 
 /** `keys`: the row's primary-key values; null for a delete. */
-interface Recent { table: string; keys: Row | null; ts: number; slot: number }
+interface Recent { table: string; key: string; keys: Row | null; ts: number }
 
 class RecentWrites {
-  private readonly entries = new Map<string, Recent>();
-  /** The last `limit` keys written, a ring: a slot is reused once the ring has gone round. */
-  private readonly ring: Array<string | null>;
+  /** Per table, per row key: its last write. Keyed by table, then key (no joined key string per row). */
+  private readonly entries = new Map<string, Map<string, Recent>>();
+  /** The last `limit` writes, a ring: a slot is reused once the ring has gone round. */
+  private readonly ring: Array<Recent | null>;
   private next = 0;
   /** Per table, the newest timestamp of a row (not a delete) whose last write the ring forgot. */
   private readonly forgotten = new Map<string, number>();
@@ -30,21 +31,26 @@ class RecentWrites {
 
   constructor(limit: number) {
     this.limit = limit;
-    this.ring = new Array<string | null>(limit).fill(null);
+    this.ring = new Array<Recent | null>(limit).fill(null);
   }
 
   /** `keys`: the primary-key values of the row written (not the row: it is not kept), null for a delete. */
   note(table: string, key: string, keys: Row | null, ts: number): void {
-    const k = `${table}\u0000${key}`;
     const slot = this.next;
-    const old = this.ring[slot];
-    const gone = old === null || old === undefined ? undefined : this.entries.get(old);
-    if (gone?.slot === slot) {
-      this.entries.delete(old!);
-      if (gone.keys && gone.ts > (this.forgotten.get(gone.table) ?? -Infinity)) this.forgotten.set(gone.table, gone.ts);
+    const gone = this.ring[slot];
+    if (gone) {
+      const of = this.entries.get(gone.table);
+      // Forgotten only if it is still the row's last write (a later write of the row has a slot of its own).
+      if (of?.get(gone.key) === gone) {
+        of.delete(gone.key);
+        if (gone.keys && gone.ts > (this.forgotten.get(gone.table) ?? -Infinity)) this.forgotten.set(gone.table, gone.ts);
+      }
     }
-    this.ring[slot] = k;
-    this.entries.set(k, { table, keys, ts, slot });
+    let rows = this.entries.get(table);
+    if (!rows) { rows = new Map(); this.entries.set(table, rows); }
+    const r: Recent = { table, key, keys, ts };
+    this.ring[slot] = r;
+    rows.set(key, r);
     this.next = (slot + 1) % this.limit;
   }
 
@@ -64,7 +70,7 @@ class RecentWrites {
   /** Keys of the rows (not deletes) of `table` written by events with a Kafka timestamp at or after `ts`. */
   since(table: string, ts: number): Row[] {
     const out: Row[] = [];
-    for (const r of this.entries.values()) if (r.table === table && r.keys && r.ts >= ts) out.push(r.keys);
+    for (const r of this.entries.get(table)?.values() ?? []) if (r.keys && r.ts >= ts) out.push(r.keys);
     return out;
   }
 }
