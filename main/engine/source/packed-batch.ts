@@ -37,31 +37,40 @@ export class BatchPacker {
     const timestamps = new Array<string>(n);
     const schemas: PackedBatch['schemas'] = [];
     const fresh: SchemaRef[] = [];
-    const parts: { buf: Buffer; from: number; to: number }[] = [];
     let size = 0;
+    // First the sizes and the table, then the copies (read back from the table: no object per record).
     for (let i = 0; i < n; i++) {
       const m = messages[i]!;
       offsets[i] = m.offset;
       timestamps[i] = m.timestamp;
       const o = i * FIELDS;
-      if (m.key) { table[o] = size; table[o + 1] = m.key.length; parts.push({ buf: m.key, from: 0, to: m.key.length }); size += m.key.length; } else table[o + 1] = -1;
+      if (m.key) { table[o] = size; table[o + 1] = m.key.length; size += m.key.length; } else table[o + 1] = -1;
       const v = m.value;
       if (!v) { table[o + 3] = -1; table[o + 4] = -1; continue; }
       const found = this.interner.split(v);
-      const from = found ? found.at : 0;
-      const to = found ? v.length - 1 : v.length;
-      table[o + 2] = size; table[o + 3] = to - from;
-      parts.push({ buf: v, from, to });
-      size += to - from;
+      const length = found ? v.length - 1 - found.at : v.length;
+      table[o + 2] = size; table[o + 3] = length;
+      size += length;
       if (!found) { table[o + 4] = -1; continue; }
       let id = this.ids.get(found.ref);
       if (id === undefined) { id = this.ids.size; this.ids.set(found.ref, id); fresh.push(found.ref); }
       table[o + 4] = id;
     }
-    for (const r of fresh) { schemas.push({ id: this.ids.get(r)!, at: size, length: r.bytes.length }); parts.push({ buf: r.bytes, from: 0, to: r.bytes.length }); size += r.bytes.length; }
+    const rows = size;
+    for (const r of fresh) { schemas.push({ id: this.ids.get(r)!, at: size, length: r.bytes.length }); size += r.bytes.length; }
     const out = Buffer.allocUnsafeSlow(size);
-    let at = 0;
-    for (const p of parts) at += p.buf.copy(out, at, p.from, p.to);
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      const o = i * FIELDS;
+      if (m.key) m.key.copy(out, table[o]!);
+      const length = table[o + 3]!;
+      if (length < 0) continue;
+      // A payload ends before the value's closing brace; a value sent whole is copied whole.
+      const from = table[o + 4]! >= 0 ? m.value!.length - 1 - length : 0;
+      m.value!.copy(out, table[o + 2]!, from, from + length);
+    }
+    let at = rows;
+    for (const r of fresh) at += r.bytes.copy(out, at);
     return { partition, bytes: out.buffer as ArrayBuffer, table, offsets, timestamps, schemas };
   }
 }
