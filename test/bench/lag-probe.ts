@@ -1,0 +1,128 @@
+/**
+ * `node test/bench/lag-probe.ts [--rows 200000] [--seconds 30] [--rate 2000] [--target sqlite|postgres] [--settings key=value,…] [--load-rate 0]`
+ * Where a lag tail comes from. On a private stack, one tenant seeded with --rows; one engine reads the
+ * snapshot, then its lag is measured under a steady load (--rate ops/s for --seconds, as the bench's lag
+ * runs) twice: on the engine that is already running, and on an engine started just before (as the
+ * bench's lag runs start theirs). Each prints p50 / p99 (commit − Debezium read time) and a timeline: per
+ * second of Debezium read time, the records read and the worst lag among them, so a stall shows where it
+ * happened. `--settings` as the memory probe's variant keys (e.g. fetchThread=off). With --load-rate, both are
+ * measured again while another stack (its own Kafka, Connect, MariaDB, PostgreSQL) streams its source at
+ * that rate, as the bench's loaded lag runs. Not part of `npm test`.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { settingsSchema } from '../../preload/contract/settings.ts';
+import { CRM_TABLES } from '../harness/crm-schema.ts';
+import { createMariaPool } from '../harness/mariadb.ts';
+import { backgroundWorkload } from '../harness/background-workload.ts';
+import { startStack, stopStack, type Stack } from '../harness/stack.ts';
+import type { Tenant } from '../harness/tenant.ts';
+import { makeTempDir, removeDir, sleep } from '../harness/util.ts';
+import { runWorkload } from '../harness/workload.ts';
+import { TimestampObserver } from './lag.ts';
+import type { Progress } from './progress.ts';
+import { BenchChild } from './runner.ts';
+import { highs, stableHighs } from './topic.ts';
+
+const { values: a } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '2000' }, target: { type: 'string', default: 'sqlite' }, settings: { type: 'string', default: '' }, 'load-rate': { type: 'string', default: '0' } } });
+const WAIT = 3_600_000;
+const tmp = makeTempDir('tm-lagprobe');
+let stack: Stack | null = null;
+let other: Stack | null = null;
+const children: BenchChild[] = [];
+
+/** Per second of Debezium read time: records read in it and the worst lag among them (ms). */
+function timeline(observer: TimestampObserver, progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): Array<{ second: number; records: number; worst: number }> {
+  const bySecond = new Map<number, { records: number; worst: number }>();
+  const pos = new Map(from);
+  for (const c of progress.commits) {
+    const start = pos.get(c.p);
+    const end = to.get(c.p);
+    if (start === undefined || end === undefined || c.next <= start) continue;
+    const stop = c.next < end ? c.next : end;
+    for (let o = Number(start); o < Number(stop); o++) {
+      const s = observer.stamps.get(c.p)?.get(o);
+      if (!s) continue;
+      const sec = Math.floor(s.dbz / 1000);
+      const b = bySecond.get(sec) ?? { records: 0, worst: 0 };
+      b.records++;
+      b.worst = Math.max(b.worst, c.at - s.dbz);
+      bySecond.set(sec, b);
+    }
+    pos.set(c.p, stop);
+  }
+  const secs = [...bySecond.keys()].sort((x, y) => x - y);
+  return secs.map((s) => ({ second: s - secs[0]!, ...bySecond.get(s)! }));
+}
+
+async function measure(label: string, tenant: Tenant, observer: TimestampObserver, child: BenchChild): Promise<void> {
+  const start = highs(await tenant.offsets());
+  await child.progress.waitReached(start, WAIT, 'catch-up');
+  await sleep(1000);
+  const pool = createMariaPool(tenant.source.info, undefined, 16);
+  const w = await runWorkload(pool, tenant.source.database, { durationMs: Number(a.seconds) * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed: 12 }).finally(() => pool.end());
+  const end = await stableHighs(tenant, 2000);
+  await child.progress.waitReached(end, WAIT, label);
+  const lag = observer.lag(child.progress, start, end);
+  console.log(`\n${label}: ${lag.records} records, source ${Math.round(w.total / (w.elapsedMs / 1000))} ops/s; lag p50 ${lag.p50Dbz} ms, p99 ${lag.p99Dbz} ms, max ${lag.maxDbz} ms (dbz ts); from the Kafka append p50 ${lag.p50Kafka}, p99 ${lag.p99Kafka}, max ${lag.maxKafka} ms`);
+  console.log(timeline(observer, child.progress, start, end).map((t) => `${String(t.second).padStart(3)} s: ${String(t.records).padStart(5)} records, worst ${t.worst} ms`).join('\n'));
+}
+
+try {
+  stack = await startStack({ connectHeapMb: 768 });
+  const tables = CRM_TABLES.map((t) => t.name).filter((t) => t !== 'udcontactsmall');
+  const tenant = await stack.createTenant({ seedRows: Number(a.rows), tables, snapshotTimeoutMs: WAIT });
+  const h1 = await stableHighs(tenant);
+  const extra: Record<string, number | boolean | string> = {};
+  for (const kv of a.settings.split(',').filter(Boolean)) {
+    const [k, v] = kv.split('=') as [string, string];
+    extra[k] = v === 'true' || v === 'false' ? v === 'true' : Number.isNaN(Number(v)) ? v : Number(v);
+  }
+  let replica;
+  if (a.target === 'sqlite') replica = { kind: 'sqlite', file: join(tmp, 'replica.db') };
+  else {
+    const db = await stack.createPostgresDatabase();
+    replica = { kind: 'postgres', host: db.host, port: db.port, database: db.name, user: db.user, ssl: false };
+  }
+  const settings = settingsSchema.parse({ tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica, logLevel: 'warn', ...extra });
+  const observer = new TimestampObserver(stack.kafka, tenant.topics.cdc);
+  await observer.start(h1);
+  const tenantTables = tables;
+  let known = h1;
+  /** Both measurements: on the engine running since the last one, then on an engine started just before. */
+  const both = async (how: string): Promise<void> => {
+    const first = new BenchChild(`${a.target} (running)`);
+    children.push(first);
+    for (const [p, o] of known) first.progress.commit(p, o, Date.now());
+    await first.start('engine', settings);
+    await first.progress.waitReached(await stableHighs(tenant), WAIT, 'catch-up');
+    await sleep(15_000); // past the first row counts (every 10 s) of a fresh engine
+    await measure(`${a.target}${how}, engine running for a while`, tenant, observer, first);
+    known = new Map(first.progress.next);
+    await first.stop();
+    const second = new BenchChild(`${a.target} (fresh)`);
+    children.push(second);
+    for (const [p, o] of known) second.progress.commit(p, o, Date.now());
+    await second.start('engine', settings);
+    await measure(`${a.target}${how}, engine started just before (as the bench's lag runs)`, tenant, observer, second);
+    known = new Map(second.progress.next);
+    await second.stop();
+  };
+  try {
+    await both('');
+    const rate = Number(a['load-rate']);
+    if (rate > 0) {
+      other = await startStack({});
+      const t = await other.createTenant({ seedRows: 10_000, tables: tenantTables, snapshotTimeoutMs: WAIT });
+      const load = backgroundWorkload(t.source, { ratePerSec: rate, concurrency: 8, sliceMs: 5000 });
+      try { await both(' under load'); } finally { await load.stop(); }
+    }
+  } finally {
+    await observer.stop();
+  }
+} finally {
+  for (const c of children) await c.stop().catch(() => undefined);
+  if (other) await stopStack(other);
+  if (stack) await stopStack(stack);
+  removeDir(tmp);
+}
