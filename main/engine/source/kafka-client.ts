@@ -15,8 +15,10 @@ export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRang
   const creator: logCreator = () => ({ namespace, level, log: entry }) => {
     const { message = '', ...extra } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
     if (message.startsWith(OUT_OF_RANGE_LOG)) onOutOfRange?.(extra);
-    if (level <= logLevel.ERROR) log.warn(`kafka: ${message}`, { namespace });
-    else if (level === logLevel.WARN) log.debug(`kafka: ${message}`, { namespace });
+    // The group names the reader (`…cdc…`, `…notifications…`); nothing else of kafkajs's fields is passed on.
+    const where = typeof extra['groupId'] === 'string' ? { namespace, groupId: extra['groupId'] } : { namespace };
+    if (level <= logLevel.ERROR) log.warn(`kafka: ${message}`, where);
+    else if (level === logLevel.WARN) log.debug(`kafka: ${message}`, where);
   };
   const cfg: KafkaConfig = {
     clientId: tenant.clientId,
