@@ -34,23 +34,13 @@ const children: BenchChild[] = [];
 /** Per second of Debezium read time: records read in it and the worst lag among them (ms). */
 function timeline(observer: TimestampObserver, progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): Array<{ second: number; records: number; worst: number }> {
   const bySecond = new Map<number, { records: number; worst: number }>();
-  const pos = new Map(from);
-  for (const c of progress.commits) {
-    const start = pos.get(c.p);
-    const end = to.get(c.p);
-    if (start === undefined || end === undefined || c.next <= start) continue;
-    const stop = c.next < end ? c.next : end;
-    for (let o = Number(start); o < Number(stop); o++) {
-      const s = observer.stamps.get(c.p)?.get(o);
-      if (!s) continue;
-      const sec = Math.floor(s.dbz / 1000);
-      const b = bySecond.get(sec) ?? { records: 0, worst: 0 };
-      b.records++;
-      b.worst = Math.max(b.worst, c.at - s.dbz);
-      bySecond.set(sec, b);
-    }
-    pos.set(c.p, stop);
-  }
+  observer.eachCommitted(progress, from, to, (s, at) => {
+    const sec = Math.floor(s.dbz / 1000);
+    const b = bySecond.get(sec) ?? { records: 0, worst: 0 };
+    b.records++;
+    b.worst = Math.max(b.worst, at - s.dbz);
+    bySecond.set(sec, b);
+  });
   const secs = [...bySecond.keys()].sort((x, y) => x - y);
   return secs.map((s) => ({ second: s - secs[0]!, ...bySecond.get(s)! }));
 }

@@ -9,7 +9,7 @@ import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { Progress } from './progress.ts';
 
-interface Stamp { src: number; dbz: number; kafka: number }
+export interface Stamp { src: number; dbz: number; kafka: number }
 /** The last event seen for one row key: where it is and when Debezium read it. */
 interface KeyEvent { p: number; o: number; dbz: number; del: boolean }
 
@@ -108,11 +108,8 @@ export class TimestampObserver {
     return { records: lags.length, p50: f['p50']!, p99: f['p99']!, max: f['max']! };
   }
 
-  /** Lag of every stamped record in [from, to) that `progress` committed. */
-  lag(progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): LagFigures {
-    const src: number[] = [];
-    const dbz: number[] = [];
-    const kafka: number[] = [];
+  /** Every stamped record in [from, to) that `progress` committed, with the time of the commit that took it. */
+  eachCommitted(progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>, fn: (s: Stamp, at: number) => void): void {
     const pos = new Map(from);
     for (const c of progress.commits) {
       const start = pos.get(c.p);
@@ -122,10 +119,18 @@ export class TimestampObserver {
       const m = this.stamps.get(c.p);
       for (let o = Number(start); o < Number(stop); o++) {
         const s = m?.get(o);
-        if (s) { src.push(c.at - s.src); dbz.push(c.at - s.dbz); kafka.push(c.at - s.kafka); }
+        if (s) fn(s, c.at);
       }
       pos.set(c.p, stop);
     }
+  }
+
+  /** Lag of every stamped record in [from, to) that `progress` committed. */
+  lag(progress: Progress, from: Map<number, bigint>, to: Map<number, bigint>): LagFigures {
+    const src: number[] = [];
+    const dbz: number[] = [];
+    const kafka: number[] = [];
+    this.eachCommitted(progress, from, to, (s, at) => { src.push(at - s.src); dbz.push(at - s.dbz); kafka.push(at - s.kafka); });
     return { records: src.length, ...pct(src, ''), ...pct(dbz, 'Dbz'), ...pct(kafka, 'Kafka') } as LagFigures;
   }
 }
