@@ -77,7 +77,6 @@ try {
   const settings = settingsSchema.parse({ tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica, logLevel: 'warn', ...extra });
   const observer = new TimestampObserver(stack.kafka, tenant.topics.cdc);
   await observer.start(h1);
-  const tenantTables = tables;
   let known = h1;
   /** Both measurements: on the engine running since the last one, then on an engine started just before. */
   const both = async (how: string): Promise<void> => {
@@ -103,7 +102,7 @@ try {
     const rate = Number(a['load-rate']);
     if (rate > 0) {
       other = await startStack({});
-      const t = await other.createTenant({ seedRows: 10_000, tables: tenantTables, snapshotTimeoutMs: WAIT });
+      const t = await other.createTenant({ seedRows: 10_000, tables, snapshotTimeoutMs: WAIT });
       const load = backgroundWorkload(t.source, { ratePerSec: rate, concurrency: 8, sliceMs: 5000 });
       try { await both(' under load'); } finally { await load.stop(); }
     }
