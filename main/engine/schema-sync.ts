@@ -12,8 +12,9 @@ import type { SchemaCheckResult } from './engine-control.ts';
 import { planSchemaChange } from './schema/compat.ts';
 import { historyToChanges } from './schema/from-history.ts';
 import type { TableChange } from './schema/from-history.ts';
-import { addEntry, placeEvent, positionOf, renamesIn, walkChain } from './schema/history-log.ts';
+import { addEntry, entryOfEvent, placeEvent, positionOf, renamesIn, walkChain } from './schema/history-log.ts';
 import type { SchemaLog, SchemaLogEntry } from './schema/history-log.ts';
+import { sourcePosition } from './schema/source-position.ts';
 import { tableHash } from './schema/table-hash.ts';
 import { tableId } from './schema/table-model.ts';
 import type { TableDef } from './schema/table-model.ts';
@@ -59,7 +60,7 @@ function newRecord(def: TableDef, collection: string, state: TableRecord['state'
 
 const processedBefore = (ctx: EngineContext): bigint => (ctx.historyNext === null ? -1n : BigInt(ctx.historyNext) - 1n);
 
-interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string; snapshot?: unknown }; position?: { snapshot?: unknown }; ddl?: string; databaseName?: string }
+interface HistoryPayload { tableChanges?: TableChange[]; source?: { connector?: string; snapshot?: unknown } & Record<string, unknown>; position?: { snapshot?: unknown } & Record<string, unknown>; ddl?: string; databaseName?: string }
 
 /** Reads the whole schema-history topic into `ctx.schemaLog`; returns the next offset after it. */
 async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
@@ -79,17 +80,18 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
     }
     // Written by a snapshot: `source.snapshot` (schema change topic) or `position.snapshot` (internal history).
     const bySnapshot = [payload.source?.snapshot, payload.position?.snapshot].some((v) => v !== undefined && v !== null && v !== false && v !== 'false');
+    const src = sourcePosition(payload.source) ?? sourcePosition(payload.position);
     // A rename is the old name going away (the new name arrives as its own table): no ghost is left.
     for (const r of renamesIn(payload.ddl, payload.databaseName)) {
       const [db, table] = [r.from[r.from.length - 2] ?? '', r.from[r.from.length - 1] ?? ''];
-      if (ctx.filter(db, table) === 'mirror') addEntry(log, tableId({ schema: db, name: table }), BigInt(m.offset), null, r.from.join('.'));
+      if (ctx.filter(db, table) === 'mirror') addEntry(log, tableId({ schema: db, name: table }), BigInt(m.offset), null, r.from.join('.'), false, src);
     }
     for (const ch of historyToChanges(payload.tableChanges ?? [], payload.source?.connector ?? 'mysql')) {
       if (ch.unknownTypes.length) ctx.log.warn('schema history: unknown column types', { table: ch.idParts.join('.'), columns: ch.unknownTypes });
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? (ch.idParts.length >= 3 ? ch.idParts[ch.idParts.length - 2]! : ch.idParts[0] ?? '');
       if (ctx.filter(schema, name) !== 'mirror') continue;
-      addEntry(log, tableId({ schema, name }), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot);
+      addEntry(log, tableId({ schema, name }), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot, src);
     }
   }
   ctx.schemaLog = log;
@@ -163,7 +165,7 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
   await refreshSchemaLog(ctx);
   refuseSignedUnsigned(ctx, ev);
   await ctx.replica.createTable(ev.def);
-  const known = ctx.schemaLog?.get(tableId(ev.def))?.filter((e) => e.hash === ev.defHash).pop();
+  const known = entryOfEvent(ctx.schemaLog?.get(tableId(ev.def)) ?? [], ev.defHash, sourcePosition(ev.source));
   const rec = newRecord(ev.def, ev.collection, inInitialSnapshot ? 'snapshotting' : 'ok', known ? known.pos.toString() : null);
   ctx.registry.put(rec);
   // Seen first in the stream: rows written before it was captured may exist. It is filled by a resnapshot,
@@ -179,11 +181,15 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
 
 /**
  * Moves a table to a new definition: in place when every step is compatible, else (or when `incompatible`
- * lists steps of the history that were not) dropped, recreated and resnapshotted.
+ * lists steps of the history that were not) dropped, recreated and resnapshotted. `target`: the history
+ * entry of the new definition, stored with it (its position, and for a rebuild where the source made it).
  */
-export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, def: TableDef, hash: string, incompatible: string[] = []): Promise<TableRecord> {
+export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, def: TableDef, hash: string, incompatible: string[] = [], target?: SchemaLogEntry): Promise<TableRecord> {
   const plan = planSchemaChange(rec.def, def);
   const reasons = [...incompatible, ...(plan.kind === 'recreate' ? plan.reasons : [])];
+  // Stored in the same write as the definition: stored after it, a kill between left the table at the new
+  // definition with the old position, and the next event of it was taken for a change again (rebuilt twice).
+  if (target) rec.schemaPos = target.pos.toString();
   if (!reasons.length && plan.kind === 'same') {
     rec.previousHashes.push({ hash: rec.hash, compatible: true });
     rec.def = def; rec.hash = hash;
@@ -203,6 +209,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     ctx.registry.rowsCounted(rec.id, 0); // recreated empty
     rec.previousHashes.push({ hash: rec.hash, compatible: false });
     rec.def = def; rec.hash = hash; rec.sweep = null; rec.snapshot = null;
+    rec.rebuiltSrc = target?.src ?? null;
     if (rec.state === 'halted') { rec.state = 'ok'; rec.error = null; }
     ctx.log.warn('incompatible schema change: table dropped, recreated and resnapshotted', { table: rec.id, reasons });
     noteApplied(ctx, rec.id, 'recreated', reasons.join('; '));
@@ -231,14 +238,18 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
   const place = async () => {
     const entries: SchemaLogEntry[] = ctx.schemaLog?.get(rec.id) ?? [];
     const at = positionOf(entries, rec.hash, rec.schemaPos, processedBefore(ctx));
-    return { entries, at, p: placeEvent(entries, rec.def, at, ev.defHash, ev.def) };
+    return { entries, at, p: placeEvent(entries, rec.def, at, ev.defHash, ev.def, src) };
   };
+  const src = sourcePosition(ev.source);
   let r = await place();
-  if (r.p.kind === 'unknown' || (r.p.kind === 'older' && !r.p.fits)) { await refreshSchemaLog(ctx); r = await place(); }
+  // Placed by hash alone while the event says where it was written: the history read may end before its
+  // schema (a newer definition hashing like an older one would be taken for the older).
+  const byHash = r.p.kind !== 'unknown' && !r.p.byPosition && src !== null;
+  if (r.p.kind === 'unknown' || (r.p.kind === 'older' && !r.p.fits) || byHash) { await refreshSchemaLog(ctx); r = await place(); }
   if (r.p.kind === 'newer') {
-    const chain = walkChain(rec.def, r.entries, r.at, r.p.pos);
-    const out = await applySchemaChange(ctx, rec, ev.def, ev.defHash, chain.kind === 'change' ? chain.incompatible : []);
-    out.schemaPos = r.p.pos.toString();
+    const pos = r.p.pos;
+    const chain = walkChain(rec.def, r.entries, r.at, pos);
+    const out = await applySchemaChange(ctx, rec, ev.def, ev.defHash, chain.kind === 'change' ? chain.incompatible : [], r.entries.find((e) => e.pos === pos));
     ctx.registry.put(out);
     return { rec: out, action: 'apply' };
   }
@@ -279,9 +290,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       // maps a source type differently, e.g. MySQL TIME to a duration): widened in place, nothing else.
       const here = entries.filter((e) => e.pos <= at).pop();
       if (here?.def && here.hash && here.hash !== rec.hash && planSchemaChange(rec.def, here.def).kind === 'alter') {
-        const out = await applySchemaChange(ctx, rec, here.def, here.hash);
-        out.schemaPos = here.pos.toString();
-        ctx.registry.put(out); // reported by applySchemaChange (noteApplied)
+        ctx.registry.put(await applySchemaChange(ctx, rec, here.def, here.hash, [], here)); // reported by applySchemaChange (noteApplied)
       }
       continue;
     }
@@ -294,9 +303,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       ctx.log.warn('table dropped at the source: dropped in the replica', { table: id });
       continue;
     }
-    const out = await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), chain.incompatible);
-    out.schemaPos = latest.pos.toString();
-    ctx.registry.put(out);
+    ctx.registry.put(await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), chain.incompatible, latest));
   }
   // New tables' resyncs are stored with their records and the history position (one write: a kill cannot
   // leave a new table recorded without the snapshot that fills it), then signalled.

@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EnvelopeDecoder } from '../../main/engine/decode/envelope.ts';
+import type { Decoded } from '../../main/engine/decode/envelope.ts';
+import { sourcePosition } from '../../main/engine/schema/source-position.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/mariadb');
 const fixtures = readdirSync(dir).filter((f) => /^(c|u|d|r|pk-change|tombstone)-/.test(f))
@@ -17,6 +19,8 @@ const buf = (s: string | null): Buffer | null => (s === null ? null : Buffer.fro
 /** The same record with a leading space: not recognised by its bytes, so parsed whole. */
 const whole = (s: string | null): Buffer | null => (s === null ? null : Buffer.from(` ${s}`, 'utf8'));
 const attempt = <T>(fn: () => T): { ok: T } | { err: string } => { try { return { ok: fn() }; } catch (e) { return { err: (e as Error).message }; } };
+/** The source block as the engine reads it (its position): the two paths' JSON parsers type ts_ns apart (number, bigint). */
+const sourceRead = (d: Decoded): unknown => (d.kind === 'change' ? { ...d, source: sourcePosition(d.source) } : d);
 
 describe('EnvelopeDecoder.decodeBuffers', () => {
   it('equals the whole-record parse on every change-event fixture, twice (cold and cached schemas)', () => {
@@ -27,7 +31,8 @@ describe('EnvelopeDecoder.decodeBuffers', () => {
     for (let round = 0; round < 2; round++) {
       for (const f of fixtures) {
         const got = attempt(() => bytes.decodeBuffers(buf(f.key), buf(f.value)));
-        assert.deepEqual(got, attempt(() => text.decodeBuffers(whole(f.key), whole(f.value))), `${f.name} round ${round}`);
+        const read = (r: typeof got) => ('ok' in r ? { ok: sourceRead(r.ok) } : r);
+        assert.deepEqual(read(got), read(attempt(() => text.decodeBuffers(whole(f.key), whole(f.value)))), `${f.name} round ${round}`);
         if ('ok' in got && got.ok.kind === 'change') changes++;
       }
     }

@@ -34,8 +34,8 @@ describe('schema history in order', () => {
     assert.deepEqual(chain.kind === 'change' && chain.def.columns.map((c) => c.name), ['id', 'n', 'a', 'b']);
     assert.deepEqual(chain.kind === 'change' && chain.incompatible, []);
     // The table is now at 20 (vAB); events of v0 and vA come later in the stream.
-    assert.deepEqual(placeEvent(entries, vAB, 20n, tableHash(vA), vA), { kind: 'older', fits: true });
-    assert.deepEqual(placeEvent(entries, vAB, 20n, tableHash(v0), v0), { kind: 'older', fits: true });
+    assert.deepEqual(placeEvent(entries, vAB, 20n, tableHash(vA), vA), { kind: 'older', fits: true, byPosition: false });
+    assert.deepEqual(placeEvent(entries, vAB, 20n, tableHash(v0), v0), { kind: 'older', fits: true, byPosition: false });
   });
 
   it('a type change and its revert: the chain is incompatible even though the end equals the start', () => {
@@ -45,13 +45,13 @@ describe('schema history in order', () => {
     assert.ok(chain.kind === 'change' && chain.incompatible.length > 0, 'the type change is seen');
     assert.equal(chain.kind === 'change' && tableHash(chain.def), tableHash(v0));
     // After the rebuild at 20: events of the changed type are older and do not fit (skipped, resnapshot follows).
-    assert.deepEqual(placeEvent(entries, v0, 20n, tableHash(vStr), vStr), { kind: 'older', fits: false });
+    assert.deepEqual(placeEvent(entries, v0, 20n, tableHash(vStr), vStr), { kind: 'older', fits: false, byPosition: false });
   });
 
   it('while running: the revert is newer than the table, not an older event', () => {
     const entries = log(v0, vStr, v0).get('crm.t')!;
-    assert.deepEqual(placeEvent(entries, vStr, 10n, tableHash(v0), v0), { kind: 'newer', pos: 20n });
-    assert.deepEqual(placeEvent(entries, v0, 0n, tableHash(vStr), vStr), { kind: 'newer', pos: 10n });
+    assert.deepEqual(placeEvent(entries, vStr, 10n, tableHash(v0), v0), { kind: 'newer', pos: 20n, byPosition: false });
+    assert.deepEqual(placeEvent(entries, v0, 0n, tableHash(vStr), vStr), { kind: 'newer', pos: 10n, byPosition: false });
   });
 
   it('drop, and drop + create again', () => {

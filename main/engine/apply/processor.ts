@@ -26,6 +26,7 @@ import { retrying } from './control-retry.ts';
 import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { recentWrites } from './recent-writes.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
+import { comparePositions, sourcePosition } from '../schema/source-position.ts';
 import { requestResync } from '../snapshot/resync.ts';
 
 const TRUNCATE_REASON = 'TRUNCATE at the source: the table is resynced, because its truncate record may have been read out of order with rows written just before or after it';
@@ -227,6 +228,12 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
           continue;
         }
         rec = await retrying(ctx, `create table ${id}`, () => createTableFromEvent(ctx, e));
+      } else if (rec.rebuiltSrc && comparePositions(sourcePosition(ev.source), rec.rebuiltSrc) === -1) {
+        // Written before the definition the table was rebuilt to: the resync refilling it reads the source
+        // after that, so it supersedes this event, whatever the event's schema (records.ts, rebuiltSrc).
+        last = off;
+        if (isEnd(ev, verdict)) await takeEnd();
+        continue;
       } else if (rec.hash !== ev.defHash) {
         // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
         // the table holds it, or skipped when a rebuild's resnapshot supersedes it; remembered per run).

@@ -33,6 +33,8 @@ export interface ChangeEvent {
   snapshotKey: string | null;
   /** Commit time at the source (ms). */
   sourceTsMs: number;
+  /** The event's source block as decoded (where it was written: schema/source-position.ts reads it when needed). */
+  source: Record<string, unknown>;
   connector: string;
   /** Data-collection id as Debezium signals name it (`db.table`, `db.schema.table` or `schema.table`). */
   collection: string;
@@ -167,6 +169,7 @@ export class EnvelopeDecoder {
       snapshot: op === 'r' ? marker : null,
       snapshotKey: op === 'r' && marker !== null && marker !== 'incremental' ? snapshotKeyOf(source) : null,
       sourceTsMs: Number(source.ts_ms ?? p.ts_ms ?? 0),
+      source,
       connector,
       collection: collectionId(connector, source, name),
     };

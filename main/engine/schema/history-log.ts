@@ -6,6 +6,8 @@
  * fits, or to skip when a rebuild's resnapshot supersedes it.
  */
 import { planSchemaChange } from './compat.ts';
+import { comparePositions } from './source-position.ts';
+import type { SourcePos } from './source-position.ts';
 import { tableHash } from './table-hash.ts';
 import type { TableDef } from './table-model.ts';
 
@@ -18,13 +20,15 @@ export interface SchemaLogEntry {
   collection: string;
   /** Written by a snapshot (`position.snapshot`): the connector restating the schema, not a change at the source. */
   snapshot?: boolean;
+  /** Where the change happened in the source's log (source-position.ts), when the record says. */
+  src?: SourcePos | null;
 }
 
 export type SchemaLog = Map<string, SchemaLogEntry[]>;
 
-export function addEntry(log: SchemaLog, id: string, pos: bigint, def: TableDef | null, collection: string, snapshot = false): void {
+export function addEntry(log: SchemaLog, id: string, pos: bigint, def: TableDef | null, collection: string, snapshot = false, src: SourcePos | null = null): void {
   const list = log.get(id) ?? [];
-  list.push({ pos, hash: def ? tableHash(def) : null, def, collection, snapshot });
+  list.push({ pos, hash: def ? tableHash(def) : null, def, collection, snapshot, src });
   log.set(id, list);
 }
 
@@ -59,19 +63,39 @@ export function walkChain(current: TableDef, entries: SchemaLogEntry[], from: bi
   return { kind: 'change', def: prev, incompatible };
 }
 
-/** The placement of an event whose schema hash is not the table's. */
+/**
+ * The placement of an event whose schema hash is not the table's. `byPosition`: told by where the event
+ * was written in the source's log; else by its schema hash alone, which is ambiguous when a definition
+ * comes back (a column added, then dropped: the first and the third definition hash alike).
+ */
 export type EventPlacement =
-  | { kind: 'newer'; pos: bigint }
-  | { kind: 'older'; fits: boolean }
+  | { kind: 'newer'; pos: bigint; byPosition: boolean }
+  | { kind: 'older'; fits: boolean; byPosition: boolean }
   | { kind: 'unknown' };
 
-export function placeEvent(entries: SchemaLogEntry[], current: TableDef, at: bigint, hash: string, eventDef: TableDef): EventPlacement {
-  const newer = entries.find((e) => e.pos > at && e.hash === hash);
-  if (newer) return { kind: 'newer', pos: newer.pos };
-  if (entries.some((e) => e.pos <= at && e.hash === hash)) {
-    const p = planSchemaChange(eventDef, current);
-    return { kind: 'older', fits: p.kind !== 'recreate' };
+/** The entry in force where an event was written: the last one at or before its source position. */
+function entryAt(entries: SchemaLogEntry[], src: SourcePos): SchemaLogEntry | undefined {
+  let here: SchemaLogEntry | undefined;
+  for (const e of entries) {
+    const c = comparePositions(e.src, src);
+    if (c !== null && c <= 0) here = e;
   }
+  return here;
+}
+
+/** The history entry of an event's schema: the one in force where it was written, else the last with its hash. */
+export function entryOfEvent(entries: SchemaLogEntry[], hash: string, src: SourcePos | null): SchemaLogEntry | undefined {
+  const here = src ? entryAt(entries, src) : undefined;
+  return here?.hash === hash ? here : entries.filter((e) => e.hash === hash).pop();
+}
+
+export function placeEvent(entries: SchemaLogEntry[], current: TableDef, at: bigint, hash: string, eventDef: TableDef, src: SourcePos | null = null): EventPlacement {
+  const older = (byPosition: boolean): EventPlacement => ({ kind: 'older', fits: planSchemaChange(eventDef, current).kind !== 'recreate', byPosition });
+  const here = src ? entryAt(entries, src) : undefined;
+  if (here && here.hash === hash) return here.pos > at ? { kind: 'newer', pos: here.pos, byPosition: true } : older(true);
+  const newer = entries.find((e) => e.pos > at && e.hash === hash);
+  if (newer) return { kind: 'newer', pos: newer.pos, byPosition: false };
+  if (entries.some((e) => e.pos <= at && e.hash === hash)) return older(false);
   return { kind: 'unknown' };
 }
 

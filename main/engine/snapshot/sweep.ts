@@ -41,6 +41,7 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
   r.lastResync = report(r, 'repaired', removed, null, await recount(ctx, r));
   r.sweep = null;
+  r.rebuiltSrc = null; // every event written before a rebuild was read before this sweep's fence
   r.snapshot = null;
   if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
   ctx.registry.put(r);

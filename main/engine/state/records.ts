@@ -68,6 +68,13 @@ export interface TableRecord {
    * read behind, are skipped (their rows were truncated); see docs/snapshots.md.
    */
   truncatedAt?: number | null;
+  /**
+   * Where in the source's log (schema/source-position.ts) the definition the table was last rebuilt to
+   * was made, until the resync that refills it has swept: an event written before it is superseded by
+   * that resync and is skipped, whatever its schema (applied, a row it created would be marked seen
+   * while the delete that followed, of a schema the table no longer fits, was skipped: a ghost row).
+   */
+  rebuiltSrc?: string | null;
 }
 
 /** `ts`: Kafka timestamp of the record at `next - 1` (the last one applied): proves the topic is still the same one. */
