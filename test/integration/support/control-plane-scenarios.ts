@@ -276,7 +276,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
-    shortIt('d. schema changes piled up while stopped: two added columns, then a type change and its revert', async () => {
+    shortIt('d. schema changes piled up while stopped: two added columns, then a type change and its revert, a column added and dropped, rows deleted between', async () => {
       const started = await caughtUpTenant('ddlpile', { seedRows: 300 });
       const c = started.c;
       await started.e.stop();
@@ -294,9 +294,22 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.waitFor(caughtUp, 60_000);
       await e.stop();
 
+      // Rows created before a change and deleted after it, before its revert: the create carries the
+      // definition the table ends with (the same hash as the revert's), the delete one the rebuilt table
+      // no longer fits. Placed by hash, the create was applied after the rebuild and the delete skipped (a
+      // ghost row; CI 2026-12-02, after a column added then dropped).
+      const label = (t: string) => (t === 'person' ? 'lastname' : 'name');
+      const ghost = (t: string) => src.query(`INSERT INTO ${src.qt(t)} (${label(t)}, guid, registered) VALUES ('deleted before the revert', UUID(), NOW(6))`);
+      const unghost = (t: string) => src.query(`DELETE FROM ${src.qt(t)} WHERE ${label(t)} = 'deleted before the revert'`);
+      await ghost('project');
+      await ghost('person');
       const change = await src.incompatibleChange('project');
+      await src.addColumn('person', 'col_c', 'VARCHAR(10) NULL');
       await src.workload({ ops: 80, tables: ['project', 'contact'] });
+      await unghost('project');
+      await unghost('person');
       await src.modifyColumn('project', change.column, `${change.from} NULL`);
+      await src.dropColumn('person', 'col_c');
       await src.workload({ ops: 80, tables: ['project', 'contact'] });
       e = await startEngine(c);
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
