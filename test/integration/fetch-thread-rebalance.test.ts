@@ -46,7 +46,13 @@ test('a member joining and leaving mid-stream: every partition applied once, off
   let assignments = 0;
   let slow = true;
   const quiet = createLogger('error', () => undefined);
-  const log = { ...quiet, debug: (msg: string) => { if (msg === 'cdc partitions assigned') assignments++; } };
+  /** Partitions the thread held after each assignment. */
+  const held: number[] = [];
+  const log = { ...quiet, debug: (msg: string, fields?: Record<string, unknown>) => {
+    if (msg !== 'cdc partitions assigned') return;
+    assignments++;
+    held.push(Array.isArray(fields?.partitions) ? fields.partitions.length : -1);
+  } };
   const entry = fetchThreadEntry();
   assert.ok(entry, 'the fetch thread\'s entry file is found');
   const reader = await startFetchThread({
@@ -96,6 +102,8 @@ test('a member joining and leaving mid-stream: every partition applied once, off
       assert.equal(got.length, PER_PARTITION, `partition ${p}: ${got.length} records applied`);
     }
     assert.ok(assignments >= 3, `${assignments} assignments: the start, the join, the leave`);
+    assert.ok(held.some((n) => n >= 0 && n < PARTITIONS), `the thread gave partitions to the second member (held after each assignment: ${held.join(', ')})`);
+    assert.equal(held.at(-1), PARTITIONS, 'and took them all back when it left');
   } finally {
     await other.disconnect().catch(() => undefined);
     await reader.close();
