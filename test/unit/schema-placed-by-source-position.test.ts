@@ -89,6 +89,20 @@ describe('schema changes placed by where the source wrote the event', () => {
     assert.equal(after.rebuiltSrc, sourcePosition({ file: 'binlog.000001', pos: 300 }));
   });
 
+  it('one batch with an event from before the ADD and one from after the DROP (the same hash): each placed on its own', async () => {
+    const t = new Topic();
+    const ctx = await makeContext(t);
+    const seedA = at(t, 1, 'c', 110, false);
+    const seedB = at(t, 2, 'c', 210, true);
+    history(ctx, decode(ctx, seedA), decode(ctx, seedB));
+    await processMessages(ctx, 0, [seedA], async () => undefined);
+    await processMessages(ctx, 1, [seedB], async () => undefined);
+    await processMessages(ctx, 2, [at(t, 3, 'c', 150, false), at(t, 4, 'c', 310, false)], async () => undefined);
+    const rec = ctx.registry.get(CONTACT)!;
+    assert.equal(rec.schemaPos, '2', 'the second event is after the DROP: the table is rebuilt (was: the first event\'s placement reused)');
+    assert.deepEqual(await ids(ctx), [4], 'rebuilt empty, then the event after the DROP');
+  });
+
   it('after the rebuild, events written before it are left to its resync, whatever their schema', async () => {
     const t = new Topic();
     const ctx = await makeContext(t);

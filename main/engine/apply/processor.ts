@@ -27,6 +27,7 @@ import { POISON_KEEP, poisonRows } from './poison-book.ts';
 import { recentWrites } from './recent-writes.ts';
 import { truncateTable } from '../snapshot/sweep.ts';
 import { comparePositions, sourcePosition } from '../schema/source-position.ts';
+import { entryAt } from '../schema/history-log.ts';
 import { requestResync } from '../snapshot/resync.ts';
 
 const TRUNCATE_REASON = 'TRUNCATE at the source: the table is resynced, because its truncate record may have been read out of order with rows written just before or after it';
@@ -237,7 +238,10 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       } else if (rec.hash !== ev.defHash) {
         // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
         // the table holds it, or skipped when a rebuild's resnapshot supersedes it; remembered per run).
-        const seenKey = `${rec.hash}\u0000${ev.defHash}`;
+        // Per pair of hashes and the history entry in force where the event was written: two events of one
+        // hash can belong to different definitions (a column added, then dropped).
+        const src = sourcePosition(ev.source);
+        const seenKey = `${rec.hash}\u0000${ev.defHash}\u0000${src ? entryAt(ctx.schemaLog?.get(id) ?? [], src)?.pos ?? '' : ''}`;
         let action = olderSchemas.get(seenKey);
         if (action === undefined) {
           await flush(); last = null;

@@ -74,7 +74,7 @@ export type EventPlacement =
   | { kind: 'unknown' };
 
 /** The entry in force where an event was written: the last one at or before its source position. */
-function entryAt(entries: SchemaLogEntry[], src: SourcePos): SchemaLogEntry | undefined {
+export function entryAt(entries: SchemaLogEntry[], src: SourcePos): SchemaLogEntry | undefined {
   let here: SchemaLogEntry | undefined;
   for (const e of entries) {
     const c = comparePositions(e.src, src);
