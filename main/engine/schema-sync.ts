@@ -12,7 +12,7 @@ import type { SchemaCheckResult } from './engine-control.ts';
 import { planSchemaChange } from './schema/compat.ts';
 import { historyToChanges } from './schema/from-history.ts';
 import type { TableChange } from './schema/from-history.ts';
-import { addEntry, entryOfEvent, placeEvent, positionOf, renamesIn, walkChain } from './schema/history-log.ts';
+import { addEntry, entryOfEvent, incarnationOf, placeEvent, positionOf, renamesIn, walkChain } from './schema/history-log.ts';
 import type { SchemaLog, SchemaLogEntry } from './schema/history-log.ts';
 import { sourcePosition } from './schema/source-position.ts';
 import { tableHash } from './schema/table-hash.ts';
@@ -171,6 +171,9 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
   // Seen first in the stream: rows written before it was captured may exist. It is filled by a resnapshot,
   // stored with the new record (a kill between the two would leave it 'ok' and never filled).
   const fill = !inInitialSnapshot && ev.op !== 'r';
+  // Events of an earlier incarnation (dropped and created again, read from a partition behind) are left
+  // to the resync: a DROP TABLE deletes no row by event, so a row of one would outlive the sweep.
+  if (fill) rec.rebuiltSrc = incarnationOf(ctx.schemaLog?.get(rec.id) ?? [])?.src ?? null;
   if (fill) await requestResync(ctx, [rec.id]);
   else await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('table created', { table: rec.id, columns: ev.def.columns.length, from: 'event' });
@@ -277,7 +280,9 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       if (!latest.def || latest.pos <= processed) continue; // dropped, or seen before (a table we removed)
       if (!latest.def.primaryKey.length) { ctx.log.warn('table without a primary key is not mirrored', { table: id }); continue; }
       await ctx.replica.createTable(latest.def);
-      ctx.registry.put(newRecord(latest.def, latest.collection, opts.initialLoad ? 'pending' : 'ok', latest.pos.toString()));
+      const created = newRecord(latest.def, latest.collection, opts.initialLoad ? 'pending' : 'ok', latest.pos.toString());
+      if (!opts.initialLoad) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
+      ctx.registry.put(created);
       noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns`);
       if (!opts.initialLoad) toSnapshot.push(id);
       continue;

@@ -123,4 +123,22 @@ describe('schema changes placed by where the source wrote the event', () => {
     assert.deepEqual(await ids(ctx), [8]);
     assert.equal(ctx.registry.get(tableId({ schema: 'crm_fixture', name: 'contact' }))!.state, 'resyncing');
   });
+
+  it('a table dropped and created again: a row of the earlier incarnation, read late, is not brought back', async () => {
+    const t = new Topic();
+    const ctx = await makeContext(t);
+    const old = at(t, 1, 'c', 150, false);
+    const a = decode(ctx, old);
+    const src = (pos: number) => sourcePosition({ file: 'binlog.000001', pos });
+    ctx.schemaLog = new Map();
+    addEntry(ctx.schemaLog, CONTACT, 0n, a.def, 'crm_fixture.contact', false, src(100));
+    addEntry(ctx.schemaLog, CONTACT, 1n, null, 'crm_fixture.contact', false, src(200)); // DROP TABLE: no delete events
+    addEntry(ctx.schemaLog, CONTACT, 2n, a.def, 'crm_fixture.contact', false, src(300));
+    ctx.historyNext = '3';
+    // The replica no longer has the table (the DROP was applied); a partition behind still holds row 1.
+    await processMessages(ctx, 0, [old, at(t, 2, 'c', 310, false)], async () => undefined);
+    const rec = ctx.registry.get(CONTACT)!;
+    assert.equal(rec.sweep?.kind, 'incremental', 'created from the stream: a resync fills it');
+    assert.deepEqual(await ids(ctx), [2], 'row 1 of the dropped incarnation is left out (it would outlive the sweep: marked seen, never deleted)');
+  });
 });

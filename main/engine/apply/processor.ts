@@ -229,13 +229,16 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
           continue;
         }
         rec = await retrying(ctx, `create table ${id}`, () => createTableFromEvent(ctx, e));
-      } else if (rec.rebuiltSrc && comparePositions(sourcePosition(ev.source), rec.rebuiltSrc) === -1) {
-        // Written before the definition the table was rebuilt to: the resync refilling it reads the source
-        // after that, so it supersedes this event, whatever the event's schema (records.ts, rebuiltSrc).
+      }
+      if (rec.rebuiltSrc && comparePositions(sourcePosition(ev.source), rec.rebuiltSrc) === -1) {
+        // Written before the definition the table was rebuilt to (or before its incarnation began): the
+        // resync refilling it reads the source after that, so it supersedes this event, whatever the
+        // event's schema (records.ts, rebuiltSrc).
         last = off;
         if (isEnd(ev, verdict)) await takeEnd();
         continue;
-      } else if (rec.hash !== ev.defHash) {
+      }
+      if (rec.hash !== ev.defHash) {
         // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
         // the table holds it, or skipped when a rebuild's resnapshot supersedes it; remembered per run).
         // Per pair of hashes and the history entry in force where the event was written: two events of one

@@ -83,6 +83,18 @@ export function entryAt(entries: SchemaLogEntry[], src: SourcePos): SchemaLogEnt
   return here;
 }
 
+/**
+ * The entry where the table's current incarnation began: its first definition after its last real drop
+ * (a snapshot's DROP IF EXISTS + CREATE restates, it does not drop).
+ */
+export function incarnationOf(entries: SchemaLogEntry[]): SchemaLogEntry | undefined {
+  let start: SchemaLogEntry | undefined;
+  for (const e of entries) {
+    if (!e.def) { if (!e.snapshot) start = undefined; } else start ??= e;
+  }
+  return start;
+}
+
 /** The history entry of an event's schema: the one in force where it was written, else the last with its hash. */
 export function entryOfEvent(entries: SchemaLogEntry[], hash: string, src: SourcePos | null): SchemaLogEntry | undefined {
   const here = src ? entryAt(entries, src) : undefined;

@@ -70,9 +70,10 @@ export interface TableRecord {
   truncatedAt?: number | null;
   /**
    * Where in the source's log (schema/source-position.ts) the definition the table was last rebuilt to
-   * was made, until the resync that refills it has swept: an event written before it is superseded by
-   * that resync and is skipped, whatever its schema (applied, a row it created would be marked seen
-   * while the delete that followed, of a schema the table no longer fits, was skipped: a ghost row).
+   * was made (for a table created after the initial load: where its incarnation began), until the resync
+   * that refills it has swept: an event written before it is superseded by that resync and is skipped,
+   * whatever its schema (applied, a row it created would be marked seen while the delete that followed,
+   * of a schema the table no longer fits, was skipped, or never came, the table being dropped: a ghost row).
    */
   rebuiltSrc?: string | null;
 }
