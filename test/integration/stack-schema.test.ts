@@ -1,12 +1,14 @@
 /**
  * Real stack: a CREATE TABLE and an ALTER TABLE at the source arrive in `<ctx>-schemahistory` with
- * `tableChanges` (whole table after the change), and the next row event carries the new column.
+ * `tableChanges` (whole table after the change), and the next row event carries the new column; rows
+ * and schema changes compare by binlog position in the order the source made them.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import type { Tenant } from '../harness/tenant.ts';
 import { envelopeOf, parseJson, keyOf } from '../harness/topic-reader.ts';
+import { comparePositions, sourcePosition } from '../../main/engine/schema/source-position.ts';
 
 interface Column { name: string; typeName: string; length?: number | null; scale?: number | null; optional: boolean; defaultValueExpression?: string | null; position: number }
 interface Change { type: string; id: string; table: { primaryKeyColumnNames: string[]; columns: Column[] } }
@@ -81,6 +83,49 @@ test('CREATE TABLE and ALTER TABLE arrive in <ctx>-schemahistory with tableChang
     assert.deepEqual(news.map((e) => `${e.source.table}/${e.op}`).sort(), ['contact/c', 'invoice/c', 'invoice/c']);
     const contact = news.find((e) => e.source.table === 'contact')!;
     assert.equal(contact.after?.vat_no, 'NO123');
+  } finally {
+    await sh.stop();
+    await cdc.stop();
+  }
+});
+
+// Where the connector says a schema change and a row event happened (schema/source-position.ts) orders
+// them as the source did: rows written before an ALTER sit before its history record, rows after it at or
+// after it, whatever cdc partition they land in. A column added and then dropped gives the first and the
+// third definition the same hash, so the position is what tells their events apart.
+test('row events and schema changes compare by binlog position in the order the source made them', async () => {
+  const sh = await tenant.collect(tenant.topics.schemaHistory);
+  const cdc = await tenant.collect();
+  try {
+    await sh.drain(stack.kafka);
+    await cdc.drain(stack.kafka);
+    const s0 = sh.messages.length;
+    const c0 = cdc.messages.length;
+    const insert = (name: string) => tenant.source.query(`INSERT INTO ${tenant.source.qt('contact')} (name) VALUES ('${name}')`);
+    await insert('before add 1');
+    await insert('before add 2');
+    await tenant.source.addColumn('contact', 'x1', "VARCHAR(20) NULL DEFAULT 'n/a'");
+    await insert('after add 1');
+    await insert('after add 2');
+    await tenant.source.dropColumn('contact', 'x1');
+    await insert('after drop 1');
+    await insert('after drop 2');
+    const ddl = (await sh.waitForCount(s0 + 2, () => true, { timeoutMs: 30_000 })).slice(s0)
+      .map((m) => (parseJson(m.value!) as { payload: { source: Record<string, unknown>; ddl: string } }).payload);
+    assert.match(ddl[0]!.ddl, /ADD COLUMN/);
+    assert.match(ddl[1]!.ddl, /DROP COLUMN/);
+    const [add, drop] = ddl.map((d) => sourcePosition(d.source));
+    assert.ok(add && drop, `the history records carry a binlog position (${ddl.map((d) => `${String(d.source.file)}:${String(d.source.pos)}`).join(", ")})`);
+    const rows = (await cdc.waitForCount(c0 + 6, () => true, { timeoutMs: 30_000 })).slice(c0).map((m) => envelopeOf(m)!);
+    assert.equal(rows.length, 6, 'every row written was read');
+    for (const r of rows) {
+      const name = String(r.after?.name);
+      const at = sourcePosition(r.source);
+      assert.ok(at, `${name} carries a binlog position`);
+      const expect = name.startsWith('before add') ? [-1, -1] : name.startsWith('after add') ? [1, -1] : [1, 1];
+      assert.deepEqual([comparePositions(at, add), comparePositions(at, drop)], expect, `${name} at ${at} against the ADD at ${add} and the DROP at ${drop}`);
+      assert.equal('x1' in (r.after ?? {}), name.startsWith('after add'), `${name} has x1 exactly when written between the ADD and the DROP`);
+    }
   } finally {
     await sh.stop();
     await cdc.stop();

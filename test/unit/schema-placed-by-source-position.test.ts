@@ -47,6 +47,18 @@ function history(ctx: EngineContext, a: ChangeEvent, b: ChangeEvent): void {
   ctx.historyNext = '3';
 }
 
+/** Rows 1 (A, binlog 110) and 2 (A + x1, binlog 210) applied from two partitions: the table stands at A + x1. */
+async function atAPlusX1(): Promise<{ t: Topic; ctx: EngineContext }> {
+  const t = new Topic();
+  const ctx = await makeContext(t);
+  const seedA = at(t, 1, 'c', 110, false);
+  const seedB = at(t, 2, 'c', 210, true);
+  history(ctx, decode(ctx, seedA), decode(ctx, seedB));
+  await processMessages(ctx, 0, [seedA], async () => undefined);
+  await processMessages(ctx, 1, [seedB], async () => undefined);
+  return { t, ctx };
+}
+
 const ids = async (ctx: EngineContext): Promise<number[]> => {
   const rec = ctx.registry.get(CONTACT)!;
   return (await ctx.replica.readRows(rec.def)).map((r) => Number(r.contact_id)).sort((x, y) => x - y);
@@ -65,14 +77,7 @@ describe('schema changes placed by where the source wrote the event', () => {
   });
 
   it('a row created before the ADD and deleted after it, read again after the DROP: placed as older, applied, then deleted', async () => {
-    const t = new Topic();
-    const ctx = await makeContext(t);
-    const seedA = at(t, 1, 'c', 110, false);
-    const seedB = at(t, 2, 'c', 210, true);
-    history(ctx, decode(ctx, seedA), decode(ctx, seedB));
-    // The table at A + x1 (history offset 1): its first event, then one of A + x1 from another partition.
-    await processMessages(ctx, 0, [seedA], async () => undefined);
-    await processMessages(ctx, 1, [seedB], async () => undefined);
+    const { t, ctx } = await atAPlusX1();
     const rec = ctx.registry.get(CONTACT)!;
     assert.equal(rec.schemaPos, '1', 'the table stands at A + x1');
     assert.ok(rec.def.columns.some((c) => c.name === 'x1'));
@@ -90,13 +95,7 @@ describe('schema changes placed by where the source wrote the event', () => {
   });
 
   it('one batch with an event from before the ADD and one from after the DROP (the same hash): each placed on its own', async () => {
-    const t = new Topic();
-    const ctx = await makeContext(t);
-    const seedA = at(t, 1, 'c', 110, false);
-    const seedB = at(t, 2, 'c', 210, true);
-    history(ctx, decode(ctx, seedA), decode(ctx, seedB));
-    await processMessages(ctx, 0, [seedA], async () => undefined);
-    await processMessages(ctx, 1, [seedB], async () => undefined);
+    const { t, ctx } = await atAPlusX1();
     await processMessages(ctx, 2, [at(t, 3, 'c', 150, false), at(t, 4, 'c', 310, false)], async () => undefined);
     const rec = ctx.registry.get(CONTACT)!;
     assert.equal(rec.schemaPos, '2', 'the second event is after the DROP: the table is rebuilt (was: the first event\'s placement reused)');
@@ -104,13 +103,7 @@ describe('schema changes placed by where the source wrote the event', () => {
   });
 
   it('after the rebuild, events written before it are left to its resync, whatever their schema', async () => {
-    const t = new Topic();
-    const ctx = await makeContext(t);
-    const seedA = at(t, 1, 'c', 110, false);
-    const seedB = at(t, 2, 'c', 210, true);
-    history(ctx, decode(ctx, seedA), decode(ctx, seedB));
-    await processMessages(ctx, 0, [seedA], async () => undefined);
-    await processMessages(ctx, 1, [seedB], async () => undefined);
+    const { t, ctx } = await atAPlusX1();
     // Partition 0 ahead: an event after the DROP rebuilds the table (empty, resync running).
     await processMessages(ctx, 0, [at(t, 5, 'c', 320, false)], async () => undefined);
     assert.deepEqual(await ids(ctx), [5]);

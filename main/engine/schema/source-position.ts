@@ -5,7 +5,7 @@
  * - MariaDB/MySQL: binlog file (its numeric suffix) and `pos`. A row event's `pos` is where its
  *   transaction starts and a DDL's is where the DDL is, so a row event at or after a DDL's position
  *   was written with the DDL's schema, one before it with an earlier one (measured on the stack:
- *   test/integration/schema-positions.test.ts);
+ *   test/integration/stack-schema.test.ts);
  * - SQL Server: `commit_lsn`, then `change_lsn` (fixed-width hex, compared as text).
  * Any other source has no position here (schema placement then goes by hash alone: history-log.ts).
  */
