@@ -55,7 +55,6 @@ export class CheckpointThread {
       worker.on('exit', (code) => { resolve(`it exited (code ${code})`); t.lose(`it exited (code ${code})`, lost); });
     });
     if (ready !== null) { t.live = false; await worker.terminate(); return null; }
-    worker.unref(); // once running, never what keeps a process alive: closing the replica ends it
     return t;
   }
 
