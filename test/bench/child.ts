@@ -52,7 +52,7 @@ const sample = (): void => {
 const sampler = setInterval(sample, 100);
 
 async function runEngine(): Promise<() => Promise<void>> {
-  const replica = await createReplica(cfg.settings, { warn: (message, detail) => log.warn(message, detail) });
+  const replica = await createReplica(cfg.settings);
   const apply = replica.apply.bind(replica);
   replica.apply = async (unit: ApplyUnit) => {
     const deltas = await apply(unit);

@@ -14,11 +14,10 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'tm-sqlite-'));
 }
 
-// The engine's replica checkpoints on a thread of its own (sqlite/checkpoint-thread.ts): the suite runs with it too.
-for (const [tablePrefix, checkpointThread] of [['', false], ['crm', false], ['', true]] as const) {
-  describeReplicaBehaviour(`sqlite${tablePrefix ? ` (tablePrefix ${tablePrefix})` : ''}${checkpointThread ? ' (checkpoint thread)' : ''}`, async () => {
+for (const tablePrefix of ['', 'crm']) {
+  describeReplicaBehaviour(`sqlite${tablePrefix ? ` (tablePrefix ${tablePrefix})` : ''}`, async () => {
     const dir = tempDir();
-    const replica = createSqliteReplica({ file: join(dir, 'replica.db'), tablePrefix, checkpointThread });
+    const replica = createSqliteReplica({ file: join(dir, 'replica.db'), tablePrefix });
     return {
       replica,
       exec: async (sql: string) => { replica.handle.exec(sql); },

@@ -3,17 +3,13 @@ import type { Settings } from '../../../preload/contract/settings.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { Replica } from './replica.ts';
 
-/** What the engine's own replica gets that a short-lived one (a CLI command, a check) does not. */
-export interface EngineReplicaOptions { warn(message: string, detail: Record<string, unknown>): void }
-
-export async function createReplica(settings: Pick<Settings, 'replica' | 'tablePrefix'>, engine?: EngineReplicaOptions): Promise<Replica> {
+export async function createReplica(settings: Pick<Settings, 'replica' | 'tablePrefix'>): Promise<Replica> {
   const r = settings.replica;
   const tablePrefix = settings.tablePrefix;
   switch (r.kind) {
     case 'sqlite': {
       const { createSqliteReplica } = await import('./sqlite/index.ts');
-      // The engine's: WAL checkpoints on a thread of their own (sqlite/checkpoint-thread.ts).
-      return createSqliteReplica({ file: r.file, tablePrefix, ...(engine ? { checkpointThread: true, onWarning: engine.warn } : {}) });
+      return createSqliteReplica({ file: r.file, tablePrefix });
     }
     case 'postgres': {
       const { createPostgresReplica } = await import('./postgres/index.ts');

@@ -19,7 +19,6 @@ import { seenTableName } from '../table-names.ts';
 import { SqliteDialect } from './dialect.ts';
 import { classifySqliteError } from './errors.ts';
 import { decoderFor, encoderFor, type Encoder, type SqliteBind } from './values.ts';
-import { CheckpointThread, checkpointEntry, DEFAULT_PAGES, SAFETY_NET_PAGES } from './checkpoint-thread.ts';
 
 export interface SqliteReplicaOptions {
   /** Path of the database file (created when missing). */
@@ -30,13 +29,6 @@ export interface SqliteReplicaOptions {
   busyTimeoutMs?: number;
   /** Open read-only (diagnostics; every write fails with SQLITE_READONLY). */
   readonly?: boolean;
-  /**
-   * WAL checkpoints on a thread of their own (checkpoint-thread.ts; the engine's replica): true, or the
-   * worker's file (tests). Off by default: a short-lived connection (a CLI command) keeps SQLite's own.
-   */
-  checkpointThread?: boolean | URL;
-  /** Told when checkpoints go back to the applying connection (the thread did not start, failed or exited). */
-  onWarning?(message: string, detail: Record<string, unknown>): void;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -86,7 +78,6 @@ export class SqliteReplica implements Replica {
   private stmts = new Map<string, Statement>();
   private plans = new WeakMap<TableDef, TablePlan>();
   private applyTx: ((unit: ApplyUnit) => RowDelta[]) & { immediate(unit: ApplyUnit): RowDelta[] } | null = null;
-  private checkpointer: CheckpointThread | null = null;
 
   constructor(opts: SqliteReplicaOptions) {
     this.opts = opts;
@@ -118,24 +109,7 @@ export class SqliteReplica implements Replica {
     this.opened = fileIdentity(this.file);
     const tx = db.transaction((unit: ApplyUnit) => this.applySync(unit));
     this.applyTx = tx;
-    if (this.opts.checkpointThread && !this.opts.readonly) await this.startCheckpoints(db, this.opts.checkpointThread);
   }
-
-  /** Checkpoints move to their thread once it runs; they come back to this connection if it goes. */
-  private async startCheckpoints(db: Database.Database, entry: true | URL): Promise<void> {
-    const lost = (reason: string): void => {
-      if (this.db === db) db.pragma(`wal_autocheckpoint = ${DEFAULT_PAGES}`);
-      this.opts.onWarning?.('the SQLite checkpoint thread is not running: the applying connection checkpoints itself', { file: this.file, reason });
-    };
-    const t = await CheckpointThread.start(entry === true ? checkpointEntry() : entry, { file: this.file, busyTimeoutMs: this.opts.busyTimeoutMs ?? 5000 }, lost);
-    if (!t) return;
-    if (this.db !== db) { await t.stop(); return; }
-    this.checkpointer = t;
-    if (t.running) db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-  }
-
-  /** Checkpoints the thread ran, while it runs (tests, diagnostics); null without one. */
-  get checkpointThread(): CheckpointThread | null { return this.checkpointer; }
 
   async close(): Promise<void> {
     const db = this.db;
@@ -143,10 +117,6 @@ export class SqliteReplica implements Replica {
     this.applyTx = null;
     this.stmts.clear();
     this.plans = new WeakMap();
-    // The thread's connection closes first: the last one to close checkpoints the rest and removes the WAL.
-    const t = this.checkpointer;
-    this.checkpointer = null;
-    await t?.stop();
     db?.close();
   }
 
@@ -243,9 +213,7 @@ export class SqliteReplica implements Replica {
   async apply(unit: ApplyUnit): Promise<RowDelta[]> {
     const tx = this.applyTx;
     if (!tx) throw new MirrorError('REPLICA_UNREACHABLE', `SQLite replica ${this.file} is not connected`, { retriable: true });
-    const deltas = tx.immediate(unit);
-    this.checkpointer?.poke();
-    return deltas;
+    return tx.immediate(unit);
   }
 
   private applySync(unit: ApplyUnit): RowDelta[] {
