@@ -1,8 +1,10 @@
 /**
  * The `<ctx>-notifications` consumer (main/engine/source/notification-consumer.ts) on the shared stack's
  * Kafka: a message whose handling waits longer than the group session (the control loop busy, a write
- * retried) must not get the member dropped. kafkajs heartbeats only between messages; dropped, the member
- * rejoins, its partitions are positioned again and the message is handled a second time.
+ * retried) must not get the member dropped. kafkajs heartbeats only between messages. With the consumer as
+ * it was before its heartbeats during a message (before 2c80205), the member was dropped and the reader
+ * stalled: the next message was still not handled 60 s later (this test then fails at its waitFor). A member
+ * dropped and rejoined would show here as the partition positioned twice, or a message handled twice.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
