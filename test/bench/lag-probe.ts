@@ -45,7 +45,8 @@ function timeline(observer: TimestampObserver, progress: Progress, from: Map<num
   return secs.map((s) => ({ second: s - secs[0]!, ...bySecond.get(s)! }));
 }
 
-async function measure(label: string, tenant: Tenant, observer: TimestampObserver, child: BenchChild): Promise<void> {
+/** Prints the run's lag and timeline; returns the records it measured. */
+async function measure(label: string, tenant: Tenant, observer: TimestampObserver, child: BenchChild): Promise<number> {
   const start = highs(await tenant.offsets());
   await child.progress.waitReached(start, WAIT, 'catch-up');
   await sleep(1000);
@@ -56,6 +57,7 @@ async function measure(label: string, tenant: Tenant, observer: TimestampObserve
   const lag = observer.lag(child.progress, start, end);
   console.log(`\n${label}: ${lag.records} records, source ${Math.round(w.total / (w.elapsedMs / 1000))} ops/s; lag p50 ${lag.p50Dbz} ms, p99 ${lag.p99Dbz} ms, max ${lag.maxDbz} ms (dbz ts); from the Kafka append p50 ${lag.p50Kafka}, p99 ${lag.p99Kafka}, max ${lag.maxKafka} ms`);
   console.log(timeline(observer, child.progress, start, end).map((t) => `${String(t.second).padStart(3)} s: ${String(t.records).padStart(5)} records, worst ${t.worst} ms`).join('\n'));
+  return lag.records;
 }
 
 try {
@@ -93,9 +95,11 @@ try {
     children.push(second);
     for (const [p, o] of known) second.progress.commit(p, o, Date.now());
     await second.start('engine', settings);
-    await measure(`${a.target}${how}, engine started just before (as the bench's lag runs)`, tenant, observer, second);
+    const records = await measure(`${a.target}${how}, engine started just before (as the bench's lag runs)`, tenant, observer, second);
     known = new Map(second.progress.next);
-    await second.stop();
+    const r = await second.stop();
+    // Its whole life: start-up and the catch-up before the load are in it too.
+    if (r) console.log(`  that engine's CPU over its life: ${(r.cpuMs / 1000).toFixed(1)} s, ${(r.cpuMs / records * 1000).toFixed(0)} µs per record of the run`);
   };
   try {
     await both('');
