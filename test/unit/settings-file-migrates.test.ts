@@ -50,6 +50,20 @@ test('migrations are idempotent on an already migrated document', () => {
   assert.deepEqual(s.doc, { settings: null, app: { autoStart: false, lastView: 'tables', secretsToReenter: [] } });
 });
 
+test('2.1.0 drops the old default fetch wait (1 s), keeps a chosen one', () => {
+  const old = memStore({ settings: { ...v1().settings, maxPollTimeSeconds: 1, maxBytes: 4_194_304 }, app: { autoStart: false, lastView: 'status', secretsToReenter: [] } });
+  settingsMigrations['2.1.0']?.(old);
+  const kept = old.doc['settings'] as Record<string, unknown>;
+  assert.equal('maxPollTimeSeconds' in kept, false, 'the old default is dropped: the new one applies');
+  assert.equal(kept['maxBytes'], 4_194_304, 'nothing else is touched');
+  const chosen = memStore({ settings: { ...v1().settings, maxPollTimeSeconds: 0.5 }, app: { autoStart: false, lastView: 'status', secretsToReenter: [] } });
+  settingsMigrations['2.1.0']?.(chosen);
+  assert.equal((chosen.doc['settings'] as Record<string, unknown>)['maxPollTimeSeconds'], 0.5);
+  const none = memStore({ settings: null, app: { autoStart: false, lastView: 'status', secretsToReenter: [] } });
+  settingsMigrations['2.1.0']?.(none);
+  assert.equal(none.doc['settings'], null);
+});
+
 test('conf (electron-store\'s core) runs them on a real 1.0.0 file; a new file starts at defaults', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tm-migrate-'));
   try {

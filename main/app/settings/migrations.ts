@@ -41,4 +41,13 @@ export const settingsMigrations: Record<string, (store: MigrationStore) => void>
     }
     if (removed.length) store.set('app.secretsToReenter', removed);
   },
+  /**
+   * 2.1.0: fetches wait to fill (`minFetchBytes`), and `maxPollTimeSeconds` bounds that wait: its default
+   * went from 1 to 0.1 s. The Settings page saves every key, so a file holding 1 most likely holds the old
+   * default, which would now make every trickling event wait up to a second: it is dropped (the new default
+   * applies). Any other value was chosen and stays.
+   */
+  '2.1.0': (store) => {
+    if (store.get('settings.maxPollTimeSeconds') === 1) store.delete('settings.maxPollTimeSeconds');
+  },
 };

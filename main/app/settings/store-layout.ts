@@ -20,7 +20,7 @@ export interface StoreDoc {
 }
 
 /** Layout version of the file, independent of the app version (conf wants full semver). */
-export const STORE_VERSION = '2.0.0';
+export const STORE_VERSION = '2.1.0';
 
 export const storeDefaults: StoreDoc = {
   settings: null,

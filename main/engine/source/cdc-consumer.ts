@@ -29,7 +29,7 @@ export interface CdcConsumerOptions {
   onOutOfRange?: (extra: Record<string, unknown>) => void;
   topic: string;
   groupId: string;
-  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'databaseBatchSize' | 'fetchThread' | 'replica'>;
+  settings: Pick<Settings, 'maxBytes' | 'readAheadBytes' | 'maxPollTimeSeconds' | 'minFetchBytes' | 'databaseBatchSize' | 'fetchThread' | 'replica'>;
   log: Logger;
   hooks: CdcConsumerHooks;
 }

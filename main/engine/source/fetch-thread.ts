@@ -25,7 +25,7 @@ export interface FetchThreadData {
   tenant: Settings['tenant'];
   topic: string;
   groupId: string;
-  settings: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds'>;
+  settings: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>;
   /** Most packed bytes sent and not yet taken by the apply feed; the thread stops fetching beyond it. */
   windowBytes: number;
 }
@@ -76,7 +76,7 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
   const s = o.settings;
   // Batches come compacted already: the feed does not compact them again.
   const feed = new ApplyFeed({ ...o.hooks, compact: undefined }, s.readAheadBytes, s.databaseBatchSize, o.log);
-  const data: FetchThreadData = { tenant: o.tenant, topic: o.topic, groupId: o.groupId, settings: { maxBytes: s.maxBytes, maxPollTimeSeconds: s.maxPollTimeSeconds }, windowBytes: Math.max(s.maxBytes, Math.floor(s.readAheadBytes / 4)) };
+  const data: FetchThreadData = { tenant: o.tenant, topic: o.topic, groupId: o.groupId, settings: { maxBytes: s.maxBytes, maxPollTimeSeconds: s.maxPollTimeSeconds, minFetchBytes: s.minFetchBytes }, windowBytes: Math.max(s.maxBytes, Math.floor(s.readAheadBytes / 4)) };
   const worker = new Worker(entry, { workerData: data, name: 'cdc-fetch' });
   const unpacker = new BatchUnpacker();
   const post = (m: ToFetch): void => { if (!exited) worker.postMessage(m); };

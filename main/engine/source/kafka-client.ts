@@ -38,11 +38,12 @@ export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRang
 }
 
 /** The `<ctx>-cdc` consumer's settings, in the apply thread or the fetch thread (fetch-thread.ts). */
-export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds'>): ConsumerConfig {
+export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>): ConsumerConfig {
   return {
     groupId, sessionTimeout: 20_000, heartbeatInterval: 3_000,
     maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
-    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: 1,
+    // The broker answers once minBytes are there or the wait is over (Kafka's fetch.min.bytes / fetch.max.wait.ms).
+    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: Math.min(s.minFetchBytes, s.maxBytes),
     allowAutoTopicCreation: false,
   };
 }
