@@ -91,6 +91,8 @@ export class KafkaBroker {
       'transaction.state.log.min.isr': 1,
       'transaction.state.log.num.partitions': 3,
       'group.initial.rebalance.delay.ms': 0,
+      // Lets a test give a consumer a short session (the default floor is 6 s): test/integration/notification-reader-heartbeats.test.ts.
+      'group.min.session.timeout.ms': 1000,
       'auto.create.topics.enable': false,
       'delete.topic.enable': true,
       'log.retention.check.interval.ms': 1000,

@@ -14,9 +14,9 @@ import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import { sleep, waitFor } from '../harness/util.ts';
 
 const topic = `notification-heartbeats-${process.pid}-${Date.now()}`;
-/** The broker's smallest session (group.min.session.timeout.ms); the handling below waits more than twice as long. */
-const SESSION_MS = 6_000;
-const HANDLING_MS = 14_000;
+/** A short session (the harness's broker allows 1 s and up); the handling below waits more than twice as long. */
+const SESSION_MS = 3_000;
+const HANDLING_MS = 7_000;
 let stack: Stack;
 
 before(async () => {
@@ -52,6 +52,34 @@ test('a message handled for longer than the session: the member stays, each mess
     assert.deepEqual(handled, ['0:slow', '1:next'], 'each message handled once, in order');
     assert.equal(positioned, 1, 'the partition was positioned once: the member never had to join again');
     assert.deepEqual(crashes, []);
+  } finally {
+    await consumer?.disconnect();
+  }
+});
+
+test('heartbeats kept apart by a blocked event loop are reported (what comes before a member is dropped)', { timeout: 60_000 }, async () => {
+  const session = 6_000;
+  const slow: Array<{ what: string; data: Record<string, unknown> }> = [];
+  const handled: string[] = [];
+  let consumer: Consumer | null = null;
+  try {
+    consumer = await startNotificationConsumer({
+      kafka: stack.kafka, topic, groupId: `${topic}-blocked`, sessionTimeoutMs: session,
+      position: () => '0',
+      stopping: () => false,
+      onCrash: () => undefined,
+      onSlow: (what, data) => { slow.push({ what, data }); },
+      onMessage: async (_partition, offset) => {
+        handled.push(offset);
+        // Synchronous work: no timer and no heartbeat can run meanwhile.
+        if (offset === '0') { const until = Date.now() + 3_500; while (Date.now() < until) { /* busy */ } }
+      },
+    });
+    await waitFor(() => handled.includes('1'), { timeoutMs: 30_000, what: 'both messages handled' });
+    await waitFor(() => slow.some((s) => s.what === 'heartbeats far apart'), { timeoutMs: 15_000, what: 'the gap reported' });
+    const gap = slow.find((s) => s.what === 'heartbeats far apart')!.data;
+    assert.ok(Number(gap['gapMs']) >= 3_500, `gap ${String(gap['gapMs'])} ms`);
+    assert.equal(gap['sessionMs'], session);
   } finally {
     await consumer?.disconnect();
   }

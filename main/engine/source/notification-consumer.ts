@@ -16,19 +16,47 @@ export interface NotificationConsumerOptions {
   onCrash(message: string, restarting: boolean): void;
   /** The group session (default 20 s): a member not heard from for this long is dropped by the coordinator. */
   sessionTimeoutMs?: number;
+  /**
+   * A request to Kafka that waited or took long, or heartbeats far apart: what comes before the coordinator
+   * drops the member (seen under load in the bench, cause not yet known: README, "Last run").
+   */
+  onSlow?(what: string, data: Record<string, unknown>): void;
 }
 
-/** How often a message still being handled heartbeats (kafkajs's own interval). */
+/** A request (other than a fetch, which waits up to its maxWait by design) slower than this is reported. */
+const SLOW_REQUEST_MS = 2_000;
+/** kafkajs's default fetch wait: a fetch is reported when it takes this much longer. */
+const FETCH_WAIT_MS = 5_000;
+
+/** How often a message still being handled heartbeats (kafkajs's own interval): 3 s, or a third of a shorter session. */
 const HEARTBEAT_MS = 3_000;
 
 export async function startNotificationConsumer(o: NotificationConsumerOptions): Promise<Consumer> {
-  const consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs ?? 20_000, heartbeatInterval: HEARTBEAT_MS, allowAutoTopicCreation: false });
+  const session = o.sessionTimeoutMs ?? 20_000;
+  const beatMs = Math.min(HEARTBEAT_MS, Math.floor(session / 3));
+  const consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: session, heartbeatInterval: beatMs, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic: o.topic, fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     for (const p of payload.memberAssignment[o.topic] ?? []) consumer.seek({ topic: o.topic, partition: p, offset: o.position(p) });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => o.onCrash(payload.error.message, payload.restart));
+  if (o.onSlow) {
+    const slow = o.onSlow;
+    let lastBeat = 0;
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      const now = Date.now();
+      if (lastBeat && now - lastBeat > session / 2) slow('heartbeats far apart', { gapMs: now - lastBeat, sessionMs: session });
+      lastBeat = now;
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => { lastBeat = Date.now(); });
+    consumer.on(consumer.events.REQUEST, ({ payload }) => {
+      const limit = payload.apiName === 'Fetch' ? FETCH_WAIT_MS + SLOW_REQUEST_MS : SLOW_REQUEST_MS;
+      if (payload.duration > limit || payload.pendingDuration > SLOW_REQUEST_MS) {
+        slow(`${payload.apiName} request slow`, { durationMs: payload.duration, pendingMs: payload.pendingDuration });
+      }
+    });
+  }
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message, heartbeat }) => {
@@ -36,7 +64,7 @@ export async function startNotificationConsumer(o: NotificationConsumerOptions):
       // kafkajs heartbeats between messages only. A message waits for the control loop (its queue, a long
       // write, a failure retried): without beats meanwhile the coordinator drops this member, and the
       // group's rebalance stops the reading until it has joined again.
-      const beat = setInterval(() => { heartbeat().catch(() => undefined); }, HEARTBEAT_MS);
+      const beat = setInterval(() => { heartbeat().catch(() => undefined); }, beatMs);
       try { await o.onMessage(partition, message.offset, message.value); } finally { clearInterval(beat); }
     },
   });

@@ -49,6 +49,7 @@ export async function startNotificationReader(c: NotificationReaderDeps, groupId
     position: (p) => (c.notifNext.get(p) ?? 0n).toString(),
     stopping: () => c.stopping,
     onCrash,
+    onSlow: (what, data) => c.log.warn(`notification reader: ${what}`, { groupId, ...data }),
     onMessage: async (partition, offset, value) => {
       await c.loop.run('notification', async () => {
         if (value) {
