@@ -37,13 +37,19 @@ export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRang
   return new Kafka(cfg);
 }
 
-/** The `<ctx>-cdc` consumer's settings, in the apply thread or the fetch thread (fetch-thread.ts). */
-export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>): ConsumerConfig {
+/**
+ * The `<ctx>-cdc` consumer's settings, in the apply thread or the fetch thread (fetch-thread.ts). `fill`:
+ * fetches wait for `minFetchBytes` (or `maxPollTimeSeconds`), as Kafka's fetch.min.bytes / fetch.max.wait.ms.
+ * The fetch thread fills: its batches reach the apply thread one by one, and a trickle of events became one
+ * small transaction per fetch. The apply thread reading for itself asks for 1 byte: while it waits on its
+ * replica the fetches queue up and are written together anyway, and the fill showed no gain there in the
+ * lag probes and benches (README, "Fetch fill").
+ */
+export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>, fill: boolean): ConsumerConfig {
   return {
     groupId, sessionTimeout: 20_000, heartbeatInterval: 3_000,
     maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
-    // The broker answers once minBytes are there or the wait is over (Kafka's fetch.min.bytes / fetch.max.wait.ms).
-    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: Math.min(s.minFetchBytes, s.maxBytes),
+    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: fill ? Math.min(s.minFetchBytes, s.maxBytes) : 1,
     allowAutoTopicCreation: false,
   };
 }
