@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { cdcConsumerConfig } from '../../main/engine/source/kafka-client.ts';
+import { createTopics } from '../harness/kafka.ts';
 import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import { sleep, waitFor } from '../harness/util.ts';
 
@@ -18,9 +19,7 @@ let stack: Stack;
 
 before(async () => {
   stack = await getSharedStack();
-  const admin = stack.kafka.admin();
-  await admin.connect();
-  try { await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }); } finally { await admin.disconnect(); }
+  await createTopics(stack.kafka, [{ topic }]);
 });
 after(async () => { await stopStack(); });
 

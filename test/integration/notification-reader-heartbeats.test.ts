@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Consumer } from 'kafkajs';
 import { startNotificationConsumer } from '../../main/engine/source/notification-consumer.ts';
+import { createTopics } from '../harness/kafka.ts';
 import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import { sleep, waitFor } from '../harness/util.ts';
 
@@ -21,9 +22,7 @@ let stack: Stack;
 
 before(async () => {
   stack = await getSharedStack();
-  const admin = stack.kafka.admin();
-  await admin.connect();
-  try { await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }); } finally { await admin.disconnect(); }
+  await createTopics(stack.kafka, [{ topic }]);
   const producer = stack.kafka.producer();
   await producer.connect();
   try { await producer.send({ topic, messages: [{ value: 'slow' }, { value: 'next' }] }); } finally { await producer.disconnect(); }
