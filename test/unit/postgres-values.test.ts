@@ -66,3 +66,22 @@ test('GRANT hints', () => {
   assert.equal(grantHint('permission denied for table contact', 'mirror', 'replica'), 'GRANT SELECT, INSERT, UPDATE, DELETE ON "contact" TO "mirror";');
   assert.equal(grantHint('permission denied for database replica', 'mirror', 'replica'), 'GRANT CREATE, TEMPORARY ON DATABASE "replica" TO "mirror";');
 });
+
+test('padFraction: the quick path answers as the full rule does, on every shape of text near it', () => {
+  // The rule padFraction had before its quick path (a RegExp over the whole text).
+  const byRule = (s: string, precision: number): string => {
+    if (precision <= 0) return s;
+    const m = /(\d{2}:\d{2}:\d{2})(?:\.(\d*))?$/.exec(s);
+    if (!m) return s;
+    const frac = m[2] ?? '';
+    if (frac.length >= precision) return s;
+    return s.slice(0, m.index) + m[1] + '.' + frac + '0'.repeat(precision - frac.length);
+  };
+  const parts = ['2024-01-01 ', '', 'x', '1', '12', '12:', '23:59:59', '2:59:59', '23:5:59', '23:59:5', 'a3:59:59', '.', '..', '1.2', '123', '1234567', '12345678', 'Z', ':', '9'];
+  let n = 0;
+  for (const a of parts) for (const b of parts) for (const c of parts) {
+    const s = a + b + c;
+    for (let p = 0; p <= 9; p++) { assert.equal(padFraction(s, p), byRule(s, p), `padFraction(${JSON.stringify(s)}, ${p})`); n++; }
+  }
+  assert.ok(n > 50_000);
+});

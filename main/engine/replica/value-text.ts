@@ -24,12 +24,23 @@ export function canonicalDecimal(s: string, scale: number): string {
  */
 export function padFraction(s: string, precision: number): string {
   if (precision <= 0) return s;
+  if (hasFraction(s, precision)) return s; // already `…hh:mm:ss.` and `precision` digits: the common case, without a RegExp
   const m = /(\d{2}:\d{2}:\d{2})(?:\.(\d*))?$/.exec(s);
   if (!m) return s;
   const frac = m[2] ?? '';
   if (frac.length >= precision) return s;
   const head = s.slice(0, m.index) + m[1];
   return head + '.' + frac + '0'.repeat(precision - frac.length);
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Whether `s` ends in `dd:dd:dd.` and exactly `precision` digits (then padFraction has nothing to do). */
+function hasFraction(s: string, precision: number): boolean {
+  const dot = s.length - precision - 1;
+  if (dot < 8 || s.charCodeAt(dot) !== 46 || s.charCodeAt(dot - 3) !== 58 || s.charCodeAt(dot - 6) !== 58) return false;
+  for (let i = dot - 8; i < s.length; i++) if (i !== dot && i !== dot - 3 && i !== dot - 6 && !isDigit(s.charCodeAt(i))) return false;
+  return true;
 }
 
 const TSTZ = /^(-?\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?$/;

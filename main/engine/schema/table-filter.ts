@@ -12,7 +12,19 @@ export type FilterVerdict = 'mirror' | 'blocked' | 'internal' | 'excluded';
 export function createTableFilter(tables: Settings['tables']): (schema: string, name: string) => FilterVerdict {
   const inc = tables.include.map(globToRegExp);
   const exc = tables.exclude.map(globToRegExp);
+  // Asked for every event (twice): the verdict of a table is kept (the settings it depends on are fixed here).
+  const known = new Map<string, FilterVerdict>();
   return (schema, name) => {
+    const k = `${schema}\u0000${name}`;
+    let v = known.get(k);
+    if (v === undefined) {
+      v = verdict(schema, name);
+      if (known.size >= 10_000) known.clear();
+      known.set(k, v);
+    }
+    return v;
+  };
+  function verdict(schema: string, name: string): FilterVerdict {
     const n = name.toLowerCase();
     const id = `${schema}.${name}`.toLowerCase();
     if (INTERNAL_TABLES.has(n)) return 'internal';
@@ -21,5 +33,5 @@ export function createTableFilter(tables: Settings['tables']): (schema: string, 
     if (inc.length && !hit(inc)) return 'excluded';
     if (hit(exc)) return 'excluded';
     return 'mirror';
-  };
+  }
 }
