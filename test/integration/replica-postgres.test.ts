@@ -102,6 +102,39 @@ describe('postgres replica specifics', () => {
     }
   });
 
+  test('COPY-sized groups go straight into their table while their rows are new; a row already there sends the group through the stage, with the same result', async () => {
+    const t: TableDef = { ...T, name: 'direct' };
+    const t2: TableDef = { ...T, name: 'direct2' };
+    await r.createTable(t); await r.createTable(t2);
+    const rows = (from: number, n: number, name: string) => Array.from({ length: n }, (_, i) => ({ id: from + i, name }));
+    const read = () => admin(db, async (c) => (await c.query<{ id: number; name: string }>(`SELECT id, name::text AS name FROM crm.direct ORDER BY id`)).rows);
+    const before = { ...r.copies };
+    // New rows: straight in, counted as inserted.
+    let d = await r.apply(up(rows(0, 150, 'a'), t));
+    assert.deepEqual(d, [{ inserted: 150, deleted: 0 }]);
+    assert.equal(r.copies.direct, before.direct + 1);
+    // One row of the group already there (id 149): undone, staged; 149 updated, 150…299 inserted.
+    d = await r.apply(up(rows(149, 151, 'b'), t));
+    assert.deepEqual(d, [{ inserted: 150, deleted: 0 }]);
+    assert.equal(r.copies.conflicts, before.conflicts + 1);
+    assert.equal(r.copies.staged, before.staged + 1);
+    const got = await read();
+    assert.equal(got.length, 300);
+    assert.deepEqual(got.filter((x) => x.id < 149).map((x) => x.name), Array(149).fill('a'));
+    assert.deepEqual(got.filter((x) => x.id >= 149).map((x) => x.name), Array(151).fill('b'));
+    // The table stays on the stage this session, even for rows that are new; another table does not.
+    await r.apply({ tables: [{ table: t, upserts: rows(300, 120, 'c'), deletes: [], markSeen: false }, { table: t2, upserts: rows(0, 120, 'c'), deletes: [], markSeen: false }], state: [] });
+    assert.equal(r.copies.staged, before.staged + 2);
+    assert.equal(r.copies.direct, before.direct + 2);
+    assert.equal((await read()).length, 420);
+    // A group with a seen set to fill never goes straight in.
+    await r.beginSweep(t2);
+    await r.apply({ tables: [{ table: t2, upserts: rows(1000, 120, 'd'), deletes: [], markSeen: true }], state: [] });
+    assert.equal(r.copies.direct, before.direct + 2);
+    assert.equal(r.copies.staged, before.staged + 3);
+    await r.cancelSweep(t2);
+  });
+
   test('NUL character in text -> halt-table, naming the column and key before the server sees it (docs/values.md)', async () => {
     const e = await failure(r.apply(up([{ id: 1, name: 'a\u0000b' }])));
     const c = r.classifyError(e);

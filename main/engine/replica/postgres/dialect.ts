@@ -191,6 +191,11 @@ export class PostgresDialect implements Dialect {
     return `COPY ${this.quoteIdent(stage)} (${columns.map((c) => this.quoteIdent(c)).join(', ')}) FROM STDIN`;
   }
 
+  /** COPY straight into the table (rows new to it: PostgresReplica.copyDirect). */
+  copyIntoTable(def: TableDef, columns: string[]): string {
+    return `COPY ${this.qualify(def)} (${columns.map((c) => this.quoteIdent(c)).join(', ')}) FROM STDIN`;
+  }
+
   upsertFromStage(def: TableDef, columns: string[], stage: string): string {
     const cols = columns.map((c) => this.quoteIdent(c)).join(', ');
     return `INSERT INTO ${this.qualify(def)} (${cols}) SELECT ${cols} FROM ${this.quoteIdent(stage)} ${this.conflictClause(def, columns)}`;
