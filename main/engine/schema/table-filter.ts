@@ -13,14 +13,18 @@ export function createTableFilter(tables: Settings['tables']): (schema: string, 
   const inc = tables.include.map(globToRegExp);
   const exc = tables.exclude.map(globToRegExp);
   // Asked for every event (twice): the verdict of a table is kept (the settings it depends on are fixed here).
-  const known = new Map<string, FilterVerdict>();
+  // Per schema, then name: no joined string per call.
+  const known = new Map<string, Map<string, FilterVerdict>>();
+  let size = 0;
   return (schema, name) => {
-    const k = `${schema}\u0000${name}`;
-    let v = known.get(k);
+    let names = known.get(schema);
+    let v = names?.get(name);
     if (v === undefined) {
       v = verdict(schema, name);
-      if (known.size >= 10_000) known.clear();
-      known.set(k, v);
+      if (size >= 10_000) { known.clear(); size = 0; names = undefined; }
+      if (!names) { names = new Map(); known.set(schema, names); }
+      names.set(name, v);
+      size++;
     }
     return v;
   };
