@@ -188,12 +188,16 @@ export class PostgresDialect implements Dialect {
   }
 
   copyInto(stage: string, columns: string[]): string {
-    return `COPY ${this.quoteIdent(stage)} (${columns.map((c) => this.quoteIdent(c)).join(', ')}) FROM STDIN`;
+    return this.copyFrom(this.quoteIdent(stage), columns);
   }
 
   /** COPY straight into the table (rows new to it: PostgresReplica.copyDirect). */
   copyIntoTable(def: TableDef, columns: string[]): string {
-    return `COPY ${this.qualify(def)} (${columns.map((c) => this.quoteIdent(c)).join(', ')}) FROM STDIN`;
+    return this.copyFrom(this.qualify(def), columns);
+  }
+
+  private copyFrom(target: string, columns: string[]): string {
+    return `COPY ${target} (${columns.map((c) => this.quoteIdent(c)).join(', ')}) FROM STDIN`;
   }
 
   upsertFromStage(def: TableDef, columns: string[], stage: string): string {
