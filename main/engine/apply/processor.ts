@@ -94,7 +94,9 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const recent = recentWrites(ctx);
     for (const b of tables) {
       // Every write is noted, marked or not: a restart of the snapshot wipes the marks (recent-writes.ts).
-      for (const [k, e] of b.entries) recent.note(tableId(b.def), k, e.del ? null : keyValues(b.def.primaryKey, e.row), e.ts);
+      const id = tableId(b.def);
+      const pk = b.def.primaryKey;
+      for (const [k, e] of b.entries) recent.note(id, k, e.del ? null : keyValues(pk, e.row), e.ts);
       b.entries.clear(); // the unit holds the rows now
     }
     // Snapshot counters go into the same transaction as the rows they count (a kill cannot lose them): a

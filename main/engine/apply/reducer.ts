@@ -26,6 +26,13 @@ export function keyValues(pk: string[], row: Row): Row {
   return out;
 }
 
+/** Whether `row` has at least `n` columns (counted without the array Object.keys would make). */
+function hasAtLeast(row: Row, n: number): boolean {
+  let k = 0;
+  for (const _ in row) if (++k >= n) return true;
+  return k >= n;
+}
+
 interface Entry { del: boolean; row: Row; ts: number }
 
 export class TableBuffer {
@@ -41,8 +48,13 @@ export class TableBuffer {
   upsert(key: Row, after: Row, ts = 0): void {
     const k = keyString(this.def.primaryKey, key);
     const prev = this.entries.get(k);
-    const full = Object.keys(after).length >= this.def.columns.length;
-    const row = !full && prev && !prev.del ? { ...prev.row, ...after } : { ...after, ...key };
+    let row: Row;
+    if (prev && !prev.del && !hasAtLeast(after, this.def.columns.length)) row = { ...prev.row, ...after };
+    else {
+      // The after-image is the event's own (decoded for this event alone): the key goes into it, no copy.
+      row = after;
+      for (const c in key) row[c] = key[c]!;
+    }
     this.entries.set(k, { del: false, row, ts });
     this.events++;
   }

@@ -11,6 +11,7 @@ import { logicalType } from './logical/index.ts';
 import { formatDecimal, rescale } from './logical/decimal.ts';
 import { toBigInt } from './logical/types.ts';
 import { followWireType } from './wire-type.ts';
+import { builder, codeable, gatherer } from '../schema/row-code.ts';
 import { isUnsignedBigint, unsignedFromSigned64, UNSIGNED_BIGINT, UNSIGNED_BIGINT_SOURCE } from './unsigned-bigint.ts';
 
 export const UNAVAILABLE = '__debezium_unavailable_value';
@@ -116,22 +117,44 @@ export function buildStructDecoder(schema: ConnectField, connector?: string, uns
     decs.push(dec);
   }
   const n = names.length;
+  /** The generic loop: leaves unavailable columns out, names the column a value failed in. */
+  const decodeEach = (payload: Record<string, unknown>): Row => {
+    const row: Row = {};
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!;
+      const v = payload[name];
+      if (v === null || v === undefined) { row[name] = null; continue; }
+      if (v === UNAVAILABLE || v === UNAVAILABLE_B64) continue;
+      try {
+        row[name] = decs[i]!(v);
+      } catch (err) {
+        throw new MirrorError('DECODE_FAILED', `column ${name}: ${(err as Error).message}`, { cause: err, detail: { column: name } });
+      }
+    }
+    return row;
+  };
+  if (!codeable(names)) return { columns, decode: decodeEach };
+  // The common case in generated code (schema/row-code.ts): every column present and decodable. Anything
+  // else (an unavailable value, a value that fails) is decoded again by the generic loop, which gives the
+  // row without the unavailable columns, or the error with its column.
+  const gather = gatherer(names);
+  const build = builder(names);
+  const values: (RowValue | undefined)[] = new Array<RowValue | undefined>(n).fill(null);
   return {
     columns,
     decode(payload) {
-      const row: Row = {};
-      for (let i = 0; i < n; i++) {
-        const name = names[i]!;
-        const v = payload[name];
-        if (v === null || v === undefined) { row[name] = null; continue; }
-        if (v === UNAVAILABLE || v === UNAVAILABLE_B64) continue;
-        try {
-          row[name] = decs[i]!(v);
-        } catch (err) {
-          throw new MirrorError('DECODE_FAILED', `column ${name}: ${(err as Error).message}`, { cause: err, detail: { column: name } });
+      gather(payload as Row, values);
+      try {
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          if (v === null || v === undefined) { values[i] = null; continue; }
+          if (v === UNAVAILABLE || v === UNAVAILABLE_B64) return decodeEach(payload);
+          values[i] = decs[i]!(v);
         }
+      } catch {
+        return decodeEach(payload);
       }
-      return row;
+      return build(values as RowValue[]);
     },
   };
 }

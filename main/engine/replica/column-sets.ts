@@ -4,7 +4,10 @@
  * upsert statement. Used by every dialect (one statement or stage per set).
  */
 import { MirrorError } from '../errors.ts';
+import { presence, type Presence } from '../schema/row-code.ts';
 import { tableId, type Row, type TableDef } from '../schema/table-model.ts';
+
+interface ColumnSet<T> { names: string[]; present: Presence; value: T }
 
 /**
  * The column sets of one table, each made once by `make` (a prepared statement, a group of rows…) and
@@ -12,8 +15,8 @@ import { tableId, type Row, type TableDef } from '../schema/table-model.ts';
  * primary-key value REPLICA_WRITE_FAILED. A column whose value is `undefined` counts as left out.
  */
 export class ColumnSets<T> {
-  private readonly sets = new Map<string, { names: string[]; value: T }>();
-  private last: { names: string[]; value: T } | undefined;
+  private readonly sets = new Map<string, ColumnSet<T>>();
+  private last: ColumnSet<T> | undefined;
   private readonly def: TableDef;
   private readonly make: (names: string[]) => T;
   private readonly id: string;
@@ -28,10 +31,14 @@ export class ColumnSets<T> {
 
   /** The set of `row`'s columns (names in table order). Rows in a batch mostly share one set: that case is checked first. */
   of(row: Row): T {
+    // The last set's columns all there, and no other key: the row is of that set (a key whose value is
+    // undefined makes the count larger and goes the long way).
+    let keys = 0;
+    for (const _ in row) keys++;
+    const last = this.last;
+    if (last && last.names.length === keys && last.present(row)) return last.value;
     let n = 0;
     for (const k in row) if (row[k] !== undefined) n++;
-    const last = this.last;
-    if (last && last.names.length === n && last.names.every((name) => row[name] !== undefined)) return last.value;
     const names: string[] = [];
     for (const c of this.def.columns) if (row[c.name] !== undefined) names.push(c.name);
     if (names.length !== n) {
@@ -43,7 +50,7 @@ export class ColumnSets<T> {
     }
     const key = names.join('\u0000');
     let set = this.sets.get(key);
-    if (!set) this.sets.set(key, (set = { names, value: this.make(names) }));
+    if (!set) this.sets.set(key, (set = { names, present: presence(names), value: this.make(names) }));
     this.last = set;
     return set.value;
   }

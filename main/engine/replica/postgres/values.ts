@@ -5,6 +5,7 @@
  */
 import type { ColumnType, RowValue } from '../../schema/table-model.ts';
 import { canonicalTimestamptz, padFraction } from '../value-text.ts';
+import { gatherer } from '../../schema/row-code.ts';
 import { canonicalOffsetTimestamp } from '../offset-timestamp.ts';
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
@@ -38,10 +39,12 @@ export function copyField(v: RowValue | undefined): string {
 export function copyPayload(rows: readonly Record<string, RowValue>[], columns: readonly string[]): string {
   const lines: string[] = new Array<string>(rows.length);
   const n = columns.length;
+  const gather = gatherer(columns);
+  const values = new Array<RowValue | undefined>(n);
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    let line = copyField(row[columns[0]!]);
-    for (let c = 1; c < n; c++) line += '\t' + copyField(row[columns[c]!]);
+    gather(rows[r]!, values);
+    let line = copyField(values[0]);
+    for (let c = 1; c < n; c++) line += '\t' + copyField(values[c]);
     lines[r] = line;
   }
   return lines.join('\n') + '\n';

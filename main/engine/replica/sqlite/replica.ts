@@ -15,6 +15,7 @@ import { assertLeaseHeld } from '../lease-check.ts';
 import { assertPositionHeld } from '../position-check.ts';
 import { tagTable } from '../error-tagging.ts';
 import { ColumnSets } from '../column-sets.ts';
+import { gatherer, type Gather } from '../../schema/row-code.ts';
 import { seenTableName } from '../table-names.ts';
 import { SqliteDialect } from './dialect.ts';
 import { classifySqliteError } from './errors.ts';
@@ -36,6 +37,8 @@ type Statement = Database.Statement<unknown[], unknown>;
 interface ColumnSetPlan {
   names: string[];
   encoders: (Encoder | null)[];
+  /** The row's values in `names` order, into `args` (schema/row-code.ts). */
+  gather: Gather;
   /** INSERT … ON CONFLICT DO NOTHING, then (the row existed) the UPDATE: an insert is told from an update. */
   insert: Statement;
   update: Statement | null;
@@ -266,6 +269,7 @@ export class SqliteReplica implements Replica {
     return {
       names,
       encoders: names.map((nm) => encoderFor(types.get(nm)!)),
+      gather: gatherer(names),
       insert: this.prepare(this.dialect.insertNew(def, names)),
       update: update === null ? null : this.prepare(update),
       args: new Array<SqliteBind>(names.length).fill(null),
@@ -294,11 +298,11 @@ export class SqliteReplica implements Replica {
     if (tc.upserts.length === 0) return delta;
     for (const row of tc.upserts) {
       const cs = p.sets.of(row);
-      const { names, encoders, args } = cs;
-      for (let i = 0; i < names.length; i++) {
-        const v = row[names[i]!] as RowValue;
+      const { encoders, args } = cs;
+      cs.gather(row, args as RowValue[]);
+      for (let i = 0; i < encoders.length; i++) {
         const enc = encoders[i];
-        args[i] = enc ? enc(v) : (v as SqliteBind);
+        if (enc) args[i] = enc(args[i] as RowValue);
       }
       if (cs.insert.run(args).changes > 0) delta.inserted++;
       else if (cs.update) {
