@@ -14,14 +14,17 @@ import type { Row } from '../schema/table-model.ts';
 
 export const RECENT_LIMIT = 20_000;
 
-/** `keys`: the row's primary-key values; null for a delete. */
-interface Recent { table: string; key: string; keys: Row | null; ts: number }
-
 class RecentWrites {
-  /** Per table, per row key: its last write. Keyed by table, then key (no joined key string per row). */
-  private readonly entries = new Map<string, Map<string, Recent>>();
-  /** The last `limit` writes, a ring: a slot is reused once the ring has gone round. */
-  private readonly ring: Array<Recent | null>;
+  /** Per table, per row key: the ring slot of its last write. Keyed by table, then key (no joined key string per row). */
+  private readonly entries = new Map<string, Map<string, number>>();
+  /**
+   * The last `limit` writes, a ring kept in parallel arrays (no object per write): a slot's table, row key,
+   * primary-key values (null for a delete) and Kafka timestamp. A slot is reused once the ring has gone round.
+   */
+  private readonly tables: (string | undefined)[];
+  private readonly keys: string[];
+  private readonly values: (Row | null)[];
+  private readonly times: Float64Array;
   private next = 0;
   /** Per table, the newest timestamp of a row (not a delete) whose last write the ring forgot. */
   private readonly forgotten = new Map<string, number>();
@@ -31,26 +34,33 @@ class RecentWrites {
 
   constructor(limit: number) {
     this.limit = limit;
-    this.ring = new Array<Recent | null>(limit).fill(null);
+    this.tables = new Array<string | undefined>(limit).fill(undefined);
+    this.keys = new Array<string>(limit).fill('');
+    this.values = new Array<Row | null>(limit).fill(null);
+    this.times = new Float64Array(limit);
   }
 
   /** `keys`: the primary-key values of the row written (not the row: it is not kept), null for a delete. */
   note(table: string, key: string, keys: Row | null, ts: number): void {
     const slot = this.next;
-    const gone = this.ring[slot];
-    if (gone) {
-      const of = this.entries.get(gone.table);
+    const goneTable = this.tables[slot];
+    if (goneTable !== undefined) {
+      const of = this.entries.get(goneTable);
+      const goneKey = this.keys[slot]!;
       // Forgotten only if it is still the row's last write (a later write of the row has a slot of its own).
-      if (of?.get(gone.key) === gone) {
-        of.delete(gone.key);
-        if (gone.keys && gone.ts > (this.forgotten.get(gone.table) ?? -Infinity)) this.forgotten.set(gone.table, gone.ts);
+      if (of?.get(goneKey) === slot) {
+        of.delete(goneKey);
+        const goneTs = this.times[slot]!;
+        if (this.values[slot] !== null && goneTs > (this.forgotten.get(goneTable) ?? -Infinity)) this.forgotten.set(goneTable, goneTs);
       }
     }
     let rows = this.entries.get(table);
     if (!rows) { rows = new Map(); this.entries.set(table, rows); }
-    const r: Recent = { table, key, keys, ts };
-    this.ring[slot] = r;
-    rows.set(key, r);
+    this.tables[slot] = table;
+    this.keys[slot] = key;
+    this.values[slot] = keys;
+    this.times[slot] = ts;
+    rows.set(key, slot);
     this.next = (slot + 1) % this.limit;
   }
 
@@ -70,7 +80,10 @@ class RecentWrites {
   /** Keys of the rows (not deletes) of `table` written by events with a Kafka timestamp at or after `ts`. */
   since(table: string, ts: number): Row[] {
     const out: Row[] = [];
-    for (const r of this.entries.get(table)?.values() ?? []) if (r.keys && r.ts >= ts) out.push(r.keys);
+    for (const slot of this.entries.get(table)?.values() ?? []) {
+      const keys = this.values[slot];
+      if (keys && this.times[slot]! >= ts) out.push(keys);
+    }
     return out;
   }
 }
