@@ -56,34 +56,61 @@ export function parseEnvelopePayload(text: string): unknown {
   return restoreLongIntegers(fast, text) ? fast : JSON.parse(text, revive as (this: unknown, key: string, value: unknown) => unknown);
 }
 
-/**
- * A number token that can stand for an integer beyond 2^53: 16+ digits before any fraction, or an
- * exponent. Digits inside strings (or a fraction's digits) may be taken for one too: such a text only
- * ever adds a candidate, which at worst makes a value ambiguous (the reviver parse then decides).
- */
-const LONG_NUMBER = /-?\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|-?\d+(?:\.\d+)?[eE][+-]?\d+/g;
 const INTEGER_TEXT = /^-?\d+$/;
 /** Two different number texts that parse to the same double: which one a value came from is not known. */
 const AMBIGUOUS = '';
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Every number-like token of `text` that can stand for an integer beyond 2^53: 16+ digits before any
+ * fraction, or an exponent; `-?\d+(\.\d+)?([eE][+-]?\d+)?` taken whole from its first character. A JSON number
+ * token starts after a character that is not a digit or a dot, so each one is read whole here, as the
+ * JSON parser read it. Digits inside strings may be taken for one too: such a text only ever adds a
+ * candidate, which at worst makes a value ambiguous (the reviver parse then decides). One pass over the
+ * characters (a RegExp with the same rule took ~2.5x as long: it tried again inside every digit run).
+ */
+function eachLongNumber(text: string, found: (token: string) => void): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c > 57 || (c < 48 && c !== 45)) { i++; continue; } // not a digit or '-'
+    let j = c === 45 ? i + 1 : i;
+    const digits = j;
+    while (j < n && isDigit(text.charCodeAt(j))) j++;
+    if (j === digits) { i = j; continue; } // a '-' without digits: it is passed
+    const intDigits = j - digits;
+    if (text.charCodeAt(j) === 46 && isDigit(text.charCodeAt(j + 1))) { j += 2; while (j < n && isDigit(text.charCodeAt(j))) j++; }
+    let exponent = false;
+    const e = text.charCodeAt(j);
+    if (e === 101 || e === 69) {
+      let k = j + 1;
+      const sign = text.charCodeAt(k);
+      if (sign === 43 || sign === 45) k++;
+      if (isDigit(text.charCodeAt(k))) { exponent = true; j = k + 1; while (j < n && isDigit(text.charCodeAt(j))) j++; }
+    }
+    if (intDigits >= 16 || exponent) found(text.slice(i, j));
+    i = j;
+  }
+}
 
 /**
  * What the reviver parse would give, without its cost (a reviver call per value: ~3x the parse): every
  * integer of the fast parse beyond 2^53 is replaced by the bigint of the one number text in `text` that
  * parses to it; a value written with a fraction or an exponent stays a number, as the reviver leaves it.
  * False (the caller parses with the reviver) when a value's text is not known for sure: two texts that
- * round to the same double, or none. Every number token of `text` is among the candidates (a token is
- * delimited by characters the pattern does not take), so a value with one candidate has that text.
+ * round to the same double, or none. Every number token of `text` is among the candidates
+ * (eachLongNumber), so a value with one candidate has that text.
  */
 function restoreLongIntegers(parsed: unknown, text: string): boolean {
   const texts = new Map<number, string>();
-  LONG_NUMBER.lastIndex = 0;
-  for (let m = LONG_NUMBER.exec(text); m !== null; m = LONG_NUMBER.exec(text)) {
-    const t = m[0];
+  eachLongNumber(text, (t) => {
     const v = Number(t);
-    if (!Number.isInteger(v) || Number.isSafeInteger(v)) continue;
+    if (!Number.isInteger(v) || Number.isSafeInteger(v)) return;
     const had = texts.get(v);
     texts.set(v, had === undefined || had === t ? t : AMBIGUOUS);
-  }
+  });
   return replaceUnsafe(parsed, texts);
 }
 
