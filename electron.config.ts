@@ -1,7 +1,6 @@
 /**
  * electron-vite build of the desktop app (`npm run build` → out/). Explicit entries:
- *   main     main/index.ts (composition root) + main/host/engine-child.ts (the utilityProcess entry) + main/engine/source/fetch-thread-worker.ts (the CDC fetch thread)
- *            + main/engine/replica/sqlite/checkpoint-thread-worker.ts (SQLite's checkpoint thread) → out/main/*.js (ESM)
+ *   main     main/index.ts (composition root) + main/host/engine-child.ts (the utilityProcess entry) + main/engine/source/fetch-thread-worker.ts (the CDC fetch thread) → out/main/*.js (ESM)
  *   preload  preload/index.ts → out/preload/index.cjs (CJS: a sandboxed preload cannot be ESM)
  *   renderer renderer/index.html (Svelte 5) → out/renderer (relative asset URLs: file:// and the serve host)
  */
@@ -19,8 +18,7 @@ export default defineConfig({
       // electron-store is ESM-only and main is ESM, so dependencies stay external (loaded from node_modules in the asar).
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: at('./main/index.ts'), 'engine-child': at('./main/host/engine-child.ts'), 'fetch-thread-worker': at('./main/engine/source/fetch-thread-worker.ts'),
-          'checkpoint-thread-worker': at('./main/engine/replica/sqlite/checkpoint-thread-worker.ts') },
+        input: { index: at('./main/index.ts'), 'engine-child': at('./main/host/engine-child.ts'), 'fetch-thread-worker': at('./main/engine/source/fetch-thread-worker.ts') },
         output: { format: 'es', entryFileNames: '[name].js' },
       },
     },

@@ -77,7 +77,7 @@ export interface Engine extends EngineControl {
 
 export async function createEngine(settings: Settings, opts: EngineOptions = {}): Promise<Engine> {
   const log = opts.log ?? createLogger(settings.logLevel);
-  const replica = opts.replica ?? await createReplica(settings, { log });
+  const replica = opts.replica ?? await createReplica(settings);
   return new MirrorEngine(settings, replica, log, opts.command ?? 'engine');
 }
 

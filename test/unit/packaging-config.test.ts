@@ -36,12 +36,11 @@ test('fuses are set as the security baseline requires', () => {
   });
 });
 
-test('electron-vite has explicit entries: main + engine child + fetch thread + checkpoint thread, CJS preload, Svelte renderer', async () => {
+test('electron-vite has explicit entries: main + engine child + fetch thread, CJS preload, Svelte renderer', async () => {
   const { default: config } = await import('../../electron.config.ts') as { default: Cfg };
-  assert.deepEqual(Object.keys(config.main.build.rolldownOptions.input).sort(), ['checkpoint-thread-worker', 'engine-child', 'fetch-thread-worker', 'index']);
+  assert.deepEqual(Object.keys(config.main.build.rolldownOptions.input).sort(), ['engine-child', 'fetch-thread-worker', 'index']);
   // Built beside engine-child.js as fetch-thread-worker.js, where fetchThreadEntry() looks for it.
   assert.match(config.main.build.rolldownOptions.input['fetch-thread-worker']!, /main[\\/]engine[\\/]source[\\/]fetch-thread-worker\.ts$/);
-  assert.match(config.main.build.rolldownOptions.input['checkpoint-thread-worker']!, /main[\\/]engine[\\/]replica[\\/]sqlite[\\/]checkpoint-thread-worker\.ts$/);
   assert.match(config.main.build.rolldownOptions.input.index, /main[\\/]index\.ts$/);
   assert.match(config.preload.build.rolldownOptions.input.index, /preload[\\/]index\.ts$/);
   assert.equal(config.preload.build.rolldownOptions.output.format, 'cjs');

@@ -1,17 +1,15 @@
 /** Settings → a live Replica of the configured kind. Drivers load only when their kind is used. */
 import type { Settings } from '../../../preload/contract/settings.ts';
 import { resolveSecret } from '../config/secrets.ts';
-import type { Logger } from '../log.ts';
 import type { Replica } from './replica.ts';
 
-/** The engine's own connection (`log` given) gets what only a long-running writer needs: SQLite's checkpoint thread. */
-export async function createReplica(settings: Pick<Settings, 'replica' | 'tablePrefix'>, engine?: { log: Logger }): Promise<Replica> {
+export async function createReplica(settings: Pick<Settings, 'replica' | 'tablePrefix'>): Promise<Replica> {
   const r = settings.replica;
   const tablePrefix = settings.tablePrefix;
   switch (r.kind) {
     case 'sqlite': {
       const { createSqliteReplica } = await import('./sqlite/index.ts');
-      return createSqliteReplica({ file: r.file, tablePrefix, ...(engine ? { checkpointThread: process.env.TM_CKPT !== 'off', log: engine.log } : {}) });
+      return createSqliteReplica({ file: r.file, tablePrefix });
     }
     case 'postgres': {
       const { createPostgresReplica } = await import('./postgres/index.ts');

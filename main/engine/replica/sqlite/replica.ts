@@ -20,8 +20,6 @@ import { seenTableName } from '../table-names.ts';
 import { SqliteDialect } from './dialect.ts';
 import { classifySqliteError } from './errors.ts';
 import { decoderFor, encoderFor, type Encoder, type SqliteBind } from './values.ts';
-import { DEFAULT_AUTOCHECKPOINT_PAGES, FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointThread, type CheckpointThread } from './checkpoint-thread.ts';
-import type { Logger } from '../../log.ts';
 
 export interface SqliteReplicaOptions {
   /** Path of the database file (created when missing). */
@@ -32,10 +30,6 @@ export interface SqliteReplicaOptions {
   busyTimeoutMs?: number;
   /** Open read-only (diagnostics; every write fails with SQLITE_READONLY). */
   readonly?: boolean;
-  /** WAL checkpoints on a thread of their own (checkpoint-thread.ts): the engine's connection; tools leave it off. A URL is the thread's entry (tests). */
-  checkpointThread?: boolean | URL;
-  /** Where the checkpoint thread's loss is told. */
-  log?: Logger;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -87,7 +81,6 @@ export class SqliteReplica implements Replica {
   private stmts = new Map<string, Statement>();
   private plans = new WeakMap<TableDef, TablePlan>();
   private applyTx: ((unit: ApplyUnit) => RowDelta[]) & { immediate(unit: ApplyUnit): RowDelta[] } | null = null;
-  private checkpoints: CheckpointThread | null = null;
 
   constructor(opts: SqliteReplicaOptions) {
     this.opts = opts;
@@ -119,39 +112,14 @@ export class SqliteReplica implements Replica {
     this.opened = fileIdentity(this.file);
     const tx = db.transaction((unit: ApplyUnit) => this.applySync(unit));
     this.applyTx = tx;
-    if (this.opts.checkpointThread && !this.opts.readonly) await this.startCheckpoints(db);
-  }
-
-  /** Checkpoints move to their own thread; the writer's own only past the fallback, or again when the thread is lost. */
-  private async startCheckpoints(db: Database.Database): Promise<void> {
-    const entry = this.opts.checkpointThread instanceof URL ? this.opts.checkpointThread : undefined;
-    const t = await startCheckpointThread(this.file, {
-      onLost: (reason) => {
-        if (this.db === db) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-        if (this.checkpoints === t) this.checkpoints = null;
-        this.opts.log?.warn('SQLite checkpoints are back on the apply thread', { file: this.file, reason });
-      },
-    }, entry);
-    if (typeof t === 'string') {
-      this.opts.log?.info('SQLite checkpoints stay on the apply thread', { file: this.file, reason: t });
-      return;
-    }
-    if (this.db !== db) { await t.stop(); return; }
-    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    this.checkpoints = t;
   }
 
   async close(): Promise<void> {
     const db = this.db;
-    const checkpoints = this.checkpoints;
     this.db = null;
     this.applyTx = null;
-    this.checkpoints = null;
     this.stmts.clear();
     this.plans = new WeakMap();
-    // The thread's connection closes first: see checkpoint-thread.ts on reopening a replaced file.
-    await checkpoints?.stop();
     db?.close();
   }
 
@@ -219,7 +187,6 @@ export class SqliteReplica implements Replica {
       for (const r of rows) up.run(r.id, r.kind, r.value);
       for (const id of remove) del.run(id);
     }).immediate();
-    this.checkpoints?.committed();
   }
 
   // ---- writer lease (BEGIN IMMEDIATE holds the write lock: nobody changes the row meanwhile) ----
@@ -249,9 +216,7 @@ export class SqliteReplica implements Replica {
   async apply(unit: ApplyUnit): Promise<RowDelta[]> {
     const tx = this.applyTx;
     if (!tx) throw new MirrorError('REPLICA_UNREACHABLE', `SQLite replica ${this.file} is not connected`, { retriable: true });
-    const deltas = tx.immediate(unit);
-    this.checkpoints?.committed();
-    return deltas;
+    return tx.immediate(unit);
   }
 
   private applySync(unit: ApplyUnit): RowDelta[] {
