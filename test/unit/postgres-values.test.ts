@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { copyField, copyPayload, decodePgText } from '../../main/engine/replica/postgres/values.ts';
+import { copyChunks, copyField, copyPayload, decodePgText } from '../../main/engine/replica/postgres/values.ts';
 import { grantHint, makePostgresClassifier } from '../../main/engine/replica/postgres/errors.ts';
 import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import { canonicalDecimal, canonicalTimestamptz, padFraction } from '../../main/engine/replica/value-text.ts';
@@ -16,6 +16,22 @@ test('COPY text fields: NULL vs empty, escapes, bytea, bool, bigint', () => {
   assert.equal(copyField(-9223372036854775808n), '-9223372036854775808');
   assert.equal(copyField(0.30000000000000004), '0.30000000000000004');
   assert.equal(copyPayload([{ a: 1, b: null }, { a: 2, b: 'x y' }], ['a', 'b']), '1\t\\N\n2\tx y\n');
+});
+
+test('COPY pieces written into buffers are the COPY text, byte for byte, wherever the pieces are cut', () => {
+  const rows: Record<string, string | number | null>[] = [];
+  const texts = ['', 'plain', 'Ünïcödé', '日本語テキスト', '😀 surrogate pairs 😀', 'tab\there', 'x'.repeat(300), 'é'.repeat(200)];
+  for (let i = 0; i < 200; i++) rows.push({ id: i, a: texts[i % texts.length]!, b: i % 3 === 0 ? null : texts[(i * 7) % texts.length]! });
+  const expected = Buffer.from(copyPayload(rows, ['id', 'a', 'b']), 'utf8');
+  for (const size of [1, 7, 64, 301, 1000, 4096, 1 << 20]) {
+    // All pieces are taken before any is read: a piece written again after it was handed over would show.
+    const pieces = [...copyChunks(rows, ['id', 'a', 'b'], size)];
+    assert.ok(Buffer.concat(pieces).equals(expected), `pieces of ${size} bytes`);
+    assert.ok(pieces.every((p) => p.length > 0), 'no empty piece');
+    if (size >= 1000) assert.ok(pieces.every((p) => p.length <= size), `no piece over ${size} bytes when every line fits`);
+    if (size === 1 << 20) assert.equal(pieces.length, 1);
+  }
+  assert.deepEqual([...copyChunks([], ['id'])], [], 'no rows, no piece');
 });
 
 test('PostgreSQL text output to row-value shapes', () => {

@@ -40,7 +40,12 @@ export function fullValue(value: Buffer | null): Buffer | null {
 
 /** Schemas seen, by their bytes (bucketed by length): one shared copy each. */
 export class SchemaInterner {
-  private readonly known = new Map<number, SchemaRef[]>();
+  /**
+   * The lengths seen and, at the same index, the schemas of that length. Plain arrays: a walk over a
+   * Map's entries made an array per entry, for every record (~650 bytes of garbage per record).
+   */
+  private readonly lengths: number[] = [];
+  private readonly lists: SchemaRef[][] = [];
 
   /**
    * Where the payload starts in `buf` and the schema before it, or null (not `{"schema":…,"payload":…}`
@@ -49,19 +54,25 @@ export class SchemaInterner {
   split(buf: Buffer): { ref: SchemaRef; at: number } | null {
     const head = SCHEMA_HEAD.length;
     if (buf.length <= head || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_HEAD, 0, head, 0, head) !== 0) return null;
-    for (const [len, list] of this.known) {
+    const lengths = this.lengths;
+    for (let b = 0; b < lengths.length; b++) {
+      const len = lengths[b]!;
       const end = head + len;
       if (end + PAYLOAD_MARK.length >= buf.length || buf[end] !== COMMA || buf.compare(PAYLOAD_MARK, 0, PAYLOAD_MARK.length, end, end + PAYLOAD_MARK.length) !== 0) continue;
-      for (const r of list) if (buf.compare(r.bytes, 0, len, head, end) === 0) return { ref: r, at: end + PAYLOAD_MARK.length };
+      const list = this.lists[b]!;
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        if (buf.compare(r.bytes, 0, len, head, end) === 0) return { ref: r, at: end + PAYLOAD_MARK.length };
+      }
     }
     const i = buf.indexOf(PAYLOAD_MARK, head);
     if (i < 0) return null;
     const text = buf.toString('utf8', head, i);
     try { JSON.parse(text); } catch { return null; }
     const ref: SchemaRef = { text, bytes: Buffer.from(buf.subarray(head, i)) };
-    const list = this.known.get(ref.bytes.length) ?? [];
-    list.push(ref);
-    this.known.set(ref.bytes.length, list);
+    const b = lengths.indexOf(ref.bytes.length);
+    if (b >= 0) this.lists[b]!.push(ref);
+    else { lengths.push(ref.bytes.length); this.lists.push([ref]); }
     return { ref, at: i + PAYLOAD_MARK.length };
   }
 
