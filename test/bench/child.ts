@@ -17,6 +17,7 @@ import { createReplica } from '../../main/engine/replica/create-replica.ts';
 import type { ApplyUnit } from '../../main/engine/replica/replica.ts';
 import { PAYLOAD_MARK, SCHEMA_HEAD } from '../../main/engine/decode/compact.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
+import { startAllocationProfile } from './alloc-profile.ts';
 
 export interface MemoryAtPeak { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
 export type ChildMode = 'engine' | 'ceiling' | 'transport';
@@ -65,8 +66,13 @@ async function runEngine(): Promise<() => Promise<void>> {
   };
   const engine: Engine = await createEngine(cfg.settings, { log, replica });
   await engine.provision();
+  const profile = process.env.BENCH_ALLOC_PROFILE;
+  const stopProfile = profile ? await startAllocationProfile(profile) : null;
   await engine.start();
-  return () => engine.stop();
+  return async () => {
+    await stopProfile?.();
+    await engine.stop();
+  };
 }
 
 /**
