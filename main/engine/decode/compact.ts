@@ -77,13 +77,17 @@ export class SchemaInterner {
   }
 
   /**
-   * Replaces each message's value by its payload alone and its key by a copy, and drops its headers (the
-   * engine reads none): nothing of the message then points into the fetch's buffer.
+   * Replaces each message's value by its payload alone and its key by a copy, and drops its headers and
+   * its batch context (the engine reads neither): nothing of the message then points into the fetch's
+   * buffer. The batch context is kafkajs's record-batch header, one object per batch; at the producer's
+   * default `batch.size` (16 KB) a batch holds a single ~13 KB record, so it was one more object (and its
+   * strings) per queued record for the collector to copy.
    */
   compact(messages: KafkaMessage[]): void {
     for (const m of messages) {
       if (m.key) m.key = Buffer.from(m.key);
       (m as { headers?: unknown }).headers = undefined;
+      (m as { batchContext?: unknown }).batchContext = undefined;
       const v = m.value;
       if (!v || refs.has(v)) continue;
       const found = this.split(v);
