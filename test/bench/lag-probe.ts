@@ -1,5 +1,5 @@
 /**
- * `node test/bench/lag-probe.ts [--rows 200000] [--seconds 30] [--rate 2000] [--target sqlite|postgres] [--settings key=value,…] [--load-rate 0] [--warm-seconds 0]`
+ * `node test/bench/lag-probe.ts [--rows 200000] [--seconds 30] [--rate 2000] [--target sqlite|postgres] [--settings key=value,…] [--load-rate 0] [--warm-seconds 0] [--cpu]`
  * Where a lag tail comes from. On a private stack, one tenant seeded with --rows; one engine reads the
  * snapshot, then its lag is measured under a steady load (--rate ops/s for --seconds, as the bench's lag
  * runs) twice: on the engine that is already running, and on an engine started just before (as the
@@ -9,7 +9,9 @@
  * measured again while another stack (its own Kafka, Connect, MariaDB, PostgreSQL) streams its source at
  * that rate, as the bench's loaded lag runs. With --warm-seconds, the engine that ran the snapshot first
  * streams that many seconds of the same load (the stack's first streaming after a snapshot is slow for
- * ~20 s on 2 cores: README, "Lag right after a snapshot"). Not part of `npm test`.
+ * ~20 s on 2 cores: README, "Lag right after a snapshot"). With --cpu, each measurement also prints the
+ * cores used per second by Kafka, Connect, MariaDB, PostgreSQL, the engine and the probe (/proc). Not
+ * part of `npm test`.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,9 +26,10 @@ import { runWorkload } from '../harness/workload.ts';
 import { TimestampObserver } from './lag.ts';
 import type { Progress } from './progress.ts';
 import { BenchChild } from './runner.ts';
+import { formatCpu, sampleCpu } from './cpu-by-process.ts';
 import { highs, stableHighs } from './topic.ts';
 
-const { values: a } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '2000' }, target: { type: 'string', default: 'sqlite' }, settings: { type: 'string', default: '' }, 'load-rate': { type: 'string', default: '0' }, 'warm-seconds': { type: 'string', default: '0' } } });
+const { values: a } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '2000' }, target: { type: 'string', default: 'sqlite' }, settings: { type: 'string', default: '' }, 'load-rate': { type: 'string', default: '0' }, 'warm-seconds': { type: 'string', default: '0' }, cpu: { type: 'boolean', default: false } } });
 const WAIT = 3_600_000;
 const tmp = makeTempDir('tm-lagprobe');
 let stack: Stack | null = null;
@@ -53,12 +56,18 @@ async function measure(label: string, tenant: Tenant, observer: TimestampObserve
   await child.progress.waitReached(start, WAIT, 'catch-up');
   await sleep(1000);
   const pool = createMariaPool(tenant.source.info, undefined, 16);
+  const cpu = a.cpu ? sampleCpu({
+    byPid: () => new Map<number, string>([[stack?.broker?.pid ?? -1, 'kafka'], [stack?.connectWorker?.pid ?? -1, 'connect'], [child.pid ?? -1, 'engine'], [process.pid, 'probe']]),
+    byComm: { postgres: 'postgres', mariadbd: 'mariadb', mysqld: 'mariadb' },
+  }) : null;
   const w = await runWorkload(pool, tenant.source.database, { durationMs: Number(a.seconds) * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed: 12 }).finally(() => pool.end());
   const end = await stableHighs(tenant, 2000);
   await child.progress.waitReached(end, WAIT, label);
+  const cores = cpu?.stop();
   const lag = observer.lag(child.progress, start, end);
   console.log(`\n${label}: ${lag.records} records, source ${Math.round(w.total / (w.elapsedMs / 1000))} ops/s; lag p50 ${lag.p50Dbz} ms, p99 ${lag.p99Dbz} ms, max ${lag.maxDbz} ms (dbz ts); from the Kafka append p50 ${lag.p50Kafka}, p99 ${lag.p99Kafka}, max ${lag.maxKafka} ms`);
   console.log(timeline(observer, child.progress, start, end).map((t) => `${String(t.second).padStart(3)} s: ${String(t.records).padStart(5)} records, worst ${t.worst} ms`).join('\n'));
+  if (cores) console.log(`  cores used per second of the load (wall clock):\n${formatCpu(cores, ['connect', 'kafka', 'mariadb', 'postgres', 'engine', 'probe'])}`);
   return lag.records;
 }
 

@@ -22,6 +22,9 @@ export class BenchChild {
 
   constructor(label: string) { this.label = label; }
 
+  /** The forked process's pid while it runs. */
+  get pid(): number | undefined { return this.proc?.pid; }
+
   /** Forks the child and resolves once the engine (or ceiling consumer) runs. */
   async start(mode: ChildMode, settings: Settings, execArgv: string[] = [], from?: Map<number, bigint>, fetchMb?: number): Promise<void> {
     this.startedAt = Date.now();
