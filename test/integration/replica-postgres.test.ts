@@ -141,8 +141,9 @@ describe('postgres replica specifics', () => {
       { name: 'body', type: { kind: 'string', length: null, fixed: false }, nullable: true },
     ] };
     await r.createTable(t);
-    // 150 rows (COPY-sized): small ones, one of 1.5 MB of 2-byte characters (six 256 KiB pieces), emoji
-    // (surrogate pairs: 4 bytes), tabs, newlines and backslashes (escaped in COPY text) around the cuts.
+    // 150 rows (COPY-sized): small ones cut across 256 KiB pieces, one of 1.5 MiB of 2-byte characters
+    // (longer than a piece: a piece of its own), emoji (surrogate pairs: 4 bytes) with tabs, newlines and
+    // backslashes (escaped in COPY text).
     const body = (i: number): string | null => i === 7 ? 'é'.repeat(786_432) : i === 8 ? '😀\t\n\\'.repeat(70_000) : i % 10 === 3 ? null : `row ${i} ` + 'ü€'.repeat(i * 37);
     const rows = Array.from({ length: 150 }, (_, i) => ({ id: i, body: body(i) }));
     const expected = rows.map((x) => ({ id: x.id, md5: x.body === null ? null : createHash('md5').update(x.body, 'utf8').digest('hex'), chars: x.body === null ? null : [...x.body].length }));
