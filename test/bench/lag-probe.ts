@@ -50,17 +50,22 @@ function timeline(observer: TimestampObserver, progress: Progress, from: Map<num
   return secs.map((s) => ({ second: s - secs[0]!, ...bySecond.get(s)! }));
 }
 
+/** The source written at --rate ops/s for `seconds` over 16 connections, as the bench's lag runs write it. */
+async function load(tenant: Tenant, seconds: number, seed: number): ReturnType<typeof runWorkload> {
+  const pool = createMariaPool(tenant.source.info, undefined, 16);
+  return runWorkload(pool, tenant.source.database, { durationMs: seconds * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed }).finally(() => pool.end());
+}
+
 /** Prints the run's lag and timeline; returns the records it measured. */
 async function measure(label: string, tenant: Tenant, observer: TimestampObserver, child: BenchChild): Promise<number> {
   const start = highs(await tenant.offsets());
   await child.progress.waitReached(start, WAIT, 'catch-up');
   await sleep(1000);
-  const pool = createMariaPool(tenant.source.info, undefined, 16);
   const cpu = a.cpu ? sampleCpu({
     byPid: () => new Map<number, string>([[stack?.broker?.pid ?? -1, 'kafka'], [stack?.connectWorker?.pid ?? -1, 'connect'], [child.pid ?? -1, 'engine'], [process.pid, 'probe']]),
     byComm: { postgres: 'postgres', mariadbd: 'mariadb', mysqld: 'mariadb' },
   }) : null;
-  const w = await runWorkload(pool, tenant.source.database, { durationMs: Number(a.seconds) * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed: 12 }).finally(() => pool.end());
+  const w = await load(tenant, Number(a.seconds), 12);
   const end = await stableHighs(tenant, 2000);
   await child.progress.waitReached(end, WAIT, label);
   const cores = cpu?.stop();
@@ -101,8 +106,7 @@ try {
     await sleep(15_000); // past the first row counts (every 10 s) of a fresh engine
     if (Number(a['warm-seconds']) > 0) {
       // The same load for a while first, caught up before the measurement: what is left is the steady state.
-      const pool = createMariaPool(tenant.source.info, undefined, 16);
-      await runWorkload(pool, tenant.source.database, { durationMs: Number(a['warm-seconds']) * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed: 99 }).finally(() => pool.end());
+      await load(tenant, Number(a['warm-seconds']), 99);
       await first.progress.waitReached(await stableHighs(tenant), WAIT, 'warm-up');
       await sleep(3000);
     }
