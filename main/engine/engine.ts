@@ -24,7 +24,7 @@ import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
 import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
-import { appliedSchemaChanges, historyGrew, runSchemaCheck } from './schema-sync.ts';
+import { appliedSchemaChanges, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
 import { WriterLease } from './state/writer-lease.ts';
 import { pollRequests } from './state/request-runner.ts';
@@ -510,7 +510,7 @@ class MirrorEngine implements Engine {
       });
       // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
       // schema history shows it, not only at the hourly check.
-      if (this.ticks++ % 5 === 0 && await historyGrew(c)) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
+      if (this.ticks++ % 5 === 0 && await historyUnchecked(c)) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
       const at = Date.now();
       c.events.emit('progress', { tables: this.tableStatus(at, figures), at });
       this.refreshRunState();

@@ -16,6 +16,7 @@ import type { ChangeEvent } from '../../main/engine/decode/envelope.ts';
 import { addEntry } from '../../main/engine/schema/history-log.ts';
 import { comparePositions, sourcePosition } from '../../main/engine/schema/source-position.ts';
 import { tableId } from '../../main/engine/schema/table-model.ts';
+import { finishSweep } from '../../main/engine/snapshot/sweep.ts';
 import { makeContext, Topic } from '../doubles/engine-context.ts';
 
 const CONTACT = 'crm_fixture.contact';
@@ -57,6 +58,26 @@ async function atAPlusX1(): Promise<{ t: Topic; ctx: EngineContext }> {
   await processMessages(ctx, 0, [seedA], async () => undefined);
   await processMessages(ctx, 1, [seedB], async () => undefined);
   return { t, ctx };
+}
+
+/** As atAPlusX1, with the resync of the table created from the stream done (nothing superseded any more). */
+async function atAPlusX1ResyncDone(): Promise<{ t: Topic; ctx: EngineContext }> {
+  const r = await atAPlusX1();
+  await finishSweep(r.ctx, r.ctx.registry.get(CONTACT)!);
+  assert.equal(r.ctx.registry.get(CONTACT)!.rebuiltSrc, null);
+  return r;
+}
+
+/** The record with x1 an INT (a definition no history entry has). */
+function x1AsInt(m: KafkaMessage): KafkaMessage {
+  const v = JSON.parse(m.value!.toString()) as Envelope;
+  for (const f of v.schema.fields) {
+    for (const c of (f.fields ?? []) as Array<{ field: string; type: string; parameters?: Record<string, string> }>) {
+      if (c.field === 'x1') { c.type = 'int32'; c.parameters = { ...c.parameters, '__debezium.source.column.type': 'INT' }; }
+    }
+  }
+  for (const row of [v.payload.after, v.payload.before]) if (row) row.x1 = 7;
+  return { ...m, value: Buffer.from(JSON.stringify(v)) };
 }
 
 const ids = async (ctx: EngineContext): Promise<number[]> => {
@@ -133,5 +154,22 @@ describe('schema changes placed by where the source wrote the event', () => {
     const rec = ctx.registry.get(CONTACT)!;
     assert.equal(rec.sweep?.kind, 'incremental', 'created from the stream: a resync fills it');
     assert.deepEqual(await ids(ctx), [2], 'row 1 of the dropped incarnation is left out (it would outlive the sweep: marked seen, never deleted)');
+  });
+
+  it('a rebuild for a schema the history does not hold: events written before the event that brought it are left to its resync', async () => {
+    const { t, ctx } = await atAPlusX1ResyncDone();
+    // x1 becomes an int at the source, and the history read has not got it (a connector without one, or
+    // a read that ended a moment before it): the table is rebuilt from the event alone.
+    await processMessages(ctx, 0, [x1AsInt(at(t, 4, 'c', 410, true))], async () => undefined);
+    const rec = ctx.registry.get(CONTACT)!;
+    assert.equal(rec.def.columns.find((c) => c.name === 'x1')?.type.kind, 'int');
+    assert.equal(rec.sweep?.kind, 'incremental', 'rebuilt: a resync refills it');
+    assert.equal(rec.rebuiltSrc, sourcePosition({ file: 'binlog.000001', pos: 410 }), 'superseded up to where the event was written (was: nothing)');
+    // A partition behind: row 3 created under A (fits the rebuilt table), deleted under A + x1 (does not).
+    // Applied, the create was marked seen by the resync and outlived it (CI 2026-12-03: a ghost row).
+    await processMessages(ctx, 1, [at(t, 3, 'c', 150, false), at(t, 3, 'd', 250, true)], async () => undefined);
+    assert.deepEqual(await ids(ctx), [4], 'row 3 is left to the resync');
+    await processMessages(ctx, 1, [x1AsInt(at(t, 5, 'c', 420, true))], async () => undefined);
+    assert.deepEqual(await ids(ctx), [4, 5], 'written after it: applied');
   });
 });

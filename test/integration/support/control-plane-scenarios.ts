@@ -135,6 +135,37 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       return e;
     }
 
+    /**
+     * With the engine stopped (and the connector, when `connectorToo`, until the engine has started):
+     * rows created before an incompatible change and a column add, deleted after them and before their
+     * revert and drop, then the engine catches up. The create carries a definition the rebuilt table
+     * fits, the delete one it does not: applied and skipped, they leave a ghost row (CI 2026-12-02/03).
+     */
+    async function changeAndRevert(c: Ctx, opts: { connectorToo: boolean }): Promise<void> {
+      const src = c.tenant.source;
+      const label = (t: string) => (t === 'person' ? 'lastname' : 'name');
+      const ghost = (t: string) => src.query(`INSERT INTO ${src.qt(t)} (${label(t)}, guid, registered) VALUES ('deleted before the revert', UUID(), NOW(6))`);
+      const unghost = (t: string) => src.query(`DELETE FROM ${src.qt(t)} WHERE ${label(t)} = 'deleted before the revert'`);
+      if (opts.connectorToo) await c.tenant.connector.stop();
+      await ghost('project');
+      await ghost('person');
+      const change = await src.incompatibleChange('project');
+      await src.addColumn('person', 'col_c', 'VARCHAR(10) NULL');
+      await src.workload({ ops: 80, tables: ['project', 'contact'] });
+      await unghost('project');
+      await unghost('person');
+      await src.modifyColumn('project', change.column, `${change.from} NULL`);
+      await src.dropColumn('person', 'col_c');
+      await src.workload({ ops: 80, tables: ['project', 'contact'] });
+      const e = await startEngine(c);
+      if (opts.connectorToo) await c.tenant.connector.start();
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      await e.waitFor(caughtUp, 60_000);
+      const proj = (await tableRecords(c.check)).get('project')!.def.columns.find((x) => x.name === change.column);
+      assert.notEqual(proj?.type.kind, 'string', `${change.column} is back to a number column (${JSON.stringify(proj?.type)})`);
+      await e.stop();
+    }
+
     async function caughtUpTenant(name: string, tenantOpts?: TenantOptions, extra?: Partial<SettingsInput>): Promise<{ c: Ctx; e: Engine }> {
       const c = await setup(name, tenantOpts, extra);
       const e = await startEngine(c);
@@ -300,36 +331,24 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await src.addColumn('person', 'col_b', 'INT NULL');
       await src.query(`UPDATE ${src.qt('person')} SET col_b = person_id * 7 WHERE person_id % 2 = 0`);
       await src.workload({ ops: 120, tables: ['person', 'contact'] });
-      let e = await startEngine(c);
+      const e = await startEngine(c);
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       const cols = (await tableRecords(c.check)).get('person')!.def.columns.map((x) => x.name);
       assert.ok(cols.includes('col_a') && cols.includes('col_b'), `person has col_a and col_b in the replica (${cols.join(', ')})`);
       await e.waitFor(caughtUp, 60_000);
       await e.stop();
 
-      // Rows created before a change and deleted after it, before its revert: the create carries the
-      // definition the table ends with (the same hash as the revert's), the delete one the rebuilt table
-      // no longer fits. Placed by hash, the create was applied after the rebuild and the delete skipped (a
-      // ghost row; CI 2026-12-02, after a column added then dropped).
-      const label = (t: string) => (t === 'person' ? 'lastname' : 'name');
-      const ghost = (t: string) => src.query(`INSERT INTO ${src.qt(t)} (${label(t)}, guid, registered) VALUES ('deleted before the revert', UUID(), NOW(6))`);
-      const unghost = (t: string) => src.query(`DELETE FROM ${src.qt(t)} WHERE ${label(t)} = 'deleted before the revert'`);
-      await ghost('project');
-      await ghost('person');
-      const change = await src.incompatibleChange('project');
-      await src.addColumn('person', 'col_c', 'VARCHAR(10) NULL');
-      await src.workload({ ops: 80, tables: ['project', 'contact'] });
-      await unghost('project');
-      await unghost('person');
-      await src.modifyColumn('project', change.column, `${change.from} NULL`);
-      await src.dropColumn('person', 'col_c');
-      await src.workload({ ops: 80, tables: ['project', 'contact'] });
-      e = await startEngine(c);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
-      await e.waitFor(caughtUp, 60_000);
-      const proj = (await tableRecords(c.check)).get('project')!.def.columns.find((x) => x.name === change.column);
-      assert.notEqual(proj?.type.kind, 'string', `${change.column} is back to a number column (${JSON.stringify(proj?.type)})`);
-      await e.stop();
+      await changeAndRevert(c, { connectorToo: false });
+    });
+
+    shortIt('d2. the same changes and reverts made while the connector was stopped too, started right after the engine: the history and the events arrive while it streams', async () => {
+      const started = await caughtUpTenant('ddllate', { seedRows: 300 });
+      await started.e.stop();
+      // The engine starts with a history that has none of it, then reads each change while its events
+      // arrive (with the connector running, it starts with the whole history). Before the fix: a dropped
+      // column kept (the tick's check never ran once placement had read the history) and tables rebuilt
+      // for a definition not yet read (no position: the ghost row of CI 2026-12-03).
+      await changeAndRevert(started.c, { connectorToo: true });
     });
 
     shortIt('e. DROP TABLE and RENAME TABLE while stopped: dropped gone, renamed present with its rows, no ghost ok', async () => {
