@@ -223,7 +223,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
   const { incompatible = [], target, by = 'schema check' } = opts;
   const from = rec.schemaPos ?? null;
   const plan = planSchemaChange(rec.def, def);
-  const reasons = [...incompatible, ...(plan.kind === 'recreate' ? plan.reasons : [])];
+  const reasons = [...new Set([...incompatible, ...(plan.kind === 'recreate' ? plan.reasons : [])])]; // a one-step change is in both
   // Stored in the same write as the definition: stored after it, a kill between left the table at the new
   // definition with the old position, and the next event of it was taken for a change again (rebuilt twice).
   if (target) rec.schemaPos = target.pos.toString();
