@@ -143,9 +143,9 @@ async function historyGrew(ctx: EngineContext): Promise<boolean> {
 
 /**
  * Does the schema history hold records no schema check has taken yet? Not the same as `historyGrew`: an
- * event's placement re-reads the history for its own table only, and a change to a table with no event
- * since (a column dropped) is applied by a check alone (CI 2026-12-03: a dropped column left in the
- * replica because placement had read past it and the check was never run).
+ * event's placement re-reads the history but moves only its own table, and a change to a table with no
+ * event since (a column dropped) is applied by a check alone (scenario d2: a dropped column was kept
+ * because placement had read past it, and the tick asked only whether the history had grown since).
  */
 export async function historyUnchecked(ctx: EngineContext): Promise<boolean> {
   const marks = await fetchWatermarks(ctx.admin, ctx.topics.schemaHistory).catch(() => null);
