@@ -87,7 +87,7 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
       const [db, table] = [r.from[r.from.length - 2] ?? '', r.from[r.from.length - 1] ?? ''];
       if (ctx.filter(db, table) === 'mirror') addEntry(log, tableId({ schema: db, name: table }), BigInt(m.offset), null, r.from.join('.'), false, src);
     }
-    for (const ch of historyToChanges(payload.tableChanges ?? [], payload.source?.connector ?? 'mysql')) {
+    for (const ch of historyToChanges(payload.tableChanges ?? [], payload.source?.connector ?? 'mysql', payload.ddl)) {
       if (ch.unknownTypes.length) ctx.log.warn('schema history: unknown column types', { table: ch.idParts.join('.'), columns: ch.unknownTypes });
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? (ch.idParts.length >= 3 ? ch.idParts[ch.idParts.length - 2]! : ch.idParts[0] ?? '');

@@ -48,7 +48,10 @@ export function planSchemaChange(oldDef: TableDef, newDef: TableDef): SchemaPlan
     else if (!oc.nullable && nc.nullable) relax.push(nc);
   }
   const add = newDef.columns.filter((c) => !oldNames.has(c.name));
-  for (const c of add) if (!c.nullable && c.defaultValue === undefined) reasons.push(`column ${c.name} added as NOT NULL without a default`);
+  for (const c of add) {
+    if (!c.nullable && c.defaultValue === undefined) reasons.push(`column ${c.name} added as NOT NULL without a default`);
+    else if (c.fillUnknown) reasons.push(`column ${c.name} added with a value in existing rows that only the source has (its default or expression)`);
+  }
   // Column order is not compared: rows are written by column name, so an added column may sit anywhere.
   if (reasons.length) return { kind: 'recreate', reasons };
   if (!add.length && !widen.length && !relax.length) return { kind: 'same' };

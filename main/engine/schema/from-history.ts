@@ -2,6 +2,7 @@
  * Debezium schema-change events (`<ctx>-schemahistory`, `tableChanges`) → table definitions.
  * Uses the same source-type mapping as the event path so both give the same hash.
  */
+import { addedFillUnknown } from './added-column-fill.ts';
 import { mapSourceType } from './source-types.ts';
 import type { ColumnDef, ColumnType, TableDef } from './table-model.ts';
 
@@ -46,7 +47,7 @@ function literalDefault(expr: string | null | undefined, type: ColumnType): Colu
   return undefined; // functions (CURRENT_TIMESTAMP…) are not carried over
 }
 
-export function historyToChanges(tableChanges: TableChange[], connector: string): HistoryChange[] {
+export function historyToChanges(tableChanges: TableChange[], connector: string, ddl?: string | null): HistoryChange[] {
   return tableChanges.map((tc) => {
     const idParts = parseTableId(tc.id);
     const name = idParts[idParts.length - 1] ?? tc.id;
@@ -61,6 +62,7 @@ export function historyToChanges(tableChanges: TableChange[], connector: string)
       const col: ColumnDef = { name: c.name, type, nullable: c.optional !== false };
       const d = literalDefault(c.defaultValueExpression, type);
       if (d !== undefined) col.defaultValue = d;
+      if (addedFillUnknown(c.defaultValueExpression, ddl, c.name)) col.fillUnknown = true;
       col.sourceType = c.typeName + (c.length != null ? `(${c.length}${c.scale != null ? ',' + c.scale : ''})` : '');
       columns.push(col);
     }

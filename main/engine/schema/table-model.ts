@@ -27,6 +27,11 @@ export interface ColumnDef {
   nullable: boolean;
   /** Default as a literal value in the row-value shape of `type` (never an SQL expression), or undefined. */
   defaultValue?: string | number | boolean | bigint | null;
+  /**
+   * Added to a table with rows, its value in them is known to the source only (a default other than NULL
+   * or a number, or a generated column: schema/added-column-fill.ts). Not part of the hash.
+   */
+  fillUnknown?: boolean;
   /** Source type as the source database spelled it (e.g. `DATETIME(6)`), for diagnostics. */
   sourceType?: string;
 }
