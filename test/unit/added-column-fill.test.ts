@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { addedFillUnknown, columnClause } from '../../main/engine/schema/added-column-fill.ts';
+import { addedFillUnknown, columnClauses } from '../../main/engine/schema/added-column-fill.ts';
 import { planSchemaChange } from '../../main/engine/schema/compat.ts';
 import { historyToChanges } from '../../main/engine/schema/from-history.ts';
 
+const columnClause = (ddl: string, column: string): string | null => columnClauses(ddl, column)[0] ?? null;
 const DDL = "ALTER TABLE `crm_t7866640a`.`person` ADD COLUMN c1 TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, ADD COLUMN c2 DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), ADD COLUMN c3 VARCHAR(36) NULL DEFAULT (UUID()), ADD COLUMN c4 INT NOT NULL DEFAULT 7, ADD COLUMN c5 VARCHAR(10) NULL DEFAULT 'abc', ADD COLUMN c6 DATETIME NULL DEFAULT '2020-01-02 03:04:05', ADD COLUMN c7 DECIMAL(10,2) NULL DEFAULT 1.50, ADD COLUMN c8 VARCHAR(10) NULL DEFAULT 'it''s', ADD COLUMN c9 INT NULL, ADD COLUMN c10 DATE NULL DEFAULT (CURRENT_DATE), ADD COLUMN c11 TIMESTAMP NULL DEFAULT NULL";
 const RECORDED: Array<[string, string, boolean, string | null, boolean]> = [
   // name, typeName, optional, defaultValueExpression, value in existing rows known only to the source
@@ -41,6 +42,7 @@ it('the clause of a column is found by its own name, quoted or not, and ends at 
   assert.equal(columnClause('ALTER TABLE t ADD COLUMN a INT AFTER b, ADD COLUMN b2 INT', 'b'), null, "`AFTER b` is not b's clause");
   assert.equal(columnClause('ALTER TABLE t ADD (a INT DEFAULT 1, b VARCHAR(3) DEFAULT \'x\')', 'b')?.trim(), "VARCHAR(3) DEFAULT 'x'");
   assert.equal(addedFillUnknown(null, 'ALTER TABLE t ADD COLUMN g INT AS (a * 2) VIRTUAL', 'g'), true, 'generated');
+  assert.equal(addedFillUnknown(null, 'ALTER TABLE t ADD INDEX i (c1 DESC), ADD COLUMN c1 DATETIME NULL DEFAULT NOW()', 'c1'), true, 'an index naming it first');
   assert.equal(addedFillUnknown('(getdate())', null, 'd'), true, 'SQL Server: no DDL, an expression');
   assert.equal(addedFillUnknown(null, null, 'd'), false);
 });

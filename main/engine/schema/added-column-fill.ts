@@ -10,8 +10,12 @@
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
-/** The clause that defines `column` in a DDL statement (`name type … DEFAULT …`), or null when absent. */
-export function columnClause(ddl: string, column: string): string | null {
+/**
+ * The clauses that may define `column` in a DDL statement (`name type … DEFAULT …`), in order. More than
+ * the definition can match (`(c1 DESC, …)` of an index): each is looked at, so none is missed.
+ */
+export function columnClauses(ddl: string, column: string): string[] {
+  const out: string[] = [];
   const esc = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const name = `(?:\`${esc.replace(/`/g, '``')}\`|${/^[\w$]+$/.test(column) ? `\\b${esc}\\b` : '(?!)'})`;
   const start = new RegExp(String.raw`(?:\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?\(?\s*|[(,]\s*)${name}\s+`, 'gi');
@@ -29,9 +33,9 @@ export function columnClause(ddl: string, column: string): string | null {
     }
     const clause = ddl.slice(m.index + m[0].length, i);
     if (/^\s*(?:FIRST|AFTER)\b/i.test(clause)) continue; // `AFTER name` of another column's clause
-    return clause;
+    out.push(clause);
   }
-  return null;
+  return out;
 }
 
 /**
@@ -41,10 +45,9 @@ export function columnClause(ddl: string, column: string): string | null {
 export function addedFillUnknown(defaultExpression: string | null | undefined, ddl: string | null | undefined, column: string): boolean {
   const dve = defaultExpression?.trim();
   if (dve && !/^null$/i.test(dve) && !NUMBER.test(dve)) return true;
-  const clause = ddl ? columnClause(ddl, column) : null;
-  if (!clause) return false;
-  if (/\b(?:AS|GENERATED\s+ALWAYS\s+AS)\s*\(/i.test(clause)) return true;
-  const d = /\bDEFAULT\s+([^\s,]+)/i.exec(clause);
-  if (!d) return false;
-  return !/^null$/i.test(d[1]!) && !NUMBER.test(d[1]!.replace(/^\((.*)\)$/, '$1'));
+  return (ddl ? columnClauses(ddl, column) : []).some((clause) => {
+    if (/\b(?:AS|GENERATED\s+ALWAYS\s+AS)\s*\(/i.test(clause)) return true;
+    const d = /\bDEFAULT\s+([^\s,]+)/i.exec(clause);
+    return d !== null && !/^null$/i.test(d[1]!) && !NUMBER.test(d[1]!.replace(/^\((.*)\)$/, '$1'));
+  });
 }
