@@ -133,11 +133,16 @@ function refuseSignedUnsigned(ctx: EngineContext, ev: ChangeEvent): void {
   }
 }
 
+/** The schema history's end (its highest high watermark), or null when it cannot be read now. */
+async function historyEnd(ctx: EngineContext): Promise<bigint | null> {
+  const marks = await fetchWatermarks(ctx.admin, ctx.topics.schemaHistory).catch(() => null);
+  return marks ? [...marks.values()].reduce((n, w) => (BigInt(w.high) > n ? BigInt(w.high) : n), 0n) : null;
+}
+
 /** Has the schema history grown since it was last read? */
 async function historyGrew(ctx: EngineContext): Promise<boolean> {
-  const marks = await fetchWatermarks(ctx.admin, ctx.topics.schemaHistory).catch(() => null);
+  const high = await historyEnd(ctx) ?? ctx.schemaLogHigh;
   ctx.schemaLogCheckedAt = Date.now();
-  const high = marks ? [...marks.values()].reduce((n, w) => (BigInt(w.high) > n ? BigInt(w.high) : n), 0n) : ctx.schemaLogHigh;
   return !ctx.schemaLog || high > ctx.schemaLogHigh;
 }
 
@@ -148,10 +153,8 @@ async function historyGrew(ctx: EngineContext): Promise<boolean> {
  * because placement had read past it, and the tick asked only whether the history had grown since).
  */
 export async function historyUnchecked(ctx: EngineContext): Promise<boolean> {
-  const marks = await fetchWatermarks(ctx.admin, ctx.topics.schemaHistory).catch(() => null);
-  if (!marks) return false;
-  const high = [...marks.values()].reduce((n, w) => (BigInt(w.high) > n ? BigInt(w.high) : n), 0n);
-  return high > (ctx.historyNext === null ? 0n : BigInt(ctx.historyNext));
+  const high = await historyEnd(ctx);
+  return high !== null && high > (ctx.historyNext === null ? 0n : BigInt(ctx.historyNext));
 }
 
 /**
