@@ -26,7 +26,9 @@ type Action =
   /** A snapshot record whose row cannot be decoded (its JSON is intact). */
   | { poisonSnap: Step }
   /** The process stops and a new one starts: memory gone, state read back from the replica. */
-  | { restart: true };
+  | { restart: true }
+  /** Engine state changed by hand between steps. */
+  | { tweak: (ctx: EngineContext) => void };
 
 interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void; setup?: (ctx: EngineContext) => void }
 
@@ -162,6 +164,51 @@ const rules: Rule[] = [
     rows: { sale: [1, 2, 3], contact: ids(6) }, states: { sale: 'ok' },
   },
   {
+    // Debezium queues a table once per signal naming it (no dedup) and scans in turn; its notifications carry
+    // the newest signal's id, so the end of the repeated scan can only be told by counting.
+    name: 'a resync begun while an earlier repeated scan still runs: that scan\'s end does not sweep it (rows it read before are kept)',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]),
+      scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 6, op: 'c' }] },
+      incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]), scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 7, op: 'c' }] }],
+    rows: { sale: [1, 2, 3], contact: ids(7) }, states: { sale: 'resyncing' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.equal(r.sweep?.fence, null, 'not fenced by the earlier scan');
+      assert.equal(r.sweep?.scansBefore, 0, 'no earlier scan left');
+      assert.equal(r.scansAsked, 1, 'its own scan is still to end');
+    },
+  },
+  {
+    name: 'the same, then its own scan: it sweeps exactly what that scan did not deliver',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]),
+      scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 6, op: 'c' }] },
+      incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]), scan('sale', 'SUCCEEDED', 3),
+      incremental('sale', [1, 3]), scan('sale', 'SUCCEEDED', 2), { events: [{ table: 'contact', id: 7, op: 'c' }] }],
+    rows: { sale: [1, 3], contact: ids(7) }, states: { sale: 'ok' },
+    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.scansAsked, 0, 'every scan asked for ended'),
+  },
+  {
+    name: 'an earlier scan that fails after a resync began does not fail it',
+    script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2, 3, 4, 5]), scan('sale', 'SUCCEEDED', 5),
+      { events: [{ table: 'contact', id: 6, op: 'c' }] }, { resync: ['crm_fixture.sale'] }, scan('sale', 'SQL_EXCEPTION', 0),
+      incremental('sale', [2, 4]), scan('sale', 'SUCCEEDED', 2), { events: [{ table: 'contact', id: 7, op: 'c' }] }],
+    rows: { sale: [2, 4], contact: ids(7) }, states: { sale: 'ok' },
+    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.lastResync?.outcome, 'repaired'),
+  },
+  {
+    name: 'a resync that let an end pass as an earlier scan\'s, then the connector\'s queue empties: its scan is asked for again, nothing is deleted on a guess',
+    // A scan counted that the connector never ran (a signal sent again over a stalled scan that was lost).
+    script: [initial, { tweak: (ctx) => { ctx.registry.get('crm_fixture.sale')!.scansAsked = 1; } }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SUCCEEDED', 2),
+      { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: ids(5), contact: ids(6) }, states: { sale: 'resyncing' },
+    check: (ctx, t) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.equal(r.sweep?.signalId, null, 'its signal is to be sent again (by the tick)');
+      assert.equal(r.sweep?.scansBefore, 0);
+      assert.equal(t.sent.filter((x) => x.value.includes('crm_fixture.sale')).length, 1, 'one signal so far');
+    },
+  },
+  {
     name: 'TRUNCATE at the source empties the replica table; later inserts stay; the table is resynced, then ok',
     script: [initial, { events: [{ table: 'sale', id: 7, op: 'c' }, { table: 'sale', id: 0, op: 't' }, { table: 'sale', id: 9, op: 'c' }] },
       incremental('sale', [9]), scan('sale', 'SUCCEEDED', 1), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
@@ -238,6 +285,7 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
   for (const a of rule.script) {
     if ('events' in a) await processMessages(ctx, 0, a.events.map((s) => topic.message(s)), hb);
     else if ('resync' in a) await requestResync(ctx, a.resync);
+    else if ('tweak' in a) a.tweak(ctx);
     else if ('restart' in a) {
       forgetReplicaState(ctx);
       await loadReplicaState(ctx);

@@ -3,6 +3,8 @@
  * - "Incremental Snapshot" (resyncs): TABLE_SCAN_COMPLETED with SUCCEEDED or EMPTY fences the table's
  *   sweep; any other status (SQL_EXCEPTION, UNKNOWN_SCHEMA, NO_PRIMARY_KEY, SKIPPED) and ABORTED leave it
  *   stale with nothing deleted; COMPLETED of our signal with a table never reported leaves that one stale.
+ *   Debezium queues a table once per signal naming it and scans in turn: the ends of scans asked for
+ *   before a resync began are not that resync's (records.ts: scansAsked, scansBefore).
  * - "Initial Snapshot" (initial and blocking snapshots): the collections and per-table scan outcomes of the
  *   current attempt, read by completeFullSnapshot; a failed scan makes the table stale at once.
  */
@@ -34,14 +36,14 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));
     for (const r of tablesOf(ctx, collection).filter(awaitingScan)) {
       r.sweep!.progressAt = Date.now();
-      if (r.snapshot && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
+      if (r.snapshot && !r.sweep!.scansBefore && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
     }
     return;
   }
   if (n.type === 'TABLE_SCAN_COMPLETED') {
     const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
     const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
-    const recs = tablesOf(ctx, collection).filter(awaitingScan);
+    const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, status, total) && awaitingScan(r));
     if (!recs.length) return;
     if (!SCAN_OK.has(status)) {
       for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}`);
@@ -57,15 +59,54 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     return;
   }
   if (n.type === 'ABORTED') {
+    queueEmptied(ctx);
     for (const r of ctx.registry.all().filter(awaitingScan)) await failSweep(ctx, r, `the resync was aborted by the connector (${n.data.status ?? 'no status'})`);
     return;
   }
   if (n.type === 'COMPLETED') {
+    // The connector's queue is empty: no scan it was asked for is still to come.
+    const skipped = queueEmptied(ctx);
+    // A resync that let an end pass as an earlier scan's, with no scan left: that end may have been its
+    // own (a scan counted that was lost), or its own scan was lost. Either way its seen set is whole from
+    // its start, so one more scan settles it; nothing is deleted on a guess.
+    const again = skipped.filter(awaitingScan);
+    if (again.length) {
+      ctx.log.warn('resync scan sent again: an end it let pass as an earlier scan\'s may have been its own', { tables: again.map((r) => r.id) });
+      for (const r of again) r.sweep!.signalId = null; // resendPendingSignals sends it (the tick)
+    }
     // Every table of a finished signal was reported before COMPLETED; one that was not never will be.
-    for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && x.sweep!.signalId === n.id)) {
+    for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && x.sweep!.signalId === n.id && !again.includes(x))) {
       await failSweep(ctx, r, `the connector finished the resync without scanning ${r.id}`);
     }
   }
+}
+
+/**
+ * One scan of the table ended (whatever its status). True when that end may be its running resync's:
+ * false while scans asked for before the resync began are still to end (theirs come first).
+ */
+function endOfScan(ctx: NotificationDeps, r: TableRecord, status: string, total: number | null): boolean {
+  if (r.scansAsked) r.scansAsked--;
+  ctx.registry.put(r);
+  const sweep = r.sweep;
+  if (sweep?.kind !== 'incremental' || !sweep.scansBefore) return true;
+  sweep.scansBefore--;
+  sweep.skippedEnd = true;
+  ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, stillBefore: sweep.scansBefore });
+  return false;
+}
+
+/** COMPLETED or ABORTED: nothing is queued any more. Returns the resyncs that let an end pass. */
+function queueEmptied(ctx: NotificationDeps): TableRecord[] {
+  const skipped: TableRecord[] = [];
+  for (const r of ctx.registry.all()) {
+    if (!r.scansAsked && !r.sweep?.scansBefore && !r.sweep?.skippedEnd) continue;
+    if (r.sweep?.skippedEnd) skipped.push(r);
+    r.scansAsked = 0;
+    if (r.sweep) { r.sweep.scansBefore = 0; r.sweep.skippedEnd = false; }
+    ctx.registry.put(r);
+  }
+  return skipped;
 }
 
 function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefined {

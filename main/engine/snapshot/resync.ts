@@ -49,7 +49,9 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       // A full snapshot's seen set is replaced: this table is resynced on its own from now on.
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
       await ctx.replica.beginSweep(rec.def);
-      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec) };
+      // Scans asked for before now that have not ended are run first, and were read (in part) before this
+      // seen set began: their ends are not this resync's (notifications.ts).
+      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec), scansBefore: rec.scansAsked ?? 0 };
       rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
     } else {
       rec.sweep!.signalId = null; // sent again by signalResync; the running seen set is kept
@@ -82,7 +84,11 @@ export async function requestResync(ctx: ResyncDeps, ids: string[], why: string 
 async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> {
   if (!recs.length) return;
   const id = await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection));
-  for (const r of recs) { if (r.sweep) { r.sweep.signalId = id; r.sweep.progressAt = Date.now(); } ctx.registry.put(r); }
+  for (const r of recs) {
+    if (r.sweep) { r.sweep.signalId = id; r.sweep.progressAt = Date.now(); }
+    r.scansAsked = (r.scansAsked ?? 0) + 1;
+    ctx.registry.put(r);
+  }
   await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('resnapshot requested', { signal: id, tables: recs.map((r) => r.id) });
 }

@@ -38,6 +38,15 @@ export interface SweepRecord {
   rowsBefore?: number | null;
   /** Last sign of the scan (a snapshot row applied, a progress notification, the signal sent), ms. */
   progressAt?: number;
+  /**
+   * Incremental: scans of the table the connector was asked for before this sweep began and had not yet
+   * reported ended. Debezium queues a table once per signal and runs the scans in turn, so the next ends
+   * reported for the table are theirs: part of such a scan was read before this sweep's seen set began (or
+   * before the table was rebuilt), and sweeping at its end would delete rows only a later scan delivers.
+   */
+  scansBefore?: number;
+  /** Incremental: an end was let pass as an earlier scan's (see notifications.ts: COMPLETED). */
+  skippedEnd?: boolean;
 }
 
 
@@ -76,6 +85,13 @@ export interface TableRecord {
    * of a schema the table no longer fits, was skipped, or never came, the table being dropped: a ghost row).
    */
   rebuiltSrc?: string | null;
+  /**
+   * Incremental scans of this table asked of the connector (signals sent naming it) that it has not yet
+   * reported ended (TABLE_SCAN_COMPLETED, whatever its status); none once it reports its snapshot
+   * COMPLETED or ABORTED (its queue is then empty). A signal sent again over a stalled scan counts again:
+   * at worst a later resync waits for one more scan, then for the stall resend.
+   */
+  scansAsked?: number;
 }
 
 /** `ts`: Kafka timestamp of the record at `next - 1` (the last one applied): proves the topic is still the same one. */

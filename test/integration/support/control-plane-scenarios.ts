@@ -244,6 +244,45 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    shortIt('b2. resync asked for twice, then again while the repeated scan runs: that scan\'s end does not sweep the new resync', async () => {
+      // Debezium queues the table once per signal and scans in turn; its notifications carry the newest
+      // signal's id. The third resync begins a new seen set while the second scan runs: that scan's end
+      // is not the third resync's (part of it was read before), and sweeping on it deleted rows.
+      const { c, e } = await caughtUpTenant('rescan', {
+        seedRows: { contact: 12000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '400' },
+      });
+      const contact = table(e.status(), 'contact')!.id;
+      const sourceRows = await c.tenant.source.count('contact');
+      const ends = (from: number) => async () => (await c.tenant.notifications()).slice(from)
+        .filter((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'TABLE_SCAN_COMPLETED').length;
+      let from = 0;
+      let exercised = false;
+      for (let attempt = 1; attempt <= 3 && !exercised; attempt++) {
+        from = (await c.tenant.notifications()).length;
+        await e.resyncTables([contact]);
+        await e.resyncTables([contact]); // joins the first: a second signal, a second scan queued
+        await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { from, timeoutMs: 90_000 });
+        await e.waitFor((st) => table(st, 'contact')?.state === 'ok', 60_000);
+        const watch = watchRowCounts(c.check, ['contact'], 100);
+        open.push(async () => { await watch.stop(); }); // see a.
+        await e.resyncTables([contact]); // a new seen set, the second scan still running
+        exercised = (await ends(from)()) === 1;
+        if (!exercised) say(`attempt ${attempt}: the second scan had ended before the third resync was asked for; again`);
+        await waitFor(async () => (await ends(from)()) >= 3, { timeoutMs: 120_000, what: 'three table scans of contact ended' });
+        await e.waitFor((st) => table(st, 'contact')?.state === 'ok', 60_000);
+        const min = (await watch.stop()).get('contact') ?? 0;
+        assert.ok(min >= sourceRows, `no row of contact was deleted by the end of a scan asked for before the resync (source ${sourceRows}, replica lowest ${min})`);
+        const report = table(e.status(), 'contact')!.lastResync;
+        say(`attempt ${attempt}: lowest ${min} of ${sourceRows}; report ${JSON.stringify(report)}`);
+        assert.equal(report?.rowsDeleted, 0, 'the sweep deleted nothing (the source deleted nothing)');
+        await assertEventuallyEqual(c.tenant, c.settings);
+      }
+      assert.ok(exercised, 'the third resync was asked for while the second scan ran, in one of 3 attempts');
+      await e.waitFor(caughtUp, 60_000);
+      await e.stop();
+    });
+
     shortIt('c1. connector restarted mid-initial-snapshot: the snapshot starts over, replica equal', async () => {
       const c = await setup('snaprestart', { seedRows: 40000, waitForSnapshot: false });
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'IN_PROGRESS', { timeoutMs: 120_000 });
