@@ -211,6 +211,8 @@ export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent):
 export interface SchemaChangeOpts {
   /** Steps of the history between the table's definition and the new one that were not compatible. */
   incompatible?: string[];
+  /** Steps of the history between that added columns whose value in existing rows only the source knows. */
+  refill?: string[];
   /** The history entry of the new definition. */
   target?: SchemaLogEntry;
   /** What asked for the change (logged). */
@@ -227,6 +229,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
   const from = rec.schemaPos ?? null;
   const plan = planSchemaChange(rec.def, def);
   const reasons = [...new Set([...incompatible, ...(plan.kind === 'recreate' ? plan.reasons : [])])]; // a one-step change is in both
+  const refill = [...new Set([...(opts.refill ?? []), ...(plan.kind === 'alter' ? plan.refill : [])])];
   // Stored in the same write as the definition: stored after it, a kill between left the table at the new
   // definition with the old position, and the next event of it was taken for a change again (rebuilt twice).
   if (target) rec.schemaPos = target.pos.toString();
@@ -267,6 +270,17 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
   }
   rec.previousHashes = rec.previousHashes.slice(-20);
   ctx.registry.put(rec);
+  if (refill.length) {
+    // The rows the table has keep their other columns; the added ones hold the replica's default until
+    // the resync rewrites every row. The table says so meanwhile (resyncing, with the reason). The new
+    // definition and the resync are one write (see the rebuild above).
+    ctx.log.warn('column added with values only the source has: rows refilled by a resync in place', { table: rec.id, reasons: refill, by });
+    // A resync already running is not joined: rows its scan read before the change lack the values.
+    if (rec.sweep?.kind === 'incremental') { await ctx.replica.cancelSweep(rec.def); rec.sweep = null; rec.snapshot = null; }
+    await requestResync(ctx, [rec.id], `schema change: ${refill.join('; ')}; every row is rewritten by a resync`);
+    noteApplied(ctx, rec.id, 'snapshot requested', `refilled in place: ${refill.join('; ')}`);
+    return rec;
+  }
   await ctx.persist(ctx.registry.takeDirty());
   return rec;
 }
@@ -295,7 +309,8 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
     const pos = r.p.pos;
     const chain = walkChain(rec.def, r.entries, r.at, pos);
     const out = await applySchemaChange(ctx, rec, ev.def, ev.defHash, {
-      incompatible: chain.kind === 'change' ? chain.incompatible : [], target: r.entries.find((e) => e.pos === pos), by: `an event written at ${src ?? 'an unknown position'}`,
+      incompatible: chain.kind === 'change' ? chain.incompatible : [], refill: chain.kind === 'change' ? chain.refill : [],
+      target: r.entries.find((e) => e.pos === pos), by: `an event written at ${src ?? 'an unknown position'}`,
     });
     ctx.registry.put(out);
     return { rec: out, action: 'apply' };
@@ -352,7 +367,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       ctx.log.warn('table dropped at the source: dropped in the replica', { table: id });
       continue;
     }
-    ctx.registry.put(await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), { incompatible: chain.incompatible, target: latest }));
+    ctx.registry.put(await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), { incompatible: chain.incompatible, refill: chain.refill, target: latest }));
   }
   // New tables' resyncs are stored with their records and the history position (one write: a kill cannot
   // leave a new table recorded without the snapshot that fills it), then signalled.

@@ -14,6 +14,9 @@ import { applySchemaChange } from '../../main/engine/schema-sync.ts';
 import { tableHash } from '../../main/engine/schema/table-hash.ts';
 import type { TableRecord } from '../../main/engine/state/records.ts';
 import { makeContext, Topic } from '../doubles/engine-context.ts';
+import { requestResync } from '../../main/engine/snapshot/resync.ts';
+
+const requestResyncOf = (ctx: EngineContext, r: TableRecord) => requestResync(ctx, [r.id]);
 
 const CONTACT = 'crm_fixture.contact';
 
@@ -50,6 +53,27 @@ describe('a table change that empties a table is stored with its resync', () => 
       `each write a restart could read (${writes.map((w) => restartable(w, hash)).join(' | ')})`);
     assert.equal(writes.at(-1)!.hash, hash, 'the new definition is stored in the end');
     assert.equal(t.sent.filter((s) => s.topic === ctx.topics.signal).length, 1, 'the resnapshot signal was sent');
+  });
+
+  it('a column added with values only the source has: added in place, the rows kept, every write with its resync', async () => {
+    const t = new Topic();
+    const ctx = await makeContext(t);
+    await processMessages(ctx, 0, [1, 2, 3].map((id) => t.message({ table: 'contact', id, snapshot: id === 3 ? 'last' : id === 1 ? 'first' : 'true' })), async () => undefined);
+    const rec = ctx.registry.get(CONTACT)!;
+    await requestResyncOf(ctx, rec); // a resync running: its scan read rows before the change, so it is not joined
+    const running = ctx.registry.get(CONTACT)!.sweep!;
+    const def = { ...rec.def, columns: [...rec.def.columns, { name: 'made', type: { kind: 'timestamp' as const, precision: 0 }, nullable: true, fillUnknown: true }] };
+    const hash = tableHash(def);
+    const writes = watchWrites(ctx, CONTACT);
+    const out = await applySchemaChange(ctx, ctx.registry.get(CONTACT)!, def, hash);
+    assert.deepEqual(writes.map((w) => restartable(w, hash)).filter((k) => k !== 'old definition' && k !== 'new definition + resync'), [],
+      `each write a restart could read (${writes.map((w) => restartable(w, hash)).join(' | ')})`);
+    assert.equal(writes.at(-1)!.hash, hash, 'the new definition is stored in the end');
+    assert.equal((await ctx.replica.readRows(out.def)).length, 3, 'the rows are kept while they are refilled');
+    assert.equal(running.scansBefore, 0);
+    assert.equal(out.sweep!.scansBefore, 1, 'a new sweep: the running scan\'s end is not the refill\'s');
+    assert.match(out.staleReason ?? '', /made added with a value in existing rows that only the source has/);
+    assert.equal(t.sent.filter((s) => s.topic === ctx.topics.signal).length, 2, 'the refill asked for its own scan');
   });
 
   it('a table seen first in the stream: its record is stored with the resync that fills it', async () => {

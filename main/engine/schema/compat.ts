@@ -2,14 +2,19 @@
  * Folder main/engine/schema/: table model, schema history, source types, compatibility, table filter.
  *
  * Old vs new table definition → what to do: nothing, ALTER in place (added nullable/defaulted columns,
- * widened types, relaxed NOT NULL), or drop + recreate + resnapshot (anything else).
+ * widened types, relaxed NOT NULL; with a resync in place when an added column's value in existing rows
+ * is the source's alone), or drop + recreate + resnapshot (anything else).
  */
 import type { AlterPlan } from '../replica/dialect.ts';
 import type { ColumnDef, ColumnType, TableDef } from './table-model.ts';
 
 export type SchemaPlan =
   | { kind: 'same' }
-  | { kind: 'alter'; plan: AlterPlan }
+  /**
+   * `refill`: columns added whose value in existing rows only the source knows (added-column-fill.ts):
+   * altered in place, then every row refilled by a resync (the table keeps its rows meanwhile).
+   */
+  | { kind: 'alter'; plan: AlterPlan; refill: string[] }
   | { kind: 'recreate'; reasons: string[] };
 
 const lenOk = (a: number | null, b: number | null): boolean => b === null || (a !== null && b >= a);
@@ -48,12 +53,13 @@ export function planSchemaChange(oldDef: TableDef, newDef: TableDef): SchemaPlan
     else if (!oc.nullable && nc.nullable) relax.push(nc);
   }
   const add = newDef.columns.filter((c) => !oldNames.has(c.name));
+  const refill: string[] = [];
   for (const c of add) {
     if (!c.nullable && c.defaultValue === undefined) reasons.push(`column ${c.name} added as NOT NULL without a default`);
-    else if (c.fillUnknown) reasons.push(`column ${c.name} added with a value in existing rows that only the source has (its default or expression)`);
+    else if (c.fillUnknown) refill.push(`column ${c.name} added with a value in existing rows that only the source has (its default or expression)`);
   }
   // Column order is not compared: rows are written by column name, so an added column may sit anywhere.
   if (reasons.length) return { kind: 'recreate', reasons };
   if (!add.length && !widen.length && !relax.length) return { kind: 'same' };
-  return { kind: 'alter', plan: { table: newDef, addColumns: add, widenColumns: widen, relaxNullability: relax } };
+  return { kind: 'alter', plan: { table: newDef, addColumns: add, widenColumns: widen, relaxNullability: relax }, refill };
 }

@@ -44,23 +44,25 @@ export function positionOf(entries: SchemaLogEntry[], hash: string, recorded: st
 export type ChainPlan =
   | { kind: 'none' }
   | { kind: 'dropped' }
-  | { kind: 'change'; def: TableDef; incompatible: string[] };
+  | { kind: 'change'; def: TableDef; incompatible: string[]; refill: string[] };
 
 export function walkChain(current: TableDef, entries: SchemaLogEntry[], from: bigint, to: bigint | null): ChainPlan {
   const steps = entries.filter((e) => e.pos > from && (to === null || e.pos <= to));
   if (!steps.length) return { kind: 'none' };
   let prev: TableDef | null = current;
   const incompatible: string[] = [];
+  const refill: string[] = [];
   for (const e of steps) {
     // A snapshot restates every table (DROP TABLE IF EXISTS + CREATE TABLE): not a change of its rows.
     if (!e.def) { if (!e.snapshot) prev = null; continue; }
     if (!prev) { incompatible.push('dropped and created again'); prev = e.def; continue; }
     const p = planSchemaChange(prev, e.def);
     if (p.kind === 'recreate') incompatible.push(...p.reasons);
+    else if (p.kind === 'alter') refill.push(...p.refill);
     prev = e.def;
   }
   if (!prev) return { kind: 'dropped' };
-  return { kind: 'change', def: prev, incompatible };
+  return { kind: 'change', def: prev, incompatible, refill };
 }
 
 /**
