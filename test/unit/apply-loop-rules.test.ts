@@ -21,7 +21,7 @@ import type { Step } from '../doubles/engine-context.ts';
 type Action =
   | { events: Step[] }
   | { resync: string[] }
-  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string } }
+  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string } }
   | { poison: string }
   /** A snapshot record whose row cannot be decoded (its JSON is intact). */
   | { poisonSnap: Step }
@@ -38,7 +38,8 @@ const snap = (table: Step['table'], list: number[], attempt: number, opts: { fir
 /** An initial snapshot (attempt 1) of sale 1..5 and contact 1..5, complete. */
 const initial: Action = { events: [...snap('sale', ids(5), 1, { first: true, ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })] };
 const incremental = (table: Step['table'], list: number[]): Action => ({ events: list.map((id) => ({ table, id, snapshot: 'incremental' })) });
-const scan = (table: string, status: string, rows: number): Action => ({ notify: { agg: 'Incremental Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } } });
+const scanOf = (table: string, rows: number, status = 'SUCCEEDED') => ({ agg: 'Incremental Snapshot' as const, type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } });
+const scan = (table: string, status: string, rows: number): Action => ({ notify: scanOf(table, rows, status) });
 
 const rules: Rule[] = [
   { name: 'initial snapshot on a fresh replica: every row, tables ok', script: [initial], rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' } },
@@ -188,6 +189,18 @@ const rules: Rule[] = [
     check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.scansAsked, 0, 'every scan asked for ended'),
   },
   {
+    name: 'a scan end handled twice (read again after a kill, or retried) is counted once',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]),
+      { notify: { ...scanOf('sale', 3), at: '0:7' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] },
+      { resync: ['crm_fixture.sale'] }, { restart: true }, { notify: { ...scanOf('sale', 3), at: '0:8' } }, { notify: { ...scanOf('sale', 3), at: '0:8' } },
+      { events: [{ table: 'contact', id: 7, op: 'c' }] }],
+    rows: { sale: [1, 2, 3], contact: ids(7) }, states: { sale: 'resyncing' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.deepEqual([r.scansAsked, r.sweep?.scansBefore, r.sweep?.fence], [1, 0, null], 'its own scan is still to end, and will end it');
+    },
+  },
+  {
     name: 'an earlier scan that fails after a resync began does not fail it',
     script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2, 3, 4, 5]), scan('sale', 'SUCCEEDED', 5),
       { events: [{ table: 'contact', id: 6, op: 'c' }] }, { resync: ['crm_fixture.sale'] }, scan('sale', 'SQL_EXCEPTION', 0),
@@ -305,7 +318,7 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
     } else {
       const n = a.notify;
       const signal = [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
-      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now() });
+      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now(), at: n.at });
     }
     ctx.watermarks = new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]);
     await checkFences(ctx);

@@ -43,7 +43,7 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
   if (n.type === 'TABLE_SCAN_COMPLETED') {
     const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
     const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
-    const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, status, total) && awaitingScan(r));
+    const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, n.at, status, total) && awaitingScan(r));
     if (!recs.length) return;
     if (!SCAN_OK.has(status)) {
       for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}`);
@@ -85,15 +85,21 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
  * One scan of the table ended (whatever its status). True when that end may be its running resync's:
  * false while scans asked for before the resync began are still to end (theirs come first).
  */
-function endOfScan(ctx: NotificationDeps, r: TableRecord, status: string, total: number | null): boolean {
+function endOfScan(ctx: NotificationDeps, r: TableRecord, at: string | undefined, status: string, total: number | null): boolean {
+  // Counted once: the same notification is handled again when its handling is retried, or read again
+  // after a kill (the counts are stored in the record with where they were counted).
+  if (at !== undefined && r.scanEnd?.at === at) return !r.scanEnd.passed;
   if (r.scansAsked) r.scansAsked--;
-  ctx.registry.put(r);
   const sweep = r.sweep;
-  if (sweep?.kind !== 'incremental' || !sweep.scansBefore) return true;
-  sweep.scansBefore--;
-  sweep.skippedEnd = true;
-  ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, stillBefore: sweep.scansBefore });
-  return false;
+  const passed = sweep?.kind === 'incremental' && Boolean(sweep.scansBefore);
+  if (passed) {
+    sweep!.scansBefore!--;
+    sweep!.skippedEnd = true;
+    ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, stillBefore: sweep!.scansBefore });
+  }
+  if (at !== undefined) r.scanEnd = { at, passed };
+  ctx.registry.put(r);
+  return !passed;
 }
 
 /** COMPLETED or ABORTED: nothing is queued any more. Returns the resyncs that let an end pass. */

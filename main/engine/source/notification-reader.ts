@@ -57,7 +57,7 @@ export async function startNotificationReader(c: NotificationReaderDeps, groupId
           try { n = parseNotification(value.toString('utf8')); } catch (err) {
             c.log.warn('unreadable notification skipped', { partition, offset, error: (err as Error).message });
           }
-          const note = n;
+          const note = n && { ...n, at: `${partition}:${offset}` };
           // A transient failure (fence read, replica write) is retried: a scan report is never lost.
           if (note) await retrying(c, 'notification', () => handleNotification(c, note));
         }

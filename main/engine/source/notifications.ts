@@ -7,6 +7,8 @@ export interface Notification {
   type: string; //          STARTED | IN_PROGRESS | TABLE_SCAN_COMPLETED | COMPLETED | ABORTED | …
   data: Record<string, string>;
   timestamp: number;
+  /** Where it was read (`partition:offset` of `<ctx>-notifications`): a scan's end is counted once (read again after a kill, retried). */
+  at?: string;
 }
 
 export function parseNotification(value: string): Notification | null {

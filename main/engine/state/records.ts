@@ -92,6 +92,8 @@ export interface TableRecord {
    * at worst a later resync waits for one more scan, then for the stall resend.
    */
   scansAsked?: number;
+  /** The last scan end counted (where its notification was read) and whether it was let pass: counted once. */
+  scanEnd?: { at: string; passed: boolean } | null;
 }
 
 /** `ts`: Kafka timestamp of the record at `next - 1` (the last one applied): proves the topic is still the same one. */
