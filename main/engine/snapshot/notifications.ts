@@ -66,10 +66,11 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
   if (n.type === 'COMPLETED') {
     // The connector's queue is empty: no scan it was asked for is still to come.
     const skipped = queueEmptied(ctx);
-    // A resync that let an end pass as an earlier scan's, with no scan left: that end may have been its
-    // own (a scan counted that was lost), or its own scan was lost. Either way its seen set is whole from
-    // its start, so one more scan settles it; nothing is deleted on a guess.
-    const again = skipped.filter(awaitingScan);
+    // A resync that let an end pass as an earlier scan's, whose own signal the connector had taken (the id
+    // is the newest signal's), with no scan left: that end was its own (a scan counted that was lost).
+    // Its seen set is whole from its start, so one more scan settles it; nothing is deleted on a guess.
+    // With an older id its signal is still to be taken (its scan and end to come).
+    const again = skipped.filter((r) => awaitingScan(r) && r.sweep!.signalId === n.id);
     if (again.length) {
       ctx.log.warn('resync scan sent again: an end it let pass as an earlier scan\'s may have been its own', { tables: again.map((r) => r.id) });
       for (const r of again) r.sweep!.signalId = null; // resendPendingSignals sends it (the tick)
