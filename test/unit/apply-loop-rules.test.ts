@@ -21,7 +21,8 @@ import type { Step } from '../doubles/engine-context.ts';
 type Action =
   | { events: Step[] }
   | { resync: string[] }
-  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string } }
+  /** `signal`: the id of the n-th signal the engine sent (else `id`, else the newest sweep's). */
+  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string; signal?: number } }
   | { poison: string }
   /** A snapshot record whose row cannot be decoded (its JSON is intact). */
   | { poisonSnap: Step }
@@ -175,8 +176,8 @@ const rules: Rule[] = [
     check: (ctx) => {
       const r = ctx.registry.get('crm_fixture.sale')!;
       assert.equal(r.sweep?.fence, null, 'not fenced by the earlier scan');
-      assert.equal(r.sweep?.scansBefore, 0, 'no earlier scan left');
-      assert.equal(r.scansAsked, 1, 'its own scan is still to end');
+      assert.deepEqual(r.sweep?.scansBefore, [], 'no earlier scan left');
+      assert.deepEqual(r.scanSignals?.map((x) => x.id), [r.sweep?.signalId], 'its own scan is still to end');
     },
   },
   {
@@ -186,17 +187,27 @@ const rules: Rule[] = [
       incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]), scan('sale', 'SUCCEEDED', 3),
       incremental('sale', [1, 3]), scan('sale', 'SUCCEEDED', 2), { events: [{ table: 'contact', id: 7, op: 'c' }] }],
     rows: { sale: [1, 3], contact: ids(7) }, states: { sale: 'ok' },
-    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.scansAsked, 0, 'every scan asked for ended'),
+    check: (ctx) => assert.deepEqual(ctx.registry.get('crm_fixture.sale')!.scanSignals, [], 'every scan asked for ended'),
   },
   {
     // Seen on the stack (CI, scenario d2): a table rebuilt twice in 56 ms; the first rebuild's scan ended and
     // Debezium reported its queue empty before it had taken the second rebuild's signal.
     name: 'the connector\'s queue empties before it took the resync\'s own signal (an older id): no signal sent again, its own scan ends it',
     script: [initial, { resync: ['crm_fixture.sale'] }, { tweak: (ctx) => { ctx.registry.get('crm_fixture.sale')!.sweep = null; } }, { resync: ['crm_fixture.sale'] },
-      scan('sale', 'SUCCEEDED', 5), { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED', id: 'an-older-signal' } },
+      scan('sale', 'SUCCEEDED', 5), { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED', signal: 0 } },
       { tweak: (ctx) => assert.notEqual(ctx.registry.get('crm_fixture.sale')!.sweep?.signalId ?? null, null, 'its signal is not to be sent again') },
       incremental('sale', [2, 3]), scan('sale', 'SUCCEEDED', 2), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
     rows: { sale: [2, 3], contact: ids(6) }, states: { sale: 'ok' },
+  },
+  {
+    // CI 2026-12-03 (scenario b2, SQLite): Debezium finished the first scan and reported its queue empty
+    // (COMPLETED naming the first signal) before it took the second; counted as "nothing outstanding", the
+    // third resync's sweep took the second scan's end and deleted 115 rows of 12,000.
+    name: 'the queue emptied before the connector took a repeated signal: that signal\'s scan is still counted, its end does not sweep a later resync',
+    script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.sale'] }, incremental('sale', ids(5)), scan('sale', 'SUCCEEDED', 5),
+      { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED', signal: 0 } }, { events: [{ table: 'contact', id: 6, op: 'c' }] },
+      incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3, 4, 5]), scan('sale', 'SUCCEEDED', 5), { events: [{ table: 'contact', id: 7, op: 'c' }] }],
+    rows: { sale: ids(5), contact: ids(7) }, states: { sale: 'resyncing' },
   },
   {
     name: 'a scan end handled twice (read again after a kill, or retried) is counted once',
@@ -207,7 +218,7 @@ const rules: Rule[] = [
     rows: { sale: [1, 2, 3], contact: ids(7) }, states: { sale: 'resyncing' },
     check: (ctx) => {
       const r = ctx.registry.get('crm_fixture.sale')!;
-      assert.deepEqual([r.scansAsked, r.sweep?.scansBefore, r.sweep?.fence], [1, 0, null], 'its own scan is still to end, and will end it');
+      assert.deepEqual([r.scanSignals?.length, r.sweep?.scansBefore, r.sweep?.fence], [1, [], null], 'its own scan is still to end, and will end it');
     },
   },
   {
@@ -221,13 +232,14 @@ const rules: Rule[] = [
   {
     name: 'a resync that let an end pass as an earlier scan\'s, then the connector\'s queue empties: its scan is asked for again, nothing is deleted on a guess',
     // A scan counted that the connector never ran (a signal sent again over a stalled scan that was lost).
-    script: [initial, { tweak: (ctx) => { ctx.registry.get('crm_fixture.sale')!.scansAsked = 1; } }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SUCCEEDED', 2),
+    script: [initial, { tweak: (ctx) => { ctx.registry.get('crm_fixture.sale')!.scanSignals = [{ id: 'lost', seq: 1 }]; } }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SUCCEEDED', 2),
       { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] }],
     rows: { sale: ids(5), contact: ids(6) }, states: { sale: 'resyncing' },
     check: (ctx, t) => {
       const r = ctx.registry.get('crm_fixture.sale')!;
       assert.equal(r.sweep?.signalId, null, 'its signal is to be sent again (by the tick)');
-      assert.equal(r.sweep?.scansBefore, 0);
+      assert.deepEqual(r.sweep?.scansBefore, []);
+      assert.deepEqual(r.scanSignals, [], 'nothing counted any more');
       assert.equal(t.sent.filter((x) => x.value.includes('crm_fixture.sale')).length, 1, 'one signal so far');
     },
   },
@@ -327,7 +339,8 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
       await processMessages(ctx, 0, [m], hb);
     } else {
       const n = a.notify;
-      const signal = [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
+      const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
+      const signal = n.signal !== undefined ? sent[n.signal] : [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
       await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now(), at: n.at });
     }
     ctx.watermarks = new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]);

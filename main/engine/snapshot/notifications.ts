@@ -4,7 +4,7 @@
  *   sweep; any other status (SQL_EXCEPTION, UNKNOWN_SCHEMA, NO_PRIMARY_KEY, SKIPPED) and ABORTED leave it
  *   stale with nothing deleted; COMPLETED of our signal with a table never reported leaves that one stale.
  *   Debezium queues a table once per signal naming it and scans in turn: the ends of scans asked for
- *   before a resync began are not that resync's (records.ts: scansAsked, scansBefore).
+ *   before a resync began are not that resync's (records.ts: scanSignals, scansBefore).
  * - "Initial Snapshot" (initial and blocking snapshots): the collections and per-table scan outcomes of the
  *   current attempt, read by completeFullSnapshot; a failed scan makes the table stale at once.
  */
@@ -36,7 +36,7 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));
     for (const r of tablesOf(ctx, collection).filter(awaitingScan)) {
       r.sweep!.progressAt = Date.now();
-      if (r.snapshot && !r.sweep!.scansBefore && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
+      if (r.snapshot && !r.sweep!.scansBefore?.length && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
     }
     return;
   }
@@ -59,61 +59,71 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     return;
   }
   if (n.type === 'ABORTED') {
-    queueEmptied(ctx);
+    queueEmptied(ctx, n.id);
     for (const r of ctx.registry.all().filter(awaitingScan)) await failSweep(ctx, r, `the resync was aborted by the connector (${n.data.status ?? 'no status'})`);
     return;
   }
   if (n.type === 'COMPLETED') {
-    // The connector's queue is empty: no scan it was asked for is still to come.
-    const skipped = queueEmptied(ctx);
-    // A resync that let an end pass as an earlier scan's, whose own signal the connector had taken (the id
-    // is the newest signal's), with no scan left: that end was its own (a scan counted that was lost).
-    // Its seen set is whole from its start, so one more scan settles it; nothing is deleted on a guess.
-    // With an older id its signal is still to be taken (its scan and end to come).
-    const again = skipped.filter((r) => awaitingScan(r) && r.sweep!.signalId === n.id);
+    // The connector's queue is empty: every scan of a signal up to the one it names (the last it took) ended.
+    const settled = queueEmptied(ctx, n.id);
+    // A resync whose own signal is among them but whose end it never took: it let that end pass as an
+    // earlier scan's (a scan counted whose signal was lost), so one more scan settles it (its seen set is
+    // whole from its start; nothing is deleted on a guess). With no end let pass, the connector did not
+    // scan the table for it (below).
+    const again = settled.filter((r) => r.sweep!.skippedEnd);
     if (again.length) {
-      ctx.log.warn('resync scan sent again: an end it let pass as an earlier scan\'s may have been its own', { tables: again.map((r) => r.id) });
-      for (const r of again) r.sweep!.signalId = null; // resendPendingSignals sends it (the tick)
+      ctx.log.warn('resync scan sent again: an end it let pass as an earlier scan\'s was its own', { tables: again.map((r) => r.id) });
+      for (const r of again) { r.sweep!.signalId = null; r.sweep!.skippedEnd = false; r.sweep!.scansBefore = []; ctx.registry.put(r); } // resendPendingSignals sends it (the tick)
     }
     // Every table of a finished signal was reported before COMPLETED; one that was not never will be.
-    for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && x.sweep!.signalId === n.id && !again.includes(x))) {
+    for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && !again.includes(x) && (x.sweep!.signalId === n.id || settled.includes(x)))) {
       await failSweep(ctx, r, `the connector finished the resync without scanning ${r.id}`);
     }
   }
 }
 
 /**
- * One scan of the table ended (whatever its status). True when that end may be its running resync's:
- * false while scans asked for before the resync began are still to end (theirs come first).
+ * One scan of the table ended (whatever its status): the oldest signal still counted for it. True when
+ * that end may be its running resync's: false when the signal was sent before the resync began.
  */
 function endOfScan(ctx: NotificationDeps, r: TableRecord, at: string | undefined, status: string, total: number | null): boolean {
   // Counted once: the same notification is handled again when its handling is retried, or read again
   // after a kill (the counts are stored in the record with where they were counted).
   if (at !== undefined && r.scanEnd?.at === at) return !r.scanEnd.passed;
-  if (r.scansAsked) r.scansAsked--;
+  const signal = r.scanSignals?.[0];
+  if (signal) r.scanSignals = r.scanSignals!.slice(1);
   const sweep = r.sweep;
-  const passed = sweep?.kind === 'incremental' && Boolean(sweep.scansBefore);
+  const passed = sweep?.kind === 'incremental' && signal !== undefined && (sweep.scansBefore ?? []).includes(signal.id);
   if (passed) {
-    sweep!.scansBefore!--;
+    sweep!.scansBefore = sweep!.scansBefore!.filter((id) => id !== signal!.id);
     sweep!.skippedEnd = true;
-    ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, stillBefore: sweep!.scansBefore });
+    ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, signal: signal!.id, stillBefore: sweep!.scansBefore.length });
   }
   if (at !== undefined) r.scanEnd = { at, passed };
   ctx.registry.put(r);
   return !passed;
 }
 
-/** COMPLETED or ABORTED: nothing is queued any more. Returns the resyncs that let an end pass. */
-function queueEmptied(ctx: NotificationDeps): TableRecord[] {
-  const skipped: TableRecord[] = [];
+/**
+ * COMPLETED or ABORTED naming signal `id`: the connector's queue is empty, so the scans of every signal
+ * sent up to that one are over; those sent after it are still to be taken. A signal the engine did not
+ * send (another client's) settles nothing. Returns the running resyncs whose own signal was settled.
+ */
+function queueEmptied(ctx: NotificationDeps, id: string): TableRecord[] {
+  const named = ctx.registry.all().flatMap((r) => r.scanSignals ?? []).find((x) => x.id === id);
+  const settled: TableRecord[] = [];
+  if (!named) return settled;
   for (const r of ctx.registry.all()) {
-    if (!r.scansAsked && !r.sweep?.scansBefore && !r.sweep?.skippedEnd) continue;
-    if (r.sweep?.skippedEnd) skipped.push(r);
-    r.scansAsked = 0;
-    if (r.sweep) { r.sweep.scansBefore = 0; r.sweep.skippedEnd = false; }
+    const over = (r.scanSignals ?? []).filter((x) => x.seq <= named.seq).map((x) => x.id);
+    if (!over.length) continue;
+    r.scanSignals = r.scanSignals!.filter((x) => x.seq > named.seq);
+    if (r.sweep?.kind === 'incremental') {
+      r.sweep.scansBefore = (r.sweep.scansBefore ?? []).filter((x) => !over.includes(x));
+      if (awaitingScan(r) && r.sweep.signalId !== null && over.includes(r.sweep.signalId)) settled.push(r);
+    }
     ctx.registry.put(r);
   }
-  return skipped;
+  return settled;
 }
 
 function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefined {

@@ -51,7 +51,7 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       await ctx.replica.beginSweep(rec.def);
       // Scans asked for before now that have not ended are run first, and were read (in part) before this
       // seen set began: their ends are not this resync's (notifications.ts).
-      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec), scansBefore: rec.scansAsked ?? 0 };
+      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec), scansBefore: (rec.scanSignals ?? []).map((x) => x.id) };
       rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
     } else {
       rec.sweep!.signalId = null; // sent again by signalResync; the running seen set is kept
@@ -81,12 +81,19 @@ export async function requestResync(ctx: ResyncDeps, ids: string[], why: string 
   return signalResync(ctx, recs);
 }
 
+/** The order signals were sent in: above every one recorded (they survive restarts), and above the clock's ms. */
+function nextSignalSeq(ctx: ResyncDeps): number {
+  const recorded = ctx.registry.all().flatMap((r) => (r.scanSignals ?? []).map((x) => x.seq));
+  return Math.max(Date.now(), ...recorded.map((x) => x + 1));
+}
+
 async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> {
   if (!recs.length) return;
   const id = await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection));
+  const seq = nextSignalSeq(ctx);
   for (const r of recs) {
     if (r.sweep) { r.sweep.signalId = id; r.sweep.progressAt = Date.now(); }
-    r.scansAsked = (r.scansAsked ?? 0) + 1;
+    r.scanSignals = [...(r.scanSignals ?? []), { id, seq }];
     ctx.registry.put(r);
   }
   await ctx.persist(ctx.registry.takeDirty());

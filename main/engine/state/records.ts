@@ -39,16 +39,20 @@ export interface SweepRecord {
   /** Last sign of the scan (a snapshot row applied, a progress notification, the signal sent), ms. */
   progressAt?: number;
   /**
-   * Incremental: scans of the table the connector was asked for before this sweep began and had not yet
-   * reported ended. Debezium queues a table once per signal and runs the scans in turn, so the next ends
-   * reported for the table are theirs: part of such a scan was read before this sweep's seen set began (or
-   * before the table was rebuilt), and sweeping at its end would delete rows only a later scan delivers.
+   * Incremental: the signals (ids) of the table's scans asked for before this sweep began whose end has
+   * not been seen. Debezium queues a table once per signal and runs the scans in the order it takes the
+   * signals, so the next ends reported for the table are theirs: part of such a scan was read before this
+   * sweep's seen set began (or before the table was rebuilt), and sweeping at its end deleted rows only a
+   * later scan delivers (found on the stack: scenario b2).
    */
-  scansBefore?: number;
+  scansBefore?: string[];
   /** Incremental: an end was let pass as an earlier scan's (see notifications.ts: COMPLETED). */
   skippedEnd?: boolean;
 }
 
+
+/** A signal that asked for a scan of a table: its id and the order it was sent in (sendSignals). */
+export interface ScanSignal { id: string; seq: number }
 
 export interface TableRecord {
   id: string;
@@ -86,12 +90,12 @@ export interface TableRecord {
    */
   rebuiltSrc?: string | null;
   /**
-   * Incremental scans of this table asked of the connector (signals sent naming it) that it has not yet
-   * reported ended (TABLE_SCAN_COMPLETED, whatever its status); none once it reports its snapshot
-   * COMPLETED or ABORTED (its queue is then empty). A signal sent again over a stalled scan counts again:
-   * at worst a later resync waits for one more scan, then for the stall resend.
+   * The incremental scans of this table asked of the connector (the signals naming it, in the order sent)
+   * whose end it has not reported yet (TABLE_SCAN_COMPLETED, whatever its status). `COMPLETED` or `ABORTED`
+   * (the connector's queue empty) settles those sent up to the signal it names (the last it took); those
+   * sent after it are still to be taken. A signal sent again over a stalled scan is one more.
    */
-  scansAsked?: number;
+  scanSignals?: ScanSignal[];
   /** The last scan end counted (where its notification was read) and whether it was let pass: counted once. */
   scanEnd?: { at: string; passed: boolean } | null;
 }

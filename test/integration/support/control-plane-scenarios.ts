@@ -249,8 +249,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       // signal's id. The third resync begins a new seen set while the second scan runs: that scan's end
       // is not the third resync's (part of it was read before), and sweeping on it deleted rows.
       const { c, e } = await caughtUpTenant('rescan', {
-        seedRows: { contact: 12000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
-        connectorConfig: { 'incremental.snapshot.chunk.size': '400' },
+        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '200' },
       });
       const contact = table(e.status(), 'contact')!.id;
       const sourceRows = await c.tenant.source.count('contact');
