@@ -12,6 +12,7 @@ import type { SessionRecord } from './state/records.ts';
 import type { TableRegistry } from './tables.ts';
 import type { TenantTopics } from './source/topics.ts';
 import type { Watermark } from './source/watermarks.ts';
+import type { FenceClock } from './snapshot/fence.ts';
 
 import type { ControlLoop } from './control-loop.ts';
 import type { WriterLease } from './state/writer-lease.ts';
@@ -48,6 +49,8 @@ export interface EngineContext {
   /** Next offset to apply, per partition of `<ctx>-cdc`. */
   nextOffsets: Map<number, bigint>;
   watermarks: Map<number, Watermark>;
+  /** Per partition of `<ctx>-cdc`: the newest Kafka timestamp applied, and since when its high watermark stands (snapshot/fence.ts). */
+  fenceClock?: FenceClock;
   gaps: GapInfo[];
   fullSnapshot: FullSnapshot | null;
   /** Identity and time of the last full snapshot attempt that completed: its stragglers are plain upserts. */

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { processMessages } from '../../main/engine/apply/processor.ts';
 import type { EngineContext } from '../../main/engine/context.ts';
 import { checkFences } from '../../main/engine/snapshot/check.ts';
+import { fenceClock, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
 import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
 import { requestResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
@@ -22,7 +23,7 @@ type Action =
   | { events: Step[] }
   | { resync: string[] }
   /** `signal`: the id of the n-th signal the engine sent (else `id`, else the newest sweep's). */
-  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string; signal?: number } }
+  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string; signal?: number; sentAt?: number } }
   | { poison: string }
   /** A snapshot record whose row cannot be decoded (its JSON is intact). */
   | { poisonSnap: Step }
@@ -31,7 +32,11 @@ type Action =
   /** Engine state changed by hand between steps. */
   | { tweak: (ctx: EngineContext) => void };
 
-interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void; setup?: (ctx: EngineContext) => void }
+/**
+ * `busy`: the topic's high watermark is seen to move when records are added (else it is as if every
+ * partition had stood still for long: quiet, for the fence's time rule, snapshot/fence.ts).
+ */
+interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void; setup?: (ctx: EngineContext) => void; busy?: boolean }
 
 const ids = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 const snap = (table: Step['table'], list: number[], attempt: number, opts: { first?: boolean; last?: boolean; ts?: number } = {}): Step[] =>
@@ -210,6 +215,18 @@ const rules: Rule[] = [
     rows: { sale: ids(5), contact: ids(7) }, states: { sale: 'resyncing' },
   },
   {
+    // CI 2026-12-03 (scenario b2, SQLite): the scan's end overtook its last 1,082 rows in the connector's
+    // producer; the fence, read 500 ms later, was reached before they were in the topic, and they were swept.
+    name: 'a scan end read before its last rows are in the topic: not swept until a record sent after the end is applied',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]),
+      { notify: { ...scanOf('sale', 3), sentAt: 5_000_000 } },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.state, 'resyncing', 'not swept at the fence alone') },
+      { events: [{ table: 'sale', id: 3, snapshot: 'incremental', ts: 4_999_000 }] },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.state, 'resyncing', 'not swept by a record sent before the end') },
+      { events: [{ table: 'contact', id: 6, op: 'c', ts: 5_000_001 }] }],
+    rows: { sale: [1, 2, 3], contact: ids(6) }, states: { sale: 'ok' }, busy: true,
+  },
+  {
     name: 'a scan end handled twice (read again after a kill, or retried) is counted once',
     script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { resync: ['crm_fixture.sale'] }, incremental('sale', [3]),
       { notify: { ...scanOf('sale', 3), at: '0:7' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] },
@@ -341,9 +358,10 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
       const n = a.notify;
       const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
       const signal = n.signal !== undefined ? sent[n.signal] : [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
-      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now(), at: n.at });
+      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now(), at: n.at, sentAt: n.sentAt });
     }
-    ctx.watermarks = new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]);
+    observeWatermarks(ctx, new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]));
+    if (!rule.busy) for (const h of fenceClock(ctx).high.values()) h.since = 0; // every partition long quiet
     await checkFences(ctx);
   }
   return { ctx, topic };

@@ -17,6 +17,7 @@ import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../sche
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
+import { noteApplied } from '../snapshot/fence.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
@@ -79,6 +80,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   let extra: StateRow[] = [];
   let first: bigint | null = null;
   let last: bigint | null = null;
+  /** Kafka timestamp of the message being processed (a `last` marker's is the fence's time, snapshot/fence.ts). */
+  let sentAt: number | null = null;
   let events = 0;
   const touched = new Set<string>();
   let maxSourceTs = 0;
@@ -117,6 +120,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     };
     await writeUnit(ctx, unit, { heartbeat, offsetRange: `${partition}:${first}-${last}` });
     ctx.nextOffsets.set(partition, next);
+    noteApplied(ctx, partition, timestampAt(messages, last));
     const now = Date.now();
     for (const b of tables) {
       const id = tableId(b.def);
@@ -160,7 +164,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
    * must already be this message's offset (the fence goes in with the offset past the marker).
    */
   const takeEnd = async (): Promise<void> => {
-    const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx));
+    const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx, sentAt));
     extra.push(end.row);
     await flush();
     last = null;
@@ -173,6 +177,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const key = snapshotEndKey(m.value ?? null);
     if (key === null) return;
     const ts = Number(m.timestamp);
+    sentAt = Number.isFinite(ts) ? ts : null;
     const verdict = classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, key, ts);
     const at = last;
     if (verdict === 'restart') { await flush(); await retrying(ctx, 'restart full snapshot', () => restartFullSnapshot(ctx, key, ts)); }
@@ -183,6 +188,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   };
 
   for (const m of messages) {
+    sentAt = Number.isFinite(Number(m.timestamp)) ? Number(m.timestamp) : null;
     const off = BigInt(m.offset);
     first ??= off;
     let ev: ChangeEvent | null = null;

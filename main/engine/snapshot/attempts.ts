@@ -14,6 +14,8 @@ export interface FullSnapshot {
   hadData: boolean;
   /** Set by the current attempt's `last` record: sweep once every partition's next offset reaches these. */
   fence: Record<string, string> | null;
+  /** Kafka timestamp of the `last` record (the fence's time rule, snapshot/fence.ts); absent: the fence alone. */
+  fenceTs?: number | null;
   lastSeen: boolean;
   /** Identity of the current (newest) attempt; absent in state written before identities existed. */
   key?: string | null;

@@ -5,17 +5,23 @@ import type { SweepDeps } from './sweep.ts';
 import type { FullSnapshotDeps } from './full-snapshot.ts';
 import { completeFullSnapshot, notificationsReached } from './full-snapshot.ts';
 import { fenceReached } from './fence.ts';
+import type { FenceTime } from './fence.ts';
 import { resolveGaps } from './gaps.ts';
 import { finishSweep } from './sweep.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type FenceCheckDeps = Pick<EngineContext, 'fullSnapshot' | 'nextOffsets' | 'persist' | 'registry' | 'watermarks'> & FullSnapshotDeps & SweepDeps & GapDeps;
+export type FenceCheckDeps = Pick<EngineContext, 'fenceClock' | 'fullSnapshot' | 'nextOffsets' | 'persist' | 'registry' | 'settings' | 'watermarks'> & FullSnapshotDeps & SweepDeps & GapDeps;
 
 export async function checkFences(ctx: FenceCheckDeps): Promise<void> {
+  const now = Date.now();
+  // A partition counts as quiet once its high watermark stood this long (read by the tick every 2 s and
+  // when a fence is taken): a producer with a backlog moves it at every request.
+  const quietMs = Math.max(1000, ctx.settings.snapshotFenceDelayMs);
+  const time = (ts: number | null | undefined): FenceTime | null => (typeof ts === 'number' ? { ts, quietMs, clock: ctx.fenceClock, now } : null);
   const fs = ctx.fullSnapshot;
-  if (fs?.fence && fenceReached(fs.fence, ctx.nextOffsets, ctx.watermarks) && notificationsReached(ctx, fs)) await completeFullSnapshot(ctx);
+  if (fs?.fence && fenceReached(fs.fence, ctx.nextOffsets, ctx.watermarks, time(fs.fenceTs)) && notificationsReached(ctx, fs)) await completeFullSnapshot(ctx);
   for (const r of ctx.registry.all()) {
-    if (r.sweep?.kind === 'incremental' && r.sweep.fence && fenceReached(r.sweep.fence, ctx.nextOffsets, ctx.watermarks)) await finishSweep(ctx, r);
+    if (r.sweep?.kind === 'incremental' && r.sweep.fence && fenceReached(r.sweep.fence, ctx.nextOffsets, ctx.watermarks, time(r.sweep.fenceTs))) await finishSweep(ctx, r);
   }
   if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
   await resolveGaps(ctx);

@@ -1,9 +1,14 @@
 /**
  * The sweep fence: the high watermark of every partition of `<ctx>-cdc`, read after the snapshot said it
- * was done. Debezium hands its records and its notifications to one producer in the order it made them,
- * so every record of a finished scan was sent before the record or notification that reports the end; the
- * short delay before reading the watermarks covers sends still in flight to other partitions
- * (docs/snapshots.md). Sweeping waits until every partition's next offset reaches the fence.
+ * was done, and the Kafka timestamp of the record that said so. Debezium hands its records and its
+ * notifications to one producer in the order it made them, but the producer sends each partition's
+ * batches in turn (one batch per partition per request): with a backlog, the record that reports the end
+ * overtakes hundreds of records sent before it to other partitions (CI 2026-12-03: a resync's sweep ran
+ * 1,082 rows of 6,000 before the scan's last rows were in the topic, and deleted them). The delay before
+ * reading the watermarks is not enough. A partition's order is kept, though, and each record carries the
+ * time it was sent: once a record sent after the end is applied in a partition, every record sent there
+ * before it was applied too. A partition that gets no later record counts once it is quiet: applied to
+ * its high watermark, which has not moved for a while (docs/snapshots.md).
  */
 import type { Admin } from 'kafkajs';
 import { sleep } from '../context.ts';
@@ -12,20 +17,61 @@ import type { Watermark } from '../source/watermarks.ts';
 
 export type Fence = Record<string, string>;
 
-export async function takeFence(admin: Admin, topic: string, delayMs: number): Promise<Fence> {
+/** What the fence's time rule reads: per partition, the newest Kafka timestamp applied and since when the high watermark stands. */
+export interface FenceClock {
+  applied: Map<number, number>;
+  high: Map<number, { high: string; since: number }>;
+}
+
+export function fenceClock(ctx: { fenceClock?: FenceClock }): FenceClock {
+  ctx.fenceClock ??= { applied: new Map(), high: new Map() };
+  return ctx.fenceClock;
+}
+
+/** New watermarks of `<ctx>-cdc` (every reader of them goes through here, so a moved high watermark is seen). */
+export function observeWatermarks(ctx: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }, marks: Map<number, Watermark>, now = Date.now()): Map<number, Watermark> {
+  ctx.watermarks = marks;
+  const clock = fenceClock(ctx);
+  for (const [p, w] of marks) if (clock.high.get(p)?.high !== w.high) clock.high.set(p, { high: w.high, since: now });
+  return marks;
+}
+
+/** A batch applied up to a record of this Kafka timestamp on `partition`. */
+export function noteApplied(ctx: { fenceClock?: FenceClock }, partition: number, ts: number | undefined): void {
+  if (ts === undefined || !Number.isFinite(ts)) return;
+  const applied = fenceClock(ctx).applied;
+  if (ts > (applied.get(partition) ?? -Infinity)) applied.set(partition, ts);
+}
+
+/** `ctx`: where the watermarks read are also noted (observeWatermarks). */
+export async function takeFence(admin: Admin, topic: string, delayMs: number, ctx?: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }): Promise<Fence> {
   await sleep(delayMs);
   const marks = await fetchWatermarks(admin, topic);
+  if (ctx) observeWatermarks(ctx, marks);
   const fence: Fence = {};
   for (const [p, w] of marks) fence[String(p)] = w.high;
   return fence;
 }
 
-/** Every partition's next offset (or its low watermark, when nothing was applied there) is at the fence. */
-export function fenceReached(fence: Fence, next: Map<number, bigint>, marks: Map<number, Watermark>): boolean {
+/** The time rule: the end's Kafka timestamp, and how long a partition's high watermark must stand to count as quiet. */
+export interface FenceTime { ts: number; quietMs: number; clock: FenceClock | undefined; now: number }
+
+/**
+ * Every partition's next offset (or its low watermark, when nothing was applied there) is at the fence;
+ * with `time`, every partition has also applied a record sent after the end, or is quiet.
+ */
+export function fenceReached(fence: Fence, next: Map<number, bigint>, marks: Map<number, Watermark>, time: FenceTime | null = null): boolean {
   for (const [p, off] of Object.entries(fence)) {
-    const have = next.get(Number(p));
-    const low = marks.get(Number(p))?.low;
-    if ((have ?? (low === undefined ? 0n : BigInt(low))) < BigInt(off)) return false;
+    const have = next.get(Number(p)) ?? (marks.get(Number(p))?.low === undefined ? 0n : BigInt(marks.get(Number(p))!.low));
+    if (have < BigInt(off)) return false;
+    if (time && !settledAfter(Number(p), have, marks, time)) return false;
   }
   return true;
+}
+
+function settledAfter(p: number, have: bigint, marks: Map<number, Watermark>, t: FenceTime): boolean {
+  if ((t.clock?.applied.get(p) ?? -Infinity) > t.ts) return true;
+  const high = marks.get(p)?.high;
+  const since = t.clock?.high.get(p);
+  return high !== undefined && have >= BigInt(high) && since?.high === high && t.now - since.since >= t.quietMs;
 }

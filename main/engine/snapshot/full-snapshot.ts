@@ -18,7 +18,7 @@ import { takeFence } from './fence.ts';
 import { countOrNull, dropSweep, failSweep, finishSweep } from './sweep.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics'> & SweepDeps & WriteDeps;
+export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fenceClock' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics' | 'watermarks'> & SweepDeps & WriteDeps;
 
 export const FULL_SNAPSHOT_ID = 'fullsnapshot';
 /** State row holding the identity of the last completed full snapshot attempt. */
@@ -96,12 +96,12 @@ export async function restartFullSnapshot(ctx: FullSnapshotDeps, key: string, ts
  * offset past the marker (a kill between two separate writes would lose it). `apply()` updates memory
  * once that transaction has committed.
  */
-export async function fullSnapshotEnd(ctx: FullSnapshotDeps): Promise<{ row: StateRow; apply(): void }> {
+export async function fullSnapshotEnd(ctx: FullSnapshotDeps, sentAt: number | null = null): Promise<{ row: StateRow; apply(): void }> {
   const base = ctx.fullSnapshot ?? { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
-  const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs);
+  const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs, ctx);
   const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
   const notifFence = notif ? Object.fromEntries([...notif].map(([p, w]) => [String(p), w.high])) : null;
-  const fs: FullSnapshot = { ...base, lastSeen: true, fence, notifFence };
+  const fs: FullSnapshot = { ...base, lastSeen: true, fence, fenceTs: sentAt, notifFence };
   return { row: episodeRow(fs), apply: () => { ctx.fullSnapshot = fs; } };
 }
 

@@ -16,7 +16,7 @@ import { takeFence } from './fence.ts';
 import { failSweep } from './sweep.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'initialScan' | 'persist' | 'registry' | 'settings' | 'topics'> & SweepDeps;
+export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceClock' | 'initialScan' | 'persist' | 'registry' | 'settings' | 'topics' | 'watermarks'> & SweepDeps;
 
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
@@ -49,10 +49,11 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
       for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}`);
       return;
     }
-    const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs);
+    const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs, ctx);
     for (const r of recs) {
       r.sweep!.scan = { status, rows: Number.isFinite(total) ? total : null, at: n.timestamp };
       r.sweep!.fence = fence;
+      r.sweep!.fenceTs = n.sentAt ?? null;
       if (r.snapshot && total !== null && Number.isFinite(total)) r.snapshot.rowsExpected = total;
       ctx.registry.put(r);
     }

@@ -11,7 +11,8 @@ export interface NotificationConsumerOptions {
   groupId: string;
   position(partition: number): string;
   stopping(): boolean;
-  onMessage(partition: number, offset: string, value: Buffer | null): Promise<void>;
+  /** `timestamp`: the record's Kafka timestamp (ms). */
+  onMessage(partition: number, offset: string, value: Buffer | null, timestamp: number): Promise<void>;
   /** kafkajs reported a crash; `restarting`: it restarts the consumer itself (retriable errors). */
   onCrash(message: string, restarting: boolean): void;
   /**
@@ -71,7 +72,7 @@ export async function startNotificationConsumer(o: NotificationConsumerOptions):
       // write, a failure retried): without beats meanwhile the coordinator drops this member, and the
       // group's rebalance stops the reading until it has joined again.
       const beat = setInterval(() => { heartbeat().catch(() => undefined); }, beatMs);
-      try { await o.onMessage(partition, message.offset, message.value); } finally { clearInterval(beat); }
+      try { await o.onMessage(partition, message.offset, message.value, Number(message.timestamp)); } finally { clearInterval(beat); }
     },
   });
   return consumer;

@@ -50,14 +50,14 @@ export async function startNotificationReader(c: NotificationReaderDeps, groupId
     stopping: () => c.stopping,
     onCrash,
     onSlow: (what, data) => c.log.warn(`notification reader: ${what}`, { groupId, ...data }),
-    onMessage: async (partition, offset, value) => {
+    onMessage: async (partition, offset, value, timestamp) => {
       await c.loop.run('notification', async () => {
         if (value) {
           let n: Notification | null = null;
           try { n = parseNotification(value.toString('utf8')); } catch (err) {
             c.log.warn('unreadable notification skipped', { partition, offset, error: (err as Error).message });
           }
-          const note = n && { ...n, at: `${partition}:${offset}` };
+          const note = n && { ...n, at: `${partition}:${offset}`, sentAt: Number.isFinite(timestamp) ? timestamp : undefined };
           // A transient failure (fence read, replica write) is retried: a scan report is never lost.
           if (note) await retrying(c, 'notification', () => handleNotification(c, note));
         }

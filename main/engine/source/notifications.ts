@@ -9,6 +9,8 @@ export interface Notification {
   timestamp: number;
   /** Where it was read (`partition:offset` of `<ctx>-notifications`): a scan's end is counted once (read again after a kill, retried). */
   at?: string;
+  /** Its record's Kafka timestamp: when the connector's producer was handed it (the fence's time rule, snapshot/fence.ts). */
+  sentAt?: number;
 }
 
 export function parseNotification(value: string): Notification | null {

@@ -19,6 +19,8 @@ export interface SweepRecord {
   signalId: string | null;
   /** Set when the snapshot reported completion: sweep once every partition's next offset reaches these. */
   fence: Record<string, string> | null;
+  /** Kafka timestamp of the record that reported the end (the fence's time rule, snapshot/fence.ts); absent: the fence alone. */
+  fenceTs?: number | null;
   /** Incremental: what Debezium reported for the table scan (TABLE_SCAN_COMPLETED status and rows). */
   scan?: { status: string; rows: number | null; at: number } | null;
   /** Full: identity of the snapshot attempt whose records this table received (swept only for the current one). */
