@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { fenceReached, noteApplied, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
+import { fenceReached, noteAppliedTs as noteApplied, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
 import type { FenceClock } from '../../main/engine/snapshot/fence.ts';
 import type { Watermark } from '../../main/engine/source/watermarks.ts';
 

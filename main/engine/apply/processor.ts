@@ -17,7 +17,7 @@ import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../sche
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
-import { noteApplied } from '../snapshot/fence.ts';
+import { noteAppliedTs } from '../snapshot/fence.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord } from '../state/records.ts';
@@ -68,6 +68,8 @@ const isEnd = (ev: ChangeEvent, verdict: AttemptVerdict | null): boolean =>
 const progressSaved = new Map<string, number>();
 
 /** Kafka timestamp of the message at `offset` (the last applied: stored with the offset, offset-check.ts). */
+const kafkaTs = (m: KafkaMessage | null): number | null => (m && Number.isFinite(Number(m.timestamp)) ? Number(m.timestamp) : null);
+
 function timestampAt(messages: KafkaMessage[], offset: bigint): number | undefined {
   const want = offset.toString();
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.offset === want) return Number(messages[i]!.timestamp);
@@ -80,8 +82,8 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   let extra: StateRow[] = [];
   let first: bigint | null = null;
   let last: bigint | null = null;
-  /** Kafka timestamp of the message being processed (a `last` marker's is the fence's time, snapshot/fence.ts). */
-  let sentAt: number | null = null;
+  /** The message being processed (a `last` marker's Kafka timestamp is the fence's time, snapshot/fence.ts). */
+  let inHand: KafkaMessage | null = null;
   let events = 0;
   const touched = new Set<string>();
   let maxSourceTs = 0;
@@ -120,7 +122,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     };
     await writeUnit(ctx, unit, { heartbeat, offsetRange: `${partition}:${first}-${last}` });
     ctx.nextOffsets.set(partition, next);
-    noteApplied(ctx, partition, timestampAt(messages, last));
+    noteAppliedTs(ctx, partition, timestampAt(messages, last));
     const now = Date.now();
     for (const b of tables) {
       const id = tableId(b.def);
@@ -164,7 +166,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
    * must already be this message's offset (the fence goes in with the offset past the marker).
    */
   const takeEnd = async (): Promise<void> => {
-    const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx, sentAt));
+    const end = await retrying(ctx, 'snapshot fence', () => fullSnapshotEnd(ctx, kafkaTs(inHand)));
     extra.push(end.row);
     await flush();
     last = null;
@@ -177,7 +179,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     const key = snapshotEndKey(m.value ?? null);
     if (key === null) return;
     const ts = Number(m.timestamp);
-    sentAt = Number.isFinite(ts) ? ts : null;
+    inHand = m;
     const verdict = classifySnapshotRecord(ctx.fullSnapshot, ctx.completed, key, ts);
     const at = last;
     if (verdict === 'restart') { await flush(); await retrying(ctx, 'restart full snapshot', () => restartFullSnapshot(ctx, key, ts)); }
@@ -188,7 +190,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   };
 
   for (const m of messages) {
-    sentAt = Number.isFinite(Number(m.timestamp)) ? Number(m.timestamp) : null;
+    inHand = m;
     const off = BigInt(m.offset);
     first ??= off;
     let ev: ChangeEvent | null = null;

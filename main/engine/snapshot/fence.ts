@@ -3,8 +3,9 @@
  * was done, and the Kafka timestamp of the record that said so. Debezium hands its records and its
  * notifications to one producer in the order it made them, but the producer sends each partition's
  * batches in turn (one batch per partition per request): with a backlog, the record that reports the end
- * overtakes hundreds of records sent before it to other partitions (CI 2026-12-03: a resync's sweep ran
- * 1,082 rows of 6,000 before the scan's last rows were in the topic, and deleted them). The delay before
+ * overtakes hundreds of records sent before it to other partitions (scenario b2 on a shared stack,
+ * 2026-12-03: a resync's sweep ran before the scan's last 1,082 rows of 6,000 were in the topic, and
+ * deleted them). The delay before
  * reading the watermarks is not enough. A partition's order is kept, though, and each record carries the
  * time it was sent: once a record sent after the end is applied in a partition, every record sent there
  * before it was applied too. A partition that gets no later record counts once it is quiet: applied to
@@ -37,7 +38,7 @@ export function observeWatermarks(ctx: { watermarks: Map<number, Watermark>; fen
 }
 
 /** A batch applied up to a record of this Kafka timestamp on `partition`. */
-export function noteApplied(ctx: { fenceClock?: FenceClock }, partition: number, ts: number | undefined): void {
+export function noteAppliedTs(ctx: { fenceClock?: FenceClock }, partition: number, ts: number | undefined): void {
   if (ts === undefined || !Number.isFinite(ts)) return;
   const applied = fenceClock(ctx).applied;
   if (ts > (applied.get(partition) ?? -Infinity)) applied.set(partition, ts);
@@ -62,7 +63,8 @@ export interface FenceTime { ts: number; quietMs: number; clock: FenceClock | un
  */
 export function fenceReached(fence: Fence, next: Map<number, bigint>, marks: Map<number, Watermark>, time: FenceTime | null = null): boolean {
   for (const [p, off] of Object.entries(fence)) {
-    const have = next.get(Number(p)) ?? (marks.get(Number(p))?.low === undefined ? 0n : BigInt(marks.get(Number(p))!.low));
+    const low = marks.get(Number(p))?.low;
+    const have = next.get(Number(p)) ?? (low === undefined ? 0n : BigInt(low));
     if (have < BigInt(off)) return false;
     if (time && !settledAfter(Number(p), have, marks, time)) return false;
   }
