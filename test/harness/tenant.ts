@@ -103,9 +103,13 @@ export function connectorConfig(p: {
     'signal.kafka.bootstrap.servers': p.brokers.join(','),
     'signal.kafka.groupId': p.signalGroupId,
     // Defaults (poll every 5 s with a 100 ms poll timeout) make the first Kafka signal after a connector
-    // start take ~40 s: the consumer advances one coordinator step per poll. 1 s / 1 s → a few seconds.
-    'signal.poll.interval.ms': '1000',
-    'signal.kafka.poll.timeout.ms': '1000',
+    // start take ~40 s: the consumer advances one coordinator step per poll, so poll often. Keep the poll
+    // timeout short: Debezium's SignalProcessor holds one semaphore while it polls the Kafka channel, and
+    // every signal-table event (each incremental-snapshot window open and close) waits for it on the
+    // binlog thread. A 1 s timeout polled every 1 s stalled scans at ~2 s per chunk and the whole stream
+    // with them (b2's third scan: 39 s for 6,000 rows; a TRUNCATE not in the topic after 30 s).
+    'signal.poll.interval.ms': '500',
+    'signal.kafka.poll.timeout.ms': '100',
     'notification.enabled.channels': 'sink',
     'notification.sink.topic.name': p.topics.notifications,
     'schema.history.internal.kafka.topic': p.topics.dbHistory,
