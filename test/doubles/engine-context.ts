@@ -32,6 +32,8 @@ export interface Step { table: FixtureTable; id: number; op?: 'r' | 'c' | 'u' | 
 export class Topic {
   offset = 0n;
   readonly sent: Array<{ topic: string; value: string }> = [];
+  /** Sends still to fail after the broker took them (the answer lost: a timeout, or a kill before the next step). */
+  failAfterWrite = 0;
 
   message(s: Step): KafkaMessage {
     const [fixture, keyCol] = TABLES[s.table];
@@ -64,7 +66,7 @@ export async function makeContext(topic: Topic): Promise<EngineContext> {
   const admin = {
     fetchTopicOffsets: async (t: string) => [{ partition: 0, low: '0', high: t === topics.cdc ? topic.offset.toString() : '0', offset: '0' }],
   } as unknown as Admin;
-  const producer = { send: async (r: { topic: string; messages: Array<{ value: string }> }) => { for (const m of r.messages) topic.sent.push({ topic: r.topic, value: m.value }); return []; } } as unknown as Producer;
+  const producer = { send: async (r: { topic: string; messages: Array<{ value: string }> }) => { for (const m of r.messages) topic.sent.push({ topic: r.topic, value: m.value }); if (topic.failAfterWrite > 0) { topic.failAfterWrite--; throw new Error('request timed out (the broker took it)'); } return []; } } as unknown as Producer;
   const ctx: EngineContext = {
     settings, log: silentLogger, events, replica, kafka: null as never, admin, producer, topics, topicPrefix: 'unit', session: null,
     registry: new TableRegistry(), decoder: new EnvelopeDecoder(), filter: createTableFilter(settings.tables),

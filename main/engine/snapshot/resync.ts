@@ -4,6 +4,7 @@
  * set starts when its resync is requested and is never restarted by a repeated request (a scan already
  * running keeps filling it); the sweep follows only a scan reported as succeeded (see notifications.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { EngineContext } from '../context.ts';
 import { MirrorError } from '../errors.ts';
 import { sendExecuteSnapshot } from '../source/signals.ts';
@@ -87,13 +88,22 @@ function nextSignalSeq(ctx: ResyncDeps): number {
   return Math.max(Date.now(), ...recorded.map((x) => x + 1));
 }
 
+/**
+ * Counted before it is sent: a signal the broker took is a scan Debezium will run, and a kill (or a send
+ * that failed after the broker had it) between the send and the count would leave that scan uncounted —
+ * its end then taken for a later signal's, and a later resync swept on a scan read in part before it
+ * began. A signal counted but never sent is safe: its "end" is at worst a later scan's, which passes, and
+ * the `COMPLETED` that follows settles it (the resync's signal sent again, nothing deleted on a guess).
+ */
 async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> {
   if (!recs.length) return;
-  const id = await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection));
+  const id = randomUUID();
   const seq = nextSignalSeq(ctx);
+  for (const r of recs) { r.scanSignals = [...(r.scanSignals ?? []), { id, seq }]; ctx.registry.put(r); }
+  await ctx.persist(ctx.registry.takeDirty());
+  await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection), 'incremental', id);
   for (const r of recs) {
     if (r.sweep) { r.sweep.signalId = id; r.sweep.progressAt = Date.now(); }
-    r.scanSignals = [...(r.scanSignals ?? []), { id, seq }];
     ctx.registry.put(r);
   }
   await ctx.persist(ctx.registry.takeDirty());

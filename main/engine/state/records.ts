@@ -95,7 +95,8 @@ export interface TableRecord {
    * The incremental scans of this table asked of the connector (the signals naming it, in the order sent)
    * whose end it has not reported yet (TABLE_SCAN_COMPLETED, whatever its status). `COMPLETED` or `ABORTED`
    * (the connector's queue empty) settles those sent up to the signal it names (the last it took); those
-   * sent after it are still to be taken. A signal sent again over a stalled scan is one more.
+   * sent after it are still to be taken. A signal sent again over a stalled scan is one more. Each is
+   * counted before it is sent (resync.ts: a signal that may have been sent counts).
    */
   scanSignals?: ScanSignal[];
   /** The last scan end counted (where its notification was read) and whether it was let pass: counted once. */
