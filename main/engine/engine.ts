@@ -24,7 +24,7 @@ import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
 import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
-import { appliedSchemaChanges, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
+import { appliedSchemaChanges, historyReadAhead, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
 import { WriterLease } from './state/writer-lease.ts';
 import { pollRequests } from './state/request-runner.ts';
@@ -510,8 +510,10 @@ class MirrorEngine implements Engine {
         await resendStalledSignals(c).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
       });
       // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
-      // schema history shows it, not only at the hourly check.
-      if (this.ticks++ % 5 === 0 && await historyUnchecked(c)) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
+      // schema history shows it, not only at the hourly check; at the next tick when an event's placement
+      // has read the history further (a DROP before a new table's CREATE is not left for ~10 s).
+      const due = this.ticks++ % 5 === 0;
+      if (historyReadAhead(c) || (due && await historyUnchecked(c))) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
       const at = Date.now();
       c.events.emit('progress', { tables: this.tableStatus(at, figures), at });
       this.refreshRunState();
