@@ -147,12 +147,6 @@ async function historyGrew(ctx: EngineContext): Promise<boolean> {
 }
 
 /**
- * Does the schema history hold records no schema check has taken yet? Not the same as `historyGrew`: an
- * event's placement re-reads the history but moves only its own table, and a change to a table with no
- * event since (a column dropped) is applied by a check alone (scenario d2: a dropped column was kept
- * because placement had read past it, and the tick asked only whether the history had grown since).
- */
-/**
  * Has the history been read past the last schema check (an event's placement re-read it: a table seen
  * first in the stream, say)? Then the records read hold changes to other tables — a DROP or RENAME before
  * that table's CREATE — which the next check applies: without a call to the broker, so every tick may ask.
@@ -161,6 +155,12 @@ export function historyReadAhead(ctx: EngineContext): boolean {
   return ctx.schemaLog !== null && ctx.schemaLogHigh > (ctx.historyNext === null ? 0n : BigInt(ctx.historyNext));
 }
 
+/**
+ * Does the schema history hold records no schema check has taken yet? Not the same as `historyGrew`: an
+ * event's placement re-reads the history but moves only its own table, and a change to a table with no
+ * event since (a column dropped) is applied by a check alone (scenario d2: a dropped column was kept
+ * because placement had read past it, and the tick asked only whether the history had grown since).
+ */
 export async function historyUnchecked(ctx: EngineContext): Promise<boolean> {
   const high = await historyEnd(ctx);
   return high !== null && high > (ctx.historyNext === null ? 0n : BigInt(ctx.historyNext));

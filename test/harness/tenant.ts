@@ -107,7 +107,8 @@ export function connectorConfig(p: {
     // timeout short: Debezium's SignalProcessor holds one semaphore while it polls the Kafka channel, and
     // every signal-table event (each incremental-snapshot window open and close) waits for it on the
     // binlog thread. A 1 s timeout polled every 1 s stalled scans at ~2 s per chunk and the whole stream
-    // with them (b2's third scan: 39 s for 6,000 rows; a TRUNCATE not in the topic after 30 s).
+    // with them (b2's third scan: 39 s for 6,000 rows; most likely also scenario l's TRUNCATE, not in the
+    // topic after 30 s in CI).
     'signal.poll.interval.ms': '500',
     'signal.kafka.poll.timeout.ms': '100',
     'notification.enabled.channels': 'sink',
