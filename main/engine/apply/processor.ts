@@ -67,9 +67,10 @@ const isEnd = (ev: ChangeEvent, verdict: AttemptVerdict | null): boolean =>
 
 const progressSaved = new Map<string, number>();
 
-/** Kafka timestamp of the message at `offset` (the last applied: stored with the offset, offset-check.ts). */
+/** Kafka timestamp of a message, when it has one. */
 const kafkaTs = (m: KafkaMessage | null): number | null => (m && Number.isFinite(Number(m.timestamp)) ? Number(m.timestamp) : null);
 
+/** Kafka timestamp of the message at `offset` (the last applied: stored with the offset, offset-check.ts). */
 function timestampAt(messages: KafkaMessage[], offset: bigint): number | undefined {
   const want = offset.toString();
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.offset === want) return Number(messages[i]!.timestamp);
