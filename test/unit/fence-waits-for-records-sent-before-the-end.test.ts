@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { fenceReached, noteAppliedTs as noteApplied, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
+import { fenceReached, noteAppliedTs, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
 import type { FenceClock } from '../../main/engine/snapshot/fence.ts';
 import type { Watermark } from '../../main/engine/source/watermarks.ts';
 
@@ -17,8 +17,8 @@ const next = (offs: number[]): Map<number, bigint> => new Map(offs.map((o, p) =>
 it('the offsets alone are reached, yet a partition has applied nothing sent after the end and is not quiet: not reached', () => {
   const ctx: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock } = { watermarks: new Map() };
   observeWatermarks(ctx, marks([10, 10]), 1_000);
-  noteApplied(ctx, 0, 5_001);
-  noteApplied(ctx, 1, 4_990);
+  noteAppliedTs(ctx, 0, 5_001);
+  noteAppliedTs(ctx, 1, 4_990);
   const fence = { 0: '10', 1: '10' };
   assert.equal(fenceReached(fence, next([10, 10]), ctx.watermarks), true, 'without the time rule: reached');
   const time = { ts: 5_000, quietMs: 1_000, clock: ctx.fenceClock, now: 1_500 };
@@ -27,9 +27,9 @@ it('the offsets alone are reached, yet a partition has applied nothing sent afte
   assert.equal(fenceReached(fence, next([10, 14]), ctx.watermarks, { ...time, now: 2_500 }), false, 'moved 900 ms ago');
   assert.equal(fenceReached(fence, next([10, 13]), ctx.watermarks, { ...time, now: 2_700 }), false, 'quiet, but not applied to its high watermark');
   assert.equal(fenceReached(fence, next([10, 14]), ctx.watermarks, { ...time, now: 2_700 }), true, 'quiet and applied to it');
-  noteApplied(ctx, 1, 5_000);
+  noteAppliedTs(ctx, 1, 5_000);
   assert.equal(fenceReached(fence, next([10, 14]), ctx.watermarks, { ...time, now: 1_700 }), false, 'a record sent in the same millisecond tells nothing');
-  noteApplied(ctx, 1, 5_002);
+  noteAppliedTs(ctx, 1, 5_002);
   assert.equal(fenceReached(fence, next([10, 14]), ctx.watermarks, { ...time, now: 1_700 }), true, 'a record sent after the end was applied');
   assert.equal(fenceReached(fence, next([10, 9]), ctx.watermarks, { ...time, now: 1_700 }), false, 'the offsets still count');
 });
@@ -39,7 +39,7 @@ it('a high watermark seen again unchanged keeps the time it was first seen', () 
   observeWatermarks(ctx, marks([3]), 100);
   observeWatermarks(ctx, marks([3]), 900);
   assert.deepEqual(ctx.fenceClock!.high.get(0), { high: '3', since: 100 });
-  noteApplied(ctx, 0, 50);
-  noteApplied(ctx, 0, 40);
+  noteAppliedTs(ctx, 0, 50);
+  noteAppliedTs(ctx, 0, 40);
   assert.equal(ctx.fenceClock!.applied.get(0), 50, 'the newest timestamp applied is kept');
 });
