@@ -13,11 +13,10 @@ import { finishSweep } from './sweep.ts';
 export type FenceCheckDeps = Pick<EngineContext, 'fenceClock' | 'fullSnapshot' | 'nextOffsets' | 'persist' | 'registry' | 'settings' | 'watermarks'> & FullSnapshotDeps & SweepDeps & GapDeps;
 
 export async function checkFences(ctx: FenceCheckDeps): Promise<void> {
-  const now = Date.now();
-  // A partition counts as quiet once its high watermark stood this long (read by the tick every 2 s and
-  // when a fence is taken): a producer with a backlog moves it at every request.
-  const quietMs = Math.max(1000, ctx.settings.snapshotFenceDelayMs);
-  const time = (ts: number | null | undefined): FenceTime | null => (typeof ts === 'number' ? { ts, quietMs, clock: ctx.fenceClock, now } : null);
+  // A partition counts as quiet once reads this far apart found its high watermark unchanged (the tick
+  // reads every 2 s, and a fence is read when taken): a producer with a backlog moves it at every request.
+  const quietMs = Math.max(3000, ctx.settings.snapshotFenceDelayMs);
+  const time = (ts: number | null | undefined): FenceTime | null => (typeof ts === 'number' ? { ts, quietMs, clock: ctx.fenceClock } : null);
   const fs = ctx.fullSnapshot;
   if (fs?.fence && fenceReached(fs.fence, ctx.nextOffsets, ctx.watermarks, time(fs.fenceTs)) && notificationsReached(ctx, fs)) await completeFullSnapshot(ctx);
   for (const r of ctx.registry.all()) {
