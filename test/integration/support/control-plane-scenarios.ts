@@ -264,6 +264,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         await e.resyncTables([contact]); // joins the first: a second signal, a second scan queued
         await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { from, timeoutMs: 90_000 });
         await e.waitFor((st) => table(st, 'contact')?.state === 'ok', 60_000);
+        // The first scan's end overtakes its last rows (fence.ts): its sweep deleted 1,260 of 6,000 when a
+        // single read of the watermarks counted as quiet (2026-12-03).
+        assert.equal(table(e.status(), 'contact')!.lastResync?.rowsDeleted, 0, 'the first sweep deleted nothing (the source deleted nothing)');
         const watch = watchRowCounts(c.check, ['contact'], 100);
         open.push(async () => { await watch.stop(); }); // see a.
         await e.resyncTables([contact]); // a new seen set, the second scan still running
