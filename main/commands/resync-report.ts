@@ -8,7 +8,7 @@ const count = (n: number | null | undefined): string => (n === null || n === und
 export function resyncReportLine(t: TableOutcome): string {
   const r = t.lastResync;
   const figures = r
-    ? ` · ${r.outcome}: ${r.rowsScanned} rows scanned${r.rowsReported === null ? '' : ` (source reported ${r.rowsReported})`}, ${r.rowsDeleted} deleted by the sweep, rows ${count(r.rowsBefore)} → ${count(r.rowsAfter)}, ${Math.max(0, Math.round((r.finishedAt - r.startedAt) / 100) / 10)} s`
+    ? ` · ${r.outcome}: ${r.rowsScanned} snapshot rows applied${r.rowsReported === null ? '' : ` (source reported ${r.rowsReported})`}, ${r.rowsDeleted} deleted by the sweep, rows ${count(r.rowsBefore)} → ${count(r.rowsAfter)}, ${Math.max(0, Math.round((r.finishedAt - r.startedAt) / 100) / 10)} s`
     : '';
   return `${t.state.padEnd(9)} ${t.id}${figures}${t.staleReason ? ` — ${t.staleReason}` : ''}`;
 }

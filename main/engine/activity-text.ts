@@ -36,7 +36,7 @@ export function describeEngineEvent<K extends EngineEventName>(name: K, payload:
       if (r.outcome === 'failed') return { level: 'warn', kind: 'resync-failed', text: `Resync of ${table} failed, nothing deleted: ${r.reason ?? 'no reason given'}`, tables: [table] };
       const reported = r.rowsReported === null ? '' : ` (source reported ${n(r.rowsReported)})`;
       const rows = typeof r.rowsBefore === 'number' && typeof r.rowsAfter === 'number' ? `; the table held ${n(r.rowsBefore)} rows before, ${n(r.rowsAfter)} after` : '';
-      return { level: 'info', kind: 'resync-completed', text: `Resync of ${table} completed in ${secs} s: ${plural(r.rowsScanned, 'row')} copied${reported}, ${plural(r.rowsDeleted, 'row')} deleted by the sweep${rows}`, tables: [table] };
+      return { level: 'info', kind: 'resync-completed', text: `Resync of ${table} completed in ${secs} s: ${plural(r.rowsScanned, 'snapshot row')} applied${reported}, ${plural(r.rowsDeleted, 'row')} deleted by the sweep${rows}`, tables: [table] };
     }
     case 'resync-requested': {
       const e = payload as EngineEvents['resync-requested'];

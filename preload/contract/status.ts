@@ -42,7 +42,10 @@ export interface ResyncReport {
   outcome: 'repaired' | 'failed';
   startedAt: number;
   finishedAt: number;
-  /** Snapshot rows applied (upserted) during the resync. */
+  /**
+   * Snapshot rows applied (upserted) during the resync: every scan's that ran while it did, so a scan
+   * queued before it (a repeated request) adds to it; shown as "snapshot rows applied", not as rows scanned.
+   */
   rowsScanned: number;
   /** Rows the source reported for the table scan, when known. */
   rowsReported: number | null;

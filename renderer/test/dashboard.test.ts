@@ -119,7 +119,7 @@ describe('dashboard', () => {
     const lastResync = { kind: 'incremental' as const, outcome: 'repaired' as const, startedAt: Date.now() - 4000, finishedAt: Date.now() - 1000, rowsScanned: 1200, rowsReported: 1200, rowsDeleted: 7, rowsBefore: 1207, rowsAfter: 1200, reason: null };
     api.emit('status', engineStatus({ tables: [tableStatus('crm.t000', { lastResync }), tableStatus('crm.t001')] }));
     await userEvent.click(page.getByText('crm.t000', { exact: true }));
-    await expect.element(page.getByTestId('details-last-resync')).toMatchTextContent(/1,200 rows scanned \(source reported 1,200\), 7 deleted by the sweep; rows 1,207 → 1,200/);
+    await expect.element(page.getByTestId('details-last-resync')).toMatchTextContent(/1,200 snapshot rows applied \(source reported 1,200\), 7 deleted by the sweep; rows 1,207 → 1,200/);
   });
 
   test('a status snapshot older than the last progress push does not take a table\'s progress back', async () => {

@@ -205,7 +205,7 @@ describe('the UI against tenant-mirror serve and the real stack', { timeout: 1_2
     assert.equal(await rowsCell(contactId), await tenant.source.count('contact'));
     // The notice goes once the table reported back; the engine's log says what the resync did.
     await page.getByTestId('resync-notice').waitFor({ state: 'detached', timeout: 30_000 });
-    await page.getByTestId('activity-log').getByText(/Resync of .*contact completed in \d+ s: [\d,]+ rows? copied/).waitFor({ timeout: 30_000 });
+    await page.getByTestId('activity-log').getByText(/Resync of .*contact completed in \d+ s: [\d,]+ snapshot rows? applied/).waitFor({ timeout: 30_000 });
     await docShots(page, 'table-details');
     await details.getByRole('button', { name: 'Close' }).click();
   });

@@ -40,7 +40,7 @@ test('engine events become activity lines with a kind the UI can branch on', () 
   const got = log.list().map((e) => [e.kind, e.level, e.text]);
   assert.deepEqual(got, [
     ['resync-requested', 'info', 'Resync requested for 1 table: crm.contact'],
-    ['resync-completed', 'info', 'Resync of crm.contact completed in 4 s: 15,000 rows copied (source reported 15,000), 12 rows deleted by the sweep'],
+    ['resync-completed', 'info', 'Resync of crm.contact completed in 4 s: 15,000 snapshot rows applied (source reported 15,000), 12 rows deleted by the sweep'],
     ['resync-failed', 'warn', 'Resync of crm.deal failed, nothing deleted: scan ended with SQL_EXCEPTION'],
     ['schema-changed', 'info', 'Schema changed: created crm.new; altered crm.contact'],
     ['paused', 'info', 'Paused: no events are applied until resumed'],
