@@ -1,5 +1,6 @@
 /**
- * Imported first by every entry point (CLI, engine child, desktop main, demo, test runner, stack).
+ * Imported first by every entry point (CLI, engine child, desktop main, demo, test runner, stack) and by the
+ * fetch thread (a worker has a `process` of its own: a provision's output showed the warning, CI 2026-12-03).
  * kafkajs's request queue schedules its pending-request check with `setTimeout(fn, throttledUntil - now)`,
  * which is negative whenever the broker is not throttling us (kafkajs 2.2.4,
  * src/network/requestQueue/index.js `scheduleCheckPendingRequests`). Node clamps that to 1 ms — what

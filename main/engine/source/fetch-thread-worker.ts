@@ -5,6 +5,7 @@
  * applied: fetching waits while more than a window of sent bytes is not yet taken by its feed, and where a
  * partition starts is asked of it, synchronously, when partitions are assigned.
  */
+import '../../no-timeout-negative-warning.ts'; // a thread has its own `process`: kafkajs's warning is dropped here too
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EachBatchPayload } from 'kafkajs';
 import { MirrorError } from '../errors.ts';
