@@ -30,7 +30,7 @@ import { WriterLease } from './state/writer-lease.ts';
 import { pollRequests } from './state/request-runner.ts';
 import type { RequestRecord } from './state/requests.ts';
 import { checkFences } from './snapshot/check.ts';
-import { observeWatermarks } from './snapshot/fence.ts';
+import { observeWatermarks, readWatermarks } from './snapshot/fence.ts';
 import { FULL_SNAPSHOT_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
 import { markResync, requestResync, resendPendingSignals, resendStalledSignals, signalResync } from './snapshot/resync.ts';
@@ -378,9 +378,9 @@ class MirrorEngine implements Engine {
     if (!c.session) throw new MirrorError('REPLICA_NOT_PROVISIONED', 'the replica has no session in _ReplicationState: run `tenant-mirror provision` first');
     if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
     await this.connectKafka();
-    observeWatermarks(c, await fetchWatermarks(c.admin, c.topics.cdc).catch((err: unknown) => {
+    await readWatermarks(c, c.topics.cdc).catch((err: unknown) => {
       throw new MirrorError('KAFKA_TOPIC_MISSING', `cannot read ${c.topics.cdc}: ${(err as Error).message}`, { cause: err });
-    }));
+    });
     // Offsets that cannot be right (beyond the topic's end, partitions gone or added) stop here, loudly.
     await checkStoredOffsets(c);
     this.partitionsAtStart = c.watermarks.size;
@@ -436,7 +436,7 @@ class MirrorEngine implements Engine {
         compact: (messages) => schemas.compact(messages),
         onBatchDone: () => this.refreshRunState(),
         onJump: async (p, expected, first) => {
-          observeWatermarks(c, await fetchWatermarks(c.admin, c.topics.cdc));
+          await readWatermarks(c, c.topics.cdc);
           const low = BigInt(c.watermarks.get(p)?.low ?? '0');
           if (expected >= low) {
             c.log.warn('offsets skipped on a partition (compaction or transaction markers?)', { partition: p, expected: expected.toString(), got: first.toString() });
@@ -491,7 +491,7 @@ class MirrorEngine implements Engine {
     try {
       const asked = Date.now();
       const applied = new Map(c.nextOffsets); // before the watermarks: every offset applied by then is below them
-      observeWatermarks(c, await fetchWatermarks(c.admin, c.topics.cdc));
+      observeWatermarks(c, await fetchWatermarks(c.admin, c.topics.cdc), Date.now(), asked);
       const behind = topicBehindReplica(c.topics.cdc, applied, c.watermarks, this.partitionsAtStart);
       this.topicBehind = behind ? this.topicBehind + 1 : 0;
       // Three ticks in a row (~4 s): a partition leader that just moved may answer an older high watermark for a moment.

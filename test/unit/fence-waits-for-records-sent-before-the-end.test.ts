@@ -58,6 +58,18 @@ it('a high watermark read once is not quiet, however long ago that read was: the
   assert.equal(fenceReached({ 0: '20', 1: '20' }, next([20, 31]), ctx.watermarks, time), true, 'both read standing ≥ 1 s and applied');
 });
 
+it('a read counts as of when it was asked, not when its answer was handled: an answer handled late proves no quiet time', () => {
+  const ctx: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock } = { watermarks: new Map() };
+  observeWatermarks(ctx, marks([5]), 1_000, 950); // the fence's read
+  observeWatermarks(ctx, marks([5]), 4_000, 1_200); // asked 200 ms later, its answer handled 3 s after
+  const time = { ts: 900, quietMs: 1_000, clock: ctx.fenceClock };
+  assert.equal(fenceReached({ 0: '5' }, next([5]), ctx.watermarks, time), false, 'known to stand from 1,000 to 1,200 only');
+  observeWatermarks(ctx, marks([5]), 4_100, 4_050);
+  assert.equal(fenceReached({ 0: '5' }, next([5]), ctx.watermarks, time), true, 'asked at 4,050: stood 3,050 ms');
+  observeWatermarks(ctx, marks([6]), 5_000, 4_900);
+  assert.deepEqual(ctx.fenceClock!.high.get(0), { high: '6', since: 5_000, seen: 4_900 }, 'a new value stands from when its read returned');
+});
+
 it('a high watermark seen again unchanged keeps the time it was first seen, and the time of the last read', () => {
   const ctx: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock } = { watermarks: new Map() };
   observeWatermarks(ctx, marks([3]), 100);

@@ -22,7 +22,10 @@ export type Fence = Record<string, string>;
 
 /**
  * What the fence's time rule reads: per partition, the newest Kafka timestamp applied, and the high
- * watermark with the first and the last read that found it (it stood at least `seen - since`).
+ * watermark with when the first read that found it returned (`since`) and when the last one that found it
+ * was asked (`seen`). A high watermark never goes down, so it stood at least from `since` to `seen`; a
+ * read's answer is of some moment between its asking and its return (an answer handled late proves
+ * nothing about the time it is handled).
  */
 export interface FenceClock {
   applied: Map<number, number>;
@@ -34,16 +37,26 @@ export function fenceClock(ctx: { fenceClock?: FenceClock }): FenceClock {
   return ctx.fenceClock;
 }
 
-/** New watermarks of `<ctx>-cdc` (every reader of them goes through here, so a moved high watermark is seen). */
-export function observeWatermarks(ctx: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }, marks: Map<number, Watermark>, now = Date.now()): Map<number, Watermark> {
+/**
+ * New watermarks of `<ctx>-cdc`, asked for at `asked` and returned at `now` (every reader of them goes
+ * through here, so a moved high watermark is seen).
+ */
+export function observeWatermarks(ctx: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }, marks: Map<number, Watermark>, now = Date.now(), asked = now): Map<number, Watermark> {
   ctx.watermarks = marks;
   const clock = fenceClock(ctx);
   for (const [p, w] of marks) {
     const was = clock.high.get(p);
-    if (was?.high === w.high) was.seen = Math.max(was.seen, now);
-    else clock.high.set(p, { high: w.high, since: now, seen: now });
+    if (was?.high === w.high) was.seen = Math.max(was.seen, asked);
+    else clock.high.set(p, { high: w.high, since: now, seen: asked });
   }
   return marks;
+}
+
+/** Reads the watermarks of `topic` (`<ctx>-cdc`) and notes them with the times of the read. */
+export async function readWatermarks(ctx: { admin: Admin; watermarks: Map<number, Watermark>; fenceClock?: FenceClock }, topic: string): Promise<Map<number, Watermark>> {
+  const asked = Date.now();
+  const marks = await fetchWatermarks(ctx.admin, topic);
+  return observeWatermarks(ctx, marks, Date.now(), asked);
 }
 
 /** A batch applied up to a record of this Kafka timestamp on `partition`. */
@@ -56,8 +69,9 @@ export function noteAppliedTs(ctx: { fenceClock?: FenceClock }, partition: numbe
 /** `ctx`: where the watermarks read are also noted (observeWatermarks). */
 export async function takeFence(admin: Admin, topic: string, delayMs: number, ctx?: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }): Promise<Fence> {
   await sleep(delayMs);
+  const asked = Date.now();
   const marks = await fetchWatermarks(admin, topic);
-  if (ctx) observeWatermarks(ctx, marks);
+  if (ctx) observeWatermarks(ctx, marks, Date.now(), asked);
   const fence: Fence = {};
   for (const [p, w] of marks) fence[String(p)] = w.high;
   return fence;
