@@ -102,9 +102,11 @@ export interface Replica {
    * One transaction: reads the `lease` state row under a write lock (its JSON value, or null when there
    * is none) and writes or deletes it as `decide` says. Concurrent callers, in this process or another,
    * are serialised (SQLite BEGIN IMMEDIATE, PostgreSQL SELECT … FOR UPDATE, SQL Server UPDLOCK, HOLDLOCK).
-   * `decide` must be pure: a dialect may run it again when two first leases race.
+   * `decide` must be pure: a dialect may run it again when two first leases race. `waitMs`: how long a
+   * dialect whose wait for the lock blocks the thread (SQLite) may wait at most (a heartbeat fails fast
+   * and is retried by the next one instead of freezing the engine); the others ignore it.
    */
-  updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T>;
+  updateLease<T>(decide: (current: string | null) => LeaseDecision<T>, waitMs?: number): Promise<T>;
   tableExists(ref: TableRef): Promise<boolean>;
   createTable(def: TableDef): Promise<void>;
   alterTable(plan: AlterPlan): Promise<void>;

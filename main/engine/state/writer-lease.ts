@@ -16,6 +16,8 @@ import { decideHeartbeat, decideRelease, decideTake, inUseError, isLive, parseLe
 import type { LeaseRecord } from './lease-rules.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 5000;
+/** The longest a heartbeat waits for the replica's write lock. */
+const HEARTBEAT_WAIT_MS = 250;
 export const DEFAULT_STALE_AFTER_MS = 20000;
 
 export interface WriterLeaseOptions {
@@ -82,7 +84,9 @@ export class WriterLease {
   async heartbeat(): Promise<void> {
     const mine = this.mine;
     if (!mine) throw new MirrorError('REPLICA_LEASE_LOST', 'the writer lease is not held');
-    const next = await this.replica.updateLease((current) => decideHeartbeat(current, mine, this.now()));
+    // A short wait for the lock: a failed heartbeat is retried by the next one (the lease is stale only
+    // after `staleAfterMs`), and on SQLite the wait blocks the engine's thread.
+    const next = await this.replica.updateLease((current) => decideHeartbeat(current, mine, this.now()), HEARTBEAT_WAIT_MS);
     if (next) {
       if (this.mine === mine) this.mine = next;
       return;

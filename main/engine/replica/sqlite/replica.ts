@@ -202,13 +202,18 @@ export class SqliteReplica implements Replica {
     assertLeaseHeld(this.leaseValue(), lease);
   }
 
-  async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>): Promise<T> {
-    return this.handle.transaction(() => {
+  async updateLease<T>(decide: (current: string | null) => LeaseDecision<T>, waitMs?: number): Promise<T> {
+    const tx = this.handle.transaction(() => {
       const d = decide(this.leaseValue());
       if (d.write !== undefined) this.prepare(this.dialect.upsertState()).run(LEASE_ID, 'lease', d.write);
       if (d.remove) this.prepare(`DELETE FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`).run(LEASE_ID);
       return d.result;
-    }).immediate();
+    });
+    if (waitMs === undefined) return tx.immediate();
+    // better-sqlite3 waits for a lock on the thread: with the write lock held elsewhere, a 5 s wait per
+    // heartbeat every 5 s froze the engine (no batch got a turn; CI 2026-12-03, engine scenario 4).
+    this.handle.pragma(`busy_timeout = ${Math.max(0, Math.round(waitMs))}`);
+    try { return tx.immediate(); } finally { this.handle.pragma(`busy_timeout = ${this.opts.busyTimeoutMs ?? 5000}`); }
   }
 
   // ---- apply (hot path) ----
