@@ -234,7 +234,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
         e.on('state-changed', (x) => { state = x.state; if (x.state === 'retrying') retries++; }),
         e.on('batch-applied', (b) => { if (state === 'retrying') committedWhileRetrying.push(b.offsets.map((o) => `${o.partition}:${o.next}`).join(',')); }),
       ];
-      const fault = c.target.failWritesFor(8000);
+      // Held until the engine says it retries (bounded): events can reach it seconds late on a loaded
+      // machine, and a SQLite write begun late in the fault only waits out its busy timeout.
+      const fault = c.target.failWritesFor(8000, () => retries > 0);
       await new Promise((r) => setTimeout(r, 300));
       // Changes keep coming through the fault (not one burst that a single batch may carry between two of
       // the fault's session kills), so batches are written while it lasts.

@@ -10,12 +10,26 @@ import Database from 'better-sqlite3';
 import type { ReplicaSettings } from '../../../preload/contract/settings.ts';
 import type { Stack } from '../../harness/stack.ts';
 
+/** A fault lasts `ms`, then for as long as `until` is false, at most `ms` × 4 in all. */
+const faultGoesOn = (start: number, ms: number, until?: () => boolean): boolean => {
+  const spent = Date.now() - start;
+  return spent < ms || (until !== undefined && !until() && spent < ms * 4);
+};
+
+async function holdFault(ms: number, until?: () => boolean): Promise<void> {
+  const start = Date.now();
+  while (faultGoesOn(start, ms, until)) await new Promise((r) => setTimeout(r, 100));
+}
+
 export interface ReplicaTarget {
   replica: ReplicaSettings;
   /** Copy of the replica taken now (the engine must be stopped). */
   backup(): Promise<() => Promise<void>>;
-  /** Makes every replica write fail (or block) for `ms`, then lets them through again. */
-  failWritesFor(ms: number): Promise<void>;
+  /**
+   * Makes every replica write fail (or block) for `ms`, and after that for as long as `until` is false
+   * (at most `ms` × 4 in all), then lets them through again.
+   */
+  failWritesFor(ms: number, until?: () => boolean): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -37,11 +51,13 @@ export const sqliteTarget: TargetFactory = async (_stack, name) => {
         copyFileSync(copy, file);
       };
     },
-    async failWritesFor(ms) {
-      // A second connection holds the write lock: the engine's writes fail with SQLITE_BUSY after its busy timeout.
+    async failWritesFor(ms, until) {
+      // A second connection holds the write lock: the engine's writes fail with SQLITE_BUSY after its busy
+      // timeout (5 s): a write begun more than `ms` − 5 s into the fault would only wait (CI 2026-12-03:
+      // events ~3 s late, no failure in 8 s), so the lock is held until `until` says the fault took.
       const db = new Database(file, { timeout: 1000 });
       db.exec('BEGIN IMMEDIATE');
-      await new Promise((r) => setTimeout(r, ms));
+      await holdFault(ms, until);
       db.exec('ROLLBACK');
       db.close();
     },
@@ -81,15 +97,15 @@ export const postgresTarget: TargetFactory = async (stack) => {
         await c.query(`DROP DATABASE "${copy}" WITH (FORCE)`);
       });
     },
-    async failWritesFor(ms) {
+    async failWritesFor(ms, until) {
       // The replica "goes away": the database refuses new connections and every session on it is
       // terminated, again and again. (Killing sessions alone could miss every write: a pool drops an idle
       // killed client and a fast batch fits between two kills — a quiet CI run saw no failure at all.)
       await admin(async (c) => {
         await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS false`);
         try {
-          const until = Date.now() + ms;
-          while (Date.now() < until) {
+          const start = Date.now();
+          while (faultGoesOn(start, ms, until)) {
             await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
             await new Promise((r) => setTimeout(r, 200));
           }
