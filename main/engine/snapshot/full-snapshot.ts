@@ -16,9 +16,11 @@ import { writeUnit } from '../apply/writer.ts';
 import type { FullSnapshot } from './attempts.ts';
 import { takeFence } from './fence.ts';
 import { countOrNull, dropSweep, failSweep, finishSweep } from './sweep.ts';
+import { markResync, signalResync } from './resync.ts';
+import type { ResyncDeps } from './resync.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fenceClock' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics' | 'watermarks'> & SweepDeps & WriteDeps;
+export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fenceClock' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics' | 'watermarks'> & SweepDeps & WriteDeps & ResyncDeps;
 
 export const FULL_SNAPSHOT_ID = 'fullsnapshot';
 /** State row holding the identity of the last completed full snapshot attempt. */
@@ -28,12 +30,20 @@ export const INITIAL_SCAN_ID = 'fullsnapshot-scans';
 
 const episodeRow = (fs: FullSnapshot): StateRow => ({ id: FULL_SNAPSHOT_ID, kind: 'session', value: toStateJson(fs) });
 
+/**
+ * A table's seen set for the episode. A resync running on the table is taken over: its seen set holds
+ * rows marked before the attempt began, which may be gone at the source with no delete event (a source
+ * restored), and its scan may never end (offsets reset: Debezium's incremental scan goes with them). The
+ * attempt's records stand for it; if the attempt turns out not to cover the table, the resync starts over
+ * (completeFullSnapshot).
+ */
 async function beginTableSweep(ctx: FullSnapshotDeps, r: TableRecord, at: number): Promise<void> {
-  if (r.sweep?.kind === 'incremental') return; // its own resync runs; it is swept by that
+  const resync = r.sweep?.kind === 'incremental' ? { why: r.staleReason } : r.sweep?.resync ?? null;
   if (r.sweep) await ctx.replica.cancelSweep(r.def);
   await ctx.replica.beginSweep(r.def);
   const prev = r.sweep?.prev ?? { state: r.state === 'resyncing' ? 'ok' : r.state, staleReason: r.staleReason };
-  r.sweep = { kind: 'full', startedAt: at, signalId: null, fence: null, attemptKey: null, rowsApplied: 0, prev, rowsBefore: r.sweep?.rowsBefore ?? await countOrNull(ctx, r) };
+  r.sweep = { kind: 'full', startedAt: at, signalId: null, fence: null, attemptKey: null, rowsApplied: 0, prev, rowsBefore: r.sweep?.rowsBefore ?? await countOrNull(ctx, r), resync };
+  if (resync) ctx.log.info('a resync running when a full snapshot began is taken over by it', { table: r.id });
   r.snapshot = { kind: 'initial', rowsSeen: 0, rowsExpected: null, startedAt: at };
   if (r.state !== 'stale') r.state = 'resyncing';
   ctx.registry.put(r);
@@ -128,6 +138,8 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
   const fs = ctx.fullSnapshot!;
   const scan = ctx.initialScan;
   const collections = new Set(ctx.registry.all().map((r) => r.collection));
+  /** Resyncs the attempt took over but did not cover: started over, their signals sent once the episode's end is stored. */
+  const restarted: TableRecord[] = [];
   for (const r of ctx.registry.all()) {
     const scanKey = scan ? keyOf(Object.keys(scan.scans), r.collection, collections) : undefined;
     const reported = scan && scanKey !== undefined ? scan.scans[scanKey] : undefined;
@@ -141,6 +153,7 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
           await finishSweep(ctx, r);
         }
       } else if (scan && keyOf(scan.collections, r.collection, collections) !== undefined) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
+      else if (r.sweep.resync) restarted.push(...await markResync(ctx, [r.id], r.sweep.resync.why));
       else await dropSweep(ctx, r);
     } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }
   }
@@ -148,4 +161,8 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
   ctx.fullSnapshot = null;
   await ctx.persist([...ctx.registry.takeDirty(), { id: COMPLETED_SNAPSHOT_ID, kind: 'session', value: toStateJson({ ...ctx.completed, at: Date.now() }) }], [FULL_SNAPSHOT_ID]);
   ctx.log.info('full snapshot complete', { attempts: fs.attempts ?? 1 });
+  if (restarted.length) {
+    ctx.log.warn('resyncs the full snapshot took over but did not cover start over', { tables: restarted.map((r) => r.id) });
+    await signalResync(ctx, restarted);
+  }
 }

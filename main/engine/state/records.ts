@@ -50,6 +50,12 @@ export interface SweepRecord {
   scansBefore?: string[];
   /** Incremental: an end was let pass as an earlier scan's (see notifications.ts: COMPLETED). */
   skippedEnd?: boolean;
+  /**
+   * Full: the table's resync was running when the full snapshot began, and the attempt stands for it
+   * (snapshot/full-snapshot.ts). `why`: the resync's reason, for starting it over if the attempt does not
+   * cover the table.
+   */
+  resync?: { why: string | null } | null;
 }
 
 

@@ -799,7 +799,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await src.query(`TRUNCATE TABLE ${src.qt('sale')}`);
       await src.workload({ ops: 200, mix: { insert: 0.7, update: 0.2, delete: 0.1 }, tables: ['sale', 'contact'], seed: 42 });
       await c.tenant.waitCdcQuiet();
-      await collector.waitFor((m) => truncates().includes(m), { timeoutMs: 30_000, what: 'the TRUNCATE of sale in <ctx>-cdc' });
+      await collector.waitFor((m) => truncates().includes(m), { timeoutMs: 90_000, what: 'the TRUNCATE of sale in <ctx>-cdc' });
       say(`offline truncate record: partition ${truncates()[0]!.partition}; sale rows at the source ${await src.count('sale')}`);
       let sync = cli(['sync']);
       await waitFor(async () => (await saleState()) === 'ok' && (await compareWithSource(c.tenant, c.settings)).every((x) => x.equal), { timeoutMs: 180_000, intervalMs: 1000, what: 'sale ok and every table equal after the offline TRUNCATE' }).catch(() => undefined);
@@ -810,7 +810,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const load = backgroundWorkload(src, { tables: ['sale', 'contact'], ratePerSec: 150, mix: { insert: 0.6, update: 0.3, delete: 0.1 }, seed: 43 });
       await sleep(2000);
       await src.query(`TRUNCATE TABLE ${src.qt('sale')}`);
-      await collector.waitFor(() => truncates().length >= 2, { timeoutMs: 30_000, what: 'the second TRUNCATE in <ctx>-cdc' });
+      // Debezium's, not the engine's, pace: under the workload on a loaded 2-core machine it fell 30 s behind once.
+      await collector.waitFor(() => truncates().length >= 2, { timeoutMs: 90_000, what: 'the second TRUNCATE in <ctx>-cdc' });
       await sleep(300);
       const ex = await sync.kill9();
       assert.equal(ex.signal, 'SIGKILL', `sync was running when killed: ${tail(sync.output())}`);
@@ -824,6 +825,41 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 10_000 });
       const se = await sync.stop();
       assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+    });
+
+    shortIt('m. source restored and the connector\'s offsets reset while a resync scans: the full snapshot that follows ends it, rows the restore removed are swept, equal and ok', async () => {
+      const { c, e } = await caughtUpTenant('restoremid', {
+        seedRows: { contact: 6000, person: 300, appointment: 300 }, tables: ['contact', 'person', 'appointment'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '100' },
+      });
+      const src = c.tenant.source;
+      const a = table(e.status(), 'contact')!.id;
+      const coll = `${c.tenant.database}.contact`;
+      const from = (await c.tenant.notifications()).length;
+      await e.resyncTables([a]);
+      // The scan goes by key, 100 rows a chunk: once 300 are applied, the lowest keys are marked seen. The
+      // connector is stopped there, mid-scan (its offsets, which hold the scan, are then reset).
+      await e.waitFor((s) => (table(s, 'contact')?.snapshot?.rowsSeen ?? 0) >= 300, 120_000);
+      await c.tenant.connector.stop();
+      const ended = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data.scanned_collection === coll);
+      assert.equal(ended.length, 0, 'the scan was stopped before it ended (else this is not the scenario)');
+      // The restore: rows the scan already delivered, and rows it had not reached, gone with no delete event.
+      const [low] = await src.query('SELECT MIN(contact_id) AS k FROM contact') as Array<{ k: number }>;
+      await src.query(`SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE contact_id < ${Number(low!.k) + 150} OR contact_id % 97 = 0; SET SESSION sql_log_bin = 1`);
+      const gone = 6000 - Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
+      const cdcHighBefore = await c.tenant.cdcHighWatermark();
+      const nFrom = (await c.tenant.notifications()).length;
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      const s = await e.waitFor(caughtUp, 120_000).catch((err: Error) => { say(`not caught up: ${err.message}`); return e.status(); });
+      say(`notifications: ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS').map(brief).join(' ')}`);
+      say(`contact: ${JSON.stringify({ state: table(s, 'contact')?.state, reason: table(s, 'contact')?.staleReason, lastResync: table(s, 'contact')?.lastResync })}`);
+      assert.equal(table(s, 'contact')?.state, 'ok', 'the resynced table ends ok without a command, within 2 minutes of the full snapshot');
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 30_000 });
+      const rec = (await tableRecords(c.check)).get('contact');
+      assert.ok(rec?.lastResync?.rowsDeleted === gone, `the sweep deleted the ${gone} rows the restore removed, and nothing else (report: ${JSON.stringify(rec?.lastResync)})`);
+      await e.stop();
     });
 
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
