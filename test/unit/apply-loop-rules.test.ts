@@ -13,6 +13,7 @@ import { fenceClock, observeWatermarks } from '../../main/engine/snapshot/fence.
 import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
 import { requestResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
+import { recordGap } from '../../main/engine/snapshot/gaps.ts';
 import { recentWrites } from '../../main/engine/apply/recent-writes.ts';
 import { loadReplicaState } from '../../main/engine/state/load-state.ts';
 import { forgetReplicaState } from '../../main/engine/state/memory-reset.ts';
@@ -29,6 +30,8 @@ type Action =
   | { poisonSnap: Step }
   /** The process stops and a new one starts: memory gone, state read back from the replica. */
   | { restart: true }
+  /** This many records of partition 0 purged unread (offline longer than retention): the engine records the gap. */
+  | { gap: number }
   /** Engine state changed by hand between steps. */
   | { tweak: (ctx: EngineContext, t: Topic) => void };
 
@@ -376,6 +379,34 @@ const rules: Rule[] = [
     rows: { sale: ids(5), contact: [1, 2, 3, 6] }, states: { sale: 'resyncing', contact: 'ok' },
   },
   {
+    // The scan's rows 3–5 were purged unread; its end came after (the notifications topic kept it). Before:
+    // the sweep deleted 3, 4 and 5 and called the table ok (on the stack: all 3,000 rows of a table, scenario n).
+    name: 'a resync whose scan records were purged unread (a gap) deletes nothing on its end: the table is stale',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { gap: 3 }, scan('sale', 'SUCCEEDED', 5)],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale', contact: 'stale' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.equal(r.sweep, null, 'the resync ended');
+      assert.deepEqual([r.lastResync?.outcome, r.lastResync?.rowsDeleted], ['failed', 0], 'reported failed, nothing deleted');
+      assert.match(r.lastResync?.reason ?? '', /purged.*no row was deleted.*resync-tables crm_fixture\.sale/);
+    },
+  },
+  {
+    name: 'a full snapshot running when records are purged unread (a gap) sweeps nothing at its end: its tables are stale',
+    script: [initial, { events: snap('sale', [1, 2], 2, { first: true, ts: 400 }) }, { gap: 3 }, { events: snap('contact', [1, 2], 2, { last: true, ts: 410 }) }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale', contact: 'stale' },
+    check: (ctx) => {
+      assert.equal(ctx.fullSnapshot, null, 'the episode ended');
+      assert.match(ctx.registry.get('crm_fixture.contact')!.lastResync?.reason ?? '', /may have been purged.*no row was deleted/);
+    },
+  },
+  {
+    name: 'a gap, then a resync: its new scan\'s end sweeps as usual (the old scan\'s end passes)',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { gap: 3 }, { resync: ['crm_fixture.sale'] }, scan('sale', 'SUCCEEDED', 5),
+      incremental('sale', [1, 2, 4]), scan('sale', 'SUCCEEDED', 3), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: [1, 2, 4], contact: [...ids(5), 6] }, states: { sale: 'ok', contact: 'stale' },
+  },
+  {
     name: 'a poison event halts only its table, is kept, and the offset moves past it',
     script: [initial, { poison: 'contact' }, { events: [{ table: 'sale', id: 8, op: 'c' }] }],
     rows: { sale: [...ids(5), 8], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
@@ -392,6 +423,7 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
     if ('events' in a) await processMessages(ctx, 0, a.events.map((s) => topic.message(s)), hb);
     else if ('resync' in a) await requestResync(ctx, a.resync);
     else if ('tweak' in a) a.tweak(ctx, topic);
+    else if ('gap' in a) { const from = topic.offset; topic.offset += BigInt(a.gap); await recordGap(ctx, 0, from, topic.offset); }
     else if ('restart' in a) {
       forgetReplicaState(ctx);
       await loadReplicaState(ctx);

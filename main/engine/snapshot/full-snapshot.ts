@@ -147,7 +147,8 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
       if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
-        if (r.sweep.unmarked) await failSweep(ctx, r, `${unmarkedReason(recentWrites(ctx).limit)}; so the rows the attempt delivered cannot all be told from rows it did not`);
+        if (r.sweep.purged) await failSweep(ctx, r, `records of the full snapshot may have been purged before they were applied (${r.sweep.purged}), so the rows it delivered cannot all be told from rows it did not`);
+        else if (r.sweep.unmarked) await failSweep(ctx, r, `${unmarkedReason(recentWrites(ctx).limit)}; so the rows the attempt delivered cannot all be told from rows it did not`);
         else {
           if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
           await finishSweep(ctx, r);

@@ -32,6 +32,8 @@ export interface SweepRecord {
    * not swept at the end (it is left stale with the retry command).
    */
   unmarked?: boolean;
+  /** Full: records of the episode may have been purged unread (a gap while it ran): the table is not swept at the end (snapshot/gaps.ts). */
+  purged?: string | null;
   /** The table's state before the sweep began: restored when a full snapshot turns out not to include it. */
   prev?: { state: TableState; staleReason: string | null } | null;
   /** Snapshot rows applied since the sweep began (the resync report's "scanned"). */

@@ -862,6 +862,58 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    shortIt('n. a resync\'s scan ends while the engine is offline longer than retention: its records are purged, so nothing is swept on its end; the table stays stale until resynced, every row kept', async () => {
+      const { c, e: e0 } = await caughtUpTenant('gapresync', {
+        seedRows: { contact: 3000, person: 300, appointment: 300 }, tables: ['contact', 'person', 'appointment'],
+      }, { autoResyncOnGap: false });
+      const a = table(e0.status(), 'contact')!.id;
+      const coll = `${c.tenant.database}.contact`;
+      const from = (await c.tenant.notifications()).length;
+      await e0.resyncTables([a]);
+      await e0.stop();
+      // The scan runs and ends while the engine is away; then its records (and everything else unread) are purged.
+      await waitFor(async () => (await c.tenant.notifications()).slice(from).some((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data.scanned_collection === coll),
+        { timeoutMs: 120_000, intervalMs: 500, what: 'the scan of contact reported complete' });
+      await c.tenant.purge();
+      const watch = watchRowCounts(c.check, ['contact'], 100);
+      const e = await startEngine(c);
+      const s = await e.waitFor((x) => Boolean(table(x, 'contact')?.lastResync), 60_000).catch((err: Error) => { say(`no resync report: ${err.message}`); return e.status(); });
+      await sleep(2000);
+      const t = table(e.status(), 'contact');
+      say(`contact after the gap: ${JSON.stringify({ state: t?.state, reason: t?.staleReason, lastResync: t?.lastResync })}`);
+      assert.equal(t?.state, 'stale', 'the table is stale: what its scan delivered was purged before it was applied');
+      assert.equal(t?.lastResync?.rowsDeleted ?? 0, 0, 'nothing was swept on the end of a scan whose records were purged');
+      assert.ok(s.gaps.length > 0, 'the gap is recorded');
+      await e.resyncTables(e.status().tables.map((x) => x.id));
+      await e.waitFor(caughtUp, 300_000);
+      const min = await watch.stop();
+      assert.equal(min.get('contact'), 3000, `contact never lost a row (lowest count seen ${min.get('contact')})`);
+      await assertEventuallyEqual(c.tenant, c.settings);
+      await e.stop();
+    });
+
+    shortIt('n2. the same with autoResyncOnGap (the default): every table resynced without a command, the resynced table never short of a row', async () => {
+      const { c, e: e0 } = await caughtUpTenant('gapresyncauto', {
+        seedRows: { contact: 3000, person: 300, appointment: 300 }, tables: ['contact', 'person', 'appointment'],
+      });
+      const coll = `${c.tenant.database}.contact`;
+      const from = (await c.tenant.notifications()).length;
+      await e0.resyncTables([table(e0.status(), 'contact')!.id]);
+      await e0.stop();
+      await waitFor(async () => (await c.tenant.notifications()).slice(from).some((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data.scanned_collection === coll),
+        { timeoutMs: 120_000, intervalMs: 500, what: 'the scan of contact reported complete' });
+      await c.tenant.purge();
+      const watch = watchRowCounts(c.check, ['contact'], 100);
+      const e = await startEngine(c);
+      const s = await e.waitFor(caughtUp, 300_000).catch((err: Error) => { say(`not caught up: ${err.message}`); return e.status(); });
+      const min = await watch.stop();
+      say(`contact: ${JSON.stringify({ state: table(s, 'contact')?.state, lastResync: table(s, 'contact')?.lastResync, lowest: min.get('contact') })}`);
+      assert.equal(min.get('contact'), 3000, `contact never lost a row on the way (lowest count seen ${min.get('contact')})`);
+      assert.ok(s.tables.every((t) => t.state === 'ok'), 'every table ok without a command');
+      await assertEventuallyEqual(c.tenant, c.settings);
+      await e.stop();
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
