@@ -355,7 +355,7 @@ class MirrorEngine implements Engine {
     await c.loop.run('reset offsets', async () => {
       // The resyncs are stored in the same write as the moved offsets: a kill between two writes would
       // leave every table 'ok' past the rows it never got.
-      const recs = await markResync(c, ids, `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`);
+      const recs = await markResync(c, ids, `offsets were reset to the end of ${c.topics.cdc}: resynced from the source`, { fresh: true });
       await c.persist([...rows, ...c.registry.takeDirty()], [...remove, FULL_SNAPSHOT_ID]);
       const requested = await signalResync(c, recs);
       if (requested.length) c.events.emit('resync-requested', { tables: requested, reason: 'offsets were reset to the end of the change topic' });

@@ -11,7 +11,7 @@ import type { EngineContext } from '../../main/engine/context.ts';
 import { checkFences } from '../../main/engine/snapshot/check.ts';
 import { fenceClock, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
 import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
-import { requestResync } from '../../main/engine/snapshot/resync.ts';
+import { markResync, requestResync, signalResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
 import { recordGap } from '../../main/engine/snapshot/gaps.ts';
 import { recentWrites } from '../../main/engine/apply/recent-writes.ts';
@@ -23,6 +23,8 @@ import type { Step } from '../doubles/engine-context.ts';
 type Action =
   | { events: Step[] }
   | { resync: string[] }
+  /** Offsets moved on past unread records (reset-offsets): every named table resynced with a new seen set. */
+  | { resyncFresh: string[] }
   /** `signal`: the id of the n-th signal the engine sent (else `id`, else the newest sweep's). */
   | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string; signal?: number; sentAt?: number } }
   | { poison: string }
@@ -407,6 +409,14 @@ const rules: Rule[] = [
     rows: { sale: [1, 2, 4], contact: [...ids(5), 6] }, states: { sale: 'ok', contact: 'stale' },
   },
   {
+    // reset-offsets while a resync scans: records between the old position and the end are never applied,
+    // so the running seen set misses their marks. Joined (before), the old scan's end swept 3, 4 and 5.
+    name: 'offsets reset while a resync scans: the resync begins a new seen set; the old scan\'s end passes, the new one sweeps',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { resyncFresh: ['crm_fixture.sale'] }, scan('sale', 'SUCCEEDED', 5),
+      incremental('sale', [1, 3]), scan('sale', 'SUCCEEDED', 2), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: [1, 3], contact: [...ids(5), 6] }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     name: 'a poison event halts only its table, is kept, and the offset moves past it',
     script: [initial, { poison: 'contact' }, { events: [{ table: 'sale', id: 8, op: 'c' }] }],
     rows: { sale: [...ids(5), 8], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
@@ -422,6 +432,7 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
   for (const a of rule.script) {
     if ('events' in a) await processMessages(ctx, 0, a.events.map((s) => topic.message(s)), hb);
     else if ('resync' in a) await requestResync(ctx, a.resync);
+    else if ('resyncFresh' in a) { const recs = await markResync(ctx, a.resyncFresh, null, { fresh: true }); await ctx.persist(ctx.registry.takeDirty()); await signalResync(ctx, recs); }
     else if ('tweak' in a) a.tweak(ctx, topic);
     else if ('gap' in a) { const from = topic.offset; topic.offset += BigInt(a.gap); await recordGap(ctx, 0, from, topic.offset); }
     else if ('restart' in a) {

@@ -33,7 +33,7 @@ function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
  * leave that change stored without its resync; then `signalResync` sends the signal (a restart sends a
  * recorded one that was never sent: resendPendingSignals). Runs inside the control loop.
  */
-export async function markResync(ctx: ResyncDeps, ids: string[], why: string | null = null): Promise<TableRecord[]> {
+export async function markResync(ctx: ResyncDeps, ids: string[], why: string | null = null, opts: { fresh?: boolean } = {}): Promise<TableRecord[]> {
   const recs = resolveTables(ctx, ids);
   const now = Date.now();
   for (const rec of recs) {
@@ -45,7 +45,9 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       await ctx.replica.createTable(rec.def);
       ctx.registry.rowsCounted(rec.id, 0); // recreated empty
     }
-    const joining = rec.sweep?.kind === 'incremental';
+    // `fresh`: records since the running seen set began will not all be applied (offsets moved on past
+    // them), so it cannot be joined: a new one begins, and the running scan's end passes (scansBefore).
+    const joining = rec.sweep?.kind === 'incremental' && !opts.fresh;
     if (!joining) {
       // A full snapshot's seen set is replaced: this table is resynced on its own from now on.
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
