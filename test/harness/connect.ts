@@ -91,8 +91,8 @@ export class ConnectClient {
     if (!st) {
       if (!config) return;
       await this.createStopped(name, config);
-    } else if (st.connector.state !== 'STOPPED') {
-      await this.stop(name);
+    } else {
+      await this.stopSettled(name);
     }
     await this.waitState(name, 'STOPPED');
     await this.resetOffsets(name);
@@ -124,6 +124,24 @@ export class ConnectClient {
   /** KIP-875 STOPPED state: tasks shut down, config kept; required before offsets can be altered/reset. */
   async stop(name: string): Promise<void> {
     await this.request('PUT', `/connectors/${encodeURIComponent(name)}/stop`);
+  }
+
+  /**
+   * Stops a connector and waits until the worker has written its empty task list. Standalone Connect
+   * writes it on a pool thread that holds the herder's lock and then wants the config store's; a resume
+   * (or another stop) arriving meanwhile holds the store's lock and wants the herder's: a deadlock in
+   * which every later REST call hangs (seen on the test stack 2026-12-04, scenario m: stop, stop again
+   * inside resetOffsets, resume; thread dump: StandaloneHerder.updateConnectorTasks against
+   * AbstractHerder.resumeConnector; the worker later died of OutOfMemoryError). A stopped connector is
+   * not stopped again.
+   */
+  async stopSettled(name: string): Promise<void> {
+    const st = await this.status(name);
+    if (!st) return;
+    if (st.connector.state !== 'STOPPED') await this.stop(name);
+    await this.waitState(name, 'STOPPED');
+    await waitFor(async () => (await this.request<unknown[]>('GET', `/connectors/${encodeURIComponent(name)}/tasks`)).length === 0,
+      { timeoutMs: 60_000, intervalMs: 200, what: `connector ${name}'s task list emptied after its stop` });
   }
 
   async pause(name: string): Promise<void> {

@@ -164,9 +164,7 @@ export class TenantConnector {
 
   /** KIP-875 stop: tasks shut down (offsets flushed), config kept. */
   async stop(): Promise<void> {
-    if (!(await this.rest.status(this.name))) return;
-    await this.rest.stop(this.name);
-    await this.rest.waitState(this.name, 'STOPPED');
+    await this.rest.stopSettled(this.name);
   }
 
   async pause(): Promise<void> {
