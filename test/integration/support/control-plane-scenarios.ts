@@ -101,9 +101,10 @@ function watchRowCounts(check: Replica, names: string[], everyMs = 250): { stop(
 }
 
 /**
- * `set`: 'short' (npm test) or 'long' — the two long scenarios (a kill -9 loop during a resync under load,
- * a 15,000-row queued resync) run with `npm run test:long`: on a shared 2-core CI machine Debezium's
- * incremental snapshots under the other suites' load made them time out one run in two.
+ * `set`: 'short' (npm test) or 'long' — the long scenarios (a kill -9 loop during a resync under load,
+ * a 15,000-row queued resync, a connector stopped mid-scan and its offsets reset) run with `npm run
+ * test:long`: on a shared 2-core CI machine Debezium's incremental snapshots under the other suites' load
+ * made the first two time out one run in two, and the third brought the stack's Connect worker down.
  */
 export function describeControlPlaneScenarios(dialect: string, makeTarget: TargetFactory, set: 'short' | 'long' = 'short'): void {
   const shortIt = set === 'short' ? it : (() => undefined) as unknown as typeof it;
@@ -827,7 +828,10 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
 
-    shortIt('m. source restored and the connector\'s offsets reset while a resync scans: the full snapshot that follows ends it, rows the restore removed are swept, equal and ok', async () => {
+    // Long set: it stops the connector mid-scan, and in CI (both dialects at once, a loaded machine) the
+    // stack's Kafka Connect worker then hung and died of OutOfMemoryError twice (2026-12-04), taking every
+    // later test with it; isolated and under CPU burners it passes (docs: README, "A Kafka Connect deadlock").
+    longIt('m. source restored and the connector\'s offsets reset while a resync scans: the full snapshot that follows ends it, rows the restore removed are swept, equal and ok', async () => {
       const { c, e } = await caughtUpTenant('restoremid', {
         seedRows: { contact: 6000, person: 300, appointment: 300 }, tables: ['contact', 'person', 'appointment'],
         connectorConfig: { 'incremental.snapshot.chunk.size': '100' },
