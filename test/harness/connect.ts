@@ -223,9 +223,7 @@ export class ConnectWorker {
     this.ownsDir = ownsDir;
     this.port = port;
     this.brokers = opts.brokers;
-    // 1,536 MB (768 until 2026-12-04): the shared test stack's worker hosts every suite's connectors; in CI it
-    // stopped finishing snapshots and died of OutOfMemoryError late in the control-plane files (README).
-    this.heapMb = opts.heapMb ?? 1536;
+    this.heapMb = opts.heapMb ?? 768;
     this.props = opts.props ?? {};
     this.client = new ConnectClient(this.url);
     const base = jvmArgs(this.heapMb, join(dir, 'log4j.properties'));
