@@ -51,6 +51,9 @@ const initial: Action = { events: [...snap('sale', ids(5), 1, { first: true, ts:
 const incremental = (table: Step['table'], list: number[]): Action => ({ events: list.map((id) => ({ table, id, snapshot: 'incremental' })) });
 const scanOf = (table: string, rows: number, status = 'SUCCEEDED') => ({ agg: 'Incremental Snapshot' as const, type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } });
 const scan = (table: string, status: string, rows: number): Action => ({ notify: scanOf(table, rows, status) });
+/** "Initial Snapshot" notifications: an attempt STARTED, then each table's scan SUCCEEDED with this many rows. */
+const scansReported = (rows: Record<string, number>): Action[] => [{ notify: { agg: 'Initial Snapshot', type: 'STARTED' } },
+  ...Object.entries(rows).map(([table, n]): Action => ({ notify: { agg: 'Initial Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status: 'SUCCEEDED', total_rows_scanned: String(n) } } }))];
 
 const rules: Rule[] = [
   { name: 'initial snapshot on a fresh replica: every row, tables ok', script: [initial], rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' } },
@@ -401,6 +404,44 @@ const rules: Rule[] = [
       assert.equal(ctx.fullSnapshot, null, 'the episode ended');
       assert.match(ctx.registry.get('crm_fixture.contact')!.lastResync?.reason ?? '', /may have been purged.*no row was deleted/);
     },
+  },
+  {
+    // Offline longer than retention while a full snapshot ran (source restored: sale holds 1, 2, 3, 6; 4
+    // and 5 deleted with no event). Its records were purged on one partition, sale 1 and 3 among them,
+    // while its first record kept on another starts the episode after the gap was recorded. Before: sale
+    // was swept to 2 and 6 and called ok, rows 1 and 3 silently gone.
+    name: 'a gap before a full snapshot whose records straddle the purge: a table short of the rows the source reported scanning is not swept (stale, nothing deleted); a table delivered whole is',
+    script: [initial, { events: [{ table: 'sale', id: 6, op: 'c' }] }, { gap: 2 }, ...scansReported({ sale: 4, contact: 3 }),
+      { events: [...snap('sale', [2, 6], 2, { ts: 400 }), ...snap('contact', [1, 2, 3], 2, { last: true, ts: 401 })] }],
+    rows: { sale: [...ids(5), 6], contact: [1, 2, 3] }, states: { sale: 'stale', contact: 'ok' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.deepEqual([r.lastResync?.outcome, r.lastResync?.rowsDeleted], ['failed', 0], 'reported failed, nothing deleted');
+      assert.match(r.staleReason ?? '', /delivered 2 of the 4 rows the source reported scanning.*purged.*no row was deleted.*resync-tables crm_fixture\.sale/);
+    },
+  },
+  {
+    name: 'the same with no row counts reported (no notifications read) while the gap is unresolved: no table is swept',
+    script: [initial, { events: [{ table: 'sale', id: 6, op: 'c' }] }, { gap: 2 },
+      { events: [...snap('sale', [2, 6], 2, { ts: 400 }), ...snap('contact', [1, 2, 3], 2, { last: true, ts: 401 })] }],
+    rows: { sale: [...ids(5), 6], contact: ids(5) }, states: { sale: 'stale', contact: 'stale' },
+    check: (ctx) => assert.match(ctx.registry.get('crm_fixture.contact')!.staleReason ?? '', /purged unread and the source reported no row count.*no row was deleted/),
+  },
+  {
+    name: 'a full snapshot after a gap that delivered every row the source reported scanning sweeps as usual',
+    script: [initial, { events: [{ table: 'sale', id: 6, op: 'c' }] }, { gap: 2 }, ...scansReported({ sale: 2, contact: 3 }),
+      { events: [...snap('sale', [2, 6], 2, { first: true, ts: 400 }), ...snap('contact', [1, 2, 3], 2, { last: true, ts: 401 })] }],
+    rows: { sale: [2, 6], contact: [1, 2, 3] }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    // autoResyncOnGap: the gap's resync is taken over by the full snapshot; the attempt came short for
+    // sale, so its resync starts over (a new seen set, a new signal) and only its new scan's end sweeps.
+    name: 'a resync taken over by a full snapshot that came short for its table starts over; its new scan sweeps',
+    script: [initial, { gap: 2 }, { resync: ['crm_fixture.sale'] }, ...scansReported({ sale: 4, contact: 3 }),
+      { events: [...snap('sale', [2], 2, { ts: 400 }), ...snap('contact', [1, 2, 3], 2, { last: true, ts: 401 })] },
+      scan('sale', 'SUCCEEDED', 5), incremental('sale', [1, 2, 3, 6]), scan('sale', 'SUCCEEDED', 4), { events: [{ table: 'contact', id: 7, op: 'c' }] }],
+    rows: { sale: [1, 2, 3, 6], contact: [1, 2, 3, 7] }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx, t) => assert.equal(t.sent.filter((x) => x.topic === ctx.topics.signal).length, 2, 'the resync\'s signal was sent again'),
   },
   {
     name: 'a gap, then a resync: its new scan\'s end sweeps as usual (the old scan\'s end passes)',

@@ -20,7 +20,7 @@ import { checkFences } from '../snapshot/check.ts';
 import { noteAppliedTs } from '../snapshot/fence.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { stateIds } from '../state/records.ts';
-import type { PoisonRecord } from '../state/records.ts';
+import type { PoisonRecord, TableRecord } from '../state/records.ts';
 import { keyValues, TableBuffer } from './reducer.ts';
 import { writeUnit } from './writer.ts';
 import { retrying } from './control-retry.ts';
@@ -62,8 +62,10 @@ function snapshotEndKey(value: Buffer | null): string | null {
   }
 }
 
-const isEnd = (ev: ChangeEvent, verdict: AttemptVerdict | null): boolean =>
-  ev.op === 'r' && ev.snapshot === 'last' && (verdict === 'current' || verdict === 'start' || verdict === 'restart');
+/** A record of the running full-snapshot attempt (or the one it starts). */
+const ofAttempt = (verdict: AttemptVerdict | null): boolean => verdict === 'current' || verdict === 'start' || verdict === 'restart';
+
+const isEnd = (ev: ChangeEvent, verdict: AttemptVerdict | null): boolean => ev.op === 'r' && ev.snapshot === 'last' && ofAttempt(verdict);
 
 const progressSaved = new Map<string, number>();
 
@@ -91,6 +93,16 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
   const olderSchemas = new Map<string, 'apply' | 'skip'>();
   const dropped = new Set<string>();
   const mirrored = (schema: string, name: string): boolean => ctx.filter(schema, name) === 'mirror';
+  /**
+   * A record of the running attempt received for a swept table and not applied because something later
+   * supersedes it (a TRUNCATE, a rebuild): delivered all the same (records.ts, rowsSkipped). Stored with
+   * the next flush, which moves the offset past it.
+   */
+  const superseded = (rec: TableRecord, ev: ChangeEvent, verdict: AttemptVerdict | null): void => {
+    if (ev.op !== 'r' || rec.sweep?.kind !== 'full' || !ofAttempt(verdict)) return;
+    rec.sweep.rowsSkipped = (rec.sweep.rowsSkipped ?? 0) + 1;
+    ctx.registry.put(rec);
+  };
 
   const flush = async (): Promise<void> => {
     if (last === null) return;
@@ -245,6 +257,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         // Written before the definition the table was rebuilt to (or before its incarnation began): the
         // resync refilling it reads the source after that, so it supersedes this event, whatever the
         // event's schema (records.ts, rebuiltSrc).
+        superseded(rec, ev, verdict);
         last = off;
         if (isEnd(ev, verdict)) await takeEnd();
         continue;
@@ -264,13 +277,13 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
           if (placed.rec.hash !== ev.defHash) { action = placed.action; olderSchemas.set(seenKey, action); }
           rec = placed.rec;
         }
-        if (action === 'skip') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
+        if (action === 'skip') { superseded(rec, ev, verdict); last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       }
       if (rec.state === 'halted') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       // Produced at or before the table's TRUNCATE, read after it (a partition read behind): its row was
       // truncated. A record of the same millisecond may have come after it: the truncate's resync restores it.
-      if (rec.truncatedAt && Number(m.timestamp) <= rec.truncatedAt) { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
-      const current = verdict === 'current' || verdict === 'start' || verdict === 'restart';
+      if (rec.truncatedAt && Number(m.timestamp) <= rec.truncatedAt) { superseded(rec, ev, verdict); last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
+      const current = ofAttempt(verdict);
       if (current && rec.sweep?.kind === 'full' && rec.sweep.attemptKey !== ev.snapshotKey) { rec.sweep.attemptKey = ev.snapshotKey; ctx.registry.put(rec); }
       // Writes that never mark a row seen: late records of an older attempt, and change events produced
       // before the running attempt began (read from a partition behind the others). The stream before a
@@ -292,8 +305,10 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         buf.upsert(ev.key, after, kts);
       }
       // Rows scanned by the table's own snapshot: a resync counts its incremental records only, a full
-      // snapshot the records of its current attempt (the report's figures must be true).
-      if (ev.op === 'r' && !older && (rec.sweep?.kind !== 'incremental' || ev.snapshot === 'incremental')) buf.snapshotRows++;
+      // snapshot the records of its current attempt (the report's figures must be true, and a full sweep
+      // holds them against the rows the source reported: completeFullSnapshot).
+      const counted = rec.sweep?.kind === 'full' ? current : rec.sweep?.kind === 'incremental' ? ev.snapshot === 'incremental' : !older;
+      if (ev.op === 'r' && counted) buf.snapshotRows++;
       if (ev.sourceTsMs > buf.lastSourceTs) buf.lastSourceTs = ev.sourceTsMs;
       if (ev.sourceTsMs > maxSourceTs) maxSourceTs = ev.sourceTsMs;
       touched.add(id);

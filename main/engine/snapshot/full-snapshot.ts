@@ -20,7 +20,7 @@ import { markResync, signalResync } from './resync.ts';
 import type { ResyncDeps } from './resync.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fenceClock' | 'fullSnapshot' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics' | 'watermarks'> & SweepDeps & WriteDeps & ResyncDeps;
+export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fenceClock' | 'fullSnapshot' | 'gaps' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics' | 'watermarks'> & SweepDeps & WriteDeps & ResyncDeps;
 
 export const FULL_SNAPSHOT_ID = 'fullsnapshot';
 /** State row holding the identity of the last completed full snapshot attempt. */
@@ -133,6 +133,24 @@ function keyOf(keys: string[], collection: string, others: Set<string>): string 
   return folded.length === 1 ? folded[0] : undefined;
 }
 
+/**
+ * Why a table the attempt delivered may not be swept although nothing else stops it, or null. Its records
+ * can be lost on the way without a gap ever being seen while the attempt ran: purged before the engine read
+ * them, on one partition, while the attempt's first record was kept on another (the episode then began
+ * after the gap was recorded). Each row the source scanned is one record, so fewer records received than
+ * rows reported means rows the sweep would take for gone. With no count reported (no notifications read),
+ * a gap not yet resolved leaves the same doubt.
+ */
+function shortfall(ctx: FullSnapshotDeps, r: TableRecord, reported: number | null): string | null {
+  const got = (r.sweep?.rowsApplied ?? 0) + (r.sweep?.rowsSkipped ?? 0);
+  if (reported !== null) {
+    return got >= reported ? null
+      : `the full snapshot delivered ${got} of the ${reported} rows the source reported scanning for ${r.id}: its other records were lost before they were applied (purged unread), so the rows it delivered cannot all be told from rows it did not`;
+  }
+  const gap = ctx.gaps.find((g) => !g.resolved && g.topic === ctx.topics.cdc);
+  return gap ? `records of ${ctx.topics.cdc} partition ${gap.partition} were purged unread and the source reported no row count for the snapshot of ${r.id}, so the snapshot cannot be shown to have delivered every row` : null;
+}
+
 /** The current attempt is complete and fenced: sweep what it covered, restore the rest. */
 export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void> {
   const fs = ctx.fullSnapshot!;
@@ -140,6 +158,7 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
   const collections = new Set(ctx.registry.all().map((r) => r.collection));
   /** Resyncs the attempt took over but did not cover: started over, their signals sent once the episode's end is stored. */
   const restarted: TableRecord[] = [];
+  let short: string | null;
   for (const r of ctx.registry.all()) {
     const scanKey = scan ? keyOf(Object.keys(scan.scans), r.collection, collections) : undefined;
     const reported = scan && scanKey !== undefined ? scan.scans[scanKey] : undefined;
@@ -149,7 +168,11 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
         if (r.sweep.purged) await failSweep(ctx, r, `records of the full snapshot may have been purged before they were applied (${r.sweep.purged}), so the rows it delivered cannot all be told from rows it did not`);
         else if (r.sweep.unmarked) await failSweep(ctx, r, `${unmarkedReason(recentWrites(ctx).limit)}; so the rows the attempt delivered cannot all be told from rows it did not`);
-        else {
+        else if ((short = shortfall(ctx, r, reported?.rows ?? null)) !== null) {
+          ctx.log.warn('a full snapshot delivered fewer rows than the source scanned: the table is not swept', { table: r.id, reason: short });
+          if (r.sweep.resync) restarted.push(...await markResync(ctx, [r.id], r.sweep.resync.why ?? short, { fresh: true }));
+          else await failSweep(ctx, r, short);
+        } else {
           if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
           await finishSweep(ctx, r);
         }

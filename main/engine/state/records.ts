@@ -36,8 +36,14 @@ export interface SweepRecord {
   purged?: string | null;
   /** The table's state before the sweep began: restored when a full snapshot turns out not to include it. */
   prev?: { state: TableState; staleReason: string | null } | null;
-  /** Snapshot rows applied since the sweep began (the resync report's "scanned"). */
+  /** Snapshot rows applied since the sweep began (the resync report's "scanned"); full: records of the current attempt only. */
   rowsApplied?: number;
+  /**
+   * Full: records of the current attempt received for the table and deliberately not applied (superseded
+   * by a TRUNCATE or a rebuild). With rowsApplied, what the attempt delivered, held against the rows the
+   * source reported scanning (completeFullSnapshot): fewer means records were lost on the way (purged).
+   */
+  rowsSkipped?: number;
   /** Rows in the replica table when the sweep began (COUNT(*)), null when it could not be counted. */
   rowsBefore?: number | null;
   /** Last sign of the scan (a snapshot row applied, a progress notification, the signal sent), ms. */
