@@ -406,6 +406,19 @@ const rules: Rule[] = [
     },
   },
   {
+    // Offsets reset (or a tenant resumed) with nothing written at the source since the last snapshot: the
+    // new attempt has the completed one's identity (same binlog position). Before: its records were taken
+    // for late records of the completed attempt, applied as plain upserts, and nothing was swept.
+    name: 'a snapshot repeated at the completed one\'s source position (produced after its last record) is a new attempt: it sweeps',
+    script: [initial, { events: [...snap('sale', [1, 2], 1, { first: true, ts: 200 }), ...snap('contact', [1, 2, 3], 1, { last: true, ts: 201 })] }],
+    rows: { sale: [1, 2], contact: [1, 2, 3] }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'a record of the completed attempt produced no later than its last record is a straggler: applied, nothing swept',
+    script: [initial, { events: snap('sale', [9], 1, { ts: 100 }) }],
+    rows: { sale: [...ids(5), 9], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     // Offline longer than retention while a full snapshot ran (source restored: sale holds 1, 2, 3, 6; 4
     // and 5 deleted with no event). Its records were purged on one partition, sale 1 and 3 among them,
     // while its first record kept on another starts the episode after the gap was recorded. Before: sale

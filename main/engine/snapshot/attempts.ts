@@ -29,7 +29,13 @@ export interface FullSnapshot {
   notifFence?: Record<string, string> | null;
 }
 
-export interface CompletedSnapshot { key: string | null; ts: number | null }
+/**
+ * The last attempt that completed. `endTs`: Kafka timestamp of its `last` record (null when unknown): no
+ * record of that attempt was produced after it, so a record with its identity and a later timestamp is a
+ * new attempt that began at the same source position (a snapshot repeated with nothing written at the
+ * source in between, e.g. after rows were removed with no log: offsets reset, a restore).
+ */
+export interface CompletedSnapshot { key: string | null; ts: number | null; endTs?: number | null }
 
 /**
  * What a full-snapshot record means for the episode:
@@ -37,7 +43,8 @@ export interface CompletedSnapshot { key: string | null; ts: number | null }
  * - `start`: the first record of a new episode;
  * - `restart`: a record of an attempt newer than the running one (Debezium started over): seen sets restart;
  * - `older`: a late record of an attempt older than the running one: applied, never marks a row seen;
- * - `straggler`: a record of the attempt that already completed: applied as a plain upsert.
+ * - `straggler`: a record of the attempt that already completed (its identity, produced no later than its
+ *   `last` record, or older than its start): applied as a plain upsert.
  */
 export type AttemptVerdict = 'current' | 'start' | 'restart' | 'older' | 'straggler';
 
@@ -48,7 +55,7 @@ export function classifySnapshotRecord(running: FullSnapshot | null, completed: 
     if (running.olderKeys?.includes(key)) return 'older';
     return ts > (running.keyTs ?? 0) ? 'restart' : 'older';
   }
-  if (completed.key === key) return 'straggler';
+  if (completed.key === key) return completed.endTs !== undefined && completed.endTs !== null && ts > completed.endTs ? 'start' : 'straggler';
   if (completed.ts !== null && ts < completed.ts) return 'straggler';
   return 'start';
 }

@@ -166,22 +166,20 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       const delivered = r.sweep.attemptKey === fs.key || (fs.key === undefined || fs.key === null);
       if (reported && !SCAN_OK.has(reported.status)) await failSweep(ctx, r, `the full snapshot's scan of ${r.id} ended with ${reported.status}`);
       else if (delivered || (reported && SCAN_OK.has(reported.status))) {
+        if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts }; // the report's figures, swept or not
         if (r.sweep.purged) await failSweep(ctx, r, `records of the full snapshot may have been purged before they were applied (${r.sweep.purged}), so the rows it delivered cannot all be told from rows it did not`);
         else if (r.sweep.unmarked) await failSweep(ctx, r, `${unmarkedReason(recentWrites(ctx).limit)}; so the rows the attempt delivered cannot all be told from rows it did not`);
         else if ((short = shortfall(ctx, r, reported?.rows ?? null)) !== null) {
           ctx.log.warn('a full snapshot delivered fewer rows than the source scanned: the table is not swept', { table: r.id, reason: short });
           if (r.sweep.resync) restarted.push(...await markResync(ctx, [r.id], r.sweep.resync.why ?? short, { fresh: true }));
           else await failSweep(ctx, r, short);
-        } else {
-          if (reported) r.sweep.scan = { status: reported.status, rows: reported.rows, at: reported.ts };
-          await finishSweep(ctx, r);
-        }
+        } else await finishSweep(ctx, r);
       } else if (scan && keyOf(scan.collections, r.collection, collections) !== undefined) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
       else if (r.sweep.resync) restarted.push(...await markResync(ctx, [r.id], r.sweep.resync.why));
       else await dropSweep(ctx, r);
     } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }
   }
-  ctx.completed = { key: fs.key ?? null, ts: fs.keyTs ?? null };
+  ctx.completed = { key: fs.key ?? null, ts: fs.keyTs ?? null, endTs: fs.fenceTs ?? null };
   ctx.fullSnapshot = null;
   await ctx.persist([...ctx.registry.takeDirty(), { id: COMPLETED_SNAPSHOT_ID, kind: 'session', value: toStateJson({ ...ctx.completed, at: Date.now() }) }], [FULL_SNAPSHOT_ID]);
   ctx.log.info('full snapshot complete', { attempts: fs.attempts ?? 1 });

@@ -24,7 +24,7 @@ export async function loadReplicaState(c: LoadStateDeps): Promise<TableStatsReco
     try {
       if (row.id === stateIds.session) c.session = fromStateJson<SessionRecord>(row.value);
       else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
-      else if (row.id === COMPLETED_SNAPSHOT_ID) { const v = fromStateJson<{ key: string | null; ts?: number | null }>(row.value); c.completed = { key: v.key, ts: v.ts ?? null }; }
+      else if (row.id === COMPLETED_SNAPSHOT_ID) { const v = fromStateJson<{ key: string | null; ts?: number | null; endTs?: number | null }>(row.value); c.completed = { key: v.key, ts: v.ts ?? null, endTs: v.endTs ?? null }; }
       else if (row.id === INITIAL_SCAN_ID) c.initialScan = fromStateJson<InitialScanReport>(row.value);
       else if (row.id === TABLE_STATS_ID) tableStats = parseTableStats(row.value);
       else if (row.kind === 'offset') {
