@@ -919,6 +919,75 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    longIt('o. a full snapshot ran while the engine was offline and retention purged part of it on one partition only: no table is swept on what is left; stale, no row lost; resync-tables repairs', async () => {
+      const { c, e: e0 } = await caughtUpTenant('straddle', {
+        seedRows: { contact: 3000, person: 300, appointment: 300 }, tables: ['contact', 'person', 'appointment'],
+      }, { autoResyncOnGap: false });
+      await e0.stop();
+      // While the engine is away: the source restored (rows gone with no delete event), the connector's
+      // offsets reset, a full snapshot; then retention purges one partition up to the middle of that snapshot.
+      const src = c.tenant.source;
+      await c.tenant.connector.stop();
+      await src.query('SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE contact_id % 97 = 0; SET SESSION sql_log_bin = 1');
+      const sourceRows = Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
+      const before = await c.tenant.offsets();
+      const cdcHighBefore = before.reduce((n, p) => n + p.high, 0n);
+      const nFrom = (await c.tenant.notifications()).length;
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      const after = await c.tenant.offsets();
+      const grown = after.map((p) => ({ partition: p.partition, from: before.find((b) => b.partition === p.partition)!.high, to: p.high }))
+        .sort((a, b) => Number((b.to - b.from) - (a.to - a.from)));
+      const p = grown[0]!;
+      const cut = p.from + (p.to - p.from) / 2n;
+      await c.tenant.purge(p.partition, cut);
+      say(`snapshot records per partition: ${grown.map((g) => `${g.partition}: ${g.from}–${g.to}`).join(', ')}; partition ${p.partition} purged below ${cut}`);
+      const watch = watchRowCounts(c.check, ['contact'], 100);
+      open.push(async () => { await watch.stop(); });
+      const e = await startEngine(c);
+      // The episode ends once the snapshot's records are read: contact is then swept (before) or not, with a report either way.
+      const s = await e.waitFor((x) => x.lagEvents === 0 && Boolean(table(x, 'contact')?.lastResync), 120_000)
+        .catch((err: Error) => { say(`no report on contact: ${err.message}`); return e.status(); });
+      await sleep(3000); // a sweep after the fence would have run by now
+      const min = await watch.stop();
+      const t = table(e.status(), 'contact');
+      say(`contact: ${JSON.stringify({ state: t?.state, reason: t?.staleReason, lastResync: t?.lastResync, lowest: min.get('contact') })}; gaps ${s.gaps.length}`);
+      assert.ok(s.gaps.length > 0, 'the gap is recorded');
+      assert.equal(t?.state, 'stale', 'contact is stale: its snapshot\'s records were purged in part');
+      assert.deepEqual([t?.lastResync?.outcome, t?.lastResync?.rowsDeleted], ['failed', 0], 'the full snapshot\'s sweep of contact did not run');
+      assert.match(t?.staleReason ?? '', /delivered \d+ of the \d+ rows the source reported scanning.*purged/, 'the reason says what is short and why');
+      assert.equal(min.get('contact'), 3000, `no contact row was deleted (lowest count seen ${min.get('contact')})`);
+      await e.resyncTables(e.status().tables.map((x) => x.id));
+      await e.waitFor(caughtUp, 300_000);
+      assert.equal(await c.check.countRows((await tableRecords(c.check)).get('contact')!.def), sourceRows, 'the resync repaired contact to the source\'s rows');
+      await assertEventuallyEqual(c.tenant, c.settings);
+      await e.stop();
+    });
+
+    longIt('o2. rows removed at the source with no log, then the offsets reset with nothing written since the last snapshot (the same source position): the new snapshot still sweeps them', async () => {
+      const { c, e: e0 } = await caughtUpTenant('sameposition', {
+        seedRows: { contact: 1000, person: 100 }, tables: ['contact', 'person'],
+      });
+      await e0.stop();
+      const src = c.tenant.source;
+      await c.tenant.connector.stop();
+      await src.query('SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE contact_id % 41 = 0; SET SESSION sql_log_bin = 1');
+      const gone = 1000 - Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
+      const cdcHighBefore = await c.tenant.cdcHighWatermark();
+      const nFrom = (await c.tenant.notifications()).length;
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      const e = await startEngine(c);
+      const s = await e.waitFor((x) => caughtUp(x) && Boolean(table(x, 'contact')?.lastResync), 120_000)
+        .catch((err: Error) => { say(`no sweep of contact: ${err.message}`); return e.status(); });
+      say(`contact: ${JSON.stringify({ state: table(s, 'contact')?.state, lastResync: table(s, 'contact')?.lastResync })}`);
+      assert.equal(table(s, 'contact')?.lastResync?.rowsDeleted, gone, `the full snapshot's sweep deleted the ${gone} rows removed with no log`);
+      await assertEventuallyEqual(c.tenant, c.settings);
+      await e.stop();
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
