@@ -28,6 +28,11 @@ export interface InitialScanReport {
   /** Per collection (lower case): TABLE_SCAN_COMPLETED status and rows. */
   scans: Record<string, { status: string; rows: number | null; ts: number }>;
   aborted: string | null;
+  /**
+   * The report a later STARTED replaced (one level): the notifications are read on their own, so those of
+   * the next attempt can be read before the running attempt's end is applied (completeFullSnapshot).
+   */
+  before?: InitialScanReport | null;
 }
 
 export interface EngineContext {

@@ -26,7 +26,7 @@ type Action =
   /** Offsets moved on past unread records (reset-offsets): every named table resynced with a new seen set. */
   | { resyncFresh: string[] }
   /** `signal`: the id of the n-th signal the engine sent (else `id`, else the newest sweep's). */
-  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string; signal?: number; sentAt?: number } }
+  | { notify: { agg: 'Incremental Snapshot' | 'Initial Snapshot'; type: string; data?: Record<string, string>; id?: string; at?: string; signal?: number; sentAt?: number; timestamp?: number } }
   | { poison: string }
   /** A snapshot record whose row cannot be decoded (its JSON is intact). */
   | { poisonSnap: Step }
@@ -52,8 +52,8 @@ const incremental = (table: Step['table'], list: number[]): Action => ({ events:
 const scanOf = (table: string, rows: number, status = 'SUCCEEDED') => ({ agg: 'Incremental Snapshot' as const, type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } });
 const scan = (table: string, status: string, rows: number): Action => ({ notify: scanOf(table, rows, status) });
 /** "Initial Snapshot" notifications: an attempt STARTED, then each table's scan SUCCEEDED with this many rows. */
-const scansReported = (rows: Record<string, number>): Action[] => [{ notify: { agg: 'Initial Snapshot', type: 'STARTED' } },
-  ...Object.entries(rows).map(([table, n]): Action => ({ notify: { agg: 'Initial Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status: 'SUCCEEDED', total_rows_scanned: String(n) } } }))];
+const scansReported = (rows: Record<string, number>, timestamp?: number): Action[] => [{ notify: { agg: 'Initial Snapshot', type: 'STARTED', timestamp } },
+  ...Object.entries(rows).map(([table, n]): Action => ({ notify: { agg: 'Initial Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status: 'SUCCEEDED', total_rows_scanned: String(n) }, timestamp } }))];
 
 const rules: Rule[] = [
   { name: 'initial snapshot on a fresh replica: every row, tables ok', script: [initial], rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' } },
@@ -447,6 +447,16 @@ const rules: Rule[] = [
     rows: { sale: [2, 6], contact: [1, 2, 3] }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    // Two full snapshots back to back (offsets reset twice while the engine was away): the notification
+    // reader, on its own, has read the second attempt's STARTED and a scan of 9 rows before the first
+    // attempt's end is applied. The first is judged by its own reports (sale 3 rows).
+    name: 'the next attempt\'s reports read before the running attempt ends do not judge it: it is held to its own',
+    script: [initial, ...scansReported({ sale: 3, contact: 5 }, 350), ...scansReported({ sale: 9 }, 500),
+      { events: [...snap('sale', [1, 2, 3], 2, { first: true, ts: 400 }), ...snap('contact', ids(5), 2, { last: true, ts: 401 })] }],
+    rows: { sale: [1, 2, 3], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.lastResync?.rowsReported, 3, 'the report is the attempt\'s own'),
+  },
+  {
     // autoResyncOnGap: the gap's resync is taken over by the full snapshot; the attempt came short for
     // sale, so its resync starts over (a new seen set, a new signal) and only its new scan's end sweeps.
     name: 'a resync taken over by a full snapshot that came short for its table starts over; its new scan sweeps',
@@ -509,7 +519,7 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
       const n = a.notify;
       const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
       const signal = n.signal !== undefined ? sent[n.signal] : [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
-      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: Date.now(), at: n.at, sentAt: n.sentAt });
+      await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: n.timestamp ?? Date.now(), at: n.at, sentAt: n.sentAt });
     }
     observeWatermarks(ctx, new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]));
     if (!rule.busy) for (const h of fenceClock(ctx).high.values()) h.since = 0; // every partition long quiet

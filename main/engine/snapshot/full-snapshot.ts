@@ -4,7 +4,7 @@
  * attempt, only the tables that attempt delivered (or reported as scanned empty) are swept. The rules are
  * in docs/snapshots.md.
  */
-import type { EngineContext } from '../context.ts';
+import type { EngineContext, InitialScanReport } from '../context.ts';
 import type { WriteDeps } from '../apply/writer.ts';
 import type { SweepDeps } from './sweep.ts';
 import type { StateRow } from '../replica/replica.ts';
@@ -151,10 +151,20 @@ function shortfall(ctx: FullSnapshotDeps, r: TableRecord, reported: number | nul
   return gap ? `records of ${ctx.topics.cdc} partition ${gap.partition} were purged unread and the source reported no row count for the snapshot of ${r.id}, so the snapshot cannot be shown to have delivered every row` : null;
 }
 
+/**
+ * What the notifications said of this attempt. A STARTED produced after the attempt's `last` record is the
+ * next attempt's (read ahead: the notifications have their own reader): the report it replaced stands.
+ */
+function reportOf(scan: InitialScanReport | null, fs: FullSnapshot): InitialScanReport | null {
+  const end = fs.fenceTs;
+  if (!scan || end === undefined || end === null || scan.startedTs <= end) return scan;
+  return scan.before && scan.before.startedTs <= end ? scan.before : null;
+}
+
 /** The current attempt is complete and fenced: sweep what it covered, restore the rest. */
 export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void> {
   const fs = ctx.fullSnapshot!;
-  const scan = ctx.initialScan;
+  const scan = reportOf(ctx.initialScan, fs);
   const collections = new Set(ctx.registry.all().map((r) => r.collection));
   /** Resyncs the attempt took over but did not cover: started over, their signals sent once the episode's end is stored. */
   const restarted: TableRecord[] = [];

@@ -128,7 +128,10 @@ function queueEmptied(ctx: NotificationDeps, id: string): TableRecord[] {
 }
 
 function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefined {
-  if (n.type === 'STARTED' || !ctx.initialScan) ctx.initialScan = { startedTs: n.timestamp, collections: [], scans: {}, aborted: null };
+  if (n.type === 'STARTED' || !ctx.initialScan) {
+    const prev = ctx.initialScan;
+    ctx.initialScan = { startedTs: n.timestamp, collections: [], scans: {}, aborted: null, before: prev ? { ...prev, before: null } : null };
+  }
   const scan = ctx.initialScan;
   const cols = listOf(n.data.data_collections);
   if (cols.length) scan.collections = cols;
