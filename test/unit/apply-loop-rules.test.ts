@@ -51,8 +51,11 @@ const initial: Action = { events: [...snap('sale', ids(5), 1, { first: true, ts:
 const incremental = (table: Step['table'], list: number[]): Action => ({ events: list.map((id) => ({ table, id, snapshot: 'incremental' })) });
 const scanOf = (table: string, rows: number, status = 'SUCCEEDED') => ({ agg: 'Incremental Snapshot' as const, type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } });
 const scan = (table: string, status: string, rows: number): Action => ({ notify: scanOf(table, rows, status) });
-/** "Initial Snapshot" notifications: an attempt STARTED, then each table's scan SUCCEEDED with this many rows. */
-const scansReported = (rows: Record<string, number>, timestamp?: number): Action[] => [{ notify: { agg: 'Initial Snapshot', type: 'STARTED', timestamp } },
+/**
+ * "Initial Snapshot" notifications: an attempt STARTED, then each table's scan SUCCEEDED with this many
+ * rows. `timestamp`: Debezium's clock when it sent them (by default before the attempts' records of these rules).
+ */
+const scansReported = (rows: Record<string, number>, timestamp = 350): Action[] => [{ notify: { agg: 'Initial Snapshot', type: 'STARTED', timestamp } },
   ...Object.entries(rows).map(([table, n]): Action => ({ notify: { agg: 'Initial Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status: 'SUCCEEDED', total_rows_scanned: String(n) }, timestamp } }))];
 
 const rules: Rule[] = [
