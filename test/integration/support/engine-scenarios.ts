@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { createEngine } from '../../../main/engine/engine.ts';
 import type { Engine } from '../../../main/engine/engine.ts';
 import { createLogger } from '../../../main/engine/log.ts';
@@ -39,7 +39,11 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     let stack: Stack;
     const open: Array<() => Promise<void>> = [];
     before(async () => { stack = await getSharedStack(); });
-    after(async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(); });
+    // Each test's tenant, engine and replica go when the test ends, not with the file: a stack's Connect
+    // worker running every earlier test's connector ran out of heap late in the file (README, CI).
+    const closeOpen = async (): Promise<void> => { for (const c of open.splice(0).reverse()) await c().catch(() => undefined); };
+    afterEach(closeOpen);
+    after(async () => { await closeOpen(); await stopStack(); });
 
     async function setup(name: string, seedRows = 400, extra: Partial<SettingsInput> = {}): Promise<Ctx> {
       const tenant = await stack.createTenant({ seedRows });

@@ -6,7 +6,7 @@
  * docs/values.md has the rules.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Engine } from '../../../main/engine/engine.ts';
 import { createLogger } from '../../../main/engine/log.ts';
 import type { Settings } from '../../../preload/contract/settings.ts';
@@ -65,7 +65,11 @@ export function describeExactValues(dialect: 'SQLite' | 'PostgreSQL', makeTarget
     let stack: Stack;
     const open: Array<() => Promise<void>> = [];
     before(async () => { stack = await getSharedStack(); });
-    after(async () => { for (const c of open.reverse()) await c().catch(() => undefined); await stopStack(); });
+    // Each test's tenant, engine and replica go when the test ends, not with the file: a stack's Connect
+    // worker running every earlier test's connector ran out of heap late in the file (README, CI).
+    const closeOpen = async (): Promise<void> => { for (const c of open.splice(0).reverse()) await c().catch(() => undefined); };
+    afterEach(closeOpen);
+    after(async () => { await closeOpen(); await stopStack(); });
 
     /** A tenant with only the listed test tables (filled before the connector starts), its engine caught up. */
     async function run(name: string, tables: string[], connectorConfig: Record<string, string> = {}, until = caughtUpOn(tables)): Promise<Run> {
