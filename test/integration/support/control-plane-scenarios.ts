@@ -179,6 +179,22 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       return { c, e };
     }
 
+    /**
+     * Rows of contact removed at the source with no binlog (as by a restore), then the connector's offsets
+     * reset (stop it first) and the full snapshot that follows awaited. Returns the rows contact has left.
+     */
+    async function restoreAndResnapshot(c: Ctx, where: string): Promise<number> {
+      const src = c.tenant.source;
+      await src.query(`SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE ${where}; SET SESSION sql_log_bin = 1`);
+      const left = Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
+      const cdcHighBefore = await c.tenant.cdcHighWatermark();
+      const nFrom = (await c.tenant.notifications()).length;
+      await c.tenant.connector.resetOffsets();
+      await c.tenant.connector.start();
+      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      return left;
+    }
+
     shortIt('a. blocking snapshot of one table: the other tables keep every row', async () => {
       const { c, e } = await caughtUpTenant('blocking', { seedRows: 400 });
       const others = (await c.tenant.source.tables()).filter((t) => t !== 'contact');
@@ -854,13 +870,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(ended.length, 0, 'the scan was stopped before it ended (else this is not the scenario)');
       // The restore: rows the scan already delivered, and rows it had not reached, gone with no delete event.
       const [low] = await src.query('SELECT MIN(contact_id) AS k FROM contact') as Array<{ k: number }>;
-      await src.query(`SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE contact_id < ${Number(low!.k) + 150} OR contact_id % 97 = 0; SET SESSION sql_log_bin = 1`);
-      const gone = 6000 - Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
-      const cdcHighBefore = await c.tenant.cdcHighWatermark();
-      const nFrom = (await c.tenant.notifications()).length;
-      await c.tenant.connector.resetOffsets();
-      await c.tenant.connector.start();
-      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      const gone = 6000 - await restoreAndResnapshot(c, `contact_id < ${Number(low!.k) + 150} OR contact_id % 97 = 0`);
       const s = await e.waitFor(caughtUp, 120_000).catch((err: Error) => { say(`not caught up: ${err.message}`); return e.status(); });
       say(`notifications: ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS').map(brief).join(' ')}`);
       say(`contact: ${JSON.stringify({ state: table(s, 'contact')?.state, reason: table(s, 'contact')?.staleReason, lastResync: table(s, 'contact')?.lastResync })}`);
@@ -934,16 +944,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         seedRows: { contact: 3000, person: 300, appointment: 300 }, tables: ['contact', 'person', 'appointment'],
       }, extra);
       await e0.stop();
-      const src = c.tenant.source;
       await c.tenant.connector.stop();
-      await src.query('SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE contact_id % 97 = 0; SET SESSION sql_log_bin = 1');
-      const sourceRows = Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
       const before = await c.tenant.offsets();
-      const cdcHighBefore = before.reduce((n, p) => n + p.high, 0n);
-      const nFrom = (await c.tenant.notifications()).length;
-      await c.tenant.connector.resetOffsets();
-      await c.tenant.connector.start();
-      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      const sourceRows = await restoreAndResnapshot(c, 'contact_id % 97 = 0');
       const after = await c.tenant.offsets();
       const grown = after.map((p) => ({ partition: p.partition, from: before.find((b) => b.partition === p.partition)!.high, to: p.high }))
         .sort((a, b) => Number((b.to - b.from) - (a.to - a.from)));
@@ -994,15 +997,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         seedRows: { contact: 1000, person: 100 }, tables: ['contact', 'person'],
       });
       await e0.stop();
-      const src = c.tenant.source;
       await c.tenant.connector.stop();
-      await src.query('SET SESSION sql_log_bin = 0; DELETE FROM contact WHERE contact_id % 41 = 0; SET SESSION sql_log_bin = 1');
-      const gone = 1000 - Number(((await src.query('SELECT COUNT(*) AS n FROM contact')) as Array<{ n: number }>)[0]!.n);
-      const cdcHighBefore = await c.tenant.cdcHighWatermark();
-      const nFrom = (await c.tenant.notifications()).length;
-      await c.tenant.connector.resetOffsets();
-      await c.tenant.connector.start();
-      await c.tenant.waitForInitialSnapshot({ from: nFrom, cdcHighBefore, timeoutMs: 120_000 });
+      const gone = 1000 - await restoreAndResnapshot(c, 'contact_id % 41 = 0');
       const e = await startEngine(c);
       const s = await e.waitFor((x) => caughtUp(x) && Boolean(table(x, 'contact')?.lastResync), 120_000)
         .catch((err: Error) => { say(`no sweep of contact: ${err.message}`); return e.status(); });
