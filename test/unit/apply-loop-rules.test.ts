@@ -330,6 +330,15 @@ const rules: Rule[] = [
     check: (ctx) => assert.equal(ctx.fullSnapshot, null, 'the episode ended'),
   },
   {
+    // The table's later records are skipped once it is halted, so they mark nothing. Before: the sweep ran
+    // on the halted table at the episode's end and deleted rows 3, 4 and 5, which the source still has.
+    name: 'a table halted by a poison record in the middle of a full snapshot is not swept at its end: nothing deleted, still halted',
+    script: [initial, ...scansReported({ sale: 4, contact: 5 }), { events: snap('sale', [1, 2], 2, { first: true, ts: 400 }) },
+      { poisonSnap: { table: 'sale', id: 3, attempt: 2, ts: 400 } }, { events: [...snap('sale', [4], 2, { ts: 400 }), ...snap('contact', ids(5), 2, { last: true, ts: 401 })] }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'halted', contact: 'ok' },
+    check: (ctx) => assert.deepEqual([ctx.registry.get('crm_fixture.sale')!.lastResync?.outcome, ctx.registry.get('crm_fixture.sale')!.lastResync?.rowsDeleted], ['failed', 0]),
+  },
+  {
     name: 'a poison last record of the snapshot still ends it: kept as poison, its table halted, the other tables swept',
     script: [initial, { events: snap('sale', [1, 2], 2, { first: true, ts: 200 }) }, { poisonSnap: { table: 'contact', id: 1, attempt: 2, snapshot: 'last', ts: 201 } }],
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
