@@ -339,6 +339,12 @@ const rules: Rule[] = [
     check: (ctx) => assert.deepEqual([ctx.registry.get('crm_fixture.sale')!.lastResync?.outcome, ctx.registry.get('crm_fixture.sale')!.lastResync?.rowsDeleted], ['failed', 0]),
   },
   {
+    name: 'a table halted by a poison event while its resync scans is not swept at the scan\'s end: nothing deleted, still halted',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), { poison: 'sale' }, incremental('sale', [3, 4]), scan('sale', 'SUCCEEDED', 4)],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'halted', contact: 'ok' },
+    check: (ctx) => assert.deepEqual([ctx.registry.get('crm_fixture.sale')!.lastResync?.outcome, ctx.registry.get('crm_fixture.sale')!.lastResync?.rowsDeleted], ['failed', 0]),
+  },
+  {
     name: 'a poison last record of the snapshot still ends it: kept as poison, its table halted, the other tables swept',
     script: [initial, { events: snap('sale', [1, 2], 2, { first: true, ts: 200 }) }, { poisonSnap: { table: 'contact', id: 1, attempt: 2, snapshot: 'last', ts: 201 } }],
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },

@@ -34,8 +34,12 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
   };
 }
 
-/** Sweeps a table whose snapshot scan succeeded and whose fence was reached. */
+/**
+ * Sweeps a table whose snapshot scan succeeded and whose fence was reached. A table halted while its
+ * snapshot ran is not swept: its events after the halt were skipped and marked nothing.
+ */
 export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
+  if (r.state === 'halted') return failSweep(ctx, r, 'the table was halted while its snapshot ran, so its records after the halt were not applied and mark no row');
   const wasStale = r.staleReason !== null;
   ctx.registry.rowsUnknown(r.id); // until counted after the sweep's delete (a sweep that fails half-way moved it)
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());
@@ -43,13 +47,14 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
   r.sweep = null;
   r.rebuiltSrc = null; // every event written before a rebuild was read before this sweep's fence
   r.snapshot = null;
-  if (r.state !== 'halted') { r.state = 'ok'; r.staleReason = null; }
+  r.state = 'ok';
+  r.staleReason = null;
   ctx.registry.put(r);
   // The sweep committed (its delete and the drop of the seen set); the record follows at once (reconcileSweeps).
   await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('table resynced', { table: r.id, ...r.lastResync });
   ctx.events.emit('table-resynced', { table: r.id, report: r.lastResync });
-  if (wasStale && r.state === 'ok') ctx.events.emit('table-recovered', { table: r.id });
+  if (wasStale) ctx.events.emit('table-recovered', { table: r.id });
 }
 
 /** A scan that did not succeed: nothing is deleted, the table is stale with the reason and the retry command. */
