@@ -761,7 +761,17 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     shortIt('j. provision started before the initial snapshot begins: it waits, survives a snapshot started over, equal', async () => {
-      const c = await setup('provwait', { seedRows: 20000, startConnector: false });
+      const c = await setup('provwait', { seedRows: 8000, startConnector: false });
+      // The restart must land while the snapshot still runs: unslowed, the rest of it (16,000 rows) once
+      // finished before the restart reached the task (CI 2026-12-04, one STARTED). Each table's snapshot
+      // SELECT (Debezium's own override property) waits 1 ms a row, so the tables after the first take
+      // ~6 s, and the rows it reads are the table's.
+      const db = c.tenant.database;
+      const slowed = (await c.tenant.source.tables()).map((t) => `${db}.${t}`);
+      c.tenant.connector.config = {
+        ...c.tenant.connector.config, 'snapshot.select.statement.overrides': slowed.join(','),
+        ...Object.fromEntries(slowed.map((t) => [`snapshot.select.statement.overrides.${t}`, `SELECT * FROM ${t.split('.').map((x) => `\`${x}\``).join('.')} WHERE SLEEP(0.001) = 0`])),
+      };
       const cli = cliFor(c);
       const prov = cli(['provision', '--timeout', '300']);
       await sleep(5000);
@@ -778,6 +788,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await stack.connect.restartConnector(c.tenant.connector.name);
       await stack.connect.waitRunning(c.tenant.connector.name);
       say(`connector restarted after the scan of ${firstScan.additional_data.scanned_collection ?? firstScan.additional_data.data_collection} (${((Date.now() - t0) / 1000).toFixed(1)} s after its start)`);
+      const notes = await c.tenant.notifications();
+      assert.ok(!notes.some((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'COMPLETED'), 'the restart reached the connector before its snapshot completed');
       const pe = await within(prov.exit, 300_000);
       assert.ok(pe, `provision still running after 300 s: ${tail(prov.output())}`);
       say(`provision exit ${pe.code} after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${tail(prov.output(), 400).replaceAll('\n', ' | ')}`);
