@@ -132,6 +132,20 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       return { tenant, target, settings, check };
     }
 
+    /**
+     * Before the connector's first start: each table's snapshot SELECT (Debezium's own override property)
+     * waits `ms` a row, so a restart after the first table's scan lands while the others are read. The
+     * rows it reads are the table's own.
+     */
+    async function slowSnapshot(c: Ctx, ms = 1): Promise<void> {
+      const slowed = (await c.tenant.source.tables()).map((t) => [c.tenant.database, t]);
+      c.tenant.connector.config = {
+        ...c.tenant.connector.config, 'snapshot.select.statement.overrides': slowed.map((t) => t.join('.')).join(','),
+        ...Object.fromEntries(slowed.map((t) => [`snapshot.select.statement.overrides.${t.join('.')}`,
+          `SELECT * FROM ${t.map((x) => `\`${x}\``).join('.')} WHERE SLEEP(${ms / 1000}) = 0`])),
+      };
+    }
+
     async function startEngine(c: Ctx): Promise<Engine> {
       const e = await createEngine(c.settings, { log });
       open.push(() => e.stop());
@@ -308,12 +322,15 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     shortIt('c1. connector restarted mid-initial-snapshot: the snapshot starts over, replica equal', async () => {
-      const c = await setup('snaprestart', { seedRows: 40000, waitForSnapshot: false });
+      const c = await setup('snaprestart', { seedRows: 10000, startConnector: false });
+      await slowSnapshot(c); // else the snapshot can end before the restart reaches it (as j's did in CI)
+      await c.tenant.connector.start();
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'IN_PROGRESS', { timeoutMs: 120_000 });
       const e = await startEngine(c);
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { timeoutMs: 120_000 });
       await stack.connect.restartConnector(c.tenant.connector.name);
       await stack.connect.waitRunning(c.tenant.connector.name);
+      assert.ok(!(await c.tenant.notifications()).some((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'COMPLETED'), 'the restart reached the connector before its snapshot completed');
       await c.tenant.waitForInitialSnapshot({ timeoutMs: 180_000 });
       const ns = await c.tenant.notifications();
       say(`restarted snapshot: ${ns.filter((n) => n.type === 'STARTED' || n.type === 'COMPLETED' || n.type === 'ABORTED').map(brief).join(' ')}`);
@@ -763,15 +780,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     shortIt('j. provision started before the initial snapshot begins: it waits, survives a snapshot started over, equal', async () => {
       const c = await setup('provwait', { seedRows: 8000, startConnector: false });
       // The restart must land while the snapshot still runs: unslowed, the rest of it (16,000 rows) once
-      // finished before the restart reached the task (CI 2026-12-04, one STARTED). Each table's snapshot
-      // SELECT (Debezium's own override property) waits 1 ms a row, so the tables after the first take
-      // ~6 s, and the rows it reads are the table's.
-      const db = c.tenant.database;
-      const slowed = (await c.tenant.source.tables()).map((t) => `${db}.${t}`);
-      c.tenant.connector.config = {
-        ...c.tenant.connector.config, 'snapshot.select.statement.overrides': slowed.join(','),
-        ...Object.fromEntries(slowed.map((t) => [`snapshot.select.statement.overrides.${t}`, `SELECT * FROM ${t.split('.').map((x) => `\`${x}\``).join('.')} WHERE SLEEP(0.001) = 0`])),
-      };
+      // finished before the restart reached the task (CI 2026-12-04, one STARTED).
+      await slowSnapshot(c);
       const cli = cliFor(c);
       const prov = cli(['provision', '--timeout', '300']);
       await sleep(5000);
