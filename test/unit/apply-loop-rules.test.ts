@@ -61,6 +61,15 @@ const scansReported = (rows: Record<string, number>, timestamp = 350): Action[] 
 const rules: Rule[] = [
   { name: 'initial snapshot on a fresh replica: every row, tables ok', script: [initial], rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' } },
   {
+    name: 'a table waiting for the initial snapshot (created from the history) is shown snapshotting from its first row, stored with it',
+    script: [{ events: snap('sale', [1, 2], 1, { first: true, ts: 100 }) },
+      { tweak: (ctx) => { const r = ctx.registry.get('crm_fixture.sale')!; r.state = 'pending'; ctx.registry.put(r); } },
+      { events: snap('sale', [3], 1, { ts: 100 }) }, { restart: true },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')?.state, 'snapshotting', 'snapshotting once its rows arrive, after a restart too') },
+      { events: [...snap('sale', [4, 5], 1, { ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })] }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     name: 'per key order: insert, update, delete, re-insert in one batch keep the last event',
     script: [initial, { events: [{ table: 'sale', id: 9, op: 'c' }, { table: 'sale', id: 9, op: 'u' }, { table: 'sale', id: 9, op: 'd' }, { table: 'sale', id: 2, op: 'd' }, { table: 'sale', id: 2, op: 'c' }] }],
     rows: { sale: ids(5), contact: ids(5) },

@@ -125,8 +125,11 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       const rec = ctx.registry.get(tableId(b.def));
       if (!rec) continue;
       if (rec.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
+      // Waiting for the initial snapshot to reach it until its first row: the status says it is read now.
+      const reached = rec.state === 'pending';
+      if (reached) rec.state = 'snapshotting';
       if (rec.sweep) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now0; }
-      if (rec.sweep || now0 - (progressSaved.get(rec.id) ?? 0) > 2000) { ctx.registry.put(rec); progressSaved.set(rec.id, now0); }
+      if (reached || rec.sweep || now0 - (progressSaved.get(rec.id) ?? 0) > 2000) { ctx.registry.put(rec); progressSaved.set(rec.id, now0); }
     }
     const unit: ApplyUnit = {
       position: { id: stateIds.offset(ctx.topics.cdc, partition), next: ctx.nextOffsets.get(partition)?.toString() ?? null },
