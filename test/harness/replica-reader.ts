@@ -75,6 +75,8 @@ export interface ReplicaReader {
    * be read (e.g. dropped between the catalog query and the SELECT).
    */
   readTable(sourceSchema: string, table: string, sourceColumns?: readonly SourceColumn[]): Promise<ReplicaTable | null>;
+  /** `SELECT COUNT(*)` of the replica table of `sourceSchema.table`; null when the replica has no such table. */
+  countRows(sourceSchema: string, table: string): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -204,6 +206,12 @@ class SqliteReader implements ReplicaReader {
     return { name: quoteIdent(dest), columns: cols, rows };
   }
 
+  async countRows(sourceSchema: string, table: string): Promise<number | null> {
+    const dest = destinationOf('sqlite', this.prefix, sourceSchema, table).table;
+    if (!this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?").get(dest)) return null;
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM ${quoteIdent(dest)}`).get() as { n: number }).n);
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
@@ -290,6 +298,14 @@ class PostgresReader implements ReplicaReader {
       return row;
     });
     return { name, columns: cols.map((c) => c.name), rows };
+  }
+
+  async countRows(sourceSchema: string, table: string): Promise<number | null> {
+    const dest = destinationOf('postgres', this.prefix, sourceSchema, table);
+    const found = await this.client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [dest.schema, dest.table]);
+    if (!found.rows.length) return null;
+    const res = await this.client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${quoteIdent(dest.schema!)}.${quoteIdent(dest.table)}`);
+    return Number(res.rows[0]!.n);
   }
 
   async close(): Promise<void> {

@@ -81,21 +81,30 @@ async function replicaChecksums(c: Ctx): Promise<Map<string, { rows: number; sha
   return out;
 }
 
-/** Samples the replica's row count of some tables until stopped; keeps the minimum seen per table. */
-function watchRowCounts(check: Replica, names: string[], everyMs = 250): { stop(): Promise<Map<string, number>> } {
+/** The replica's row count of a source table (plain `COUNT(*)` through the independent reader); null: no table. */
+async function replicaCount(c: Ctx, name: string): Promise<number | null> {
+  const reader = await openReplicaReader(c.settings);
+  try { return await reader.countRows(c.tenant.database, name); } finally { await reader.close(); }
+}
+
+/**
+ * Samples the replica's row count of some source tables (plain `COUNT(*)` through the independent reader)
+ * until stopped; keeps the minimum seen per table (a table not there counts 0).
+ */
+function watchRowCounts(c: Ctx, names: string[], everyMs = 250): { stop(): Promise<Map<string, number>> } {
   const min = new Map<string, number>();
   let running = true;
   const loop = (async () => {
-    while (running) {
-      const recs = await tableRecords(check).catch(() => new Map());
-      for (const n of names) {
-        const rec = recs.get(n);
-        if (!rec) { min.set(n, 0); continue; }
-        const k = await check.countRows(rec.def).catch(() => null);
-        if (k !== null) min.set(n, Math.min(min.get(n) ?? Infinity, k));
+    const reader = await openReplicaReader(c.settings);
+    try {
+      while (running) {
+        for (const n of names) {
+          const k = await reader.countRows(c.tenant.database, n).catch(() => undefined);
+          if (k !== undefined) min.set(n, Math.min(min.get(n) ?? Infinity, k ?? 0));
+        }
+        await sleep(everyMs);
       }
-      await sleep(everyMs);
-    }
+    } finally { await reader.close(); }
   })();
   return { async stop() { running = false; await loop; return min; } };
 }
@@ -215,7 +224,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const before = await replicaChecksums(c);
       const from = (await c.tenant.notifications()).length;
       const cdcHighBefore = await c.tenant.cdcHighWatermark();
-      const watch = watchRowCounts(c.check, others);
+      const watch = watchRowCounts(c, others);
       open.push(async () => { await watch.stop(); }); // a failed assertion must not leave it polling (the file's process never ends)
       const signal = await c.tenant.signal.executeSnapshot([`${c.tenant.database}.contact`], 'blocking');
       await c.tenant.waitForInitialSnapshot({ from, cdcHighBefore, timeoutMs: 120_000 });
@@ -241,7 +250,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       });
       const contact = table(e.status(), 'contact')!.id;
       const sourceRows = await c.tenant.source.count('contact');
-      const watch = watchRowCounts(c.check, ['contact'], 150);
+      const watch = watchRowCounts(c, ['contact'], 150);
       open.push(async () => { await watch.stop(); }); // see a.
       // The scan can be over before its next chunk query is caught (CI 2026-12-02: "no scan query … within
       // 8000 ms"): then that resync succeeded, and another one is asked for (at most 3).
@@ -267,7 +276,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const stale = await e.waitFor((s) => table(s, 'contact')?.state === 'stale', 20_000).catch(() => null);
       await sleep(2000);
       const min = (await watch.stop()).get('contact') ?? 0;
-      const now = await c.check.countRows((await tableRecords(c.check)).get('contact')!.def);
+      const now = (await replicaCount(c, 'contact')) ?? 0;
       assert.ok(min >= sourceRows && now >= sourceRows, `the engine deleted no row of contact after the failed scan (source ${sourceRows}, replica lowest ${min}, now ${now})`);
       const st = table(e.status(), 'contact')!;
       assert.ok(stale, `contact is stale after the failed scan (it is ${st.state})`);
@@ -302,7 +311,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         // The first scan's end overtakes its last rows (fence.ts): its sweep deleted 1,260 of 6,000 when a
         // single read of the watermarks counted as quiet (2026-12-03).
         assert.equal(table(e.status(), 'contact')!.lastResync?.rowsDeleted, 0, 'the first sweep deleted nothing (the source deleted nothing)');
-        const watch = watchRowCounts(c.check, ['contact'], 100);
+        const watch = watchRowCounts(c, ['contact'], 100);
         open.push(async () => { await watch.stop(); }); // see a.
         await e.resyncTables([contact]); // a new seen set, the second scan still running
         exercised = (await ends(from)()) === 1;
@@ -441,7 +450,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       // before). 60 operations of the workload delete some at most.
       const keeps = async (name: string, during: () => Promise<void>) => {
         const before = await src.count(name);
-        const watch = watchRowCounts(c.check, [name], 50);
+        const watch = watchRowCounts(c, [name], 50);
         open.push(async () => { await watch.stop(); }); // see a.
         await during();
         const min = (await watch.stop()).get(name) ?? 0;
@@ -916,7 +925,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await waitFor(async () => (await c.tenant.notifications()).slice(from).some((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data.scanned_collection === coll),
         { timeoutMs: 120_000, intervalMs: 500, what: 'the scan of contact reported complete' });
       await c.tenant.purge();
-      const watch = watchRowCounts(c.check, ['contact'], 100);
+      const watch = watchRowCounts(c, ['contact'], 100);
       const e = await startEngine(c);
       const s = await e.waitFor((x) => Boolean(table(x, 'contact')?.lastResync), 60_000).catch((err: Error) => { say(`no resync report: ${err.message}`); return e.status(); });
       await sleep(2000);
@@ -944,7 +953,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await waitFor(async () => (await c.tenant.notifications()).slice(from).some((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data.scanned_collection === coll),
         { timeoutMs: 120_000, intervalMs: 500, what: 'the scan of contact reported complete' });
       await c.tenant.purge();
-      const watch = watchRowCounts(c.check, ['contact'], 100);
+      const watch = watchRowCounts(c, ['contact'], 100);
       const e = await startEngine(c);
       const s = await e.waitFor(caughtUp, 300_000).catch((err: Error) => { say(`not caught up: ${err.message}`); return e.status(); });
       const min = await watch.stop();
@@ -976,7 +985,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const cut = p.from + (p.to - p.from) / 2n;
       await c.tenant.purge(p.partition, cut);
       say(`snapshot records per partition: ${grown.map((g) => `${g.partition}: ${g.from}–${g.to}`).join(', ')}; partition ${p.partition} purged below ${cut}`);
-      const watch = watchRowCounts(c.check, ['contact'], 100);
+      const watch = watchRowCounts(c, ['contact'], 100);
       open.push(async () => { await watch.stop(); });
       return { c, e: await startEngine(c), sourceRows, watch };
     }
@@ -997,7 +1006,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(min.get('contact'), 3000, `no contact row was deleted (lowest count seen ${min.get('contact')})`);
       await e.resyncTables(e.status().tables.map((x) => x.id));
       await e.waitFor(caughtUp, 300_000);
-      assert.equal(await c.check.countRows((await tableRecords(c.check)).get('contact')!.def), sourceRows, 'the resync repaired contact to the source\'s rows');
+      assert.equal(await replicaCount(c, 'contact'), sourceRows, 'the resync repaired contact to the source\'s rows');
       await assertEventuallyEqual(c.tenant, c.settings);
       await e.stop();
     });
