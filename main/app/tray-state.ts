@@ -26,6 +26,8 @@ export function deriveHealth(status: EngineStatus | null): TrayView {
   if (stale.length || openGaps.length) {
     return { health: 'stale', tooltip: `${name}: ${stale.length || openGaps.flatMap((g) => g.tables).length} table(s) stale; resync needed` };
   }
+  const stalled = status.tables.filter((t) => t.error?.code === 'RESYNC_STALLED');
+  if (stalled.length) return { health: 'stale', tooltip: `${name}: ${stalled.length} table resync(s) stalled at the source connector (restart the tenant's connector)` };
   const busy = status.tables.filter((t) => t.state === 'snapshotting' || t.state === 'resyncing' || t.state === 'pending');
   if (status.state === 'starting' || status.state === 'snapshotting' || status.state === 'retrying' || busy.length) {
     const snap = status.snapshot;

@@ -11,7 +11,7 @@ import type { EngineContext } from '../../main/engine/context.ts';
 import { checkFences } from '../../main/engine/snapshot/check.ts';
 import { fenceClock, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
 import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
-import { markResync, requestResync, signalResync } from '../../main/engine/snapshot/resync.ts';
+import { markResync, requestResync, resendStalledSignals, signalResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
 import { recordGap } from '../../main/engine/snapshot/gaps.ts';
 import { recentWrites } from '../../main/engine/apply/recent-writes.ts';
@@ -35,7 +35,9 @@ type Action =
   /** This many records of partition 0 purged unread (offline longer than retention): the engine records the gap. */
   | { gap: number }
   /** Engine state changed by hand between steps. */
-  | { tweak: (ctx: EngineContext, t: Topic) => void };
+  | { tweak: (ctx: EngineContext, t: Topic) => void }
+  /** The stall check run this many seconds from now (resync.ts resendStalledSignals). */
+  | { stallCheckIn: number };
 
 /**
  * `busy`: the topic's high watermark is seen to move when records are added (else it is as if every
@@ -68,6 +70,28 @@ const rules: Rule[] = [
       { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')?.state, 'snapshotting', 'snapshotting once its rows arrive, after a restart too') },
       { events: [...snap('sale', [4, 5], 1, { ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })] }],
     rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
+    name: 'a resync whose scan shows no progress is marked RESYNC_STALLED and signalled again; the mark goes once its rows move, the resync ends ok',
+    script: [initial, { resync: ['crm_fixture.sale'] }, { stallCheckIn: 30 },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'not stalled within resyncStallSeconds') },
+      { stallCheckIn: 3600 },
+      { tweak: (ctx, t) => {
+        const r = ctx.registry.get('crm_fixture.sale')!;
+        assert.equal(r.error?.code, 'RESYNC_STALLED', 'stalled after an hour with no progress');
+        assert.equal(r.state, 'resyncing', 'still resyncing: nothing was deleted or given up');
+        assert.match(r.error!.message, /no progress for 60 min/);
+        assert.equal(t.sent.filter((x) => x.topic === ctx.topics.signal).length, 2, 'its signal was sent again');
+      } },
+      { restart: true },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error?.code, 'RESYNC_STALLED', 'the mark is stored with the table') },
+      { events: [{ table: 'sale', id: 1, snapshot: 'incremental' }] },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'its scan moved: no longer stalled') },
+      { stallCheckIn: 3600 },
+      { events: [{ table: 'sale', id: 2, snapshot: 'incremental' }] },
+      { notify: scanOf('sale', 2) }, { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'the ended resync carries no stall mark'),
   },
   {
     name: 'per key order: insert, update, delete, re-insert in one batch keep the last event',
@@ -525,6 +549,7 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
     else if ('resync' in a) await requestResync(ctx, a.resync);
     else if ('resyncFresh' in a) { const recs = await markResync(ctx, a.resyncFresh, null, { fresh: true }); await ctx.persist(ctx.registry.takeDirty()); await signalResync(ctx, recs); }
     else if ('tweak' in a) a.tweak(ctx, topic);
+    else if ('stallCheckIn' in a) await resendStalledSignals(ctx, Date.now() + a.stallCheckIn * 1000);
     else if ('gap' in a) { const from = topic.offset; topic.offset += BigInt(a.gap); await recordGap(ctx, 0, from, topic.offset); }
     else if ('restart' in a) {
       forgetReplicaState(ctx);

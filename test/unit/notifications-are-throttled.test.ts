@@ -39,6 +39,7 @@ test('stale gaps, halted tables and recoveries become notifications that open th
   assert.match(stale?.spec.body ?? '', /10…50 on t1-cdc\[0\]/);
   assert.equal(intentFor('error', { error: { code: 'TABLE_HALTED', message: 'm', retriable: false }, table: 'crm.x' })?.spec.title, 'crm.x halted');
   assert.equal(intentFor('error', { error: { code: 'KAFKA_UNREACHABLE', message: 'm', retriable: true }, table: null }), null);
+  assert.equal(intentFor('error', { error: { code: 'RESYNC_STALLED', message: 'm', retriable: true }, table: 'crm.x' })?.spec.title, 'crm.x: resync stalled');
   assert.equal(intentFor('state-changed', { state: 'streaming', previous: 'retrying', reason: null })?.kind, 'recovery');
   assert.equal(intentFor('state-changed', { state: 'streaming', previous: 'starting', reason: null }), null);
   assert.equal(intentFor('lag', { seconds: 1, events: 1, at: 1 }), null);

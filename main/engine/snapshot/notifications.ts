@@ -14,6 +14,7 @@ import type { Notification } from '../source/notifications.ts';
 import type { TableRecord } from '../state/records.ts';
 import { takeFence } from './fence.ts';
 import { failSweep } from './sweep.ts';
+import { clearStall } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceClock' | 'initialScan' | 'persist' | 'registry' | 'settings' | 'topics' | 'watermarks'> & SweepDeps;
@@ -36,6 +37,7 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));
     for (const r of tablesOf(ctx, collection).filter(awaitingScan)) {
       r.sweep!.progressAt = Date.now();
+      clearStall(r);
       if (r.snapshot && !r.sweep!.scansBefore?.length && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
     }
     return;

@@ -119,7 +119,9 @@ export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
 
 /**
  * A resync whose scan shows no sign of life for `resyncStallSeconds` (the connector restarted and lost the
- * snapshot, the signal was consumed by nobody): its signal is sent again. The seen set is kept.
+ * snapshot, the signal was consumed by nobody, the connector's scan stopped on an error): its signal is
+ * sent again. The seen set is kept. The table says so (RESYNC_STALLED on it, an `error` event) until its
+ * scan moves again or the resync ends: a resync that never ends is not left looking like one under way.
  */
 export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now()): Promise<void> {
   const limit = ctx.settings.resyncStallSeconds * 1000;
@@ -127,5 +129,19 @@ export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now()): P
     && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.startedAt) > limit);
   if (!stalled.length) return;
   ctx.log.warn('resync shows no progress: signal sent again', { tables: stalled.map((r) => r.id), seconds: ctx.settings.resyncStallSeconds });
+  for (const r of stalled) {
+    const since = Math.max(r.sweep!.progressAt ?? 0, r.sweep!.startedAt);
+    const minutes = Math.floor((now - since) / 60_000);
+    r.error = {
+      code: 'RESYNC_STALLED', retriable: true,
+      message: `the source connector's scan of this table has shown no progress for ${minutes >= 1 ? `${minutes} min` : `${Math.round((now - since) / 1000)} s`}: ` +
+        'its snapshot signal was sent again. No row is deleted while the resync waits. Debezium\'s incremental snapshot of a MySQL/MariaDB ' +
+        'table stops for good when a column of the table is changed during the scan (its Connect log: "Column … not found in result set"); ' +
+        'it goes on once the tenant\'s connector is restarted',
+      detail: { table: r.id, noProgressSince: new Date(since).toISOString(), fix: 'restart the tenant\'s Debezium connector; the resync then completes by itself' },
+    };
+  }
   await sendSignals(ctx, stalled);
+  for (const r of stalled) ctx.events.emit('error', { error: r.error!, table: r.id });
 }
+

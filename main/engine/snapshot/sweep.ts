@@ -6,6 +6,7 @@
 import type { EngineContext } from '../context.ts';
 import type { TableRecord } from '../state/records.ts';
 import type { ResyncReport } from '../../../preload/contract/status.ts';
+import { clearStall } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica' | 'persist'>;
@@ -39,6 +40,7 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
  * snapshot ran is not swept: its events after the halt were skipped and marked nothing.
  */
 export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
+  clearStall(r);
   if (r.state === 'halted') return failSweep(ctx, r, 'the table was halted while its snapshot ran, so its records after the halt were not applied and mark no row');
   const wasStale = r.staleReason !== null;
   ctx.registry.rowsUnknown(r.id); // until counted after the sweep's delete (a sweep that fails half-way moved it)
@@ -59,6 +61,7 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
 
 /** A scan that did not succeed: nothing is deleted, the table is stale with the reason and the retry command. */
 export async function failSweep(ctx: SweepDeps, r: TableRecord, why: string): Promise<void> {
+  clearStall(r);
   const had = r.sweep !== null;
   const reason = `${why}; no row was deleted. Run \`tenant-mirror resync-tables ${r.id}\` to retry`;
   r.lastResync = report(r, 'failed', 0, reason, await countOrNull(ctx, r));
@@ -77,6 +80,7 @@ export async function failSweep(ctx: SweepDeps, r: TableRecord, why: string): Pr
 
 /** A full snapshot that did not include this table: its seen set is dropped and its state restored. */
 export async function dropSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
+  clearStall(r);
   const prev = r.sweep?.prev;
   r.sweep = null;
   r.snapshot = null;

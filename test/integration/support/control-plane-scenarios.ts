@@ -1039,6 +1039,55 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    shortIt('p. a column added while a resync scans its table stops Debezium\'s scan for good: the table says RESYNC_STALLED, keeps every row, and ends ok once the connector is restarted', async () => {
+      // Debezium 3 (MariaDB, signal-table watermarks): the next chunk after the ALTER fails in its
+      // close-window action ("Column 'p_added' not found in result set", a WARN in the Connect log), the
+      // scan never moves again and no notification says so; only a connector restart resumes it (probed
+      // 2026-12-04: signals sent again, and stop-snapshot + execute-snapshot, did not).
+      const { c, e } = await caughtUpTenant('ddlscan', {
+        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
+      }, { resyncStallSeconds: 10 });
+      const src = c.tenant.source;
+      const contact = table(e.status(), 'contact')!.id;
+      const sourceRows = await src.count('contact');
+      const errors: string[] = [];
+      const off = e.on('error', (x) => { if (x.table) errors.push(`${x.table} ${x.error.code}`); });
+      open.push(async () => { off(); });
+      const watch = watchRowCounts(c, ['contact'], 100);
+      open.push(async () => { await watch.stop(); }); // see a.
+      // Inserts and updates only: the source never has fewer rows than before, so neither may the replica.
+      const load = backgroundWorkload(src, { tables: ['contact', 'person'], ratePerSec: 40, mix: { insert: 0.4, update: 0.6, delete: 0 }, seed: 77 });
+      open.push(async () => { await load.stop(); });
+      const from = (await c.tenant.notifications()).length;
+      await e.resyncTables([contact]);
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
+      await src.addColumn('contact', 'p_added', 'INT NOT NULL DEFAULT 7');
+      const stalled = await e.waitFor((x) => table(x, 'contact')?.error?.code === 'RESYNC_STALLED', 90_000).catch(() => e.status());
+      const st = table(stalled, 'contact')!;
+      say(`contact ${st.state}, ${st.error?.code ?? 'no error'}: ${st.error?.message ?? ''}; scan ended: ${(await c.tenant.notifications()).slice(from).some((n) => n.type === 'TABLE_SCAN_COMPLETED')}`);
+      assert.equal(st.error?.code, 'RESYNC_STALLED', 'the table says its resync is stalled');
+      assert.equal(st.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
+      assert.ok(errors.includes(`${contact} RESYNC_STALLED`), `an error event named the table (${errors.join(', ')})`);
+      // While it waits, every change is still applied: the replica equals the source (the new column's default included).
+      const w = await load.stop();
+      await c.tenant.waitCdcQuiet();
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      assert.equal(table(e.status(), 'contact')?.error?.code, 'RESYNC_STALLED', 'still stalled (equal is not ended)');
+      await stack.connect.restartConnector(c.tenant.connector.name);
+      await stack.connect.waitRunning(c.tenant.connector.name);
+      const done = await e.waitFor((x) => caughtUp(x) && table(x, 'contact')?.error === null, 180_000).catch(() => e.status());
+      const end = table(done, 'contact')!;
+      say(`after the connector restart (${w.total} writes): contact ${end.state} ${end.error?.code ?? ''}; lastResync ${JSON.stringify(end.lastResync)}; ` +
+        `notifications ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS').map(brief).join(' ')}`);
+      assert.equal(end.state, 'ok', 'contact ends ok');
+      assert.equal(end.error, null, 'and no longer stalled');
+      const min = (await watch.stop()).get('contact') ?? 0;
+      assert.ok(min >= sourceRows, `contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      await e.stop();
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
