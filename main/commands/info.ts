@@ -62,7 +62,7 @@ async function measureLag(settings: Settings, stored: Map<number, bigint>, log: 
   }
 }
 
-interface TableLine { id: string; state: string; rows: number | null; lastChangeAt: number | null; lastSourceTs: number | null; reason: string | null }
+interface TableLine { id: string; state: string; rows: number | null; lastChangeAt: number | null; lastSourceTs: number | null; reason: string | null; error: string | null }
 
 export async function info(settings: Settings, io: InfoIo, log: Logger, opts: InfoOptions): Promise<number> {
   const opened = await openReadOnly(settings);
@@ -91,7 +91,8 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       try { if (t.def) count = await replica.countRows(t.def); } catch { /* table mid-rebuild or gone: the last count stands */ }
       tables.push({
         id: t.id, state: t.state, rows: count, lastChangeAt: stats?.tables[t.id]?.lastAppliedAt ?? null, lastSourceTs: stats?.tables[t.id]?.lastSourceTs ?? null,
-        reason: t.state === 'stale' ? t.staleReason : t.state === 'halted' ? t.error?.message ?? null : null,
+        reason: t.state === 'stale' ? t.staleReason : t.state === 'halted' || t.error?.code === 'RESYNC_STALLED' ? t.error?.message ?? null : null,
+        error: t.error?.code ?? null,
       });
     }
     const cdc = tenantTopics(settings.tenant.ctx).cdc;
@@ -141,6 +142,8 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       for (const g of gaps) io.out(`gap ${g.topic}:${g.partition} offsets ${g.fromOffset}–${g.toOffset} purged, detected ${new Date(g.detectedAt).toISOString()}${g.resolved ? ' (resolved)' : `: tables ${g.tables.join(', ') || '-'} need \`resync-tables\``}`);
       if (poison) io.out(`${poison} poison event(s) kept in _ReplicationState (kind 'poison').`);
       if (bad.length) io.out(`${bad.length} table(s) stale or halted: ${bad.map((t) => t.id).join(', ')}`);
+      const stalled = tables.filter((t) => t.error === 'RESYNC_STALLED');
+      if (stalled.length) io.out(`${stalled.length} resync(s) stalled at the source connector (restart the tenant's connector): ${stalled.map((t) => t.id).join(', ')}`);
       if (session && verdict.behind) io.out(`behind: ${verdict.reasons.join('; ')}`);
     }
     if (!session) return EXIT.notProvisioned;

@@ -1069,6 +1069,10 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(st.error?.code, 'RESYNC_STALLED', 'the table says its resync is stalled');
       assert.equal(st.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
       assert.ok(errors.includes(`${contact} RESYNC_STALLED`), `an error event named the table (${errors.join(', ')})`);
+      const shown = cliFor(c)(['status']);
+      await shown.exit;
+      assert.match(shown.output(), /1 resync\(s\) stalled at the source connector \(restart the tenant's connector\): \S+contact/, `\`status\` names the stalled resync: ${tail(shown.output())}`);
+      assert.match(shown.output(), /resyncing +\S+contact[^\n]*\n +why: the source connector's scan of this table has shown no progress/, 'and says why under the table');
       // While it waits, every change is still applied: the replica equals the source (the new column's default included).
       const w = await load.stop();
       await c.tenant.waitCdcQuiet();
