@@ -171,11 +171,12 @@ export async function resetOffsets(settings: Settings, io: Io, log: Logger, time
 async function waitForResync(e: Engine, requested: string[], io: Io, timeoutMs: number): Promise<number> {
   if (e.status().state === 'stopped') await e.start();
   const timer = setInterval(() => io.out(progressOf(io)(e.status())), 2000);
+  const off = e.on('error', (x) => { if (x.error.code === 'RESYNC_STALLED') io.out(`stalled: ${x.table} — ${x.error.message}`); });
   const busy = new Set(['resyncing', 'snapshotting', 'pending']);
   let s: EngineStatus;
   try {
     s = await e.waitFor((st) => requested.every((id) => !busy.has(st.tables.find((t) => t.id === id)?.state ?? 'resyncing')), timeoutMs);
-  } finally { clearInterval(timer); }
+  } finally { clearInterval(timer); off(); }
   const outcome = requested.map((id) => s.tables.find((t) => t.id === id)!);
   for (const t of outcome) io.out(resyncReportLine(t));
   const ok = outcome.every((t) => t.state === 'ok');

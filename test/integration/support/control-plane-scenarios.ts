@@ -1092,6 +1092,37 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    longIt('p2. the same through the CLI: `resync-tables` handed to the running `sync` says the resync is stalled, then reports it resynced after the connector restart', async () => {
+      const c = await setup('ddlscancli', {
+        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
+      }, { resyncStallSeconds: 10 });
+      const cli = cliFor(c);
+      const contact = `${c.tenant.database}.contact`;
+      const prov = cli(['provision', '--timeout', '180']);
+      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
+      const sync = cli(['sync']);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      const from = (await c.tenant.notifications()).length;
+      const resync = cli(['resync-tables', contact, '--timeout', '240']);
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
+      await c.tenant.source.addColumn('contact', 'p_added', 'INT NOT NULL DEFAULT 7');
+      await waitFor(() => /stalled at the source connector/.test(resync.output()) || !resync.running(), { timeoutMs: 90_000, what: 'resync-tables to say the resync is stalled' }).catch(() => undefined);
+      say(`resync-tables while stalled: ${tail(resync.output(), 600).replaceAll('\n', ' | ')}`);
+      assert.match(resync.output(), new RegExp(`resyncing: ${contact.replaceAll('.', '\\.')} \\(stalled at the source connector`), 'resync-tables names the stalled table');
+      assert.ok(resync.running(), 'and keeps waiting');
+      assert.match(sync.output(), /\[RESYNC_STALLED\]/, `sync prints the stall: ${tail(sync.output())}`);
+      await stack.connect.restartConnector(c.tenant.connector.name);
+      await stack.connect.waitRunning(c.tenant.connector.name);
+      const rx = await within(resync.exit, 200_000);
+      assert.ok(rx, `resync-tables still running 200 s after the connector restart: ${tail(resync.output())}`);
+      assert.equal(rx.code, 0, `resync-tables exits 0: ${tail(resync.output())}`);
+      assert.match(resync.output(), /resynced: /, 'it reports the table resynced');
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      const se = await sync.stop();
+      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
