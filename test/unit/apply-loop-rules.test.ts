@@ -94,6 +94,17 @@ const rules: Rule[] = [
     check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'the ended resync carries no stall mark'),
   },
   {
+    name: 'a resync queued behind another table\'s long scan is not stalled while that scan moves; once nothing moves, both are',
+    script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.contact'] },
+      { tweak: (ctx) => { for (const r of ctx.registry.all()) { r.sweep!.startedAt -= 7_200_000; r.sweep!.progressAt = r.sweep!.startedAt; } } },
+      { notify: { agg: 'Incremental Snapshot', type: 'IN_PROGRESS', data: { data_collection: 'crm_fixture.sale' } } },
+      { stallCheckIn: 0 },
+      { tweak: (ctx) => assert.deepEqual(ctx.registry.all().map((r) => r.error?.code ?? null), [null, null], 'neither stalled: sale\'s scan moves, contact waits behind it') },
+      { stallCheckIn: 3600 },
+      { tweak: (ctx) => assert.deepEqual(ctx.registry.all().map((r) => r.error?.code ?? null), ['RESYNC_STALLED', 'RESYNC_STALLED'], 'an hour with nothing moving: both') }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'resyncing', contact: 'resyncing' },
+  },
+  {
     name: 'per key order: insert, update, delete, re-insert in one batch keep the last event',
     script: [initial, { events: [{ table: 'sale', id: 9, op: 'c' }, { table: 'sale', id: 9, op: 'u' }, { table: 'sale', id: 9, op: 'd' }, { table: 'sale', id: 2, op: 'd' }, { table: 'sale', id: 2, op: 'c' }] }],
     rows: { sale: ids(5), contact: ids(5) },

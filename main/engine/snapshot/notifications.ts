@@ -32,6 +32,8 @@ const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental
 
 async function incremental(ctx: NotificationDeps, n: Notification): Promise<void> {
   const collection = n.data.scanned_collection ?? n.data.data_collection ?? n.data.current_collection_in_progress;
+  // Debezium scans the queued tables in turn: while any scan moves, a table waiting behind it is not stalled.
+  if (n.type === 'IN_PROGRESS' || n.type === 'TABLE_SCAN_COMPLETED') for (const r of ctx.registry.all().filter(awaitingScan)) r.sweep!.queueMovedAt = Date.now();
   if (n.type === 'IN_PROGRESS') {
     const max = Number(n.data.maximum_key?.replace(/[^\d.-]/g, ''));
     const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));

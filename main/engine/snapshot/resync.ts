@@ -118,7 +118,8 @@ export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
 }
 
 /**
- * A resync whose scan shows no sign of life for `resyncStallSeconds` (the connector restarted and lost the
+ * A resync whose scan shows no sign of life for `resyncStallSeconds` (nor Debezium's queue of scans, which
+ * it may wait behind: queueMovedAt) (the connector restarted and lost the
  * snapshot, the signal was consumed by nobody, the connector's scan stopped on an error): its signal is
  * sent again. The seen set is kept. The table says so (RESYNC_STALLED on it, an `error` event) until its
  * scan moves again or the resync ends: a resync that never ends is not left looking like one under way.
@@ -126,11 +127,11 @@ export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
 export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now()): Promise<void> {
   const limit = ctx.settings.resyncStallSeconds * 1000;
   const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan
-    && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.startedAt) > limit);
+    && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.queueMovedAt ?? 0, r.sweep.startedAt) > limit);
   if (!stalled.length) return;
   ctx.log.warn('resync shows no progress: signal sent again', { tables: stalled.map((r) => r.id), seconds: ctx.settings.resyncStallSeconds });
   for (const r of stalled) {
-    const since = Math.max(r.sweep!.progressAt ?? 0, r.sweep!.startedAt);
+    const since = Math.max(r.sweep!.progressAt ?? 0, r.sweep!.queueMovedAt ?? 0, r.sweep!.startedAt);
     const minutes = Math.floor((now - since) / 60_000);
     r.error = {
       code: 'RESYNC_STALLED', retriable: true,

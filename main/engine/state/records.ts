@@ -48,6 +48,8 @@ export interface SweepRecord {
   rowsBefore?: number | null;
   /** Last sign of the scan (a snapshot row applied, a progress notification, the signal sent), ms. */
   progressAt?: number;
+  /** Last sign that Debezium's queue of incremental scans moves (any table's progress or scan end), ms. */
+  queueMovedAt?: number;
   /**
    * Incremental: the signals (ids) of the table's scans asked for before this sweep began whose end has
    * not been seen. Debezium queues a table once per signal and runs the scans in the order it takes the
