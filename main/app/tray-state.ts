@@ -28,6 +28,8 @@ export function deriveHealth(status: EngineStatus | null): TrayView {
   }
   const stalled = status.tables.filter((t) => t.error?.code === 'RESYNC_STALLED');
   if (stalled.length) return { health: 'stale', tooltip: `${name}: ${stalled.length} table resync(s) stalled at the source connector (restart the tenant's connector)` };
+  const snapStalled = status.tables.filter((t) => t.error?.code === 'SNAPSHOT_STALLED');
+  if (snapStalled.length) return { health: 'stale', tooltip: `${name}: the snapshot has stalled at the source connector (${snapStalled.length} table(s) waiting)` };
   const busy = status.tables.filter((t) => t.state === 'snapshotting' || t.state === 'resyncing' || t.state === 'pending');
   if (status.state === 'starting' || status.state === 'snapshotting' || status.state === 'retrying' || busy.length) {
     const snap = status.snapshot;

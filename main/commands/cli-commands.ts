@@ -31,6 +31,13 @@ export function notInStep(s: Pick<EngineStatus, 'tables'>): string[] {
     .map((t) => `${t.state.padEnd(9)} ${t.id} — ${(t.state === 'stale' ? t.staleReason : t.error?.message ?? t.staleReason) ?? 'no reason recorded'}`);
 }
 
+/** Prints a snapshot or resync found stalled at the source connector while a command waits for it; returns the unsubscribe. */
+function sayStalls(e: Engine, io: Io): () => void {
+  return e.on('error', (x) => {
+    if (x.error.code === 'RESYNC_STALLED' || x.error.code === 'SNAPSHOT_STALLED') io.out(`stalled: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
+  });
+}
+
 async function withEngine<T>(settings: Settings, log: Logger, command: string, fn: (e: Engine) => Promise<T>): Promise<T> {
   const engine = await createEngine(settings, { log, command });
   try { return await fn(engine); } finally { await engine.stop(); }
@@ -49,6 +56,7 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
         ? `waiting for the tenant's initial snapshot to begin (no table events in ${settings.tenant.ctx}-cdc yet)…`
         : progressOf(io)(st));
     }, 2000);
+    const off = sayStalls(e, io);
     try {
       const s = await e.waitFor((st) => st.tables.length > 0 && done(st), timeoutMs);
       clearInterval(timer);
@@ -60,7 +68,7 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
       }
       io.out(`Provisioning completed successfully! ${s.tables.length} tables, ${s.eventsApplied} events applied.`);
       return EXIT.ok;
-    } finally { clearInterval(timer); }
+    } finally { clearInterval(timer); off(); }
   });
 }
 
@@ -171,7 +179,7 @@ export async function resetOffsets(settings: Settings, io: Io, log: Logger, time
 async function waitForResync(e: Engine, requested: string[], io: Io, timeoutMs: number): Promise<number> {
   if (e.status().state === 'stopped') await e.start();
   const timer = setInterval(() => io.out(progressOf(io)(e.status())), 2000);
-  const off = e.on('error', (x) => { if (x.error.code === 'RESYNC_STALLED') io.out(`stalled: ${x.table} — ${x.error.message}`); });
+  const off = sayStalls(e, io);
   const busy = new Set(['resyncing', 'snapshotting', 'pending']);
   let s: EngineStatus;
   try {

@@ -58,6 +58,10 @@ export interface EngineContext {
   fenceClock?: FenceClock;
   gaps: GapInfo[];
   fullSnapshot: FullSnapshot | null;
+  /** Last time a row of the running full snapshot was applied (or the engine started), ms: snapshot/stall.ts. */
+  fullProgressAt?: number;
+  /** Some table carries SNAPSHOT_STALLED (false: none since the engine started; undefined: not looked yet). */
+  fullStalled?: boolean;
   /** Identity and time of the last full snapshot attempt that completed: its stragglers are plain upserts. */
   completed: CompletedSnapshot;
   /** Next offset read, per partition of `<ctx>-notifications`. */

@@ -34,6 +34,7 @@ import { observeWatermarks, readWatermarks } from './snapshot/fence.ts';
 import { FULL_SNAPSHOT_ID } from './snapshot/full-snapshot.ts';
 import { recordGap } from './snapshot/gaps.ts';
 import { markResync, requestResync, resendPendingSignals, resendStalledSignals, signalResync } from './snapshot/resync.ts';
+import { markStalledSnapshot } from './snapshot/stall.ts';
 import { topicBehindReplica, checkStoredOffsets, TOPIC_ROW_ID } from './source/offset-check.ts';
 import { reconcileSweeps } from './snapshot/sweep.ts';
 import { startCdcConsumer } from './source/cdc-consumer.ts';
@@ -507,7 +508,8 @@ class MirrorEngine implements Engine {
         await checkStoredPosition(c); // a replica that went back while no batch was written
         await checkFences(c);
         await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
-        await resendStalledSignals(c).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
+        await resendStalledSignals(c, Date.now(), figures).catch((err: unknown) => c.log.warn('stalled resync signal not sent yet; retrying', { error: (err as Error).message }));
+        await markStalledSnapshot(c, Date.now(), figures).catch((err: unknown) => c.log.warn('stalled full snapshot not marked yet; retrying', { error: (err as Error).message }));
       });
       // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
       // schema history shows it, not only at the hourly check; at the next tick when an event's placement

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   TABLE_UNKNOWN: 'the named table is not replicated',
   SNAPSHOT_TIMEOUT: 'a snapshot did not complete in time',
   RESYNC_STALLED: 'a table\'s resync scan shows no progress at the source connector (its signal was sent again)',
+  SNAPSHOT_STALLED: 'the tenant\'s full snapshot has delivered no row for long while everything written was read',
   ENGINE_STOPPED: 'the engine is not running',
   BAD_REQUEST: 'the request payload is invalid',
   FORBIDDEN: 'the caller is not allowed',

@@ -14,6 +14,7 @@ import { handleNotification } from '../../main/engine/snapshot/notifications.ts'
 import { markResync, requestResync, resendStalledSignals, signalResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
 import { recordGap } from '../../main/engine/snapshot/gaps.ts';
+import { markStalledSnapshot } from '../../main/engine/snapshot/stall.ts';
 import { recentWrites } from '../../main/engine/apply/recent-writes.ts';
 import { loadReplicaState } from '../../main/engine/state/load-state.ts';
 import { forgetReplicaState } from '../../main/engine/state/memory-reset.ts';
@@ -36,8 +37,11 @@ type Action =
   | { gap: number }
   /** Engine state changed by hand between steps. */
   | { tweak: (ctx: EngineContext, t: Topic) => void }
-  /** The stall check run this many seconds from now (resync.ts resendStalledSignals). */
-  | { stallCheckIn: number };
+  /**
+   * The stall checks run this many seconds from now (resync.ts resendStalledSignals, stall.ts
+   * markStalledSnapshot); `behind`: the engine has records older than a minute unread.
+   */
+  | { stallCheckIn: number; behind?: boolean };
 
 /**
  * `busy`: the topic's high watermark is seen to move when records are added (else it is as if every
@@ -103,6 +107,34 @@ const rules: Rule[] = [
       { stallCheckIn: 3600 },
       { tweak: (ctx) => assert.deepEqual(ctx.registry.all().map((r) => r.error?.code ?? null), ['RESYNC_STALLED', 'RESYNC_STALLED'], 'an hour with nothing moving: both') }],
     rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'resyncing', contact: 'resyncing' },
+  },
+  {
+    name: 'a full snapshot that delivers nothing for long marks the tables it owes SNAPSHOT_STALLED (not while the engine is behind); its next row clears them, it completes ok',
+    script: [{ events: snap('sale', [1, 2], 1, { first: true, ts: 100 }) },
+      { stallCheckIn: 3600, behind: true },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'not while the engine has old records unread') },
+      { stallCheckIn: 3600 },
+      { tweak: (ctx) => {
+        const r = ctx.registry.get('crm_fixture.sale')!;
+        assert.equal(r.error?.code, 'SNAPSHOT_STALLED', 'an hour without a row: stalled');
+        assert.equal(r.state, 'snapshotting', 'still snapshotting');
+      } },
+      { restart: true },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error?.code, 'SNAPSHOT_STALLED', 'the mark is stored') },
+      { events: snap('sale', [3], 1, { ts: 100 }) },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'a row came: no longer stalled') },
+      { events: [...snap('sale', [4, 5], 1, { ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })] }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => assert.deepEqual(ctx.registry.all().map((r) => r.error), [null, null], 'no mark after the snapshot'),
+  },
+  {
+    name: 'a resync is not marked stalled while the engine has old records unread (its rows may be among them)',
+    script: [initial, { resync: ['crm_fixture.sale'] }, { stallCheckIn: 3600, behind: true },
+      { tweak: (ctx, t) => {
+        assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'not stalled');
+        assert.equal(t.sent.filter((x) => x.topic === ctx.topics.signal).length, 1, 'its signal not sent again');
+      } }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'resyncing', contact: 'ok' },
   },
   {
     name: 'per key order: insert, update, delete, re-insert in one batch keep the last event',
@@ -560,7 +592,11 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
     else if ('resync' in a) await requestResync(ctx, a.resync);
     else if ('resyncFresh' in a) { const recs = await markResync(ctx, a.resyncFresh, null, { fresh: true }); await ctx.persist(ctx.registry.takeDirty()); await signalResync(ctx, recs); }
     else if ('tweak' in a) a.tweak(ctx, topic);
-    else if ('stallCheckIn' in a) await resendStalledSignals(ctx, Date.now() + a.stallCheckIn * 1000);
+    else if ('stallCheckIn' in a) {
+      const lag = a.behind ? { lagEvents: 500, lagSeconds: 120 } : { lagEvents: 0, lagSeconds: 0 };
+      await resendStalledSignals(ctx, Date.now() + a.stallCheckIn * 1000, lag);
+      await markStalledSnapshot(ctx, Date.now() + a.stallCheckIn * 1000, lag);
+    }
     else if ('gap' in a) { const from = topic.offset; topic.offset += BigInt(a.gap); await recordGap(ctx, 0, from, topic.offset); }
     else if ('restart' in a) {
       forgetReplicaState(ctx);

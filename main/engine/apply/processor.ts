@@ -17,7 +17,7 @@ import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../sche
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
-import { clearStall } from '../snapshot/stall.ts';
+import { clearStall, fullSnapshotMoved } from '../snapshot/stall.ts';
 import { noteAppliedTs } from '../snapshot/fence.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { stateIds } from '../state/records.ts';
@@ -126,6 +126,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       const rec = ctx.registry.get(tableId(b.def));
       if (!rec) continue;
       if (rec.snapshot) rec.snapshot.rowsSeen += b.snapshotRows;
+      if (rec.snapshot?.kind === 'initial' && ctx.fullSnapshot) fullSnapshotMoved(ctx, now0);
       // Waiting for the initial snapshot to reach it until its first row: the status says it is read now.
       const reached = rec.state === 'pending';
       if (reached) rec.state = 'snapshotting';

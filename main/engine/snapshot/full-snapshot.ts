@@ -18,6 +18,7 @@ import { takeFence } from './fence.ts';
 import { countOrNull, dropSweep, failSweep, finishSweep } from './sweep.ts';
 import { markResync, signalResync } from './resync.ts';
 import type { ResyncDeps } from './resync.ts';
+import { clearStall } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type FullSnapshotDeps = Pick<EngineContext, 'admin' | 'completed' | 'fenceClock' | 'fullSnapshot' | 'gaps' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'persist' | 'registry' | 'replica' | 'settings' | 'topics' | 'watermarks'> & SweepDeps & WriteDeps & ResyncDeps;
@@ -187,7 +188,7 @@ export async function completeFullSnapshot(ctx: FullSnapshotDeps): Promise<void>
       } else if (scan && keyOf(scan.collections, r.collection, collections) !== undefined) await failSweep(ctx, r, `the full snapshot listed ${r.id} but neither delivered a row nor reported its scan`);
       else if (r.sweep.resync) restarted.push(...await markResync(ctx, [r.id], r.sweep.resync.why));
       else await dropSweep(ctx, r);
-    } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; ctx.registry.put(r); }
+    } else if (r.state === 'pending' || r.state === 'snapshotting') { r.state = 'ok'; r.snapshot = null; clearStall(r); ctx.registry.put(r); }
   }
   ctx.completed = { key: fs.key ?? null, ts: fs.keyTs ?? null, endTs: fs.fenceTs ?? null };
   ctx.fullSnapshot = null;

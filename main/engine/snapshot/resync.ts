@@ -10,6 +10,7 @@ import { MirrorError } from '../errors.ts';
 import { sendExecuteSnapshot } from '../source/signals.ts';
 import { countOrNull } from './sweep.ts';
 import type { TableRecord } from '../state/records.ts';
+import { engineBehind, type ReadingLag } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type ResyncDeps = Pick<EngineContext, 'events' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics'>;
@@ -124,7 +125,8 @@ export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
  * sent again. The seen set is kept. The table says so (RESYNC_STALLED on it, an `error` event) until its
  * scan moves again or the resync ends: a resync that never ends is not left looking like one under way.
  */
-export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now()): Promise<void> {
+export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now(), lag?: ReadingLag): Promise<void> {
+  if (engineBehind(lag)) return; // its rows may be in what the engine has not read yet
   const limit = ctx.settings.resyncStallSeconds * 1000;
   const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan
     && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.queueMovedAt ?? 0, r.sweep.startedAt) > limit);

@@ -6,7 +6,7 @@
 import type { EngineContext } from '../context.ts';
 import { forgetRecentWrites } from '../apply/recent-writes.ts';
 
-export type MemoryResetDeps = Pick<EngineContext, 'completed' | 'fullSnapshot' | 'gaps' | 'historyNext' | 'initialScan' | 'nextOffsets' | 'notifNext' | 'registry'>;
+export type MemoryResetDeps = Pick<EngineContext, 'completed' | 'fullSnapshot' | 'fullProgressAt' | 'fullStalled' | 'gaps' | 'historyNext' | 'initialScan' | 'nextOffsets' | 'notifNext' | 'registry'>;
 
 export function forgetReplicaState(ctx: MemoryResetDeps): void {
   ctx.nextOffsets.clear();
@@ -15,6 +15,8 @@ export function forgetReplicaState(ctx: MemoryResetDeps): void {
   ctx.registry.records.clear();
   ctx.gaps = [];
   ctx.fullSnapshot = null;
+  ctx.fullProgressAt = undefined; // the stall clocks start again with what is read back
+  ctx.fullStalled = undefined;
   ctx.completed = { key: null, ts: null };
   ctx.initialScan = null;
   ctx.historyNext = null;
