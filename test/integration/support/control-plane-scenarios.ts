@@ -1092,6 +1092,32 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
+    shortIt('q. the connector stopped mid-initial-snapshot: provision says the snapshot stalled, `status` names why, and it completes equal once the connector runs again', async () => {
+      const c = await setup('snapstall', { seedRows: 8000, startConnector: false }, { resyncStallSeconds: 10 });
+      await slowSnapshot(c); // ~1 ms a row: the stop lands while tables are still to be read
+      const cli = cliFor(c);
+      const prov = cli(['provision', '--timeout', '300']);
+      await c.tenant.connector.start();
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { timeoutMs: 120_000 });
+      await c.tenant.connector.stop();
+      assert.ok(!(await c.tenant.notifications()).some((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'COMPLETED'), 'the connector stopped before its snapshot completed');
+      await waitFor(() => /stalled: the tenant's full snapshot/.test(prov.output()) || !prov.running(), { timeoutMs: 90_000, what: 'provision to say the snapshot stalled' }).catch(() => undefined);
+      say(`provision while the connector is stopped: ${tail(prov.output(), 700).replaceAll('\n', ' | ')}`);
+      assert.ok(prov.running(), `provision still waits: ${tail(prov.output())}`);
+      assert.match(prov.output(), /stalled: the tenant's full snapshot \(initial or blocking\) has delivered no row for \d+ s/, 'provision says the snapshot stalled');
+      const shown = cli(['status']);
+      await shown.exit;
+      assert.match(shown.output(), /why: the tenant's full snapshot/, `\`status\` says why under the tables still owed: ${tail(shown.output())}`);
+      await c.tenant.connector.start();
+      const pe = await within(prov.exit, 240_000);
+      assert.ok(pe, `provision still running 240 s after the connector was started again: ${tail(prov.output())}`);
+      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov.output())}`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 30_000 });
+      const after = cli(['status']);
+      await after.exit;
+      assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
+    });
+
     longIt('p2. the same through the CLI: `resync-tables` handed to the running `sync` says the resync is stalled, then reports it resynced after the connector restart', async () => {
       const c = await setup('ddlscancli', {
         seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
