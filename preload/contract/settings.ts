@@ -208,7 +208,7 @@ export const TUNING_KEYS = {
   fetchThread: { label: 'Fetch on a separate thread', description: 'Reads from Kafka on a thread of its own, so fetching overlaps with writing the replica. Auto: for SQLite replicas only (a network replica leaves the engine\'s thread waiting anyway). Off: one thread does both.', applies: 'restart' },
   retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
   retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },
-  resyncStallSeconds: { label: 'Resync stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again.', applies: 'restart' },
+  resyncStallSeconds: { label: 'Snapshot stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again and is shown stalled; a full snapshot that delivers no row for this long is shown stalled.', applies: 'restart' },
   snapshotFenceDelayMs: { label: 'Snapshot fence delay (ms)', description: 'Wait after a snapshot-completed notification before the sweep fence is taken.', applies: 'restart' },
 } as const satisfies Partial<Record<keyof Settings, { label: string; description: string; applies: SettingApplies }>>;
 export type TuningKey = keyof typeof TUNING_KEYS;
