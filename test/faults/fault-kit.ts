@@ -474,6 +474,9 @@ export async function killsDuringResync(c: FaultCtx, kills: number): Promise<voi
   await killLoop(c, {
     what: 'kills during a resync', kills, phase: 'resync',
     command: async (phase) => (phase === 'resync' ? ['sync'] : ['resync-tables', ...ids, '--timeout', '300']),
+    // The resync ended before every kill landed (a fast hour: after 17 of 20, 2026-12-04): the next
+    // attempt's command is `resync-tables` again, which starts a new one.
+    retrigger: async () => { note('the resync ended: the next attempt requests a new one'); },
   });
   await settleWithSync(c, 'after kills during a resync', true);
   c.stats.recoveries++;
