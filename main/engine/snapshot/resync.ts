@@ -147,4 +147,3 @@ export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now(), la
   await sendSignals(ctx, stalled);
   for (const r of stalled) ctx.events.emit('error', { error: r.error!, table: r.id });
 }
-
