@@ -70,7 +70,7 @@ async function waitForTables(replica: Replica, ids: string[], io: Out, timeoutMs
       return ids.every((id) => states.get(id)?.state === 'ok');
     }
     if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);
-    const stalled = (id: string): boolean => (states.get(id) as { error?: { code?: string } | null } | undefined)?.error?.code === 'RESYNC_STALLED';
+    const stalled = (id: string): boolean => states.get(id)?.error?.code === 'RESYNC_STALLED';
     if (i % 5 === 0) io.out(`resyncing: ${busy.map((id) => (stalled(id) ? `${id} (stalled at the source connector: no progress; restart the tenant's connector)` : id)).join(', ')}`);
     await new Promise((r) => setTimeout(r, 2000));
   }

@@ -1,7 +1,7 @@
 /** How a resync ended, in one line per table: what an admin reads to verify a table. */
 import type { ResyncReport } from '../../preload/contract/status.ts';
 
-export interface TableOutcome { id: string; state: string; staleReason: string | null; lastResync?: ResyncReport | null }
+export interface TableOutcome { id: string; state: string; staleReason: string | null; lastResync?: ResyncReport | null; error?: { code: string } | null }
 
 const count = (n: number | null | undefined): string => (n === null || n === undefined ? 'unknown' : String(n));
 
