@@ -144,6 +144,7 @@ export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now(), la
       detail: { table: r.id, noProgressSince: new Date(since).toISOString(), fix: 'restart the tenant\'s Debezium connector; the resync then completes by itself' },
     };
   }
-  await sendSignals(ctx, stalled);
+  // Said at once with the mark (before the send awaits): whoever sees the mark in the status has had the event.
   for (const r of stalled) ctx.events.emit('error', { error: r.error!, table: r.id });
+  await sendSignals(ctx, stalled);
 }
