@@ -1149,6 +1149,57 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
 
+    longIt('p3. `sync` killed -9 while a resync is stalled: the restarted `sync` still says RESYNC_STALLED (stored, and `status` prints it), and the resync ends ok and equal after the connector restart', async () => {
+      const c = await setup('ddlscankill', {
+        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
+      }, { resyncStallSeconds: 10 });
+      const cli = cliFor(c);
+      const contact = `${c.tenant.database}.contact`;
+      const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
+      const prov = cli(['provision', '--timeout', '180']);
+      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
+      let sync = cli(['sync']);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      const sourceRows = await c.tenant.source.count('contact');
+      const watch = watchRowCounts(c, ['contact'], 100);
+      open.push(async () => { await watch.stop(); });
+      const from = (await c.tenant.notifications()).length;
+      const resync = cli(['resync-tables', contact, '--timeout', '400']);
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
+      await c.tenant.source.addColumn('contact', 'p_added', 'INT NOT NULL DEFAULT 7');
+      await waitFor(async () => ((await stateRow())?.error as { code?: string } | null)?.code === 'RESYNC_STALLED', { timeoutMs: 90_000, what: 'the stall to be stored with the table' });
+      // Killed while stalled; the replica keeps what the killed process stored.
+      const ex = await sync.kill9();
+      assert.equal(ex.signal, 'SIGKILL', `sync was running when killed: ${tail(sync.output())}`);
+      const stored = await stateRow();
+      assert.equal(stored?.state, 'resyncing', 'the killed process left the table resyncing');
+      sync = cli(['sync']);
+      // Writes go on after the restart; the stall must still be said (the scan is still stopped at the source).
+      await c.tenant.source.workload({ ops: 120, ratePerSec: 40, tables: ['contact', 'person'], mix: { insert: 0.5, update: 0.5, delete: 0 } });
+      await c.tenant.waitCdcQuiet();
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      await waitFor(async () => ((await stateRow())?.error as { code?: string } | null)?.code === 'RESYNC_STALLED', { timeoutMs: 60_000, what: 'the restarted sync to still say the resync is stalled' });
+      const shown = cli(['status']);
+      await shown.exit;
+      say(`after the restart, while stalled: status ${tail(shown.output(), 500).replaceAll('\n', ' | ')}; resync-tables ${tail(resync.output(), 300).replaceAll('\n', ' | ')}`);
+      assert.match(shown.output(), /resync\(s\) stalled at the source connector/, `\`status\` names the stalled resync after the restart: ${tail(shown.output())}`);
+      assert.equal((await stateRow())?.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
+      await stack.connect.restartConnector(c.tenant.connector.name);
+      await stack.connect.waitRunning(c.tenant.connector.name);
+      await waitFor(async () => { const r = await stateRow(); return r?.state === 'ok' && r.error === null; }, { timeoutMs: 240_000, what: `${contact} to end ok after the connector restart` });
+      const rx = await within(resync.exit, 60_000);
+      say(`resync-tables: exit ${rx?.code ?? 'still running'}: ${tail(resync.output(), 500).replaceAll('\n', ' | ')}`);
+      assert.ok(rx, `resync-tables still running 60 s after the table ended ok: ${tail(resync.output())}`);
+      if (rx.code !== 0) assert.match(resync.output(), /error \[[A-Z_]+\]: .*(engine|stopped|killed|writer|lease)/i, `a resync-tables that did not see the end says why (exit ${rx.code})`);
+      else assert.match(resync.output(), /resynced: /, 'it reports the table resynced');
+      const min = (await watch.stop()).get('contact') ?? 0;
+      assert.ok(min >= sourceRows, `contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      const se = await sync.stop();
+      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
