@@ -194,6 +194,12 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     }
 
+    /** p, p2, p3: contact scanned in chunks of 300 (an ALTER lands mid-scan), a stall said after 10 s. */
+    const STALLING: [TenantOptions, Partial<SettingsInput>] = [{
+      seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
+      connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
+    }, { resyncStallSeconds: 10 }];
+
     async function caughtUpTenant(name: string, tenantOpts?: TenantOptions, extra?: Partial<SettingsInput>): Promise<{ c: Ctx; e: Engine }> {
       const c = await setup(name, tenantOpts, extra);
       const e = await startEngine(c);
@@ -1044,10 +1050,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       // close-window action ("Column 'p_added' not found in result set", a WARN in the Connect log), the
       // scan never moves again and no notification says so; only a connector restart resumes it (probed
       // 2026-12-04: signals sent again, and stop-snapshot + execute-snapshot, did not).
-      const { c, e } = await caughtUpTenant('ddlscan', {
-        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
-        connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
-      }, { resyncStallSeconds: 10 });
+      const { c, e } = await caughtUpTenant('ddlscan', ...STALLING);
       const src = c.tenant.source;
       const contact = table(e.status(), 'contact')!.id;
       const sourceRows = await src.count('contact');
@@ -1119,10 +1122,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     longIt('p2. the same through the CLI: `resync-tables` handed to the running `sync` says the resync is stalled, then reports it resynced after the connector restart', async () => {
-      const c = await setup('ddlscancli', {
-        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
-        connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
-      }, { resyncStallSeconds: 10 });
+      const c = await setup('ddlscancli', ...STALLING);
       const cli = cliFor(c);
       const contact = `${c.tenant.database}.contact`;
       const prov = cli(['provision', '--timeout', '180']);
@@ -1150,10 +1150,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     longIt('p3. `sync` killed -9 while a resync is stalled: the restarted `sync` still says RESYNC_STALLED (stored, and `status` prints it), and the resync ends ok and equal after the connector restart', async () => {
-      const c = await setup('ddlscankill', {
-        seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
-        connectorConfig: { 'incremental.snapshot.chunk.size': '300' },
-      }, { resyncStallSeconds: 10 });
+      const c = await setup('ddlscankill', ...STALLING);
       const cli = cliFor(c);
       const contact = `${c.tenant.database}.contact`;
       const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
