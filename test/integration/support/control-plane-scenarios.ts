@@ -1149,7 +1149,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
 
-    longIt('p3. `sync` killed -9 while a resync is stalled: the restarted `sync` still says RESYNC_STALLED (stored, and `status` prints it), and the resync ends ok and equal after the connector restart', async () => {
+    longIt('p3. `sync` killed -9 while a resync is stalled: after the restart the table still carries RESYNC_STALLED (stored; `status` prints it), changes are applied, and the resync ends ok and equal after the connector restart', async () => {
       const c = await setup('ddlscankill', ...STALLING);
       const cli = cliFor(c);
       const contact = `${c.tenant.database}.contact`;
@@ -1176,7 +1176,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await c.tenant.source.workload({ ops: 120, ratePerSec: 40, tables: ['contact', 'person'], mix: { insert: 0.5, update: 0.5, delete: 0 } });
       await c.tenant.waitCdcQuiet();
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
-      await waitFor(async () => ((await stateRow())?.error as { code?: string } | null)?.code === 'RESYNC_STALLED', { timeoutMs: 60_000, what: 'the restarted sync to still say the resync is stalled' });
+      await waitFor(async () => ((await stateRow())?.error as { code?: string } | null)?.code === 'RESYNC_STALLED', { timeoutMs: 60_000, what: 'the table to still carry the stall after the restart' });
       const shown = cli(['status']);
       await shown.exit;
       say(`after the restart, while stalled: status ${tail(shown.output(), 500).replaceAll('\n', ' | ')}; resync-tables ${tail(resync.output(), 300).replaceAll('\n', ' | ')}`);
