@@ -1121,6 +1121,39 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
     });
 
+    longIt('q2. `provision` killed -9 while the full snapshot is stalled: `status` still says why, a new `provision` says the snapshot stalled, and it completes equal once the connector runs again', async () => {
+      const c = await setup('snapstallkill', { seedRows: 8000, startConnector: false }, { resyncStallSeconds: 10 });
+      await slowSnapshot(c);
+      const cli = cliFor(c);
+      const stalledSaid = /stalled: the tenant's full snapshot \(initial or blocking\) has delivered no row for \d+ s/;
+      const prov = cli(['provision', '--timeout', '300']);
+      await c.tenant.connector.start();
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'TABLE_SCAN_COMPLETED', { timeoutMs: 120_000 });
+      await c.tenant.connector.stop();
+      assert.ok(!(await c.tenant.notifications()).some((n) => n.aggregate_type === 'Initial Snapshot' && n.type === 'COMPLETED'), 'the connector stopped before its snapshot completed');
+      await waitFor(() => stalledSaid.test(prov.output()) || !prov.running(), { timeoutMs: 90_000, what: 'provision to say the snapshot stalled' }).catch(() => undefined);
+      assert.match(prov.output(), stalledSaid, `provision says the snapshot stalled: ${tail(prov.output())}`);
+      const ex = await prov.kill9();
+      assert.equal(ex.signal, 'SIGKILL', `provision was running when killed: ${tail(prov.output())}`);
+      // Nothing runs now: what `status` shows is what the killed process stored.
+      const stored = cli(['status']);
+      await stored.exit;
+      assert.match(stored.output(), /why: the tenant's full snapshot/, `\`status\` after the kill still says why: ${tail(stored.output())}`);
+      const prov2 = cli(['provision', '--timeout', '300']);
+      await waitFor(() => stalledSaid.test(prov2.output()) || !prov2.running(), { timeoutMs: 90_000, what: 'the new provision to say the snapshot stalled' }).catch(() => undefined);
+      say(`the new provision while the connector is stopped: ${tail(prov2.output(), 600).replaceAll('\n', ' | ')}`);
+      assert.ok(prov2.running(), `the new provision still waits: ${tail(prov2.output())}`);
+      assert.match(prov2.output(), stalledSaid, 'the new provision says the snapshot stalled');
+      await c.tenant.connector.start();
+      const pe = await within(prov2.exit, 240_000);
+      assert.ok(pe, `provision still running 240 s after the connector was started again: ${tail(prov2.output())}`);
+      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov2.output())}`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 30_000 });
+      const after = cli(['status']);
+      await after.exit;
+      assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
+    });
+
     longIt('p2. the same through the CLI: `resync-tables` handed to the running `sync` says the resync is stalled, then reports it resynced after the connector restart', async () => {
       const c = await setup('ddlscancli', ...STALLING);
       const cli = cliFor(c);
