@@ -128,6 +128,27 @@ const rules: Rule[] = [
     check: (ctx) => assert.deepEqual(ctx.registry.all().map((r) => r.error), [null, null], 'no mark after the snapshot'),
   },
   {
+    name: 'a full-snapshot stall stored by a process that was killed is said again, once, by the next process when it has seen the silence itself, dated from the stored start',
+    script: [{ events: snap('sale', [1, 2], 1, { first: true, ts: 100 }) },
+      { stallCheckIn: 3600 },
+      { restart: true },
+      { tweak: (ctx) => { said.length = 0; ctx.events.on('error', (x) => said.push(`${x.error.code} ${String((x.error.detail as { noRowSince?: unknown } | undefined)?.noRowSince)}`)); } },
+      { stallCheckIn: 3600 },
+      { tweak: () => assert.deepEqual(said, [], 'not before this process has seen the silence last the period') },
+      { stallCheckIn: 7300 },
+      { stallCheckIn: 11000 },
+      { tweak: (ctx) => {
+        assert.equal(said.length, 1, `said once: ${said.join(', ')}`);
+        const stored = (ctx.registry.get('crm_fixture.sale')!.error!.detail as { noRowSince: string }).noRowSince;
+        assert.equal(said[0], `SNAPSHOT_STALLED ${stored}`);
+        assert.ok(Date.parse(stored) < Date.now() + 3_000_000, `dated from the first process's silence (${stored})`);
+      } },
+      { events: snap('sale', [3], 1, { ts: 100 }) },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'a row came: no longer stalled') },
+      { events: [...snap('sale', [4, 5], 1, { ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })] }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     name: 'a resync is not marked stalled while the engine has old records unread (its rows may be among them)',
     script: [initial, { resync: ['crm_fixture.sale'] }, { stallCheckIn: 3600, behind: true },
       { tweak: (ctx, t) => {
@@ -581,6 +602,9 @@ const rules: Rule[] = [
     check: (ctx, t) => assert.equal(ctx.nextOffsets.get(0), t.offset, 'offset past the last event'),
   },
 ];
+
+/** Stall events said in a rule (the full-snapshot stall rule). */
+const said: string[] = [];
 
 async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
   const topic = new Topic();

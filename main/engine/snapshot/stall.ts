@@ -35,6 +35,16 @@ export function fullSnapshotMoved(ctx: Pick<EngineContext, 'registry' | 'fullPro
   ctx.fullStalled = false;
 }
 
+/** When the silence began: the earliest a stored mark records (an earlier process saw it begin), else `since`. */
+function silenceFrom(owed: readonly TableRecord[], since: number): number {
+  let from = since;
+  for (const r of owed) {
+    const t = r.error?.code === 'SNAPSHOT_STALLED' ? Date.parse(String((r.error.detail as { noRowSince?: unknown } | undefined)?.noRowSince)) : NaN;
+    if (Number.isFinite(t) && t < from) from = t;
+  }
+  return from;
+}
+
 /** Marks the tables a running full snapshot still owes when it has delivered nothing for `resyncStallSeconds`. */
 export async function markStalledSnapshot(ctx: StallDeps, now: number, lag?: ReadingLag): Promise<void> {
   const fs = ctx.fullSnapshot;
@@ -42,19 +52,22 @@ export async function markStalledSnapshot(ctx: StallDeps, now: number, lag?: Rea
   ctx.fullProgressAt ??= now; // since the engine started: an older silence was not observed
   const since = ctx.fullProgressAt;
   if (now - since <= ctx.settings.resyncStallSeconds * 1000) return;
-  const owed = ctx.registry.all().filter((r) => owedByFull(r) && r.error?.code !== 'SNAPSHOT_STALLED' && r.state !== 'halted');
-  if (!owed.length) return;
-  const minutes = Math.floor((now - since) / 60_000);
+  const owed = ctx.registry.all().filter((r) => owedByFull(r) && r.state !== 'halted');
+  // Said once per process: marks stored by an earlier process (killed, restarted) are said again once this
+  // process has seen the silence last the period too; after that only a table newly owed is news.
+  if (!owed.length || (ctx.fullStalled === true && owed.every((r) => r.error?.code === 'SNAPSHOT_STALLED'))) return;
+  const from = silenceFrom(owed, since);
+  const minutes = Math.floor((now - from) / 60_000);
   const error = {
     code: 'SNAPSHOT_STALLED' as const, retriable: true,
-    message: `the tenant's full snapshot (initial or blocking) has delivered no row for ${minutes >= 1 ? `${minutes} min` : `${Math.round((now - since) / 1000)} s`} ` +
+    message: `the tenant's full snapshot (initial or blocking) has delivered no row for ${minutes >= 1 ? `${minutes} min` : `${Math.round((now - from) / 1000)} s`} ` +
       'while the engine has read what the change topic holds: the source connector may have stopped, failed or be restarting. No row is deleted ' +
       'while it waits; the snapshot goes on (or starts over) once the connector runs again',
-    detail: { tables: owed.length, noRowSince: new Date(since).toISOString(), fix: 'check the tenant\'s Debezium connector (its status and log)' },
+    detail: { tables: owed.length, noRowSince: new Date(from).toISOString(), fix: 'check the tenant\'s Debezium connector (its status and log)' },
   };
   for (const r of owed) { r.error = error; ctx.registry.put(r); }
   ctx.fullStalled = true;
   await ctx.persist(ctx.registry.takeDirty());
-  ctx.log.warn('full snapshot shows no progress', { tables: owed.length, seconds: Math.round((now - since) / 1000) });
+  ctx.log.warn('full snapshot shows no progress', { tables: owed.length, seconds: Math.round((now - from) / 1000) });
   ctx.events.emit('error', { error, table: null });
 }

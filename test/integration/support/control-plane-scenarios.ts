@@ -1143,7 +1143,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await waitFor(() => stalledSaid.test(prov2.output()) || !prov2.running(), { timeoutMs: 90_000, what: 'the new provision to say the snapshot stalled' }).catch(() => undefined);
       say(`the new provision while the connector is stopped: ${tail(prov2.output(), 600).replaceAll('\n', ' | ')}`);
       assert.ok(prov2.running(), `the new provision still waits: ${tail(prov2.output())}`);
-      assert.match(prov2.output(), stalledSaid, 'the new provision says the snapshot stalled');
+      assert.match(prov2.output(), /stalled \(stored\): the tenant's full snapshot [^\n]*\(\d+ table\(s\) still owed: /, 'the new provision says at once what the killed one stored');
+      assert.match(prov2.output(), stalledSaid, 'and its engine says the snapshot stalled once it has seen the silence itself');
       await c.tenant.connector.start();
       const pe = await within(prov2.exit, 240_000);
       assert.ok(pe, `provision still running 240 s after the connector was started again: ${tail(prov2.output())}`);
