@@ -1,4 +1,5 @@
 /** The product's commands on the engine: provision, validate, sync, reconnect, update-schema, resync-tables (info: info.ts). */
+import { isStallCode } from '../../preload/contract/errors.ts';
 import type { EngineStatus } from '../../preload/contract/status.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { testKafka, testReplica } from '../engine/checks.ts';
@@ -33,15 +34,14 @@ export function notInStep(s: Pick<EngineStatus, 'tables'>): string[] {
 
 /** Prints a snapshot or resync found stalled at the source connector while a command waits for it; returns the unsubscribe. */
 function sayStalls(e: Engine, io: Io): () => void {
-  const isStall = (code: string | undefined): boolean => code === 'RESYNC_STALLED' || code === 'SNAPSHOT_STALLED';
   // Marks stored before this command began (an earlier process, killed or stopped, saw the stall): said
   // now, as the engine will say them again only once it has seen the silence last as long itself.
-  const stored = e.status().tables.filter((t) => isStall(t.error?.code));
+  const stored = e.status().tables.filter((t) => isStallCode(t.error?.code));
   for (const t of stored.filter((x) => x.error!.code === 'RESYNC_STALLED')) io.out(`stalled (stored): ${t.id} — ${t.error!.message}`);
   const full = stored.filter((x) => x.error!.code === 'SNAPSHOT_STALLED');
   if (full.length) io.out(`stalled (stored): ${full[0]!.error!.message} (${full.length} table(s) still owed: ${full.map((t) => t.id).join(', ')})`);
   return e.on('error', (x) => {
-    if (isStall(x.error.code)) io.out(`stalled: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
+    if (isStallCode(x.error.code)) io.out(`stalled: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isStallCode } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { MirrorError } from '../engine/errors.ts';
 import type { Logger } from '../engine/log.ts';
@@ -91,7 +92,7 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       try { if (t.def) count = await replica.countRows(t.def); } catch { /* table mid-rebuild or gone: the last count stands */ }
       tables.push({
         id: t.id, state: t.state, rows: count, lastChangeAt: stats?.tables[t.id]?.lastAppliedAt ?? null, lastSourceTs: stats?.tables[t.id]?.lastSourceTs ?? null,
-        reason: t.state === 'stale' ? t.staleReason : t.state === 'halted' || t.error?.code === 'RESYNC_STALLED' || t.error?.code === 'SNAPSHOT_STALLED' ? t.error?.message ?? null : null,
+        reason: t.state === 'stale' ? t.staleReason : t.state === 'halted' || isStallCode(t.error?.code) ? t.error?.message ?? null : null,
         error: t.error?.code ?? null,
       });
     }

@@ -36,6 +36,11 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** A snapshot or resync stopped at the source connector (snapshot/stall.ts): said as a mark on its tables, never a failure. */
+export function isStallCode(code: string | null | undefined): code is 'RESYNC_STALLED' | 'SNAPSHOT_STALLED' {
+  return code === 'RESYNC_STALLED' || code === 'SNAPSHOT_STALLED';
+}
+
 export interface ErrorData {
   code: ErrorCode;
   message: string;

@@ -4,6 +4,7 @@
  * while the engine has read what the topic holds: the tables say so until rows move again or the
  * snapshot ends. Nothing is swept or given up on it.
  */
+import { isStallCode } from '../../../preload/contract/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { TableRecord } from '../state/records.ts';
 
@@ -22,7 +23,7 @@ export function engineBehind(lag: ReadingLag | undefined): boolean {
 
 /** The table's scan moved (or its snapshot ended): a stall mark on it no longer holds. */
 export function clearStall(r: TableRecord): void {
-  if (r.error?.code === 'RESYNC_STALLED' || r.error?.code === 'SNAPSHOT_STALLED') r.error = null;
+  if (isStallCode(r.error?.code)) r.error = null;
 }
 
 const owedByFull = (r: TableRecord): boolean => r.snapshot?.kind === 'initial' && (r.state === 'pending' || r.state === 'snapshotting' || r.state === 'resyncing');
