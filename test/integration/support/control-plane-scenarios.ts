@@ -194,6 +194,18 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     }
 
+    /** q, q2: the connector started again under a waiting `provision`: it exits 0, equal, and `status` shows no stall left. */
+    async function resumeStalledSnapshot(c: Ctx, cli: (args: string[]) => CliChild, prov: CliChild): Promise<void> {
+      await c.tenant.connector.start();
+      const pe = await within(prov.exit, 240_000);
+      assert.ok(pe, `provision still running 240 s after the connector was started again: ${tail(prov.output())}`);
+      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov.output())}`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 30_000 });
+      const after = cli(['status']);
+      await after.exit;
+      assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
+    }
+
     /** p, p2, p3: contact scanned in chunks of 300 (an ALTER lands mid-scan), a stall said after 10 s. */
     const STALLING: [TenantOptions, Partial<SettingsInput>] = [{
       seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
@@ -1111,14 +1123,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const shown = cli(['status']);
       await shown.exit;
       assert.match(shown.output(), /why: the tenant's full snapshot/, `\`status\` says why under the tables still owed: ${tail(shown.output())}`);
-      await c.tenant.connector.start();
-      const pe = await within(prov.exit, 240_000);
-      assert.ok(pe, `provision still running 240 s after the connector was started again: ${tail(prov.output())}`);
-      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov.output())}`);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 30_000 });
-      const after = cli(['status']);
-      await after.exit;
-      assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
+      await resumeStalledSnapshot(c, cli, prov);
     });
 
     longIt('q2. `provision` killed -9 while the full snapshot is stalled: `status` still says why, a new `provision` says the snapshot stalled, and it completes equal once the connector runs again', async () => {
@@ -1145,14 +1150,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(prov2.running(), `the new provision still waits: ${tail(prov2.output())}`);
       assert.match(prov2.output(), /stalled \(stored\): the tenant's full snapshot [^\n]*\(\d+ table\(s\) still owed: /, 'the new provision says at once what the killed one stored');
       assert.match(prov2.output(), stalledSaid, 'and its engine says the snapshot stalled once it has seen the silence itself');
-      await c.tenant.connector.start();
-      const pe = await within(prov2.exit, 240_000);
-      assert.ok(pe, `provision still running 240 s after the connector was started again: ${tail(prov2.output())}`);
-      assert.equal(pe.code, 0, `provision exits 0: ${tail(prov2.output())}`);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 30_000 });
-      const after = cli(['status']);
-      await after.exit;
-      assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
+      await resumeStalledSnapshot(c, cli, prov2);
     });
 
     longIt('p2. the same through the CLI: `resync-tables` handed to the running `sync` says the resync is stalled, then reports it resynced after the connector restart', async () => {
