@@ -32,14 +32,21 @@ export function notInStep(s: Pick<EngineStatus, 'tables'>): string[] {
     .map((t) => `${t.state.padEnd(9)} ${t.id} — ${(t.state === 'stale' ? t.staleReason : t.error?.message ?? t.staleReason) ?? 'no reason recorded'}`);
 }
 
+/**
+ * Stall marks stored before this command began (an earlier process, killed or stopped, saw the stall), one
+ * line each: said at once, as the engine says them again only once it has seen the silence last as long itself.
+ */
+export function storedStallLines(s: Pick<EngineStatus, 'tables'>): string[] {
+  const stored = s.tables.filter((t) => isStallCode(t.error?.code));
+  const lines = stored.filter((x) => x.error!.code === 'RESYNC_STALLED').map((t) => `stalled (stored): ${t.id} — ${t.error!.message}`);
+  const full = stored.filter((x) => x.error!.code === 'SNAPSHOT_STALLED');
+  if (full.length) lines.push(`stalled (stored): ${full[0]!.error!.message} (${full.length} table(s) still owed: ${full.map((t) => t.id).join(', ')})`);
+  return lines;
+}
+
 /** Prints a snapshot or resync found stalled at the source connector while a command waits for it; returns the unsubscribe. */
 function sayStalls(e: Engine, io: Io): () => void {
-  // Marks stored before this command began (an earlier process, killed or stopped, saw the stall): said
-  // now, as the engine will say them again only once it has seen the silence last as long itself.
-  const stored = e.status().tables.filter((t) => isStallCode(t.error?.code));
-  for (const t of stored.filter((x) => x.error!.code === 'RESYNC_STALLED')) io.out(`stalled (stored): ${t.id} — ${t.error!.message}`);
-  const full = stored.filter((x) => x.error!.code === 'SNAPSHOT_STALLED');
-  if (full.length) io.out(`stalled (stored): ${full[0]!.error!.message} (${full.length} table(s) still owed: ${full.map((t) => t.id).join(', ')})`);
+  for (const line of storedStallLines(e.status())) io.out(line);
   return e.on('error', (x) => {
     if (isStallCode(x.error.code)) io.out(`stalled: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
   });
@@ -130,6 +137,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     void stop(last ? exitCodeForError(MirrorError.fromData(last)) : EXIT.failed);
   });
   await engine.start();
+  for (const line of storedStallLines(engine.status())) say(line);
   progress.timer = setInterval(() => say(progressOf(io)(engine.status())), 2000);
   if (opts.untilCaughtUp) {
     try { await engine.waitFor(done, opts.timeoutMs); } finally { clearInterval(progress.timer); }

@@ -1204,6 +1204,10 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const stored = await stateRow();
       assert.equal(stored?.state, 'resyncing', 'the killed process left the table resyncing');
       sync = cli(['sync']);
+      // The restarted sync says the stored stall at once, not only after its own resyncStallSeconds.
+      const restarted = sync;
+      const saidStored = await waitFor(() => restarted.output().toLowerCase().includes(`stalled (stored): ${contact.toLowerCase()} — `), { timeoutMs: 30_000 }).then(() => true, () => false);
+      assert.ok(saidStored, `the restarted sync says the stored stall at once: ${tail(restarted.output())}`);
       // Writes go on after the restart; the stall must still be said (the scan is still stopped at the source).
       await c.tenant.source.workload({ ops: 120, ratePerSec: 40, tables: ['contact', 'person'], mix: { insert: 0.5, update: 0.5, delete: 0 } });
       await c.tenant.waitCdcQuiet();
