@@ -657,7 +657,7 @@ class MirrorEngine implements Engine {
     for (const r of c.registry.all()) by.set(r.state, [...(by.get(r.state) ?? []), r.name]);
     const tables = [...by].map(([k, v]) => `${k}: ${v.length > 4 ? `${v.length} tables` : v.join(' ')}`).join('; ');
     const fs = c.fullSnapshot;
-    const full = fs ? `full snapshot ${fs.lastSeen ? `awaiting fence ${JSON.stringify(fs.fence)}` : 'running'}; ` : '';
+    const full = fs ? `full snapshot ${fs.lastSeen ? (fs.fence ? `awaiting fence ${JSON.stringify(fs.fence)}` : 'ended, fence not read yet') : 'running'}; ` : '';
     const next = [...c.nextOffsets].map(([p, o]) => `${p}:${o}`).join(',');
     return `state ${c.state}; ${full}tables ${tables || 'none'}; next offsets ${next || 'none'}; lag ${this.lagEvents ?? '?'} events`;
   }

@@ -17,6 +17,13 @@ export interface FullSnapshot {
   /** Kafka timestamp of the `last` record (the fence's time rule, snapshot/fence.ts); absent: the fence alone. */
   fenceTs?: number | null;
   lastSeen: boolean;
+  /**
+   * Wall time (ms) from which the fence may be read: `snapshotFenceDelayMs` after the `last` record was
+   * applied, so that records sent before it on other partitions have landed. Taken then by the control
+   * loop (takeDueFence), not while the `last` record's transaction waits: applying goes on meanwhile.
+   * Absent with `lastSeen` and no fence (stored before this field, or the process stopped first): due at once.
+   */
+  fenceDueAt?: number | null;
   /** Identity of the current (newest) attempt; absent in state written before identities existed. */
   key?: string | null;
   /** Kafka timestamp (ms) of a record of the current attempt. */

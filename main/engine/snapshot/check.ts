@@ -3,7 +3,7 @@ import type { EngineContext } from '../context.ts';
 import type { GapDeps } from './gaps.ts';
 import type { SweepDeps } from './sweep.ts';
 import type { FullSnapshotDeps } from './full-snapshot.ts';
-import { completeFullSnapshot, notificationsReached } from './full-snapshot.ts';
+import { completeFullSnapshot, notificationsReached, takeDueFence } from './full-snapshot.ts';
 import { fenceReached } from './fence.ts';
 import type { FenceTime } from './fence.ts';
 import { resolveGaps } from './gaps.ts';
@@ -17,6 +17,7 @@ export async function checkFences(ctx: FenceCheckDeps): Promise<void> {
   // reads every 2 s, and a fence is read when taken): a producer with a backlog moves it at every request.
   const quietMs = Math.max(3000, ctx.settings.snapshotFenceDelayMs);
   const time = (ts: number | null | undefined): FenceTime | null => (typeof ts === 'number' ? { ts, quietMs, clock: ctx.fenceClock } : null);
+  await takeDueFence(ctx);
   const fs = ctx.fullSnapshot;
   if (fs?.fence && fenceReached(fs.fence, ctx.nextOffsets, ctx.watermarks, time(fs.fenceTs)) && notificationsReached(ctx, fs)) await completeFullSnapshot(ctx);
   for (const r of ctx.registry.all()) {

@@ -103,17 +103,36 @@ export async function restartFullSnapshot(ctx: FullSnapshotDeps, key: string, ts
 }
 
 /**
- * Marker `last` of the current attempt: the fence, as a state row for the transaction that also moves the
+ * Marker `last` of the current attempt: the end, as a state row for the transaction that also moves the
  * offset past the marker (a kill between two separate writes would lose it). `apply()` updates memory
- * once that transaction has committed.
+ * once that transaction has committed. The fence itself is read `snapshotFenceDelayMs` later by
+ * takeDueFence, from the control loop: the `last` record's transaction does not wait for it, so the
+ * records after it are applied meanwhile (it used to sleep there, holding every partition for 1.5 s).
+ * A kill before the fence is stored leaves `lastSeen` without a fence: the next process reads it at once
+ * (a fence read later only asks for more records to be applied before the sweep, never fewer).
  */
 export async function fullSnapshotEnd(ctx: FullSnapshotDeps, sentAt: number | null = null): Promise<{ row: StateRow; apply(): void }> {
   const base = ctx.fullSnapshot ?? { startedAt: Date.now(), hadData: false, fence: null, lastSeen: false, key: null };
-  const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs, ctx);
+  const fs: FullSnapshot = { ...base, lastSeen: true, fence: null, fenceTs: sentAt, notifFence: null, fenceDueAt: Date.now() + ctx.settings.snapshotFenceDelayMs };
+  return { row: episodeRow(fs), apply: () => { ctx.fullSnapshot = fs; } };
+}
+
+/**
+ * The fence of an attempt whose `last` record was applied, once its delay has passed: the high watermarks
+ * of `<ctx>-cdc` (and of `<ctx>-notifications`: the table-scan reports to read first), stored with the
+ * episode. Inside the control loop; cheap when there is nothing to take.
+ */
+export async function takeDueFence(ctx: FullSnapshotDeps, now = Date.now()): Promise<void> {
+  const fs = ctx.fullSnapshot;
+  if (!fs?.lastSeen || fs.fence || (fs.fenceDueAt ?? 0) > now) return;
+  const fence = await takeFence(ctx.admin, ctx.topics.cdc, 0, ctx);
   const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
   const notifFence = notif ? Object.fromEntries([...notif].map(([p, w]) => [String(p), w.high])) : null;
-  const fs: FullSnapshot = { ...base, lastSeen: true, fence, fenceTs: sentAt, notifFence };
-  return { row: episodeRow(fs), apply: () => { ctx.fullSnapshot = fs; } };
+  // The episode may have moved on while the watermarks were read (it cannot here: the loop is serial).
+  if (ctx.fullSnapshot !== fs) return;
+  const next: FullSnapshot = { ...fs, fence, notifFence, fenceDueAt: null };
+  await ctx.persist([episodeRow(next)]);
+  ctx.fullSnapshot = next;
 }
 
 /** Have the table-scan reports up to the fence been read? (No notifications topic: nothing to wait for.) */

@@ -49,7 +49,7 @@ function silenceFrom(owed: readonly TableRecord[], since: number): number {
 /** Marks the tables a running full snapshot still owes when it has delivered nothing for `resyncStallSeconds`. */
 export async function markStalledSnapshot(ctx: StallDeps, now: number, lag?: ReadingLag): Promise<void> {
   const fs = ctx.fullSnapshot;
-  if (!fs || fs.fence || engineBehind(lag)) return;
+  if (!fs || fs.lastSeen || fs.fence || engineBehind(lag)) return;
   ctx.fullProgressAt ??= now; // since the engine started: an older silence was not observed
   const since = ctx.fullProgressAt;
   if (now - since <= ctx.settings.resyncStallSeconds * 1000) return;
