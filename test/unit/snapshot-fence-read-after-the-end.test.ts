@@ -1,6 +1,6 @@
 /**
- * A full snapshot's `last` record does not hold the apply loop for the fence delay (full-snapshot.ts
- * fullSnapshotEnd / takeDueFence): its transaction stores the end without a fence, the records after it
+ * A full snapshot's `last` record, and a resync's scan end, do not hold the apply loop for the fence delay
+ * (full-snapshot.ts fullSnapshotEnd / takeDueFence, notifications.ts and check.ts for resyncs): its transaction stores the end without a fence, the records after it
  * are applied at once, and the fence is read once the delay has passed, by the control loop. A kill in
  * between leaves the end stored without a fence: the next process reads it and the sweep runs as before.
  * Real processor, snapshot modules and an in-memory SQLite replica; rows read back with plain SQL.
@@ -11,6 +11,8 @@ import { processMessages } from '../../main/engine/apply/processor.ts';
 import type { EngineContext } from '../../main/engine/context.ts';
 import { checkFences } from '../../main/engine/snapshot/check.ts';
 import { fenceClock, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
+import { handleNotification } from '../../main/engine/snapshot/notifications.ts';
+import { requestResync } from '../../main/engine/snapshot/resync.ts';
 import { reconcileSweeps } from '../../main/engine/snapshot/sweep.ts';
 import { loadReplicaState } from '../../main/engine/state/load-state.ts';
 import { forgetReplicaState } from '../../main/engine/state/memory-reset.ts';
@@ -103,6 +105,56 @@ describe('the full snapshot fence is read after the end, not while its transacti
     ctx.fullSnapshot!.fenceDueAt = Date.now() - 1;
     await settle(ctx, topic);
     assert.deepEqual(rowsOf(ctx, 'sale'), [1, 2, 3, 4], 'swept to the newer attempt\'s rows');
+    await ctx.replica.close();
+  });
+});
+
+describe('a resync\'s fence is read after its scan ended, not while the notification is handled', () => {
+  /** A loaded replica (sale 1–5); sale resynced, its scan delivering rows 1–2 and ending, with the fence delay long. */
+  async function scanEnded(topic: Topic): Promise<{ ctx: EngineContext; ms: number }> {
+    const ctx = await makeContext(topic);
+    await processMessages(ctx, 0, [...snap('sale', ids(5), 1, { first: true, ts: 100 }), ...snap('contact', ids(5), 1, { last: true, ts: 100 })].map((s) => topic.message(s)), hb);
+    await settle(ctx, topic);
+    ctx.settings.snapshotFenceDelayMs = DELAY;
+    await requestResync(ctx, ['crm_fixture.sale']);
+    await processMessages(ctx, 0, [1, 2].map((id) => topic.message({ table: 'sale', id, snapshot: 'incremental', ts: 300 })), hb);
+    const signal = ctx.registry.get('crm_fixture.sale')!.sweep!.signalId!;
+    const t0 = Date.now();
+    await ctx.loop.run('notification', () => handleNotification(ctx, { id: signal, aggregateType: 'Incremental Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: 'crm_fixture.sale', status: 'SUCCEEDED', total_rows_scanned: '2' }, timestamp: Date.now() }));
+    return { ctx, ms: Date.now() - t0 };
+  }
+
+  it('the scan\'s end is recorded at once, changes after it are applied, and the sweep runs once the fence is due and reached', async () => {
+    const topic = new Topic();
+    const { ctx, ms } = await scanEnded(topic);
+    assert.ok(ms < DELAY / 10, `the notification's handling did not wait for the fence delay (${ms} ms)`);
+    const sweep = ctx.registry.get('crm_fixture.sale')!.sweep!;
+    assert.deepEqual([sweep.scan?.rows, sweep.fence], [2, null], 'the scan ended, its fence not yet read');
+    await processMessages(ctx, 0, [topic.message({ table: 'contact', id: 9, op: 'c', ts: 400 })], hb);
+    await settle(ctx, topic);
+    assert.deepEqual(rowsOf(ctx, 'contact'), [1, 2, 3, 4, 5, 9], 'applied meanwhile');
+    assert.deepEqual(rowsOf(ctx, 'sale'), ids(5), 'nothing swept before the fence');
+    ctx.registry.get('crm_fixture.sale')!.sweep!.fenceDueAt = Date.now() - 1;
+    await settle(ctx, topic);
+    assert.deepEqual(rowsOf(ctx, 'sale'), [1, 2], 'swept to the scan\'s rows');
+    assert.equal(ctx.registry.get('crm_fixture.sale')!.state, 'ok');
+    await ctx.replica.close();
+  });
+
+  it('killed after the scan\'s end and before its fence: the next process reads the fence when due and sweeps', async () => {
+    const topic = new Topic();
+    const { ctx } = await scanEnded(topic);
+    forgetReplicaState(ctx);
+    await loadReplicaState(ctx);
+    await reconcileSweeps(ctx, Boolean(ctx.fullSnapshot?.fence));
+    const sweep = ctx.registry.get('crm_fixture.sale')!.sweep!;
+    assert.deepEqual([sweep.scan?.rows, sweep.fence, typeof sweep.fenceDueAt], [2, null, 'number'], 'the end stored with its due time, no fence');
+    assert.equal(ctx.registry.get('crm_fixture.sale')!.state, 'resyncing', 'not given up');
+    await settle(ctx, topic);
+    assert.deepEqual(rowsOf(ctx, 'sale'), ids(5), 'not swept before it is due');
+    ctx.registry.get('crm_fixture.sale')!.sweep!.fenceDueAt = Date.now() - 1;
+    await settle(ctx, topic);
+    assert.deepEqual(rowsOf(ctx, 'sale'), [1, 2], 'swept after the restart');
     await ctx.replica.close();
   });
 });

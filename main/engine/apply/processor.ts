@@ -188,12 +188,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
     extra.push(end.row);
     await flush();
     last = null;
-    end.apply();
-    // The fence is read once its delay has passed (takeDueFence, in checkFences): after every batch, and
-    // by this wake-up, so that an idle stream does not wait for the next tick. A timer only enqueues.
-    setTimeout(() => {
-      if (!ctx.stopping) void ctx.loop.run('snapshot fence', () => checkFences(ctx)).catch((err: unknown) => ctx.log.warn('snapshot fence not taken yet; retrying at the next tick', { error: (err as Error).message }));
-    }, ctx.settings.snapshotFenceDelayMs).unref();
+    end.apply(); // its fence is read once due (takeDueFence): by checkFences, at this batch's end and after
   };
   const endOfUnapplied = async (m: KafkaMessage): Promise<void> => {
     // Only while an episode runs: an attempt none of whose records was applied has nothing to end (and

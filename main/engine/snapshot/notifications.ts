@@ -12,7 +12,6 @@ import type { EngineContext } from '../context.ts';
 import type { SweepDeps } from './sweep.ts';
 import type { Notification } from '../source/notifications.ts';
 import type { TableRecord } from '../state/records.ts';
-import { takeFence } from './fence.ts';
 import { failSweep } from './sweep.ts';
 import { clearStall } from './stall.ts';
 
@@ -53,10 +52,13 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
       for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}`);
       return;
     }
-    const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx.settings.snapshotFenceDelayMs, ctx);
+    // The fence is read `snapshotFenceDelayMs` from now by the control loop (snapshot/check.ts), not here:
+    // waiting here held every partition's apply for that long at each scan's end.
+    const due = Date.now() + ctx.settings.snapshotFenceDelayMs;
     for (const r of recs) {
       r.sweep!.scan = { status, rows: Number.isFinite(total) ? total : null, at: n.timestamp };
-      r.sweep!.fence = fence;
+      r.sweep!.fence = null;
+      r.sweep!.fenceDueAt = due;
       r.sweep!.fenceTs = n.sentAt ?? null;
       if (r.snapshot && total !== null && Number.isFinite(total)) r.snapshot.rowsExpected = total;
       ctx.registry.put(r);

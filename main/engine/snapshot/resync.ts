@@ -115,7 +115,7 @@ async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> 
 
 /** After a restart (or a failed send): signals that were recorded as needed but never sent. */
 export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
-  await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence));
+  await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence && !r.sweep.scan));
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Consumer } from 'kafkajs';
 import type { EngineContext } from '../context.ts';
 import { retrying, type RetryDeps } from '../apply/control-retry.ts';
 import type { StateRow } from '../replica/replica.ts';
+import { wakeForDueFences, type FenceCheckDeps } from '../snapshot/check.ts';
 import { INITIAL_SCAN_ID } from '../snapshot/full-snapshot.ts';
 import { handleNotification, type NotificationDeps } from '../snapshot/notifications.ts';
 import { fromStateJson, toStateJson } from '../state/json.ts';
@@ -15,7 +16,7 @@ import { startNotificationConsumer } from './notification-consumer.ts';
 import { parseNotification, type Notification } from './notifications.ts';
 import { fetchWatermarks, type Watermark } from './watermarks.ts';
 
-export type NotificationReaderDeps = NotificationDeps & RetryDeps & Pick<EngineContext, 'admin' | 'kafka' | 'log' | 'loop' | 'notifNext' | 'persist' | 'replica' | 'topics'>;
+export type NotificationReaderDeps = NotificationDeps & RetryDeps & FenceCheckDeps & Pick<EngineContext, 'admin' | 'kafka' | 'log' | 'loop' | 'notifNext' | 'persist' | 'replica' | 'topics'>;
 
 /**
  * Where each partition is read from: the stored offset when it is still in the topic, else (nothing
@@ -60,6 +61,7 @@ export async function startNotificationReader(c: NotificationReaderDeps, groupId
           const note = n && { ...n, at: `${partition}:${offset}`, sentAt: Number.isFinite(timestamp) ? timestamp : undefined };
           // A transient failure (fence read, replica write) is retried: a scan report is never lost.
           if (note) await retrying(c, 'notification', () => handleNotification(c, note));
+          wakeForDueFences(c); // a scan's end: its fence is read once due
         }
         const next = BigInt(offset) + 1n;
         c.notifNext.set(partition, next);

@@ -21,6 +21,8 @@ export interface SweepRecord {
   fence: Record<string, string> | null;
   /** Kafka timestamp of the record that reported the end (the fence's time rule, snapshot/fence.ts); absent: the fence alone. */
   fenceTs?: number | null;
+  /** Incremental: the scan ended; its fence is read from this wall time (ms) on, by the control loop (snapshot/check.ts). */
+  fenceDueAt?: number | null;
   /** Incremental: what Debezium reported for the table scan (TABLE_SCAN_COMPLETED status and rows). */
   scan?: { status: string; rows: number | null; at: number } | null;
   /** Full: identity of the snapshot attempt whose records this table received (swept only for the current one). */
