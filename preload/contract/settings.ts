@@ -130,7 +130,7 @@ export const settingsFieldsSchema = z.object({
   /** Retry back-off for failed batches. */
   retryInitialMs: z.number().int().min(1).default(500),
   retryMaxMs: z.number().int().min(1).default(30_000),
-  /** Wait after a snapshot-completed notification before the sweep fence is taken. */
+  /** How long after a snapshot's end (its `last` record, a resync's scan-completed notification) the sweep fence is read; applying goes on meanwhile. */
   snapshotFenceDelayMs: z.number().int().min(0).default(1500),
   /** A resync whose table scan shows no progress for this long has its signal sent again. */
   resyncStallSeconds: z.number().int().min(10).default(600),
@@ -209,6 +209,6 @@ export const TUNING_KEYS = {
   retryInitialMs: { label: 'First retry after (ms)', description: 'Back-off before a failed batch is tried again; it doubles each time.', applies: 'restart' },
   retryMaxMs: { label: 'Longest retry back-off (ms)', description: 'The back-off never grows past this.', applies: 'restart' },
   resyncStallSeconds: { label: 'Snapshot stall timeout (s)', description: 'A resync whose table scan shows no progress for this long has its signal sent again and is shown stalled; a full snapshot that delivers no row for this long is shown stalled.', applies: 'restart' },
-  snapshotFenceDelayMs: { label: 'Snapshot fence delay (ms)', description: 'Wait after a snapshot-completed notification before the sweep fence is taken.', applies: 'restart' },
+  snapshotFenceDelayMs: { label: 'Snapshot fence delay (ms)', description: 'How long after a snapshot ends the sweep fence is read (changes keep being applied meanwhile).', applies: 'restart' },
 } as const satisfies Partial<Record<keyof Settings, { label: string; description: string; applies: SettingApplies }>>;
 export type TuningKey = keyof typeof TUNING_KEYS;
