@@ -37,7 +37,7 @@ export function wakeForDueFences(ctx: FenceCheckDeps): void {
 async function takeDueResyncFences(ctx: FenceCheckDeps, now: number): Promise<void> {
   const due = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.fence && typeof r.sweep.fenceDueAt === 'number' && r.sweep.fenceDueAt <= now);
   if (!due.length) return;
-  const fence = await takeFence(ctx.admin, ctx.topics.cdc, 0, ctx);
+  const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx);
   for (const r of due) { r.sweep!.fence = fence; r.sweep!.fenceDueAt = null; ctx.registry.put(r); }
 }
 

@@ -14,7 +14,6 @@
  * (CI 2026-12-03, b2 on PostgreSQL: 124 of 6,000 rows swept one second after a single read).
  */
 import type { Admin } from 'kafkajs';
-import { sleep } from '../context.ts';
 import { fetchWatermarks } from '../source/watermarks.ts';
 import type { Watermark } from '../source/watermarks.ts';
 
@@ -67,8 +66,7 @@ export function noteAppliedTs(ctx: { fenceClock?: FenceClock }, partition: numbe
 }
 
 /** `ctx`: where the watermarks read are also noted (observeWatermarks). */
-export async function takeFence(admin: Admin, topic: string, delayMs: number, ctx?: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }): Promise<Fence> {
-  await sleep(delayMs);
+export async function takeFence(admin: Admin, topic: string, ctx?: { watermarks: Map<number, Watermark>; fenceClock?: FenceClock }): Promise<Fence> {
   const asked = Date.now();
   const marks = await fetchWatermarks(admin, topic);
   if (ctx) observeWatermarks(ctx, marks, Date.now(), asked);

@@ -125,7 +125,7 @@ export async function fullSnapshotEnd(ctx: FullSnapshotDeps, sentAt: number | nu
 export async function takeDueFence(ctx: FullSnapshotDeps, now = Date.now()): Promise<void> {
   const fs = ctx.fullSnapshot;
   if (!fs?.lastSeen || fs.fence || (fs.fenceDueAt ?? 0) > now) return;
-  const fence = await takeFence(ctx.admin, ctx.topics.cdc, 0, ctx);
+  const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx);
   const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
   const notifFence = notif ? Object.fromEntries([...notif].map(([p, w]) => [String(p), w.high])) : null;
   // The episode may have moved on while the watermarks were read (it cannot here: the loop is serial).
