@@ -715,7 +715,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
 
     longIt('i. resync under continuous updates while `sync` is killed -9 2–3 times: the resync finishes ok, never halted, equal', async () => {
       const ROWS = 30_000;
-      // Chunks of 3000 rows: the scan of contact takes ~30 s on this stack (the default 1024 took ~80 s).
+      // Chunks of 3000 rows: the scan of contact takes ~30 s on a slower machine (the default 1024 took ~80 s),
+      // 7–11 s on a faster one (2026-12-04 evening): the kills below follow the scan's progress, not time.
       const c = await setup('resynckill', {
         seedRows: { contact: ROWS, person: 300, project: 60 }, tables: ['contact', 'person', 'project'],
         connectorConfig: { 'incremental.snapshot.chunk.size': '3000' },
@@ -751,11 +752,16 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await waitFor(async () => (await stateOf()) === 'resyncing' || !resync.running(), { timeoutMs: 60_000, what: `${contact} to be resyncing` });
       assert.equal(await stateOf(), 'resyncing', `the running sync took the resync request: ${tail(resync.output())}`);
 
-      // Kills at random moments 2–8 s apart (the restarted sync takes ~2 s to be consuming again), only while
-      // the table is resyncing; the third only if the resync still runs.
+      // Kills at points of the scan's progress, not of time (a scan took 80 s on one machine and 7 s on
+      // another): once the stored row count of the resync passes ~20, ~45 and ~70 % of the table (a random
+      // part of a tenth added), at least 1.5 s after the restart before it; only while the table is
+      // resyncing; the third only if the resync still runs.
       const kills: Array<{ kill: number; atMs: number; state: unknown; rowsSeen: unknown }> = [];
+      const seenNow = async (): Promise<number> => Number(((await readStateRowSql(c.target.replica, `table:${contact}`).catch(() => null))?.snapshot as { rowsSeen?: number } | null)?.rowsSeen ?? 0);
       for (let i = 0; i < 3; i++) {
-        await sleep(2000 + Math.floor(Math.random() * 6000));
+        await sleep(1500);
+        const mark = ROWS * (0.2 + 0.25 * i + Math.random() * 0.1);
+        await waitFor(async () => (await stateOf()) !== 'resyncing' || (await seenNow()) >= mark, { timeoutMs: 240_000, intervalMs: 100, what: `the resync to pass ${Math.round(mark)} rows` });
         if ((await stateOf()) !== 'resyncing') break;
         const before = sync;
         const ex = await before.kill9();
