@@ -128,8 +128,6 @@ export async function takeDueFence(ctx: FullSnapshotDeps, now = Date.now()): Pro
   const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx);
   const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
   const notifFence = notif ? Object.fromEntries([...notif].map(([p, w]) => [String(p), w.high])) : null;
-  // The episode may have moved on while the watermarks were read (it cannot here: the loop is serial).
-  if (ctx.fullSnapshot !== fs) return;
   const next: FullSnapshot = { ...fs, fence, notifFence, fenceDueAt: null };
   await ctx.persist([episodeRow(next)]);
   ctx.fullSnapshot = next;

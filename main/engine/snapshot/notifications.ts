@@ -57,7 +57,6 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const due = Date.now() + ctx.settings.snapshotFenceDelayMs;
     for (const r of recs) {
       r.sweep!.scan = { status, rows: Number.isFinite(total) ? total : null, at: n.timestamp };
-      r.sweep!.fence = null;
       r.sweep!.fenceDueAt = due;
       r.sweep!.fenceTs = n.sentAt ?? null;
       if (r.snapshot && total !== null && Number.isFinite(total)) r.snapshot.rowsExpected = total;

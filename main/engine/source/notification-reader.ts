@@ -59,7 +59,7 @@ export async function startNotificationReader(c: NotificationReaderDeps, groupId
             c.log.warn('unreadable notification skipped', { partition, offset, error: (err as Error).message });
           }
           const note = n && { ...n, at: `${partition}:${offset}`, sentAt: Number.isFinite(timestamp) ? timestamp : undefined };
-          // A transient failure (fence read, replica write) is retried: a scan report is never lost.
+          // A transient failure (a replica write) is retried: a scan report is never lost.
           if (note) await retrying(c, 'notification', () => handleNotification(c, note));
           wakeForDueFences(c); // a scan's end: its fence is read once due
         }
