@@ -59,7 +59,8 @@ describe('the full snapshot fence is read after the end, not while its transacti
     assert.ok(ms < DELAY / 10, `the batch holding the end did not wait for the fence delay (${ms} ms)`);
     assert.deepEqual(rowsOf(ctx, 'contact'), [1, 2, 3, 4, 5, 9], 'the record after the end is applied');
     assert.equal(ctx.nextOffsets.get(0), topic.offset, 'the offsets moved past the end and what follows');
-    assert.deepEqual(await storedEpisode(ctx), { ...await storedEpisode(ctx), lastSeen: true, fence: null }, 'the end is stored, its fence not yet');
+    const stored = await storedEpisode(ctx);
+    assert.deepEqual([stored?.lastSeen, stored?.fence], [true, null], 'the end is stored, its fence not yet');
     await settle(ctx, topic);
     assert.equal(ctx.fullSnapshot?.fence, null, 'not read before it is due');
     assert.deepEqual(rowsOf(ctx, 'sale'), ids(5), 'nothing swept before the fence');

@@ -1,9 +1,10 @@
 /** Runs every sweep whose fence has been reached (cheap when nothing is pending). Inside the control loop. */
 import type { EngineContext } from '../context.ts';
+import type { TableRecord } from '../state/records.ts';
 import type { GapDeps } from './gaps.ts';
 import type { SweepDeps } from './sweep.ts';
 import type { FullSnapshotDeps } from './full-snapshot.ts';
-import { completeFullSnapshot, notificationsReached, takeDueFence } from './full-snapshot.ts';
+import { completeFullSnapshot, fullFenceDue, notificationsReached, takeDueFence } from './full-snapshot.ts';
 import { fenceReached, takeFence } from './fence.ts';
 import type { FenceTime } from './fence.ts';
 import { resolveGaps } from './gaps.ts';
@@ -18,10 +19,14 @@ export type FenceCheckDeps = Pick<EngineContext, 'fenceClock' | 'fullSnapshot' |
  * earliest one not yet due, so that an idle stream does not wait for the tick. The timer only enqueues.
  */
 const wakes = new WeakMap<object, { at: number; timer: NodeJS.Timeout }>();
+
+/** When a resync's fence is due (its scan ended, its fence not read yet), or null. */
+const resyncFenceDue = (r: TableRecord): number | null =>
+  (r.sweep?.kind === 'incremental' && !r.sweep.fence && typeof r.sweep.fenceDueAt === 'number' ? r.sweep.fenceDueAt : null);
+
 export function wakeForDueFences(ctx: FenceCheckDeps): void {
-  const fs = ctx.fullSnapshot;
-  let at = fs?.lastSeen && !fs.fence ? fs.fenceDueAt ?? 0 : Infinity;
-  for (const r of ctx.registry.all()) if (r.sweep?.kind === 'incremental' && !r.sweep.fence && typeof r.sweep.fenceDueAt === 'number') at = Math.min(at, r.sweep.fenceDueAt);
+  let at = fullFenceDue(ctx.fullSnapshot) ?? Infinity;
+  for (const r of ctx.registry.all()) at = Math.min(at, resyncFenceDue(r) ?? Infinity);
   const armed = wakes.get(ctx);
   if (at === Infinity || (armed && armed.at <= at)) return;
   if (armed) clearTimeout(armed.timer);
@@ -35,7 +40,7 @@ export function wakeForDueFences(ctx: FenceCheckDeps): void {
 
 /** Resyncs whose scan ended and whose fence is due: one read of the watermarks serves them all. */
 async function takeDueResyncFences(ctx: FenceCheckDeps, now: number): Promise<void> {
-  const due = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.fence && typeof r.sweep.fenceDueAt === 'number' && r.sweep.fenceDueAt <= now);
+  const due = ctx.registry.all().filter((r) => (resyncFenceDue(r) ?? Infinity) <= now);
   if (!due.length) return;
   const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx);
   for (const r of due) { r.sweep!.fence = fence; r.sweep!.fenceDueAt = null; ctx.registry.put(r); }

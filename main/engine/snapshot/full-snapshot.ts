@@ -117,6 +117,11 @@ export async function fullSnapshotEnd(ctx: FullSnapshotDeps, sentAt: number | nu
   return { row: episodeRow(fs), apply: () => { ctx.fullSnapshot = fs; } };
 }
 
+/** When the episode's fence is due (its end applied, its fence not read yet; no due time stored: at once), or null. */
+export function fullFenceDue(fs: FullSnapshot | null | undefined): number | null {
+  return fs?.lastSeen && !fs.fence ? fs.fenceDueAt ?? 0 : null;
+}
+
 /**
  * The fence of an attempt whose `last` record was applied, once its delay has passed: the high watermarks
  * of `<ctx>-cdc` (and of `<ctx>-notifications`: the table-scan reports to read first), stored with the
@@ -124,7 +129,7 @@ export async function fullSnapshotEnd(ctx: FullSnapshotDeps, sentAt: number | nu
  */
 export async function takeDueFence(ctx: FullSnapshotDeps, now = Date.now()): Promise<void> {
   const fs = ctx.fullSnapshot;
-  if (!fs?.lastSeen || fs.fence || (fs.fenceDueAt ?? 0) > now) return;
+  if (!fs || (fullFenceDue(fs) ?? Infinity) > now) return;
   const fence = await takeFence(ctx.admin, ctx.topics.cdc, ctx);
   const notif = await fetchWatermarks(ctx.admin, ctx.topics.notifications).catch(() => null);
   const notifFence = notif ? Object.fromEntries([...notif].map(([p, w]) => [String(p), w.high])) : null;
