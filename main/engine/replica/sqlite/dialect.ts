@@ -164,11 +164,15 @@ export class SqliteDialect implements Dialect {
 
   // ---- DML used by the replica (exposed for unit tests) ----
 
-  /** The insert half of an upsert: `changes` tells whether the row was new (counted, replica.ts). */
-  insertNew(def: TableDef, columns: string[]): string {
+  /**
+   * The insert half of an upsert: `changes` tells how many rows were new (counted, replica.ts). `rows` rows
+   * of `columns` per statement (VALUES (…), (…)); a row whose key is there already is left out.
+   */
+  insertNew(def: TableDef, columns: string[], rows = 1): string {
     const cols = columns.map((c) => this.quoteIdent(c));
     const pk = def.primaryKey.map((c) => this.quoteIdent(c));
-    return `INSERT INTO ${this.qualify(def)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (${pk.join(', ')}) DO NOTHING`;
+    const one = `(${cols.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${this.qualify(def)} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')} ON CONFLICT (${pk.join(', ')}) DO NOTHING`;
   }
 
   /** The update half: the carried non-key columns, then the key (null when the row carries only key columns). */

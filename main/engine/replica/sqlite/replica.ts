@@ -46,7 +46,24 @@ interface ColumnSetPlan {
   /** The update's arguments: the non-key values, then the key values (indexes into `args`). */
   updateOrder: number[];
   updateArgs: SqliteBind[];
+  /** Rows per multi-row insert (insertMany), that statement once first used, and its arguments. */
+  manyRows: number;
+  many: Statement | null;
+  manyArgs: SqliteBind[];
 }
+
+/** The end of the run of rows from `from` that carry `cs`'s column set, at most `cs.manyRows` long. */
+function runOf(p: TablePlan, cs: ColumnSetPlan, rows: Row[], from: number): number {
+  const stop = Math.min(rows.length, from + cs.manyRows);
+  let r = from + 1;
+  while (r < stop && p.sets.of(rows[r]!) === cs) r++;
+  return r;
+}
+
+/** Rows per multi-row insert, at most: 32 took ~25 % off better-sqlite3's time per new row against one at a time. */
+const MANY_ROWS = 32;
+/** SQLite's bound-parameter limit (SQLITE_MAX_VARIABLE_NUMBER of better-sqlite3's build is 32766). */
+const MAX_VARIABLES = 32766;
 
 interface TablePlan {
   def: TableDef;
@@ -280,6 +297,9 @@ export class SqliteReplica implements Replica {
       args: new Array<SqliteBind>(names.length).fill(null),
       updateOrder: order,
       updateArgs: new Array<SqliteBind>(order.length).fill(null),
+      manyRows: Math.max(1, Math.min(MANY_ROWS, Math.floor(MAX_VARIABLES / names.length))),
+      many: null,
+      manyArgs: [],
     };
   }
 
@@ -300,24 +320,59 @@ export class SqliteReplica implements Replica {
     for (const key of tc.deletes) delta.deleted += p.del.run(this.keyArgs(p, key)).changes;
     const seen: Statement | null = tc.markSeen ? p.seen ??= this.prepare(this.dialect.markSeen(tc.table)) : null;
     if (seen) for (const key of tc.marks ?? []) seen.run(this.keyArgs(p, key));
-    if (tc.upserts.length === 0) return delta;
-    for (const row of tc.upserts) {
-      const cs = p.sets.of(row);
-      const { encoders, args } = cs;
-      cs.gather(row, args as RowValue[]);
-      for (let i = 0; i < encoders.length; i++) {
-        const enc = encoders[i];
-        if (enc) args[i] = enc(args[i] as RowValue);
+    const rows = tc.upserts;
+    // New rows (an initial snapshot, inserts) go in `manyRows` at a time while every row of a run is new. A
+    // run that meets a row already there is written again row by row (the rows it inserted are then updated
+    // to the values they have), and so are the table's later rows in this unit: they are likely updates.
+    // A sweep's rows (marked seen) go row by row. Keys are unique within `upserts` (reducer.ts).
+    let many = seen === null;
+    for (let i = 0; i < rows.length;) {
+      const cs = p.sets.of(rows[i]!);
+      const end = runOf(p, cs, rows, i);
+      if (many && cs.manyRows > 1 && end - i === cs.manyRows) {
+        const n = this.insertMany(p.def, cs, rows, i);
+        delta.inserted += n;
+        if (n === cs.manyRows) { i = end; continue; }
+        many = false;
       }
-      if (cs.insert.run(args).changes > 0) delta.inserted++;
-      else if (cs.update) {
-        const { updateOrder, updateArgs } = cs;
-        for (let i = 0; i < updateOrder.length; i++) updateArgs[i] = args[updateOrder[i]!]!;
-        cs.update.run(updateArgs);
+      for (; i < end; i++) {
+        if (this.upsertOne(cs, rows[i]!)) delta.inserted++;
+        if (seen) seen.run(this.keyArgs(p, rows[i]!));
       }
-      if (seen) seen.run(this.keyArgs(p, row));
     }
     return delta;
+  }
+
+  /** INSERT, or (the key is there) UPDATE, of one row; whether it was new. */
+  private upsertOne(cs: ColumnSetPlan, row: Row): boolean {
+    const { encoders, args } = cs;
+    cs.gather(row, args as RowValue[]);
+    for (let i = 0; i < encoders.length; i++) {
+      const enc = encoders[i];
+      if (enc) args[i] = enc(args[i] as RowValue);
+    }
+    if (cs.insert.run(args).changes > 0) return true;
+    if (cs.update) {
+      const { updateOrder, updateArgs } = cs;
+      for (let i = 0; i < updateOrder.length; i++) updateArgs[i] = args[updateOrder[i]!]!;
+      cs.update.run(updateArgs);
+    }
+    return false;
+  }
+
+  /** `cs.manyRows` rows from `from` in one INSERT … ON CONFLICT DO NOTHING; how many were new. */
+  private insertMany(def: TableDef, cs: ColumnSetPlan, rows: Row[], from: number): number {
+    const { encoders, args, manyArgs } = cs;
+    cs.many ??= this.prepare(this.dialect.insertNew(def, cs.names, cs.manyRows));
+    let k = 0;
+    for (let r = from; r < from + cs.manyRows; r++) {
+      cs.gather(rows[r]!, args as RowValue[]);
+      for (let i = 0; i < encoders.length; i++) {
+        const enc = encoders[i];
+        manyArgs[k++] = enc ? enc(args[i] as RowValue) : args[i]!;
+      }
+    }
+    return cs.many.run(manyArgs).changes;
   }
 
   // ---- DDL ----
