@@ -52,16 +52,6 @@ interface ColumnSetPlan {
   manyArgs: SqliteBind[];
 }
 
-/** `row`'s values in `cs.names` order, encoded for SQLite, into `out` from `at` (gathered into `cs.args` first). */
-function encodeRow(cs: ColumnSetPlan, row: Row, out: SqliteBind[], at: number): void {
-  const { encoders, args } = cs;
-  cs.gather(row, args as RowValue[]);
-  for (let i = 0; i < encoders.length; i++) {
-    const enc = encoders[i];
-    out[at + i] = enc ? enc(args[i] as RowValue) : args[i]!;
-  }
-}
-
 /** The end of the run of rows from `from` that carry `cs`'s column set, at most `cs.manyRows` long. */
 function runOf(p: TablePlan, cs: ColumnSetPlan, rows: Row[], from: number): number {
   const stop = Math.min(rows.length, from + cs.manyRows);
@@ -358,8 +348,12 @@ export class SqliteReplica implements Replica {
 
   /** INSERT, or (the key is there) UPDATE, of one row; whether it was new. */
   private upsertOne(cs: ColumnSetPlan, row: Row): boolean {
-    const { args } = cs;
-    encodeRow(cs, row, args, 0);
+    const { encoders, args } = cs;
+    cs.gather(row, args as RowValue[]);
+    for (let i = 0; i < encoders.length; i++) {
+      const enc = encoders[i];
+      if (enc) args[i] = enc(args[i] as RowValue);
+    }
     if (cs.insert.run(args).changes > 0) return true;
     if (cs.update) {
       const { updateOrder, updateArgs } = cs;
@@ -371,9 +365,16 @@ export class SqliteReplica implements Replica {
 
   /** `cs.manyRows` rows from `from` in one INSERT … ON CONFLICT DO NOTHING; how many were new. */
   private insertMany(def: TableDef, cs: ColumnSetPlan, rows: Row[], from: number): number {
-    const { manyArgs } = cs;
+    const { encoders, args, manyArgs } = cs;
     cs.many ??= this.prepare(this.dialect.insertNew(def, cs.names, cs.manyRows));
-    for (let r = 0; r < cs.manyRows; r++) encodeRow(cs, rows[from + r]!, manyArgs, r * cs.names.length);
+    let k = 0;
+    for (let r = from; r < from + cs.manyRows; r++) {
+      cs.gather(rows[r]!, args as RowValue[]);
+      for (let i = 0; i < encoders.length; i++) {
+        const enc = encoders[i];
+        manyArgs[k++] = enc ? enc(args[i] as RowValue) : args[i]!;
+      }
+    }
     return cs.many.run(manyArgs).changes;
   }
 
