@@ -92,7 +92,7 @@ test('column sets interleaved (partial after-images): a run stops at a row of an
     // Every 10th row leaves out `amount` (unavailable): it keeps what the table has, or NULL when new.
     rows.push(i % 10 === 9 ? { id: BigInt(id), name: `e-${id}`, n: 1 } : row(id, 'e'));
   }
-  // Key 205 again would be reduced away by the reducer; an existing key in a run of another set:
+  // And an existing key carrying yet another column set (no `amount`, `n` set to NULL):
   rows.push({ id: 3n, name: 'partial', n: null });
   await applyAndCheck(rows, 'interleaved column sets');
 });
@@ -114,4 +114,18 @@ test('a sweep (rows marked seen): every row written and marked, so the sweep kee
   assert.equal(delta!.inserted, 40);
   assert.equal(await r.finishSweep(T), had.size, 'every row not in the sweep deleted, every swept row kept');
   assert.deepEqual([...contents().keys()], rows.map((x) => String(x.id)));
+});
+
+test('a run with a value the table refuses (NOT NULL): the unit fails as a row-by-row write does, named by table, nothing of it written', async () => {
+  const strict: TableDef = { ...T, name: 'runs_strict', columns: T.columns.map((c) => (c.name === 'name' ? { ...c, nullable: false } : c)) };
+  await r.createTable(strict);
+  const rows = Array.from({ length: 40 }, (_, i) => row(700 + i, 'h'));
+  rows[10] = { ...rows[10]!, name: null };
+  let caught: unknown;
+  await assert.rejects(r.apply({ tables: [{ table: strict, upserts: rows, deletes: [], markSeen: false }], state: [] }), (e) => { caught = e; return true; });
+  const c = r.classifyError(caught);
+  assert.equal(c.action, 'halt-table', JSON.stringify(c));
+  assert.equal(c.code, 'REPLICA_WRITE_FAILED');
+  assert.equal(c.table, 'crm.runs_strict');
+  assert.equal((r.handle.prepare('SELECT count(*) AS n FROM "runs_strict"').get() as { n: bigint }).n, 0n, 'the unit rolled back whole');
 });
