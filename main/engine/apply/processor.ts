@@ -307,7 +307,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       else {
         const after = ev.after ?? {};
         if (rec.hash !== ev.defHash) for (const k of Object.keys(after)) if (!rec.def.columns.some((c) => c.name === k)) delete after[k];
-        buf.upsert(ev.key, after, kts);
+        buf.upsert(ev.key, after, kts, ev.op === 'u');
       }
       // Rows scanned by the table's own snapshot: a resync counts its incremental records only, a full
       // snapshot the records of its current attempt (the report's figures must be true, and a full sweep

@@ -33,7 +33,8 @@ function hasAtLeast(row: Row, n: number): boolean {
   return k >= n;
 }
 
-interface Entry { del: boolean; row: Row; ts: number }
+/** `present`: the key's first event in this buffer was an update or a delete (its row likely in the replica). */
+interface Entry { del: boolean; row: Row; ts: number; present: boolean }
 
 export class TableBuffer {
   readonly entries = new Map<string, Entry>();
@@ -44,8 +45,8 @@ export class TableBuffer {
   def: TableDef;
   constructor(def: TableDef) { this.def = def; }
 
-  /** `ts`: the event's Kafka timestamp (kept for recent-writes.ts). */
-  upsert(key: Row, after: Row, ts = 0): void {
+  /** `ts`: the event's Kafka timestamp (kept for recent-writes.ts); `update`: the event is an update. */
+  upsert(key: Row, after: Row, ts = 0, update = false): void {
     const k = keyString(this.def.primaryKey, key);
     const prev = this.entries.get(k);
     let row: Row;
@@ -55,19 +56,24 @@ export class TableBuffer {
       row = after;
       for (const c in key) row[c] = key[c]!;
     }
-    this.entries.set(k, { del: false, row, ts });
+    this.entries.set(k, { del: false, row, ts, present: prev ? prev.present : update });
     this.events++;
   }
 
   delete(key: Row, ts = 0): void {
-    this.entries.set(keyString(this.def.primaryKey, key), { del: true, row: key, ts });
+    const k = keyString(this.def.primaryKey, key);
+    this.entries.set(k, { del: true, row: key, ts, present: this.entries.get(k)?.present ?? true });
     this.events++;
   }
 
   toChanges(): TableChanges {
     const upserts: Row[] = [];
+    const present: boolean[] = [];
     const deletes: Row[] = [];
-    for (const e of this.entries.values()) (e.del ? deletes : upserts).push(e.row);
-    return { table: this.def, upserts, deletes, markSeen: this.markSeen };
+    for (const e of this.entries.values()) {
+      if (e.del) deletes.push(e.row);
+      else { upserts.push(e.row); present.push(e.present); }
+    }
+    return { table: this.def, upserts, present, deletes, markSeen: this.markSeen };
   }
 }

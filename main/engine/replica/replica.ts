@@ -21,6 +21,12 @@ export interface TableChanges {
   table: TableDef;
   /** Full after-images (or partial: a row may omit columns whose value was unavailable). */
   upserts: Row[];
+  /**
+   * Per upsert (same index): its key's first event in the batch was an update or a delete, so the row is
+   * likely in the replica already. A hint for the order of a replica's statements (SQLite: UPDATE first),
+   * never for what is written or counted.
+   */
+  present?: boolean[];
   /** Primary-key values only. Disjoint from the upserts' keys. */
   deletes: Row[];
   /** Record upserted keys in this table's sweep set (a resnapshot is running). */
