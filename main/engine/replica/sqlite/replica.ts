@@ -346,10 +346,10 @@ export class SqliteReplica implements Replica {
       }
       rows = rest;
     }
-    // New rows (an initial snapshot, inserts) go in `manyRows` at a time while every row of a run is new. A
+    // The rest (an initial snapshot, inserts) go in `manyRows` at a time while every row of a run is new. A
     // run that meets a row already there is written again row by row (the rows it inserted are then updated
-    // to the values they have), and so are the table's later rows in this unit: they are likely updates.
-    // A sweep's rows (marked seen) go row by row.
+    // to the values they have), and so are the table's later rows in this unit: inserts of rows already
+    // there (events read again over a replica that went back) come in numbers. A sweep's rows go row by row.
     let many = seen === null;
     for (let i = 0; i < rows.length;) {
       const cs = p.sets.of(rows[i]!);
