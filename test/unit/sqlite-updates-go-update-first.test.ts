@@ -140,3 +140,22 @@ test('a sweep: updated and new rows alike are marked seen, so the sweep keeps ex
   assert.deepEqual([...contents().keys()], ['1', '2', '5000', '5001']);
   assert.equal(contents().get('5001'), `'e-5001'|${5001 % 7}`);
 });
+
+test('an UPDATE the table refuses (NOT NULL): the unit fails as the insert path does, named by table, nothing of it written', async () => {
+  const strict: TableDef = { ...T, name: 'upd_strict', columns: T.columns.map((c) => (c.name === 'name' ? { ...c, nullable: false } : c)) };
+  await r.createTable(strict);
+  const rows = Array.from({ length: 10 }, (_, i) => row(i + 1, 's'));
+  await r.apply({ tables: [{ table: strict, upserts: rows, present: Array(10).fill(false), deletes: [], markSeen: false }], state: [] });
+  const read = (): string[] => (r.handle.prepare(`SELECT CAST("id" AS TEXT) || '|' || quote("name") AS x FROM "upd_strict" ORDER BY "id"`).all() as { x: string }[]).map((x) => x.x);
+  const before = read();
+  const updates = [row(1, 't'), row(2, 't'), { ...row(3, 't'), name: null }, row(4, 't'), row(11, 't')];
+  let caught: unknown;
+  ran.length = 0;
+  await assert.rejects(r.apply({ tables: [{ table: strict, upserts: updates, present: [true, true, true, true, false], deletes: [], markSeen: false }], state: [] }), (e) => { caught = e; return true; });
+  assert.deepEqual(ran, ['UPDATE', 'UPDATE', 'UPDATE'], 'refused on the UPDATE-first path, at the third row');
+  const c = r.classifyError(caught);
+  assert.equal(c.action, 'halt-table', JSON.stringify(c));
+  assert.equal(c.code, 'REPLICA_WRITE_FAILED');
+  assert.equal(c.table, 'crm.upd_strict');
+  assert.deepEqual(read(), before, 'the unit rolled back whole: the two UPDATEs before the refused one undone, key 11 not inserted');
+});

@@ -130,8 +130,8 @@ export class SqliteReplica implements Replica {
       // A checkpoint every 20,000 WAL pages (~80 MB) instead of 1,000: it copies each page once however
       // often the batches since the last one rewrote it, and syncs twice per checkpoint instead of per
       // ~4 MB. Micro-benchmark, 100k random updates into 20 tables of 10k rows, batches of 200: commits
-      // 2,615–2,752 ms at 1,000 pages, 1,076–1,164 ms at 20,000; the longest commit (one checkpoint) 160
-      // against 53 ms (README, "SQLite: updates first, fewer checkpoints").
+      // 2,615–2,752 ms at 1,000 pages, 1,076–1,164 ms at 20,000; the longest commit (one checkpoint) 159–160
+      // against 39–53 ms (README, "SQLite: updates first, fewer checkpoints").
       db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     } catch (e) {
       db.close();
