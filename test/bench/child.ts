@@ -35,7 +35,7 @@ export type ChildMessage =
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const send = (m: ChildMessage): void => { process.send?.(m); };
-const log = createLogger('warn');
+const log = createLogger((process.env.BENCH_LOG_LEVEL as 'debug' | 'info' | undefined) ?? 'warn');
 const cdcTopic = `${cfg.settings.tenant.ctx}-cdc`;
 const offsetPrefix = `offset:${cdcTopic}:`;
 

@@ -16,6 +16,8 @@ export interface TargetFigures {
   mixedEvPerSec: number[];
   /** start → first commit (ms) of each snapshot run (throughput.ts: an engine's start is its fork; a ceiling's, its consumer running; the sink's, its creation request). */
   firstCommitMs: number[];
+  /** start → first commit (ms) of each mixed run (an engine's start: it runs; the sink's: its resume). */
+  mixedFirstCommitMs: number[];
   lag: LagFigures | null;
   /** The lag while another stack loads the machine (engine targets), with the rate its own source reached. */
   lagLoaded?: LagFigures & { sourceOpsPerSec: number };
@@ -76,9 +78,9 @@ export function ratios(t: TargetFigures[]): Record<string, number | null> {
 }
 
 export function printTable(res: BenchResult): string {
-  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'under load: lag p50/p99 ms (dbz ts), source ops/s', 'peak RSS MB', 'snapshot CPU s (median)', 'contents'];
+  const head = ['target', 'snapshot ev/s median (min–max)', 'mixed ev/s median (min–max)', '1st commit ms snapshot / mixed', 'lag p50/p99 ms (dbz ts)', 'lag p50/p99 ms (kafka ts)', 'lag p50/p99 ms (row commit ts)', 'under load: lag p50/p99 ms (dbz ts), source ops/s', 'peak RSS MB', 'snapshot CPU s (median)', 'contents'];
   const rows = res.targets.map((t) => [
-    t.name, spread(t.snapshotEvPerSec), spread(t.mixedEvPerSec), fmt(median(t.firstCommitMs)),
+    t.name, spread(t.snapshotEvPerSec), spread(t.mixedEvPerSec), `${fmt(median(t.firstCommitMs))} / ${fmt(median(t.mixedFirstCommitMs))}`,
     t.lag ? `${fmt(t.lag.p50Dbz)} / ${fmt(t.lag.p99Dbz)}` : '–',
     t.lag ? `${fmt(t.lag.p50Kafka)} / ${fmt(t.lag.p99Kafka)}` : '–',
     t.lag?.row ? `${fmt(t.lag.row.p50)} / ${fmt(t.lag.row.p99)}` : '–',
