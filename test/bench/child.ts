@@ -53,6 +53,7 @@ const sample = (): void => {
 const sampler = setInterval(sample, 100);
 
 async function runEngine(): Promise<() => Promise<void>> {
+  log.debug('bench child: running', { sinceForkMs: Math.round(performance.now()) });
   const replica = await createReplica(cfg.settings);
   const apply = replica.apply.bind(replica);
   replica.apply = async (unit: ApplyUnit) => {
@@ -68,7 +69,9 @@ async function runEngine(): Promise<() => Promise<void>> {
   await engine.provision();
   const profile = process.env.BENCH_ALLOC_PROFILE;
   const stopProfile = profile ? await startAllocationProfile(profile) : null;
+  log.debug('bench child: provisioned', { sinceForkMs: Math.round(performance.now()) });
   await engine.start();
+  log.debug('bench child: engine started', { sinceForkMs: Math.round(performance.now()) });
   return async () => {
     await stopProfile?.();
     await engine.stop();
