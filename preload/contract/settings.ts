@@ -99,11 +99,10 @@ export const settingsFieldsSchema = z.object({
   /** Longest wait (s) for a fetch to fill (minFetchBytes) before a smaller batch is applied. */
   maxPollTimeSeconds: z.number().min(0.01).max(300).default(0.1),
   /**
-   * With the fetch thread (fetchThread; on for SQLite by default): a fetch returns once this many bytes are
-   * there (at most maxBytes), or after maxPollTimeSeconds. With 1 byte, events trickling in became
-   * transactions of a few events each (130–630 a second at 500–1,600 source ops/s): half the engine's CPU
-   * per event went to the transactions' own cost (README, "Fetch fill"). Reading on the apply thread asks for
-   * 1 byte (kafka-client.ts says why).
+   * A fetch returns once this many bytes are there (at most maxBytes), or after maxPollTimeSeconds. With 1
+   * byte, events trickling in became transactions of a few events each (130–630 a second at 500–1,600
+   * source ops/s): half the engine's CPU per event went to the transactions' own cost (README, "Fetch
+   * fill"). On the fetch thread since 2026-12-02, on the apply thread too since 2026-12-05 (kafka-client.ts).
    */
   minFetchBytes: z.number().int().min(1).default(1024 * 1024),
   /** Soft limit on the bytes of one fetch (half of it per partition, at least 1 MiB); bounds the engine's memory. */
@@ -202,7 +201,7 @@ export const TUNING_KEYS = {
   logLevel: { label: 'Log level', description: 'How much the engine writes to its log: error, warn, info or debug.', applies: 'restart' },
   databaseBatchSize: { label: 'Events per replica transaction', description: 'A batch larger than this is written in several transactions.', applies: 'restart' },
   maxPollTimeSeconds: { label: 'Longest wait for a batch (s)', description: 'How long a fetch may wait to fill before a smaller batch is applied.', applies: 'restart' },
-  minFetchBytes: { label: 'Fetch fill (bytes)', description: 'With the fetch thread: a fetch returns once this many bytes are there, or after the longest wait for a batch, so events trickling in are written in fewer, larger transactions.', applies: 'restart' },
+  minFetchBytes: { label: 'Fetch fill (bytes)', description: 'A fetch returns once this many bytes are there, or after the longest wait for a batch, so events trickling in are written in fewer, larger transactions.', applies: 'restart' },
   maxBytes: { label: 'Fetch size limit (bytes)', description: 'Soft limit on the bytes of one fetch; bounds the engine\'s memory.', applies: 'restart' },
   readAheadBytes: { label: 'Read-ahead limit (bytes)', description: 'Most bytes of change events held ahead of the replica writes (without their schema part); bounds the engine\'s memory.', applies: 'restart' },
   fetchThread: { label: 'Fetch on a separate thread', description: 'Reads from Kafka on a thread of its own, so fetching overlaps with writing the replica. Auto: for SQLite replicas only (a network replica leaves the engine\'s thread waiting anyway). Off: one thread does both.', applies: 'restart' },

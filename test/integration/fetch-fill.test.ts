@@ -1,5 +1,5 @@
 /**
- * The `<ctx>-cdc` reader's fetches on the fetch thread wait to fill (main/engine/source/kafka-client.ts,
+ * The `<ctx>-cdc` reader's fetches (on the fetch thread and, since 2026-12-05, on the apply thread) wait to fill (main/engine/source/kafka-client.ts,
  * `minFetchBytes` and `maxPollTimeSeconds`), on the shared stack's Kafka. Events trickling in (one every 10 ms here) came as
  * one fetch each when a fetch returned at its first byte (minBytes 1, as before): the engine then wrote a
  * transaction of a few events per fetch. With the fill, the broker holds the fetch until the bytes are
@@ -23,17 +23,15 @@ before(async () => {
 });
 after(async () => { await stopStack(); });
 
-test('the fill never asks for more than one fetch may bring; the apply thread reading for itself does not fill', () => {
-  assert.equal(cdcConsumerConfig('g', { maxBytes: 2 * 1024 * 1024, maxPollTimeSeconds: 0.1, minFetchBytes: 1024 * 1024 }, true).minBytes, 1024 * 1024);
-  assert.equal(cdcConsumerConfig('g', { maxBytes: 512 * 1024, maxPollTimeSeconds: 0.1, minFetchBytes: 1024 * 1024 }, true).minBytes, 512 * 1024);
-  assert.equal(cdcConsumerConfig('g', { maxBytes: 512 * 1024, maxPollTimeSeconds: 0.25, minFetchBytes: 1 }, true).maxWaitTimeInMs, 250);
-  // The apply thread reading for itself does not fill (its writes' waits gather fetches already).
-  assert.equal(cdcConsumerConfig('g', { maxBytes: 2 * 1024 * 1024, maxPollTimeSeconds: 0.1, minFetchBytes: 1024 * 1024 }, false).minBytes, 1);
+test('the fill never asks for more than one fetch may bring', () => {
+  assert.equal(cdcConsumerConfig('g', { maxBytes: 2 * 1024 * 1024, maxPollTimeSeconds: 0.1, minFetchBytes: 1024 * 1024 }).minBytes, 1024 * 1024);
+  assert.equal(cdcConsumerConfig('g', { maxBytes: 512 * 1024, maxPollTimeSeconds: 0.1, minFetchBytes: 1024 * 1024 }).minBytes, 512 * 1024);
+  assert.equal(cdcConsumerConfig('g', { maxBytes: 512 * 1024, maxPollTimeSeconds: 0.25, minFetchBytes: 1 }).maxWaitTimeInMs, 250);
 });
 
 /** Batches in which `MESSAGES` messages produced one every 10 ms reach a consumer with these fetch settings. */
 async function batchesOfATrickle(minFetchBytes: number, group: string): Promise<number[]> {
-  const consumer = stack.kafka.consumer(cdcConsumerConfig(group, { maxBytes: 2 * 1024 * 1024, maxPollTimeSeconds: 0.3, minFetchBytes }, true));
+  const consumer = stack.kafka.consumer(cdcConsumerConfig(group, { maxBytes: 2 * 1024 * 1024, maxPollTimeSeconds: 0.3, minFetchBytes }));
   const sizes: number[] = [];
   const offsets: string[] = [];
   const producer = stack.kafka.producer();

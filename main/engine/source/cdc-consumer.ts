@@ -66,7 +66,7 @@ export async function startCdcConsumer(o: CdcConsumerOptions): Promise<CdcReader
 
 async function startInThread(o: CdcConsumerOptions): Promise<CdcReader> {
   const s = o.settings;
-  const consumer = o.kafka.consumer(cdcConsumerConfig(o.groupId, s, false));
+  const consumer = o.kafka.consumer(cdcConsumerConfig(o.groupId, s));
   // What is read ahead is bounded by readAheadBytes of compacted records (decode/compact.ts), the chunk being applied included.
   const feed = new ApplyFeed(o.hooks, s.readAheadBytes, s.databaseBatchSize, o.log);
   await consumer.connect();

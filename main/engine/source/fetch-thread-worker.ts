@@ -31,7 +31,7 @@ let closing = false;
 
 async function main(): Promise<void> {
   const kafka = createKafka(d.tenant, log, (extra) => send({ t: 'outOfRange', extra }));
-  const consumer = kafka.consumer(cdcConsumerConfig(d.groupId, d.settings, true));
+  const consumer = kafka.consumer(cdcConsumerConfig(d.groupId, d.settings));
   const packer = new BatchPacker(new SchemaInterner());
   port.on('message', (m: ToFetch) => {
     if (m.t === 'ack') { unacked -= m.bytes; waiting?.(); }

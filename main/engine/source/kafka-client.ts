@@ -38,18 +38,18 @@ export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRang
 }
 
 /**
- * The `<ctx>-cdc` consumer's settings, in the apply thread or the fetch thread (fetch-thread.ts). `fill`:
- * fetches wait for `minFetchBytes` (or `maxPollTimeSeconds`), as Kafka's fetch.min.bytes / fetch.max.wait.ms.
- * The fetch thread fills: its batches reach the apply thread one by one, and a trickle of events became one
- * small transaction per fetch. The apply thread reading for itself asks for 1 byte: while it waits on its
- * replica the fetches queue up and are written together anyway, and the fill showed no gain there in the
- * lag probes and benches (README, "Fetch fill").
+ * The `<ctx>-cdc` consumer's settings, in the apply thread or the fetch thread (fetch-thread.ts): fetches
+ * wait for `minFetchBytes` (or `maxPollTimeSeconds`), as Kafka's fetch.min.bytes / fetch.max.wait.ms, so
+ * a trickle of events is written in a few transactions instead of one small transaction per fetch and
+ * partition. The apply thread reading for itself (PostgreSQL, SQL Server) asked for 1 byte until
+ * 2026-12-05: at 1,300–1,800 source ops/s into PostgreSQL a quarter of the engine's time went to sending
+ * those transactions' statements, and the lag p99 passed 1 s (README, "Fetch fill on the apply thread").
  */
-export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>, fill: boolean): ConsumerConfig {
+export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>): ConsumerConfig {
   return {
     groupId, sessionTimeout: 20_000, heartbeatInterval: 3_000,
     maxBytesPerPartition: Math.max(1_048_576, Math.floor(s.maxBytes / 2)), maxBytes: s.maxBytes,
-    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: fill ? Math.min(s.minFetchBytes, s.maxBytes) : 1,
+    maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: Math.min(s.minFetchBytes, s.maxBytes),
     allowAutoTopicCreation: false,
   };
 }
