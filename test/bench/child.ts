@@ -9,6 +9,7 @@
  * From the parent: {t:'stop'}.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { createEngine } from '../../main/engine/engine.ts';
 import type { Engine } from '../../main/engine/engine.ts';
@@ -17,9 +18,15 @@ import { createReplica } from '../../main/engine/replica/create-replica.ts';
 import type { ApplyUnit } from '../../main/engine/replica/replica.ts';
 import { PAYLOAD_MARK, SCHEMA_HEAD } from '../../main/engine/decode/compact.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
+import { fetchThreadHeaps } from '../../main/engine/source/fetch-thread.ts';
 import { startAllocationProfile } from './alloc-profile.ts';
 
-export interface MemoryAtPeak { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
+/** `anonMb` / `fileMb`: the kernel's split of the RSS (anonymous: heaps, malloc, thread stacks; file: the binary, libraries, mapped files), null off Linux. */
+export interface MemoryAtPeak {
+  heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; anonMb: number | null; fileMb: number | null;
+  /** The fetch thread's V8 heap (used / total), its last reading before the peak; null without the thread. */
+  fetchThreadHeapMb: { used: number; total: number } | null;
+}
 export type ChildMode = 'engine' | 'ceiling' | 'transport';
 /**
  * `from`: partition → offset where the ceiling consumer starts (default: the beginning); `fetchMb`: the
@@ -41,14 +48,28 @@ const offsetPrefix = `offset:${cdcTopic}:`;
 
 /** Peak RSS, and where the memory was at that moment (V8 heap used / total, external incl. Buffers). */
 let peakRss = process.memoryUsage.rss();
-let atPeak: MemoryAtPeak = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+let atPeak: MemoryAtPeak = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0, anonMb: null, fileMb: null, fetchThreadHeapMb: null };
+/** The fetch thread's heap, read every 100 ms (asynchronously: the sample below takes the last reading). */
+let threadHeap: MemoryAtPeak['fetchThreadHeapMb'] = null;
+const threadSampler = setInterval(() => {
+  void fetchThreadHeaps().then((hs) => {
+    threadHeap = hs.length ? { used: mb(hs.reduce((n, h) => n + h.used, 0)), total: mb(hs.reduce((n, h) => n + h.total, 0)) } : null;
+  });
+}, 100);
 const mb = (x: number): number => Math.round(x / 1048576);
+/** RssAnon / RssFile of /proc/self/status in MB (null where there is none). */
+const kernelSplit = (): { anonMb: number | null; fileMb: number | null } => {
+  let status: string;
+  try { status = readFileSync('/proc/self/status', 'utf8'); } catch { return { anonMb: null, fileMb: null }; }
+  const kb = (field: string): number | null => { const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status); return m ? Math.round(Number(m[1]) / 1024) : null; };
+  return { anonMb: kb('RssAnon'), fileMb: kb('RssFile') };
+};
 const sample = (): void => {
   const rss = process.memoryUsage.rss();
   if (rss < peakRss && atPeak.heapTotalMb) return;
   peakRss = Math.max(peakRss, rss);
   const m = process.memoryUsage();
-  atPeak = { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+  atPeak = { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers), ...kernelSplit(), fetchThreadHeapMb: threadHeap };
 };
 const sampler = setInterval(sample, 100);
 
@@ -148,6 +169,7 @@ process.on('message', (m: { t: string }) => {
   void (async () => {
     await stop?.().catch(() => undefined);
     clearInterval(sampler);
+    clearInterval(threadSampler);
     sample();
     const u = process.resourceUsage();
     send({ t: 'done', peakRssMb: mb(peakRss), atPeak, cpuMs: Math.round((u.userCPUTime + u.systemCPUTime) / 1000) });

@@ -62,7 +62,7 @@ try {
       Object.assign(process.env, env);
       const r = await runChildPhase(label, 'engine', settings, count, undefined, to, node, children, undefined, undefined, clock).finally(() => { for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; });
       const m = r.atPeak;
-      console.log(`${label.padEnd(50)} ${Math.round(r.evPerSec)} ev/s, peak RSS ${r.peakRssMb} MB (V8 heap ${m?.heapUsedMb} used / ${m?.heapTotalMb} total, external ${m?.externalMb}, ArrayBuffers ${m?.arrayBuffersMb}), CPU ${r.cpuSec?.toFixed(1)} s, first commit ${r.firstCommitMs} ms, end ${r.observedEndMs} ms`);
+      console.log(`${label.padEnd(50)} ${Math.round(r.evPerSec)} ev/s, peak RSS ${r.peakRssMb} MB (V8 heap ${m?.heapUsedMb} used / ${m?.heapTotalMb} total, external ${m?.externalMb}, ArrayBuffers ${m?.arrayBuffersMb}; kernel: anon ${m?.anonMb ?? '–'}, file ${m?.fileMb ?? '–'}; fetch thread heap ${m?.fetchThreadHeapMb ? `${m.fetchThreadHeapMb.used} / ${m.fetchThreadHeapMb.total}` : '–'}), CPU ${r.cpuSec?.toFixed(1)} s, first commit ${r.firstCommitMs} ms, end ${r.observedEndMs} ms`);
     }
   };
   await phase('', records, h1, 'fork');

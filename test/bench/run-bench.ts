@@ -157,7 +157,7 @@ try {
     if (r.firstCommitMs !== null) (phase === 'snapshot' ? f.firstCommitMs : f.mixedFirstCommitMs).push(r.firstCommitMs);
     if (r.peakRssMb !== null) f.peakRssMb = Math.max(f.peakRssMb ?? 0, r.peakRssMb);
     if (r.cpuSec !== null && phase === 'snapshot') f.cpuSec.push(r.cpuSec);
-    step(`run ${run + 1} ${name} ${phase}: ${Math.round(r.evPerSec)} ev/s (offsets reached after ${(r.observedEndMs / 1000).toFixed(2)} s), CPU ${r.cpuSec?.toFixed(1) ?? '–'} s, peak RSS ${r.peakRssMb ?? '–'} MB${r.atPeak ? ` (at the peak: V8 heap ${r.atPeak.heapUsedMb} used / ${r.atPeak.heapTotalMb} total, external ${r.atPeak.externalMb}, of which ArrayBuffers ${r.atPeak.arrayBuffersMb})` : ''}`);
+    step(`run ${run + 1} ${name} ${phase}: ${Math.round(r.evPerSec)} ev/s (offsets reached after ${(r.observedEndMs / 1000).toFixed(2)} s), CPU ${r.cpuSec?.toFixed(1) ?? '–'} s, peak RSS ${r.peakRssMb ?? '–'} MB${r.atPeak ? ` (at the peak: V8 heap ${r.atPeak.heapUsedMb} used / ${r.atPeak.heapTotalMb} total, external ${r.atPeak.externalMb}, of which ArrayBuffers ${r.atPeak.arrayBuffersMb}; kernel: anonymous ${r.atPeak.anonMb ?? '–'}, file-backed ${r.atPeak.fileMb ?? '–'}; fetch thread's V8 heap ${r.atPeak.fetchThreadHeapMb ? `${r.atPeak.fetchThreadHeapMb.used} used / ${r.atPeak.fetchThreadHeapMb.total} total` : '–'})` : ''}`);
   };
   /** The ceilings at two fetch sizes (kafkajs copies each response whole, so the largest fetch need not be the fastest): the faster one counts. */
   const fastest = async (label: string, run: (fetchMb: number) => Promise<PhaseRun>): Promise<PhaseRun> => {

@@ -47,6 +47,21 @@ export type ToFetch = { t: 'ack'; bytes: number } | { t: 'heartbeat' } | { t: 'p
 
 const CLOSE_WAIT_MS = 15_000;
 
+/** The fetch threads running in this process. */
+const live = new Set<Worker>();
+
+/** V8 heap of each fetch thread running in this process, in bytes (diagnostics: the bench's memory figures). */
+export async function fetchThreadHeaps(): Promise<Array<{ used: number; total: number; external: number }>> {
+  const out = [];
+  for (const w of live) {
+    try {
+      const h = await w.getHeapStatistics();
+      out.push({ used: h.used_heap_size, total: h.total_heap_size, external: h.external_memory });
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
 /** The thread's entry: beside this file when run from source, in the bundle's folder when built. */
 export function fetchThreadEntry(): URL | null {
   for (const rel of ['./fetch-thread-worker.ts', './fetch-thread-worker.js', '../fetch-thread-worker.js']) {
@@ -78,6 +93,7 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
   const feed = new ApplyFeed({ ...o.hooks, compact: undefined }, s.readAheadBytes, s.databaseBatchSize, o.log);
   const data: FetchThreadData = { tenant: o.tenant, topic: o.topic, groupId: o.groupId, settings: { maxBytes: s.maxBytes, maxPollTimeSeconds: s.maxPollTimeSeconds, minFetchBytes: s.minFetchBytes }, windowBytes: Math.max(s.maxBytes, Math.floor(s.readAheadBytes / 4)) };
   const worker = new Worker(entry, { workerData: data, name: 'cdc-fetch' });
+  live.add(worker);
   const unpacker = new BatchUnpacker();
   const post = (m: ToFetch): void => { if (!exited) worker.postMessage(m); };
   const heartbeat = async (): Promise<void> => post({ t: 'heartbeat' });
@@ -129,6 +145,7 @@ export async function startFetchThread(o: CdcConsumerOptions, entry: URL): Promi
     worker.on('error', (err) => failed(new FetchThreadUnavailable(`the fetch thread failed: ${err.message}`)));
     worker.on('exit', (code) => {
       exited = true;
+      live.delete(worker);
       onClosed?.();
       failed(new FetchThreadUnavailable(`the fetch thread exited (code ${code})`));
     });
