@@ -433,7 +433,7 @@ class MirrorEngine implements Engine {
         paused: () => c.paused,
         onCrash: (message, restarting) => this.onConsumerCrash('cdc', message, restarting),
         onFailed: (err) => { void this.readAgain(MirrorError.from(err)); },
-        ahead: (messages) => c.decodeAhead?.prepare(messages),
+        ahead: (messages, more) => c.decodeAhead?.prepare(messages, more),
         compact: (messages) => schemas.compact(messages),
         onBatchDone: () => this.refreshRunState(),
         onJump: async (p, expected, first) => {

@@ -18,11 +18,12 @@ const records = readdirSync(dir).filter((f) => /^(c|u|d|r)-/.test(f))
 const message = (r: { key: string | null; value: string | null }, i: number): KafkaMessage =>
   ({ offset: String(i), key: r.key === null ? null : Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
 /**
- * Until the slices scheduled so far have run: each slice is a setImmediate and queues the next one, so a
- * few turns of the check phase are enough. (A 20 ms timer was not: on a loaded machine it was already due
- * when the loop first ran, and fired before any slice — CI: "0 decoded ahead".)
+ * Until the slices scheduled so far have run: each slice is a setImmediate that decodes for 0.05 ms and
+ * queues the next one, so a turn may decode a single message: enough turns of the check phase for all.
+ * (A 20 ms timer was not: on a loaded machine it was already due when the loop first ran, and fired
+ * before any slice — CI: "0 decoded ahead".)
  */
-const idle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r)); };
+const idle = async (): Promise<void> => { for (let i = 0; i < 5000; i++) await new Promise<void>((r) => setImmediate(r)); };
 
 test('every message decoded ahead equals its decode at apply time, and is taken once', async () => {
   const decoder = new EnvelopeDecoder();
@@ -39,7 +40,7 @@ test('every message decoded ahead equals its decode at apply time, and is taken 
     assert.deepEqual(got, new EnvelopeDecoder().decodeBuffers(m.key, m.value), `offset ${m.offset}`);
     assert.equal(ahead.take(m), undefined, 'taken once');
   }
-  assert.ok(hits > 20, `${hits} decoded ahead`);
+  assert.equal(hits, msgs.length, `${hits} of ${msgs.length} decoded ahead`);
 });
 
 test('a change of the decoder\'s schema hints (epoch) voids what was decoded before it', async () => {

@@ -27,8 +27,11 @@ export interface FeedHooks {
   onFailed(err: unknown): void;
   /** The queue ran empty after a batch. */
   onBatchDone(): void;
-  /** These messages are applied next: decode them while the chunk before them is written (decode-ahead.ts). */
-  ahead?(messages: KafkaMessage[]): void;
+  /**
+   * These messages are applied next: decode them while the chunk before them is written (decode-ahead.ts).
+   * `more`: they follow those given since the chunk in flight started (else they replace them).
+   */
+  ahead?(messages: KafkaMessage[], more: boolean): void;
   /** Makes a fetched batch smaller before it is queued (decode/compact.ts): the bound is on what is held. */
   compact?(messages: KafkaMessage[]): void;
   stopping(): boolean;
@@ -61,6 +64,10 @@ export class ApplyFeed {
   private wake: (() => void)[] = [];
   /** The last push made: the next one waits for it (push). */
   private pushTail: Promise<unknown> = Promise.resolve();
+  /** The chunk in flight is its batch's last: the queue's head comes next (prepareQueued). */
+  private aheadFromQueue = false;
+  /** How many messages of the next chunk were given to `ahead` since the chunk in flight started. */
+  private aheadGiven = 0;
 
   private readonly hooks: FeedHooks;
   private readonly limitBytes: number;
@@ -98,6 +105,7 @@ export class ApplyFeed {
     if (!current()) return false;
     this.queue.push({ partition, messages, bytes, heartbeat });
     this.queuedBytes += bytes;
+    if (this.aheadFromQueue) this.prepareQueued();
     if (!this.draining) {
       this.draining = true;
       this.drainer = this.drain();
@@ -109,6 +117,7 @@ export class ApplyFeed {
   reset(): void {
     this.generation++;
     this.queue = [];
+    this.aheadGiven = 0;
     this.queuedBytes = 0;
     this.signal();
   }
@@ -173,21 +182,49 @@ export class ApplyFeed {
    * seen. Other partitions' batches keep their order; per partition the order is the fetch order.
    */
   private takeNext(): Entry {
-    const e = this.queue.shift()!;
+    const at = this.nextParts();
+    const parts = at.map((i) => this.queue[i]!);
+    for (let k = at.length - 1; k >= 0; k--) this.queue.splice(at[k]!, 1);
+    if (parts.length === 1) return parts[0]!;
+    return { partition: parts[0]!.partition, messages: parts.flatMap((p) => p.messages), bytes: parts.reduce((b, p) => b + p.bytes, 0), heartbeat: parts[parts.length - 1]!.heartbeat };
+  }
+
+  /** Queue indexes (ascending) of the batches takeNext takes as the queue stands; the first is 0. */
+  private nextParts(): number[] {
+    const e = this.queue[0]!;
     let n = e.messages.length;
     let last = BigInt(e.messages[n - 1]!.offset);
-    const parts = [e];
-    for (let i = 0; i < this.queue.length && n < this.chunkSize;) {
+    const at = [0];
+    for (let i = 1; i < this.queue.length && n < this.chunkSize; i++) {
       const q = this.queue[i]!;
-      if (q.partition !== e.partition) { i++; continue; }
+      if (q.partition !== e.partition) continue;
       if (BigInt(q.messages[0]!.offset) !== last + 1n || n + q.messages.length > this.chunkSize) break;
-      this.queue.splice(i, 1);
-      parts.push(q);
+      at.push(i);
       n += q.messages.length;
       last = BigInt(q.messages[q.messages.length - 1]!.offset);
     }
-    if (parts.length === 1) return e;
-    return { partition: e.partition, messages: parts.flatMap((p) => p.messages), bytes: parts.reduce((b, p) => b + p.bytes, 0), heartbeat: parts[parts.length - 1]!.heartbeat };
+    return at;
+  }
+
+  /**
+   * Decoding ahead (decode-ahead.ts) gets the chunk the queue's head will make, as takeNext will form it:
+   * when the last chunk of a batch goes to the replica, and what a batch adds to it whenever one arrives
+   * while that chunk is written (the head stays while it is written, so the chunk only grows). Given only
+   * the head batch, and only when the chunk started, 6–19 % of the messages were decoded ahead (memory
+   * probe: a fetch brings ~100 per partition, and the next one mostly arrives during the write).
+   */
+  private prepareQueued(): void {
+    if (!this.hooks.ahead || !this.queue.length) return;
+    const out: KafkaMessage[] = [];
+    let seen = 0;
+    for (const i of this.nextParts()) {
+      const ms = this.queue[i]!.messages;
+      for (let k = Math.max(0, this.aheadGiven - seen); k < ms.length && seen + k < this.chunkSize; k++) out.push(ms[k]!);
+      seen += ms.length;
+    }
+    if (!out.length) return;
+    this.hooks.ahead(out, this.aheadGiven > 0);
+    this.aheadGiven += out.length;
   }
 
   private async apply(e: Entry, gen: number): Promise<'applied' | 'stop' | 'dropped'> {
@@ -201,9 +238,16 @@ export class ApplyFeed {
     for (let i = 0; i < msgs.length; i += this.chunkSize) {
       while (valid() && h.paused()) await new Promise((r) => setTimeout(r, 200));
       if (!valid()) return 'dropped';
-      const next = i + this.chunkSize < msgs.length ? msgs.slice(i + this.chunkSize, i + 2 * this.chunkSize) : this.queue[0]?.messages.slice(0, this.chunkSize);
-      if (next?.length) h.ahead?.(next);
-      if (await h.onChunk(e.partition, msgs.slice(i, i + this.chunkSize), e.heartbeat) === 'stop') return 'stop';
+      const lastChunk = i + this.chunkSize >= msgs.length;
+      this.aheadGiven = 0;
+      if (!lastChunk) h.ahead?.(msgs.slice(i + this.chunkSize, i + 2 * this.chunkSize), false);
+      else this.prepareQueued();
+      this.aheadFromQueue = lastChunk;
+      try {
+        if (await h.onChunk(e.partition, msgs.slice(i, i + this.chunkSize), e.heartbeat) === 'stop') return 'stop';
+      } finally {
+        this.aheadFromQueue = false;
+      }
     }
     return 'applied';
   }
