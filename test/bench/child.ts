@@ -8,6 +8,7 @@
  * Messages to the parent: {t:'ready'}, {t:'commit', p, next, at}, {t:'counted', records, parsed}, {t:'done', peakRssMb, cpuMs}.
  * From the parent: {t:'stop'}.
  */
+import '../../main/no-timeout-negative-warning.ts'; // kafkajs's negative timeouts (main/no-timeout-negative-warning.ts)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../../preload/contract/settings.ts';

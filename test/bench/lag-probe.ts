@@ -13,6 +13,7 @@
  * cores used per second by Kafka, Connect, MariaDB, PostgreSQL, the engine and the probe (/proc). Not
  * part of `npm test`.
  */
+import '../../main/no-timeout-negative-warning.ts'; // kafkajs's negative timeouts (main/no-timeout-negative-warning.ts)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { settingsSchema } from '../../preload/contract/settings.ts';

@@ -11,6 +11,7 @@
  * V8/Node flag for the engine process, e.g. node=--max-semi-space-size=4) or env (a variable of the engine process, e.g.
  * env=MALLOC_ARENA_MAX=4).
  */
+import '../../main/no-timeout-negative-warning.ts'; // kafkajs's negative timeouts (main/no-timeout-negative-warning.ts)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { settingsSchema } from '../../preload/contract/settings.ts';
