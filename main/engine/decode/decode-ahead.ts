@@ -1,6 +1,6 @@
 /**
  * Decoding ahead of apply: while a chunk's transaction is on its way to the replica (an await on the
- * network for PostgreSQL and SQL Server), the next chunk's messages are decoded in small slices between
+ * network for PostgreSQL and SQL Server), the next chunk's messages are decoded in short turns between
  * I/O callbacks, so decode overlaps with the write on one thread. Only what cannot have changed is kept:
  * a result is used if the decoder's epoch (the schema hints it decodes with) is the same when the message
  * is applied, and a message that failed to decode, or whose table was not mirrored then, is simply
@@ -34,7 +34,7 @@ export class DecodeAhead {
   }
 
   /**
-   * Decodes these messages a slice at a time when the event loop is otherwise idle. `more`: they follow
+   * Decodes these messages in turns of TURN_MS when the event loop is otherwise idle. `more`: they follow
    * what was given before (appended); else they replace what was pending.
    */
   prepare(messages: KafkaMessage[], more = false): void {
