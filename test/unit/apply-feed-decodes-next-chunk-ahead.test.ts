@@ -19,7 +19,7 @@ const live = (): boolean => true;
 const hb = async (): Promise<void> => undefined;
 const log = createLogger('error', () => undefined);
 
-/** `aheads`: each call's messages; `pending`: what decode-ahead holds (appended with `more`, else replaced); `given`: every message given since the last replace. */
+/** `aheads`: each call's messages; `pending`: what decode-ahead would hold (appended with `more`, else replaced; a message given twice fails). */
 function harness(chunk: number): { feed: ApplyFeed; applied: string[][]; aheads: string[][]; pending: string[]; release: () => void } {
   let open: () => void = () => undefined;
   let held: Promise<void> | null = new Promise<void>((r) => { open = r; });
@@ -93,4 +93,22 @@ test('within a batch larger than a chunk, the next slice of the batch is given',
   await h.feed.close();
   assert.deepEqual(h.aheads, [['p0:4', 'p0:5', 'p0:6', 'p0:7'], ['p0:8', 'p0:9']]);
   assert.deepEqual(h.applied, [['p0:0', 'p0:1', 'p0:2', 'p0:3'], ['p0:4', 'p0:5', 'p0:6', 'p0:7'], ['p0:8', 'p0:9']]);
+});
+
+test('a reset while a chunk is written (a rebalance, a seek) drops what was given: the new reading\'s batch replaces it', async () => {
+  const h = harness(10);
+  await h.feed.push(0, msgs(0, 0, 3), hb, live); // in flight, held
+  await settle();
+  await h.feed.push(0, msgs(0, 3, 4), hb, live);
+  await settle();
+  assert.deepEqual(h.pending, ['p0:3', 'p0:4', 'p0:5', 'p0:6']);
+  h.feed.reset();
+  await h.feed.push(0, msgs(0, 3, 2), hb, live); // read again from the replica's position
+  await settle();
+  assert.deepEqual(h.aheads.at(-1), ['p0:3', 'p0:4'], 'given again after the reset');
+  assert.deepEqual(h.pending, ['p0:3', 'p0:4'], 'replacing, not appended to, what the dropped reading gave');
+  h.release();
+  for (let i = 0; i < 50 && h.feed.held() > 0; i++) await settle();
+  await h.feed.close();
+  assert.deepEqual(h.applied, [['p0:0', 'p0:1', 'p0:2'], ['p0:3', 'p0:4']]);
 });
