@@ -54,7 +54,7 @@ function timeline(observer: TimestampObserver, progress: Progress, from: Map<num
 /** The source written at --rate ops/s for `seconds` over 16 connections, as the bench's lag runs write it. */
 async function load(tenant: Tenant, seconds: number, seed: number): ReturnType<typeof runWorkload> {
   const pool = createMariaPool(tenant.source.info, undefined, 16);
-  return runWorkload(pool, tenant.source.database, { durationMs: seconds * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed }).finally(() => pool.end());
+  return runWorkload(pool, tenant.source.database, { durationMs: seconds * 1000, ratePerSec: Number(a.rate), concurrency: 16, seed, retryNoChange: true }).finally(() => pool.end());
 }
 
 /** Prints the run's lag and timeline; returns the records it measured. */
@@ -130,7 +130,7 @@ try {
     if (rate > 0) {
       other = await startStack({});
       const t = await other.createTenant({ seedRows: 10_000, tables, snapshotTimeoutMs: WAIT });
-      const load = backgroundWorkload(t.source, { ratePerSec: rate, concurrency: 8, sliceMs: 5000 });
+      const load = backgroundWorkload(t.source, { ratePerSec: rate, concurrency: 8, sliceMs: 5000, retryNoChange: true });
       try { await both(' under load'); } finally { await load.stop(); }
     }
   } finally {

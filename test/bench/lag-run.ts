@@ -33,7 +33,7 @@ async function measure(tenant: Tenant, observer: TimestampObserver, progress: Pr
   // 16 connections: with 8, a statement's latency under the consumer's load held the source to
   // 760–1,474 of 2,000 ops/s; the pace is still set by `rate` (an operation waits for its due time).
   const pool = createMariaPool(tenant.source.info, undefined, SOURCE_CONNECTIONS);
-  const w = await runWorkload(pool, tenant.source.database, { durationMs: seconds * 1000, ratePerSec: rate, concurrency: SOURCE_CONNECTIONS, seed: 12 }).finally(() => pool.end());
+  const w = await runWorkload(pool, tenant.source.database, { durationMs: seconds * 1000, ratePerSec: rate, concurrency: SOURCE_CONNECTIONS, seed: 12, retryNoChange: true }).finally(() => pool.end());
   const end = await stableHighs(tenant, 2000);
   await progress.waitReached(end, 600_000, 'lag run');
   const lag = observer.lag(progress, start, end);

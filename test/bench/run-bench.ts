@@ -267,7 +267,7 @@ try {
         step(`another stack: starting it, one tenant of 10,000 rows, then its source at ${loadRate} ops/s`);
         otherStack = await startStack({});
         const other = await otherStack.createTenant({ seedRows: 10_000, tables, snapshotTimeoutMs: TIMEOUT });
-        const load = backgroundWorkload(other.source, { ratePerSec: loadRate, concurrency: 8, sliceMs: 5000 });
+        const load = backgroundWorkload(other.source, { ratePerSec: loadRate, concurrency: 8, sliceMs: 5000, retryNoChange: true });
         try {
           for (const t of lagTargets) if (t.kind === 'engine') await lagOnce(t, true);
         } finally {

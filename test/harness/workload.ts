@@ -27,6 +27,12 @@ export interface WorkloadOptions {
   concurrency?: number;
   /** Record each touched key in the result (default false). */
   track?: boolean;
+  /**
+   * An operation that changed no row (an update to the values the row had, no row at or after the
+   * probed id, a pair already there) is tried again in its slot, up to 4 times: the rate is then of
+   * row changes, the events the source emits, not of statements (default false).
+   */
+  retryNoChange?: boolean;
 }
 
 export type Op = 'c' | 'u' | 'd';
@@ -88,7 +94,7 @@ export async function runWorkload(pool: Pool, database: string, opts: WorkloadOp
   let issued = 0;
   const q = `${sqlId(database)}.`;
 
-  const oneOp = async (conn: Pool): Promise<void> => {
+  const oneOp = async (conn: Pool): Promise<boolean> => {
     const t = pickTable();
     const x = rng.float() * mixSum;
     const kind: Op = x < mix.insert ? 'c' : x < mix.insert + mix.update ? 'u' : 'd';
@@ -101,8 +107,9 @@ export async function runWorkload(pool: Pool, database: string, opts: WorkloadOp
         const cols = t.columns.filter((c) => !pk.includes(c.name));
         const sql = `INSERT IGNORE INTO ${q}${sqlId(t.name)} (${pk.map(sqlId).join(', ')}, ${cols.map((c) => sqlId(c.name)).join(', ')}) VALUES (${project}, ${person}, ${cols.map((c) => c.gen(rng, ctx)).join(', ')})`;
         const [res] = await conn.query<ResultSetHeader>(sql);
-        if (res.affectedRows === 1) record(t.name, 'c', { project_id: project, person_id: person });
-        return;
+        if (res.affectedRows !== 1) return false;
+        record(t.name, 'c', { project_id: project, person_id: person });
+        return true;
       }
       const cols = t.columns.filter((c) => c.name !== t.autoIncrement && !(c.hasDefault && rng.chance(0.2)));
       ctx.id = (maxId[t.name] ?? 0) + 1;
@@ -111,34 +118,43 @@ export async function runWorkload(pool: Pool, database: string, opts: WorkloadOp
       maxId[t.name] = Math.max(maxId[t.name] ?? 0, res.insertId);
       counts[t.name] = Math.max(counts[t.name] ?? 0, res.insertId);
       record(t.name, 'c', { [pk[0] as string]: res.insertId });
-      return;
+      return true;
     }
     // update/delete: the first existing row at or after a random id
     const probe = rng.int(1, Math.max(1, maxId[t.name] ?? 1));
-    const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT ${pk.map(sqlId).join(', ')} FROM ${q}${sqlId(t.name)} WHERE ${sqlId(pk[0] as string)} >= ? ORDER BY ${pk.map(sqlId).join(', ')} LIMIT 1`, [probe]);
-    const row = rows[0];
-    if (!row) return;
-    const key: Record<string, number> = {};
-    for (const k of pk) key[k] = Number(row[k]);
-    const where = pk.map((k) => `${sqlId(k)} = ${key[k]}`).join(' AND ');
+    const first = `${sqlId(pk[0] as string)} >= ${probe} ORDER BY ${pk.map(sqlId).join(', ')} LIMIT 1`;
+    let key: Record<string, number> | null = null;
+    if (opts.track) {
+      // The key is wanted: read it first, then change that row.
+      const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${pk.map(sqlId).join(', ')} FROM ${q}${sqlId(t.name)} WHERE ${first}`);
+      const row = rows[0];
+      if (!row) return false;
+      key = {};
+      for (const k of pk) key[k] = Number(row[k]);
+    }
+    // Untracked, one statement finds and changes the row (UPDATE / DELETE … ORDER BY … LIMIT 1: the same
+    // row the SELECT would find; the binlog is in ROW format, so the statement is safe to log).
+    const where = key ? pk.map((k) => `${sqlId(k)} = ${key[k]}`).join(' AND ') : first;
     if (kind === 'u') {
       const candidates = t.columns.filter((c) => !c.immutable);
       const n = Math.min(candidates.length, rng.int(1, 3));
       const chosen = new Set<number>();
       while (chosen.size < n) chosen.add(rng.int(0, candidates.length - 1));
-      ctx.id = key[pk[0] as string] ?? 0;
+      ctx.id = key?.[pk[0] as string] ?? probe; // values derived from the id (an e-mail) take the probe when the key is not read
       const sets = [...chosen].map((i) => {
         const c = candidates[i]!;
         return `${sqlId(c.name)} = ${c.gen(rng, ctx)}`;
       });
       const [res] = await conn.query<ResultSetHeader>(`UPDATE ${q}${sqlId(t.name)} SET ${sets.join(', ')} WHERE ${where}`);
       // affectedRows = changed rows (the pool turns CLIENT_FOUND_ROWS off): no change → no binlog event
-      if (res.affectedRows === 1) record(t.name, 'u', key);
-    } else {
-      const [res] = await conn.query<ResultSetHeader>(`DELETE FROM ${q}${sqlId(t.name)} WHERE ${where}`);
-      if (res.affectedRows === 1) record(t.name, 'd', key);
+      if (res.affectedRows !== 1) return false;
+      record(t.name, 'u', key ?? {});
+      return true;
     }
+    const [res] = await conn.query<ResultSetHeader>(`DELETE FROM ${q}${sqlId(t.name)} WHERE ${where}`);
+    if (res.affectedRows !== 1) return false;
+    record(t.name, 'd', key ?? {});
+    return true;
   };
 
   const worker = async (): Promise<void> => {
@@ -151,7 +167,7 @@ export async function runWorkload(pool: Pool, database: string, opts: WorkloadOp
         const wait = due - Date.now();
         if (wait > 0) await sleep(wait);
       }
-      await oneOp(pool);
+      for (let tries = opts.retryNoChange ? 5 : 1; tries > 0 && !(await oneOp(pool)); tries--);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => worker()));
