@@ -29,8 +29,8 @@ export interface WorkloadOptions {
   track?: boolean;
   /**
    * An operation that changed no row (an update to the values the row had, no row at or after the
-   * probed id, a pair already there) is tried again in its slot, up to 4 times: the rate is then of
-   * row changes, the events the source emits, not of statements (default false).
+   * probed id, a pair already there) is tried again in its slot, up to four times (five tries in all):
+   * the rate is then of row changes, the events the source emits, not of statements (default false).
    */
   retryNoChange?: boolean;
 }
