@@ -44,6 +44,13 @@ export function sinkConfig(topic: string, db: Pick<PostgresDatabase, 'host' | 'p
     'schema.evolution': 'basic',
     'batch.size': String(batchSize),
     'use.reduction.buffer': 'true',
+    // A task writes on one connection at a time. The pool's defaults (5 to 32 per task, grown 32 at a
+    // time) let the bench's nine tasks (three runs' connectors, paused between phases) hold up to 288
+    // connections, over the server's 200; one bench (2026-12-05 11:50 UTC) ended on PostgreSQL's "too
+    // many clients already" in the sink's lag run (who held them was not seen).
+    'connection.pool.min_size': '1',
+    'connection.pool.max_size': '4',
+    'connection.pool.acquire_increment': '1',
     // One topic carries every table: route each record by the table named in its source block.
     'collection.name.format': '${source.table}',
     // Let one poll fill a whole batch (default max.poll.records is 500).
