@@ -8,10 +8,12 @@ import type { ConsumerConfig, KafkaConfig, SASLOptions, logCreator } from 'kafka
 import type { Settings } from '../../../preload/contract/settings.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { Logger } from '../log.ts';
+import { installRecordBatchDecoder } from './record-batches.ts';
 
 export const OUT_OF_RANGE_LOG = 'Offset out of range';
 
 export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRange?: (extra: Record<string, unknown>) => void): Kafka {
+  useRecordBatchDecoder(log);
   const creator: logCreator = () => ({ namespace, level, log: entry }) => {
     const { message = '', ...extra } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
     if (message.startsWith(OUT_OF_RANGE_LOG)) onOutOfRange?.(extra);
@@ -52,4 +54,18 @@ export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' 
     maxWaitTimeInMs: Math.round(s.maxPollTimeSeconds * 1000), minBytes: Math.min(s.minFetchBytes, s.maxBytes),
     allowAutoTopicCreation: false,
   };
+}
+
+let decoderChecked = false;
+
+/**
+ * Record batches decoded by the engine's pass (record-batches.ts) in this thread, before its first fetch;
+ * `TENANT_MIRROR_RECORD_DECODER=kafkajs` keeps kafkajs's own (for an A/B, or should the pass misbehave).
+ */
+function useRecordBatchDecoder(log: Logger): void {
+  if (decoderChecked) return;
+  decoderChecked = true;
+  if (process.env['TENANT_MIRROR_RECORD_DECODER'] === 'kafkajs') return;
+  const why = installRecordBatchDecoder();
+  if (why) log.warn('record batches are decoded by kafkajs', { why });
 }

@@ -1,0 +1,246 @@
+/**
+ * The record batches of a fetch response, decoded in one pass over their bytes, in place of kafkajs's
+ * own decoding (its `fetch/v4/decodeMessages`, used by every fetch version it speaks). kafkajs 2.2.4
+ * decodes each record batch through an async function that spreads its header into two objects, makes a
+ * decoder object per record and 64-bit integers (BigInt-backed, parsed from strings, once per byte of a
+ * varlong) for each record's offset and timestamp, folds the headers with an object spread per header,
+ * and ends each fetch by throwing an error (with its stack trace) at the partial batch the fetch's byte
+ * limit cut. Debezium's records come one per record batch at Kafka Connect's default producer `batch.size`
+ * (a 12–13 KB record in a 16 KB batch), so all of that is per record: the engine's CPU profile into
+ * PostgreSQL had 5.1 % of its time inside kafkajs's decoding, with its garbage on top.
+ *
+ * The records made here are kafkajs's, field for field and in its field order (test/unit: compared with
+ * kafkajs's decoder over batches written by kafkajs's encoder); a batch this pass does not take —
+ * compressed, a control batch, an offset or timestamp beyond 2^53, a message format before v2, or bytes
+ * it cannot read — goes to kafkajs's own decoder, so that its records and its errors are kafkajs's.
+ */
+import { createRequire } from 'node:module';
+
+/** kafkajs's decoder object, as its response decoders pass it (protocol/decoder.js). */
+interface KafkaDecoder { buffer: Buffer; offset: number; readInt32(): number; canReadBytes(n: number): boolean; readBytes(n: number): Buffer }
+type DecoderClass = new (buffer: Buffer) => KafkaDecoder;
+type DecodeMessages = (decoder: KafkaDecoder) => Promise<unknown[]>;
+type RecordBatchDecoder = (decoder: KafkaDecoder) => Promise<{ records: unknown[] }>;
+type MessageSetDecoder = (decoder: KafkaDecoder, size: number) => unknown;
+
+/** What the pass needs of kafkajs: its decoders, for what it hands over. */
+export interface KafkajsDecoders { Decoder: DecoderClass; recordBatch: RecordBatchDecoder; messageSet: MessageSetDecoder }
+
+export interface BatchContext {
+  firstOffset: string; firstTimestamp: string; partitionLeaderEpoch: number; inTransaction: boolean; isControlBatch: boolean;
+  lastOffsetDelta: number; producerId: string; producerEpoch: number; firstSequence: number; maxTimestamp: string;
+  timestampType: number; magicByte: number;
+}
+
+export interface DecodedRecord {
+  magicByte: number; attributes: number; timestamp: string; offset: string; key: Buffer | null; value: Buffer | null;
+  headers: Record<string, Buffer | null | Array<Buffer | null>>; isControlRecord: boolean; batchContext: BatchContext;
+}
+
+const MAGIC_OFFSET = 16;
+const RECORD_BATCH_OVERHEAD = 49;
+const MAGIC_V2 = 2;
+const CODEC_MASK = 0x07;
+const TIMESTAMP_TYPE_FLAG = 0x08;
+const TRANSACTIONAL_FLAG = 0x10;
+const CONTROL_FLAG = 0x20;
+const LOG_APPEND_TIME = 1;
+const CREATE_TIME = 0;
+const TWO_32 = 4_294_967_296;
+
+/** A batch the pass hands to kafkajs. */
+class NotMine extends Error {}
+const notMine = new NotMine('handed to kafkajs');
+
+/** A signed 64-bit big-endian integer at `at`, as a number, or NotMine beyond 2^53. */
+function int64(buf: Buffer, at: number): number {
+  const n = buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+  if (!Number.isSafeInteger(n)) throw notMine;
+  return n;
+}
+
+/**
+ * One pass's reader: the position, and kafkajs's varint arithmetic (a zigzag varint read into a 32-bit
+ * integer exactly as its `readVarInt` does, so a malformed one reads as it would there).
+ */
+class Reader {
+  readonly buf: Buffer;
+  at: number;
+  end: number;
+  constructor(buf: Buffer, at: number, end: number) { this.buf = buf; this.at = at; this.end = end; }
+
+  varInt(): number {
+    const buf = this.buf;
+    let b: number;
+    let result = 0;
+    let i = 0;
+    do {
+      if (this.at >= this.end) throw notMine;
+      b = buf[this.at++]!;
+      result += (b & 0x7f) << i;
+      i += 7;
+    } while (b >= 0x80);
+    return (result >>> 1) ^ -(result & 1);
+  }
+
+  /** A zigzag varlong, as a number; NotMine when it needs more than 49 bits. */
+  varLong(): number {
+    const buf = this.buf;
+    let b: number;
+    let result = 0;
+    let scale = 1;
+    do {
+      if (this.at >= this.end || scale > 2 ** 42) throw notMine;
+      b = buf[this.at++]!;
+      result += (b & 0x7f) * scale;
+      scale *= 128;
+    } while (b >= 0x80);
+    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+  }
+
+  bytes(): Buffer | null {
+    const n = this.varInt();
+    if (n === -1) return null;
+    if (n < 0 || this.at + n > this.end) throw notMine;
+    const out = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+}
+
+/** kafkajs's fold of a record's headers into an object: a repeated key collects its values in an array. */
+function headersOf(r: Reader): DecodedRecord['headers'] {
+  const n = r.varInt();
+  const out: DecodedRecord['headers'] = {};
+  if (n === -1) return out;
+  if (n < 0) throw notMine;
+  for (let i = 0; i < n; i++) {
+    const k = r.bytes();
+    if (k === null) throw notMine; // kafkajs reads a null header key as the property "null": handed over
+    const key = k.toString('utf8');
+    const value = r.bytes();
+    const had = out[key]; // as kafkajs looks it up: through the prototype
+    const next = had === undefined ? value : Array.isArray(had) ? had.concat([value]) : [had, value];
+    Object.defineProperty(out, key, { value: next, writable: true, enumerable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * The records of the complete v2 batch at `start` (its 12-byte offset and length prefix included, `end`
+ * where it ends), appended to `out`; NotMine when kafkajs is to decode it.
+ */
+function decodeBatch(buf: Buffer, start: number, end: number, out: DecodedRecord[]): void {
+  const b = start + 12;
+  if (end < b + RECORD_BATCH_OVERHEAD) throw notMine;
+  const magicByte = buf.readInt8(b + 4);
+  const attributes = buf.readInt16BE(b + 9);
+  if (magicByte !== MAGIC_V2 || (attributes & (CODEC_MASK | CONTROL_FLAG)) !== 0) throw notMine;
+  const first = int64(buf, start);
+  const lastOffsetDelta = buf.readInt32BE(b + 11);
+  const firstTs = int64(buf, b + 15);
+  const timestampType = (attributes & TIMESTAMP_TYPE_FLAG) > 0 ? LOG_APPEND_TIME : CREATE_TIME;
+  const ctx: BatchContext = {
+    firstOffset: String(first), firstTimestamp: String(firstTs), partitionLeaderEpoch: buf.readInt32BE(b),
+    inTransaction: (attributes & TRANSACTIONAL_FLAG) > 0, isControlBatch: false, lastOffsetDelta,
+    producerId: String(int64(buf, b + 31)), producerEpoch: buf.readInt16BE(b + 39), firstSequence: buf.readInt32BE(b + 41),
+    maxTimestamp: String(int64(buf, b + 23)), timestampType, magicByte,
+  };
+  const count = buf.readInt32BE(b + 45);
+  if (count < -1) throw notMine; // kafkajs refuses it (an array of that length)
+  const r = new Reader(buf, b + RECORD_BATCH_OVERHEAD, end);
+  const rec = new Reader(buf, 0, 0);
+  // kafkajs reads a count of -1 as no records, as any array.
+  for (let i = 0; i < count; i++) {
+    const len = r.varInt();
+    const recEnd = r.at + len;
+    if (len < 1 || recEnd > end) throw notMine;
+    rec.at = r.at;
+    rec.end = recEnd;
+    if (rec.at >= recEnd) throw notMine;
+    const recAttributes = buf.readInt8(rec.at++);
+    const tsDelta = rec.varLong();
+    const offsetDelta = rec.varInt();
+    const timestamp = timestampType === LOG_APPEND_TIME ? ctx.maxTimestamp : String(firstTs + tsDelta);
+    const offset = first + offsetDelta;
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(firstTs + tsDelta)) throw notMine;
+    const key = rec.bytes();
+    const value = rec.bytes();
+    const headers = headersOf(rec);
+    out.push({ magicByte, attributes: recAttributes, timestamp, offset: String(offset), key, value, headers, isControlRecord: false, batchContext: ctx });
+    r.at = recEnd;
+  }
+}
+
+/**
+ * kafkajs's `decodeMessages(decoder)`: the partition's message set, read from `decoder` (its size, then
+ * its bytes), decoded into records; the batch that the fetch's byte limit cut ends it.
+ */
+export function fastDecodeMessages(k: KafkajsDecoders): DecodeMessages {
+  return async (decoder) => {
+    const size = decoder.readInt32();
+    if (size <= 0 || !decoder.canReadBytes(size)) return [];
+    const buf = decoder.readBytes(size);
+    if (buf.readInt8(MAGIC_OFFSET) !== MAGIC_V2) return k.messageSet(new k.Decoder(buf), size) as unknown[];
+    const records: unknown[] = [];
+    let at = 0;
+    while (buf.length - at >= RECORD_BATCH_OVERHEAD) {
+      const length = buf.readInt32BE(at + 8);
+      const end = at + 12 + length;
+      if (end > buf.length) break; // cut by the fetch's byte limit
+      const before = records.length;
+      try {
+        if (length < 0) throw notMine;
+        decodeBatch(buf, at, end, records as DecodedRecord[]);
+        at = end;
+        continue;
+      } catch {
+        // NotMine, or bytes this pass misreads (a RangeError): kafkajs decodes the batch, or says what is wrong.
+        records.length = before;
+        handedOver.batches++;
+      }
+      const d = new k.Decoder(buf);
+      d.offset = at;
+      const batch = await k.recordBatch(d);
+      for (const rec of batch.records) records.push(rec);
+      at = d.offset;
+    }
+    return records;
+  };
+}
+
+/** Batches handed to kafkajs's decoder in this thread, for tests and the profile's reader. */
+export const handedOver = { batches: 0 };
+
+const INSTALLED = Symbol.for('tenant-mirror.record-batches');
+const KNOWN_KAFKAJS = '2.2.4';
+
+/**
+ * Puts the pass in place of kafkajs's decoding, for this thread's kafkajs (each fetch version's response
+ * decoder takes `decodeMessages` when it is first loaded, at the first fetch). Returns why not, or null:
+ * another kafkajs version than the one whose layout this follows, or a fetch already decoded.
+ */
+export function installRecordBatchDecoder(): string | null {
+  const require = createRequire(import.meta.url);
+  const base = 'kafkajs/src/protocol/';
+  let version: string;
+  try { version = (require('kafkajs/package.json') as { version: string }).version; } catch { return 'kafkajs\'s package.json is not readable'; }
+  if (version !== KNOWN_KAFKAJS) return `kafkajs ${version}, not ${KNOWN_KAFKAJS}`;
+  const path = require.resolve(`${base}requests/fetch/v4/decodeMessages.js`);
+  require(path);
+  const mod = require.cache[path]!;
+  if ((mod.exports as Record<symbol, unknown>)[INSTALLED]) return null;
+  for (const v of [4, 5, 6, 7, 8, 9, 10, 11]) {
+    let p: string;
+    try { p = require.resolve(`${base}requests/fetch/v${v}/response.js`); } catch { continue; }
+    if (require.cache[p]) return `kafkajs's fetch v${v} response decoder is loaded already`;
+  }
+  const fast = fastDecodeMessages({
+    Decoder: require(`${base}decoder.js`) as DecoderClass,
+    recordBatch: require(`${base}recordBatch/v0/decoder.js`) as RecordBatchDecoder,
+    messageSet: require(`${base}messageSet/decoder.js`) as MessageSetDecoder,
+  });
+  Object.defineProperty(fast, INSTALLED, { value: true });
+  mod.exports = fast;
+  return null;
+}
