@@ -58,7 +58,8 @@ const decoderOf = (set: Buffer, size = set.length): InstanceType<KafkajsDecoders
 
 async function outcome(fn: (d: never) => Promise<unknown[]>, set: Buffer, size?: number): Promise<{ ok: unknown[]; rest: number } | { err: string }> {
   const d = decoderOf(set, size);
-  try { return { ok: await fn(d as never), rest: d.offset }; } catch (e) { return { err: `${(e as Error).name}: ${(e as Error).message}` }; }
+  // Own fields, the headers included (the pass reads them when first asked for: an accessor).
+  try { return { ok: (await fn(d as never)).map((r) => ({ ...(r as object), headers: (r as { headers: unknown }).headers })), rest: d.offset }; } catch (e) { return { err: `${(e as Error).name}: ${(e as Error).message}` }; }
 }
 
 async function same(set: Buffer, what: string, size?: number): Promise<unknown[]> {
@@ -92,6 +93,11 @@ describe('record batches decoded in one pass', () => {
     assert.equal(handedOver.batches, before);
     assert.equal(out.length, 41);
     assert.ok(Array.isArray(out[2]!.headers['a']) && Array.isArray(out[4]!.headers['toString']), 'repeated keys, and one named like an Object method, folded as kafkajs folds them');
+    const raw = await fast(decoderOf(set) as never) as Array<{ headers: unknown }>;
+    raw[1]!.headers = undefined;
+    assert.equal(raw[1]!.headers, undefined, 'headers dropped stay dropped (decode/compact.ts)');
+    assert.deepEqual(raw[2]!.headers, { a: [Buffer.from('1'), Buffer.from('2'), Buffer.from('3')] });
+    assert.equal(raw[2]!.headers, raw[2]!.headers, 'read once');
   });
 
   it('log append time and transactional batches: the pass\'s; control, compressed and beyond-2^53 batches: kafkajs\'s', async () => {
@@ -132,6 +138,16 @@ describe('record batches decoded in one pass', () => {
         const bad = Buffer.from(good);
         bad[at] = byte;
         await same(Buffer.concat([bad, good]), `byte ${at} set to ${byte}`);
+      }
+    }
+    // The headers: their count, a key's length (0x01: -1, a null key), the value's length after it.
+    const withHeaders = await batch({ first: 0, recs: [{ key: buf('k'), value: buf('v'), headers: { hdrkey: Buffer.from('hv') } }, ...recs] });
+    const keyAt = withHeaders.indexOf('hdrkey');
+    for (const at of [keyAt - 2, keyAt - 1, keyAt + 6]) {
+      for (const byte of [0x00, 0x01, 0x02, 0x03, 0x7f, 0x80, 0xff]) {
+        const bad = Buffer.from(withHeaders);
+        bad[at] = byte;
+        await same(Buffer.concat([bad, good]), `header byte ${at - keyAt} set to ${byte}`);
       }
     }
   });

@@ -9,8 +9,8 @@
  * (a 12–13 KB record in a 16 KB batch), so all of that is per record: the engine's CPU profile into
  * PostgreSQL had 5.1 % of its time inside kafkajs's decoding, with its garbage on top.
  *
- * The records made here are kafkajs's, field for field and in its field order (test/unit: compared with
- * kafkajs's decoder over batches written by kafkajs's encoder); a batch this pass does not take —
+ * The records made here are kafkajs's, field for field (test/unit: compared with kafkajs's decoder over
+ * batches written by kafkajs's encoder), their headers read when first asked for; a batch this pass does not take —
  * compressed, a control batch, an offset or timestamp beyond 2^53, a message format before v2, or bytes
  * it cannot read — goes to kafkajs's own decoder, so that its records and its errors are kafkajs's.
  */
@@ -108,29 +108,75 @@ class Reader {
   }
 }
 
-/** kafkajs's fold of a record's headers into an object: a repeated key collects its values in an array. */
-function headersOf(r: Reader): DecodedRecord['headers'] {
+type Headers = DecodedRecord['headers'];
+
+/** Skips a record's headers, checking that kafkajs would read them as `headersOf` does; NotMine if not. */
+function skipHeaders(r: Reader): void {
   const n = r.varInt();
-  const out: DecodedRecord['headers'] = {};
-  if (n === -1) return out;
-  if (n < 0) throw notMine;
+  if (n < -1) throw notMine;
   for (let i = 0; i < n; i++) {
-    const k = r.bytes();
-    if (k === null) throw notMine; // kafkajs reads a null header key as the property "null": handed over
-    const key = k.toString('utf8');
+    const k = r.varInt();
+    if (k < 0 || r.at + k > r.end) throw notMine; // a null header key kafkajs reads as the property "null": handed over
+    r.at += k;
+    const v = r.varInt();
+    if (v < -1 || r.at + Math.max(v, 0) > r.end) throw notMine;
+    if (v > 0) r.at += v;
+  }
+}
+
+/** kafkajs's fold of a record's headers into an object: a repeated key collects its values in an array. */
+function headersOf(r: Reader): Headers {
+  const n = r.varInt();
+  const out: Headers = {};
+  for (let i = 0; i < n; i++) {
+    const key = r.bytes()!.toString('utf8');
     const value = r.bytes();
     const had = out[key]; // as kafkajs looks it up: through the prototype
     const next = had === undefined ? value : Array.isArray(had) ? had.concat([value]) : [had, value];
-    Object.defineProperty(out, key, { value: next, writable: true, enumerable: true, configurable: true });
+    if (key === '__proto__') Object.defineProperty(out, key, { value: next, writable: true, enumerable: true, configurable: true });
+    else out[key] = next;
   }
   return out;
+}
+
+/**
+ * A record as kafkajs makes it, except that its headers are read from the fetch's bytes when first asked
+ * for: Debezium's three context headers per record (`__debezium.context.*`) were 570 of the 910 bytes
+ * the pass allocated per record, and the engine never reads them (decode/compact.ts drops them).
+ */
+class FetchedRecord {
+  magicByte: number; attributes: number; timestamp: string; offset: string; key: Buffer | null; value: Buffer | null;
+  isControlRecord: boolean; batchContext: BatchContext;
+  #src: Buffer | null;
+  #at: number;
+  #end: number;
+  #headers: Headers | undefined;
+
+  constructor(ctx: BatchContext, attributes: number, timestamp: string, offset: string, key: Buffer | null, value: Buffer | null, src: Buffer, at: number, end: number) {
+    this.magicByte = ctx.magicByte; this.attributes = attributes; this.timestamp = timestamp; this.offset = offset;
+    this.key = key; this.value = value; this.isControlRecord = false; this.batchContext = ctx;
+    this.#src = src; this.#at = at; this.#end = end; this.#headers = undefined;
+  }
+
+  get headers(): Headers {
+    if (this.#src !== null) {
+      this.#headers = headersOf(new Reader(this.#src, this.#at, this.#end));
+      this.#src = null;
+    }
+    return this.#headers!;
+  }
+
+  set headers(h: Headers) {
+    this.#headers = h;
+    this.#src = null;
+  }
 }
 
 /**
  * The records of the complete v2 batch at `start` (its 12-byte offset and length prefix included, `end`
  * where it ends), appended to `out`; NotMine when kafkajs is to decode it.
  */
-function decodeBatch(buf: Buffer, start: number, end: number, out: DecodedRecord[]): void {
+function decodeBatch(buf: Buffer, start: number, end: number, out: FetchedRecord[]): void {
   const b = start + 12;
   if (end < b + RECORD_BATCH_OVERHEAD) throw notMine;
   const magicByte = buf.readInt8(b + 4);
@@ -166,8 +212,9 @@ function decodeBatch(buf: Buffer, start: number, end: number, out: DecodedRecord
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(firstTs + tsDelta)) throw notMine;
     const key = rec.bytes();
     const value = rec.bytes();
-    const headers = headersOf(rec);
-    out.push({ magicByte, attributes: recAttributes, timestamp, offset: String(offset), key, value, headers, isControlRecord: false, batchContext: ctx });
+    const headersAt = rec.at;
+    skipHeaders(rec);
+    out.push(new FetchedRecord(ctx, recAttributes, timestamp, String(offset), key, value, buf, headersAt, recEnd));
     r.at = recEnd;
   }
 }
@@ -191,7 +238,7 @@ export function fastDecodeMessages(k: KafkajsDecoders): DecodeMessages {
       const before = records.length;
       try {
         if (length < 0) throw notMine;
-        decodeBatch(buf, at, end, records as DecodedRecord[]);
+        decodeBatch(buf, at, end, records as FetchedRecord[]);
         at = end;
         continue;
       } catch {
