@@ -144,7 +144,7 @@ function headersOf(r: Reader): Headers {
  * for: Debezium's three context headers per record (`__debezium.context.*`) were 570 of the 910 bytes
  * the pass allocated per record, and the engine never reads them (decode/compact.ts drops them).
  */
-class FetchedRecord {
+class FetchedRecord implements DecodedRecord {
   magicByte: number; attributes: number; timestamp: string; offset: string; key: Buffer | null; value: Buffer | null;
   isControlRecord: boolean; batchContext: BatchContext;
   #src: Buffer | null;
