@@ -11,17 +11,12 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { getSharedStack, stopStack, type Stack } from '../harness/stack.ts';
 import type { Tenant } from '../harness/tenant.ts';
-import { fastDecodeMessages, handedOver } from '../../main/engine/source/record-batches.ts';
+import { fastDecodeMessages, handedOver, KAFKAJS_DECODE_MESSAGES, kafkajsDecoders } from '../../main/engine/source/record-batches.ts';
 import type { KafkajsDecoders } from '../../main/engine/source/record-batches.ts';
 
 const require = createRequire(import.meta.url);
-const base = 'kafkajs/src/protocol/';
-const k: KafkajsDecoders = {
-  Decoder: require(`${base}decoder.js`) as KafkajsDecoders['Decoder'],
-  recordBatch: require(`${base}recordBatch/v0/decoder.js`) as KafkajsDecoders['recordBatch'],
-  messageSet: require(`${base}messageSet/decoder.js`) as KafkajsDecoders['messageSet'],
-};
-const path = require.resolve(`${base}requests/fetch/v4/decodeMessages.js`);
+const k = kafkajsDecoders();
+const path = require.resolve(KAFKAJS_DECODE_MESSAGES);
 const original = require(path) as (d: unknown) => Promise<unknown[]>;
 const fast = fastDecodeMessages(k);
 const seen = { fetches: 0, records: 0, withHeaders: 0, differences: [] as string[] };

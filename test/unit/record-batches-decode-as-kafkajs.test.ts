@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { recordedMariadb, recordedSqlserver } from '../doubles/recorded-records.ts';
-import { fastDecodeMessages, handedOver, installRecordBatchDecoder } from '../../main/engine/source/record-batches.ts';
+import { fastDecodeMessages, handedOver, installRecordBatchDecoder, KAFKAJS_DECODE_MESSAGES, kafkajsDecoders } from '../../main/engine/source/record-batches.ts';
 import type { KafkajsDecoders } from '../../main/engine/source/record-batches.ts';
 
 const require = createRequire(import.meta.url);
@@ -23,12 +23,8 @@ const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: string | num
 const { RecordBatch } = require(`${base}recordBatch/v0/index.js`) as { RecordBatch: (o: Record<string, unknown>) => Promise<Enc> };
 const Record = require(`${base}recordBatch/record/v0/index.js`) as (o: Record<string, unknown>) => Enc;
 const { Types } = require(`${base}message/compression/index.js`) as { Types: { GZIP: number } };
-const k: KafkajsDecoders = {
-  Decoder: require(`${base}decoder.js`) as KafkajsDecoders['Decoder'],
-  recordBatch: require(`${base}recordBatch/v0/decoder.js`) as KafkajsDecoders['recordBatch'],
-  messageSet: require(`${base}messageSet/decoder.js`) as KafkajsDecoders['messageSet'],
-};
-const original = require(`${base}requests/fetch/v4/decodeMessages.js`) as (d: unknown) => Promise<unknown[]>;
+const k = kafkajsDecoders();
+const original = require(KAFKAJS_DECODE_MESSAGES) as (d: unknown) => Promise<unknown[]>;
 const fast = fastDecodeMessages(k);
 
 const recorded = [...recordedMariadb, ...recordedSqlserver];
@@ -155,7 +151,7 @@ describe('record batches decoded in one pass', () => {
   it('installs in place of kafkajs\'s decodeMessages, once', () => {
     assert.equal(installRecordBatchDecoder(), null);
     assert.equal(installRecordBatchDecoder(), null, 'a second install is a no-op');
-    const now = require(`${base}requests/fetch/v4/decodeMessages.js`) as AnyFn;
+    const now = require(KAFKAJS_DECODE_MESSAGES) as AnyFn;
     assert.notEqual(now, original);
     const v11 = require(`${base}requests/fetch/v11/response.js`) as { decode: unknown };
     assert.ok(v11.decode, 'the v11 response decoder loads after it');

@@ -259,6 +259,20 @@ export function fastDecodeMessages(k: KafkajsDecoders): DecodeMessages {
 /** Batches handed to kafkajs's decoder in this thread, for tests and the profile's reader. */
 export const handedOver = { batches: 0 };
 
+/** kafkajs's decoders, from the kafkajs this module resolves (its internal layout, as of 2.2.4). */
+export function kafkajsDecoders(): KafkajsDecoders {
+  const require = createRequire(import.meta.url);
+  return {
+    Decoder: require(`${KAFKAJS_PROTOCOL}decoder.js`) as DecoderClass,
+    recordBatch: require(`${KAFKAJS_PROTOCOL}recordBatch/v0/decoder.js`) as RecordBatchDecoder,
+    messageSet: require(`${KAFKAJS_PROTOCOL}messageSet/decoder.js`) as MessageSetDecoder,
+  };
+}
+
+/** Where kafkajs's `decodeMessages` is, as `require` resolves it. */
+export const KAFKAJS_DECODE_MESSAGES = 'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js';
+const KAFKAJS_PROTOCOL = 'kafkajs/src/protocol/';
+
 const INSTALLED = Symbol.for('tenant-mirror.record-batches');
 const KNOWN_KAFKAJS = '2.2.4';
 
@@ -269,24 +283,19 @@ const KNOWN_KAFKAJS = '2.2.4';
  */
 export function installRecordBatchDecoder(): string | null {
   const require = createRequire(import.meta.url);
-  const base = 'kafkajs/src/protocol/';
   let version: string;
   try { version = (require('kafkajs/package.json') as { version: string }).version; } catch { return 'kafkajs\'s package.json is not readable'; }
   if (version !== KNOWN_KAFKAJS) return `kafkajs ${version}, not ${KNOWN_KAFKAJS}`;
-  const path = require.resolve(`${base}requests/fetch/v4/decodeMessages.js`);
+  const path = require.resolve(KAFKAJS_DECODE_MESSAGES);
   require(path);
   const mod = require.cache[path]!;
   if ((mod.exports as Record<symbol, unknown>)[INSTALLED]) return null;
   for (const v of [4, 5, 6, 7, 8, 9, 10, 11]) {
     let p: string;
-    try { p = require.resolve(`${base}requests/fetch/v${v}/response.js`); } catch { continue; }
+    try { p = require.resolve(`${KAFKAJS_PROTOCOL}requests/fetch/v${v}/response.js`); } catch { continue; }
     if (require.cache[p]) return `kafkajs's fetch v${v} response decoder is loaded already`;
   }
-  const fast = fastDecodeMessages({
-    Decoder: require(`${base}decoder.js`) as DecoderClass,
-    recordBatch: require(`${base}recordBatch/v0/decoder.js`) as RecordBatchDecoder,
-    messageSet: require(`${base}messageSet/decoder.js`) as MessageSetDecoder,
-  });
+  const fast = fastDecodeMessages(kafkajsDecoders());
   Object.defineProperty(fast, INSTALLED, { value: true });
   mod.exports = fast;
   return null;
