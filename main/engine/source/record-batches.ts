@@ -203,18 +203,18 @@ function decodeBatch(buf: Buffer, start: number, end: number, out: FetchedRecord
     if (len < 1 || recEnd > end) throw notMine;
     rec.at = r.at;
     rec.end = recEnd;
-    if (rec.at >= recEnd) throw notMine;
     const recAttributes = buf.readInt8(rec.at++);
     const tsDelta = rec.varLong();
     const offsetDelta = rec.varInt();
-    const timestamp = timestampType === LOG_APPEND_TIME ? ctx.maxTimestamp : String(firstTs + tsDelta);
+    // The batch's own texts where the record is its first (Connect's batches hold one record each).
+    const timestamp = timestampType === LOG_APPEND_TIME ? ctx.maxTimestamp : tsDelta === 0 ? ctx.firstTimestamp : String(firstTs + tsDelta);
     const offset = first + offsetDelta;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(firstTs + tsDelta)) throw notMine;
     const key = rec.bytes();
     const value = rec.bytes();
     const headersAt = rec.at;
     skipHeaders(rec);
-    out.push(new FetchedRecord(ctx, recAttributes, timestamp, String(offset), key, value, buf, headersAt, recEnd));
+    out.push(new FetchedRecord(ctx, recAttributes, timestamp, offsetDelta === 0 ? ctx.firstOffset : String(offset), key, value, buf, headersAt, recEnd));
     r.at = recEnd;
   }
 }
@@ -269,9 +269,9 @@ export function kafkajsDecoders(): KafkajsDecoders {
   };
 }
 
-/** Where kafkajs's `decodeMessages` is, as `require` resolves it. */
-export const KAFKAJS_DECODE_MESSAGES = 'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js';
 const KAFKAJS_PROTOCOL = 'kafkajs/src/protocol/';
+/** Where kafkajs's `decodeMessages` is, as `require` resolves it. */
+export const KAFKAJS_DECODE_MESSAGES = `${KAFKAJS_PROTOCOL}requests/fetch/v4/decodeMessages.js`;
 
 const INSTALLED = Symbol.for('tenant-mirror.record-batches');
 const KNOWN_KAFKAJS = '2.2.4';
