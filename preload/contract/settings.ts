@@ -101,7 +101,7 @@ export const settingsFieldsSchema = z.object({
   /**
    * A fetch returns once this many bytes are there (at most maxBytes), or after maxPollTimeSeconds. With 1
    * byte, events trickling in became transactions of a few events each (130–630 a second at 500–1,600
-   * source ops/s): half the engine's CPU per event went to the transactions' own cost (README, "Fetch
+   * source ops/s): half the engine's CPU per event went to the transactions' own cost (docs/benchmarks.md, "Fetch
    * fill"). On the fetch thread since 2026-12-02, on the apply thread too since 2026-12-05 (kafka-client.ts).
    */
   minFetchBytes: z.number().int().min(1).default(1024 * 1024),
@@ -112,14 +112,14 @@ export const settingsFieldsSchema = z.object({
    * (decode/compact.ts); bounds the engine's memory. Kept apart from maxBytes: a small fetch keeps each
    * response buffer small, a larger read-ahead keeps kafkajs fetching while a transaction is written.
    * 8 MiB: at 16 MiB a 1M-row snapshot into PostgreSQL peaked at 249–257 MB, at 8 MiB 218–230 MB with the
-   * same events/s (README, "Read-ahead 8 MiB").
+   * same events/s (docs/benchmarks.md, "Read-ahead 8 MiB").
    */
   readAheadBytes: z.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /**
    * Fetch on a thread of its own (main/engine/source/fetch-thread.ts): kafkajs's fetches and record decoding
    * then overlap with decoding and writing. `auto`: for a SQLite replica, whose writes keep the engine's
    * thread busy; not for PostgreSQL or SQL Server, where that thread waits on the replica anyway and the
-   * second thread only costs memory (README, "The fetch thread"). `off`: one thread does everything.
+   * second thread only costs memory (docs/benchmarks.md, "The fetch thread"). `off`: one thread does everything.
    */
   fetchThread: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Events per replica transaction (a batch may be split into several). */

@@ -15,7 +15,7 @@ import type { Decoded, EnvelopeDecoder } from './envelope.ts';
  * engine decodes, the server may be waiting for it. Memory probe, engine → PostgreSQL, mixed phase, two
  * rounds: next chunks handed over whole, turns of 64 messages (~0.6 ms) 13,761 / 13,837 ev/s against
  * 15,307 / 15,521 as before (little decoded ahead); turns of 0.25 ms 15,407 / 13,203, of 0.1 ms 17,468 /
- * 14,978, of 0.05 ms 17,403 / 16,543 against 16,246 / 13,919 as before (README, "Decode ahead, whole").
+ * 14,978, of 0.05 ms 17,403 / 16,543 against 16,246 / 13,919 as before (docs/benchmarks.md, "Decode ahead, whole").
  */
 const TURN_MS = 0.05;
 

@@ -5,7 +5,7 @@
  * Debezium's history gives unquoted; CURRENT_TIMESTAMP, which it gives as "1970-01-01 00:00:00"; an
  * expression such as (UUID()), which it gives as no default at all; a generated column) is known to the
  * source only: the table is refilled (compat.ts). Measured on the stack with Debezium 3.2's MariaDB
- * connector (ALTER TABLE … ADD COLUMN with each kind of default; README "Added columns").
+ * connector (ALTER TABLE … ADD COLUMN with each kind of default; docs/benchmarks.md, "Added columns").
  */
 
 const NUMBER = /^-?\d+(\.\d+)?$/;

@@ -45,7 +45,7 @@ export function createKafka(tenant: Settings['tenant'], log: Logger, onOutOfRang
  * a trickle of events is written in a few transactions instead of one small transaction per fetch and
  * partition. The apply thread reading for itself (PostgreSQL, SQL Server) asked for 1 byte until
  * 2026-12-05: at 1,300–1,800 source ops/s into PostgreSQL a quarter of the engine's time went to sending
- * those transactions' statements (README, "Fetch fill on the apply thread": a quarter less CPU per event with the fill).
+ * those transactions' statements (docs/benchmarks.md, "Fetch fill on the apply thread": a quarter less CPU per event with the fill).
  */
 export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' | 'maxPollTimeSeconds' | 'minFetchBytes'>): ConsumerConfig {
   return {

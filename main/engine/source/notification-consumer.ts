@@ -19,7 +19,7 @@ export interface NotificationConsumerOptions {
    * The group session: a member not heard from for this long is dropped by the coordinator. Default 45 s
    * (Kafka's own consumer default since 3.0). It was 20 s: under load the broker answered this reader's
    * empty 5 s fetch after 27.7 s, and kafkajs sends no heartbeat while its fetch is out, so the member was
-   * dropped and rejoined (README, "Last run"). The group is this reader's alone (a new name each start), so
+   * dropped and rejoined (docs/benchmarks.md, "The run before (13:50 UTC, …)"). The group is this reader's alone (a new name each start), so
    * a longer session keeps nobody waiting.
    */
   sessionTimeoutMs?: number;

@@ -62,7 +62,7 @@ export const COPY_CHUNK_BYTES = 256 * 1024;
  * The same payload in pieces of about `chunkBytes`, produced as the COPY stream asks for them: each row's
  * line is encoded straight into the piece's buffer, so a batch never exists as one string, nor its text
  * twice (as a joined string, then as its UTF-8 copy: 2.0 KB of garbage per row of the bench's tables
- * against 1.7 KB now, README "Allocation"). A piece is a fresh buffer, never reused once handed over.
+ * against 1.7 KB now, docs/benchmarks.md, "Allocation"). A piece is a fresh buffer, never reused once handed over.
  */
 export function* copyChunks(rows: readonly Record<string, RowValue>[], columns: readonly string[], chunkBytes = COPY_CHUNK_BYTES): Generator<Buffer> {
   const n = columns.length;

@@ -63,7 +63,7 @@ function runOf(p: TablePlan, cs: ColumnSetPlan, rows: Row[], from: number): numb
 
 /**
  * Rows per multi-row insert, at most: between the 10 and 50 of a micro-benchmark (200k new rows of 31
- * columns: 1.38–1.60 s and 1.43–1.51 s against 1.59–2.30 s one row per statement; README, "SQLite: runs…").
+ * columns: 1.38–1.60 s and 1.43–1.51 s against 1.59–2.30 s one row per statement; docs/benchmarks.md, "SQLite: runs…").
  */
 const MANY_ROWS = 32;
 /** Pages of WAL that start a checkpoint (connect()). */
@@ -131,7 +131,7 @@ export class SqliteReplica implements Replica {
       // often the batches since the last one rewrote it, and syncs twice per checkpoint instead of per
       // ~4 MB. Micro-benchmark, 100k random updates into 20 tables of 10k rows, batches of 200: commits
       // 2,615–2,752 ms at 1,000 pages, 1,076–1,164 ms at 20,000; the longest commit (one checkpoint) 159–160
-      // against 39–53 ms (README, "SQLite: updates first, fewer checkpoints").
+      // against 39–53 ms (docs/benchmarks.md, "SQLite: updates first, fewer checkpoints").
       db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     } catch (e) {
       db.close();
