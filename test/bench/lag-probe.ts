@@ -9,7 +9,7 @@
  * measured again while another stack (its own Kafka, Connect, MariaDB, PostgreSQL) streams its source at
  * that rate, as the bench's loaded lag runs. With --warm-seconds, the engine that ran the snapshot first
  * streams that many seconds of the same load (the stack's first streaming after a snapshot is slow for
- * ~20 s on 2 cores: README, "Lag right after a snapshot"). With --cpu, each measurement also prints the
+ * ~20 s on 2 cores: docs/benchmarks.md, "Lag right after a snapshot"). With --cpu, each measurement also prints the
  * cores used per second by Kafka, Connect, MariaDB, PostgreSQL, the engine and the probe (/proc). Not
  * part of `npm test`.
  */

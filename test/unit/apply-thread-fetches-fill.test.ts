@@ -2,7 +2,7 @@
  * The `<ctx>-cdc` reader on the apply thread (fetchThread off, and PostgreSQL / SQL Server by default)
  * asks kafkajs for filled fetches, as the fetch thread does (kafka-client.ts, cdcConsumerConfig): a
  * fetch waits for `minFetchBytes` (at most `maxBytes`) or `maxPollTimeSeconds`. With `minBytes` 1 a
- * trickle of events became one small transaction per fetch and partition (README, "Fetch fill on the
+ * trickle of events became one small transaction per fetch and partition (docs/benchmarks.md, "Fetch fill on the
  * apply thread"). The consumer is a stand-in that records the config it is made with and refuses to
  * connect, so nothing else of the reader runs.
  */

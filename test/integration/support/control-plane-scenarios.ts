@@ -123,7 +123,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     const open: Array<() => Promise<void>> = [];
     before(async () => { stack = await getSharedStack(); });
     // Each test's tenant, engine and replica go when the test ends, not with the file: a stack's Connect
-    // worker running every earlier test's connector ran out of heap late in the file (README, CI).
+    // worker running every earlier test's connector ran out of heap late in the file (docs/test-runs.md, CI).
     const closeOpen = async (): Promise<void> => { for (const c of open.splice(0).reverse()) await c().catch(() => undefined); };
     afterEach(closeOpen);
     after(async () => { await closeOpen(); await stopStack(); });
@@ -905,7 +905,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
 
     // m, n and n2 are in the long set: in CI (both dialects at once, a loaded machine), three runs in a row,
     // the stack's Kafka Connect worker stopped finishing new connectors' snapshots once the control-plane
-    // files reached them, then died of OutOfMemoryError, taking every later test with it (2026-12-04; README,
+    // files reached them, then died of OutOfMemoryError, taking every later test with it (2026-12-04; docs/benchmarks.md,
     // "Scenarios m, n, n2 and the test stack's Kafka Connect"). Run alone, they pass.
     longIt('m. source restored and the connector\'s offsets reset while a resync scans: the full snapshot that follows ends it, rows the restore removed are swept, equal and ok', async () => {
       const { c, e } = await caughtUpTenant('restoremid', {

@@ -40,7 +40,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     const open: Array<() => Promise<void>> = [];
     before(async () => { stack = await getSharedStack(); });
     // Each test's tenant, engine and replica go when the test ends, not with the file: a stack's Connect
-    // worker running every earlier test's connector ran out of heap late in the file (README, CI).
+    // worker running every earlier test's connector ran out of heap late in the file (docs/test-runs.md, CI).
     const closeOpen = async (): Promise<void> => { for (const c of open.splice(0).reverse()) await c().catch(() => undefined); };
     afterEach(closeOpen);
     after(async () => { await closeOpen(); await stopStack(); });
