@@ -59,8 +59,9 @@ export function cdcConsumerConfig(groupId: string, s: Pick<Settings, 'maxBytes' 
 let decoderChecked = false;
 
 /**
- * Record batches decoded by the engine's pass (record-batches.ts) in this thread, before its first fetch;
- * `TENANT_MIRROR_RECORD_DECODER=kafkajs` keeps kafkajs's own (for an A/B, or should the pass misbehave).
+ * Record batches decoded by the engine's pass (record-batches.ts) in this thread, from its next fetch on
+ * (also where this thread's kafkajs fetched before); `TENANT_MIRROR_RECORD_DECODER=kafkajs` keeps kafkajs's
+ * own (for an A/B, or should the pass misbehave).
  */
 function useRecordBatchDecoder(log: Logger): void {
   if (decoderChecked) return;

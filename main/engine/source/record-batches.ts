@@ -275,11 +275,16 @@ export const KAFKAJS_DECODE_MESSAGES = `${KAFKAJS_PROTOCOL}requests/fetch/v4/dec
 
 const INSTALLED = Symbol.for('tenant-mirror.record-batches');
 const KNOWN_KAFKAJS = '2.2.4';
+/** The fetch versions whose response decoder requires `decodeMessages` (v4 on; v0–v3 read message sets only). */
+const FETCH_VERSIONS_WITH_RECORD_BATCHES = [4, 5, 6, 7, 8, 9, 10, 11];
 
 /**
- * Puts the pass in place of kafkajs's decoding, for this thread's kafkajs (each fetch version's response
- * decoder takes `decodeMessages` when it is first loaded, at the first fetch). Returns why not, or null:
- * another kafkajs version than the one whose layout this follows, or a fetch already decoded.
+ * Puts the pass in place of kafkajs's decoding, for this thread's kafkajs. Each fetch version's response
+ * decoder takes `decodeMessages` when it is loaded, and kafkajs requires the response decoder of the
+ * version it speaks for every fetch request it makes: response decoders this thread loaded already (it
+ * fetched before, e.g. a test's own reader) are dropped from Node's module cache, so the next fetch
+ * request loads them again, with the pass; a fetch under way finishes with kafkajs's decoding (the same
+ * records). Returns why not, or null: another kafkajs version than the one whose layout this follows.
  */
 export function installRecordBatchDecoder(): string | null {
   const require = createRequire(import.meta.url);
@@ -290,13 +295,13 @@ export function installRecordBatchDecoder(): string | null {
   require(path);
   const mod = require.cache[path]!;
   if ((mod.exports as Record<symbol, unknown>)[INSTALLED]) return null;
-  for (const v of [4, 5, 6, 7, 8, 9, 10, 11]) {
-    let p: string;
-    try { p = require.resolve(`${KAFKAJS_PROTOCOL}requests/fetch/v${v}/response.js`); } catch { continue; }
-    if (require.cache[p]) return `kafkajs's fetch v${v} response decoder is loaded already`;
-  }
   const fast = fastDecodeMessages(kafkajsDecoders());
   Object.defineProperty(fast, INSTALLED, { value: true });
   mod.exports = fast;
+  for (const v of FETCH_VERSIONS_WITH_RECORD_BATCHES) {
+    let p: string;
+    try { p = require.resolve(`${KAFKAJS_PROTOCOL}requests/fetch/v${v}/response.js`); } catch { continue; }
+    delete require.cache[p];
+  }
   return null;
 }
