@@ -12,7 +12,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.ok, 'ok'],
   [EXIT.failed, 'failed (an error; its code is printed: `error [CODE]: …`)'],
-  [EXIT.usage, 'usage or config error (unknown option, bad config key, a password in clear in the file, a password variable not set)'],
+  [EXIT.usage, 'usage or config error (unknown option, bad config key, a password in clear in the file, a password variable not set, `bin/tenant-mirror` run by a Node older than 24)'],
   [EXIT.invalid, '`validate` / `reconnect`: a check failed'],
   [EXIT.notProvisioned, 'not provisioned (no replica yet, or no session in it)'],
   [EXIT.stale, 'a table is stale or halted at the end (`provision`, `sync --until-caught-up`, `info`, `resync-tables`, `reset-offsets`); the tables and reasons are printed'],
