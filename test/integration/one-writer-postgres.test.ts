@@ -35,6 +35,27 @@ describeOneWriter('postgres', async () => {
 });
 
 describe('one writer per replica: postgres locking', () => {
+  test('processes setting up one fresh replica at the same moment all find _ReplicationState made, none fails on the race (then the lease decides)', async () => {
+    // CREATE TABLE IF NOT EXISTS is not safe against itself: two sessions that both see no table both
+    // create it, and the later commit fails on pg_type's unique index — a second `provision` started with
+    // the first exited 1 with that (INTERNAL) instead of 6 (REPLICA_IN_USE).
+    for (let round = 0; round < 6; round++) {
+      const db = `tm_${randomBytes(6).toString('hex')}`;
+      await on('postgres', (c) => c.query(`CREATE DATABASE ${db}`));
+      const rs = [0, 1, 2].map(() => createPostgresReplica({ host: HOST, port: PORT, database: db, user: USER, tablePrefix: '' }));
+      try {
+        await Promise.all(rs.map((r) => r.connect()));
+        const out = await Promise.allSettled(rs.map((r) => r.ensureStateTable()));
+        const failed = out.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => String(o.reason));
+        assert.deepEqual(failed, [], `round ${round}: every process made or found the state table`);
+        assert.equal(await on(db, async (c) => (await c.query(`SELECT count(*)::int AS n FROM "_ReplicationState"`)).rows[0].n), 0);
+      } finally {
+        for (const r of rs) await r.close().catch(() => undefined);
+        await on('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+      }
+    }
+  });
+
   test('a batch waits for a takeover in flight (FOR SHARE against FOR UPDATE), then rolls back under the new epoch', async () => {
     const db = `tm_${randomBytes(6).toString('hex')}`;
     await on('postgres', (c) => c.query(`CREATE DATABASE ${db}`));

@@ -341,6 +341,21 @@ describe('SQL Server replica (live)', { skip: SKIP }, async () => {
       }
     });
 
+    it('processes setting up one fresh replica at the same moment all find _ReplicationState made (no 2714 on the race)', async () => {
+      const f = await freshReplica();
+      const others = [0, 1, 2].map(() => createSqlServerReplica(f.opts));
+      try {
+        await Promise.all(others.map((r) => r.connect()));
+        const out = await Promise.allSettled([f.replica, ...others].map((r) => r.ensureStateTable()));
+        assert.deepEqual(out.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => String(o.reason)), []);
+        assert.deepEqual(await f.replica.readState(), []);
+        // The lock is the session's and released: another batch of the state DDL is not kept waiting.
+        await f.replica.ensureStateTable();
+      } finally {
+        for (const r of others) await r.close().catch(() => undefined);
+      }
+    });
+
     it('widens an older state table (Id nvarchar(200), database collation) in place', async () => {
       const { replica: r, exec, query } = await freshReplica({ collation: CI_AS });
       await exec(`CREATE TABLE [dbo].[_ReplicationState] ([Id] nvarchar(200) NOT NULL, [Kind] nvarchar(32) NOT NULL, [Value] nvarchar(max) NOT NULL,

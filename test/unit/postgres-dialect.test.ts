@@ -89,6 +89,7 @@ describe('postgres dialect', () => {
       'DELETE FROM "crm7"."Contact" AS t WHERE NOT EXISTS (SELECT 1 FROM "public"."_ReplicationSeen_89ed8d35abe8" AS s WHERE s."tenant" = t."tenant" AND s."id" = t."id")');
     assert.deepStrictEqual(p.dropTable(T), ['DROP TABLE IF EXISTS "mirror"."Contact"', 'DROP TABLE IF EXISTS "public"."_ReplicationSeen_89ed8d35abe8"']);
     assert.deepStrictEqual(d.createStateTable(), [
+      `SELECT pg_advisory_xact_lock(hashtext('tenant-mirror: _ReplicationState'))`,
       `CREATE TABLE IF NOT EXISTS "public"."_ReplicationState" ("Id" varchar(200) NOT NULL PRIMARY KEY, "Kind" varchar(32) NOT NULL, "Value" text NOT NULL, "UpdatedUtc" timestamp(3) NOT NULL DEFAULT (now() AT TIME ZONE 'utc'))`,
     ]);
   });

@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
 import { SqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
+import { underStateLock } from '../../main/engine/replica/sqlserver/ddl.ts';
+import { insideStateLock as inner } from '../doubles/sqlserver-state-lock.ts';
 
 const d = new SqlServerDialect({ tablePrefix: '' });
 
@@ -38,7 +40,7 @@ describe('SQL Server DDL', () => {
   });
 
   it('creates the state table in dbo when missing; ids up to 450 characters, told apart exactly (binary collation)', () => {
-    const sql = d.createStateTable();
+    const sql = d.createStateTable().map(inner);
     assert.equal(sql.length, 3);
     assert.deepEqual(sql.slice(0, 1), [
       `IF OBJECT_ID(N'[dbo].[_ReplicationState]', N'U') IS NULL
@@ -53,13 +55,31 @@ CREATE TABLE [dbo].[_ReplicationState] (
   });
 
   it('widens the Id of an older state table (nvarchar(200), database collation) around its primary key, re-runnable', () => {
-    const [, widen, pk] = d.createStateTable();
+    const [, widen, pk] = d.createStateTable().map(inner);
     assert.match(widen!, /^IF EXISTS \(SELECT 1 FROM sys\.columns WHERE object_id = OBJECT_ID\(N'\[dbo\]\.\[_ReplicationState\]', N'U'\) AND name = N'Id' AND \(max_length <> 900 OR collation_name <> N'Latin1_General_100_BIN2'\)\)/);
     assert.match(widen!, /FROM sys\.key_constraints WHERE parent_object_id = OBJECT_ID\(N'\[dbo\]\.\[_ReplicationState\]', N'U'\) AND \[type\] = N'PK'/);
     assert.match(widen!, /ALTER TABLE \[dbo\]\.\[_ReplicationState\] ALTER COLUMN \[Id\] nvarchar\(450\) COLLATE Latin1_General_100_BIN2 NOT NULL;\nEND;$/);
     // Re-added only when missing: a crash between the drop and the add is repaired by the next run.
     assert.equal(pk, `IF NOT EXISTS (SELECT 1 FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID(N'[dbo].[_ReplicationState]', N'U') AND [type] = N'PK')
 ALTER TABLE [dbo].[_ReplicationState] ADD CONSTRAINT [PK__ReplicationState] PRIMARY KEY CLUSTERED ([Id]);`);
+  });
+
+  it('runs each batch of the state table\'s DDL under one exclusive application lock of the session, released on success and on error', () => {
+    // Two processes setting up one replica at the same moment: both saw no table, the later CREATE failed (2714).
+    for (const batch of d.createStateTable()) {
+      assert.ok(batch.startsWith(`DECLARE @tmStateLock int;
+EXEC @tmStateLock = sp_getapplock @Resource = N'tenant-mirror: _ReplicationState', @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 60000;
+BEGIN TRY
+`), batch);
+      assert.ok(batch.endsWith(`
+END TRY
+BEGIN CATCH
+  IF @tmStateLock >= 0 EXEC sp_releaseapplock @Resource = N'tenant-mirror: _ReplicationState', @LockOwner = N'Session';
+  THROW;
+END CATCH;
+IF @tmStateLock >= 0 EXEC sp_releaseapplock @Resource = N'tenant-mirror: _ReplicationState', @LockOwner = N'Session';`), batch);
+      assert.equal(underStateLock(inner(batch)), batch);
+    }
   });
 
   it('creates the state table in dbo even with a tablePrefix', () => {

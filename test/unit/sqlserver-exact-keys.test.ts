@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
 import { SqlServerDialect } from '../../main/engine/replica/sqlserver/dialect.ts';
+import { insideStateLock } from '../doubles/sqlserver-state-lock.ts';
 import { columnDefault, defaultConstraintName, keyColumnTypes, keyEquals, valueColumnType } from '../../main/engine/replica/sqlserver/columns.ts';
 
 const d = new SqlServerDialect({ tablePrefix: '' });
@@ -77,7 +78,7 @@ describe('SQL Server DDL is safe to re-run (items 2, 5)', () => {
       columns: [col('code', str(40)), col('label', str(30), true, 'x'), col('blob', { kind: 'bytes', length: 4, fixed: true }, true), col('n', { kind: 'int', bits: 32 }, false, 0)],
     };
     const sql = [
-      ...d.createStateTable(), ...d.createTable(tag),
+      ...d.createStateTable().map(insideStateLock), ...d.createTable(tag),
       ...d.alterTable({ table: wide, addColumns: [wide.columns[3]!], widenColumns: [wide.columns[0]!, wide.columns[1]!], relaxNullability: [wide.columns[0]!] }),
       ...d.dropTable(tag),
     ];

@@ -125,8 +125,15 @@ export class PostgresDialect implements Dialect {
     return s;
   }
 
+  /**
+   * `_ReplicationState` made if missing. CREATE TABLE IF NOT EXISTS is not safe against itself: sessions
+   * that both see no table both create it, and the later commit fails on pg_type's unique index (two
+   * `provision`s started together: the second exited with that instead of REPLICA_IN_USE). A transaction-
+   * scoped advisory lock, per database, makes them take turns: the next one finds the table.
+   */
   createStateTable(): string[] {
     return [
+      `SELECT pg_advisory_xact_lock(hashtext('tenant-mirror: ${STATE_TABLE}'))`,
       `CREATE TABLE IF NOT EXISTS ${this.stateTable()} ("Id" varchar(200) NOT NULL PRIMARY KEY, "Kind" varchar(32) NOT NULL, ` +
       `"Value" text NOT NULL, "UpdatedUtc" timestamp(3) NOT NULL DEFAULT (now() AT TIME ZONE 'utc'))`,
     ];

@@ -29,9 +29,32 @@ export function createSchemaSql(schema: string): string {
 /** Longest state id: 450 UTF-16 units (900 bytes, the clustered key limit); `table:<128>.<128>` and poison ids fit. */
 export const STATE_ID_LENGTH = 450;
 
+const STATE_LOCK = quoteString(`tenant-mirror: ${STATE_TABLE}`);
+
+/**
+ * A batch of the state table's DDL under an exclusive application lock of the session, released at its
+ * end (or when the session ends): processes setting up one replica at the same moment take turns, and
+ * every batch is re-runnable, so the later one finds the work done. `IF OBJECT_ID … IS NULL CREATE TABLE`
+ * is not safe against itself: both see no table and the later CREATE fails (error 2714). A lock not
+ * granted in 60 s (`@tmStateLock` < 0) leaves the batch to run as before, and is not released.
+ */
+export function underStateLock(sql: string): string {
+  return `DECLARE @tmStateLock int;
+EXEC @tmStateLock = sp_getapplock @Resource = ${STATE_LOCK}, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 60000;
+BEGIN TRY
+${sql}
+END TRY
+BEGIN CATCH
+  IF @tmStateLock >= 0 EXEC sp_releaseapplock @Resource = ${STATE_LOCK}, @LockOwner = N'Session';
+  THROW;
+END CATCH;
+IF @tmStateLock >= 0 EXEC sp_releaseapplock @Resource = ${STATE_LOCK}, @LockOwner = N'Session';`;
+}
+
 /**
  * The state table when missing, then (an older replica) its `Id` widened from nvarchar(200) to
- * nvarchar(450) under the binary collation (`table:crm.Casey` and `table:crm.casey` are two rows).
+ * nvarchar(450) under the binary collation (`table:crm.Casey` and `table:crm.casey` are two rows); each
+ * batch under the state table's lock (underStateLock).
  */
 export function createStateTableSql(n: SqlServerNaming): string[] {
   const pk = constraintName('PK', STATE_TABLE);
@@ -51,7 +74,7 @@ BEGIN
   ALTER TABLE ${n.stateTable} ALTER COLUMN [Id] ${idType} NOT NULL;
 END;`,
     addPrimaryKeySql(n.stateTable, pk, '[Id]'),
-  ];
+  ].map(underStateLock);
 }
 
 const isKey = (def: TableDef, col: ColumnDef): boolean => def.primaryKey.includes(col.name);
