@@ -10,6 +10,7 @@ import type { Settings } from '../../preload/contract/settings.ts';
 import { MirrorError } from '../engine/errors.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
+import { connectReplica } from '../engine/replica/classified-error.ts';
 import type { Replica, StateRow } from '../engine/replica/replica.ts';
 import { createKafka } from '../engine/source/kafka-client.ts';
 import { recordTimestamps } from '../engine/source/record-times.ts';
@@ -36,11 +37,11 @@ async function openReadOnly(settings: Settings): Promise<{ replica: Replica } | 
     if (!existsSync(file)) return { missing: `no replica at ${file} yet: run \`tenant-mirror provision\`` };
     const { createSqliteReplica } = await import('../engine/replica/sqlite/index.ts');
     const replica = createSqliteReplica({ file, tablePrefix: settings.tablePrefix, readonly: true });
-    await replica.connect();
+    await connectReplica(replica);
     return { replica };
   }
   const replica = await createReplica(settings);
-  await replica.connect();
+  await connectReplica(replica);
   return { replica };
 }
 

@@ -8,6 +8,7 @@ import type { SchemaCheckResult } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
 import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
+import { connectReplica } from '../engine/replica/classified-error.ts';
 import type { Replica } from '../engine/replica/replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
@@ -32,7 +33,7 @@ async function liveWriter(replica: Replica, log: Logger): Promise<LeaseRecord | 
 
 async function withReplica<T>(settings: Settings, fn: (r: Replica) => Promise<T>): Promise<T> {
   const replica = await createReplica(settings);
-  await replica.connect();
+  await connectReplica(replica);
   try { return await fn(replica); } finally { await replica.close(); }
 }
 

@@ -13,6 +13,7 @@ import { createKafka } from './source/kafka-client.ts';
 import { readTopicToEnd } from './source/read-topic.ts';
 import { tenantTopics } from './source/topics.ts';
 import { createReplica } from './replica/create-replica.ts';
+import { openingError } from './replica/classified-error.ts';
 import { MirrorError } from './errors.ts';
 import { silentLogger } from './log.ts';
 
@@ -80,7 +81,9 @@ export async function testReplica(replicaSettings: ReplicaSettings, tablePrefix:
     items.push({ name: 'replica reachable', ok: true, message: replicaSettings.kind, fix: null });
   } catch (err) {
     const missingEnv = err instanceof MirrorError && err.code === 'SECRET_ENV_MISSING' ? String(err.detail?.fix ?? '') : null;
-    items.push({ name: 'replica reachable', ok: false, message: msg(err), fix: missingEnv ?? (replicaSettings.kind === 'sqlite' ? 'choose a writable folder for the database file' : 'check server, port, database name and login') });
+    // What the replica's classifier says about the driver's error (a missing database, a file that is no database, a refused login).
+    const classified = replica && !(err instanceof MirrorError) ? openingError(replica.classifyError, err).message : null;
+    items.push({ name: 'replica reachable', ok: false, message: msg(err), fix: missingEnv ?? classified ?? (replicaSettings.kind === 'sqlite' ? 'choose a writable folder for the database file' : 'check server, port, database name and login') });
     return report(items);
   }
   try {

@@ -8,6 +8,7 @@ import type { Settings } from '../../preload/contract/settings.ts';
 import type { EngineState, EngineStatus, TableStatus } from '../../preload/contract/status.ts';
 import type { ErrorData } from './errors.ts';
 import { MirrorError } from './errors.ts';
+import { openingError } from './replica/classified-error.ts';
 import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
 import type { EngineContext } from './context.ts';
 import { sleep } from './context.ts';
@@ -174,8 +175,12 @@ class MirrorEngine implements Engine {
   // ---------------------------------------------------------------- state
   private async openReplica(): Promise<void> {
     if (this.replicaConnected) return;
-    await this.ctx.replica.connect();
-    await this.ctx.replica.ensureStateTable();
+    try {
+      await this.ctx.replica.connect();
+      await this.ctx.replica.ensureStateTable();
+    } catch (err) {
+      throw openingError(this.ctx.replica.classifyError, err);
+    }
     this.replicaConnected = true;
   }
 

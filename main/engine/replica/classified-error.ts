@@ -22,6 +22,24 @@ export interface ClassifiedError {
 }
 export type ErrorClassifier = (err: unknown) => ClassifiedError;
 
+/**
+ * A replica that could not be opened (connected, its state table made): the driver's error as the
+ * MirrorError its classifier names — code and hint (`database "x" does not exist` is REPLICA_UNREACHABLE
+ * with the CREATE DATABASE to run, a file that is no SQLite database says so), retriable when the action
+ * is a retry — instead of an INTERNAL error carrying the driver's bare message.
+ */
+export function openingError(classify: ErrorClassifier, err: unknown): MirrorError {
+  if (err instanceof MirrorError) return err;
+  const c = classify(err);
+  // The hints are written for the engine's writes, which are retried; whoever opens says whether it retries.
+  return new MirrorError(c.code, c.hint.replace(/;\s*retrying[^.;]*\.$/, '.'), { cause: err, retriable: c.action === 'retry' });
+}
+
+/** Connects `replica`; a driver's error comes out as openingError names it. */
+export async function connectReplica(replica: { connect(): Promise<void>; classifyError: ErrorClassifier }): Promise<void> {
+  try { await replica.connect(); } catch (err) { throw openingError(replica.classifyError, err); }
+}
+
 /** Classification of our own MirrorErrors (thrown by the dialects before the driver is reached). */
 export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
   if (!(err instanceof MirrorError)) return undefined;
