@@ -18,7 +18,8 @@ import { tenantTopics } from '../engine/source/topics.ts';
 import { fetchWatermarks } from '../engine/source/watermarks.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, isLive, parseLease } from '../engine/state/lease-rules.ts';
-import type { GapRecord, TableRecord } from '../engine/state/records.ts';
+import type { GapRecord, SessionRecord, TableRecord } from '../engine/state/records.ts';
+import { assertSessionFits } from '../engine/state/session-fit.ts';
 import { parseTableStats, TABLE_STATS_ID } from '../engine/state/table-stats.ts';
 import { DEFAULT_STALE_AFTER_MS } from '../engine/state/writer-lease.ts';
 import { EXIT } from './exit-codes.ts';
@@ -84,7 +85,9 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       return EXIT.notProvisioned;
     }
     const sessionRow = rows.find((r) => r.id === 'session');
-    const session = sessionRow ? JSON.parse(sessionRow.value) as { ctx: string; replicationId: string } : null;
+    const session = sessionRow ? JSON.parse(sessionRow.value) as Pick<SessionRecord, 'ctx' | 'replicationId' | 'tablePrefix'> : null;
+    // Another tenant's replica, or tables elsewhere than the config says: its figures would not be this config's.
+    if (session) assertSessionFits(session, settings);
     const records = rows.filter((r) => r.kind === 'table').map((r) => fromStateJson<TableRecord>(r.value));
     const stats = parseTableStats(rows.find((r) => r.id === TABLE_STATS_ID)?.value);
     const tables: TableLine[] = [];

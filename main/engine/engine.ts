@@ -9,6 +9,7 @@ import type { EngineState, EngineStatus, TableStatus } from '../../preload/contr
 import type { ErrorData } from './errors.ts';
 import { MirrorError } from './errors.ts';
 import { openingError } from './replica/classified-error.ts';
+import { assertSessionFits } from './state/session-fit.ts';
 import type { EngineControl, SchemaCheckResult } from './engine-control.ts';
 import type { EngineContext } from './context.ts';
 import { sleep } from './context.ts';
@@ -88,7 +89,7 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
 /** kafkajs reset an out-of-range offset (kafka-client.ts): kept loud; the forward jump is caught by the apply feed. */
 const outOfRange = (log: Logger) => (extra: Record<string, unknown>): void => log.warn('kafka reported an out-of-range offset: checking for a gap', extra);
 
-const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHANGED', 'TENANT_MISMATCH', 'REPLICA_NOT_PROVISIONED', 'REPLICA_LEASE_LOST', 'REPLICA_IN_USE', 'REPLICA_PERMISSION']);
+const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHANGED', 'TENANT_MISMATCH', 'CONFIG_INVALID', 'REPLICA_NOT_PROVISIONED', 'REPLICA_LEASE_LOST', 'REPLICA_IN_USE', 'REPLICA_PERMISSION']);
 
 class MirrorEngine implements Engine {
   private readonly ctx: EngineContext;
@@ -316,7 +317,7 @@ class MirrorEngine implements Engine {
     await this.takeLease();
     await this.loadState();
     if (c.session) {
-      if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
+      assertSessionFits(c.session, c.settings);
       return c.session;
     }
     const rights = await c.replica.checkRights();
@@ -329,7 +330,7 @@ class MirrorEngine implements Engine {
     c.session = {
       ctx: c.settings.tenant.ctx, topicPrefix: c.topicPrefix, brokers: c.settings.tenant.brokers,
       replicationId: `${c.settings.tenant.ctx}-${randomBytes(4).toString('hex')}`.toLowerCase(),
-      provisionedAt: Date.now(), clientVersion: CLIENT_VERSION,
+      provisionedAt: Date.now(), clientVersion: CLIENT_VERSION, tablePrefix: c.settings.tablePrefix,
     };
     await c.persist([{ id: stateIds.session, kind: 'session', value: toStateJson(c.session) }]);
     c.log.info('provisioned', { ctx: c.session.ctx, replicationId: c.session.replicationId });
@@ -382,7 +383,7 @@ class MirrorEngine implements Engine {
     await this.takeLease();
     await this.loadState();
     if (!c.session) throw new MirrorError('REPLICA_NOT_PROVISIONED', 'the replica has no session in _ReplicationState: run `tenant-mirror provision` first');
-    if (c.session.ctx !== c.settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${c.session.ctx}, not ${c.settings.tenant.ctx}`);
+    assertSessionFits(c.session, c.settings);
     await this.connectKafka();
     await readWatermarks(c, c.topics.cdc).catch((err: unknown) => {
       throw new MirrorError('KAFKA_TOPIC_MISSING', `cannot read ${c.topics.cdc}: ${(err as Error).message}`, { cause: err });

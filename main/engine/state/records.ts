@@ -10,6 +10,8 @@ export interface SessionRecord {
   replicationId: string;
   provisionedAt: number;
   clientVersion: string;
+  /** The settings' tablePrefix at provision: where the replica's tables are (absent: provisioned before it was recorded). */
+  tablePrefix?: string;
 }
 
 export interface SweepRecord {
