@@ -9,7 +9,7 @@ import type { SessionRecord } from './records.ts';
  * the tables it has registered where the config points (an empty replica said to be "ok"). A session
  * written before the prefix was recorded (2026-12-05) is not checked for it.
  */
-export function assertSessionFits(session: Pick<SessionRecord, 'ctx' | 'tablePrefix'>, settings: Pick<Settings, 'tenant' | 'tablePrefix'>): void {
+export function assertSessionFits(session: Pick<SessionRecord, 'ctx' | 'tablePrefix'>, settings: { tenant: Pick<Settings['tenant'], 'ctx'>; tablePrefix: Settings['tablePrefix'] }): void {
   if (session.ctx !== settings.tenant.ctx) throw new MirrorError('TENANT_MISMATCH', `this replica belongs to tenant ${session.ctx}, not ${settings.tenant.ctx}`);
   if (session.tablePrefix !== undefined && session.tablePrefix !== settings.tablePrefix) {
     throw new MirrorError('CONFIG_INVALID',
