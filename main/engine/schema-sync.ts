@@ -23,6 +23,7 @@ import { parseLossless } from './decode/json.ts';
 import { readTopicToEnd } from './source/read-topic.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import { markResync, requestResync, signalResync } from './snapshot/resync.ts';
+import { followTableFilter } from './left-out-tables.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
@@ -380,12 +381,13 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
   }
   // New tables' resyncs are stored with their records and the history position (one write: a kill cannot
   // leave a new table recorded without the snapshot that fills it), then signalled.
-  const filling = toSnapshot.length ? await markResync(ctx, toSnapshot) : [];
+  const again = await followTableFilter(ctx);
+  const filling = toSnapshot.length || again.length ? await markResync(ctx, [...toSnapshot, ...again]) : [];
   ctx.historyNext = last;
   const rows = ctx.registry.takeDirty();
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
   await ctx.persist(rows);
-  if (filling.length) for (const id of await signalResync(ctx, filling)) noteApplied(ctx, id, 'snapshot requested', 'new table: filled by a snapshot');
+  if (filling.length) for (const id of await signalResync(ctx, filling)) noteApplied(ctx, id, 'snapshot requested', again.includes(id) ? 'let in again by the tables setting: resynced' : 'new table: filled by a snapshot');
   // The report is what was applied during this check (noted where the DDL ran), not a prediction.
   return appliedSchemaChanges(ctx, mark);
 }

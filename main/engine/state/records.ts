@@ -111,6 +111,8 @@ export interface TableRecord {
    * of a schema the table no longer fits, was skipped, or never came, the table being dropped: a ghost row).
    */
   rebuiltSrc?: string | null;
+  /** Since when (ms) the settings' table filter leaves the table out: its changes are skipped (left-out-tables.ts). */
+  leftOutAt?: number | null;
   /**
    * The incremental scans of this table asked of the connector (the signals naming it, in the order sent)
    * whose end it has not reported yet (TABLE_SCAN_COMPLETED, whatever its status). `COMPLETED` or `ABORTED`
