@@ -358,7 +358,8 @@ class MirrorEngine implements Engine {
       c.nextOffsets.set(p, BigInt(w.high));
     }
     c.fullSnapshot = null;
-    const ids = c.registry.all().map((r) => r.id);
+    // Not the tables the settings leave out: their snapshot rows would be skipped (left-out-tables.ts).
+    const ids = c.registry.all().filter((r) => c.filter(r.schema, r.name) === 'mirror').map((r) => r.id);
     await c.loop.run('reset offsets', async () => {
       // The resyncs are stored in the same write as the moved offsets: a kill between two writes would
       // leave every table 'ok' past the rows it never got.
@@ -405,7 +406,7 @@ class MirrorEngine implements Engine {
       await this.runSchemaCheck(fresh && !purgedInitial);
       if (purgedInitial) c.log.warn('the initial snapshot is no longer in the topic: every table is resnapshotted', {});
       if (gapFound && c.settings.autoResyncOnGap) {
-        const ids = c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id);
+        const ids = c.registry.all().filter((r) => r.state === 'stale' && !r.leftOutAt).map((r) => r.id);
         if (ids.length) await this.requestResync(ids, 'automatic after a gap');
       }
       await resendPendingSignals(c).catch((err: unknown) => c.log.warn('resnapshot signals not sent yet; retrying', { error: (err as Error).message }));
@@ -451,7 +452,7 @@ class MirrorEngine implements Engine {
           }
           await c.loop.run('gap', async () => {
             await recordGap(c, p, expected, low);
-            if (c.settings.autoResyncOnGap) await this.requestResync(c.registry.all().filter((r) => r.state === 'stale').map((r) => r.id), 'automatic after a gap');
+            if (c.settings.autoResyncOnGap) await this.requestResync(c.registry.all().filter((r) => r.state === 'stale' && !r.leftOutAt).map((r) => r.id), 'automatic after a gap');
           });
         },
         onChunk: async (p, chunk, heartbeat) => {

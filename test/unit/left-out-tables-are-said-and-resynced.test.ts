@@ -10,7 +10,8 @@ import { it } from 'node:test';
 import { processMessages } from '../../main/engine/apply/processor.ts';
 import { followTableFilter } from '../../main/engine/left-out-tables.ts';
 import { createTableFilter } from '../../main/engine/schema/table-filter.ts';
-import { markResync } from '../../main/engine/snapshot/resync.ts';
+import { markResync, requestResync } from '../../main/engine/snapshot/resync.ts';
+import { MirrorError } from '../../main/engine/errors.ts';
 import { makeContext, Topic } from '../doubles/engine-context.ts';
 
 const hb = async (): Promise<void> => undefined;
@@ -44,6 +45,9 @@ it('left out: stale with why, its events skipped, its sweep cancelled; let in ag
   assert.equal(count(), 3);
   assert.deepEqual(await followTableFilter(ctx, Date.UTC(2026, 11, 5, 19, 0, 0)), []);
   assert.match(ctx.registry.get(contact.id)!.staleReason!, /since 2026-12-05 18:00:00 UTC/);
+  // A resync of it asked for meanwhile would never end (its snapshot rows are skipped too): refused, saying why.
+  await assert.rejects(requestResync(ctx, [contact.id]), (e: unknown) => e instanceof MirrorError && e.code === 'TABLE_UNKNOWN' && /is left out by the tables setting: let it in again/.test(e.message));
+  assert.equal(ctx.registry.get(contact.id)!.state, 'stale');
 
   ctx.filter = createTableFilter({ include: [], exclude: [], honourBlockedList: true });
   assert.deepEqual(await followTableFilter(ctx), [contact.id]);

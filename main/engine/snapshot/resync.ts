@@ -22,6 +22,8 @@ function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
     const byName = (f: (r: TableRecord) => boolean): TableRecord | undefined => { const hits = ctx.registry.all().filter(f); return hits.length === 1 ? hits[0] : undefined; };
     const rec = ctx.registry.lookup(raw) ?? byName((r) => r.name === raw) ?? byName((r) => r.name.toLowerCase() === raw.toLowerCase());
     if (!rec) throw new MirrorError('TABLE_UNKNOWN', `table ${raw} is not replicated (known: ${ctx.registry.all().map((r) => r.id).slice(0, 10).join(', ')}…)`, { detail: { table: raw } });
+    // Its snapshot rows would be skipped like its changes (left-out-tables.ts): the resync could never end.
+    if (rec.leftOutAt) throw new MirrorError('TABLE_UNKNOWN', `table ${rec.id} is left out by the tables setting: let it in again (tables include / exclude) and it is resynced`, { detail: { table: rec.id } });
     if (!recs.includes(rec)) recs.push(rec);
   }
   return recs;
