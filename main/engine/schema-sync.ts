@@ -342,18 +342,26 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
   const last = await loadSchemaLog(ctx);
   const processed = processedBefore(ctx);
   const toSnapshot: string[] = [];
+  const letInNow: string[] = [];
   for (const [id, entries] of ctx.schemaLog ?? new Map<string, SchemaLogEntry[]>()) {
     const latest = entries[entries.length - 1]!;
     const rec = ctx.registry.get(id);
     if (!rec) {
-      if (!latest.def || latest.pos <= processed) continue; // dropped, or seen before (a table we removed)
+      if (!latest.def) continue; // dropped at the source
       if (!latest.def.primaryKey.length) { ctx.log.warn('table without a primary key is not mirrored', { table: id }); continue; }
+      // Taken by an earlier check yet not registered: the tables setting left it out then (the history is
+      // read through the filter) and lets it in now. Filled by a resync like a new table, even during an
+      // initial load (the load running may have been asked for without it): it was left out silently, the
+      // replica "caught up" without the table, until its first change event.
+      const letIn = latest.pos <= processed;
+      const load = opts.initialLoad && !letIn;
       await ctx.replica.createTable(latest.def);
-      const created = newRecord(latest.def, latest.collection, opts.initialLoad ? 'pending' : 'ok', latest.pos.toString());
-      if (!opts.initialLoad) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
+      const created = newRecord(latest.def, latest.collection, load ? 'pending' : 'ok', latest.pos.toString());
+      if (!load) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
       ctx.registry.put(created);
-      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns`);
-      if (!opts.initialLoad) toSnapshot.push(id);
+      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : ''}`);
+      if (!load) toSnapshot.push(id);
+      if (letIn) letInNow.push(id);
       continue;
     }
     const at = positionOf(entries, rec.hash, rec.schemaPos, processed);
@@ -387,7 +395,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
   const rows = ctx.registry.takeDirty();
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
   await ctx.persist(rows);
-  if (filling.length) for (const id of await signalResync(ctx, filling)) noteApplied(ctx, id, 'snapshot requested', again.includes(id) ? 'let in again by the tables setting: resynced' : 'new table: filled by a snapshot');
+  if (filling.length) for (const id of await signalResync(ctx, filling)) noteApplied(ctx, id, 'snapshot requested', again.includes(id) ? 'let in again by the tables setting: resynced' : letInNow.includes(id) ? 'let in by the tables setting: filled by a snapshot' : 'new table: filled by a snapshot');
   // The report is what was applied during this check (noted where the DDL ran), not a prediction.
   return appliedSchemaChanges(ctx, mark);
 }

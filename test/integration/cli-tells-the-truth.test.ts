@@ -7,7 +7,11 @@
  *   `sync --until-caught-up` once caught up;
  * - `info` while behind reports, per partition, exactly Kafka's high watermark minus the offset stored in
  *   `_ReplicationState` (read here with plain SQL), and exits 7 above --max-lag-events, 0 below;
- * - `update-schema` after a CREATE TABLE and an ALTER … ADD COLUMN at the source names both.
+ * - `update-schema` after a CREATE TABLE and an ALTER … ADD COLUMN at the source names both;
+ * - tables the `tables` setting leaves out: one left out at `provision` and let in later with no change of
+ *   its own since is created and filled (the replica said "caught up" without it); one left out after,
+ *   changed at the source meanwhile, is said stale (exit 5) and, let in again, resynced: every table
+ *   equal to the source by an independent reader.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +26,7 @@ import type { Stack } from '../harness/stack.ts';
 import type { Tenant } from '../harness/tenant.ts';
 import { waitFor } from '../harness/util.ts';
 import { poisonValue } from '../faults/fault-kit.ts';
+import { compareWithSource } from './support/replica-compare.ts';
 
 const CLI = join(import.meta.dirname, '../../main/cli.ts');
 const dir = mkdtempSync(join(tmpdir(), 'tm-cli-truth-'));
@@ -36,12 +41,12 @@ async function cli(args: string[], timeoutMs = 600_000): Promise<{ code: number 
   } finally { clearTimeout(timer); }
 }
 
-function configFor(tenant: Tenant, stack: Stack, name: string): { config: string; file: string } {
-  const file = join(dir, `${name}.db`);
+function configFor(tenant: Tenant, stack: Stack, name: string, extra: Record<string, unknown> = {}, replicaName = name): { config: string; file: string } {
+  const file = join(dir, `${replicaName}.db`);
   const config = join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({
     tenant: { ctx: tenant.ctx, brokers: stack.brokers }, replica: { kind: 'sqlite', file },
-    maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, logLevel: 'warn',
+    maxPollTimeSeconds: 0.2, snapshotFenceDelayMs: 500, retryInitialMs: 200, retryMaxMs: 2000, logLevel: 'warn', ...extra,
   }));
   return { config, file };
 }
@@ -188,5 +193,48 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.match(u.out, new RegExp(`^created: .*${db}\\.cli_extra`, 'm'));
     assert.match(u.out, new RegExp(`^altered: .*${db}\\.contact`, 'm'));
     assert.match(u.out, new RegExp(`altered ${db}\\.contact \\(added cli_note\\)`));
+  });
+
+  it('tables left out by the tables setting, then let in: said while out, filled from the source when in, equal', async () => {
+    const tenant = await stack.createTenant({ seedRows: 200 });
+    tenants.push(tenant);
+    const db = tenant.database.toLowerCase();
+    const leaveOut = (name: string, table: string | null) =>
+      configFor(tenant, stack, name, table ? { tables: { exclude: [`${tenant.database}.${table}`] } } : {}, 'left-out').config;
+    const where = { replica: { kind: 'sqlite' as const, file: join(dir, 'left-out.db') } };
+    const unequal = async (tables?: string[]) => (await compareWithSource(tenant, where, tables)).filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`);
+
+    const p = await cli(['provision', '-c', leaveOut('left-out-text', 'text'), '--timeout', '400']);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    const before = JSON.parse((await cli(['info', '-c', leaveOut('left-out-text', 'text'), '--json'])).out) as { tables: Array<{ id: string }> };
+    assert.ok(!before.tables.some((t) => t.id === `${db}.text`), 'left out at provision: not created');
+    assert.ok(before.tables.some((t) => t.id === `${db}.person`));
+
+    // Let in with no change of its own since: it was never created (the replica "caught up" without it).
+    const s1 = await cli(['sync', '-c', leaveOut('all-in', null), '--until-caught-up', '--timeout', '300']);
+    say(`let in: sync exit ${s1.code}: ${s1.out.split('\n').filter((l) => /text|caught up/.test(l)).join(' | ').slice(0, 600)}`);
+    assert.equal(s1.code, 0, s1.out.slice(-3000));
+    assert.match(s1.out, new RegExp(`resync ok\\s+${db}\\.text · repaired`));
+    assert.deepEqual(await unequal(['text']), []);
+
+    // Left out after provision, changed at the source meanwhile: stale with why, not "ok".
+    const s2 = await cli(['sync', '-c', leaveOut('left-out-contact', 'contact'), '--until-caught-up', '--timeout', '300']);
+    assert.equal(s2.code, 5, s2.out.slice(-3000));
+    const hb = (await topicOffsets(stack.kafka, tenant.topics.cdc)).reduce((n, o) => n + o.high, 0n);
+    const w = await tenant.source.workload({ ops: 40, tables: ['contact'], mix: { insert: 0.3, update: 0.4, delete: 0.3 } });
+    await settledHighs(stack, tenant.topics.cdc, hb);
+    const s3 = await cli(['sync', '-c', leaveOut('left-out-contact', 'contact'), '--until-caught-up', '--timeout', '300']);
+    assert.equal(s3.code, 5, s3.out.slice(-3000));
+    assert.match(s3.out, new RegExp(`stale\\s+${db}\\.contact — not replicated: left out by the tables setting`));
+    const i = await cli(['info', '-c', leaveOut('left-out-contact', 'contact'), '--json']);
+    assert.equal(i.code, 5, i.out.slice(-2000));
+    assert.ok(w.total > 0);
+    assert.equal((await unequal(['contact'])).length, 1, 'changed at the source while left out: the replica differs (and says so)');
+
+    // Let in again: resynced from the source, every table equal.
+    const s4 = await cli(['sync', '-c', leaveOut('all-in', null), '--until-caught-up', '--timeout', '300']);
+    say(`let in again: sync exit ${s4.code}: ${s4.out.split('\n').filter((l) => /contact|caught up/.test(l)).join(' | ').slice(0, 600)}`);
+    assert.equal(s4.code, 0, s4.out.slice(-3000));
+    assert.deepEqual(await unequal(), []);
   });
 });
