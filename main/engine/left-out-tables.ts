@@ -23,6 +23,11 @@ export async function followTableFilter(ctx: Pick<EngineContext, 'registry' | 'r
       rec.error = null;
       ctx.registry.put(rec);
       ctx.log.warn('table left out by the tables setting: no longer kept in step', { table: rec.id });
+    } else if (mirrored && rec.leftOutAt && rec.state === 'resyncing') {
+      // Its resync begun since it was let in (the schema check rebuilt it for a change made while it was
+      // out; a left-out table has none): that resync replaces what it missed.
+      rec.leftOutAt = null;
+      ctx.registry.put(rec);
     } else if (mirrored && rec.leftOutAt) {
       rec.staleReason = `let in again by the tables setting after being left out since ${iso(rec.leftOutAt)}: resynced from the source`;
       rec.leftOutAt = null;

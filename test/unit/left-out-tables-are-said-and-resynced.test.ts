@@ -57,3 +57,23 @@ it('left out: stale with why, its events skipped, its sweep cancelled; let in ag
   assert.equal(back.leftOutAt, null);
   assert.deepEqual(await followTableFilter(ctx), [], 'handed back once');
 });
+
+it('let in again with a change made while it was out: the schema check may resync it before the mark is cleared; handed back once', async () => {
+  const topic = new Topic();
+  const ctx = await makeContext(topic);
+  await processMessages(ctx, 0, [1, 2].map((id) => topic.message({ table: 'contact', id, op: 'c' })), hb);
+  const contact = ctx.registry.all().find((r) => r.name === 'contact')!;
+  ctx.filter = createTableFilter({ include: [], exclude: [contact.id], honourBlockedList: true });
+  await followTableFilter(ctx);
+  assert.ok(ctx.registry.get(contact.id)!.leftOutAt);
+  // Let in: the check rebuilds it (an incompatible change made while out) and resyncs it while the table
+  // still carries the mark; the filter decides, not the mark.
+  ctx.filter = createTableFilter({ include: [], exclude: [], honourBlockedList: true });
+  await requestResync(ctx, [contact.id], 'schema change: column x changed type incompatibly');
+  assert.equal(ctx.registry.get(contact.id)!.state, 'resyncing');
+  assert.deepEqual(await followTableFilter(ctx), [], 'that resync replaces what it missed: not asked for twice');
+  const rec = ctx.registry.get(contact.id)!;
+  assert.equal(rec.leftOutAt, null);
+  assert.equal(rec.state, 'resyncing');
+  assert.equal(await ctx.replica.hasSweep(rec.def), true);
+});

@@ -13,7 +13,7 @@ import type { TableRecord } from '../state/records.ts';
 import { engineBehind, type ReadingLag } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type ResyncDeps = Pick<EngineContext, 'events' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics'>;
+export type ResyncDeps = Pick<EngineContext, 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics'>;
 
 function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];
@@ -23,7 +23,10 @@ function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
     const rec = ctx.registry.lookup(raw) ?? byName((r) => r.name === raw) ?? byName((r) => r.name.toLowerCase() === raw.toLowerCase());
     if (!rec) throw new MirrorError('TABLE_UNKNOWN', `table ${raw} is not replicated (known: ${ctx.registry.all().map((r) => r.id).slice(0, 10).join(', ')}…)`, { detail: { table: raw } });
     // Its snapshot rows would be skipped like its changes (left-out-tables.ts): the resync could never end.
-    if (rec.leftOutAt) throw new MirrorError('TABLE_UNKNOWN', `table ${rec.id} is left out by the tables setting: let it in again (tables include / exclude) and it is resynced`, { detail: { table: rec.id } });
+    // By the filter, not `leftOutAt`: a table let in again is rebuilt by the schema check (a change made
+    // while it was out) before the check's end clears that mark (the resync was refused: sync exited 1,
+    // every run, the table left empty).
+    if (ctx.filter(rec.schema, rec.name) !== 'mirror') throw new MirrorError('TABLE_UNKNOWN', `table ${rec.id} is left out by the tables setting: let it in again (tables include / exclude) and it is resynced`, { detail: { table: rec.id } });
     if (!recs.includes(rec)) recs.push(rec);
   }
   return recs;
