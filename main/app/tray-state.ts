@@ -26,6 +26,8 @@ export function deriveHealth(status: EngineStatus | null): TrayView {
   if (stale.length || openGaps.length) {
     return { health: 'stale', tooltip: `${name}: ${stale.length || openGaps.flatMap((g) => g.tables).length} table(s) stale; resync needed` };
   }
+  const missing = status.notMirrored?.length ?? 0;
+  if (missing) return { health: 'stale', tooltip: `${name}: ${missing} source table(s) not mirrored (no primary key)` };
   const stalled = status.tables.filter((t) => t.error?.code === 'RESYNC_STALLED');
   if (stalled.length) return { health: 'stale', tooltip: `${name}: ${stalled.length} table resync(s) stalled at the source connector (restart the tenant's connector)` };
   const snapStalled = status.tables.filter((t) => t.error?.code === 'SNAPSHOT_STALLED');

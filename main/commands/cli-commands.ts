@@ -27,10 +27,16 @@ const done = (s: EngineStatus): boolean =>
   s.state === 'streaming' && s.lagEvents === 0 && s.tables.every((t) => t.state !== 'snapshotting' && t.state !== 'pending' && t.state !== 'resyncing');
 
 /** Tables that are stale or halted, one line each with the reason; empty when all are in step. */
-export function notInStep(s: Pick<EngineStatus, 'tables'>): string[] {
-  return s.tables.filter((t) => t.state === 'stale' || t.state === 'halted')
-    .map((t) => `${t.state.padEnd(9)} ${t.id} — ${(t.state === 'stale' ? t.staleReason : t.error?.message ?? t.staleReason) ?? 'no reason recorded'}`);
+export function notInStep(s: Pick<EngineStatus, 'tables' | 'notMirrored'>): string[] {
+  return [
+    ...s.tables.filter((t) => t.state === 'stale' || t.state === 'halted')
+      .map((t) => `${t.state.padEnd(9)} ${t.id} — ${(t.state === 'stale' ? t.staleReason : t.error?.message ?? t.staleReason) ?? 'no reason recorded'}`),
+    ...(s.notMirrored ?? []).map((t) => `${'missing'.padEnd(9)} ${t.table} — ${t.reason}`),
+  ];
 }
+
+/** Tables of the source the replica should hold: its own, and those it cannot mirror. */
+const sourceTables = (s: Pick<EngineStatus, 'tables' | 'notMirrored'>): number => s.tables.length + (s.notMirrored?.length ?? 0);
 
 /**
  * Stall marks stored before this command began (an earlier process, killed or stopped, saw the stall), one
@@ -77,7 +83,7 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
       const bad = notInStep(e.status());
       if (bad.length) {
         for (const line of bad) io.out(line);
-        io.out(`Provisioning finished with ${bad.length} of ${s.tables.length} tables not in step (stale or halted, see above; exit ${EXIT.stale}); the others are loaded.`);
+        io.out(`Provisioning finished with ${bad.length} of ${sourceTables(e.status())} tables not in step (stale, halted or not mirrored, see above; exit ${EXIT.stale}); the others are loaded.`);
         return EXIT.stale;
       }
       io.out(`Provisioning completed successfully! ${s.tables.length} tables, ${s.eventsApplied} events applied.`);
@@ -148,7 +154,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     const bad = notInStep(s);
     if (bad.length) {
       for (const line of bad) io.out(line);
-      io.out(`caught up, but ${bad.length} of ${s.tables.length} tables are not in step (stale or halted, see above; exit ${EXIT.stale})`);
+      io.out(`caught up, but ${bad.length} of ${sourceTables(s)} tables are not in step (stale, halted or not mirrored, see above; exit ${EXIT.stale})`);
       return EXIT.stale;
     }
     io.out(`caught up: ${s.tables.length} tables in step`);

@@ -25,6 +25,7 @@ import { DEFAULT_STALE_AFTER_MS } from '../engine/state/writer-lease.ts';
 import { EXIT } from './exit-codes.ts';
 import { computeLag, lagVerdict, resumePosition } from './lag.ts';
 import type { LagReport, PartitionInput } from './lag.ts';
+import { unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 
 export interface InfoIo { out(line: string): void; json: boolean }
 export interface InfoOptions { maxLagEvents: number; maxLagSeconds: number; kafkaTimeoutMs?: number }
@@ -118,8 +119,9 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       try { lag = await measureLag(settings, stored, log, opts.kafkaTimeoutMs ?? 20_000); } catch (err) { lagError = MirrorError.from(err).message; }
     }
     const bad = tables.filter((t) => t.state === 'stale' || t.state === 'halted');
+    const notMirrored = unmirroredFromRows(rows);
     const verdict = lagVerdict(lag, { events: opts.maxLagEvents, seconds: opts.maxLagSeconds });
-    const state = !session ? 'not provisioned' : bad.length ? 'tables not in step' : !lag ? 'lag unknown' : verdict.behind ? 'behind' : lag.lagEvents === 0 ? 'caught up' : 'catching up';
+    const state = !session ? 'not provisioned' : bad.length || notMirrored.length ? 'tables not in step' : !lag ? 'lag unknown' : verdict.behind ? 'behind' : lag.lagEvents === 0 ? 'caught up' : 'catching up';
 
     if (io.json) {
       io.out(JSON.stringify({
@@ -127,7 +129,7 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
         writer: writer ? { ...writer, live } : null,
         lag: lag ? { events: lag.lagEvents, seconds: lag.lagSeconds, partitions: lag.partitions } : null, lagError,
         thresholds: { maxLagEvents: opts.maxLagEvents, maxLagSeconds: opts.maxLagSeconds }, behind: session ? verdict.reasons : [],
-        tables, gaps, poisonEvents: poison,
+        tables, notMirrored, gaps, poisonEvents: poison,
       }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     } else {
       if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
@@ -144,15 +146,17 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       for (const t of tables) {
         io.out(`  ${t.state.padEnd(12)} ${t.id} · ${t.rows === null ? '? rows' : `${t.rows} rows`} · last change ${ago(t.lastChangeAt, now)}${t.reason ? `\n    why: ${t.reason}` : ''}`);
       }
+      for (const t of notMirrored) io.out(`  ${'missing'.padEnd(12)} ${t.table} · since ${new Date(t.since).toISOString()}\n    why: ${t.reason}`);
       for (const g of gaps) io.out(`gap ${g.topic}:${g.partition} offsets ${g.fromOffset}–${g.toOffset} purged, detected ${new Date(g.detectedAt).toISOString()}${g.resolved ? ' (resolved)' : `: tables ${g.tables.join(', ') || '-'} need \`resync-tables\``}`);
       if (poison) io.out(`${poison} poison event(s) kept in _ReplicationState (kind 'poison').`);
       if (bad.length) io.out(`${bad.length} table(s) stale or halted: ${bad.map((t) => t.id).join(', ')}`);
+      if (notMirrored.length) io.out(`${notMirrored.length} source table(s) not mirrored: ${notMirrored.map((t) => t.table).join(', ')}`);
       const stalled = tables.filter((t) => t.error === 'RESYNC_STALLED');
       if (stalled.length) io.out(`${stalled.length} resync(s) stalled at the source connector (restart the tenant's connector): ${stalled.map((t) => t.id).join(', ')}`);
       if (session && verdict.behind) io.out(`behind: ${verdict.reasons.join('; ')}`);
     }
     if (!session) return EXIT.notProvisioned;
-    if (bad.length) return EXIT.stale;
+    if (bad.length || notMirrored.length) return EXIT.stale;
     if (verdict.behind) return EXIT.behind;
     return EXIT.ok;
   } finally { await replica.close(); }

@@ -1,7 +1,7 @@
 /** State shared by the engine's parts (cdc processing, snapshots, schema sync). One per running engine. */
 import type { DecodeAhead } from './decode/decode-ahead.ts';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { EngineState, GapInfo } from '../../preload/contract/status.ts';
+import type { EngineState, GapInfo, NotMirroredTable } from '../../preload/contract/status.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { EnvelopeDecoder } from './decode/envelope.ts';
 import type { EngineEmitter } from './events.ts';
@@ -71,6 +71,8 @@ export interface EngineContext {
   loop: ControlLoop;
   /** The writer lease while the engine holds it; every replica write carries its guard. */
   lease: WriterLease | null;
+  /** Source tables let in that cannot be mirrored (no primary key), by id; stored as `unmirrored:` rows (unmirrored-tables.ts). */
+  unmirrored?: Map<string, NotMirroredTable>;
   /** Offset of `<ctx>-schemahistory` already processed by the schema check. */
   historyNext: string | null;
   /** The schema history in order, per table (null until first read); `schemaLogHigh` is where the read ended. */

@@ -603,7 +603,7 @@ class MirrorEngine implements Engine {
       tables, snapshot: this.overallSnapshot, partitions: figures.partitions, gaps: [...c.gaps],
       lagSeconds: known ? figures.lagSeconds : null, lagEvents: known ? figures.lagEvents : null,
       eventsApplied: this.eventsApplied, eventsPerSecond: this.rate.perSecond(now, c.paused),
-      lastError: this.lastError, startedAt: this.startedAt, updatedAt: now,
+      lastError: this.lastError, startedAt: this.startedAt, updatedAt: now, notMirrored: [...(c.unmirrored?.values() ?? [])],
     };
   }
 

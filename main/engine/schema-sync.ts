@@ -24,6 +24,7 @@ import { readTopicToEnd } from './source/read-topic.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import { markResync, requestResync, signalResync } from './snapshot/resync.ts';
 import { followTableFilter } from './left-out-tables.ts';
+import { followUnmirrored } from './unmirrored-tables.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
@@ -348,7 +349,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
     const rec = ctx.registry.get(id);
     if (!rec) {
       if (!latest.def) continue; // dropped at the source
-      if (!latest.def.primaryKey.length) { ctx.log.warn('table without a primary key is not mirrored', { table: id }); continue; }
+      if (!latest.def.primaryKey.length) continue; // not mirrored, and said so (followUnmirrored below)
       // Taken by an earlier check yet not registered: the tables setting left it out then (the history is
       // read through the filter) and lets it in now. Filled by a resync like a new table, even during an
       // initial load (the load running may have been asked for without it): it was left out silently, the
@@ -392,9 +393,10 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
   const again = await followTableFilter(ctx);
   const filling = toSnapshot.length || again.length ? await markResync(ctx, [...toSnapshot, ...again]) : [];
   ctx.historyNext = last;
-  const rows = ctx.registry.takeDirty();
+  const keyless = ctx.schemaLog ? followUnmirrored(ctx, ctx.schemaLog) : { rows: [], remove: [] };
+  const rows = [...ctx.registry.takeDirty(), ...keyless.rows];
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
-  await ctx.persist(rows);
+  await ctx.persist(rows, keyless.remove);
   if (filling.length) for (const id of await signalResync(ctx, filling)) noteApplied(ctx, id, 'snapshot requested', again.includes(id) ? 'let in again by the tables setting: resynced' : letInNow.includes(id) ? 'let in by the tables setting: filled by a snapshot' : 'new table: filled by a snapshot');
   // The report is what was applied during this check (noted where the DDL ran), not a prediction.
   return appliedSchemaChanges(ctx, mark);

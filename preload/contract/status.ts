@@ -102,6 +102,9 @@ export interface GapInfo {
   resolved: boolean;
 }
 
+/** A source table the settings let in that cannot be mirrored (no primary key): no replica table, said with why. */
+export interface NotMirroredTable { table: string; reason: string; since: number }
+
 export interface EngineStatus {
   state: EngineState;
   ctx: string;
@@ -118,6 +121,8 @@ export interface EngineStatus {
   lastError: ErrorData | null;
   startedAt: number | null;
   updatedAt: number;
+  /** Source tables that cannot be mirrored, with why (absent from older engines). */
+  notMirrored?: NotMirroredTable[];
 }
 
 /** Events the engine emits; the tray, IPC stream, CLI and log subscribe. */

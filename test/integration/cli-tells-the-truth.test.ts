@@ -11,7 +11,9 @@
  * - tables the `tables` setting leaves out: one left out at `provision` and let in later with no change of
  *   its own since is created and filled (the replica said "caught up" without it); one left out after,
  *   changed at the source meanwhile (rows, and a column made incompatible), is said stale (exit 5) and,
- *   let in again, rebuilt and resynced: every table equal to the source by an independent reader.
+ *   let in again, rebuilt and resynced: every table equal to the source by an independent reader;
+ * - a source table without a primary key is named "missing" with why (exit 5, `info` too), not counted
+ *   in step; given a key at the source, it is created and filled, equal.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -240,5 +242,40 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     say(`let in again: sync exit ${s4.code}: ${s4.out.split('\n').filter((l) => /contact|caught up/.test(l)).join(' | ').slice(0, 600)}`);
     assert.equal(s4.code, 0, s4.out.slice(-3000));
     assert.deepEqual(await unequal(), []);
+  });
+
+  it('a source table without a primary key: named missing with why (exit 5); given a key, created, filled and equal', async () => {
+    const tenant = await stack.createTenant({ seedRows: 100 });
+    tenants.push(tenant);
+    const db = tenant.database.toLowerCase();
+    const { config, file } = configFor(tenant, stack, 'no-key');
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    const hb = (await topicOffsets(stack.kafka, tenant.topics.schemaHistory)).reduce((n, o) => n + o.high, 0n);
+    await tenant.source.query(`CREATE TABLE ${tenant.source.qt('nokey')} (a INT NULL, b VARCHAR(20) NULL)`);
+    await tenant.source.query(`INSERT INTO ${tenant.source.qt('nokey')} VALUES (1, 'x'), (1, 'x'), (2, 'y')`);
+    await settledHighs(stack, tenant.topics.schemaHistory, hb);
+    const s1 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    say(`no key: sync exit ${s1.code}: ${s1.out.split('\n').filter((l) => /nokey|caught up/.test(l)).join(' | ').slice(0, 700)}`);
+    assert.equal(s1.code, 5, s1.out.slice(-3000));
+    assert.match(s1.out, new RegExp(`^missing\\s+${db}\\.nokey — not mirrored: the source table has no primary key`, 'm'));
+    assert.match(s1.out, /caught up, but 1 of \d+ tables are not in step/);
+    const i = await cli(['info', '-c', config, '--json']);
+    assert.equal(i.code, 5, i.out.slice(-2000));
+    const j = JSON.parse(i.out) as { state: string; notMirrored: Array<{ table: string; reason: string }> };
+    assert.equal(j.state, 'tables not in step');
+    assert.deepEqual(j.notMirrored.map((t) => t.table), [`${db}.nokey`]);
+
+    await tenant.source.query(`ALTER TABLE ${tenant.source.qt('nokey')} ADD COLUMN id INT NOT NULL AUTO_INCREMENT PRIMARY KEY`);
+    await tenant.source.query(`UPDATE ${tenant.source.qt('nokey')} SET b = 'z' WHERE a = 2`);
+    const s2 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    assert.equal(s2.code, 0, s2.out.slice(-3000));
+    assert.doesNotMatch(s2.out, /^missing/m);
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+    assert.ok(eq.some((c) => c.table === 'nokey' && c.replicaRows === 3));
+    const i2 = await cli(['info', '-c', config, '--json']);
+    assert.equal(i2.code, 0, i2.out.slice(-2000));
+    assert.deepEqual((JSON.parse(i2.out) as { notMirrored: unknown[] }).notMirrored, []);
   });
 });

@@ -21,6 +21,7 @@ test('health is derived with priority paused > error > stale > syncing > ok', ()
     ['snapshotting', status({ state: 'snapshotting' }), 'syncing'],
     ['retrying', status({ state: 'retrying', lastError: err }), 'syncing'],
     ['a table resyncing', status({ tables: [table('a.b', 'resyncing')] }), 'syncing'],
+    ['a source table without a primary key', status({ notMirrored: [{ table: 'a.nokey', reason: 'not mirrored: no primary key', since: 1 }] }), 'stale'],
     ['a resync stalled at the source connector', status({ tables: [{ ...table('a.b', 'resyncing'), error: { code: 'RESYNC_STALLED', message: 'no progress', retriable: true } }] }), 'stale'],
   ];
   for (const [name, s, want] of cases) assert.equal(deriveHealth(s).health, want, name);

@@ -7,7 +7,7 @@ import type { ErrorClassifier } from './classified-error.ts';
 import type { AlterPlan, Dialect } from './dialect.ts';
 
 /** `_ReplicationState` rows. One table, key/value, lives in the replica so it travels with backups. */
-export type StateKind = 'session' | 'offset' | 'table' | 'gap' | 'poison' | 'lease' | 'request';
+export type StateKind = 'session' | 'offset' | 'table' | 'gap' | 'poison' | 'lease' | 'request' | 'unmirrored';
 export interface StateRow {
   /** e.g. `offset:<topic>:<partition>`, `table:crm7.contact`, `session`, `gap:<topic>:<p>:<from>`, `lease`, `request:<uuid>`. */
   id: string;

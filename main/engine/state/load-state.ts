@@ -7,20 +7,23 @@ import type { EngineContext, FullSnapshot, InitialScanReport } from '../context.
 import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from '../snapshot/full-snapshot.ts';
 import { recentWrites } from '../apply/recent-writes.ts';
 import { fromStateJson } from './json.ts';
+import { unmirroredFromRows } from '../unmirrored-tables.ts';
 import { stateIds } from './records.ts';
 import type { GapRecord, OffsetRecord, SessionRecord, TableRecord } from './records.ts';
 import { parseTableStats, TABLE_STATS_ID } from './table-stats.ts';
 import type { TableStatsRecord } from './table-stats.ts';
 
 export type LoadStateDeps = Pick<EngineContext,
-  'completed' | 'fullSnapshot' | 'gaps' | 'historyNext' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'registry' | 'replica' | 'session' | 'topics'>;
+  'completed' | 'fullSnapshot' | 'gaps' | 'historyNext' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'registry' | 'replica' | 'session' | 'topics' | 'unmirrored'>;
 
 /** Loads every state row; returns the stored table figures (row counts, last changes) when there are any. */
 export async function loadReplicaState(c: LoadStateDeps): Promise<TableStatsRecord | null> {
   let tableStats: TableStatsRecord | null = null;
   c.nextOffsets.clear();
   c.gaps = [];
-  for (const row of await c.replica.readState()) {
+  const rows = await c.replica.readState();
+  c.unmirrored = new Map(unmirroredFromRows(rows).map((t) => [t.table, t]));
+  for (const row of rows) {
     try {
       if (row.id === stateIds.session) c.session = fromStateJson<SessionRecord>(row.value);
       else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
