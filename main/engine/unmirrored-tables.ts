@@ -21,7 +21,7 @@ export function unmirroredFromRows(rows: ReadonlyArray<{ id: string; kind: strin
   return rows.filter((r) => r.kind === UNMIRRORED_KIND).map((r) => fromStateJson<NotMirroredTable>(r.value)).sort((a, b) => a.table.localeCompare(b.table));
 }
 
-/** The rows to write and remove so that the stored list is the history's tables without a key (ids `schema.table`, lower-cased). */
+/** The rows to write and remove so that the stored list is the history's tables without a key (ids `schema.table` as tableId spells them). */
 export function followUnmirrored(ctx: Pick<EngineContext, 'log' | 'unmirrored' | 'registry'>, log: SchemaLog, now = Date.now()): { rows: StateRow[]; remove: string[] } {
   const was = ctx.unmirrored ?? new Map<string, NotMirroredTable>();
   const next = new Map<string, NotMirroredTable>();

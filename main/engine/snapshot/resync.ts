@@ -13,7 +13,7 @@ import type { TableRecord } from '../state/records.ts';
 import { engineBehind, type ReadingLag } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type ResyncDeps = Pick<EngineContext, 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics'>;
+export type ResyncDeps = Pick<EngineContext, 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
 
 function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];
@@ -21,6 +21,9 @@ function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
     // The exact id, else the one table whose id or name matches (case-insensitively only when unique).
     const byName = (f: (r: TableRecord) => boolean): TableRecord | undefined => { const hits = ctx.registry.all().filter(f); return hits.length === 1 ? hits[0] : undefined; };
     const rec = ctx.registry.lookup(raw) ?? byName((r) => r.name === raw) ?? byName((r) => r.name.toLowerCase() === raw.toLowerCase());
+    const low = raw.toLowerCase();
+    const keyless = rec ? undefined : [...(ctx.unmirrored?.values() ?? [])].find((t) => t.table.toLowerCase() === low || t.table.split('.').pop()!.toLowerCase() === low);
+    if (keyless) throw new MirrorError('TABLE_UNKNOWN', `table ${keyless.table} is ${keyless.reason}`, { detail: { table: keyless.table } });
     if (!rec) throw new MirrorError('TABLE_UNKNOWN', `table ${raw} is not replicated (known: ${ctx.registry.all().map((r) => r.id).slice(0, 10).join(', ')}…)`, { detail: { table: raw } });
     // Its snapshot rows would be skipped like its changes (left-out-tables.ts): the resync could never end.
     // By the filter, not `leftOutAt`: a table let in again is rebuilt by the schema check (a change made
