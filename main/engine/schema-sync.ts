@@ -377,13 +377,17 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       }
       continue;
     }
-    if (chain.kind === 'dropped') {
+    // Its primary key dropped at the source: its rows can no longer be told apart (its events come without
+    // a key), so it is not mirrored: dropped here like a dropped table, then said missing with why
+    // (followUnmirrored); given a key again, it is created and filled as a new table.
+    const keyDropped = chain.kind === 'change' && !chain.def.primaryKey.length;
+    if (chain.kind === 'dropped' || keyDropped) {
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
       await ctx.replica.dropTable(rec.def);
       ctx.registry.remove(id);
       await ctx.persist([], [stateIds.table(id)]);
-      noteApplied(ctx, id, 'dropped', 'dropped at the source');
-      ctx.log.warn('table dropped at the source: dropped in the replica', { table: id });
+      noteApplied(ctx, id, 'dropped', keyDropped ? 'its primary key was dropped at the source: not mirrored until it has one' : 'dropped at the source');
+      ctx.log.warn(keyDropped ? 'primary key dropped at the source: table dropped in the replica, not mirrored' : 'table dropped at the source: dropped in the replica', { table: id });
       continue;
     }
     ctx.registry.put(await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), { incompatible: chain.incompatible, refill: chain.refill, target: latest }));

@@ -13,7 +13,8 @@
  *   changed at the source meanwhile (rows, and a column made incompatible), is said stale (exit 5) and,
  *   let in again, rebuilt and resynced: every table equal to the source by an independent reader;
  * - a source table without a primary key is named "missing" with why (exit 5, `info` too), not counted
- *   in step; given a key at the source, it is created and filled, equal.
+ *   in step; given a key at the source, it is created and filled, equal; so is a mirrored table whose key
+ *   is dropped at the source (every `sync` exited 1 before), the other tables going on meanwhile.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -277,5 +278,22 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     const i2 = await cli(['info', '-c', config, '--json']);
     assert.equal(i2.code, 0, i2.out.slice(-2000));
     assert.deepEqual((JSON.parse(i2.out) as { notMirrored: unknown[] }).notMirrored, []);
+
+    // A mirrored table's key dropped at the source: it was rebuilt without one and every `sync` exited 1
+    // (SCHEMA_CONFLICT) — the whole replica stopped. Now it is dropped here and said missing; the others
+    // go on; given a key again, it is created and filled.
+    await tenant.source.query(`ALTER TABLE ${tenant.source.qt('projectmember')} DROP PRIMARY KEY`);
+    await tenant.source.query(`UPDATE ${tenant.source.qt('projectmember')} SET comment = 'no key' LIMIT 3`);
+    await tenant.source.workload({ ops: 20, tables: ['person'], mix: { update: 1 } });
+    const s3 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    say(`key dropped: sync exit ${s3.code}: ${s3.out.split('\n').filter((l) => /^missing|caught up|^error/.test(l)).join(' | ').slice(0, 500)}`);
+    assert.equal(s3.code, 5, s3.out.slice(-3000));
+    assert.match(s3.out, new RegExp(`^missing\\s+${db}\\.projectmember — not mirrored: the source table has no primary key`, 'm'));
+    assert.deepEqual((await compareWithSource(tenant, { replica: { kind: 'sqlite', file } }, ['person'])).filter((c) => !c.equal).map((c) => c.detail), [], 'the other tables go on');
+    await tenant.source.query(`ALTER TABLE ${tenant.source.qt('projectmember')} ADD COLUMN pm_id INT NOT NULL AUTO_INCREMENT PRIMARY KEY`);
+    const s4 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    assert.equal(s4.code, 0, s4.out.slice(-3000));
+    const eq2 = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.deepEqual(eq2.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
   });
 });
