@@ -24,7 +24,7 @@ import { readTopicToEnd } from './source/read-topic.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import { markResync, requestResync, signalResync } from './snapshot/resync.ts';
 import { followTableFilter } from './left-out-tables.ts';
-import { followUnmirrored } from './unmirrored-tables.ts';
+import { followUnmirrored, tableRefusal } from './unmirrored-tables.ts';
 import { stateIds } from './state/records.ts';
 import type { TableRecord } from './state/records.ts';
 
@@ -335,6 +335,23 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
 }
 
 /**
+ * A schema change the replica refuses (a column name PostgreSQL would truncate, say) halts that table,
+ * saying why; the check goes on with the others (it stopped: every `sync` exited 1, no table applied).
+ */
+async function haltIfRefused(ctx: EngineContext, rec: TableRecord, change: () => Promise<TableRecord>): Promise<void> {
+  try { ctx.registry.put(await change()); } catch (err) {
+    const why = tableRefusal(ctx, err);
+    if (why === null) throw err;
+    const code = MirrorError.from(err, 'SCHEMA_CONFLICT').code;
+    rec.state = 'halted';
+    rec.error = { code, message: why.replace(/^not mirrored: the replica refused the table/, 'the replica refused a schema change of the table'), retriable: false, detail: { table: rec.id } };
+    ctx.registry.put(rec);
+    ctx.log.error('schema change refused by the replica: table halted', { table: rec.id, code, error: (err as Error).message });
+    ctx.events.emit('error', { error: rec.error, table: rec.id });
+  }
+}
+
+/**
  * The schema check: new tables are created and snapshotted, changed ones moved to their newest
  * definition (rebuilt when any step since their own was incompatible), dropped ones dropped.
  */
@@ -344,6 +361,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
   const processed = processedBefore(ctx);
   const toSnapshot: string[] = [];
   const letInNow: string[] = [];
+  const refused = new Map<string, string>();
   for (const [id, entries] of ctx.schemaLog ?? new Map<string, SchemaLogEntry[]>()) {
     const latest = entries[entries.length - 1]!;
     const rec = ctx.registry.get(id);
@@ -356,7 +374,12 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       // replica "caught up" without the table, until its first change event.
       const letIn = latest.pos <= processed;
       const load = opts.initialLoad && !letIn;
-      await ctx.replica.createTable(latest.def);
+      try { await ctx.replica.createTable(latest.def); } catch (err) {
+        const why = tableRefusal(ctx, err);
+        if (why === null) throw err;
+        refused.set(id, why); // said missing with why (followUnmirrored below); the other tables go on
+        continue;
+      }
       const created = newRecord(latest.def, latest.collection, load ? 'pending' : 'ok', latest.pos.toString());
       if (!load) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
       ctx.registry.put(created);
@@ -373,7 +396,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       // maps a source type differently, e.g. MySQL TIME to a duration): widened in place, nothing else.
       const here = entries.filter((e) => e.pos <= at).pop();
       if (here?.def && here.hash && here.hash !== rec.hash && planSchemaChange(rec.def, here.def).kind === 'alter') {
-        ctx.registry.put(await applySchemaChange(ctx, rec, here.def, here.hash, { target: here })); // reported by applySchemaChange (noteApplied)
+        await haltIfRefused(ctx, rec, () => applySchemaChange(ctx, rec, here.def!, here.hash!, { target: here })); // reported by applySchemaChange (noteApplied)
       }
       continue;
     }
@@ -390,14 +413,15 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       ctx.log.warn(keyDropped ? 'primary key dropped at the source: table dropped in the replica, not mirrored' : 'table dropped at the source: dropped in the replica', { table: id });
       continue;
     }
-    ctx.registry.put(await applySchemaChange(ctx, rec, chain.def, tableHash(chain.def), { incompatible: chain.incompatible, refill: chain.refill, target: latest }));
+    const to = chain.def;
+    await haltIfRefused(ctx, rec, () => applySchemaChange(ctx, rec, to, tableHash(to), { incompatible: chain.incompatible, refill: chain.refill, target: latest }));
   }
   // New tables' resyncs are stored with their records and the history position (one write: a kill cannot
   // leave a new table recorded without the snapshot that fills it), then signalled.
   const again = await followTableFilter(ctx);
   const filling = toSnapshot.length || again.length ? await markResync(ctx, [...toSnapshot, ...again]) : [];
   ctx.historyNext = last;
-  const keyless = ctx.schemaLog ? followUnmirrored(ctx, ctx.schemaLog) : { rows: [], remove: [] };
+  const keyless = ctx.schemaLog ? followUnmirrored(ctx, ctx.schemaLog, refused) : { rows: [], remove: [] };
   const rows = [...ctx.registry.takeDirty(), ...keyless.rows];
   if (last !== null) rows.push({ id: stateIds.offset(ctx.topics.schemaHistory, 0), kind: 'offset', value: JSON.stringify({ next: last, at: Date.now() }) });
   await ctx.persist(rows, keyless.remove);
