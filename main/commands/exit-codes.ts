@@ -15,7 +15,7 @@ export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.usage, 'usage or config error (unknown option, bad config key, a password in clear in the file, a password variable not set, `bin/tenant-mirror` run by a Node older than 24)'],
   [EXIT.invalid, '`validate` / `reconnect`: a check failed'],
   [EXIT.notProvisioned, 'not provisioned (no replica yet, or no session in it)'],
-  [EXIT.stale, 'a table is stale or halted at the end, or a source table cannot be mirrored (no primary key) (`provision`, `sync --until-caught-up`, `info`, `resync-tables`, `reset-offsets`); the tables and reasons are printed'],
+  [EXIT.stale, 'a table is stale or halted at the end, or a source table cannot be mirrored (no primary key, or refused by the replica) (`provision`, `sync --until-caught-up`, `info`, `resync-tables`, `reset-offsets`); the tables and reasons are printed'],
   [EXIT.inUse, 'the replica is in use by another Tenant Mirror process (or, for `sync`, another process took it over)'],
   [EXIT.behind, '`info`: lag above `--max-lag-events` / `--max-lag-seconds`, or not measurable (Kafka unreachable)'],
   [EXIT.interrupted, 'interrupted (Ctrl+C)'],
