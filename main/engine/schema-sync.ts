@@ -339,9 +339,11 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
  * saying why; the check goes on with the others (it stopped: every `sync` exited 1, no table applied).
  */
 async function haltIfRefused(ctx: EngineContext, rec: TableRecord, change: () => Promise<TableRecord>): Promise<void> {
+  const pos = rec.schemaPos; // moved before the DDL (stored with the new definition): the change did not happen
   try { ctx.registry.put(await change()); } catch (err) {
     const why = tableRefusal(ctx, err);
     if (why === null) throw err;
+    rec.schemaPos = pos;
     const code = MirrorError.from(err, 'SCHEMA_CONFLICT').code;
     rec.state = 'halted';
     rec.error = { code, message: why.replace(/^not mirrored: the replica refused the table/, 'the replica refused a schema change of the table'), retriable: false, detail: { table: rec.id } };
