@@ -10,7 +10,7 @@ import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { resyncReportLine } from './resync-report.ts';
+import { endedInStep, goneOutcome, resyncReportLine } from './resync-report.ts';
 import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
@@ -51,7 +51,7 @@ export function storedStallLines(s: Pick<EngineStatus, 'tables'>): string[] {
 }
 
 /** Prints a snapshot or resync found stalled at the source connector while a command waits for it; returns the unsubscribe. */
-function sayStalls(e: Engine, io: Io): () => void {
+function sayStalls(e: Pick<Engine, 'status' | 'on'>, io: Io): () => void {
   for (const line of storedStallLines(e.status())) io.out(line);
   return e.on('error', (x) => {
     if (isStallCode(x.error.code)) io.out(`stalled: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
@@ -197,18 +197,20 @@ export async function resetOffsets(settings: Settings, io: Io, log: Logger, time
   });
 }
 
-async function waitForResync(e: Engine, requested: string[], io: Io, timeoutMs: number): Promise<number> {
+/** Waits (the engine running here) until no table of `requested` is busy; prints one line per table; exit ok when each ended in step. */
+export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFor' | 'on'>, requested: string[], io: Io, timeoutMs: number): Promise<number> {
   if (e.status().state === 'stopped') await e.start();
   const timer = setInterval(() => io.out(progressOf(io)(e.status())), 2000);
   const off = sayStalls(e, io);
   const busy = new Set(['resyncing', 'snapshotting', 'pending']);
   let s: EngineStatus;
   try {
-    s = await e.waitFor((st) => requested.every((id) => !busy.has(st.tables.find((t) => t.id === id)?.state ?? 'resyncing')), timeoutMs);
+    // A table without a status row is gone (dropped at the source meanwhile): done, not busy.
+    s = await e.waitFor((st) => requested.every((id) => !busy.has(st.tables.find((t) => t.id === id)?.state ?? 'gone')), timeoutMs);
   } finally { clearInterval(timer); off(); }
-  const outcome = requested.map((id) => s.tables.find((t) => t.id === id)!);
+  const outcome = requested.map((id) => s.tables.find((t) => t.id === id) ?? goneOutcome(id, s.notMirrored ?? []));
   for (const t of outcome) io.out(resyncReportLine(t));
-  const ok = outcome.every((t) => t.state === 'ok');
+  const ok = outcome.every(endedInStep);
   io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
   return ok ? EXIT.ok : EXIT.stale;
 }

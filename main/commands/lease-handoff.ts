@@ -14,7 +14,8 @@ import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
 import type { RequestSpec } from '../engine/state/requests.ts';
-import { resyncReportLine } from './resync-report.ts';
+import { endedInStep, goneOutcome, resyncReportLine } from './resync-report.ts';
+import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
 import { submitRequest, waitForResult } from '../engine/state/requests.ts';
 import { DEFAULT_STALE_AFTER_MS, readLiveLease } from '../engine/state/writer-lease.ts';
@@ -58,7 +59,7 @@ export function schemaResultText(r: SchemaCheckResult): string {
 const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
 
 /** Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended `ok`. */
-async function waitForTables(replica: Replica, ids: string[], io: Out, timeoutMs: number): Promise<boolean> {
+export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
     const states = new Map((await replica.readState('table')).map((r) => {
@@ -67,8 +68,10 @@ async function waitForTables(replica: Replica, ids: string[], io: Out, timeoutMs
     }));
     const busy = ids.filter((id) => BUSY.has(states.get(id)?.state ?? ''));
     if (!busy.length) {
-      for (const id of ids) io.out(resyncReportLine(states.get(id) ?? { id, state: 'unknown', staleReason: null }));
-      return ids.every((id) => states.get(id)?.state === 'ok');
+      const notMirrored = unmirroredFromRows(await replica.readState(UNMIRRORED_KIND));
+      const outcome = ids.map((id) => states.get(id) ?? goneOutcome(id, notMirrored));
+      for (const t of outcome) io.out(resyncReportLine(t));
+      return outcome.every(endedInStep);
     }
     if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);
     const stalled = (id: string): boolean => states.get(id)?.error?.code === 'RESYNC_STALLED';

@@ -12,3 +12,18 @@ export function resyncReportLine(t: TableOutcome): string {
     : '';
   return `${t.state.padEnd(9)} ${t.id}${figures}${t.staleReason ? ` — ${t.staleReason}` : ''}`;
 }
+
+/**
+ * A table asked for that no longer has a record when its resync ends: dropped (or renamed) at the source
+ * while it resynced — the replica dropped it too, which is in step (`dropped`, counted as done) — or
+ * taken out of the mirror because it can no longer be mirrored (its key dropped, say): `missing`, why.
+ */
+export function goneOutcome(id: string, notMirrored: ReadonlyArray<{ table: string; reason: string }>): TableOutcome {
+  const why = notMirrored.find((t) => t.table === id);
+  return why
+    ? { id, state: 'missing', staleReason: why.reason }
+    : { id, state: 'dropped', staleReason: 'dropped at the source during the resync (or renamed): no longer in the source, so no longer in the replica' };
+}
+
+/** Whether a resynced table ended in step: ok, or gone from the source and from the replica alike. */
+export const endedInStep = (t: TableOutcome): boolean => t.state === 'ok' || t.state === 'dropped';

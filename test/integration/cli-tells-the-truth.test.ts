@@ -14,7 +14,11 @@
  *   let in again, rebuilt and resynced: every table equal to the source by an independent reader;
  * - a source table without a primary key is named "missing" with why (exit 5, `info` too), not counted
  *   in step; given a key at the source, it is created and filled, equal; so is a mirrored table whose key
- *   is dropped at the source (every `sync` exited 1 before), the other tables going on meanwhile.
+ *   is dropped at the source (every `sync` exited 1 before), the other tables going on meanwhile;
+ * - a table dropped at the source while `resync-tables` waits for it is said dropped (exit 0) — or, when
+ *   the connector's next scan query fails before the DROP is read, stale with why (exit 5) — whether the
+ *   command runs the engine itself (it waited until its timeout) or hands the request to a running `sync`
+ *   (it said "unknown", exit 5); the next `sync` drops it in the replica too.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -295,5 +299,70 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.equal(s4.code, 0, s4.out.slice(-3000));
     const eq2 = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
     assert.deepEqual(eq2.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+  });
+
+  it('a table dropped at the source while `resync-tables` waits for it: said dropped (or its scan said failed, with why), no wait for the timeout, run here and handed to a running sync; then gone from the replica too', async () => {
+    const tenant = await stack.createTenant({ seedRows: 50 });
+    tenants.push(tenant);
+    const db = tenant.database.toLowerCase();
+    const { config, file } = configFor(tenant, stack, 'dropped-mid-resync');
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    // Tables large enough that a resync of one is still under way when the DROP lands.
+    for (const t of ['big_a', 'big_b']) {
+      await tenant.source.query(`CREATE TABLE ${tenant.source.qt(t)} (id INT NOT NULL PRIMARY KEY, v VARCHAR(40) NOT NULL)`);
+      await tenant.source.query(`INSERT INTO ${tenant.source.qt(t)} SELECT seq, CONCAT('v', seq) FROM seq_1_to_30000`);
+    }
+    const s1 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    assert.equal(s1.code, 0, s1.out.slice(-3000));
+
+    /** Starts `resync-tables <table>`, drops the table at the source once the resnapshot is asked for, and returns how the command ended. */
+    const resyncThenDrop = async (table: string): Promise<{ code: number | null; out: string }> => {
+      const c = spawnCli(CLI, ['resync-tables', `${tenant.database}.${table}`, '-c', config, '--timeout', '120']);
+      const timer = setTimeout(() => { void c.kill9(); }, 200_000);
+      try {
+        await waitFor(() => /resnapshot requested/.test(c.output()) || !c.running(), { timeoutMs: 60_000, intervalMs: 100, what: 'the resnapshot request' });
+        await tenant.source.query(`DROP TABLE ${tenant.source.qt(table)}`);
+        const x = await c.exit;
+        return { code: x.code, out: c.output() };
+      } finally { clearTimeout(timer); }
+    };
+    // It is the connector's race which comes first: the DROP read from the binlog (the table is dropped
+    // here: "dropped", exit 0) or the scan's next chunk failing (stale, SQL_EXCEPTION or UNKNOWN_SCHEMA,
+    // nothing deleted: exit 5; the DROP read next drops it). Either is told, with why; neither waits for
+    // the timeout or says "unknown" (the CLI's side of it is unit-tested: resync-outcome-of-a-dropped-table).
+    const toldTruly = (r: { code: number | null; out: string }, table: string): string => {
+      assert.doesNotMatch(r.out, /resyncing after|SNAPSHOT_TIMEOUT|^unknown/m);
+      if (r.code === 0) {
+        assert.match(r.out, new RegExp(`^dropped\\s+${db}\\.${table} — dropped at the source during the resync`, 'm'));
+        return 'dropped';
+      }
+      assert.equal(r.code, 5, r.out.slice(-3000));
+      assert.match(r.out, new RegExp(`^stale\\s+${db}\\.${table} · failed: .*the resync's table scan of ${db}\\.${table} ended with (SQL_EXCEPTION \\(the connector's query|UNKNOWN_SCHEMA \\(the connector no longer knows)`, 'm'));
+      return 'scan failed first';
+    };
+    const brief = (r: { code: number | null; out: string }): string =>
+      `exit ${r.code}: ${r.out.split('\n').filter((l) => /big_|resynced|did not|handles/.test(l)).join(' | ').slice(0, 500)}`;
+
+    const here = await resyncThenDrop('big_a');
+    say(`run here: ${brief(here)}: ${toldTruly(here, 'big_a')}`);
+    const running = spawnCli(CLI, ['sync', '-c', config]);
+    try {
+      await waitFor(() => /applied/i.test(running.output()) || !running.running(), { timeoutMs: 60_000, intervalMs: 200, what: 'sync to start' });
+      assert.ok(running.running(), running.output().slice(-2000));
+      const handed = await resyncThenDrop('big_b');
+      assert.match(handed.out, /that engine handles the resync-tables request/);
+      say(`handed over: ${brief(handed)}: ${toldTruly(handed, 'big_b')}`);
+    } finally { await running.stop(); }
+    const s2 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    assert.equal(s2.code, 0, s2.out.slice(-3000));
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.ok(!eq.some((c) => c.table.startsWith('big_')), 'the dropped tables are not at the source any more');
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+    const left = new Database(file, { readonly: true });
+    try {
+      const names = (left.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%big_%'`).all() as Array<{ name: string }>).map((r) => r.name);
+      assert.deepEqual(names, [], 'dropped in the replica too');
+    } finally { left.close(); }
   });
 });

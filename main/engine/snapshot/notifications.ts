@@ -20,6 +20,12 @@ export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceCl
 
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
+/** What a failed scan's status most often means, for the admin (a table dropped meanwhile is dropped here too once its DDL is read). */
+const SCAN_FAILED_WHY: Record<string, string> = {
+  SQL_EXCEPTION: " (the connector's query of the table failed at the source: the table dropped or changed meanwhile, or the connector's user lost SELECT on it)",
+  UNKNOWN_SCHEMA: ' (the connector no longer knows the table: dropped or renamed at the source)',
+};
+
 const listOf = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /** The tables of a data collection Debezium named, exactly as it names them in the events (ids keep case). */
@@ -49,7 +55,7 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, n.at, status, total) && awaitingScan(r));
     if (!recs.length) return;
     if (!SCAN_OK.has(status)) {
-      for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}`);
+      for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}${SCAN_FAILED_WHY[status] ?? ''}`);
       return;
     }
     // The fence is read `snapshotFenceDelayMs` from now by the control loop (snapshot/check.ts), not here:
