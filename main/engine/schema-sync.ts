@@ -12,7 +12,7 @@ import type { SchemaCheckResult } from './engine-control.ts';
 import { planSchemaChange } from './schema/compat.ts';
 import { historyToChanges } from './schema/from-history.ts';
 import type { TableChange } from './schema/from-history.ts';
-import { addEntry, entryOfEvent, incarnationOf, placeEvent, positionOf, renamesIn, walkChain } from './schema/history-log.ts';
+import { addEntry, entryOfEvent, incarnationOf, placeEvent, positionOf, renamesIn, streamCannotRebuild, walkChain } from './schema/history-log.ts';
 import type { SchemaLog, SchemaLogEntry } from './schema/history-log.ts';
 import { sourcePosition } from './schema/source-position.ts';
 import type { SourcePos } from './schema/source-position.ts';
@@ -85,7 +85,9 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
     const bySnapshot = [payload.source?.snapshot, payload.position?.snapshot].some((v) => v !== undefined && v !== null && v !== false && v !== 'false');
     const src = sourcePosition(payload.source) ?? sourcePosition(payload.position);
     // A rename is the old name going away (the new name arrives as its own table): no ghost is left.
-    for (const r of renamesIn(payload.ddl, payload.databaseName)) {
+    const renames = renamesIn(payload.ddl, payload.databaseName);
+    const renamedTo = new Set(renames.map((r) => tableId({ schema: r.to[r.to.length - 2] ?? '', name: r.to[r.to.length - 1] ?? '' })));
+    for (const r of renames) {
       const [db, table] = [r.from[r.from.length - 2] ?? '', r.from[r.from.length - 1] ?? ''];
       if (ctx.filter(db, table) === 'mirror') addEntry(log, tableId({ schema: db, name: table }), BigInt(m.offset), null, r.from.join('.'), false, src);
     }
@@ -94,7 +96,8 @@ async function loadSchemaLog(ctx: EngineContext): Promise<string | null> {
       const name = ch.idParts[ch.idParts.length - 1] ?? '';
       const schema = ch.def?.schema ?? (ch.idParts.length >= 3 ? ch.idParts[ch.idParts.length - 2]! : ch.idParts[0] ?? '');
       if (ctx.filter(schema, name) !== 'mirror') continue;
-      addEntry(log, tableId({ schema, name }), BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot, src);
+      const id = tableId({ schema, name });
+      addEntry(log, id, BigInt(m.offset), ch.type === 'DROP' ? null : ch.def, ch.idParts.join('.'), bySnapshot, src, ch.type !== 'DROP' && renamedTo.has(id));
     }
   }
   ctx.schemaLog = log;
@@ -375,7 +378,11 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       // initial load (the load running may have been asked for without it): it was left out silently, the
       // replica "caught up" without the table, until its first change event.
       const letIn = latest.pos <= processed;
-      const load = opts.initialLoad && !letIn;
+      // An initial load fills a table by the snapshot and the stream that follows it, unless the stream
+      // cannot: the table was renamed into its name, or dropped and created again, since (a fresh replica
+      // replaying the topic merged the rows of every incarnation of the name, swept none, and said "ok").
+      const reborn = streamCannotRebuild(entries);
+      const load = opts.initialLoad && !letIn && !reborn;
       try { await ctx.replica.createTable(latest.def); } catch (err) {
         const why = tableRefusal(ctx, err);
         if (why === null) throw err;
@@ -385,7 +392,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       const created = newRecord(latest.def, latest.collection, load ? 'pending' : 'ok', latest.pos.toString());
       if (!load) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
       ctx.registry.put(created);
-      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : ''}`);
+      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : opts.initialLoad && reborn ? '; renamed into its name or created again since the snapshot: filled by a resync' : ''}`);
       if (!load) toSnapshot.push(id);
       if (letIn) letInNow.push(id);
       continue;

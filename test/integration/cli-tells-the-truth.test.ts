@@ -18,7 +18,10 @@
  * - a table dropped at the source while `resync-tables` waits for it is said dropped (exit 0) — or, when
  *   the connector's next scan query fails before the DROP is read, stale with why (exit 5) — whether the
  *   command runs the engine itself (it waited until its timeout) or hands the request to a running `sync`
- *   (it said "unknown", exit 5); the next `sync` drops it in the replica too.
+ *   (it said "unknown", exit 5); the next `sync` drops it in the replica too;
+ * - a fresh replica provisioned from the topic's start after tables were swapped by RENAME, dropped and
+ *   created again, or renamed into a new name at the source is equal to the source (it merged the rows of
+ *   every incarnation of a name and said "completed successfully").
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -299,6 +302,50 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.equal(s4.code, 0, s4.out.slice(-3000));
     const eq2 = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
     assert.deepEqual(eq2.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+  });
+
+  it('a fresh replica provisioned after tables were renamed, swapped, dropped and created again at the source: every table equal (the rows of every incarnation of a name were merged, "completed successfully")', async () => {
+    const tenant = await stack.createTenant({ seedRows: 60 });
+    tenants.push(tenant);
+    const src = tenant.source;
+    const q = (sql: string) => src.query(sql);
+    const hb = (await topicOffsets(stack.kafka, tenant.topics.cdc)).reduce((n, o) => n + o.high, 0n);
+    // After the initial snapshot, in the stream only: two tables of one shape swapped by name (twice), a
+    // table dropped and created again with other rows, a snapshot table renamed away and one dropped and
+    // created again, and a table renamed into a new name.
+    for (const t of ['sw_a', 'sw_b', 're_c', 'mv_d']) await q(`CREATE TABLE ${src.qt(t)} (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)`);
+    await q(`INSERT INTO ${src.qt('sw_a')} SELECT seq, CONCAT('a', seq) FROM seq_1_to_60`);
+    await q(`INSERT INTO ${src.qt('sw_b')} SELECT seq, CONCAT('b', seq) FROM seq_40_to_120`);
+    await q(`INSERT INTO ${src.qt('re_c')} SELECT seq, CONCAT('c', seq) FROM seq_1_to_50`);
+    await q(`INSERT INTO ${src.qt('mv_d')} SELECT seq, CONCAT('d', seq) FROM seq_1_to_30`);
+    for (let i = 1; i <= 2; i++) {
+      await q(`RENAME TABLE ${src.qt('sw_a')} TO ${src.qt('sw_tmp')}, ${src.qt('sw_b')} TO ${src.qt('sw_a')}, ${src.qt('sw_tmp')} TO ${src.qt('sw_b')}`);
+      await q(`UPDATE ${src.qt('sw_a')} SET v = 'swapped${i}' WHERE id % 7 = 0`);
+      await q(`DELETE FROM ${src.qt('sw_b')} WHERE id = ${i * 3}`);
+    }
+    await q(`DROP TABLE ${src.qt('re_c')}`);
+    await q(`CREATE TABLE ${src.qt('re_c')} (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)`);
+    await q(`INSERT INTO ${src.qt('re_c')} SELECT seq, CONCAT('c2-', seq) FROM seq_30_to_40`);
+    await q(`RENAME TABLE ${src.qt('mv_d')} TO ${src.qt('mv_e')}`);
+    await q(`UPDATE ${src.qt('mv_e')} SET v = 'moved' WHERE id < 5`);
+    await q(`RENAME TABLE ${src.qt('project')} TO ${src.qt('project_moved')}`);
+    await q(`DROP TABLE ${src.qt('associate')}`);
+    await q(`CREATE TABLE ${src.qt('associate')} (associate_id INT NOT NULL PRIMARY KEY, name VARCHAR(20) NOT NULL)`);
+    await q(`INSERT INTO ${src.qt('associate')} VALUES (1, 'new one'), (2, 'new two')`);
+    await settledHighs(stack, tenant.topics.cdc, hb);
+
+    const { config, file } = configFor(tenant, stack, 'fresh-after-renames');
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    say(`provision exit ${p.code}: ${p.out.split('\n').filter((l) => /^Provisioning|^error|^missing|^stale/.test(l)).join(' | ').slice(0, 400)}`);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    for (const t of ['sw_a', 'sw_b', 're_c', 'mv_e', 'project_moved', 'associate']) assert.ok(eq.some((c) => c.table === t), `${t} compared`);
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+    const db = new Database(file, { readonly: true });
+    try {
+      const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sw_tmp', 'mv_d', 'project')`).all() as Array<{ name: string }>).map((r) => r.name);
+      assert.deepEqual(names, [], 'no table under a name the source no longer has');
+    } finally { db.close(); }
   });
 
   it('a table dropped at the source while `resync-tables` waits for it: said dropped (or its scan said failed, with why), no wait for the timeout, run here and handed to a running sync; then gone from the replica too', async () => {

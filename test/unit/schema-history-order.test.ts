@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addEntry, placeEvent, positionOf, renamesIn, walkChain } from '../../main/engine/schema/history-log.ts';
+import { addEntry, placeEvent, positionOf, renamesIn, streamCannotRebuild, walkChain } from '../../main/engine/schema/history-log.ts';
 import type { SchemaLog } from '../../main/engine/schema/history-log.ts';
 import { tableHash } from '../../main/engine/schema/table-hash.ts';
 import type { ColumnDef, TableDef } from '../../main/engine/schema/table-model.ts';
@@ -87,5 +87,20 @@ describe('schema history in order', () => {
     assert.deepEqual(renamesIn('ALTER TABLE `sale` RENAME TO `s2`', 'crm'), [{ from: ['crm', 'sale'], to: ['crm', 's2'] }]);
     assert.deepEqual(renamesIn('ALTER TABLE sale RENAME COLUMN a TO b', 'crm'), []);
     assert.deepEqual(renamesIn('CREATE TABLE x (a int)', 'crm'), []);
+  });
+
+  it('a fresh replica replaying the topic: the stream rebuilds a table created in it, not one renamed into its name or created again', () => {
+    const entries = (xs: Array<[TableDef | null, { snapshot?: boolean; renamed?: boolean }?]>) => {
+      const l: SchemaLog = new Map();
+      xs.forEach(([d, o], i) => addEntry(l, 'crm.t', BigInt(i * 10), d, 'crm.t', o?.snapshot ?? false, null, o?.renamed ?? false));
+      return l.get('crm.t')!;
+    };
+    assert.equal(streamCannotRebuild(entries([[null, { snapshot: true }], [v0, { snapshot: true }], [vA]])), false, 'in the snapshot, altered since');
+    assert.equal(streamCannotRebuild(entries([[v0]])), false, 'created in the stream: its rows are all in it');
+    assert.equal(streamCannotRebuild(entries([[v0, { renamed: true }]])), true, 'renamed into its name: its rows came with no event');
+    assert.equal(streamCannotRebuild(entries([[v0], [null], [v0]])), true, 'dropped and created again: the first one\'s rows were never deleted by event');
+    assert.equal(streamCannotRebuild(entries([[null, { snapshot: true }], [v0, { snapshot: true }], [null], [v0]])), true, 'a snapshot table dropped and created again');
+    assert.equal(streamCannotRebuild(entries([[v0], [null], [v0], [null, { snapshot: true }], [v0, { snapshot: true }]])), true, 'a snapshot restating it does not start a new incarnation');
+    assert.equal(streamCannotRebuild(entries([[v0], [null]])), false, 'dropped: nothing to fill');
   });
 });

@@ -22,13 +22,15 @@ export interface SchemaLogEntry {
   snapshot?: boolean;
   /** Where the change happened in the source's log (source-position.ts), when the record says. */
   src?: SourcePos | null;
+  /** The table came by a RENAME into this name: its rows were moved, with no change event. */
+  renamed?: boolean;
 }
 
 export type SchemaLog = Map<string, SchemaLogEntry[]>;
 
-export function addEntry(log: SchemaLog, id: string, pos: bigint, def: TableDef | null, collection: string, snapshot = false, src: SourcePos | null = null): void {
+export function addEntry(log: SchemaLog, id: string, pos: bigint, def: TableDef | null, collection: string, snapshot = false, src: SourcePos | null = null, renamed = false): void {
   const list = log.get(id) ?? [];
-  list.push({ pos, hash: def ? tableHash(def) : null, def, collection, snapshot, src });
+  list.push({ pos, hash: def ? tableHash(def) : null, def, collection, snapshot, src, ...(renamed ? { renamed } : {}) });
   log.set(id, list);
 }
 
@@ -74,6 +76,19 @@ export type EventPlacement =
   | { kind: 'newer'; pos: bigint; byPosition: boolean }
   | { kind: 'older'; fits: boolean; byPosition: boolean }
   | { kind: 'unknown' };
+
+/**
+ * Whether the change stream from the topic's start cannot rebuild the table's rows by itself: its current
+ * incarnation began in the stream (not in a snapshot) by a RENAME into its name (the rows came with no
+ * event), or after an earlier incarnation was dropped (the earlier one's rows were never deleted by
+ * event: a DROP TABLE or a RENAME away sends none). A fresh replica replaying the topic fills such a table
+ * by a resync, the events before the incarnation superseded.
+ */
+export function streamCannotRebuild(entries: SchemaLogEntry[]): boolean {
+  const start = incarnationOf(entries);
+  if (!start || start.snapshot) return false;
+  return start.renamed === true || entries.some((e) => e.pos < start.pos && !e.snapshot);
+}
 
 /** The entry in force where an event was written: the last one at or before its source position. */
 export function entryAt(entries: SchemaLogEntry[], src: SourcePos): SchemaLogEntry | undefined {
