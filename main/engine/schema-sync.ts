@@ -379,10 +379,11 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       // replica "caught up" without the table, until its first change event.
       const letIn = latest.pos <= processed;
       // An initial load fills a table by the snapshot and the stream that follows it, unless the stream
-      // cannot: the table was renamed into its name, or dropped and created again, since (a fresh replica
-      // replaying the topic merged the rows of every incarnation of the name, swept none, and said "ok").
-      const reborn = streamCannotRebuild(entries);
-      const load = opts.initialLoad && !letIn && !reborn;
+      // cannot: renamed into its name, dropped and created again, or changed in a way its older rows do not
+      // fit, since (a fresh replica replaying the topic merged the rows of every incarnation of the name,
+      // skipped rows of an older schema, swept none, and said "completed successfully").
+      const reborn = opts.initialLoad ? streamCannotRebuild(entries) : null;
+      const load = opts.initialLoad && !letIn && reborn === null;
       try { await ctx.replica.createTable(latest.def); } catch (err) {
         const why = tableRefusal(ctx, err);
         if (why === null) throw err;
@@ -392,7 +393,7 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       const created = newRecord(latest.def, latest.collection, load ? 'pending' : 'ok', latest.pos.toString());
       if (!load) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
       ctx.registry.put(created);
-      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : opts.initialLoad && reborn ? '; renamed into its name or created again since the snapshot: filled by a resync' : ''}`);
+      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : reborn !== null ? `; ${reborn}: filled by a resync` : ''}`);
       if (!load) toSnapshot.push(id);
       if (letIn) letInNow.push(id);
       continue;

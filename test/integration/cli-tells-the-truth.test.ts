@@ -20,8 +20,10 @@
  *   command runs the engine itself (it waited until its timeout) or hands the request to a running `sync`
  *   (it said "unknown", exit 5); the next `sync` drops it in the replica too;
  * - a fresh replica provisioned from the topic's start after tables were swapped by RENAME, dropped and
- *   created again, or renamed into a new name at the source is equal to the source (it merged the rows of
- *   every incarnation of a name and said "completed successfully").
+ *   created again, renamed into a new name, or changed in ways their snapshot rows do not fit (a type
+ *   changed, a column dropped, a column added with a default) at the source is equal to the source (it
+ *   merged the rows of every incarnation of a name, skipped rows of an older schema, and said
+ *   "completed successfully": eight tables silently different).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -304,7 +306,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.deepEqual(eq2.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
   });
 
-  it('a fresh replica provisioned after tables were renamed, swapped, dropped and created again at the source: every table equal (the rows of every incarnation of a name were merged, "completed successfully")', async () => {
+  it('a fresh replica provisioned after tables were renamed, swapped, dropped and created again, and changed in ways their snapshot rows do not fit, at the source: every table equal (it merged the rows of every incarnation of a name, skipped rows of an older schema, and said "completed successfully")', async () => {
     const tenant = await stack.createTenant({ seedRows: 60 });
     tenants.push(tenant);
     const src = tenant.source;
@@ -332,6 +334,14 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     await q(`DROP TABLE ${src.qt('associate')}`);
     await q(`CREATE TABLE ${src.qt('associate')} (associate_id INT NOT NULL PRIMARY KEY, name VARCHAR(20) NOT NULL)`);
     await q(`INSERT INTO ${src.qt('associate')} VALUES (1, 'new one'), (2, 'new two')`);
+    // And snapshot tables changed in ways their snapshot rows do not fit, or fit without the new values:
+    // a column's type changed, a column dropped, a column added with a default existing rows take.
+    const change = await src.incompatibleChange('contact');
+    const pk = await src.primaryKey('person');
+    const dropCol = (await src.columns('person')).filter((c) => !pk.includes(c.name)).at(-1)!.name;
+    await q(`ALTER TABLE ${src.qt('person')} DROP COLUMN \`${dropCol}\``);
+    await q(`ALTER TABLE ${src.qt('sale')} ADD COLUMN extra VARCHAR(10) NOT NULL DEFAULT 'filled'`);
+    say(`changed: contact.${change.column} ${change.from} → ${change.to}, person.${dropCol} dropped, sale.extra added`);
     await settledHighs(stack, tenant.topics.cdc, hb);
 
     const { config, file } = configFor(tenant, stack, 'fresh-after-renames');
@@ -339,7 +349,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     say(`provision exit ${p.code}: ${p.out.split('\n').filter((l) => /^Provisioning|^error|^missing|^stale/.test(l)).join(' | ').slice(0, 400)}`);
     assert.equal(p.code, 0, p.out.slice(-3000));
     const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
-    for (const t of ['sw_a', 'sw_b', 're_c', 'mv_e', 'project_moved', 'associate']) assert.ok(eq.some((c) => c.table === t), `${t} compared`);
+    for (const t of ['sw_a', 'sw_b', 're_c', 'mv_e', 'project_moved', 'associate', 'contact', 'person', 'sale']) assert.ok(eq.some((c) => c.table === t), `${t} compared`);
     assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
     const db = new Database(file, { readonly: true });
     try {

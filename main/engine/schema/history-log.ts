@@ -78,16 +78,23 @@ export type EventPlacement =
   | { kind: 'unknown' };
 
 /**
- * Whether the change stream from the topic's start cannot rebuild the table's rows by itself: its current
- * incarnation began in the stream (not in a snapshot) by a RENAME into its name (the rows came with no
- * event), or after an earlier incarnation was dropped (the earlier one's rows were never deleted by
- * event: a DROP TABLE or a RENAME away sends none). A fresh replica replaying the topic fills such a table
- * by a resync, the events before the incarnation superseded.
+ * Why the change stream from the topic's start cannot rebuild the table's rows by itself, or null when it
+ * can: its current incarnation began in the stream by a RENAME into its name (the rows came with no
+ * event) or after an earlier incarnation was dropped (the earlier one's rows were never deleted by event:
+ * a DROP TABLE or a RENAME away sends none); or a change since its incarnation began that its older rows
+ * do not fit (a type changed, a column dropped: those events are skipped) or fit without the value the
+ * source gave them (a column added with a default). A fresh replica replaying the topic fills such a
+ * table by a resync, the events before the incarnation superseded.
  */
-export function streamCannotRebuild(entries: SchemaLogEntry[]): boolean {
+export function streamCannotRebuild(entries: SchemaLogEntry[]): string | null {
   const start = incarnationOf(entries);
-  if (!start || start.snapshot) return false;
-  return start.renamed === true || entries.some((e) => e.pos < start.pos && !e.snapshot);
+  if (!start?.def) return null;
+  if (!start.snapshot && start.renamed) return 'renamed into its name since the snapshot';
+  if (!start.snapshot && entries.some((e) => e.pos < start.pos && !e.snapshot)) return 'dropped and created again since the snapshot';
+  const chain = walkChain(start.def, entries, start.pos, null);
+  if (chain.kind === 'change' && chain.incompatible.length) return `changed since the snapshot in a way its older rows do not fit (${chain.incompatible.join('; ')})`;
+  if (chain.kind === 'change' && chain.refill.length) return `changed since the snapshot: ${chain.refill.join('; ')}`;
+  return null;
 }
 
 /** The entry in force where an event was written: the last one at or before its source position. */
