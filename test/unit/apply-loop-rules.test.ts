@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { processMessages } from '../../main/engine/apply/processor.ts';
+import { addEntry } from '../../main/engine/schema/history-log.ts';
 import type { EngineContext } from '../../main/engine/context.ts';
 import { checkFences } from '../../main/engine/snapshot/check.ts';
 import { fenceClock, observeWatermarks } from '../../main/engine/snapshot/fence.ts';
@@ -703,6 +704,23 @@ describe('events of tables not mirrored', () => {
     assert.deepEqual(ctx.registry.all().map((r) => r.name), ['sale'], 'only the mirrored table exists; nothing is halted');
     assert.ok(ctx.registry.all().every((r) => r.state !== 'halted'));
     assert.equal(ctx.nextOffsets.get(0), 2n);
+    await ctx.replica.close();
+  });
+});
+
+describe('events of a table the history says was dropped at the source since', () => {
+  it('are skipped with one write per batch, not one per event (a fresh PostgreSQL replica replayed 80,000 of them at ~700 a second)', async () => {
+    const topic = new Topic();
+    const ctx = await makeContext(topic);
+    addEntry(ctx.schemaLog!, 'crm_fixture.contact', 0n, null, 'crm_fixture.contact'); // DROP TABLE, read from the history
+    let writes = 0;
+    const apply = ctx.replica.apply.bind(ctx.replica);
+    ctx.replica.apply = async (unit) => { writes++; return apply(unit); };
+    const batch = [...Array.from({ length: 50 }, (_, i) => topic.message({ table: 'contact', id: i + 1, op: 'c' })), topic.message({ table: 'sale', id: 1, op: 'c' })];
+    await processMessages(ctx, 0, batch, async () => undefined);
+    assert.ok(writes <= 2, `${writes} writes for 50 skipped events and one applied`);
+    assert.deepEqual(ctx.registry.all().map((r) => r.name), ['sale'], 'no ghost of the dropped table');
+    assert.equal(ctx.nextOffsets.get(0), 51n, 'the offset moves past every skipped event');
     await ctx.replica.close();
   });
 });

@@ -247,10 +247,13 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       }
       let rec = ctx.registry.get(id);
       if (!rec) {
+        // Known dropped in this batch: skipped with no write (a flush here committed one transaction per
+        // event: a fresh PostgreSQL replica replaying a dropped table's 80,000 events did ~700 a second).
+        if (dropped.has(id)) { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
         await flush(); last = null;
         const e = ev;
-        if (dropped.has(id) || await retrying(ctx, `schema history of ${id}`, () => droppedAtSource(ctx, e))) {
-          if (!dropped.has(id)) ctx.log.info('events of a table dropped at the source since are skipped', { table: id, from: `${partition}:${off}` });
+        if (await retrying(ctx, `schema history of ${id}`, () => droppedAtSource(ctx, e))) {
+          ctx.log.info('events of a table dropped at the source since are skipped', { table: id, from: `${partition}:${off}` });
           dropped.add(id);
           last = off;
           if (isEnd(ev, verdict)) await takeEnd();
