@@ -98,6 +98,15 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
   let stack: Stack;
   const tenants: Tenant[] = [];
   before(async () => { stack = await getSharedStack(); });
+  /** A new tenant of `seedRows` rows and a SQLite replica `provision`ed for it (exit 0). */
+  const provisioned = async (seedRows: number, name: string) => {
+    const tenant = await stack.createTenant({ seedRows });
+    tenants.push(tenant);
+    const { config, file } = configFor(tenant, stack, name);
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    return { tenant, db: tenant.database.toLowerCase(), config, file };
+  };
   after(async () => {
     for (const t of tenants) await t.stop().catch(() => undefined);
     await stopStack();
@@ -255,12 +264,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
   });
 
   it('a source table without a primary key: named missing with why (exit 5); given a key, created, filled and equal', async () => {
-    const tenant = await stack.createTenant({ seedRows: 100 });
-    tenants.push(tenant);
-    const db = tenant.database.toLowerCase();
-    const { config, file } = configFor(tenant, stack, 'no-key');
-    const p = await cli(['provision', '-c', config, '--timeout', '400']);
-    assert.equal(p.code, 0, p.out.slice(-3000));
+    const { tenant, db, config, file } = await provisioned(100, 'no-key');
     const hb = (await topicOffsets(stack.kafka, tenant.topics.schemaHistory)).reduce((n, o) => n + o.high, 0n);
     await tenant.source.query(`CREATE TABLE ${tenant.source.qt('nokey')} (a INT NULL, b VARCHAR(20) NULL)`);
     await tenant.source.query(`INSERT INTO ${tenant.source.qt('nokey')} VALUES (1, 'x'), (1, 'x'), (2, 'y')`);
@@ -359,12 +363,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
   });
 
   it('a table dropped at the source while `resync-tables` waits for it: said dropped (or its scan said failed, with why), no wait for the timeout, run here and handed to a running sync; then gone from the replica too', async () => {
-    const tenant = await stack.createTenant({ seedRows: 50 });
-    tenants.push(tenant);
-    const db = tenant.database.toLowerCase();
-    const { config, file } = configFor(tenant, stack, 'dropped-mid-resync');
-    const p = await cli(['provision', '-c', config, '--timeout', '400']);
-    assert.equal(p.code, 0, p.out.slice(-3000));
+    const { tenant, db, config, file } = await provisioned(50, 'dropped-mid-resync');
     // Tables large enough that a resync of one is still under way when the DROP lands.
     for (const t of ['big_a', 'big_b']) {
       await tenant.source.query(`CREATE TABLE ${tenant.source.qt(t)} (id INT NOT NULL PRIMARY KEY, v VARCHAR(40) NOT NULL)`);
