@@ -58,7 +58,7 @@ export function schemaResultText(r: SchemaCheckResult): string {
 
 const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
 
-/** Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended `ok`. */
+/** Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended in step (`ok`, or dropped at the source meanwhile). */
 export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
