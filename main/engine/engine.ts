@@ -270,7 +270,7 @@ class MirrorEngine implements Engine {
   private async halt(err: MirrorError): Promise<void> {
     this.ctx.log.error('the engine stops', { code: err.code, error: err.message });
     this.ctx.events.emit('error', { error: err.toData(), table: null });
-    await this.stop();
+    await this.stop({ halted: true });
     this.ctx.setState('error', err.message);
   }
 
@@ -548,8 +548,17 @@ class MirrorEngine implements Engine {
         c.registry.rowsCounted(id, await c.replica.countRows(r.def));
       }).catch((err: unknown) => c.log.debug('rows not counted', { table: id, error: (err as Error).message })); // a table mid-rebuild: next round
     }
-    // Row counts and last changes for a read-only `info` (no engine running then).
-    if (c.stopping || !c.lease) return;
+    if (!c.stopping) await this.saveTableStats();
+  }
+
+  /**
+   * Row counts and last changes for a read-only `info` (no engine running then): every 10 s, and once more
+   * on a clean stop when this run applied anything (a `provision` or `sync --until-caught-up` shorter than
+   * 10 s would otherwise leave `info` saying "last change never" about tables it had just written).
+   */
+  private async saveTableStats(): Promise<void> {
+    const c = this.ctx;
+    if (!c.lease || !this.replicaConnected) return;
     const row = tableStatsRow(this.tableStats, c.registry.counters, c.registry.all().map((r) => r.id), Date.now());
     await c.loop.run('table stats', () => c.persist([row]))
       .then(() => { this.tableStats = parseTableStats(row.value); }, (err: unknown) => c.log.debug('table stats not written', { error: (err as Error).message }));
@@ -669,10 +678,12 @@ class MirrorEngine implements Engine {
     return `state ${c.state}; ${full}tables ${tables || 'none'}; next offsets ${next || 'none'}; lag ${this.lagEvents ?? '?'} events`;
   }
 
-  async stop(): Promise<void> {
+  /** `halted`: stopped by an error (the replica may be the one failing: no last table-stats write). */
+  async stop(opts: { halted?: boolean } = {}): Promise<void> {
     const c = this.ctx;
     this.stopRequested = true;
     await this.stopReading();
+    if (!opts.halted && [...c.registry.counters.values()].some((t) => t.lastAppliedAt !== null)) await this.saveTableStats();
     if (this.kafkaConnected) await Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]);
     this.kafkaConnected = false;
     const lease = c.lease;
