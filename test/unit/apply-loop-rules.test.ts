@@ -58,6 +58,13 @@ const initial: Action = { events: [...snap('sale', ids(5), 1, { first: true, ts:
 const incremental = (table: Step['table'], list: number[]): Action => ({ events: list.map((id) => ({ table, id, snapshot: 'incremental' })) });
 const scanOf = (table: string, rows: number, status = 'SUCCEEDED') => ({ agg: 'Incremental Snapshot' as const, type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } });
 const scan = (table: string, status: string, rows: number): Action => ({ notify: scanOf(table, rows, status) });
+/** `<ctx>-notifications` (one partition) ends at `high` from now on: where signals sent from now are counted from. */
+const notificationsEndAt = (high: number): Action => ({
+  tweak: (ctx, t) => {
+    (ctx.admin as unknown as { fetchTopicOffsets: (x: string) => Promise<unknown> }).fetchTopicOffsets = async (x) =>
+      [{ partition: 0, low: '0', high: x === ctx.topics.notifications ? String(high) : x === ctx.topics.cdc ? t.offset.toString() : '0', offset: '0' }];
+  },
+});
 /**
  * "Initial Snapshot" notifications: an attempt STARTED, then each table's scan SUCCEEDED with this many
  * rows. `timestamp`: Debezium's clock when it sent them (by default before the attempts' records of these rules).
@@ -292,6 +299,32 @@ const rules: Rule[] = [
       assert.equal(r.sweep?.fence, null, 'not fenced by the earlier scan');
       assert.deepEqual(r.sweep?.scansBefore, [], 'no earlier scan left');
       assert.deepEqual(r.scanSignals?.map((x) => x.id), [r.sweep?.signalId], 'its own scan is still to end');
+    },
+  },
+  {
+    // Seen on the stack (2026-12-06): two replicas of one tenant resynced the same tables; the second read
+    // the first one's scan ends from `<ctx>-notifications` and took them for its own: "repaired: 60 snapshot
+    // rows applied (source reported 100)", its sweep run on a scan that had not begun.
+    name: 'a scan end stored in the notifications topic before the resync was asked for (another replica\'s resync) does not end it: nothing swept, still resyncing',
+    script: [initial, notificationsEndAt(10), { resync: ['crm_fixture.sale'] }, incremental('sale', [1]),
+      { notify: { ...scanOf('sale', 5), id: 'another-replica', at: '0:4' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: ids(5), contact: ids(6) }, states: { sale: 'resyncing' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.deepEqual([r.sweep?.scan, r.sweep?.fence], [null, null], 'no scan end taken, no fence');
+      assert.deepEqual(r.scanSignals?.map((x) => [x.id, x.after]), [[r.sweep?.signalId, { 0: '10' }]], 'its own scan still to end, counted with where the topic ended');
+    },
+  },
+  {
+    name: 'the same, then its own scan\'s end (stored after the signal): it sweeps what that scan did not deliver, and reports that scan\'s count',
+    script: [initial, notificationsEndAt(10), { resync: ['crm_fixture.sale'] }, incremental('sale', [1]),
+      { notify: { ...scanOf('sale', 5), id: 'another-replica', at: '0:4' } }, incremental('sale', [3]),
+      { notify: { ...scanOf('sale', 2), at: '0:10' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: [1, 3], contact: ids(6) }, states: { sale: 'ok' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.deepEqual([r.lastResync?.rowsScanned, r.lastResync?.rowsReported, r.lastResync?.rowsDeleted], [2, 2, 3]);
+      assert.deepEqual(r.scanSignals, [], 'every scan asked for ended');
     },
   },
   {

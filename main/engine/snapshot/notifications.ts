@@ -35,14 +35,30 @@ function tablesOf(ctx: NotificationDeps, collection: string | undefined): TableR
 
 const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan;
 
+/**
+ * Stored in `<ctx>-notifications` before the oldest scan still counted for the table was asked for
+ * (ScanSignal.after): it reports a scan someone else asked for — another replica of the tenant reading the
+ * same topics, an admin's signal — or one long over, read again from an older position. Such a scan end
+ * was taken for the resync's own: the sweep ran before its scan did, and the resync said "repaired" with
+ * the other scan's row count (a replica resynced after another had resynced the same tables).
+ */
+function predates(r: TableRecord, at: string | undefined): boolean {
+  const after = r.scanSignals?.[0]?.after;
+  if (!after || at === undefined) return false;
+  const [partition, offset] = at.split(':');
+  const end = after[partition ?? ''];
+  return end !== undefined && /^\d+$/.test(offset ?? '') && BigInt(offset!) < BigInt(end);
+}
+
 async function incremental(ctx: NotificationDeps, n: Notification): Promise<void> {
   const collection = n.data.scanned_collection ?? n.data.data_collection ?? n.data.current_collection_in_progress;
   // Debezium scans the queued tables in turn: while any scan moves, a table waiting behind it is not stalled.
-  if (n.type === 'IN_PROGRESS' || n.type === 'TABLE_SCAN_COMPLETED') for (const r of ctx.registry.all().filter(awaitingScan)) r.sweep!.queueMovedAt = Date.now();
+  const awaiting = (r: TableRecord): boolean => awaitingScan(r) && !predates(r, n.at);
+  if (n.type === 'IN_PROGRESS' || n.type === 'TABLE_SCAN_COMPLETED') for (const r of ctx.registry.all().filter(awaiting)) r.sweep!.queueMovedAt = Date.now();
   if (n.type === 'IN_PROGRESS') {
     const max = Number(n.data.maximum_key?.replace(/[^\d.-]/g, ''));
     const last = Number(n.data.last_processed_key?.replace(/[^\d.-]/g, ''));
-    for (const r of tablesOf(ctx, collection).filter(awaitingScan)) {
+    for (const r of tablesOf(ctx, collection).filter(awaiting)) {
       r.sweep!.progressAt = Date.now();
       clearStall(r);
       if (r.snapshot && !r.sweep!.scansBefore?.length && Number.isFinite(max) && Number.isFinite(last) && max > 0) r.snapshot.rowsExpected = Math.max(r.snapshot.rowsSeen, Math.round(r.snapshot.rowsSeen * (max / Math.max(last, 1))));
@@ -72,7 +88,7 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
   }
   if (n.type === 'ABORTED') {
     queueEmptied(ctx, n.id);
-    for (const r of ctx.registry.all().filter(awaitingScan)) await failSweep(ctx, r, `the resync was aborted by the connector (${n.data.status ?? 'no status'})`);
+    for (const r of ctx.registry.all().filter(awaiting)) await failSweep(ctx, r, `the resync was aborted by the connector (${n.data.status ?? 'no status'})`);
     return;
   }
   if (n.type === 'COMPLETED') {
@@ -102,6 +118,10 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, at: string | undefined
   // Counted once: the same notification is handled again when its handling is retried, or read again
   // after a kill (the counts are stored in the record with where they were counted).
   if (at !== undefined && r.scanEnd?.at === at) return !r.scanEnd.passed;
+  if (predates(r, at)) {
+    if (r.sweep?.kind === 'incremental' && !r.sweep.scan) ctx.log.info('a table scan reported before this resync\'s was asked for: not its end', { table: r.id, status, rows: total, at });
+    return false;
+  }
   const signal = r.scanSignals?.[0];
   if (signal) r.scanSignals = r.scanSignals!.slice(1);
   const sweep = r.sweep;

@@ -13,7 +13,7 @@ import type { TableRecord } from '../state/records.ts';
 import { engineBehind, type ReadingLag } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type ResyncDeps = Pick<EngineContext, 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
+export type ResyncDeps = Pick<EngineContext, 'admin' | 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
 
 function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];
@@ -110,7 +110,8 @@ async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> 
   if (!recs.length) return;
   const id = randomUUID();
   const seq = nextSignalSeq(ctx);
-  for (const r of recs) { r.scanSignals = [...(r.scanSignals ?? []), { id, seq }]; ctx.registry.put(r); }
+  const after = await notificationsEnd(ctx);
+  for (const r of recs) { r.scanSignals = [...(r.scanSignals ?? []), { id, seq, ...(after ? { after } : {}) }]; ctx.registry.put(r); }
   await ctx.persist(ctx.registry.takeDirty());
   await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection), 'incremental', id);
   for (const r of recs) {
@@ -119,6 +120,20 @@ async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> 
   }
   await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('resnapshot requested', { signal: id, tables: recs.map((r) => r.id) });
+}
+
+/**
+ * The end offsets of `<ctx>-notifications` now (ScanSignal.after). Unknown when Kafka does not answer: the
+ * signal is then matched to scan ends by order alone, as signals recorded before 2026-12-06 are.
+ */
+async function notificationsEnd(ctx: ResyncDeps): Promise<Record<string, string> | null> {
+  try {
+    const offs = await ctx.admin.fetchTopicOffsets(ctx.topics.notifications);
+    return Object.fromEntries(offs.map((o) => [String(o.partition), o.high]));
+  } catch (err) {
+    ctx.log.warn('the notifications topic\'s end not read: this resync\'s scan end is matched by order only', { error: (err as Error).message });
+    return null;
+  }
 }
 
 /** After a restart (or a failed send): signals that were recorded as needed but never sent. */

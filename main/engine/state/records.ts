@@ -73,8 +73,13 @@ export interface SweepRecord {
 }
 
 
-/** A signal that asked for a scan of a table: its id and the order it was sent in (sendSignals). */
-export interface ScanSignal { id: string; seq: number }
+/**
+ * A signal that asked for a scan of a table: its id and the order it was sent in (sendSignals); `after`:
+ * the end offsets of `<ctx>-notifications` (partition → offset) read before it was sent. A notification
+ * stored below them was written before the signal existed, so it reports a scan someone else asked for
+ * (another replica of the tenant, an admin's signal) or one long over: never this signal's scan.
+ */
+export interface ScanSignal { id: string; seq: number; after?: Record<string, string> }
 
 export interface TableRecord {
   id: string;
