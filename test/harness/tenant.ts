@@ -93,6 +93,10 @@ export function connectorConfig(p: {
     // 2001-01-01): the binlog carries full years, so no adjustment is wanted.
     'enable.time.adjuster': 'false',
     'tombstones.on.delete': 'true',
+    // Debezium skips truncates by default (`t`): a TRUNCATE at the source then leaves no record in any topic
+    // (neither <ctx>-cdc nor the schema history), and the replica keeps every row of the table. Emitted,
+    // the engine empties the table and resyncs it (scenario l).
+    'skipped.operations': 'none',
     'poll.interval.ms': '100',
     // Binlog client keep-alive/reconnect check (default 60 s): after a MariaDB restart streaming resumed
     // only after ~114 s with the default; 2 s makes restarts cheap in tests.
