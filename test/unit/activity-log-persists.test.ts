@@ -30,6 +30,7 @@ test('engine events become activity lines with a kind the UI can branch on', () 
   log.attach(engine);
   engine.emit('resync-requested', { tables: ['crm.contact'], reason: null });
   engine.emit('table-resynced', { table: 'crm.contact', report });
+  engine.emit('table-resynced', { table: 'crm.text', report: { ...report, rowsScanned: 4, rowsReported: 2, rowsDeleted: 0 } });
   engine.emit('table-resynced', { table: 'crm.deal', report: { ...report, outcome: 'failed', rowsDeleted: 0, reason: 'scan ended with SQL_EXCEPTION' } });
   engine.emit('schema-changed', { created: ['crm.new'], altered: ['crm.contact'], recreated: [], dropped: [] });
   engine.emit('schema-changed', { created: [], altered: [], recreated: [], dropped: [] });
@@ -41,6 +42,8 @@ test('engine events become activity lines with a kind the UI can branch on', () 
   assert.deepEqual(got, [
     ['resync-requested', 'info', 'Resync requested for 1 table: crm.contact'],
     ['resync-completed', 'info', 'Resync of crm.contact completed in 4 s: 15,000 snapshot rows applied (source reported 15,000), 12 rows deleted by the sweep'],
+    // More applied than reported: the topic held another scan's rows of the table, read after the resync began.
+    ['resync-completed', 'info', 'Resync of crm.text completed in 4 s: 4 snapshot rows applied (source reported 2; rows of other scans of the table in the topic, such as another replica\'s resync, count too), 0 rows deleted by the sweep'],
     ['resync-failed', 'warn', 'Resync of crm.deal failed, nothing deleted: scan ended with SQL_EXCEPTION'],
     ['schema-changed', 'info', 'Schema changed: created crm.new; altered crm.contact'],
     ['paused', 'info', 'Paused: no events are applied until resumed'],
