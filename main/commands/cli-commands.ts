@@ -175,7 +175,7 @@ export async function reconnect(settings: Settings, io: Io): Promise<number> {
 export async function updateSchema(settings: Settings, io: Io, log: Logger, timeoutMs = 600_000): Promise<number> {
   // Another process writes to the replica: it runs the check (a second consumer would fight it).
   const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs);
-  if (handed) return handed.ok ? EXIT.ok : EXIT.failed;
+  if (handed) return 'ok' in handed && handed.ok ? EXIT.ok : EXIT.failed;
   return withEngine(settings, log, 'update-schema', async (e) => {
     const since = Date.now();
     await e.start();
@@ -217,8 +217,15 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
 
 export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
   if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
+  const until = Date.now() + timeoutMs;
   const handed = await viaRunningEngine(settings, { kind: 'resync-tables', tables }, io, log, timeoutMs);
-  if (handed) return handed.ok ? EXIT.ok : EXIT.stale;
+  if (handed && 'ok' in handed) return handed.ok ? EXIT.ok : EXIT.stale;
+  if (handed) {
+    // The engine it was handed to stopped (Ctrl+C, a crash) before the resync ended: the resync is recorded
+    // in the replica, so an engine started here goes on with it (before, this waited for --timeout).
+    io.out(`the engine that was resyncing stopped before the resync ended; going on with it here`);
+    return withEngine(settings, log, 'resync-tables', async (e) => waitForResync(e, handed.ownerStopped, io, Math.max(1000, until - Date.now())));
+  }
   return withEngine(settings, log, 'resync-tables', async (e) => {
     await e.start();
     const { requested } = await e.resyncTables(tables);

@@ -58,10 +58,16 @@ export function schemaResultText(r: SchemaCheckResult): string {
 
 const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
 
-/** Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended in step (`ok`, or dropped at the source meanwhile). */
-export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number): Promise<boolean> {
+/**
+ * Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended in step
+ * (`ok`, or dropped at the source meanwhile). `alive` (asked every 10 s): whether the engine doing the
+ * work still holds the replica; when it no longer does, 'stopped' is returned at once (the resync is
+ * recorded in the replica and goes on wherever an engine next runs), instead of waiting for the timeout.
+ */
+export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>): Promise<boolean | 'stopped'> {
   const until = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
+    if (alive && i > 0 && i % 5 === 0 && !(await alive())) return 'stopped';
     const states = new Map((await replica.readState('table')).map((r) => {
       const t = fromStateJson<TableOutcome>(r.value);
       return [t.id, t] as const;
@@ -84,7 +90,7 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
  * When another process holds the lease: hands `spec` to it, prints what it did, and returns true
  * (`ok` tells whether it succeeded). Returns null when no live writer exists: run the command here.
  */
-export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<{ ok: boolean } | null> {
+export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<{ ok: boolean } | { ownerStopped: string[] } | null> {
   return withReplica(settings, async (replica) => {
     const holder = await liveWriter(replica, log);
     if (!holder) return null;
@@ -103,7 +109,8 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
     }
     const requested = (result as { requested: string[] }).requested;
     io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
-    const ok = await waitForTables(replica, requested, io, timeoutMs);
+    const ok = await waitForTables(replica, requested, io, timeoutMs, async () => (await liveWriter(replica, log)) !== null);
+    if (ok === 'stopped') return { ownerStopped: requested };
     io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
     return { ok };
   });

@@ -366,6 +366,46 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     } finally { db.close(); }
   });
 
+  it('`resync-tables` handed to a running sync that stops mid-resync (Ctrl+C, then kill -9): it goes on with the resync here, no wait for the timeout, exit 0, equal', async () => {
+    const { tenant, db, config, file } = await provisioned(50, 'owner-stops');
+    // Large enough that its resync is still under way when the sync stops.
+    await tenant.source.query(`CREATE TABLE ${tenant.source.qt('big_r')} (id INT NOT NULL PRIMARY KEY, v VARCHAR(40) NOT NULL)`);
+    await tenant.source.query(`INSERT INTO ${tenant.source.qt('big_r')} SELECT seq, CONCAT('v', seq) FROM seq_1_to_60000`);
+    const s1 = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    assert.equal(s1.code, 0, s1.out.slice(-3000));
+
+    /** `resync-tables big_r` handed to a running sync, which is stopped by `end` once the resync is under way. */
+    const ownerStops = async (end: (sync: ReturnType<typeof spawnCli>) => Promise<unknown>): Promise<{ code: number | null; out: string; afterStopMs: number }> => {
+      const running = spawnCli(CLI, ['sync', '-c', config]);
+      try {
+        await waitFor(() => /applied/i.test(running.output()) || !running.running(), { timeoutMs: 60_000, intervalMs: 200, what: 'sync to start' });
+        assert.ok(running.running(), running.output().slice(-2000));
+        // The timeout is shorter than the test's: a command that waits for it fails (SNAPSHOT_TIMEOUT, exit 1).
+        const c = spawnCli(CLI, ['resync-tables', `${tenant.database}.big_r`, '-c', config, '--timeout', '150']);
+        await waitFor(() => /resnapshot requested/.test(c.output()) || !c.running(), { timeoutMs: 60_000, intervalMs: 100, what: 'the resync handed over' });
+        assert.match(c.output(), /that engine handles the resync-tables request/);
+        await waitFor(() => /snapshot of 1 table: [1-9]/.test(running.output()) || !c.running(), { timeoutMs: 60_000, intervalMs: 100, what: 'the resync under way' });
+        assert.ok(c.running(), c.output());
+        await end(running);
+        const stoppedAt = Date.now();
+        const x = await c.exit;
+        return { code: x.code, out: c.output(), afterStopMs: Date.now() - stoppedAt };
+      } finally { await running.stop(); }
+    };
+    for (const [how, end] of [['Ctrl+C', (r: ReturnType<typeof spawnCli>) => r.stop()], ['kill -9', (r: ReturnType<typeof spawnCli>) => r.kill9()]] as const) {
+      const r = await ownerStops(end);
+      say(`${how}: exit ${r.code} ${Math.round(r.afterStopMs / 1000)} s after the sync ended: ${r.out.split('\n').filter((l) => /big_r|going on|resynced/.test(l)).join(' | ').slice(0, 600)}`);
+      assert.equal(r.code, 0, r.out.slice(-3000));
+      assert.match(r.out, /the engine that was resyncing stopped before the resync ended; going on with it here/);
+      assert.match(r.out, new RegExp(`^ok\\s+${db}\\.big_r · repaired: \\d+ snapshot rows applied`, 'm'));
+      assert.match(r.out, new RegExp(`^resynced: ${db}\\.big_r$`, 'm'));
+      const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } }, ['big_r']);
+      assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), [], `${how}: big_r equal`);
+    }
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+  });
+
   it('a table dropped at the source while `resync-tables` waits for it: said dropped (or its scan said failed, with why), no wait for the timeout, run here and handed to a running sync; then gone from the replica too', async () => {
     const { tenant, db, config, file } = await provisioned(50, 'dropped-mid-resync');
     // Tables large enough that a resync of one is still under way when the DROP lands.
