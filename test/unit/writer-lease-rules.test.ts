@@ -5,6 +5,10 @@ import { decideHeartbeat, decideRelease, decideTake, describeHolder, inUseError,
 import type { LeaseRecord } from '../../main/engine/state/lease-rules.ts';
 import { assertLeaseHeld } from '../../main/engine/replica/lease-check.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
+import { processGone } from '../../main/engine/state/writer-lease.ts';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const held = (o: Partial<LeaseRecord> = {}): LeaseRecord => ({ ownerId: 'a', host: 'host-a', pid: 42, epoch: 5, heartbeatAt: NOW - 1000, startedAt: NOW - 3_600_000, command: 'sync', ...o });
@@ -71,5 +75,31 @@ describe('writer lease rules', () => {
     for (const [row, guard] of [[json(held()), { ownerId: 'a', epoch: 4 }], [json(held()), { ownerId: 'b', epoch: 5 }], [null, { ownerId: 'a', epoch: 5 }]] as const) {
       assert.throws(() => assertLeaseHeld(row, guard), (e) => e instanceof MirrorError && e.code === 'REPLICA_LEASE_LOST' && !e.retriable);
     }
+  });
+});
+
+describe('a holder on this host whose process is gone', () => {
+  const here = (pid: number): LeaseRecord => held({ host: hostname(), pid, heartbeatAt: Date.now() });
+
+  it('a running process is not gone; an exited one is', async () => {
+    const child = spawn('sleep', ['5'], { stdio: 'ignore' });
+    try {
+      assert.equal(processGone(here(child.pid!)), false, 'running');
+    } finally { child.kill('SIGKILL'); }
+    await new Promise((r) => child.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50)); // reaped by node
+    assert.equal(processGone(here(child.pid!)), true, 'killed and reaped');
+  });
+
+  it('a process killed but not yet reaped by its parent (a zombie) is gone: a new writer takes over at once', async () => {
+    // The inner shell exits at once; its parent becomes `sleep`, which never waits for it: a zombie for 3 s.
+    const parent = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number((await new Promise<Buffer>((r) => parent.stdout.once('data', r))).toString().trim());
+      await new Promise((r) => setTimeout(r, 200));
+      assert.match(readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) Z /, 'the test made a zombie');
+      assert.equal(processGone(here(pid)), true);
+      assert.equal(decideTake(json(here(pid)), me, 20_000, processGone).result.ok, true, 'taken over without waiting for the heartbeat to age');
+    } finally { parent.kill('SIGKILL'); }
   });
 });

@@ -6,6 +6,7 @@
  * (paused, partitioned, overtaken) cannot commit another row: its write fails with REPLICA_LEASE_LOST.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MirrorError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -153,5 +154,18 @@ export async function readLiveLease(replica: Replica, staleAfterMs = DEFAULT_STA
  */
 export function processGone(holder: LeaseRecord): boolean {
   if (holder.host !== hostname() || holder.pid === process.pid) return false;
-  try { process.kill(holder.pid, 0); return false; } catch (err) { return (err as NodeJS.ErrnoException).code === 'ESRCH'; }
+  try { process.kill(holder.pid, 0); } catch (err) { return (err as NodeJS.ErrnoException).code === 'ESRCH'; }
+  return isZombie(holder.pid);
+}
+
+/**
+ * Killed but not yet reaped by its parent (Linux: state `Z` in /proc/<pid>/stat): signal 0 still reaches
+ * it. Seen when a shell's background `provision` was killed -9 and a new one started at once: refused
+ * (exit 6, "wait 20 s") by a process that no longer ran.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch { return false; }
 }
