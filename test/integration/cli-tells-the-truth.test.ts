@@ -162,6 +162,16 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.equal(s.code, 5, s.out.slice(-3000));
     assert.match(s.out, new RegExp(`halted\\s+${id.replace('.', '\\.')} — \\S`));
     assert.match(s.out, /caught up, but 1 of \d+ tables are not in step/);
+    const before = JSON.parse((await cli(['info', '-c', config, '--json'])).out) as { poisonEvents: number };
+    assert.equal(before.poisonEvents, 1, 'the poison event is kept while its table is halted');
+    // The resync repairs it: the table is ok, and the poison event it superseded is no longer counted.
+    const rs = await cli(['resync-tables', id, '-c', config, '--timeout', '300']);
+    assert.equal(rs.code, 0, rs.out.slice(-3000));
+    assert.match(rs.out, new RegExp(`^ok\\s+${id.replace('.', '\\.')} · repaired`, 'm'));
+    const after = await cli(['info', '-c', config]);
+    assert.equal(after.code, 0, after.out.slice(-2000));
+    assert.doesNotMatch(after.out, /poison event/);
+    assert.equal((JSON.parse((await cli(['info', '-c', config, '--json'])).out) as { poisonEvents: number }).poisonEvents, 0);
   });
 
   it('info while behind: lag per partition = high watermark − stored offset; exit 7 above the threshold; update-schema names what it applied', async () => {

@@ -48,7 +48,7 @@ type Action =
  * `busy`: the topic's high watermark is seen to move when records are added (else it is as if every
  * partition had stood still for long: quiet, for the fence's time rule, snapshot/fence.ts).
  */
-interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void; setup?: (ctx: EngineContext) => void; busy?: boolean }
+interface Rule { name: string; script: Action[]; rows: Record<string, number[]>; states?: Record<string, string>; check?: (ctx: EngineContext, t: Topic) => void | Promise<void>; setup?: (ctx: EngineContext) => void; busy?: boolean }
 
 const ids = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 const snap = (table: Step['table'], list: number[], attempt: number, opts: { first?: boolean; last?: boolean; ts?: number } = {}): Step[] =>
@@ -635,6 +635,18 @@ const rules: Rule[] = [
     rows: { sale: [...ids(5), 8], contact: ids(5) }, states: { sale: 'ok', contact: 'halted' },
     check: (ctx, t) => assert.equal(ctx.nextOffsets.get(0), t.offset, 'offset past the last event'),
   },
+  {
+    // Seen on the stack (2026-12-06): `info` went on saying "2 poison event(s) kept" after the resync that
+    // repaired the tables they had halted.
+    name: 'a table halted by a poison event and repaired by a resync: its poison rows go with the resync; another table\'s stay',
+    script: [initial, { poison: 'contact' }, { poison: 'sale' }, { resync: ['crm_fixture.contact'] }, incremental('contact', [1, 2, 3]), scan('contact', 'SUCCEEDED', 3),
+      { events: [{ table: 'sale', id: 9, op: 'c' }] }],
+    rows: { sale: ids(5), contact: [1, 2, 3] }, states: { sale: 'halted', contact: 'ok' },
+    check: async (ctx) => {
+      const left = (await ctx.replica.readState('poison')).map((r) => r.id).sort();
+      assert.deepEqual(left, [`poison-summary:crm_fixture.sale`, `poison:${ctx.topics.cdc}:0:11`], 'only the halted table\'s poison rows are left');
+    },
+  },
 ];
 
 /** Stall events said in a rule (the full-snapshot stall rule). */
@@ -698,7 +710,7 @@ describe('apply loop and snapshot rules (table)', () => {
       for (const [table, state] of Object.entries(rule.states ?? {})) assert.equal(ctx.registry.get(`crm_fixture.${table}`)?.state, state, `${table} state`);
       const stored = (await ctx.replica.readState()).find((r) => r.id === `offset:${ctx.topics.cdc}:0`);
       assert.equal(JSON.parse(stored!.value).next, topic.offset.toString(), 'the offset written with the rows is past the last event');
-      rule.check?.(ctx, topic);
+      await rule.check?.(ctx, topic);
       await ctx.replica.close();
     });
   }

@@ -49,3 +49,17 @@ export async function poisonRows(ctx: PoisonDeps, p: PoisonRecord): Promise<Stat
   if (keep) rows.push({ id: stateIds.poison(p.topic, p.partition, p.offset), kind: 'poison', value: toStateJson(p) });
   return rows;
 }
+
+/**
+ * A resync repaired the table: the rows it holds are the source's now, so its poison events are
+ * superseded (a table halted by one is repaired by a resync). Returns the state rows to remove with the
+ * sweep's record; `info` stops counting them. The activity log keeps what happened.
+ */
+export async function supersededPoison(ctx: PoisonDeps, table: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const r of await ctx.replica.readState('poison')) {
+    if (fromStateJson<{ table: string | null }>(r.value).table === table) ids.push(r.id);
+  }
+  summaries.get(ctx)?.delete(table);
+  return ids;
+}

@@ -7,6 +7,7 @@ import type { EngineContext } from '../context.ts';
 import type { TableRecord } from '../state/records.ts';
 import type { ResyncReport } from '../../../preload/contract/status.ts';
 import { clearStall } from './stall.ts';
+import { supersededPoison } from '../apply/poison-book.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica' | 'persist'>;
@@ -53,7 +54,9 @@ export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void>
   r.staleReason = null;
   ctx.registry.put(r);
   // The sweep committed (its delete and the drop of the seen set); the record follows at once (reconcileSweeps).
-  await ctx.persist(ctx.registry.takeDirty());
+  const poison = await supersededPoison(ctx, r.id);
+  await ctx.persist(ctx.registry.takeDirty(), poison);
+  if (poison.length) ctx.log.info('poison events of the table superseded by its resync: removed', { table: r.id, rows: poison.length });
   ctx.log.info('table resynced', { table: r.id, ...r.lastResync });
   ctx.events.emit('table-resynced', { table: r.id, report: r.lastResync });
   if (wasStale) ctx.events.emit('table-recovered', { table: r.id });
