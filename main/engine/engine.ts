@@ -521,7 +521,8 @@ class MirrorEngine implements Engine {
       // DDL at the source (drop, rename, new table, changes) is applied in history order as soon as the
       // schema history shows it, not only at the hourly check; at the next tick when an event's placement
       // has read the history further (a DROP before a new table's CREATE is not left for ~10 s).
-      const due = this.ticks++ % 5 === 0;
+      // Every tick while a failed resync scan waits for the history to show why (a DROP: SweepRecord.failing).
+      const due = this.ticks++ % 5 === 0 || c.registry.all().some((r) => r.sweep?.failing);
       if (historyReadAhead(c) || (due && await historyUnchecked(c))) await c.loop.run('schema check', () => this.runSchemaCheck('auto'));
       const at = Date.now();
       c.events.emit('progress', { tables: this.tableStatus(at, figures), at });

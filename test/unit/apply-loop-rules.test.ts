@@ -58,6 +58,8 @@ const initial: Action = { events: [...snap('sale', ids(5), 1, { first: true, ts:
 const incremental = (table: Step['table'], list: number[]): Action => ({ events: list.map((id) => ({ table, id, snapshot: 'incremental' })) });
 const scanOf = (table: string, rows: number, status = 'SUCCEEDED') => ({ agg: 'Incremental Snapshot' as const, type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: `crm_fixture.${table}`, status, total_rows_scanned: String(rows) } });
 const scan = (table: string, status: string, rows: number): Action => ({ notify: scanOf(table, rows, status) });
+/** The wait of a failed scan for the history's DROP (SweepRecord.failing) is over. */
+const graceOver: Action = { tweak: (ctx) => { for (const r of ctx.registry.all()) if (r.sweep?.failing) r.sweep.failing.dueAt = 0; } };
 /** `<ctx>-notifications` (one partition) ends at `high` from now on: where signals sent from now are counted from. */
 const notificationsEndAt = (high: number): Action => ({
   tweak: (ctx, t) => {
@@ -254,13 +256,38 @@ const rules: Rule[] = [
   },
   {
     name: 'a resync whose scan fails deletes nothing and leaves the table stale',
-    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SQL_EXCEPTION', 2)],
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SQL_EXCEPTION', 2), graceOver],
     rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale', contact: 'ok' },
     check: (ctx) => {
       const r = ctx.registry.get('crm_fixture.sale')!;
       assert.match(r.staleReason ?? '', /SQL_EXCEPTION.*no row was deleted.*resync-tables crm_fixture\.sale/);
       assert.equal(r.lastResync?.outcome, 'failed');
     },
+  },
+  {
+    // A DROP at the source while the resync scans: the scan's next chunk fails (SQL_EXCEPTION, or
+    // UNKNOWN_SCHEMA) often before the connector's log reader reaches the DROP. Told at once, the table was
+    // stale (resync-tables exit 5) until the DROP was read a moment later.
+    name: 'a scan failure a DROP would explain is not told before the schema history had time to show one: still resyncing, nothing deleted',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'UNKNOWN_SCHEMA', 2), { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: ids(5), contact: ids(6) }, states: { sale: 'resyncing' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.match(r.sweep?.failing?.why ?? '', /UNKNOWN_SCHEMA \(the connector no longer knows the table/);
+      assert.ok((r.sweep?.failing?.dueAt ?? 0) > Date.now(), 'failed later');
+    },
+  },
+  {
+    name: 'the same once the grace is over: stale with why, nothing deleted',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'UNKNOWN_SCHEMA', 2), graceOver, { events: [{ table: 'contact', id: 6, op: 'c' }] }],
+    rows: { sale: ids(5), contact: ids(6) }, states: { sale: 'stale' },
+    check: (ctx) => assert.match(ctx.registry.get('crm_fixture.sale')!.staleReason ?? '', /UNKNOWN_SCHEMA.*no row was deleted/),
+  },
+  {
+    name: 'a scan failure no DROP explains (NO_PRIMARY_KEY) is told at once: stale, nothing deleted',
+    script: [initial, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'NO_PRIMARY_KEY', 2)],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale' },
+    check: (ctx) => assert.match(ctx.registry.get('crm_fixture.sale')!.staleReason ?? '', /NO_PRIMARY_KEY.*no row was deleted/),
   },
   {
     name: 'a failed resync, retried: the retry sweeps and the table is ok again',

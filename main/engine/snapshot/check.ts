@@ -8,7 +8,7 @@ import { completeFullSnapshot, fullFenceDue, notificationsReached, takeDueFence 
 import { fenceReached, takeFence } from './fence.ts';
 import type { FenceTime } from './fence.ts';
 import { resolveGaps } from './gaps.ts';
-import { finishSweep } from './sweep.ts';
+import { failSweep, finishSweep } from './sweep.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type FenceCheckDeps = Pick<EngineContext, 'fenceClock' | 'fullSnapshot' | 'loop' | 'nextOffsets' | 'persist' | 'registry' | 'settings' | 'stopping' | 'watermarks'> & FullSnapshotDeps & SweepDeps & GapDeps;
@@ -55,8 +55,10 @@ export async function checkFences(ctx: FenceCheckDeps): Promise<void> {
   await takeDueResyncFences(ctx, Date.now());
   const fs = ctx.fullSnapshot;
   if (fs?.fence && fenceReached(fs.fence, ctx.nextOffsets, ctx.watermarks, time(fs.fenceTs)) && notificationsReached(ctx, fs)) await completeFullSnapshot(ctx);
+  const now = Date.now();
   for (const r of ctx.registry.all()) {
     if (r.sweep?.kind === 'incremental' && r.sweep.fence && fenceReached(r.sweep.fence, ctx.nextOffsets, ctx.watermarks, time(r.sweep.fenceTs))) await finishSweep(ctx, r);
+    else if (r.sweep?.kind === 'incremental' && r.sweep.failing && r.sweep.failing.dueAt <= now) await failSweep(ctx, r, r.sweep.failing.why);
   }
   if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
   await resolveGaps(ctx);

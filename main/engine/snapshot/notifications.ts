@@ -33,7 +33,10 @@ function tablesOf(ctx: NotificationDeps, collection: string | undefined): TableR
   return collection ? ctx.registry.all().filter((r) => r.collection === collection) : [];
 }
 
-const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan;
+const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing;
+
+/** How long a scan failure a DROP or RENAME would explain waits for the schema history to show one (SweepRecord.failing). */
+export const SCAN_FAILURE_GRACE_MS = 12_000;
 
 /**
  * Stored in `<ctx>-notifications` before the oldest scan still counted for the table was asked for
@@ -71,7 +74,15 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, n.at, status, total) && awaitingScan(r));
     if (!recs.length) return;
     if (!SCAN_OK.has(status)) {
-      for (const r of recs) await failSweep(ctx, r, `the resync's table scan of ${r.id} ended with ${status}${SCAN_FAILED_WHY[status] ?? ''}`);
+      for (const r of recs) {
+        const why = `the resync's table scan of ${r.id} ended with ${status}${SCAN_FAILED_WHY[status] ?? ''}`;
+        if (!SCAN_FAILED_WHY[status]) { await failSweep(ctx, r, why); continue; }
+        // Failed later (snapshot/check.ts) unless the history's DROP or RENAME removes the table first: then
+        // the resync ends as "dropped at the source", which is in step, instead of a stale table for a moment.
+        r.sweep!.failing = { why, dueAt: Date.now() + SCAN_FAILURE_GRACE_MS };
+        ctx.registry.put(r);
+        ctx.log.info('resync scan failed: told in a moment unless the schema history drops the table first', { table: r.id, status, graceMs: SCAN_FAILURE_GRACE_MS });
+      }
       return;
     }
     // The fence is read `snapshotFenceDelayMs` from now by the control loop (snapshot/check.ts), not here:

@@ -67,6 +67,7 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
     } else {
       rec.sweep!.signalId = null; // sent again by signalResync; the running seen set is kept
+      rec.sweep!.failing = null; // a failed scan waiting to be told: the new one is awaited instead
     }
     if (rec.state !== 'stale') rec.staleReason = why;
     rec.state = 'resyncing';
@@ -138,7 +139,7 @@ async function notificationsEnd(ctx: ResyncDeps): Promise<Record<string, string>
 
 /** After a restart (or a failed send): signals that were recorded as needed but never sent. */
 export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
-  await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence && !r.sweep.scan));
+  await sendSignals(ctx, ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && !r.sweep.signalId && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing));
 }
 
 /**
@@ -151,7 +152,7 @@ export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
 export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now(), lag?: ReadingLag): Promise<void> {
   if (engineBehind(lag)) return; // its rows may be in what the engine has not read yet
   const limit = ctx.settings.resyncStallSeconds * 1000;
-  const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan
+  const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing
     && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.queueMovedAt ?? 0, r.sweep.startedAt) > limit);
   if (!stalled.length) return;
   ctx.log.warn('resync shows no progress: signal sent again', { tables: stalled.map((r) => r.id), seconds: ctx.settings.resyncStallSeconds });

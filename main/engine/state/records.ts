@@ -27,6 +27,12 @@ export interface SweepRecord {
   fenceDueAt?: number | null;
   /** Incremental: what Debezium reported for the table scan (TABLE_SCAN_COMPLETED status and rows). */
   scan?: { status: string; rows: number | null; at: number } | null;
+  /**
+   * Incremental: the scan failed in a way a DROP or RENAME of the table at the source explains
+   * (SQL_EXCEPTION, UNKNOWN_SCHEMA). The resync fails at `dueAt` unless the schema history drops the table
+   * first (its scan's next chunk failing often comes before the connector's log reader reaches the DROP).
+   */
+  failing?: { why: string; dueAt: number } | null;
   /** Full: identity of the snapshot attempt whose records this table received (swept only for the current one). */
   attemptKey?: string | null;
   /**
