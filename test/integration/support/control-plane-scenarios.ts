@@ -290,8 +290,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'COMPLETED', { from, timeoutMs: 60_000 });
       say(`notifications after the kill: ${(await c.tenant.notifications()).slice(from).filter((n) => n.type !== 'IN_PROGRESS').map(brief).join(' ')}`);
       assert.notEqual(scan.additional_data.status, 'SUCCEEDED', 'the fault took: Debezium reports the scan as failed');
-      // Give the engine the time it needs to act on the notification (fence delay + a sweep).
-      const stale = await e.waitFor((s) => table(s, 'contact')?.state === 'stale', 20_000).catch(() => null);
+      // Give the engine the time it needs to act on the notification: an SQL_EXCEPTION is told once the
+      // schema history had 12 s to show a DROP that would explain it (SweepRecord.failing).
+      const stale = await e.waitFor((s) => table(s, 'contact')?.state === 'stale', 40_000).catch(() => null);
       await sleep(2000);
       const min = (await watch.stop()).get('contact') ?? 0;
       const now = (await replicaCount(c, 'contact')) ?? 0;
