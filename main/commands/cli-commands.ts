@@ -172,9 +172,19 @@ export async function reconnect(settings: Settings, io: Io): Promise<number> {
   return r.ok ? EXIT.ok : EXIT.invalid;
 }
 
+/** A request handed to another process that stopped before it was done (ENGINE_STOPPED): null, so the command runs here. */
+function runHereIfStopped(io: Io, what: string): (err: unknown) => null {
+  return (err) => {
+    if (MirrorError.from(err).code !== 'ENGINE_STOPPED') throw err;
+    io.out(`${(err as Error).message}; ${what}`);
+    return null;
+  };
+}
+
 export async function updateSchema(settings: Settings, io: Io, log: Logger, timeoutMs = 600_000): Promise<number> {
   // Another process writes to the replica: it runs the check (a second consumer would fight it).
-  const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs);
+  // That process stopped before it ran the check (or while it ran): a check is safe to run again, here.
+  const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs).catch(runHereIfStopped(io, 'running the check here'));
   if (handed) return 'ok' in handed && handed.ok ? EXIT.ok : EXIT.failed;
   return withEngine(settings, log, 'update-schema', async (e) => {
     const since = Date.now();
@@ -218,7 +228,8 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
 export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
   if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
   const until = Date.now() + timeoutMs;
-  const handed = await viaRunningEngine(settings, { kind: 'resync-tables', tables }, io, log, timeoutMs);
+  // That process stopped before it took the request up (withdrawn): asked for here instead.
+  const handed = await viaRunningEngine(settings, { kind: 'resync-tables', tables }, io, log, timeoutMs).catch(runHereIfStopped(io, 'asking for the resync here'));
   if (handed && 'ok' in handed) return handed.ok ? EXIT.ok : EXIT.stale;
   if (handed) {
     // The engine it was handed to stopped (Ctrl+C, a crash) before the resync ended: the resync is recorded

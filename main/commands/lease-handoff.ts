@@ -100,7 +100,7 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
     const result = await waitForResult(replica, id, timeoutMs, (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, async (r) => {
       if (++polls % 10 !== 0) return;
       if (!(await liveWriter(replica, log))) {
-        throw new MirrorError('ENGINE_STOPPED', `the engine that held the replica stopped before it ${r.status === 'pending' ? 'took up the request (withdrawn; run the command again)' : 'finished the request'}`);
+        throw new MirrorError('ENGINE_STOPPED', `the engine that held the replica stopped before it ${r.status === 'pending' ? 'took up the request (withdrawn)' : 'finished the request'}`);
       }
     });
     if (spec.kind === 'update-schema') {

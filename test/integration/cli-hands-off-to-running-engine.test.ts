@@ -102,3 +102,38 @@ describe('the CLI hands off to the process that holds the replica', () => {
     assert.equal((await replica.readState('request')).length, 0, 'no request row is left behind');
   });
 });
+
+describe('the process a request was handed to stops before it takes it up', () => {
+  const name = randomBytes(4).toString('hex');
+  const file = join(tmpdir(), `tm-cli-lease-gone-${name}.db`);
+  const config = join(tmpdir(), `tm-cli-lease-gone-${name}.json`);
+  let replica: SqliteReplica;
+
+  before(async () => {
+    // An unprovisioned replica: the command run here stops at that (REPLICA_NOT_PROVISIONED), which shows it did not give up.
+    writeFileSync(config, JSON.stringify({ tenant: { ctx: 'acme', brokers: ['127.0.0.1:9'] }, replica: { kind: 'sqlite', file } }));
+    replica = createSqliteReplica({ file, tablePrefix: '' });
+    await replica.connect();
+    await replica.ensureStateTable();
+  });
+  after(async () => {
+    await replica.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`, config]) if (existsSync(f)) rmSync(f);
+  });
+
+  for (const [command, args, here] of [['update-schema', [], 'running the check here'], ['resync-tables', ['crm.contact'], 'asking for the resync here']] as const) {
+    test(`${command}: withdrawn and run here (before 2026-12-06: exit 1, "run the command again")`, async () => {
+      const lease = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'engine-host', pid: 31337 });
+      await lease.acquire();
+      lease.start();
+      // The holder never takes requests up, and releases the replica 2 s after the command started.
+      const released = new Promise<void>((resolve) => setTimeout(() => { lease.stop(); void lease.release().then(() => resolve()); }, 2000));
+      const r = await cli([command, ...args, '-c', config, '--log-level', 'error']);
+      await released;
+      assert.match(r.out, new RegExp(`that engine handles the ${command} request`));
+      assert.match(r.out, new RegExp(`the engine that held the replica stopped before it took up the request \\(withdrawn\\); ${here}`));
+      assert.match(r.err, /error \[REPLICA_NOT_PROVISIONED\]/, `run here, it opened the replica itself: ${r.err.slice(-500)}`);
+      assert.equal((await replica.readState('request')).length, 0, 'no request row is left behind');
+    });
+  }
+});
