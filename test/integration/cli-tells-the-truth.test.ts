@@ -402,7 +402,9 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
         return { code: x.code, out: c.output(), afterStopMs: Date.now() - stoppedAt };
       } finally { await running.stop(); }
     };
-    for (const [how, end] of [['Ctrl+C', (r: ReturnType<typeof spawnCli>) => r.stop()], ['kill -9', (r: ReturnType<typeof spawnCli>) => r.kill9()]] as const) {
+    // Ctrl+C is SIGINT (spawnCli's stop() sends SIGTERM, another clean stop).
+    const ctrlC = (r: ReturnType<typeof spawnCli>): Promise<unknown> => { r.child.kill('SIGINT'); return r.exit; };
+    for (const [how, end] of [['Ctrl+C', ctrlC], ['kill -9', (r: ReturnType<typeof spawnCli>) => r.kill9()]] as const) {
       const r = await ownerStops(end);
       say(`${how}: exit ${r.code} ${Math.round(r.afterStopMs / 1000)} s after the sync ended: ${r.out.split('\n').filter((l) => /big_r|going on|resynced/.test(l)).join(' | ').slice(0, 600)}`);
       assert.equal(r.code, 0, r.out.slice(-3000));

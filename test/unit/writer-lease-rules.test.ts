@@ -92,7 +92,8 @@ describe('a holder on this host whose process is gone', () => {
   });
 
   it('a process killed but not yet reaped by its parent (a zombie) is gone: a new writer takes over at once', async () => {
-    // The inner shell exits at once; its parent becomes `sleep`, which never waits for it: a zombie for 3 s.
+    // The inner shell exits at once; its parent becomes `sleep`, which never waits for it: a zombie until
+    // `sleep` is killed (finally).
     const parent = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number((await new Promise<Buffer>((r) => parent.stdout.once('data', r))).toString().trim());
