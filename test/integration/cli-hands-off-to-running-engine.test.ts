@@ -126,8 +126,17 @@ describe('the process a request was handed to stops before it takes it up', () =
       const lease = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'engine-host', pid: 31337 });
       await lease.acquire();
       lease.start();
-      // The holder never takes requests up, and releases the replica 2 s after the command started.
-      const released = new Promise<void>((resolve) => setTimeout(() => { lease.stop(); void lease.release().then(() => resolve()); }, 2000));
+      // The holder never takes requests up, and releases the replica once the command has handed its request
+      // over (its row is in the replica). A fixed delay raced the CLI's start-up on a loaded CI machine.
+      const released = (async () => {
+        for (const t0 = Date.now(); (await replica.readState('request')).length === 0; ) {
+          if (Date.now() - t0 > 60_000) throw new Error('the command never handed its request over');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        lease.stop();
+        await lease.release();
+      })();
       const r = await cli([command, ...args, '-c', config, '--log-level', 'error']);
       await released;
       assert.match(r.out, new RegExp(`that engine handles the ${command} request`));
