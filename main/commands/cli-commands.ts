@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { endedInStep, goneOutcome, resyncReportLine } from './resync-report.ts';
 import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
+import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
@@ -78,7 +79,7 @@ export async function provision(settings: Settings, io: Io, log: Logger, timeout
     }, 2000);
     const off = sayStalls(e, io);
     try {
-      const s = await e.waitFor((st) => st.tables.length > 0 && done(st), timeoutMs);
+      const s = await waitCaughtUp(e, (st) => st.tables.length > 0 && done(st), timeoutMs, { say: (line) => io.out(line), json: io.json });
       clearInterval(timer);
       const bad = notInStep(e.status());
       if (bad.length) {
@@ -146,7 +147,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   for (const line of storedStallLines(engine.status())) say(line);
   progress.timer = setInterval(() => say(progressOf(io)(engine.status())), 2000);
   if (opts.untilCaughtUp) {
-    try { await engine.waitFor(done, opts.timeoutMs); } finally { clearInterval(progress.timer); }
+    try { await waitCaughtUp(engine, done, opts.timeoutMs, { say, json: io.json }); } finally { clearInterval(progress.timer); }
     const s = engine.status();
     io.out(progressOf(io)(s));
     stopping = true;

@@ -1,4 +1,5 @@
 /** State shared by the engine's parts (cdc processing, snapshots, schema sync). One per running engine. */
+import type { StreamedChange } from './source/connector-behind.ts';
 import type { DecodeAhead } from './decode/decode-ahead.ts';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { EngineState, GapInfo, NotMirroredTable } from '../../preload/contract/status.ts';
@@ -56,6 +57,8 @@ export interface EngineContext {
   watermarks: Map<number, Watermark>;
   /** Per partition of `<ctx>-cdc`: the newest Kafka timestamp applied, and since when its high watermark stands (snapshot/fence.ts). */
   fenceClock?: FenceClock;
+  /** The newest change the connector streamed, as read (not a snapshot record): source/connector-behind.ts. */
+  newestStreamed?: StreamedChange;
   gaps: GapInfo[];
   fullSnapshot: FullSnapshot | null;
   /** Last time a row of the running full snapshot was applied (or the engine started), ms: snapshot/stall.ts. */

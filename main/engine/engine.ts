@@ -55,6 +55,7 @@ import { TableRegistry } from './tables.ts';
 import { capTableLag, lagFigures, LagReference } from './figures.ts';
 import type { LagFigures } from './figures.ts';
 import { createRateWindow } from './rate-window.ts';
+import type { StreamedChange } from './source/connector-behind.ts';
 import { createSnapshotTracker } from './snapshot-progress.ts';
 import type { OverallSnapshotProgress } from '../../preload/contract/status.ts';
 
@@ -77,6 +78,8 @@ export interface Engine extends EngineControl {
   appliedSchemaChanges(sinceMs: number): SchemaCheckResult;
   /** Resolves when the predicate holds for the status (checked on every change and every second). */
   waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus>;
+  /** The newest change the connector streamed that was read, and how far behind the source it was written (source/connector-behind.ts). */
+  newestStreamed(): StreamedChange | null;
 }
 
 export async function createEngine(settings: Settings, opts: EngineOptions = {}): Promise<Engine> {
@@ -601,6 +604,8 @@ class MirrorEngine implements Engine {
     this.overallSnapshot = progress.overall;
     return progress.tables;
   }
+
+  newestStreamed(): StreamedChange | null { return this.ctx.newestStreamed ?? null; }
 
   status(): EngineStatus {
     const c = this.ctx;

@@ -19,6 +19,7 @@ import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
 import { clearStall, fullSnapshotMoved } from '../snapshot/stall.ts';
 import { noteAppliedTs } from '../snapshot/fence.ts';
+import { noteStreamed } from '../source/connector-behind.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
 import { stateIds } from '../state/records.ts';
 import type { PoisonRecord, TableRecord } from '../state/records.ts';
@@ -233,6 +234,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         continue;
       }
       ev = d;
+      if (ev.op !== 'r') noteStreamed(ctx, Number(m.timestamp), ev.sourceTsMs);
       if (ctx.filter(ev.def.schema, ev.def.name) !== 'mirror') { last = off; await endOfUnapplied(m); continue; }
       if (!ev.def.primaryKey.length) throw new MirrorError('SCHEMA_CONFLICT', `table ${tableId(ev.def)} has no primary key and cannot be mirrored`);
       const id = tableId(ev.def);

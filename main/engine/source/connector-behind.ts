@@ -1,0 +1,27 @@
+/**
+ * The newest change the source connector streamed that the engine has read, with the source's commit time
+ * (`source.ts_ms`) and the record's Kafka timestamp (Connect's produce time). Caught up with `<ctx>-cdc`
+ * is not caught up with the source while the connector is still publishing (a large transaction — every
+ * change of it has its commit time —, or a backlog after a connector restart): `sync --until-caught-up` and
+ * `provision` look at these before they say caught up (commands/caught-up.ts). Snapshot records (`op: r`)
+ * are left out: their `ts_ms` is when the snapshot began.
+ */
+
+export interface StreamedChange { kafkaTs: number; sourceTs: number; behindMs: number }
+
+/**
+ * Written this long after the source committed it, the connector is working through a backlog. Above
+ * SQL Server's usual capture latency (its CDC capture job polls every 5 s): a steady stream from a current
+ * connector stays below it.
+ */
+export const CONNECTOR_BACKLOG_MS = 30_000;
+/** A change produced less than this long ago: look again after this long before saying caught up. */
+export const CONNECTOR_SETTLE_MS = 2000;
+/** With the connector publishing a transaction or a backlog, caught up means no new change for this long. */
+export const CONNECTOR_QUIET_MS = 6000;
+
+export function noteStreamed(ctx: { newestStreamed?: StreamedChange }, kafkaTs: number, sourceTs: number): void {
+  if (!(sourceTs > 0) || !(kafkaTs > 0)) return;
+  if (ctx.newestStreamed && ctx.newestStreamed.kafkaTs > kafkaTs) return;
+  ctx.newestStreamed = { kafkaTs, sourceTs, behindMs: Math.max(0, kafkaTs - sourceTs) };
+}
