@@ -21,7 +21,7 @@ import { describeHolder, isLive, parseLease } from '../engine/state/lease-rules.
 import type { GapRecord, SessionRecord, TableRecord } from '../engine/state/records.ts';
 import { assertSessionFits } from '../engine/state/session-fit.ts';
 import { parseTableStats, TABLE_STATS_ID } from '../engine/state/table-stats.ts';
-import { DEFAULT_STALE_AFTER_MS } from '../engine/state/writer-lease.ts';
+import { DEFAULT_STALE_AFTER_MS, processGone } from '../engine/state/writer-lease.ts';
 import { EXIT } from './exit-codes.ts';
 import { computeLag, lagVerdict, resumePosition } from './lag.ts';
 import type { LagReport, PartitionInput } from './lag.ts';
@@ -111,7 +111,9 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
     const summaries = rows.filter((r) => r.kind === 'poison' && r.id.startsWith('poison-summary:')).map((r) => JSON.parse(r.value) as { count: number });
     const poison = summaries.length ? summaries.reduce((n, s) => n + s.count, 0) : rows.filter((r) => r.kind === 'poison').length;
     const writer = parseLease(rows.find((r) => r.kind === 'lease')?.value);
-    const live = writer !== null && isLive(writer, now, DEFAULT_STALE_AFTER_MS);
+    // A holder on this host whose process is gone (killed) is not running, however fresh its last heartbeat.
+    const gone = writer !== null && processGone(writer);
+    const live = writer !== null && !gone && isLive(writer, now, DEFAULT_STALE_AFTER_MS);
 
     let lag: LagReport | null = null;
     let lagError: string | null = null;
@@ -126,7 +128,7 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
     if (io.json) {
       io.out(JSON.stringify({
         provisioned: session !== null, state, session, replica: settings.replica.kind,
-        writer: writer ? { ...writer, live } : null,
+        writer: writer ? { ...writer, live, processGone: gone } : null,
         lag: lag ? { events: lag.lagEvents, seconds: lag.lagSeconds, partitions: lag.partitions } : null, lagError,
         thresholds: { maxLagEvents: opts.maxLagEvents, maxLagSeconds: opts.maxLagSeconds }, behind: session ? verdict.reasons : [],
         tables, notMirrored, gaps, poisonEvents: poison,
@@ -134,7 +136,7 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
     } else {
       if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
       else io.out(`Tenant ${session.ctx} · replication id ${session.replicationId} · replica ${settings.replica.kind} · ${state}`);
-      if (writer) io.out(`writer: ${describeHolder(writer, now)}${live ? '' : ' — stale: the next process to start takes over'}`);
+      if (writer) io.out(`writer: ${describeHolder(writer, now)}${live ? '' : gone ? ' — not running: its process is gone; the next process to start takes over at once' : ' — stale: the next process to start takes over'}`);
       else if (session) io.out('writer: none (no sync, serve or desktop app is running on this replica)');
       if (lag) {
         io.out(`lag: ${lag.lagEvents} events, ${lag.lagSeconds === null ? 'unknown' : `${lag.lagSeconds.toFixed(1)} s`} (high watermark − stored next offset; seconds: age of the first unapplied record)`);

@@ -5,10 +5,10 @@
  * and print its outcome. The CLI runs as a real child process; no Kafka is involved.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../main/engine/log.ts';
@@ -119,6 +119,19 @@ describe('the process a request was handed to stops before it takes it up', () =
   after(async () => {
     await replica.close();
     for (const f of [file, `${file}-wal`, `${file}-shm`, config]) if (existsSync(f)) rmSync(f);
+  });
+
+  test('info: a holder on this host whose process is gone is said not running (before 2026-12-06 it was named as the writer, with no word of it)', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that has just exited (a reuse would only make this test fail)
+    const lease = new WriterLease(replica, { command: 'provision', heartbeatMs: 1000, host: hostname(), pid: dead });
+    await lease.acquire();
+    try {
+      const r = await cli(['info', '-c', config, '--log-level', 'error']);
+      assert.match(r.out, new RegExp(`writer: \`provision\` on ${hostname()} pid ${dead}, .* — not running: its process is gone; the next process to start takes over at once`));
+      const j = await cli(['info', '-c', config, '--json', '--log-level', 'error']);
+      const w = (JSON.parse(j.out) as { writer: { live: boolean; processGone: boolean } }).writer;
+      assert.deepEqual([w.live, w.processGone], [false, true]);
+    } finally { await lease.release(); }
   });
 
   for (const [command, args, here] of [['update-schema', [], 'running the check here'], ['resync-tables', ['crm.contact'], 'asking for the resync here']] as const) {
