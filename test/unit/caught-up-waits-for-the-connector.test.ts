@@ -9,7 +9,7 @@ import type { EngineStatus } from '../../preload/contract/status.ts';
 import { waitCaughtUp } from '../../main/commands/caught-up.ts';
 import { noteStreamed, type StreamedChange } from '../../main/engine/source/connector-behind.ts';
 
-const T = { settleMs: 40, quietMs: 120, backlogMs: 30_000 };
+const T = { settleMs: 40, quietMs: 120, lookMs: 3000, backlogMs: 30_000 };
 
 /** A fake engine: `script(elapsedMs)` gives the newest streamed change at that moment; always caught up with the topic. */
 function fake(script: (elapsed: number) => StreamedChange | null) {
@@ -66,6 +66,15 @@ test('a large transaction still being published (more changes of one commit): wa
   assert.ok(r.ms >= 300 + T.quietMs, `${r.ms} ms: returned while the transaction was being published`);
   assert.match(r.lines[0] ?? '', /still publishing: more changes of one source commit keep coming \(a large transaction\)/);
   assert.match(r.lines.at(-1) ?? '', /no change came for 0\.1 s: caught up with what the connector published/);
+});
+
+test('a connector behind (its change written seconds after the commit) that pauses longer than the settle time between batches: looked at again after the quiet time', async () => {
+  const k = Date.now() - 5000; // the newest change read was produced 5 s ago, 5.8 s after its commit
+  // Seen on the stack: a 60,000-row INSERT published in batches with a 2.5 s pause; here the next batch comes
+  // 80 ms (2 × the settle time) after the first look, and the last 250 ms after it.
+  const r = await run((ms) => { const at = ms < 80 ? k : k + 5000 + Math.min(ms, 250); return { kafkaTs: at, sourceTs: k - 5800, behindMs: at - (k - 5800) }; });
+  assert.ok(r.ms >= 250 + T.quietMs, `${r.ms} ms: said caught up during the connector's pause`);
+  assert.match(r.lines[0] ?? '', /a large transaction/);
 });
 
 test('a backlog (changes written long after their commit): waits until none comes, though each is a newer commit', async () => {

@@ -15,6 +15,12 @@ export interface StreamedChange { kafkaTs: number; sourceTs: number; behindMs: n
  * connector stays below it.
  */
 export const CONNECTOR_BACKLOG_MS = 30_000;
+/**
+ * Written this long after its commit, the connector may be behind (MariaDB's `source.ts_ms` has whole seconds,
+ * so a current connector's changes read up to ~1.5 s): look again after CONNECTOR_QUIET_MS before saying caught
+ * up. A connector behind pauses for seconds between its batches on a busy machine: 2.5 s and over 6 s seen on the stack.
+ */
+export const CONNECTOR_LOOK_MS = 2000;
 /** A change produced less than this long ago: look again after this long before saying caught up. */
 export const CONNECTOR_SETTLE_MS = 2000;
 /** With the connector publishing a transaction or a backlog, caught up means no new change for this long. */
