@@ -59,15 +59,34 @@ export function schemaResultText(r: SchemaCheckResult): string {
 const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
 
 /**
+ * How long a command waiting on a resync handed to an engine that stopped gives another process (a sync
+ * service restarted after a crash, the desktop app started again) to take the replica over before it goes
+ * on with the resync itself: taking it at once locked out a `sync` restarted a second after a kill -9
+ * (REPLICA_IN_USE, exit 6, for the rest of the resync).
+ */
+export const TAKEOVER_GRACE_MS = 15_000;
+
+/** After the holder stopped: true once another process holds the replica (within `graceMs`), else false. */
+async function holderBack(alive: () => Promise<boolean>, io: Out, graceMs: number, pollMs: number): Promise<boolean> {
+  io.out(`the engine that was resyncing stopped; waiting up to ${Math.round(graceMs / 1000)} s for another process to take the replica over…`);
+  for (const until = Date.now() + graceMs; Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    if (await alive()) { io.out('another process took the replica over: it goes on with the resync'); return true; }
+  }
+  return false;
+}
+
+/**
  * Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended in step
- * (`ok`, or dropped at the source meanwhile). `alive` (asked every 10 s): whether the engine doing the
- * work still holds the replica; when it no longer does, 'stopped' is returned at once (the resync is
+ * (`ok`, or dropped at the source meanwhile). `alive` (asked every 10 s): whether an engine still holds the
+ * replica; when none does and none takes it over within `graceMs`, 'stopped' is returned (the resync is
  * recorded in the replica and goes on wherever an engine next runs), instead of waiting for the timeout.
  */
-export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>): Promise<boolean | 'stopped'> {
+export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>, opts: { graceMs?: number; pollMs?: number } = {}): Promise<boolean | 'stopped'> {
   const until = Date.now() + timeoutMs;
+  const pollMs = opts.pollMs ?? 2000;
   for (let i = 0; ; i++) {
-    if (alive && i > 0 && i % 5 === 0 && !(await alive())) return 'stopped';
+    if (alive && i > 0 && i % 5 === 0 && !(await alive()) && !(await holderBack(alive, io, opts.graceMs ?? TAKEOVER_GRACE_MS, Math.min(1000, pollMs)))) return 'stopped';
     const states = new Map((await replica.readState('table')).map((r) => {
       const t = fromStateJson<TableOutcome>(r.value);
       return [t.id, t] as const;
@@ -82,7 +101,7 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
     if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);
     const stalled = (id: string): boolean => states.get(id)?.error?.code === 'RESYNC_STALLED';
     if (i % 5 === 0) io.out(`resyncing: ${busy.map((id) => (stalled(id) ? `${id} (stalled at the source connector: no progress; restart the tenant's connector)` : id)).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
