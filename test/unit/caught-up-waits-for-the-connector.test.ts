@@ -89,6 +89,13 @@ test('still publishing at the timeout: SNAPSHOT_TIMEOUT, not "caught up"', async
   await assert.rejects(run((ms) => ({ kafkaTs: k + ms, sourceTs: k - 1000, behindMs: ms + 1000 }), 400), /SNAPSHOT_TIMEOUT|still publishing/);
 });
 
+test('no time left for a look while nothing is seen publishing: caught up with the topic, not a timeout', async () => {
+  const k = Date.now();
+  const r = await run(() => ({ kafkaTs: k, sourceTs: k - 500, behindMs: 500 }), 20);
+  assert.ok(r.ms < T.settleMs, `${r.ms} ms`);
+  assert.deepEqual(r.lines, []);
+});
+
 test('noteStreamed keeps the newest change by Kafka time, and skips unknown times', () => {
   const ctx: { newestStreamed?: StreamedChange } = {};
   noteStreamed(ctx, 2000, 1500);
