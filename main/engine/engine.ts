@@ -605,7 +605,7 @@ class MirrorEngine implements Engine {
     return progress.tables;
   }
 
-  newestStreamed(): StreamedChange | null { return this.ctx.newestStreamed ?? null; }
+  newestStreamed(): StreamedChange | null { const n = this.ctx.newestStreamed; return n ? { ...n } : null; }
 
   status(): EngineStatus {
     const c = this.ctx;

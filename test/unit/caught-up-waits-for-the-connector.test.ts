@@ -102,6 +102,8 @@ test('noteStreamed keeps the newest change by Kafka time, and skips unknown time
   noteStreamed(ctx, 1000, 900); // read later from another partition, produced earlier
   noteStreamed(ctx, 3000, 0); // no source time
   assert.deepEqual(ctx.newestStreamed, { kafkaTs: 2000, sourceTs: 1500, behindMs: 500 });
+  const kept = ctx.newestStreamed;
   noteStreamed(ctx, 2500, 2600); // the clocks a little apart: never negative
   assert.deepEqual(ctx.newestStreamed, { kafkaTs: 2500, sourceTs: 2600, behindMs: 0 });
+  assert.equal(ctx.newestStreamed, kept, 'updated in place: no object per event');
 });

@@ -26,8 +26,13 @@ export const CONNECTOR_SETTLE_MS = 2000;
 /** With the connector publishing a transaction or a backlog, caught up means no new change for this long. */
 export const CONNECTOR_QUIET_MS = 6000;
 
+/** Per event read: updates the one record in place (no allocation on the hot path); readers take a copy. */
 export function noteStreamed(ctx: { newestStreamed?: StreamedChange }, kafkaTs: number, sourceTs: number): void {
   if (!(sourceTs > 0) || !(kafkaTs > 0)) return;
-  if (ctx.newestStreamed && ctx.newestStreamed.kafkaTs > kafkaTs) return;
-  ctx.newestStreamed = { kafkaTs, sourceTs, behindMs: Math.max(0, kafkaTs - sourceTs) };
+  const n = ctx.newestStreamed;
+  if (!n) { ctx.newestStreamed = { kafkaTs, sourceTs, behindMs: Math.max(0, kafkaTs - sourceTs) }; return; }
+  if (n.kafkaTs > kafkaTs) return;
+  n.kafkaTs = kafkaTs;
+  n.sourceTs = sourceTs;
+  n.behindMs = Math.max(0, kafkaTs - sourceTs);
 }
