@@ -13,11 +13,11 @@ import type { Replica } from '../engine/replica/replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
-import type { RequestSpec } from '../engine/state/requests.ts';
 import { endedInStep, goneOutcome, resyncReportLine } from './resync-report.ts';
 import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
-import { submitRequest, waitForResult } from '../engine/state/requests.ts';
+import { readRequests, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
+import type { RequestRecord, RequestSpec } from '../engine/state/requests.ts';
 import { DEFAULT_STALE_AFTER_MS, readLiveLease } from '../engine/state/writer-lease.ts';
 
 export interface Out { out(line: string): void; json: boolean }
@@ -66,14 +66,34 @@ const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
  */
 export const TAKEOVER_GRACE_MS = 15_000;
 
-/** After the holder stopped: true once another process holds the replica (within `graceMs`), else false. */
-async function holderBack(alive: () => Promise<boolean>, io: Out, graceMs: number, pollMs: number): Promise<boolean> {
-  io.out(`the engine that was resyncing stopped; waiting up to ${Math.round(graceMs / 1000)} s for another process to take the replica over…`);
+/** After the holder stopped (`stopped` says what it left): true once another process holds the replica (within `graceMs`), else false. */
+async function holderBack(alive: () => Promise<boolean>, io: Out, graceMs: number, pollMs: number, stopped = 'the engine that was resyncing stopped', goesOn = 'it goes on with the resync'): Promise<boolean> {
+  io.out(`${stopped}; waiting up to ${Math.round(graceMs / 1000)} s for another process to take the replica over…`);
   for (const until = Date.now() + graceMs; Date.now() < until;) {
     await new Promise((r) => setTimeout(r, pollMs));
-    if (await alive()) { io.out('another process took the replica over: it goes on with the resync'); return true; }
+    if (await alive()) { io.out(`another process took the replica over: ${goesOn}`); return true; }
   }
   return false;
+}
+
+/**
+ * `waitForResult`'s watch of the holder a request was handed to (every `every`-th poll): when it is gone,
+ * another process gets `graceMs` to take the replica over (a sync service restarted after a crash) and
+ * the request is left to it — put back to pending when the one that stopped had taken it up (it would
+ * never finish it); when none does, ENGINE_STOPPED (a pending request is withdrawn and the command runs
+ * here). Withdrawing at once locked a `sync` restarted a second after a kill -9 out for the command's run.
+ */
+export function holderWatch(replica: Pick<Replica, 'readState' | 'writeState'>, alive: () => Promise<boolean>, io: Out, opts: { graceMs?: number; pollMs?: number; every?: number } = {}): (r: RequestRecord) => Promise<void> {
+  let polls = 0;
+  return async (r) => {
+    if (++polls % (opts.every ?? 10) !== 0 || await alive()) return;
+    const what = `the engine that held the replica stopped before it ${r.status === 'pending' ? 'took up' : 'finished'} the ${r.kind} request`;
+    if (!(await holderBack(alive, io, opts.graceMs ?? TAKEOVER_GRACE_MS, opts.pollMs ?? 1000, what, 'the request is left to it'))) {
+      throw new MirrorError('ENGINE_STOPPED', `${what}${r.status === 'pending' ? ' (withdrawn)' : ''}`);
+    }
+    const now = (await readRequests(replica)).find((x) => x.id === r.id);
+    if (now?.status === 'running') await updateRequest(replica, now, 'pending');
+  };
 }
 
 /**
@@ -115,20 +135,15 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
     if (!holder) return null;
     io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);
     const id = await submitRequest(replica, spec, spec.kind);
-    let polls = 0;
-    const result = await waitForResult(replica, id, timeoutMs, (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, async (r) => {
-      if (++polls % 10 !== 0) return;
-      if (!(await liveWriter(replica, log))) {
-        throw new MirrorError('ENGINE_STOPPED', `the engine that held the replica stopped before it ${r.status === 'pending' ? 'took up the request (withdrawn)' : 'finished the request'}`);
-      }
-    });
+    const alive = async (): Promise<boolean> => (await liveWriter(replica, log)) !== null;
+    const result = await waitForResult(replica, id, timeoutMs, (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, holderWatch(replica, alive, io));
     if (spec.kind === 'update-schema') {
       io.out(io.json ? JSON.stringify(result, null, 2) : schemaResultText(result as SchemaCheckResult));
       return { ok: true };
     }
     const requested = (result as { requested: string[] }).requested;
     io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
-    const ok = await waitForTables(replica, requested, io, timeoutMs, async () => (await liveWriter(replica, log)) !== null);
+    const ok = await waitForTables(replica, requested, io, timeoutMs, alive);
     if (ok === 'stopped') return { ownerStopped: requested };
     io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
     return { ok };

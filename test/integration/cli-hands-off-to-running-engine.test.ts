@@ -135,7 +135,7 @@ describe('the process a request was handed to stops before it takes it up', () =
   });
 
   for (const [command, args, here] of [['update-schema', [], 'running the check here'], ['resync-tables', ['crm.contact'], 'asking for the resync here']] as const) {
-    test(`${command}: withdrawn and run here (before 2026-12-06: exit 1, "run the command again")`, async () => {
+    test(`${command}: withdrawn after the takeover grace and run here (before 2026-12-06: exit 1, "run the command again")`, async () => {
       const lease = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'engine-host', pid: 31337 });
       await lease.acquire();
       lease.start();
@@ -153,9 +153,54 @@ describe('the process a request was handed to stops before it takes it up', () =
       const r = await cli([command, ...args, '-c', config, '--log-level', 'error']);
       await released;
       assert.match(r.out, new RegExp(`that engine handles the ${command} request`));
-      assert.match(r.out, new RegExp(`the engine that held the replica stopped before it took up the request \\(withdrawn\\); ${here}`));
+      assert.match(r.out, new RegExp(`the engine that held the replica stopped before it took up the ${command} request; waiting up to 15 s for another process to take the replica over`));
+      assert.match(r.out, new RegExp(`the engine that held the replica stopped before it took up the ${command} request \\(withdrawn\\); ${here}`));
       assert.match(r.err, /error \[REPLICA_NOT_PROVISIONED\]/, `run here, it opened the replica itself: ${r.err.slice(-500)}`);
       assert.equal((await replica.readState('request')).length, 0, 'no request row is left behind');
     });
   }
+  test('update-schema: another process takes the replica over within the grace and runs the request (before 2026-12-06 it was withdrawn at once and run here, locking that process out)', async () => {
+    const first = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'engine-host', pid: 31337 });
+    await first.acquire();
+    first.start();
+    const second = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'engine-host', pid: 31338 });
+    const handled: RequestRecord[] = [];
+    let loop: NodeJS.Timeout | undefined;
+    // The first holder never takes requests up and stops once the request is handed over; a second one
+    // (a sync restarted after a crash) takes the replica 7 s later (after the command's 5 s look at the
+    // holder found none) and runs pending requests.
+    const takeover = (async () => {
+      for (const t0 = Date.now(); (await replica.readState('request')).length === 0; ) {
+        if (Date.now() - t0 > 60_000) throw new Error('the command never handed its request over');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      first.stop();
+      await first.release();
+      await new Promise((r) => setTimeout(r, 7000));
+      await second.acquire();
+      second.start();
+      let busy = false;
+      loop = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        void pollRequests(replica, async (req) => { handled.push(req); return { created: ['crm.invoice'], altered: [], recreated: [], dropped: [], snapshotsRequested: [] }; },
+          silentLogger, { lease: () => second.guard() }).finally(() => { busy = false; });
+      }, 300);
+    })();
+    try {
+      const r = await cli(['update-schema', '-c', config, '--log-level', 'error']);
+      await takeover;
+      assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+      assert.match(r.out, /the engine that held the replica stopped before it took up the update-schema request; waiting up to 15 s/);
+      assert.match(r.out, /another process took the replica over: the request is left to it/);
+      assert.match(r.out, /created: crm\.invoice\n/);
+      assert.doesNotMatch(r.out + r.err, /withdrawn|REPLICA_NOT_PROVISIONED/);
+      assert.equal(handled.length, 1, 'the second holder ran it, once');
+      assert.equal((await replica.readState('request')).length, 0, 'no request row is left behind');
+    } finally {
+      clearInterval(loop);
+      second.stop();
+      await second.release();
+    }
+  });
 });

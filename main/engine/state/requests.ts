@@ -47,7 +47,7 @@ function parse(value: string): RequestRecord | null {
   }
 }
 
-export async function readRequests(replica: Replica): Promise<RequestRecord[]> {
+export async function readRequests(replica: Pick<Replica, 'readState'>): Promise<RequestRecord[]> {
   return (await replica.readState('request')).map((r) => parse(r.value)).filter((r): r is RequestRecord => r !== null);
 }
 
@@ -68,7 +68,7 @@ export async function readPendingRequests(replica: Replica): Promise<RequestReco
 }
 
 /** Writes `rec` with a new status (and outcome); under the writer lease when `lease` is given. */
-export async function updateRequest(replica: Replica, rec: RequestRecord, status: RequestStatus, outcome?: RequestOutcome, lease?: LeaseGuard): Promise<RequestRecord> {
+export async function updateRequest(replica: Pick<Replica, 'writeState'>, rec: RequestRecord, status: RequestStatus, outcome?: RequestOutcome, lease?: LeaseGuard): Promise<RequestRecord> {
   const next: RequestRecord = { ...rec, status, updatedAt: Date.now() };
   if (outcome && 'error' in outcome) next.error = outcome.error;
   else if (outcome) next.result = outcome.result;
