@@ -745,6 +745,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         }
       })();
       const load = backgroundWorkload(c.tenant.source, { tables: ['contact'], ratePerSec: 250, concurrency: 2, mix: { insert: 0.3, update: 0.5, delete: 0.2 } });
+      // A failed assertion must not leave either polling (the file's process would never end).
+      open.push(async () => { watching = false; await load.stop(); await watcher; });
       await sleep(1500);
 
       const from = (await c.tenant.notifications()).length;
@@ -885,6 +887,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
 
       // Live: a TRUNCATE in the middle of a workload on the same table, and sync killed -9 right after it.
       const load = backgroundWorkload(src, { tables: ['sale', 'contact'], ratePerSec: 150, mix: { insert: 0.6, update: 0.3, delete: 0.1 }, seed: 43 });
+      open.push(async () => { await load.stop(); }); // see i.
       await sleep(2000);
       await src.query(`TRUNCATE TABLE ${src.qt('sale')}`);
       // Debezium's, not the engine's, pace: under the workload on a loaded 2-core machine it fell 30 s behind once.
@@ -1080,6 +1083,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       open.push(async () => { await watch.stop(); }); // see a.
       // Inserts and updates only: the source never has fewer rows than before, so neither may the replica.
       const load = backgroundWorkload(src, { tables: ['contact', 'person'], ratePerSec: 40, mix: { insert: 0.4, update: 0.6, delete: 0 }, seed: 77 });
+      open.push(async () => { await load.stop(); }); // see i.
       open.push(async () => { await load.stop(); });
       const from = (await c.tenant.notifications()).length;
       await e.resyncTables([contact]);
