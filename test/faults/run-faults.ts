@@ -16,6 +16,7 @@
  *   FAULT_ONLY=kills|schema|chaos|purge  one group only
  * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
  */
+import '../../main/no-timeout-negative-warning.ts';
 import { parseArgs } from 'node:util';
 import { startStack, stopStack } from '../harness/stack.ts';
 import {
