@@ -246,12 +246,17 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
   const refill = [...new Set([...(opts.refill ?? []), ...(plan.kind === 'alter' ? plan.refill : [])])];
   // Stored in the same write as the definition: stored after it, a kill between left the table at the new
   // definition with the old position, and the next event of it was taken for a change again (rebuilt twice).
-  if (target) rec.schemaPos = target.pos.toString();
+  // Moved once the DDL succeeded: moved before, a DDL the replica refused (a view on the table blocks its
+  // DROP) left the old definition at the new position, so no check ever found the change again, and the
+  // table's resync skipped every row of its scan as of an older schema ("ok", 0 of 148 rows, 2026-12-06).
+  const moved = (): void => { if (target) rec.schemaPos = target.pos.toString(); };
   if (!reasons.length && plan.kind === 'same') {
+    moved();
     rec.previousHashes.push({ hash: rec.hash, compatible: true });
     rec.def = def; rec.hash = hash;
   } else if (!reasons.length && plan.kind === 'alter') {
     await ctx.replica.alterTable(plan.plan);
+    moved();
     rec.previousHashes.push({ hash: rec.hash, compatible: true });
     rec.def = def; rec.hash = hash;
     ctx.log.info('table altered in place', { table: rec.id, added: plan.plan.addColumns.map((c) => c.name), widened: plan.plan.widenColumns.map((c) => c.name) });
@@ -263,6 +268,7 @@ export async function applySchemaChange(ctx: EngineContext, rec: TableRecord, de
     ctx.registry.rowsUnknown(rec.id);
     await ctx.replica.dropTable(rec.def);
     await ctx.replica.createTable(def);
+    moved();
     ctx.registry.rowsCounted(rec.id, 0); // recreated empty
     rec.previousHashes.push({ hash: rec.hash, compatible: false });
     rec.def = def; rec.hash = hash; rec.sweep = null; rec.snapshot = null;
@@ -338,21 +344,50 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
 }
 
 /**
- * A schema change the replica refuses (a column name PostgreSQL would truncate, say) halts that table,
- * saying why; the check goes on with the others (it stopped: every `sync` exited 1, no table applied).
+ * A schema change the replica refused (a view on the table blocks its DROP or a column's new type, a column
+ * name PostgreSQL would truncate): the table is halted, saying why and what to do; true. False when the
+ * error is not the table's (transient, the lease, the replica gone back): the caller throws it. The change
+ * stays to be made (its position was not moved): the next schema check (`update-schema`, hourly, at start)
+ * tries it again, and refills the table once it is made (haltIfRefused).
+ */
+/** Halted by a schema change the replica refused: its events are skipped without trying the DDL again per event (the schema check tries it). */
+export function haltedByRefusedChange(rec: TableRecord): boolean {
+  return rec.state === 'halted' && (rec.error?.detail as { refusedChange?: boolean } | undefined)?.refusedChange === true;
+}
+
+export function haltRefusedChange(ctx: EngineContext, rec: TableRecord, err: unknown): boolean {
+  if (tableRefusal(ctx, err) === null) return false;
+  const c = ctx.replica.classifyError(err);
+  const code = c.code === 'REPLICA_WRITE_FAILED' ? 'SCHEMA_CONFLICT' : c.code;
+  rec.state = 'halted';
+  rec.error = {
+    code, retriable: false, detail: { table: rec.id, refusedChange: true },
+    message: `the replica refused a schema change of the table: ${c.hint.replace(/[.;]\s*$/, '')}. Once that is resolved, \`tenant-mirror update-schema\` (or the next schema check) makes the change and refills the table`,
+  };
+  ctx.registry.put(rec);
+  ctx.log.error('schema change refused by the replica: table halted', { table: rec.id, code, error: (err as Error).message });
+  ctx.events.emit('error', { error: rec.error, table: rec.id });
+  return true;
+}
+
+/**
+ * The schema check's change of one table, halting it when the replica refuses (the check goes on with the
+ * others: it stopped, every `sync` exited 1, no table applied). A table halted by a refused change that is
+ * made now missed its changes meanwhile: it is refilled by a resync (a rebuild asks for one itself).
  */
 async function haltIfRefused(ctx: EngineContext, rec: TableRecord, change: () => Promise<TableRecord>): Promise<void> {
-  const pos = rec.schemaPos; // moved before the DDL (stored with the new definition): the change did not happen
-  try { ctx.registry.put(await change()); } catch (err) {
-    const why = tableRefusal(ctx, err);
-    if (why === null) throw err;
+  const pos = rec.schemaPos;
+  const refusedBefore = haltedByRefusedChange(rec);
+  let out: TableRecord;
+  try { out = await change(); } catch (err) {
     rec.schemaPos = pos;
-    const code = MirrorError.from(err, 'SCHEMA_CONFLICT').code;
-    rec.state = 'halted';
-    rec.error = { code, message: why.replace(/^not mirrored: the replica refused the table/, 'the replica refused a schema change of the table'), retriable: false, detail: { table: rec.id } };
-    ctx.registry.put(rec);
-    ctx.log.error('schema change refused by the replica: table halted', { table: rec.id, code, error: (err as Error).message });
-    ctx.events.emit('error', { error: rec.error, table: rec.id });
+    if (!haltRefusedChange(ctx, rec, err)) throw err;
+    return;
+  }
+  ctx.registry.put(out);
+  if (refusedBefore && out.state === 'halted') {
+    await requestResync(ctx, [out.id], 'a schema change the replica had refused is made now: the table is refilled');
+    noteApplied(ctx, out.id, 'snapshot requested', 'refilled: halted by the refused change, it missed changes meanwhile');
   }
 }
 

@@ -13,7 +13,7 @@ import { parseLossless } from '../decode/json.ts';
 import { MirrorError } from '../errors.ts';
 import type { ApplyUnit, StateRow } from '../replica/replica.ts';
 import { tableId } from '../schema/table-model.ts';
-import { createTableFromEvent, droppedAtSource, placeEventSchema } from '../schema-sync.ts';
+import { createTableFromEvent, droppedAtSource, haltedByRefusedChange, haltRefusedChange, placeEventSchema } from '../schema-sync.ts';
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
@@ -272,7 +272,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         if (isEnd(ev, verdict)) await takeEnd();
         continue;
       }
-      if (rec.hash !== ev.defHash) {
+      if (rec.hash !== ev.defHash && !haltedByRefusedChange(rec)) {
         // The history decides whether the event's schema is newer (DDL: flush first) or older (applied as
         // the table holds it, or skipped when a rebuild's resnapshot supersedes it; remembered per run).
         // Per pair of hashes and the history entry in force where the event was written: two events of one
@@ -283,11 +283,25 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
         if (action === undefined) {
           await flush(); last = null;
           const r0 = rec, e = ev;
-          const placed = await retrying(ctx, `schema change of ${id}`, () => placeEventSchema(ctx, r0, e));
+          let placed: Awaited<ReturnType<typeof placeEventSchema>>;
+          try { placed = await retrying(ctx, `schema change of ${id}`, () => placeEventSchema(ctx, r0, e)); } catch (err) {
+            // The replica refused the DDL (a view on the table blocks its DROP): the table halts, saying why and
+            // what to do, and the event is not poison (it was kept as one, DECODE_FAILED, before 2026-12-06).
+            if (ctx.stopping || endsProcessing(err) || !haltRefusedChange(ctx, r0, err)) throw err;
+            last = off;
+            if (isEnd(ev, verdict)) await takeEnd();
+            continue;
+          }
           if (placed.rec.hash !== ev.defHash) { action = placed.action; olderSchemas.set(seenKey, action); }
           rec = placed.rec;
         }
-        if (action === 'skip') { superseded(rec, ev, verdict); last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
+        if (action === 'skip') {
+          // A row of the table's own resync scan that is not applied: its sweep would delete a row the source
+          // has, so the resync cannot end ok on it (finishSweep). Only a broken definition gets here: a rebuild
+          // during a resync begins a new one, whose rows are of the new schema.
+          if (ev.op === 'r' && ev.snapshot === 'incremental' && rec.sweep?.kind === 'incremental') { rec.sweep.rowsSkipped = (rec.sweep.rowsSkipped ?? 0) + 1; ctx.registry.put(rec); }
+          superseded(rec, ev, verdict); last = off; if (isEnd(ev, verdict)) await takeEnd(); continue;
+        }
       }
       if (rec.state === 'halted') { last = off; if (isEnd(ev, verdict)) await takeEnd(); continue; }
       // Produced at or before the table's TRUNCATE, read after it (a partition read behind): its row was

@@ -50,8 +50,16 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
       rec.sweep = null;
       ctx.registry.rowsUnknown(rec.id);
-      await ctx.replica.dropTable(rec.def);
-      await ctx.replica.createTable(rec.def);
+      try {
+        await ctx.replica.dropTable(rec.def);
+        await ctx.replica.createTable(rec.def);
+      } catch (err) {
+        // As the replica's classifier names it (a view on the table blocks its DROP: SCHEMA_CONFLICT and what
+        // to do), not the driver's bare message as INTERNAL.
+        if (err instanceof MirrorError) throw err;
+        const c = ctx.replica.classifyError(err);
+        throw new MirrorError(c.code, `${rec.id} cannot be recreated for its resync: ${c.hint}`, { cause: err, retriable: c.action === 'retry' });
+      }
       ctx.registry.rowsCounted(rec.id, 0); // recreated empty
     }
     // `fresh`: records since the running seen set began will not all be applied (offsets moved on past

@@ -43,6 +43,8 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
 export async function finishSweep(ctx: SweepDeps, r: TableRecord): Promise<void> {
   clearStall(r);
   if (r.state === 'halted') return failSweep(ctx, r, 'the table was halted while its snapshot ran, so its records after the halt were not applied and mark no row');
+  const skipped = r.sweep?.kind === 'incremental' ? r.sweep.rowsSkipped ?? 0 : 0;
+  if (skipped > 0) return failSweep(ctx, r, `${skipped} row(s) its scan delivered were of a schema the replica table does not have and were not applied, so the rows the sweep would delete cannot be told from rows the source has`);
   const wasStale = r.staleReason !== null;
   ctx.registry.rowsUnknown(r.id); // until counted after the sweep's delete (a sweep that fails half-way moved it)
   const removed = await ctx.replica.finishSweep(r.def, ctx.lease?.guard());

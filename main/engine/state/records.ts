@@ -52,6 +52,8 @@ export interface SweepRecord {
    * Full: records of the current attempt received for the table and deliberately not applied (superseded
    * by a TRUNCATE or a rebuild). With rowsApplied, what the attempt delivered, held against the rows the
    * source reported scanning (completeFullSnapshot): fewer means records were lost on the way (purged).
+   * Incremental: rows of the table's own scan skipped as of a schema the table does not fit; any stops the
+   * sweep (finishSweep).
    */
   rowsSkipped?: number;
   /** Rows in the replica table when the sweep began (COUNT(*)), null when it could not be counted. */

@@ -31,6 +31,7 @@ const aborted: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Th
 const retryAsIs: Rule = { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: '{message}; retrying.' };
 const duplicate = (hint: string): Rule => ({ action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint });
 const tooNarrow: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'A value does not fit its column in the replica table{where}: {message}. The replica column is narrower than the source column; widen it (ALTER TABLE … ALTER COLUMN … TYPE …) or resnapshot the table.' };
+const viewBlocks: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'A view or rule on the replica table uses a column whose type the source changed{where}: {message}{detail}. Drop the view (create it again afterwards)' };
 const changedOutside: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'The replica table differs from the source definition{where}: {message} ({code}). It was changed outside Tenant Mirror (or a view blocks a column change); resnapshot the table.' };
 
 /** SQLSTATEs, exact. Looked up before SQLSTATE_CLASSES. */
@@ -47,6 +48,8 @@ export const SQLSTATES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['21000', duplicate('One batch held two rows with the same key{where}: {message}. This is a bug in Tenant Mirror; resnapshot the table.')],
   ['22001', tooNarrow], ['22003', tooNarrow], ['22008', tooNarrow], ['22015', tooNarrow],
   ['42P01', changedOutside], ['42703', changedOutside], ['42804', changedOutside], ['42P07', changedOutside], ['0A000', changedOutside], ['42P16', changedOutside],
+  // dependent_objects_still_exist: a DROP TABLE (the rebuild an incompatible source change needs) blocked by a view, a foreign key…
+  ['2BP01', { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'Other objects depend on the replica table{where}: {message}{detail}. Tenant Mirror drops and recreates a table whose source definition changed incompatibly: drop those objects (or make them not depend on it) and create them again afterwards' }],
   ['25P02', aborted], ['25P03', aborted],
   ['42P05', retryAsIs], ['26000', retryAsIs], // prepared statement already exists / does not exist
 ]);
@@ -87,6 +90,7 @@ function ruleFor(code: string, message: string): Rule {
   // Any five digits or upper-case letters: classes such as 3D (invalid catalog name) and 0A (feature not supported) start with a letter too.
   if (!/^[0-9A-Z]{5}$/.test(code)) return fallback;
   if (code === '55000' && NOT_ACCEPTING.test(message)) return notAccepting;
+  if (code === '0A000' && /used by a view or rule/i.test(message)) return viewBlocks;
   return SQLSTATES.get(code) ?? SQLSTATE_CLASSES.get(code.slice(0, 2)) ?? fallback;
 }
 
@@ -94,13 +98,13 @@ export function makePostgresClassifier(ctx: { user: string; database: string }):
   return (err: unknown): ClassifiedError => {
     const own = classifyMirrorError(err);
     if (own) return own;
-    const d = driverError(err) as (Error & { code?: string; table?: string; schema?: string }) | undefined;
+    const d = driverError(err) as (Error & { code?: string; table?: string; schema?: string; detail?: string }) | undefined;
     const table = taggedTable(err) ?? (d?.table ? (d.schema ? `${d.schema}.${d.table}` : d.table).toLowerCase() : undefined);
     const code = d?.code ?? '';
     const message = errorMessage(d ?? err);
     const rule = ruleFor(code, message);
     const hint = fillHint(rule.hint, {
-      where: table ? ` (table ${table})` : '', message, code, paren_code: code ? ` (${code})` : '',
+      where: table ? ` (table ${table})` : '', message, code, paren_code: code ? ` (${code})` : '', detail: d?.detail ? ` (${d.detail.replaceAll('\n', '; ')})` : '',
       user: ctx.user, database: ctx.database, qdatabase: q(ctx.database),
       grant: rule.hint.includes('{grant}') ? grantHint(message, ctx.user, ctx.database) : '',
     });
