@@ -343,6 +343,11 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
   return { rec: await applySchemaChange(ctx, rec, ev.def, ev.defHash, { by: `an event written at ${src ?? 'an unknown position'}, its schema not in the history`, writtenAt: src }), action: 'apply' };
 }
 
+/** Halted by a schema change the replica refused: its events are skipped without trying the DDL again per event (the schema check tries it). */
+export function haltedByRefusedChange(rec: TableRecord): boolean {
+  return rec.state === 'halted' && (rec.error?.detail as { refusedChange?: boolean } | undefined)?.refusedChange === true;
+}
+
 /**
  * A schema change the replica refused (a view on the table blocks its DROP or a column's new type, a column
  * name PostgreSQL would truncate): the table is halted, saying why and what to do; true. False when the
@@ -350,11 +355,6 @@ export async function placeEventSchema(ctx: EngineContext, rec: TableRecord, ev:
  * stays to be made (its position was not moved): the next schema check (`update-schema`, hourly, at start)
  * tries it again, and refills the table once it is made (haltIfRefused).
  */
-/** Halted by a schema change the replica refused: its events are skipped without trying the DDL again per event (the schema check tries it). */
-export function haltedByRefusedChange(rec: TableRecord): boolean {
-  return rec.state === 'halted' && (rec.error?.detail as { refusedChange?: boolean } | undefined)?.refusedChange === true;
-}
-
 export function haltRefusedChange(ctx: EngineContext, rec: TableRecord, err: unknown): boolean {
   if (tableRefusal(ctx, err) === null) return false;
   const c = ctx.replica.classifyError(err);
