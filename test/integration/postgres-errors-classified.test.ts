@@ -74,7 +74,8 @@ describe('PostgreSQL errors provoked for real, classified by the table', () => {
     ['column dropped outside', 'UPDATE crm.contact SET phone = 1', '42703', 'halt-table', 'SCHEMA_CONFLICT'],
     ['table created outside', 'CREATE TABLE crm.contact (id int)', '42P07', 'halt-table', 'SCHEMA_CONFLICT'],
     ['column type changed outside', "INSERT INTO crm.contact (id, name, amount) SELECT 10, 'j', now()", '42804', 'halt-table', 'SCHEMA_CONFLICT'],
-    ['a column used by a view added on the replica', 'CREATE VIEW crm.names AS SELECT name FROM crm.contact; ALTER TABLE crm.contact ALTER COLUMN name TYPE varchar(9)', '0A000', 'halt-table', 'SCHEMA_CONFLICT', /a view blocks a column change/],
+    ['a column used by a view added on the replica', 'CREATE VIEW crm.names AS SELECT name FROM crm.contact; ALTER TABLE crm.contact ALTER COLUMN name TYPE varchar(9)', '0A000', 'halt-table', 'SCHEMA_CONFLICT', /^A view or rule on the replica table uses a column whose type the source changed: .*\(rule _RETURN on view crm\.names depends on column "name"\)\. Drop the view/],
+    ['a view added on the replica blocks the DROP of a rebuild', 'CREATE VIEW crm.everything AS SELECT * FROM crm.contact; DROP TABLE crm.contact', '2BP01', 'halt-table', 'SCHEMA_CONFLICT', /^Other objects depend on the replica table: cannot drop table crm\.contact because other objects depend on it \(view crm\.everything depends on table crm\.contact\)\. .*drop those objects/],
     ['a syntax error', 'SELEC 1', '42601', 'halt-table', 'REPLICA_WRITE_FAILED', /failed \(table crm\.contact\)|failed: .*\(42601\)/],
   ];
   for (const [name, sql, sqlstate, action, code, hint] of statements) {
