@@ -376,11 +376,11 @@ export function haltRefusedChange(ctx: EngineContext, rec: TableRecord, err: unk
  * made now missed its changes meanwhile: it is refilled by a resync (a rebuild asks for one itself).
  */
 async function haltIfRefused(ctx: EngineContext, rec: TableRecord, change: () => Promise<TableRecord>): Promise<void> {
-  const pos = rec.schemaPos;
   const refusedBefore = haltedByRefusedChange(rec);
   let out: TableRecord;
+  // No position to put back: applySchemaChange moves it only once the DDL succeeded (put back after a later
+  // step failed, it would have paired the new definition with the old position).
   try { out = await change(); } catch (err) {
-    rec.schemaPos = pos;
     if (!haltRefusedChange(ctx, rec, err)) throw err;
     return;
   }

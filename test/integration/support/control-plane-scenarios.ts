@@ -1083,7 +1083,6 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       open.push(async () => { await watch.stop(); }); // see a.
       // Inserts and updates only: the source never has fewer rows than before, so neither may the replica.
       const load = backgroundWorkload(src, { tables: ['contact', 'person'], ratePerSec: 40, mix: { insert: 0.4, update: 0.6, delete: 0 }, seed: 77 });
-      open.push(async () => { await load.stop(); }); // see i.
       open.push(async () => { await load.stop(); });
       const from = (await c.tenant.notifications()).length;
       await e.resyncTables([contact]);
