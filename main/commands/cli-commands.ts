@@ -10,7 +10,7 @@ import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { endedInStep, goneOutcome, resyncReportLine } from './resync-report.ts';
+import { endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
 import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
@@ -240,8 +240,9 @@ export async function resyncTables(settings: Settings, tables: string[], io: Io,
   }
   return withEngine(settings, log, 'resync-tables', async (e) => {
     await e.start();
+    const halted = new Set(e.status().tables.filter((t) => t.state === 'halted').map((t) => t.id));
     const { requested } = await e.resyncTables(tables);
-    io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
+    io.out(waitingLine(requested, requested.filter((id) => halted.has(id))));
     return waitForResync(e, requested, io, timeoutMs);
   });
 

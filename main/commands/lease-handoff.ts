@@ -13,7 +13,7 @@ import type { Replica } from '../engine/replica/replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
-import { endedInStep, goneOutcome, resyncReportLine } from './resync-report.ts';
+import { endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
 import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
 import { readRequests, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
@@ -142,7 +142,8 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
       return { ok: true };
     }
     const requested = (result as { requested: string[] }).requested;
-    io.out(`resnapshot requested for ${requested.join(', ')}; waiting for it to complete (rows stay readable meanwhile)…`);
+    const recs = (await replica.readState('table')).map((r) => fromStateJson<{ id: string; sweep?: { recreated?: boolean } | null }>(r.value));
+    io.out(waitingLine(requested, requested.filter((id) => recs.some((t) => t.id === id && t.sweep?.recreated))));
     const ok = await waitForTables(replica, requested, io, timeoutMs, alive);
     if (ok === 'stopped') return { ownerStopped: requested };
     io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');

@@ -1,5 +1,5 @@
 /** How a resync ended, in one line per table: what an admin reads to verify a table. */
-import { reportedRowsText } from '../../preload/contract/resync-text.ts';
+import { recreatedText, reportedRowsText } from '../../preload/contract/resync-text.ts';
 import type { ResyncReport } from '../../preload/contract/status.ts';
 
 export interface TableOutcome { id: string; state: string; staleReason: string | null; lastResync?: ResyncReport | null; error?: { code: string } | null }
@@ -9,9 +9,17 @@ const count = (n: number | null | undefined): string => (n === null || n === und
 export function resyncReportLine(t: TableOutcome): string {
   const r = t.lastResync;
   const figures = r
-    ? ` · ${r.outcome}: ${r.rowsScanned} snapshot rows applied${reportedRowsText(r)}, ${r.rowsDeleted} deleted by the sweep, rows ${count(r.rowsBefore)} → ${count(r.rowsAfter)}, ${Math.max(0, Math.round((r.finishedAt - r.startedAt) / 100) / 10)} s`
+    ? ` · ${r.outcome}: ${r.outcome === 'repaired' ? recreatedText(r) : ''}${r.rowsScanned} snapshot rows applied${reportedRowsText(r)}, ${r.rowsDeleted} deleted by the sweep, rows ${count(r.rowsBefore)} → ${count(r.rowsAfter)}, ${Math.max(0, Math.round((r.finishedAt - r.startedAt) / 100) / 10)} s`
     : '';
   return `${t.state.padEnd(9)} ${t.id}${figures}${t.staleReason ? ` — ${t.staleReason}` : ''}`;
+}
+
+/** What `resync-tables` says while it waits: rows stay readable, except in halted tables, created again empty first (snapshot/resync.ts). */
+export function waitingLine(requested: string[], recreated: string[]): string {
+  const readable = recreated.length
+    ? `rows stay readable meanwhile, except in ${recreated.join(', ')}: halted, so created again empty first`
+    : 'rows stay readable meanwhile';
+  return `resnapshot requested for ${requested.join(', ')}; waiting for it to complete (${readable})…`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** One engine event → one activity log line (kind, level, text), or null for events not logged. */
-import { reportedRowsText } from '../../preload/contract/resync-text.ts';
+import { recreatedText, reportedRowsText } from '../../preload/contract/resync-text.ts';
 import type { ActivityKind, ActivityLevel } from '../../preload/contract/activity.ts';
 import type { EngineEventName, EngineEvents } from '../../preload/contract/status.ts';
 
@@ -37,7 +37,7 @@ export function describeEngineEvent<K extends EngineEventName>(name: K, payload:
       if (r.outcome === 'failed') return { level: 'warn', kind: 'resync-failed', text: `Resync of ${table} failed, nothing deleted: ${r.reason ?? 'no reason given'}`, tables: [table] };
       const reported = reportedRowsText(r, n);
       const rows = typeof r.rowsBefore === 'number' && typeof r.rowsAfter === 'number' ? `; the table held ${n(r.rowsBefore)} rows before, ${n(r.rowsAfter)} after` : '';
-      return { level: 'info', kind: 'resync-completed', text: `Resync of ${table} completed in ${secs} s: ${plural(r.rowsScanned, 'snapshot row')} applied${reported}, ${plural(r.rowsDeleted, 'row')} deleted by the sweep${rows}`, tables: [table] };
+      return { level: 'info', kind: 'resync-completed', text: `Resync of ${table} completed in ${secs} s: ${recreatedText(r)}${plural(r.rowsScanned, 'snapshot row')} applied${reported}, ${plural(r.rowsDeleted, 'row')} deleted by the sweep${rows}`, tables: [table] };
     }
     case 'resync-requested': {
       const e = payload as EngineEvents['resync-requested'];

@@ -11,3 +11,8 @@ export function reportedRowsText(r: Pick<ResyncReport, 'rowsScanned' | 'rowsRepo
   const others = r.rowsScanned > r.rowsReported ? '; rows of other scans of the table in the topic, such as another replica\'s resync, count too' : '';
   return ` (source reported ${fmt(r.rowsReported)}${others})`;
 }
+
+/** Leads a repaired resync's figures when the halted table was dropped and created again: one wording for the CLI, the activity log and the UI. */
+export function recreatedText(r: Pick<ResyncReport, 'recreated'>): string {
+  return r.recreated ? 'recreated empty (it was halted; indexes and triggers of yours on it were dropped with it), ' : '';
+}

@@ -54,6 +54,11 @@ export interface ResyncReport {
   /** Rows in the replica table when the resync began and when it ended (counted; null: unknown). */
   rowsBefore?: number | null;
   rowsAfter?: number | null;
+  /**
+   * The table was halted, so it was dropped and created again (empty) from the source definition before
+   * its snapshot: indexes and triggers the customer had made on it are gone. rowsBefore: counted before the drop.
+   */
+  recreated?: boolean;
   reason: string | null;
 }
 

@@ -174,6 +174,41 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.equal((JSON.parse((await cli(['info', '-c', config, '--json'])).out) as { poisonEvents: number }).poisonEvents, 0);
   });
 
+  it('a trigger of the customer refuses a write: that table halts saying so, the others go on; `resync-tables` recreates it, says so with the rows before and after, equal', async () => {
+    const { tenant, db, config, file } = await provisioned(200, 'trigger');
+    const replica = (): Database.Database => new Database(file, { timeout: 10_000 });
+    let r = replica();
+    try {
+      r.exec(`CREATE TRIGGER guard BEFORE UPDATE ON contact WHEN NEW.name LIKE 'BLOCK%' BEGIN SELECT RAISE(ABORT, 'guard: no BLOCK names'); END;
+              CREATE INDEX contact_by_name ON contact (name);`);
+    } finally { r.close(); }
+    await tenant.source.query(`UPDATE ${tenant.source.qt('contact')} SET name = 'BLOCK me' ORDER BY contact_id LIMIT 1`);
+    await tenant.source.workload({ ops: 20, tables: ['person'], mix: { update: 1 } });
+    const s = await cli(['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    say(`sync exit ${s.code}: ${s.out.split('\n').filter((l) => /^halted|caught up/.test(l)).join(' | ').slice(0, 600)}`);
+    assert.equal(s.code, 5, s.out.slice(-3000));
+    assert.match(s.out, new RegExp(`^halted\\s+${db}\\.contact — guard: no BLOCK names — A trigger on the replica table refused the write .*change or drop the trigger, then resync the table`, 'm'));
+    assert.match(s.out, /caught up, but 1 of \d+ tables are not in step/);
+    assert.deepEqual((await compareWithSource(tenant, { replica: { kind: 'sqlite', file } }, ['person'])).filter((c) => !c.equal).map((c) => c.detail), [], 'the other tables go on');
+    r = replica();
+    const rows = (): number => Number((r.prepare('SELECT COUNT(*) AS n FROM contact').get() as { n: number }).n);
+    let before: number;
+    try { before = rows(); } finally { r.close(); }
+    const rs = await cli(['resync-tables', `${db}.contact`, '-c', config, '--timeout', '300']);
+    say(`resync-tables exit ${rs.code}: ${rs.out.split('\n').filter((l) => /contact/.test(l)).join(' | ').slice(0, 600)}`);
+    assert.equal(rs.code, 0, rs.out.slice(-3000));
+    assert.match(rs.out, new RegExp(`waiting for it to complete \\(rows stay readable meanwhile, except in ${db}\\.contact: halted, so created again empty first\\)`));
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+    const after = eq.find((c) => c.table === 'contact')!.replicaRows;
+    // Recreated from the source definition: the customer's trigger and index went with it, and the report says so.
+    assert.match(rs.out, new RegExp(`^ok\\s+${db}\\.contact · repaired: recreated empty \\(it was halted; indexes and triggers of yours on it were dropped with it\\), ${after} snapshot rows applied \\(source reported ${after}\\), 0 deleted by the sweep, rows ${before} → ${after}, `, 'm'));
+    r = replica();
+    try {
+      assert.deepEqual(r.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'contact' AND type IN ('trigger', 'index') AND sql IS NOT NULL`).all(), []);
+    } finally { r.close(); }
+  });
+
   it('info while behind: lag per partition = high watermark − stored offset; exit 7 above the threshold; update-schema names what it applied', async () => {
     const tenant = await stack.createTenant({ seedRows: 200 });
     tenants.push(tenant);

@@ -38,6 +38,7 @@ describe('SQLite errors provoked for real, classified by the table', () => {
     ['NULL into NOT NULL', (db) => db.prepare('INSERT INTO contact VALUES (3, NULL, 1)').run(), 'SQLITE_CONSTRAINT_NOTNULL', 'halt-table', 'REPLICA_WRITE_FAILED', 'does not fit'],
     ['CHECK added on the replica', (db) => db.prepare("INSERT INTO contact VALUES (4, 'c@x', -1)").run(), 'SQLITE_CONSTRAINT_CHECK', 'halt-table', 'REPLICA_WRITE_FAILED', 'does not fit'],
     ['text into a STRICT integer column', (db) => db.prepare("INSERT INTO contact VALUES (5, 'd@x', 'old')").run(), 'SQLITE_CONSTRAINT_DATATYPE', 'halt-table', 'REPLICA_WRITE_FAILED', 'does not fit'],
+    ['a trigger of the customer refusing the write', (db) => { db.exec("CREATE TRIGGER guard BEFORE UPDATE ON contact WHEN NEW.email LIKE '%BLOCK%' BEGIN SELECT RAISE(ABORT, 'no BLOCK'); END"); db.prepare("UPDATE contact SET email = 'BLOCK' WHERE id = 1").run(); }, 'SQLITE_CONSTRAINT_TRIGGER', 'halt-table', 'REPLICA_WRITE_FAILED', '^A trigger on the replica table refused the write: no BLOCK\\. .*change or drop the trigger'],
     ['table dropped outside', (db) => db.prepare('INSERT INTO gone VALUES (1)').run(), 'SQLITE_ERROR', 'halt-table', 'SCHEMA_CONFLICT', 'differs from the source'],
     ['column dropped outside', (db) => db.prepare("INSERT INTO contact (id, email, phone) VALUES (6, 'e@x', '1')").run(), 'SQLITE_ERROR', 'halt-table', 'SCHEMA_CONFLICT', 'differs from the source'],
     ['other SQL error', (db) => db.prepare('SELEC 1').run(), 'SQLITE_ERROR', 'halt-table', 'REPLICA_WRITE_FAILED', 'failed'],

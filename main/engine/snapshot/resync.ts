@@ -46,9 +46,14 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
   const recs = resolveTables(ctx, ids);
   const now = Date.now();
   for (const rec of recs) {
+    // A halted table is in a shape not known (the write that halted it may have been refused by a column
+    // changed by hand, a constraint, a trigger): it is dropped and created again from the source
+    // definition, and the objects of the customer on it (indexes, triggers) go with it — said, not silent.
+    let recreated: { rowsBefore: number | null } | null = null;
     if (rec.state === 'halted') {
       if (rec.sweep) await ctx.replica.cancelSweep(rec.def);
       rec.sweep = null;
+      recreated = { rowsBefore: await countOrNull(ctx, rec) };
       ctx.registry.rowsUnknown(rec.id);
       try {
         await ctx.replica.dropTable(rec.def);
@@ -61,6 +66,7 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
         throw new MirrorError(c.code, `${rec.id} cannot be recreated for its resync: ${c.hint}`, { cause: err, retriable: c.action === 'retry' });
       }
       ctx.registry.rowsCounted(rec.id, 0); // recreated empty
+      ctx.log.warn('halted table dropped and created again for its resync: indexes and triggers of yours on it were dropped with it; create them again', { table: rec.id, rowsBefore: recreated.rowsBefore });
     }
     // `fresh`: records since the running seen set began will not all be applied (offsets moved on past
     // them), so it cannot be joined: a new one begins, and the running scan's end passes (scansBefore).
@@ -71,7 +77,7 @@ export async function markResync(ctx: ResyncDeps, ids: string[], why: string | n
       await ctx.replica.beginSweep(rec.def);
       // Scans asked for before now that have not ended are run first, and were read (in part) before this
       // seen set began: their ends are not this resync's (notifications.ts).
-      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: await countOrNull(ctx, rec), scansBefore: (rec.scanSignals ?? []).map((x) => x.id) };
+      rec.sweep = { kind: 'incremental', startedAt: now, signalId: null, fence: null, scan: null, rowsApplied: 0, prev: null, rowsBefore: recreated ? recreated.rowsBefore : await countOrNull(ctx, rec), recreated: recreated !== null, scansBefore: (rec.scanSignals ?? []).map((x) => x.id) };
       rec.snapshot = { kind: 'incremental', rowsSeen: 0, rowsExpected: null, startedAt: now };
     } else {
       rec.sweep!.signalId = null; // sent again by signalResync; the running seen set is kept

@@ -33,6 +33,7 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
     rowsScanned: r.sweep?.rowsApplied ?? r.snapshot?.rowsSeen ?? 0,
     rowsReported: r.sweep?.scan?.rows ?? r.snapshot?.rowsExpected ?? null, rowsDeleted, reason,
     rowsBefore: r.sweep?.rowsBefore ?? null, rowsAfter,
+    ...(r.sweep?.recreated ? { recreated: true } : {}),
   };
 }
 

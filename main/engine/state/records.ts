@@ -58,6 +58,8 @@ export interface SweepRecord {
   rowsSkipped?: number;
   /** Rows in the replica table when the sweep began (COUNT(*)), null when it could not be counted. */
   rowsBefore?: number | null;
+  /** Incremental: the table was halted, and was dropped and created again (empty) for this resync; rowsBefore counted before the drop. */
+  recreated?: boolean;
   /** Last sign of the scan (a snapshot row applied, a progress notification, the signal sent), ms. */
   progressAt?: number;
   /** Last sign that Debezium's queue of incremental scans moves (any table's progress or scan end), ms. */

@@ -60,6 +60,8 @@ export const SQLSTATE_CLASSES: ReadonlyMap<string, Rule> = new Map<string, Rule>
   ['53', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The PostgreSQL server is short of resources ({code}){where}: {message}; retrying.' }],
   ['28', { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'PostgreSQL refused the login {user} ({code}): {message}. Check the user name and password (and pg_hba.conf).' }],
   ['22', { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'PostgreSQL rejected a value{where}: {message} ({code}). PostgreSQL text cannot hold NUL characters and jsonb needs valid JSON; the table is halted.' }],
+  // PL/pgSQL errors (P0001: RAISE EXCEPTION): a trigger (or rule) of the customer on the replica table.
+  ['P0', { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'A trigger on the replica table raised an error{where}: {message} ({code}). Tenant Mirror writes every source change as it is: change or drop the trigger, then resync the table (`tenant-mirror resync-tables`: a halted table is created again from the source definition, without your indexes and triggers).' }],
   ['23', { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'A constraint on the replica table rejected a row{where}: {message} ({code}). The replica table differs from the source definition (NOT NULL, CHECK or FOREIGN KEY added by hand); remove the constraint or resnapshot the table.' }],
 ]);
 

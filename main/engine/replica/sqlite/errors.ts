@@ -21,6 +21,7 @@ interface Rule {
 const permission: Rule = { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'The SQLite file cannot be written{where}: {message}. Make the file and its directory writable by the user running Tenant Mirror (the directory too: SQLite creates -wal and -shm files next to it).' };
 const notFitting: Rule = { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'A value does not fit the replica table{where}: {message}. The replica table no longer matches the source definition; resnapshot the table.' };
 const duplicate: Rule = { action: 'halt-table', code: 'REPLICA_DUPLICATE_KEY', hint: 'A duplicate key was rejected{where}: {message}. Upserts should never collide on the primary key; a unique index added on the replica table conflicts with the source data — drop it or resnapshot the table.' };
+const triggerRefused: Rule = { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'A trigger on the replica table refused the write{where}: {message}. Tenant Mirror writes every source change as it is: change or drop the trigger, then resync the table (`tenant-mirror resync-tables`: a halted table is created again from the source definition, without your indexes and triggers).' };
 const damaged: Rule = { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The SQLite file is damaged or not a database: {message}. Restore it from a backup or point the replica at a new file.' };
 const transient: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'Transient SQLite I/O failure{where}: {message}; retrying.' };
 const locked: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The SQLite file is locked by another connection{where}: {message}. Close other programs writing to it (a DB browser with an open transaction); retrying.' };
@@ -38,6 +39,7 @@ export const RESULT_CODES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['SQLITE_AUTH', permission],
   ['SQLITE_CONSTRAINT_PRIMARYKEY', duplicate],
   ['SQLITE_CONSTRAINT_UNIQUE', duplicate],
+  ['SQLITE_CONSTRAINT_TRIGGER', triggerRefused], // RAISE(ABORT | FAIL | ROLLBACK, …) in a trigger of the customer
   ['SQLITE_CONSTRAINT', notFitting], // NOT NULL, CHECK, FOREIGN KEY, STRICT datatype
   ['SQLITE_MISMATCH', notFitting],
   ['SQLITE_TOOBIG', notFitting],
