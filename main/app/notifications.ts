@@ -46,6 +46,7 @@ export function intentFor<K extends keyof EngineEvents>(event: K, payload: Engin
     case 'error': {
       const p = payload as EngineEvents['error'];
       if (p.error.code === 'SNAPSHOT_STALLED') return { key: 'snapshot', kind: 'problem', spec: { title: 'Snapshot stalled', body: p.error.message, view: 'tables', table: null } };
+      if (p.error.code === 'RESYNC_PAUSED') return { key: `table:${p.table ?? '?'}`, kind: 'problem', spec: { title: `${p.table ?? 'A table'}: resync paused`, body: p.error.message, view: 'tables', table: p.table } };
       if (p.error.code === 'RESYNC_STALLED') return { key: `table:${p.table ?? '?'}`, kind: 'problem', spec: { title: `${p.table ?? 'A table'}: resync stalled`, body: p.error.message, view: 'tables', table: p.table } };
       if (p.error.code === 'TABLE_HALTED' || (p.table && !p.error.retriable)) {
         const table = p.table;

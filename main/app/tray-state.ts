@@ -30,6 +30,8 @@ export function deriveHealth(status: EngineStatus | null): TrayView {
   if (missing) return { health: 'stale', tooltip: `${name}: ${missing} source table(s) not mirrored (no primary key)` };
   const stalled = status.tables.filter((t) => t.error?.code === 'RESYNC_STALLED');
   if (stalled.length) return { health: 'stale', tooltip: `${name}: ${stalled.length} table resync(s) stalled at the source connector (restart the tenant's connector)` };
+  const paused = status.tables.filter((t) => t.error?.code === 'RESYNC_PAUSED');
+  if (paused.length) return { health: 'stale', tooltip: `${name}: ${paused.length} table resync(s) paused at the source connector (they go on once its snapshots are resumed)` };
   const snapStalled = status.tables.filter((t) => t.error?.code === 'SNAPSHOT_STALLED');
   if (snapStalled.length) return { health: 'stale', tooltip: `${name}: the snapshot has stalled at the source connector (${snapStalled.length} table(s) waiting)` };
   const busy = status.tables.filter((t) => t.state === 'snapshotting' || t.state === 'resyncing' || t.state === 'pending');

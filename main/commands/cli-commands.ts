@@ -45,7 +45,8 @@ const sourceTables = (s: Pick<EngineStatus, 'tables' | 'notMirrored'>): number =
  */
 export function storedStallLines(s: Pick<EngineStatus, 'tables'>): string[] {
   const stored = s.tables.filter((t) => isStallCode(t.error?.code));
-  const lines = stored.filter((x) => x.error!.code === 'RESYNC_STALLED').map((t) => `stalled (stored): ${t.id} — ${t.error!.message}`);
+  const lines = stored.filter((x) => x.error!.code === 'RESYNC_STALLED' || x.error!.code === 'RESYNC_PAUSED')
+    .map((t) => `${t.error!.code === 'RESYNC_PAUSED' ? 'paused' : 'stalled'} (stored): ${t.id} — ${t.error!.message}`);
   const full = stored.filter((x) => x.error!.code === 'SNAPSHOT_STALLED');
   if (full.length) lines.push(`stalled (stored): ${full[0]!.error!.message} (${full.length} table(s) still owed: ${full.map((t) => t.id).join(', ')})`);
   return lines;
@@ -55,7 +56,7 @@ export function storedStallLines(s: Pick<EngineStatus, 'tables'>): string[] {
 function sayStalls(e: Pick<Engine, 'status' | 'on'>, io: Io): () => void {
   for (const line of storedStallLines(e.status())) io.out(line);
   return e.on('error', (x) => {
-    if (isStallCode(x.error.code)) io.out(`stalled: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
+    if (isStallCode(x.error.code)) io.out(`${x.error.code === 'RESYNC_PAUSED' ? 'paused' : 'stalled'}: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
   });
 }
 

@@ -155,6 +155,8 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
       if (notMirrored.length) io.out(`${notMirrored.length} source table(s) not mirrored: ${notMirrored.map((t) => t.table).join(', ')}`);
       const stalled = tables.filter((t) => t.error === 'RESYNC_STALLED');
       if (stalled.length) io.out(`${stalled.length} resync(s) stalled at the source connector (restart the tenant's connector): ${stalled.map((t) => t.id).join(', ')}`);
+      const paused = tables.filter((t) => t.error === 'RESYNC_PAUSED');
+      if (paused.length) io.out(`${paused.length} resync(s) paused at the source connector (a pause-snapshot signal; they go on once resumed): ${paused.map((t) => t.id).join(', ')}`);
       if (session && verdict.behind) io.out(`behind: ${verdict.reasons.join('; ')}`);
     }
     if (!session) return EXIT.notProvisioned;

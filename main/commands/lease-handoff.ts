@@ -119,8 +119,11 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
       return outcome.every(endedInStep);
     }
     if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);
-    const stalled = (id: string): boolean => states.get(id)?.error?.code === 'RESYNC_STALLED';
-    if (i % 5 === 0) io.out(`resyncing: ${busy.map((id) => (stalled(id) ? `${id} (stalled at the source connector: no progress; restart the tenant's connector)` : id)).join(', ')}`);
+    const mark: Record<string, string> = {
+      RESYNC_STALLED: ' (stalled at the source connector: no progress; restart the tenant\'s connector)',
+      RESYNC_PAUSED: ' (paused at the source connector: a pause-snapshot signal; it goes on once resumed)',
+    };
+    if (i % 5 === 0) io.out(`resyncing: ${busy.map((id) => `${id}${mark[states.get(id)?.error?.code ?? ''] ?? ''}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -19,6 +19,7 @@ import type { ControlLoop } from './control-loop.ts';
 import type { WriterLease } from './state/writer-lease.ts';
 import type { SchemaLog } from './schema/history-log.ts';
 import type { CompletedSnapshot, FullSnapshot } from './snapshot/attempts.ts';
+import type { ScansPaused } from './snapshot/scan-pause.ts';
 export type { FullSnapshot } from './snapshot/attempts.ts';
 
 /** What Debezium's "Initial Snapshot" notifications (initial and blocking snapshots) said since the last STARTED. */
@@ -70,6 +71,8 @@ export interface EngineContext {
   /** Next offset read, per partition of `<ctx>-notifications`. */
   notifNext: Map<number, bigint>;
   initialScan: InitialScanReport | null;
+  /** The source connector's incremental snapshots are paused (snapshot/scan-pause.ts); null or absent: not known to be. */
+  scansPaused?: ScansPaused | null;
   /** Every change to the replica and the registry runs through it. */
   loop: ControlLoop;
   /** The writer lease while the engine holds it; every replica write carries its guard. */

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   TABLE_UNKNOWN: 'the named table is not replicated',
   SNAPSHOT_TIMEOUT: 'a snapshot did not complete in time',
   RESYNC_STALLED: 'a table\'s resync scan shows no progress at the source connector (its signal was sent again)',
+  RESYNC_PAUSED: 'the source connector\'s incremental snapshots are paused (a pause-snapshot signal): a table\'s resync waits for them to be resumed',
   SNAPSHOT_STALLED: 'the tenant\'s full snapshot has delivered no row for long while everything written was read',
   ENGINE_STOPPED: 'the engine is not running',
   BAD_REQUEST: 'the request payload is invalid',
@@ -36,9 +37,9 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** A snapshot or resync stopped at the source connector (snapshot/stall.ts): said as a mark on its tables, never a failure. */
-export function isStallCode(code: string | null | undefined): code is 'RESYNC_STALLED' | 'SNAPSHOT_STALLED' {
-  return code === 'RESYNC_STALLED' || code === 'SNAPSHOT_STALLED';
+/** A snapshot or resync stopped (or paused) at the source connector (snapshot/stall.ts, scan-pause.ts): said as a mark on its tables, never a failure. */
+export function isStallCode(code: string | null | undefined): code is 'RESYNC_STALLED' | 'RESYNC_PAUSED' | 'SNAPSHOT_STALLED' {
+  return code === 'RESYNC_STALLED' || code === 'RESYNC_PAUSED' || code === 'SNAPSHOT_STALLED';
 }
 
 export interface ErrorData {

@@ -108,6 +108,44 @@ const rules: Rule[] = [
     check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'the ended resync carries no stall mark'),
   },
   {
+    name: 'incremental snapshots paused at the source (PAUSED): the resync is marked RESYNC_PAUSED, not stalled and never signalled again while paused (after a restart too, and for a resync asked for meanwhile); RESUMED clears it, both end ok',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      { notify: { agg: 'Incremental Snapshot', type: 'PAUSED', data: { data_collections: 'crm_fixture.sale' } } },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error?.code, 'RESYNC_PAUSED', 'paused, said at once') },
+      { events: [{ table: 'sale', id: 1, snapshot: 'incremental' }] },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error?.code, 'RESYNC_PAUSED', 'a row read before the pause (applied after its notification) does not end it') },
+      { stallCheckIn: 3600 },
+      { tweak: (ctx, t) => {
+        const r = ctx.registry.get('crm_fixture.sale')!;
+        assert.equal(r.error?.code, 'RESYNC_PAUSED', 'an hour paused is not a stall');
+        assert.match(r.error!.message, /incremental snapshots are paused \(a pause-snapshot signal, .*No row is deleted while it waits/);
+        assert.equal(t.sent.filter((x) => x.topic === ctx.topics.signal).length, 1, 'its signal was not sent again: that would queue one more whole scan');
+      } },
+      { restart: true },
+      { tweak: (ctx) => {
+        assert.ok(ctx.scansPaused, 'the pause is stored');
+        assert.equal(ctx.registry.get('crm_fixture.sale')!.error?.code, 'RESYNC_PAUSED', 'and the mark with the table');
+      } },
+      { resync: ['crm_fixture.contact'] }, { stallCheckIn: 3600 },
+      { tweak: (ctx, t) => {
+        assert.equal(ctx.registry.get('crm_fixture.contact')!.error?.code, 'RESYNC_PAUSED', 'a resync asked for during the pause waits for it too');
+        assert.equal(t.sent.filter((x) => x.topic === ctx.topics.signal).length, 2, 'one signal per resync, none again');
+      } },
+      { notify: { agg: 'Incremental Snapshot', type: 'RESUMED', data: { data_collections: 'crm_fixture.sale,crm_fixture.contact' } } },
+      { restart: true },
+      { tweak: (ctx) => {
+        assert.equal(ctx.scansPaused, null, 'the resume is stored');
+        assert.deepEqual(ctx.registry.all().map((r) => r.error?.code ?? null), [null, null], 'no mark once resumed');
+      } },
+      { stallCheckIn: 30 },
+      { tweak: (ctx) => assert.deepEqual(ctx.registry.all().map((r) => r.error?.code ?? null), [null, null], 'the stall clock started again at the resume') },
+      { events: [{ table: 'sale', id: 2, snapshot: 'incremental' }] },
+      { notify: scanOf('sale', 2) },
+      incremental('contact', ids(5)), { notify: scanOf('contact', 5) },
+      { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     name: 'a resync queued behind another table\'s long scan is not stalled while that scan moves; once nothing moves, both are',
     script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.contact'] },
       { tweak: (ctx) => { for (const r of ctx.registry.all()) { r.sweep!.startedAt -= 7_200_000; r.sweep!.progressAt = r.sweep!.startedAt; } } },

@@ -17,7 +17,7 @@ import { createTableFromEvent, droppedAtSource, haltedByRefusedChange, haltRefus
 import { classifySnapshotRecord } from '../snapshot/attempts.ts';
 import type { AttemptVerdict } from '../snapshot/attempts.ts';
 import { checkFences } from '../snapshot/check.ts';
-import { clearStall, fullSnapshotMoved } from '../snapshot/stall.ts';
+import { clearStallOnRows, fullSnapshotMoved } from '../snapshot/stall.ts';
 import { noteAppliedTs } from '../snapshot/fence.ts';
 import { noteStreamed } from '../source/connector-behind.ts';
 import { beginFullSnapshot, fullSnapshotEnd, restartFullSnapshot } from '../snapshot/full-snapshot.ts';
@@ -131,7 +131,7 @@ export async function processMessages(ctx: EngineContext, partition: number, mes
       // Waiting for the initial snapshot to reach it until its first row: the status says it is read now.
       const reached = rec.state === 'pending';
       if (reached) rec.state = 'snapshotting';
-      if (rec.sweep) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now0; clearStall(rec); }
+      if (rec.sweep) { rec.sweep.rowsApplied = (rec.sweep.rowsApplied ?? 0) + b.snapshotRows; rec.sweep.progressAt = now0; clearStallOnRows(rec); }
       if (reached || rec.sweep || now0 - (progressSaved.get(rec.id) ?? 0) > 2000) { ctx.registry.put(rec); progressSaved.set(rec.id, now0); }
     }
     const unit: ApplyUnit = {

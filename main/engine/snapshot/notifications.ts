@@ -14,9 +14,11 @@ import type { Notification } from '../source/notifications.ts';
 import type { TableRecord } from '../state/records.ts';
 import { failSweep } from './sweep.ts';
 import { clearStall } from './stall.ts';
+import { followScanPause, SCANS_PAUSED_ID } from './scan-pause.ts';
+import { toStateJson } from '../state/json.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceClock' | 'initialScan' | 'persist' | 'registry' | 'settings' | 'topics' | 'watermarks'> & SweepDeps;
+export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceClock' | 'initialScan' | 'persist' | 'registry' | 'scansPaused' | 'settings' | 'topics' | 'watermarks'> & SweepDeps;
 
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 
@@ -54,6 +56,7 @@ function predates(r: TableRecord, at: string | undefined): boolean {
 }
 
 async function incremental(ctx: NotificationDeps, n: Notification): Promise<void> {
+  followScanPause(ctx, n);
   const collection = n.data.scanned_collection ?? n.data.data_collection ?? n.data.current_collection_in_progress;
   // Debezium scans the queued tables in turn: while any scan moves, a table waiting behind it is not stalled.
   const awaiting = (r: TableRecord): boolean => awaitingScan(r) && !predates(r, n.at);
@@ -203,7 +206,11 @@ async function markStale(ctx: NotificationDeps, recs: TableRecord[], why: string
 }
 
 export async function handleNotification(ctx: NotificationDeps, n: Notification): Promise<void> {
+  const paused = ctx.scansPaused ?? null;
   if (n.aggregateType === 'Incremental Snapshot') await incremental(ctx, n);
   else if (n.aggregateType === 'Initial Snapshot') await initial(ctx, n);
-  if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
+  const now = ctx.scansPaused ?? null;
+  // The pause of the connector's incremental snapshots is stored with the marks it put on the tables.
+  if (now !== paused) await ctx.persist([...ctx.registry.takeDirty(), ...(now ? [{ id: SCANS_PAUSED_ID, kind: 'session' as const, value: toStateJson(now) }] : [])], now ? [] : [SCANS_PAUSED_ID]);
+  else if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
 }

@@ -9,11 +9,12 @@ import type { EngineContext } from '../context.ts';
 import { MirrorError } from '../errors.ts';
 import { sendExecuteSnapshot } from '../source/signals.ts';
 import { countOrNull } from './sweep.ts';
+import { markPausedResyncs } from './scan-pause.ts';
 import type { TableRecord } from '../state/records.ts';
 import { engineBehind, type ReadingLag } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type ResyncDeps = Pick<EngineContext, 'admin' | 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
+export type ResyncDeps = Pick<EngineContext, 'admin' | 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'scansPaused' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
 
 function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];
@@ -165,6 +166,12 @@ export async function resendPendingSignals(ctx: ResyncDeps): Promise<void> {
  */
 export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now(), lag?: ReadingLag): Promise<void> {
   if (engineBehind(lag)) return; // its rows may be in what the engine has not read yet
+  // Paused on purpose at the source: not a stall, and a signal sent now queues one more whole scan for after the resume.
+  if (ctx.scansPaused) {
+    markPausedResyncs(ctx);
+    if (ctx.registry.hasDirty()) await ctx.persist(ctx.registry.takeDirty());
+    return;
+  }
   const limit = ctx.settings.resyncStallSeconds * 1000;
   const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing
     && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.queueMovedAt ?? 0, r.sweep.startedAt) > limit);

@@ -26,6 +26,14 @@ export function clearStall(r: TableRecord): void {
   if (isStallCode(r.error?.code)) r.error = null;
 }
 
+/**
+ * Rows of the table's scan were applied: a stall no longer holds, but a pause does — rows the connector
+ * read before it paused are still read after its PAUSED (another topic); RESUMED clears it (scan-pause.ts).
+ */
+export function clearStallOnRows(r: TableRecord): void {
+  if (r.error?.code !== 'RESYNC_PAUSED') clearStall(r);
+}
+
 const owedByFull = (r: TableRecord): boolean => r.snapshot?.kind === 'initial' && (r.state === 'pending' || r.state === 'snapshotting' || r.state === 'resyncing');
 
 /** A row of the running full snapshot was applied: it moves, and no table of it is stalled. */

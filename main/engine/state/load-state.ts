@@ -5,6 +5,7 @@
  */
 import type { EngineContext, FullSnapshot, InitialScanReport } from '../context.ts';
 import { COMPLETED_SNAPSHOT_ID, FULL_SNAPSHOT_ID, INITIAL_SCAN_ID } from '../snapshot/full-snapshot.ts';
+import { SCANS_PAUSED_ID, type ScansPaused } from '../snapshot/scan-pause.ts';
 import { recentWrites } from '../apply/recent-writes.ts';
 import { fromStateJson } from './json.ts';
 import { unmirroredFromRows } from '../unmirrored-tables.ts';
@@ -14,13 +15,14 @@ import { parseTableStats, TABLE_STATS_ID } from './table-stats.ts';
 import type { TableStatsRecord } from './table-stats.ts';
 
 export type LoadStateDeps = Pick<EngineContext,
-  'completed' | 'fullSnapshot' | 'gaps' | 'historyNext' | 'initialScan' | 'log' | 'nextOffsets' | 'notifNext' | 'registry' | 'replica' | 'session' | 'topics' | 'unmirrored'>;
+  'completed' | 'fullSnapshot' | 'gaps' | 'historyNext' | 'initialScan' | 'scansPaused' | 'log' | 'nextOffsets' | 'notifNext' | 'registry' | 'replica' | 'session' | 'topics' | 'unmirrored'>;
 
 /** Loads every state row; returns the stored table figures (row counts, last changes) when there are any. */
 export async function loadReplicaState(c: LoadStateDeps): Promise<TableStatsRecord | null> {
   let tableStats: TableStatsRecord | null = null;
   c.nextOffsets.clear();
   c.gaps = [];
+  c.scansPaused = null;
   const rows = await c.replica.readState();
   c.unmirrored = new Map(unmirroredFromRows(rows).map((t) => [t.table, t]));
   for (const row of rows) {
@@ -29,6 +31,7 @@ export async function loadReplicaState(c: LoadStateDeps): Promise<TableStatsReco
       else if (row.id === FULL_SNAPSHOT_ID) c.fullSnapshot = fromStateJson<FullSnapshot>(row.value);
       else if (row.id === COMPLETED_SNAPSHOT_ID) { const v = fromStateJson<{ key: string | null; ts?: number | null; endTs?: number | null }>(row.value); c.completed = { key: v.key, ts: v.ts ?? null, endTs: v.endTs ?? null }; }
       else if (row.id === INITIAL_SCAN_ID) c.initialScan = fromStateJson<InitialScanReport>(row.value);
+      else if (row.id === SCANS_PAUSED_ID) c.scansPaused = fromStateJson<ScansPaused>(row.value);
       else if (row.id === TABLE_STATS_ID) tableStats = parseTableStats(row.value);
       else if (row.kind === 'offset') {
         const [, topic, p] = /^offset:(.*):(\d+)$/.exec(row.id) ?? [];

@@ -6,7 +6,7 @@
 import type { EngineContext } from '../context.ts';
 import { forgetRecentWrites } from '../apply/recent-writes.ts';
 
-export type MemoryResetDeps = Pick<EngineContext, 'completed' | 'fullSnapshot' | 'fullProgressAt' | 'fullStalled' | 'gaps' | 'historyNext' | 'initialScan' | 'nextOffsets' | 'notifNext' | 'registry'>;
+export type MemoryResetDeps = Pick<EngineContext, 'completed' | 'fullSnapshot' | 'fullProgressAt' | 'fullStalled' | 'gaps' | 'historyNext' | 'initialScan' | 'scansPaused' | 'nextOffsets' | 'notifNext' | 'registry'>;
 
 export function forgetReplicaState(ctx: MemoryResetDeps): void {
   ctx.nextOffsets.clear();
@@ -19,6 +19,7 @@ export function forgetReplicaState(ctx: MemoryResetDeps): void {
   ctx.fullStalled = undefined;
   ctx.completed = { key: null, ts: null };
   ctx.initialScan = null;
+  ctx.scansPaused = null;
   ctx.historyNext = null;
   forgetRecentWrites(ctx);
 }

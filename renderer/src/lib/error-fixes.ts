@@ -28,6 +28,7 @@ export const FIX_BY_CODE: Record<ErrorCode, string> = {
   TABLE_UNKNOWN: 'Refresh the table list; the table may have been excluded or dropped.',
   SNAPSHOT_TIMEOUT: 'Check that the tenant signal topic is monitored by the provider, then resync.',
   RESYNC_STALLED: 'Ask the tenant\'s provider to restart its Debezium connector; the resync then completes by itself (no row is deleted while it waits).',
+  RESYNC_PAUSED: 'Ask the tenant\'s provider to resume the paused incremental snapshots (a resume-snapshot signal to its Debezium connector); the resync then completes by itself (no row is deleted while it waits).',
   SNAPSHOT_STALLED: 'Ask the tenant\'s provider whether its Debezium connector runs; the snapshot goes on (or starts over) once it does (no row is deleted while it waits).',
   ENGINE_STOPPED: 'Resume the engine or restart the app.',
   BAD_REQUEST: 'Reload the window; if it persists, export a support bundle.',

@@ -1243,6 +1243,65 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
 
+    longIt('p4. incremental snapshots paused at the source (pause-snapshot) while `resync-tables` waits on the running `sync`: said paused, not stalled, no signal sent again, kept over a kill -9 of `sync`; resumed: ok after one scan, never below the source, equal', async () => {
+      const c = await setup('pausedscan', ...STALLING);
+      const cli = cliFor(c);
+      const contact = `${c.tenant.database}.contact`;
+      const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
+      const markOf = async (): Promise<string | undefined> => ((await stateRow())?.error as { code?: string } | null)?.code;
+      const prov = cli(['provision', '--timeout', '180']);
+      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
+      let sync = cli(['sync']);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      const sourceRows = await c.tenant.source.count('contact');
+      const watch = watchRowCounts(c, ['contact'], 100);
+      open.push(async () => { await watch.stop(); });
+      const signals = await c.tenant.collect(c.tenant.topics.signal, { fromBeginning: true });
+      open.push(async () => { await signals.stop(); });
+      const executes = (): number => signals.messages.filter((m) => m.value !== null && /"execute-snapshot"/.test(m.value)).length;
+      const from = (await c.tenant.notifications()).length;
+      const resync = cli(['resync-tables', contact, '--timeout', '400']);
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
+      await c.tenant.signal.send('pause-snapshot', {});
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'PAUSED', { from, timeoutMs: 60_000 });
+      await waitFor(() => /paused at the source connector/.test(resync.output()) || !resync.running(), { timeoutMs: 60_000, what: 'resync-tables to say the resync is paused' }).catch(() => undefined);
+      assert.match(resync.output(), new RegExp(`resyncing: ${contact.replaceAll('.', '\\.')} \\(paused at the source connector`), `resync-tables names the paused table: ${tail(resync.output())}`);
+      await waitFor(async () => executes() >= 1, { timeoutMs: 30_000, what: 'the resync\'s signal in the signal topic' });
+      // Three and more of resyncStallSeconds (10 s) paused: not a stall, and no signal again (each would queue one more whole scan).
+      await sleep(35_000);
+      assert.doesNotMatch(sync.output(), /RESYNC_STALLED|signal sent again/, `no stall while paused: ${tail(sync.output())}`);
+      assert.equal(await markOf(), 'RESYNC_PAUSED', 'the table carries the pause');
+      const ex = await sync.kill9();
+      assert.equal(ex.signal, 'SIGKILL', `sync was running when killed: ${tail(sync.output())}`);
+      sync = cli(['sync']);
+      const restarted = sync;
+      const saidStored = await waitFor(() => restarted.output().toLowerCase().includes(`paused (stored): ${contact.toLowerCase()} — `), { timeoutMs: 30_000 }).then(() => true, () => false);
+      assert.ok(saidStored, `the restarted sync says the stored pause at once: ${tail(restarted.output())}`);
+      await sleep(25_000);
+      assert.doesNotMatch(restarted.output(), /RESYNC_STALLED|signal sent again/, `no stall after the restart either: ${tail(restarted.output())}`);
+      const shown = cli(['status']);
+      await shown.exit;
+      say(`paused, after the restart: status ${tail(shown.output(), 400).replaceAll('\n', ' | ')}; resync-tables ${tail(resync.output(), 300).replaceAll('\n', ' | ')}`);
+      assert.match(shown.output(), /resync\(s\) paused at the source connector/, `\`status\` names the paused resync: ${tail(shown.output())}`);
+      assert.equal((await stateRow())?.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
+      assert.equal(executes(), 1, 'one execute-snapshot signal in all: none sent again while paused');
+      await c.tenant.signal.send('resume-snapshot', {});
+      await waitFor(async () => { const r = await stateRow(); return r?.state === 'ok' && r.error === null; }, { timeoutMs: 200_000, what: `${contact} to end ok after the resume` });
+      const rx = await within(resync.exit, 60_000);
+      say(`resync-tables: exit ${rx?.code ?? 'still running'}: ${tail(resync.output(), 400).replaceAll('\n', ' | ')}`);
+      assert.ok(rx, `resync-tables still running 60 s after the table ended ok: ${tail(resync.output())}`);
+      if (rx.code !== 0) assert.match(resync.output(), /error \[[A-Z_]+\]: .*(engine|stopped|killed|writer|lease)/i, `a resync-tables that did not see the end says why (exit ${rx.code})`);
+      else assert.match(resync.output(), /resynced: /, 'it reports the table resynced');
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'COMPLETED', { from, timeoutMs: 60_000 });
+      const scans = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data?.scanned_collection === contact);
+      assert.equal(scans.length, 1, 'the table was scanned once');
+      const min = (await watch.stop()).get('contact') ?? 0;
+      assert.ok(min >= sourceRows, `contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      const se = await sync.stop();
+      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
