@@ -146,6 +146,23 @@ const rules: Rule[] = [
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    name: 'a resync stopped at the source mid-scan (stop-snapshot: COMPLETED, then ABORTED): stale with why, nothing deleted; its report gives no source figure (the running scan\'s estimate is none)',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      { events: [{ table: 'sale', id: 1, snapshot: 'incremental' }] },
+      { notify: { agg: 'Incremental Snapshot', type: 'IN_PROGRESS', data: { data_collection: 'crm_fixture.sale', maximum_key: '[5]', last_processed_key: '[1]' } } },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.snapshot?.rowsExpected, 5, 'the progress estimate, from the scan\'s keys') },
+      { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } },
+      { notify: { agg: 'Incremental Snapshot', type: 'ABORTED', id: 'stop-1', data: { data_collections: 'crm_fixture.sale' } } }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale', contact: 'ok' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!;
+      assert.match(r.staleReason ?? '', /ended the resync without reporting a scan of crm_fixture\.sale to its end \(a stop-snapshot signal sent to it stops a resync so\)/);
+      assert.equal(r.lastResync?.outcome, 'failed');
+      assert.equal(r.lastResync?.rowsScanned, 1);
+      assert.equal(r.lastResync?.rowsReported, null, 'no figure said to be the source\'s');
+    },
+  },
+  {
     name: 'a resync queued behind another table\'s long scan is not stalled while that scan moves; once nothing moves, both are',
     script: [initial, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.contact'] },
       { tweak: (ctx) => { for (const r of ctx.registry.all()) { r.sweep!.startedAt -= 7_200_000; r.sweep!.progressAt = r.sweep!.startedAt; } } },

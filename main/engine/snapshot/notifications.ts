@@ -119,7 +119,8 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     }
     // Every table of a finished signal was reported before COMPLETED; one that was not never will be.
     for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && !again.includes(x) && (x.sweep!.signalId === n.id || settled.includes(x)))) {
-      await failSweep(ctx, r, `the connector finished the resync without scanning ${r.id}`);
+      // Seen on the stack: a stop-snapshot signal ends the queue this way (COMPLETED, then ABORTED naming the stop signal).
+      await failSweep(ctx, r, `the connector ended the resync without reporting a scan of ${r.id} to its end (a stop-snapshot signal sent to it stops a resync so)`);
     }
   }
 }

@@ -31,7 +31,8 @@ function report(r: TableRecord, outcome: ResyncReport['outcome'], rowsDeleted: n
   return {
     kind: r.sweep?.kind ?? 'incremental', outcome, startedAt: r.sweep?.startedAt ?? Date.now(), finishedAt: Date.now(),
     rowsScanned: r.sweep?.rowsApplied ?? r.snapshot?.rowsSeen ?? 0,
-    rowsReported: r.sweep?.scan?.rows ?? r.snapshot?.rowsExpected ?? null, rowsDeleted, reason,
+    // What the source reported at the scan's end only: the estimate made from a running scan's keys is no report.
+    rowsReported: r.sweep?.scan?.rows ?? null, rowsDeleted, reason,
     rowsBefore: r.sweep?.rowsBefore ?? null, rowsAfter,
     ...(r.sweep?.recreated ? { recreated: true } : {}),
   };
