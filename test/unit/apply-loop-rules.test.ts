@@ -146,6 +146,38 @@ const rules: Rule[] = [
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    name: 'another client\'s scan of the table was running when the resync\'s signal was sent (no STARTED, no scan end since): its end sweeps nothing (the rows it read before are kept); the resync ends on its own scan, begun at that end',
+    script: [initial,
+      { tweak: (ctx) => { queueRunning.add(ctx); } }, // the connector is scanning sale for another replica of the tenant: it says nothing on taking this signal
+      { resync: ['crm_fixture.sale'] },
+      incremental('sale', [3, 4, 5]), // the rest of that scan (it read 1 and 2 before this resync began)
+      { notify: { ...scanOf('sale', 5), data: { ...scanOf('sale', 5).data, data_collections: 'crm_fixture.sale' } } }, // the queue named without this signal's scan: taken a moment later
+      { tweak: (ctx) => {
+        const r = ctx.registry.get('crm_fixture.sale')!;
+        assert.equal(r.state, 'resyncing', 'not ended by the other scan');
+        assert.equal(r.sweep?.scan ?? null, null, 'no scan end recorded for it');
+      } },
+      { tweak: (ctx) => { queueRunning.add(ctx); } }, // its own scan runs next, begun at that end: nothing said
+      incremental('sale', [1, 2, 3, 4, 5]), scan('sale', 'SUCCEEDED', 5), { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }],
+    rows: { sale: [1, 2, 3, 4, 5], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => {
+      const r = ctx.registry.get('crm_fixture.sale')!.lastResync!;
+      assert.deepEqual([r.outcome, r.rowsReported, r.rowsDeleted], ['repaired', 5, 0], 'the report is the own scan\'s');
+    },
+  },
+  {
+    name: 'a scan end with another scan of the table still in the connector\'s queue behind it (a partial scan asked for by another client first): not the resync\'s end; the last one is',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      incremental('sale', [2]),
+      { notify: { ...scanOf('sale', 1), data: { ...scanOf('sale', 1).data, data_collections: 'crm_fixture.sale,crm_fixture.sale' } } },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.sweep?.scan ?? null, null, 'the partial scan\'s end is not taken') },
+      incremental('sale', [1, 2, 3]),
+      { notify: { ...scanOf('sale', 3), data: { ...scanOf('sale', 3).data, data_collections: 'crm_fixture.sale' } } },
+      { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }],
+    rows: { sale: [1, 2, 3], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => assert.deepEqual([ctx.registry.get('crm_fixture.sale')!.lastResync!.rowsReported, ctx.registry.get('crm_fixture.sale')!.lastResync!.rowsDeleted], [3, 2]),
+  },
+  {
     name: 'a resync stopped at the source mid-scan (stop-snapshot: COMPLETED, then ABORTED): stale with why, nothing deleted; its report gives no source figure (the running scan\'s estimate is none)',
     script: [initial, { resync: ['crm_fixture.sale'] },
       { events: [{ table: 'sale', id: 1, snapshot: 'incremental' }] },
@@ -731,6 +763,25 @@ const rules: Rule[] = [
   },
 ];
 
+/** Contexts whose fake connector has an incremental snapshot running (its queue not empty). */
+const queueRunning = new WeakSet<EngineContext>();
+/** Signals the fake connector has taken, per context. */
+const signalsTaken = new WeakMap<EngineContext, number>();
+
+/**
+ * The connector takes the signal just sent: with its queue empty it starts an incremental snapshot and
+ * says STARTED (the boundary a resync's own scan begins at: notifications.ts, notOwnScan); with a scan
+ * running, the tables join its queue and nothing is said.
+ */
+async function connectorTakes(ctx: EngineContext, topic: Topic): Promise<void> {
+  const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
+  const fresh = sent.length > (signalsTaken.get(ctx) ?? 0);
+  signalsTaken.set(ctx, sent.length);
+  if (!fresh || queueRunning.has(ctx)) return;
+  queueRunning.add(ctx);
+  await handleNotification(ctx, { id: sent.at(-1) ?? 'none', aggregateType: 'Incremental Snapshot', type: 'STARTED', data: {}, timestamp: Date.now() });
+}
+
 /** Stall events said in a rule (the full-snapshot stall rule). */
 const said: string[] = [];
 
@@ -771,7 +822,9 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
       const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
       const signal = n.signal !== undefined ? sent[n.signal] : [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
       await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: n.timestamp ?? Date.now(), at: n.at, sentAt: n.sentAt });
+      if (n.agg === 'Incremental Snapshot' && (n.type === 'COMPLETED' || n.type === 'ABORTED')) queueRunning.delete(ctx);
     }
+    await connectorTakes(ctx, topic); // a signal sent in this step (a resync asked for, a TRUNCATE's)
     observeWatermarks(ctx, new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]));
     if (!rule.busy) for (const h of fenceClock(ctx).high.values()) h.since = 0; // every partition long quiet
     await checkFences(ctx);

@@ -118,8 +118,10 @@ describe('a resync\'s fence is read after its scan ended, not while the notifica
     await settle(ctx, topic);
     ctx.settings.snapshotFenceDelayMs = DELAY;
     await requestResync(ctx, ['crm_fixture.sale']);
-    await processMessages(ctx, 0, [1, 2].map((id) => topic.message({ table: 'sale', id, snapshot: 'incremental', ts: 300 })), hb);
     const signal = ctx.registry.get('crm_fixture.sale')!.sweep!.signalId!;
+    // The connector takes the signal with its queue empty: STARTED, where the resync's scan begins.
+    await ctx.loop.run('notification', () => handleNotification(ctx, { id: signal, aggregateType: 'Incremental Snapshot', type: 'STARTED', data: { data_collections: 'crm_fixture.sale' }, timestamp: Date.now() }));
+    await processMessages(ctx, 0, [1, 2].map((id) => topic.message({ table: 'sale', id, snapshot: 'incremental', ts: 300 })), hb);
     const t0 = Date.now();
     await ctx.loop.run('notification', () => handleNotification(ctx, { id: signal, aggregateType: 'Incremental Snapshot', type: 'TABLE_SCAN_COMPLETED', data: { scanned_collection: 'crm_fixture.sale', status: 'SUCCEEDED', total_rows_scanned: '2' }, timestamp: Date.now() }));
     return { ctx, ms: Date.now() - t0 };

@@ -48,11 +48,46 @@ export const SCAN_FAILURE_GRACE_MS = 12_000;
  * the other scan's row count (a replica resynced after another had resynced the same tables).
  */
 function predates(r: TableRecord, at: string | undefined): boolean {
-  const after = r.scanSignals?.[0]?.after;
+  return storedBefore(r.scanSignals?.[0]?.after, at);
+}
+
+/** Whether the notification read at `at` (`partition:offset`) was stored before the topic end `after`. */
+function storedBefore(after: Record<string, string> | null | undefined, at: string | undefined): boolean {
   if (!after || at === undefined) return false;
   const [partition, offset] = at.split(':');
   const end = after[partition ?? ''];
   return end !== undefined && /^\d+$/.test(offset ?? '') && BigInt(offset!) < BigInt(end);
+}
+
+/**
+ * A scan begins at STARTED (the first of the connector's queue) or at the end of the scan before it: one
+ * such notification stored after a resync's first signal was sent means the scans from there on began after
+ * its seen set did (SweepRecord.scanBegun).
+ */
+function noteScanBoundary(ctx: NotificationDeps, n: Notification): void {
+  for (const r of ctx.registry.all()) {
+    const s = r.sweep;
+    if (s?.kind !== 'incremental' || s.scanBegun || s.signalAfter === undefined || storedBefore(s.signalAfter, n.at)) continue;
+    s.scanBegun = true;
+    ctx.registry.put(r);
+  }
+}
+
+/**
+ * The scan of `r` ending with `n` cannot be its running resync's own when it began before the resync's
+ * first signal was sent (no scan boundary since: SweepRecord.scanBegun), or when the connector's queue
+ * still holds another scan of the table behind it (the queue it names at a scan's end: the table just
+ * scanned, then those still to scan — seen on the stack). Another replica of the tenant resyncing the same
+ * table had its scan running when this replica's signal was sent: that scan's end was taken for this
+ * resync's, and the rows it had delivered before this resync began were swept — 95,730 of a table's 300,210
+ * rows deleted on the stack, "ok · repaired", until the resync's own scan brought them back.
+ */
+function notOwnScan(r: TableRecord, n: Notification): string | null {
+  const s = r.sweep;
+  if (s?.kind !== 'incremental') return null;
+  if (s.signalAfter !== undefined && !s.scanBegun) return 'it began before this resync\'s signal was sent (another client\'s scan, or one asked for before)';
+  if (listOf(n.data.data_collections).slice(1).includes(r.collection)) return 'another scan of the table is queued behind it';
+  return null;
 }
 
 async function incremental(ctx: NotificationDeps, n: Notification): Promise<void> {
@@ -71,10 +106,12 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     }
     return;
   }
+  if (n.type === 'STARTED') noteScanBoundary(ctx, n);
   if (n.type === 'TABLE_SCAN_COMPLETED') {
     const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
     const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
-    const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, n.at, status, total) && awaitingScan(r));
+    const recs = tablesOf(ctx, collection).filter((r) => endOfScan(ctx, r, n, status, total) && awaitingScan(r));
+    noteScanBoundary(ctx, n); // the next scan begins here
     if (!recs.length) return;
     if (!SCAN_OK.has(status)) {
       for (const r of recs) {
@@ -129,7 +166,8 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
  * One scan of the table ended (whatever its status): the oldest signal still counted for it. True when
  * that end may be its running resync's: false when the signal was sent before the resync began.
  */
-function endOfScan(ctx: NotificationDeps, r: TableRecord, at: string | undefined, status: string, total: number | null): boolean {
+function endOfScan(ctx: NotificationDeps, r: TableRecord, n: Notification, status: string, total: number | null): boolean {
+  const at = n.at;
   // Counted once: the same notification is handled again when its handling is retried, or read again
   // after a kill (the counts are stored in the record with where they were counted).
   if (at !== undefined && r.scanEnd?.at === at) return !r.scanEnd.passed;
@@ -146,9 +184,11 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, at: string | undefined
     sweep!.skippedEnd = true;
     ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, signal: signal!.id, stillBefore: sweep!.scansBefore.length });
   }
-  if (at !== undefined) r.scanEnd = { at, passed };
+  const other = !passed && sweep?.kind === 'incremental' && !sweep.scan ? notOwnScan(r, n) : null;
+  if (other) ctx.log.info(`a table scan ended that is not this resync's: ${other}`, { table: r.id, status, rows: total, at });
+  if (at !== undefined) r.scanEnd = { at, passed: passed || other !== null };
   ctx.registry.put(r);
-  return !passed;
+  return !passed && other === null;
 }
 
 /**

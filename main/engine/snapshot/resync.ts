@@ -127,7 +127,12 @@ async function sendSignals(ctx: ResyncDeps, recs: TableRecord[]): Promise<void> 
   const id = randomUUID();
   const seq = nextSignalSeq(ctx);
   const after = await notificationsEnd(ctx);
-  for (const r of recs) { r.scanSignals = [...(r.scanSignals ?? []), { id, seq, ...(after ? { after } : {}) }]; ctx.registry.put(r); }
+  for (const r of recs) {
+    r.scanSignals = [...(r.scanSignals ?? []), { id, seq, ...(after ? { after } : {}) }];
+    // Where the resync's own scans can begin at the earliest (SweepRecord.signalAfter): its first signal's.
+    if (r.sweep?.kind === 'incremental' && r.sweep.signalAfter === undefined) { r.sweep.signalAfter = after; r.sweep.scanBegun = false; }
+    ctx.registry.put(r);
+  }
   await ctx.persist(ctx.registry.takeDirty());
   await sendExecuteSnapshot(ctx.producer, ctx.topics.signal, ctx.topicPrefix, recs.map((r) => r.collection), 'incremental', id);
   for (const r of recs) {

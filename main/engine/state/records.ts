@@ -75,6 +75,14 @@ export interface SweepRecord {
   /** Incremental: an end was let pass as an earlier scan's (see notifications.ts: COMPLETED). */
   skippedEnd?: boolean;
   /**
+   * Incremental: the end of `<ctx>-notifications` when this resync's first signal was sent (null: not
+   * known; absent: a sweep stored before it was recorded), and whether a scan boundary (STARTED, or a scan's
+   * end) was stored after it since: until one is, a scan of the table that ends began before this resync's
+   * seen set did and is not its end (notifications.ts, notOwnScan).
+   */
+  signalAfter?: Record<string, string> | null;
+  scanBegun?: boolean;
+  /**
    * Full: the table's resync was running when the full snapshot began, and the attempt stands for it
    * (snapshot/full-snapshot.ts). `why`: the resync's reason, for starting it over if the attempt does not
    * cover the table.
