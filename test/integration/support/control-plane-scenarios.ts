@@ -1302,6 +1302,43 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
     });
 
+    longIt('k2. two replicas of one tenant resync the same table, the second asked while the first\'s scan runs: the second never takes the first\'s scan end (nothing swept on it, never below the source), both ok and equal', async () => {
+      const { c, e } = await caughtUpTenant('tworeplicas', {
+        seedRows: { contact: 15000, person: 100 }, tables: ['contact', 'person'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '1000' },
+      });
+      const target2 = await makeTarget(stack, `tworeplicas2-${c.tenant.ctx}`);
+      const c2: Ctx = { ...c, target: target2, settings: settingsSchema.parse({ ...c.settings, replica: target2.replica }) };
+      open.push(async () => { await target2.cleanup(); });
+      const e2 = await startEngine(c2);
+      await e2.waitFor(caughtUp, 120_000);
+      await assertEventuallyEqual(c2.tenant, c2.settings);
+      const id = table(e.status(), 'contact')!.id;
+      const sourceRows = await c.tenant.source.count('contact');
+      const watch = watchRowCounts(c2, ['contact'], 100);
+      open.push(async () => { await watch.stop(); });
+      const from = (await c.tenant.notifications()).length;
+      await e.resyncTables([id]);
+      // The first replica's scan is under way (a few chunks read) when the second asks for the same table.
+      let chunks = 0;
+      await waitFor(async () => { chunks = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'IN_PROGRESS').length; return chunks >= 3; }, { timeoutMs: 60_000, intervalMs: 100, what: 'the first scan under way' });
+      await e2.resyncTables([id]);
+      const done = (x: EngineStatus): boolean => caughtUp(x) && (table(x, 'contact')?.lastResync?.finishedAt ?? 0) > 0;
+      const [s1, s2] = await Promise.all([e.waitFor(done, 300_000), e2.waitFor(done, 300_000)]);
+      const r1 = table(s1, 'contact')!.lastResync!;
+      const r2 = table(s2, 'contact')!.lastResync!;
+      const ends = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'TABLE_SCAN_COMPLETED').map((n) => n.additional_data?.data_collections ?? '');
+      say(`scan ends (queue named): ${ends.join(' | ')}; first: ${r1.outcome} ${r1.rowsScanned} applied, ${r1.rowsDeleted} deleted; second: ${r2.outcome} ${r2.rowsScanned} applied, ${r2.rowsDeleted} deleted`);
+      assert.equal(r2.outcome, 'repaired');
+      assert.equal(r2.rowsDeleted, 0, 'the second replica deleted nothing: it did not sweep on the first one\'s scan');
+      assert.ok(ends.length >= 2, 'two scans of the table ran');
+      assert.equal(r1.rowsDeleted, 0, 'nor the first');
+      const min = (await watch.stop()).get('contact') ?? 0;
+      assert.ok(min >= sourceRows, `the second replica's contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      await assertEventuallyEqual(c2.tenant, c2.settings, { timeoutMs: 60_000 });
+    });
+
     longIt('k. overlapping resyncs Debezium really queues (A 15,000 rows, B a second later): both ok, B scanned while A ran, equal', async () => {
       const { c, e } = await caughtUpTenant('queued', {
         seedRows: { contact: 15000, appointment: 300, person: 200 }, tables: ['contact', 'appointment', 'person'],
