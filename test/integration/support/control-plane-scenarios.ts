@@ -206,6 +206,41 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.doesNotMatch(after.output(), /stalled|why:/, `no stall left once the snapshot completed: ${tail(after.output())}`);
     }
 
+    /** p3, p4: the STALLING tenant provisioned and `sync` running through the CLI, equal; contact's row count watched from here on. */
+    async function syncedWithContactWatched(name: string) {
+      const c = await setup(name, ...STALLING);
+      const cli = cliFor(c);
+      const contact = `${c.tenant.database}.contact`;
+      const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
+      const prov = cli(['provision', '--timeout', '180']);
+      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
+      const sync = cli(['sync']);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      const sourceRows = await c.tenant.source.count('contact');
+      const watch = watchRowCounts(c, ['contact'], 100);
+      open.push(async () => { await watch.stop(); });
+      return { c, cli, contact, stateRow, sync, sourceRows, watch };
+    }
+
+    /** p3, p4: once contact's stored state is ok again, the waiting `resync-tables` (which outlived a kill of `sync`) exits and says how it ended. */
+    async function resyncToldItsEnd(stateRow: () => ReturnType<typeof readStateRowSql>, resync: CliChild, what: string, timeoutMs: number): Promise<void> {
+      await waitFor(async () => { const r = await stateRow(); return r?.state === 'ok' && r.error === null; }, { timeoutMs, what });
+      const rx = await within(resync.exit, 60_000);
+      say(`resync-tables: exit ${rx?.code ?? 'still running'}: ${tail(resync.output(), 500).replaceAll('\n', ' | ')}`);
+      assert.ok(rx, `resync-tables still running 60 s after the table ended ok: ${tail(resync.output())}`);
+      if (rx.code !== 0) assert.match(resync.output(), /error \[[A-Z_]+\]: .*(engine|stopped|killed|writer|lease)/i, `a resync-tables that did not see the end says why (exit ${rx.code})`);
+      else assert.match(resync.output(), /resynced: /, 'it reports the table resynced');
+    }
+
+    /** p3, p4: contact never fell below the source's rows while watched, the replica is equal, and `sync` stops cleanly. */
+    async function keptEqualAndStopped(c: Ctx, watch: ReturnType<typeof watchRowCounts>, sourceRows: number, sync: CliChild): Promise<void> {
+      const min = (await watch.stop()).get('contact') ?? 0;
+      assert.ok(min >= sourceRows, `contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
+      const se = await sync.stop();
+      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+    }
+
     /** p, p2, p3: contact scanned in chunks of 300 (an ALTER lands mid-scan), a stall said after 10 s. */
     const STALLING: [TenantOptions, Partial<SettingsInput>] = [{
       seedRows: { contact: 6000, person: 100, project: 40 }, tables: ['contact', 'person', 'project'],
@@ -1192,17 +1227,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     longIt('p3. `sync` killed -9 while a resync is stalled: after the restart the table still carries RESYNC_STALLED (stored; `status` prints it), changes are applied, and the resync ends ok and equal after the connector restart', async () => {
-      const c = await setup('ddlscankill', ...STALLING);
-      const cli = cliFor(c);
-      const contact = `${c.tenant.database}.contact`;
-      const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
-      const prov = cli(['provision', '--timeout', '180']);
-      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
-      let sync = cli(['sync']);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
-      const sourceRows = await c.tenant.source.count('contact');
-      const watch = watchRowCounts(c, ['contact'], 100);
-      open.push(async () => { await watch.stop(); });
+      const { c, cli, contact, stateRow, sync: first, sourceRows, watch } = await syncedWithContactWatched('ddlscankill');
+      let sync = first;
       const from = (await c.tenant.notifications()).length;
       const resync = cli(['resync-tables', contact, '--timeout', '400']);
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
@@ -1230,32 +1256,14 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal((await stateRow())?.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
       await stack.connect.restartConnector(c.tenant.connector.name);
       await stack.connect.waitRunning(c.tenant.connector.name);
-      await waitFor(async () => { const r = await stateRow(); return r?.state === 'ok' && r.error === null; }, { timeoutMs: 240_000, what: `${contact} to end ok after the connector restart` });
-      const rx = await within(resync.exit, 60_000);
-      say(`resync-tables: exit ${rx?.code ?? 'still running'}: ${tail(resync.output(), 500).replaceAll('\n', ' | ')}`);
-      assert.ok(rx, `resync-tables still running 60 s after the table ended ok: ${tail(resync.output())}`);
-      if (rx.code !== 0) assert.match(resync.output(), /error \[[A-Z_]+\]: .*(engine|stopped|killed|writer|lease)/i, `a resync-tables that did not see the end says why (exit ${rx.code})`);
-      else assert.match(resync.output(), /resynced: /, 'it reports the table resynced');
-      const min = (await watch.stop()).get('contact') ?? 0;
-      assert.ok(min >= sourceRows, `contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
-      const se = await sync.stop();
-      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+      await resyncToldItsEnd(stateRow, resync, `${contact} to end ok after the connector restart`, 240_000);
+      await keptEqualAndStopped(c, watch, sourceRows, sync);
     });
 
     longIt('p4. incremental snapshots paused at the source (pause-snapshot) while `resync-tables` waits on the running `sync`: said paused, not stalled, no signal sent again, kept over a kill -9 of `sync`; resumed: ok after one scan, never below the source, equal', async () => {
-      const c = await setup('pausedscan', ...STALLING);
-      const cli = cliFor(c);
-      const contact = `${c.tenant.database}.contact`;
-      const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
+      const { c, cli, contact, stateRow, sync: first, sourceRows, watch } = await syncedWithContactWatched('pausedscan');
+      let sync = first;
       const markOf = async (): Promise<string | undefined> => ((await stateRow())?.error as { code?: string } | null)?.code;
-      const prov = cli(['provision', '--timeout', '180']);
-      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
-      let sync = cli(['sync']);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
-      const sourceRows = await c.tenant.source.count('contact');
-      const watch = watchRowCounts(c, ['contact'], 100);
-      open.push(async () => { await watch.stop(); });
       const signals = await c.tenant.collect(c.tenant.topics.signal, { fromBeginning: true });
       open.push(async () => { await signals.stop(); });
       const executes = (): number => signals.messages.filter((m) => m.value !== null && /"execute-snapshot"/.test(m.value)).length;
@@ -1286,20 +1294,11 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal((await stateRow())?.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
       assert.equal(executes(), 1, 'one execute-snapshot signal in all: none sent again while paused');
       await c.tenant.signal.send('resume-snapshot', {});
-      await waitFor(async () => { const r = await stateRow(); return r?.state === 'ok' && r.error === null; }, { timeoutMs: 200_000, what: `${contact} to end ok after the resume` });
-      const rx = await within(resync.exit, 60_000);
-      say(`resync-tables: exit ${rx?.code ?? 'still running'}: ${tail(resync.output(), 400).replaceAll('\n', ' | ')}`);
-      assert.ok(rx, `resync-tables still running 60 s after the table ended ok: ${tail(resync.output())}`);
-      if (rx.code !== 0) assert.match(resync.output(), /error \[[A-Z_]+\]: .*(engine|stopped|killed|writer|lease)/i, `a resync-tables that did not see the end says why (exit ${rx.code})`);
-      else assert.match(resync.output(), /resynced: /, 'it reports the table resynced');
+      await resyncToldItsEnd(stateRow, resync, `${contact} to end ok after the resume`, 200_000);
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'COMPLETED', { from, timeoutMs: 60_000 });
       const scans = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data?.scanned_collection === contact);
       assert.equal(scans.length, 1, 'the table was scanned once');
-      const min = (await watch.stop()).get('contact') ?? 0;
-      assert.ok(min >= sourceRows, `contact never fell below the source's ${sourceRows} rows (lowest ${min})`);
-      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
-      const se = await sync.stop();
-      assert.ok(se.code === 0 || se.code === 130, `sync stops cleanly (exit ${se.code}): ${tail(sync.output())}`);
+      await keptEqualAndStopped(c, watch, sourceRows, sync);
     });
 
     longIt('k2. two replicas of one tenant resync the same table, the second asked while the first\'s scan runs: the second never takes the first\'s scan end (nothing swept on it, never below the source), both ok and equal', async () => {
