@@ -207,8 +207,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     }
 
     /** p3, p4: the STALLING tenant provisioned and `sync` running through the CLI, equal; contact's row count watched from here on. */
-    async function syncedWithContactWatched(name: string) {
-      const c = await setup(name, ...STALLING);
+    async function syncedWithContactWatched(name: string, tenantOpts: TenantOptions = STALLING[0]) {
+      const c = await setup(name, tenantOpts, STALLING[1]);
       const cli = cliFor(c);
       const contact = `${c.tenant.database}.contact`;
       const stateRow = () => readStateRowSql(c.target.replica, `table:${contact}`);
@@ -1261,7 +1261,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     });
 
     longIt('p4. incremental snapshots paused at the source (pause-snapshot) while `resync-tables` waits on the running `sync`: said paused, not stalled, no signal sent again, kept over a kill -9 of `sync`; resumed: ok after one scan, never below the source, equal', async () => {
-      const { c, cli, contact, stateRow, sync: first, sourceRows, watch } = await syncedWithContactWatched('pausedscan');
+      // 20,000 rows in chunks of 300: the scan still runs when the pause arrives (with 6,000 it had ended first, twice in one run).
+      const { c, cli, contact, stateRow, sync: first, sourceRows, watch } = await syncedWithContactWatched('pausedscan', { ...STALLING[0], seedRows: { contact: 20000, person: 100, project: 40 } });
       let sync = first;
       const markOf = async (): Promise<string | undefined> => ((await stateRow())?.error as { code?: string } | null)?.code;
       const signals = await c.tenant.collect(c.tenant.topics.signal, { fromBeginning: true });
@@ -1269,8 +1270,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const executes = (): number => signals.messages.filter((m) => m.value !== null && /"execute-snapshot"/.test(m.value)).length;
       const from = (await c.tenant.notifications()).length;
       const resync = cli(['resync-tables', contact, '--timeout', '400']);
-      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'IN_PROGRESS', { from, timeoutMs: 60_000 });
-      await c.tenant.signal.send('pause-snapshot', {});
+      await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'STARTED', { from, timeoutMs: 60_000 });
+      // Through the source's signal table: read with the binlog, between two chunks (the Kafka channel is polled every few seconds).
+      await c.tenant.signal.sendViaTable('pause-snapshot', { type: 'incremental' });
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'PAUSED', { from, timeoutMs: 60_000 });
       await waitFor(() => /paused at the source connector/.test(resync.output()) || !resync.running(), { timeoutMs: 60_000, what: 'resync-tables to say the resync is paused' }).catch(() => undefined);
       assert.match(resync.output(), new RegExp(`resyncing: ${contact.replaceAll('.', '\\.')} \\(paused at the source connector`), `resync-tables names the paused table: ${tail(resync.output())}`);
@@ -1293,7 +1295,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.match(shown.output(), /resync\(s\) paused at the source connector/, `\`status\` names the paused resync: ${tail(shown.output())}`);
       assert.equal((await stateRow())?.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
       assert.equal(executes(), 1, 'one execute-snapshot signal in all: none sent again while paused');
-      await c.tenant.signal.send('resume-snapshot', {});
+      await c.tenant.signal.sendViaTable('resume-snapshot', { type: 'incremental' });
       await resyncToldItsEnd(stateRow, resync, `${contact} to end ok after the resume`, 200_000);
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'COMPLETED', { from, timeoutMs: 60_000 });
       const scans = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data?.scanned_collection === contact);
