@@ -46,6 +46,8 @@ describe('SQL Server error classification', () => {
     ['2627 on a text key mentions trailing spaces', requestError(2627, "Violation of PRIMARY KEY constraint 'PK_tag'. Cannot insert duplicate key in object 'crm7.tag'. The duplicate key value is (a ).", 14), 'halt-table', 'REPLICA_DUPLICATE_KEY', /trailing spaces/],
     ['9002 log full', requestError(9002, "The transaction log for database 'mirror' is full due to 'LOG_BACKUP'.", 17), 'halt-all', 'REPLICA_LOG_FULL', /Back up the log/],
     ['2627 duplicate key', requestError(2627, "Violation of PRIMARY KEY constraint 'PK_contact'. Cannot insert duplicate key in object 'crm7.contact'. The duplicate key value is (42).", 14), 'halt-table', 'REPLICA_DUPLICATE_KEY', /Duplicate key \(42\) in crm7\.contact/],
+    ['50000 a trigger of the customer (RAISERROR)', requestError(50000, 'no BLOCK names'), 'halt-table', 'REPLICA_WRITE_FAILED', /^A trigger on .* refused the write \(no BLOCK names\)\. .*change or drop the trigger/],
+    ['3609 a trigger that rolls back', requestError(3609, 'The transaction ended in the trigger. The batch has been aborted.'), 'halt-table', 'REPLICA_WRITE_FAILED', /trigger .*refused the write/],
     ['2601 unique index', requestError(2601, "Cannot insert duplicate key row in object 'crm7.contact' with unique index 'UX_email'. The duplicate key value is (a@b.c).", 14), 'halt-table', 'REPLICA_DUPLICATE_KEY', /\(a@b\.c\)/],
     ['8672 MERGE same row twice', requestError(8672, 'The MERGE statement attempted to UPDATE or DELETE the same row more than once.'), 'halt-table', 'REPLICA_DUPLICATE_KEY', /collation/],
     ['8152 truncation', requestError(8152, 'String or binary data would be truncated.'), 'halt-table', 'REPLICA_WRITE_FAILED', /too long/],

@@ -73,6 +73,13 @@ export const ERROR_NUMBERS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [1919, conflict],
 ]);
 
+/**
+ * A trigger of the customer on the replica table: RAISERROR / THROW (50000, the number of a message without
+ * one of its own) or a ROLLBACK inside it (3609). Below severity 20 only (20 and above close the connection).
+ */
+const TRIGGER_NUMBERS: ReadonlySet<number> = new Set([50000, 3609]);
+const triggerRefused = halt('A trigger on {table} refused the write ({message}). Tenant Mirror writes every source change as it is: change or drop the trigger, then resync the table (`tenant-mirror resync-tables`: a halted table is created again from the source definition, without your indexes and triggers).');
+
 /** mssql / tedious driver codes, used when no error number decides. */
 export const DRIVER_CODES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['ETIMEOUT', { ...retryUnreachable, hint: 'SQL Server did not answer in time ({message}); retrying. If it repeats, check blocking sessions and the server load.' }],
@@ -156,5 +163,6 @@ export const classifySqlServerError: ErrorClassifier = (err) => {
   if (f.messages.some((m) => /Login failed/i.test(m))) return fill(ERROR_NUMBERS.get(18456)!, f);
   // Severity 20+ closes the connection: treat as a connection problem.
   if (f.classes.some((c) => c >= 20)) return fill(retryUnreachable, f);
+  if (f.numbers.some((n) => TRIGGER_NUMBERS.has(n))) return fill(triggerRefused, f);
   return fill(halt('The replica rejected a write to {table}: {message}'), f);
 };
