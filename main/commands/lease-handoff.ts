@@ -96,6 +96,12 @@ export function holderWatch(replica: Pick<Replica, 'readState' | 'writeState'>, 
   };
 }
 
+/** What `resync-tables` adds to a table it waits for that carries a mark of the source connector. */
+const WAIT_MARKS: Readonly<Record<string, string>> = {
+  RESYNC_STALLED: ' (stalled at the source connector: no progress; restart the tenant\'s connector)',
+  RESYNC_PAUSED: ' (paused at the source connector: a pause-snapshot signal; it goes on once resumed)',
+};
+
 /**
  * Table states from `_ReplicationState` until none of `ids` is busy; true when every one ended in step
  * (`ok`, or dropped at the source meanwhile). `alive` (asked every 10 s): whether an engine still holds the
@@ -119,11 +125,7 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
       return outcome.every(endedInStep);
     }
     if (Date.now() >= until) throw new MirrorError('SNAPSHOT_TIMEOUT', `still resyncing after ${Math.round(timeoutMs / 1000)} s: ${busy.join(', ')}`);
-    const mark: Record<string, string> = {
-      RESYNC_STALLED: ' (stalled at the source connector: no progress; restart the tenant\'s connector)',
-      RESYNC_PAUSED: ' (paused at the source connector: a pause-snapshot signal; it goes on once resumed)',
-    };
-    if (i % 5 === 0) io.out(`resyncing: ${busy.map((id) => `${id}${mark[states.get(id)?.error?.code ?? ''] ?? ''}`).join(', ')}`);
+    if (i % 5 === 0) io.out(`resyncing: ${busy.map((id) => `${id}${WAIT_MARKS[states.get(id)?.error?.code ?? ''] ?? ''}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -12,7 +12,7 @@ import type { EngineContext } from '../context.ts';
 import type { SweepDeps } from './sweep.ts';
 import type { Notification } from '../source/notifications.ts';
 import type { TableRecord } from '../state/records.ts';
-import { failSweep } from './sweep.ts';
+import { awaitingScan, failSweep } from './sweep.ts';
 import { clearStall } from './stall.ts';
 import { followScanPause, SCANS_PAUSED_ID } from './scan-pause.ts';
 import { toStateJson } from '../state/json.ts';
@@ -35,7 +35,6 @@ function tablesOf(ctx: NotificationDeps, collection: string | undefined): TableR
   return collection ? ctx.registry.all().filter((r) => r.collection === collection) : [];
 }
 
-const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing;
 
 /** How long a scan failure a DROP or RENAME would explain waits for the schema history to show one (SweepRecord.failing). */
 export const SCAN_FAILURE_GRACE_MS = 12_000;

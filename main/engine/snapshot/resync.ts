@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { EngineContext } from '../context.ts';
 import { MirrorError } from '../errors.ts';
 import { sendExecuteSnapshot } from '../source/signals.ts';
-import { countOrNull } from './sweep.ts';
+import { awaitingScan, countOrNull } from './sweep.ts';
 import { markPausedResyncs } from './scan-pause.ts';
 import type { TableRecord } from '../state/records.ts';
 import { engineBehind, type ReadingLag } from './stall.ts';
@@ -178,8 +178,8 @@ export async function resendStalledSignals(ctx: ResyncDeps, now = Date.now(), la
     return;
   }
   const limit = ctx.settings.resyncStallSeconds * 1000;
-  const stalled = ctx.registry.all().filter((r) => r.sweep?.kind === 'incremental' && r.sweep.signalId && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing
-    && now - Math.max(r.sweep.progressAt ?? 0, r.sweep.queueMovedAt ?? 0, r.sweep.startedAt) > limit);
+  const stalled = ctx.registry.all().filter((r) => awaitingScan(r) && r.sweep!.signalId
+    && now - Math.max(r.sweep!.progressAt ?? 0, r.sweep!.queueMovedAt ?? 0, r.sweep!.startedAt) > limit);
   if (!stalled.length) return;
   ctx.log.warn('resync shows no progress: signal sent again', { tables: stalled.map((r) => r.id), seconds: ctx.settings.resyncStallSeconds });
   for (const r of stalled) {

@@ -9,7 +9,7 @@
  */
 import type { EngineContext } from '../context.ts';
 import type { Notification } from '../source/notifications.ts';
-import type { TableRecord } from '../state/records.ts';
+import { awaitingScan } from './sweep.ts';
 
 export const SCANS_PAUSED_ID = 'incremental-snapshots-paused';
 
@@ -22,14 +22,13 @@ export interface ScansPaused {
 
 export type ScanPauseDeps = Pick<EngineContext, 'events' | 'registry' | 'scansPaused'>;
 
-const waitingForScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing;
 
 /** Marks every resync still waiting for its scan as paused (a resync asked for during the pause too: the tick). */
 export function markPausedResyncs(ctx: ScanPauseDeps): void {
   const p = ctx.scansPaused;
   if (!p) return;
   for (const r of ctx.registry.all()) {
-    if (!waitingForScan(r) || r.error?.code === 'RESYNC_PAUSED') continue;
+    if (!awaitingScan(r) || r.error?.code === 'RESYNC_PAUSED') continue;
     r.error = {
       code: 'RESYNC_PAUSED', retriable: true,
       message: `the source connector's incremental snapshots are paused (a pause-snapshot signal, ${new Date(p.at).toISOString()}): ` +

@@ -12,6 +12,9 @@ import { supersededPoison } from '../apply/poison-book.ts';
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type SweepDeps = Pick<EngineContext, 'events' | 'lease' | 'log' | 'registry' | 'replica' | 'persist'>;
 
+/** A resync still waiting for its table scan to end (no end taken, no fence, no failure pending). */
+export const awaitingScan = (r: TableRecord): boolean => r.sweep?.kind === 'incremental' && !r.sweep.fence && !r.sweep.scan && !r.sweep.failing;
+
 /** Rows in a replica table now (a resync report's before/after), or null when it cannot be counted. */
 export async function countOrNull(ctx: Pick<SweepDeps, 'replica' | 'log'>, r: TableRecord): Promise<number | null> {
   try { return await ctx.replica.countRows(r.def); } catch (err) {
