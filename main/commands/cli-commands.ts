@@ -39,6 +39,9 @@ export function notInStep(s: Pick<EngineStatus, 'tables' | 'notMirrored'>): stri
 /** Tables of the source the replica should hold: its own, and those it cannot mirror. */
 const sourceTables = (s: Pick<EngineStatus, 'tables' | 'notMirrored'>): number => s.tables.length + (s.notMirrored?.length ?? 0);
 
+/** How a stall mark is said: a pause at the source is not a stall. */
+const stallWord = (code: string): string => (code === 'RESYNC_PAUSED' ? 'paused' : 'stalled');
+
 /**
  * Stall marks stored before this command began (an earlier process, killed or stopped, saw the stall), one
  * line each: said at once, as the engine says them again only once it has seen the silence last as long itself.
@@ -46,7 +49,7 @@ const sourceTables = (s: Pick<EngineStatus, 'tables' | 'notMirrored'>): number =
 export function storedStallLines(s: Pick<EngineStatus, 'tables'>): string[] {
   const stored = s.tables.filter((t) => isStallCode(t.error?.code));
   const lines = stored.filter((x) => x.error!.code === 'RESYNC_STALLED' || x.error!.code === 'RESYNC_PAUSED')
-    .map((t) => `${t.error!.code === 'RESYNC_PAUSED' ? 'paused' : 'stalled'} (stored): ${t.id} — ${t.error!.message}`);
+    .map((t) => `${stallWord(t.error!.code)} (stored): ${t.id} — ${t.error!.message}`);
   const full = stored.filter((x) => x.error!.code === 'SNAPSHOT_STALLED');
   if (full.length) lines.push(`stalled (stored): ${full[0]!.error!.message} (${full.length} table(s) still owed: ${full.map((t) => t.id).join(', ')})`);
   return lines;
@@ -56,7 +59,7 @@ export function storedStallLines(s: Pick<EngineStatus, 'tables'>): string[] {
 function sayStalls(e: Pick<Engine, 'status' | 'on'>, io: Io): () => void {
   for (const line of storedStallLines(e.status())) io.out(line);
   return e.on('error', (x) => {
-    if (isStallCode(x.error.code)) io.out(`${x.error.code === 'RESYNC_PAUSED' ? 'paused' : 'stalled'}: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
+    if (isStallCode(x.error.code)) io.out(`${stallWord(x.error.code)}: ${x.table ? `${x.table} — ` : ''}${x.error.message}`);
   });
 }
 

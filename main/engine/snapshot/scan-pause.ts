@@ -16,8 +16,6 @@ export const SCANS_PAUSED_ID = 'incremental-snapshots-paused';
 export interface ScansPaused {
   /** When the connector paused (its notification's timestamp), ms. */
   at: number;
-  /** The tables its queue held, as it named them. */
-  collections: string[];
 }
 
 export type ScanPauseDeps = Pick<EngineContext, 'events' | 'registry' | 'scansPaused'>;
@@ -43,7 +41,7 @@ export function markPausedResyncs(ctx: ScanPauseDeps): void {
 /** PAUSED, RESUMED, or a scan that moves (which a paused connector does not): updates the pause. */
 export function followScanPause(ctx: ScanPauseDeps, n: Notification, now = Date.now()): void {
   if (n.type === 'PAUSED') {
-    ctx.scansPaused = { at: n.timestamp || now, collections: (n.data.data_collections ?? '').split(',').map((x) => x.trim()).filter(Boolean) };
+    ctx.scansPaused = { at: n.timestamp || now };
     markPausedResyncs(ctx);
     return;
   }
