@@ -38,14 +38,38 @@ export function markPausedResyncs(ctx: ScanPauseDeps): void {
   }
 }
 
-/** PAUSED, RESUMED, or a scan that moves (which a paused connector does not): updates the pause. */
+/** What ends a pause: RESUMED, or a scan that moves (which a paused connector does not). */
+const MOVING = new Set(['RESUMED', 'STARTED', 'IN_PROGRESS', 'TABLE_SCAN_COMPLETED']);
+
+/** The pause after an incremental-snapshot notification: begun by PAUSED, ended by RESUMED or a moving scan, else as it was. */
+export function pauseAfter(current: ScansPaused | null, n: Notification, now = Date.now()): ScansPaused | null {
+  if (n.aggregateType !== 'Incremental Snapshot') return current;
+  if (n.type === 'PAUSED') return { at: n.timestamp || now };
+  return MOVING.has(n.type) ? null : current;
+}
+
+/**
+ * The pause as the notifications before a position say it (oldest first): a replica that starts reading
+ * `<ctx>-notifications` at its end (provisioned, or its position purged) would otherwise not know of a
+ * pause sent before, and take its resync's wait for a stall: "restart the tenant's connector", and its
+ * signal sent again every `resyncStallSeconds`, each queuing one more whole scan (found on the stack).
+ */
+export function pauseFromHistory(notes: readonly Notification[], was: ScansPaused | null = null): ScansPaused | null {
+  let paused = was;
+  for (const n of notes) paused = pauseAfter(paused, n);
+  return paused;
+}
+
+/** PAUSED, RESUMED, or a scan that moves: updates the pause. */
 export function followScanPause(ctx: ScanPauseDeps, n: Notification, now = Date.now()): void {
-  if (n.type === 'PAUSED') {
-    ctx.scansPaused = { at: n.timestamp || now };
-    markPausedResyncs(ctx);
-    return;
-  }
-  if (!ctx.scansPaused || !(n.type === 'RESUMED' || n.type === 'STARTED' || n.type === 'IN_PROGRESS' || n.type === 'TABLE_SCAN_COMPLETED')) return;
+  const was = ctx.scansPaused ?? null;
+  const next = pauseAfter(was, n, now);
+  if (next === was) return;
+  if (next) { ctx.scansPaused = next; markPausedResyncs(ctx); } else endScanPause(ctx, now);
+}
+
+/** The pause is over: the tables that carried it are waiting resyncs again, their stall clock started now. */
+export function endScanPause(ctx: ScanPauseDeps, now = Date.now()): void {
   ctx.scansPaused = null;
   for (const r of ctx.registry.all()) {
     if (r.error?.code !== 'RESYNC_PAUSED') continue;

@@ -9,11 +9,13 @@ import { retrying, type RetryDeps } from '../apply/control-retry.ts';
 import type { StateRow } from '../replica/replica.ts';
 import { wakeForDueFences, type FenceCheckDeps } from '../snapshot/check.ts';
 import { INITIAL_SCAN_ID } from '../snapshot/full-snapshot.ts';
+import { endScanPause, pauseFromHistory, SCANS_PAUSED_ID, type ScansPaused } from '../snapshot/scan-pause.ts';
 import { handleNotification, type NotificationDeps } from '../snapshot/notifications.ts';
 import { fromStateJson, toStateJson } from '../state/json.ts';
 import { stateIds, type OffsetRecord } from '../state/records.ts';
 import { startNotificationConsumer } from './notification-consumer.ts';
 import { parseNotification, type Notification } from './notifications.ts';
+import { readTopicToEnd } from './read-topic.ts';
 import { fetchWatermarks, type Watermark } from './watermarks.ts';
 
 export type NotificationReaderDeps = NotificationDeps & RetryDeps & FenceCheckDeps & Pick<EngineContext, 'admin' | 'kafka' | 'log' | 'loop' | 'notifNext' | 'persist' | 'replica' | 'topics'>;
@@ -32,14 +34,46 @@ export async function positionNotifications(c: NotificationReaderDeps): Promise<
   const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
   if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return null; }
   const rows: StateRow[] = [];
+  const skipped = new Map<number, string>(); // partition → where reading begins now: what lies before is read for the pause alone
   for (const [p, w] of marks) {
     const stored = c.notifNext.get(p);
     if (stored !== undefined && stored >= BigInt(w.low) && stored <= BigInt(w.high)) continue;
     c.notifNext.set(p, BigInt(w.high));
+    if (BigInt(w.high) > BigInt(w.low)) skipped.set(p, w.low);
     rows.push({ id: stateIds.offset(topic, p), kind: 'offset', value: JSON.stringify({ next: w.high, at: Date.now() }) });
   }
-  if (rows.length) await c.persist(rows);
+  const remove: string[] = [];
+  const was = c.scansPaused ?? null;
+  const paused = skipped.size ? await pauseBefore(c, skipped, marks, was) : was;
+  if (paused !== was) {
+    if (paused) rows.push({ id: SCANS_PAUSED_ID, kind: 'session', value: toStateJson(paused) });
+    else { endScanPause(c); remove.push(SCANS_PAUSED_ID); rows.push(...c.registry.takeDirty()); }
+    c.scansPaused = paused;
+    if (paused) c.log.warn('the source connector\'s incremental snapshots are paused (a pause-snapshot signal before this replica read its notifications): resyncs wait for a resume-snapshot', { pausedAt: new Date(paused.at).toISOString() });
+  }
+  if (rows.length || remove.length) await c.persist(rows, remove);
   return marks;
+}
+
+/**
+ * Whether the notifications this replica will never read (stored before it began reading: it is new,
+ * or its position was purged) leave the connector's incremental snapshots paused, from the pause known
+ * before (`was`). Unreadable: as known before.
+ */
+async function pauseBefore(c: NotificationReaderDeps, from: Map<number, string>, marks: Map<number, Watermark>, was: ScansPaused | null): Promise<ScansPaused | null> {
+  const starts = new Map([...marks].map(([p, w]) => [p, from.get(p) ?? w.high]));
+  try {
+    const notes: Notification[] = [];
+    for (const m of await readTopicToEnd(c.kafka, c.topics.notifications, starts)) {
+      const end = marks.get(m.partition)?.high;
+      if (!m.value || end === undefined || BigInt(m.offset) >= BigInt(end)) continue;
+      try { const n = parseNotification(m.value); if (n) notes.push(n); } catch { /* unreadable: skipped, as when read in turn */ }
+    }
+    return pauseFromHistory(notes.sort((a, b) => a.timestamp - b.timestamp), was);
+  } catch (err) {
+    c.log.warn('could not read the earlier notifications to learn whether incremental snapshots are paused', { error: (err as Error).message });
+    return was;
+  }
 }
 
 /** Reads every partition from its position; each message is handled in the control loop, then `handled()` runs. */

@@ -1260,7 +1260,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await keptEqualAndStopped(c, watch, sourceRows, sync);
     });
 
-    longIt('p4. incremental snapshots paused at the source (pause-snapshot) while `resync-tables` waits on the running `sync`: said paused, not stalled, no signal sent again, kept over a kill -9 of `sync`; resumed: ok after one scan, never below the source, equal', async () => {
+    longIt('p4. incremental snapshots paused at the source (pause-snapshot) while `resync-tables` waits on the running `sync`: said paused, not stalled, no signal sent again, kept over a kill -9 of `sync`, known to a replica provisioned during the pause; resumed: ok after one scan, never below the source, equal', async () => {
       // 20,000 rows in chunks of 300: the scan still runs when the pause arrives (with 6,000 it had ended first, twice in one run).
       const { c, cli, contact, stateRow, sync: first, sourceRows, watch } = await syncedWithContactWatched('pausedscan', { ...STALLING[0], seedRows: { contact: 20000, person: 100, project: 40 } });
       let sync = first;
@@ -1295,8 +1295,23 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.match(shown.output(), /resync\(s\) paused at the source connector/, `\`status\` names the paused resync: ${tail(shown.output())}`);
       assert.equal((await stateRow())?.state, 'resyncing', 'still resyncing: nothing given up, nothing swept');
       assert.equal(executes(), 1, 'one execute-snapshot signal in all: none sent again while paused');
+      // A replica provisioned during the pause reads the notifications from their end, after the PAUSED:
+      // it learns the pause from those before, or its resync stalls, is sent again, and advises a restart.
+      const target2 = await makeTarget(stack, `pausedscan2-${c.tenant.ctx}`);
+      const c2: Ctx = { ...c, target: target2, settings: settingsSchema.parse({ ...c.settings, replica: target2.replica }) };
+      open.push(async () => { await target2.cleanup(); });
+      const e2 = await startEngine(c2);
+      await e2.waitFor(caughtUp, 120_000);
+      const person = table(e2.status(), 'person')!.id;
+      await e2.resyncTables([person]);
+      await sleep(25_000);
+      assert.equal(table(e2.status(), 'person')!.error?.code, 'RESYNC_PAUSED', `the new replica's resync is said paused: ${JSON.stringify(table(e2.status(), 'person')!.error)}`);
+      assert.equal(executes(), 2, 'the new replica\'s signal once: none sent again while paused');
       await c.tenant.signal.sendViaTable('resume-snapshot', { type: 'incremental' });
       await resyncToldItsEnd(stateRow, resync, `${contact} to end ok after the resume`, 200_000);
+      const s2 = await e2.waitFor((x) => (table(x, 'person')?.lastResync?.finishedAt ?? 0) > 0, 120_000);
+      assert.equal(table(s2, 'person')!.lastResync!.outcome, 'repaired', 'the new replica\'s resync ends ok after the resume');
+      await assertEventuallyEqual(c2.tenant, c2.settings, { timeoutMs: 60_000 });
       await c.tenant.waitForNotification((n) => n.aggregate_type === 'Incremental Snapshot' && n.type === 'COMPLETED', { from, timeoutMs: 60_000 });
       const scans = (await c.tenant.notifications()).slice(from).filter((n) => n.type === 'TABLE_SCAN_COMPLETED' && n.additional_data?.scanned_collection === contact);
       assert.equal(scans.length, 1, 'the table was scanned once');
