@@ -70,6 +70,11 @@ export interface EngineContext {
   completed: CompletedSnapshot;
   /** Next offset read, per partition of `<ctx>-notifications`. */
   notifNext: Map<number, bigint>;
+  /**
+   * The end of each partition of `<ctx>-notifications` when the reader was positioned: below it the reader
+   * reads the past (a pause it reads there may have been resumed further on: snapshot/scan-pause.ts).
+   */
+  notifReplayEnd?: Map<number, bigint>;
   initialScan: InitialScanReport | null;
   /** The source connector's incremental snapshots are paused (snapshot/scan-pause.ts); null or absent: not known to be. */
   scansPaused?: ScansPaused | null;

@@ -146,6 +146,28 @@ const rules: Rule[] = [
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    name: 'a PAUSED and its RESUMED read while the reader catches up on notifications written before it began: no resync is marked paused in between (no error said, no signal held back by the tick); read live, a PAUSED marks it at once',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      { tweak: (ctx) => {
+        ctx.notifReplayEnd = new Map([[0, 10n]]);
+        ctx.notifNext.set(0, 4n);
+        said.length = 0;
+        ctx.events.on('error', (x) => said.push(x.error.code));
+      } },
+      { notify: { agg: 'Incremental Snapshot', type: 'PAUSED', data: { data_collections: 'crm_fixture.project' } } },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'a pause read in the past is not put on a resync asked for now') },
+      { stallCheckIn: 5 },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error, null, 'nor by the tick while the reader is behind') },
+      { notify: { agg: 'Incremental Snapshot', type: 'RESUMED', data: { data_collections: 'crm_fixture.project' } } },
+      { tweak: (ctx) => { assert.deepEqual(said, [], 'no error said while catching up'); ctx.notifNext.set(0, 10n); } },
+      { notify: { agg: 'Incremental Snapshot', type: 'PAUSED', data: { data_collections: 'crm_fixture.sale' } } },
+      { tweak: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.error?.code, 'RESYNC_PAUSED', 'caught up: a pause is marked at once') },
+      { notify: { agg: 'Incremental Snapshot', type: 'RESUMED', data: { data_collections: 'crm_fixture.sale' } } },
+      { events: [{ table: 'sale', id: 1, snapshot: 'incremental' }, { table: 'sale', id: 2, snapshot: 'incremental' }] },
+      { notify: scanOf('sale', 2) }, { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }],
+    rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+  },
+  {
     name: 'another client\'s scan of the table was running when the resync\'s signal was sent (no STARTED, no scan end since): its end sweeps nothing (the rows it read before are kept); the resync ends on its own scan, begun at that end',
     script: [initial,
       { tweak: (ctx) => { queueRunning.add(ctx); } }, // the connector is scanning sale for another replica of the tenant: it says nothing on taking this signal

@@ -18,7 +18,7 @@ import { followScanPause, SCANS_PAUSED_ID } from './scan-pause.ts';
 import { toStateJson } from '../state/json.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceClock' | 'initialScan' | 'persist' | 'registry' | 'scansPaused' | 'settings' | 'topics' | 'watermarks'> & SweepDeps;
+export type NotificationDeps = Pick<EngineContext, 'admin' | 'events' | 'fenceClock' | 'initialScan' | 'notifNext' | 'notifReplayEnd' | 'persist' | 'registry' | 'scansPaused' | 'settings' | 'topics' | 'watermarks'> & SweepDeps;
 
 const SCAN_OK = new Set(['SUCCEEDED', 'EMPTY']);
 

@@ -14,7 +14,7 @@ import type { TableRecord } from '../state/records.ts';
 import { engineBehind, type ReadingLag } from './stall.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
-export type ResyncDeps = Pick<EngineContext, 'admin' | 'events' | 'filter' | 'log' | 'persist' | 'producer' | 'registry' | 'replica' | 'scansPaused' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
+export type ResyncDeps = Pick<EngineContext, 'admin' | 'events' | 'filter' | 'log' | 'notifNext' | 'notifReplayEnd' | 'persist' | 'producer' | 'registry' | 'replica' | 'scansPaused' | 'settings' | 'topicPrefix' | 'topics' | 'unmirrored'>;
 
 function resolveTables(ctx: ResyncDeps, ids: string[]): TableRecord[] {
   const recs: TableRecord[] = [];

@@ -18,13 +18,24 @@ export interface ScansPaused {
   at: number;
 }
 
-export type ScanPauseDeps = Pick<EngineContext, 'events' | 'registry' | 'scansPaused'>;
+export type ScanPauseDeps = Pick<EngineContext, 'events' | 'notifNext' | 'notifReplayEnd' | 'registry' | 'scansPaused'>;
+
+/**
+ * Is the notification reader still reading what was written before it began (a `sync` catching up)? A
+ * pause read there may have been resumed since: the resyncs are marked paused only once it has read
+ * that far, and only if the pause still holds. Before, a replica catching up on a PAUSED and its RESUMED
+ * marked its waiting resyncs paused in between (an error event, a desktop notice) for a pause long over.
+ */
+export function replayingNotifications(ctx: Pick<EngineContext, 'notifNext' | 'notifReplayEnd'>): boolean {
+  for (const [p, end] of ctx.notifReplayEnd ?? []) if ((ctx.notifNext.get(p) ?? 0n) < end) return true;
+  return false;
+}
 
 
 /** Marks every resync still waiting for its scan as paused (a resync asked for during the pause too: the tick). */
 export function markPausedResyncs(ctx: ScanPauseDeps): void {
   const p = ctx.scansPaused;
-  if (!p) return;
+  if (!p || replayingNotifications(ctx)) return;
   for (const r of ctx.registry.all()) {
     if (!awaitingScan(r) || r.error?.code === 'RESYNC_PAUSED') continue;
     r.error = {

@@ -33,6 +33,7 @@ export async function positionNotifications(c: NotificationReaderDeps): Promise<
   }
   const marks = await fetchWatermarks(c.admin, topic).catch(() => null);
   if (!marks) { c.log.warn(`notifications topic ${topic} is not readable: resyncs will not complete`, {}); return null; }
+  c.notifReplayEnd = new Map([...marks].map(([p, w]) => [p, BigInt(w.high)]));
   const rows: StateRow[] = [];
   const skipped = new Map<number, string>(); // partition → where reading begins now: what lies before is read for the pause alone
   for (const [p, w] of marks) {
