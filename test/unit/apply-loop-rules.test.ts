@@ -168,6 +168,31 @@ const rules: Rule[] = [
     rows: { sale: [1, 2], contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
   },
   {
+    // Seen on the stack (a chaos run, 2026-12-06): a connector restart restored its queue without the scans
+    // queued last; the replica's `reset-offsets` that followed let its own scans' ends pass as the lost ones'
+    // and sixteen tables waited for a scan that never came.
+    name: 'a connector restart lost its queue (a scan asked for never comes): STARTED of a later signal of this engine settles the lost one, so a fresh resync of the table takes its own scan\'s end, ok',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      { tweak: (ctx) => { queueRunning.delete(ctx); } }, // restarted: the queue is gone, no end of the first signal will come
+      { resyncFresh: ['crm_fixture.sale'] }, // the connector takes it with its queue empty: STARTED
+      incremental('sale', ids(5)), scan('sale', 'SUCCEEDED', 5)],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'ok', contact: 'ok' },
+    check: (ctx) => assert.equal(ctx.registry.get('crm_fixture.sale')!.lastResync?.outcome, 'repaired'),
+  },
+  {
+    name: 'a connector restart lost a resync\'s own scan: STARTED of a later signal of this engine (another table\'s) has its signal sent again; nothing swept, the table still resyncing',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      { tweak: (ctx) => { queueRunning.delete(ctx); } },
+      { resync: ['crm_fixture.contact'] },
+      { tweak: (ctx) => {
+        const sale = ctx.registry.get('crm_fixture.sale')!;
+        assert.equal(sale.sweep?.signalId, null, 'the lost signal is to be sent again (resendPendingSignals, at the tick)');
+        assert.equal(sale.state, 'resyncing');
+      } },
+      incremental('contact', ids(5)), scan('contact', 'SUCCEEDED', 5)],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'resyncing', contact: 'ok' },
+  },
+  {
     name: 'another client\'s scan of the table was running when the resync\'s signal was sent (no STARTED, no scan end since): its end sweeps nothing (the rows it read before are kept); the resync ends on its own scan, begun at that end',
     script: [initial,
       { tweak: (ctx) => { queueRunning.add(ctx); } }, // the connector is scanning sale for another replica of the tenant: it says nothing on taking this signal
@@ -544,7 +569,9 @@ const rules: Rule[] = [
   {
     name: 'a resync that let an end pass as an earlier scan\'s, then the connector\'s queue empties: its scan is asked for again, nothing is deleted on a guess',
     // A scan counted that the connector never ran (a signal sent again over a stalled scan that was lost).
-    script: [initial, { tweak: (ctx) => { ctx.registry.get('crm_fixture.sale')!.scanSignals = [{ id: 'lost', seq: 1 }]; } }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SUCCEEDED', 2),
+    // The connector busy with another client's scans when the resync's signal came: no STARTED (which would
+    // say the lost scan was over: a connector restart lost its queue, below).
+    script: [initial, { tweak: (ctx) => { ctx.registry.get('crm_fixture.sale')!.scanSignals = [{ id: 'lost', seq: 1 }]; queueRunning.add(ctx); } }, { resync: ['crm_fixture.sale'] }, incremental('sale', [1, 2]), scan('sale', 'SUCCEEDED', 2),
       { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED' } }, { events: [{ table: 'contact', id: 6, op: 'c' }] }],
     rows: { sale: ids(5), contact: ids(6) }, states: { sale: 'resyncing' },
     check: (ctx, t) => {
@@ -787,21 +814,23 @@ const rules: Rule[] = [
 
 /** Contexts whose fake connector has an incremental snapshot running (its queue not empty). */
 const queueRunning = new WeakSet<EngineContext>();
-/** Signals the fake connector has taken, per context. */
+/** Signals the fake connector has taken, per context (a COMPLETED naming the n-th leaves those after it untaken). */
 const signalsTaken = new WeakMap<EngineContext, number>();
 
 /**
- * The connector takes the signal just sent: with its queue empty it starts an incremental snapshot and
- * says STARTED (the boundary a resync's own scan begins at: notifications.ts, notOwnScan); with a scan
- * running, the tables join its queue and nothing is said.
+ * The connector takes the signals not taken yet, in order: with its queue empty the first starts an
+ * incremental snapshot and it says STARTED naming that signal (the boundary a resync's own scan begins
+ * at, and the end of every scan asked for before: notifications.ts); the rest, or all of them with a scan
+ * running, join its queue and nothing is said.
  */
 async function connectorTakes(ctx: EngineContext, topic: Topic): Promise<void> {
   const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
-  const fresh = sent.length > (signalsTaken.get(ctx) ?? 0);
+  const taken = signalsTaken.get(ctx) ?? 0;
+  if (sent.length <= taken) return;
   signalsTaken.set(ctx, sent.length);
-  if (!fresh || queueRunning.has(ctx)) return;
+  if (queueRunning.has(ctx)) return;
   queueRunning.add(ctx);
-  await handleNotification(ctx, { id: sent.at(-1) ?? 'none', aggregateType: 'Incremental Snapshot', type: 'STARTED', data: {}, timestamp: Date.now() });
+  await handleNotification(ctx, { id: sent[taken]!, aggregateType: 'Incremental Snapshot', type: 'STARTED', data: {}, timestamp: Date.now() });
 }
 
 /** Stall events said in a rule (the full-snapshot stall rule). */
@@ -844,7 +873,10 @@ async function run(rule: Rule): Promise<{ ctx: EngineContext; topic: Topic }> {
       const sent = topic.sent.filter((x) => x.topic === ctx.topics.signal).map((x) => (JSON.parse(x.value) as { id: string }).id);
       const signal = n.signal !== undefined ? sent[n.signal] : [...ctx.registry.all()].map((r) => r.sweep?.signalId).filter(Boolean).pop() ?? 'none';
       await handleNotification(ctx, { id: n.id ?? signal!, aggregateType: n.agg, type: n.type, data: n.data ?? {}, timestamp: n.timestamp ?? Date.now(), at: n.at, sentAt: n.sentAt });
-      if (n.agg === 'Incremental Snapshot' && (n.type === 'COMPLETED' || n.type === 'ABORTED')) queueRunning.delete(ctx);
+      if (n.agg === 'Incremental Snapshot' && (n.type === 'COMPLETED' || n.type === 'ABORTED')) {
+        queueRunning.delete(ctx);
+        if (n.signal !== undefined) signalsTaken.set(ctx, n.signal + 1); // the queue emptied having taken up to that signal
+      }
     }
     await connectorTakes(ctx, topic); // a signal sent in this step (a resync asked for, a TRUNCATE's)
     observeWatermarks(ctx, new Map([[0, { partition: 0, low: '0', high: topic.offset.toString() }]]));

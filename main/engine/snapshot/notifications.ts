@@ -105,7 +105,10 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     }
     return;
   }
-  if (n.type === 'STARTED') noteScanBoundary(ctx, n);
+  if (n.type === 'STARTED') {
+    noteScanBoundary(ctx, n);
+    scansLost(ctx, n);
+  }
   if (n.type === 'TABLE_SCAN_COMPLETED') {
     const status = (n.data.status ?? 'SUCCEEDED').toUpperCase();
     const total = n.data.total_rows_scanned === undefined ? null : Number(n.data.total_rows_scanned);
@@ -195,14 +198,15 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, n: Notification, statu
  * sent up to that one are over; those sent after it are still to be taken. A signal the engine did not
  * send (another client's) settles nothing. Returns the running resyncs whose own signal was settled.
  */
-function queueEmptied(ctx: NotificationDeps, id: string): TableRecord[] {
+function queueEmptied(ctx: NotificationDeps, id: string, upTo: 'including' | 'before' = 'including'): TableRecord[] {
   const named = ctx.registry.all().flatMap((r) => r.scanSignals ?? []).find((x) => x.id === id);
   const settled: TableRecord[] = [];
   if (!named) return settled;
+  const isOver = (x: { seq: number }): boolean => (upTo === 'including' ? x.seq <= named.seq : x.seq < named.seq);
   for (const r of ctx.registry.all()) {
-    const over = (r.scanSignals ?? []).filter((x) => x.seq <= named.seq).map((x) => x.id);
+    const over = (r.scanSignals ?? []).filter(isOver).map((x) => x.id);
     if (!over.length) continue;
-    r.scanSignals = r.scanSignals!.filter((x) => x.seq > named.seq);
+    r.scanSignals = r.scanSignals!.filter((x) => !isOver(x));
     if (r.sweep?.kind === 'incremental') {
       r.sweep.scansBefore = (r.sweep.scansBefore ?? []).filter((x) => !over.includes(x));
       if (awaitingScan(r) && r.sweep.signalId !== null && over.includes(r.sweep.signalId)) settled.push(r);
@@ -210,6 +214,23 @@ function queueEmptied(ctx: NotificationDeps, id: string): TableRecord[] {
     ctx.registry.put(r);
   }
   return settled;
+}
+
+/**
+ * STARTED naming a signal of this engine: Debezium says STARTED only when it takes a signal with its queue
+ * empty, and it takes the signals of `<ctx>-signal` in order, so the scans of every signal this engine sent
+ * before that one are over — those whose end never came were lost (a connector restart restores the
+ * queue from its last committed offsets, which may not hold them: seen on the stack, a chaos run). Their
+ * ends are no longer awaited: before, the first ends after were taken for theirs, and resyncs waited for
+ * one more scan that never came, until `resyncStallSeconds` sent their signal again and advised a connector
+ * restart (sixteen tables of a replica after a `reset-offsets`, ten minutes). A resync whose own signal
+ * was lost so has it sent again: its seen set is whole from its start, and nothing is deleted on a guess.
+ */
+function scansLost(ctx: NotificationDeps, n: Notification): void {
+  const lost = queueEmptied(ctx, n.id, 'before');
+  if (!lost.length) return;
+  ctx.log.warn('resync scan sent again: the connector started new scans without scanning the table for it (its queue was lost, a connector restart)', { tables: lost.map((r) => r.id) });
+  for (const r of lost) { r.sweep!.signalId = null; r.sweep!.skippedEnd = false; r.sweep!.scansBefore = []; ctx.registry.put(r); } // resendPendingSignals sends it (the tick)
 }
 
 function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefined {
