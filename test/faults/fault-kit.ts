@@ -40,7 +40,7 @@ import pg from 'pg';
 import { createConnection } from 'node:net';
 import { postgresTarget, sqliteTarget, type ReplicaTarget } from '../integration/support/replica-targets.ts';
 
-const CLI = join(import.meta.dirname, '../../main/cli.ts');
+export const CLI = join(import.meta.dirname, '../../main/cli.ts');
 export const engineLog = createLogger((process.env.MIRROR_TEST_LOG as 'debug' | undefined) ?? 'error', () => undefined);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Progress on stderr when FAULT_VERBOSE is set (the full runner sets it). */
@@ -92,8 +92,9 @@ export interface FaultCtx {
   cleanup(): Promise<void>;
 }
 
-export async function setupFault(stack: Stack, dialect: Dialect, name: string, stats: FaultStats, seedRows = 400, extra: Partial<SettingsInput> = {}): Promise<FaultCtx> {
-  const tenant = await stack.createTenant({ seedRows });
+/** A tenant (`shared`: another replica of that one, left running by cleanup) and a replica of `dialect` with its config file. */
+export async function setupFault(stack: Stack, dialect: Dialect, name: string, stats: FaultStats, seedRows = 400, extra: Partial<SettingsInput> = {}, shared?: Tenant): Promise<FaultCtx> {
+  const tenant = shared ?? await stack.createTenant({ seedRows });
   const target = await (dialect === 'sqlite' ? sqliteTarget : postgresTarget)(stack, `fault-${name}-${tenant.ctx}`);
   // The replica database keeps the harness server's synchronous_commit=off: a server stopped with SIGQUIT
   // can then lose commits it has acknowledged, which the engine must find (REPLICA_WENT_BACK: its stored
@@ -114,7 +115,7 @@ export async function setupFault(stack: Stack, dialect: Dialect, name: string, s
     async cleanup() {
       await check.close().catch(() => undefined);
       await target.cleanup().catch(() => undefined);
-      await tenant.stop().catch(() => undefined);
+      if (!shared) await tenant.stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };

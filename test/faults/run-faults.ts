@@ -13,7 +13,10 @@
  *   FAULT_RESTARTS=1      Kafka Connect and Kafka broker restarts (0 to skip)
  *   FAULT_SEED_ROWS       seed rows of the kill tenants (default 2,000 per initial-snapshot kill, at least
  *                         5,000; bigger = longer snapshots)
- *   FAULT_ONLY=kills|schema|chaos|purge  one group only
+ *   FAULT_SOAK_MINUTES=8  the control-plane soak (soak.ts): two replicas of one tenant driven through the
+ *                         CLI while random control-plane actions overlap; 0 skips it
+ *   FAULT_SOAK_SEED       its sequence of actions (default: from the clock, printed)
+ *   FAULT_ONLY=kills|schema|chaos|purge|soak  one group only
  * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
  */
 import '../../main/no-timeout-negative-warning.ts';
@@ -23,6 +26,7 @@ import {
   FaultStats, caughtUp, cli, connectRestart, kafkaOutage, killsDuringFullSnapshot, killsDuringResync, killsDuringSchemaChanges, killsDuringSnapshot, killsDuringStreaming, note,
   poisonEvents, purgeWhileStopped, replicaOutage, setupFault, sourceRestored, startEngine, type Dialect, type FaultCtx,
 } from './fault-kit.ts';
+import { controlPlaneSoak } from './soak.ts';
 
 const { values } = parseArgs({ options: { kills: { type: 'string' }, 'outage-ms': { type: 'string' }, dialects: { type: 'string' }, 'no-restarts': { type: 'boolean' } } });
 const kills = Number(values.kills ?? process.env.FAULT_KILLS ?? 30);
@@ -31,8 +35,10 @@ const schemaKills = Number(process.env.FAULT_SCHEMA_KILLS ?? 9);
 const outageMs = Number(values['outage-ms'] ?? process.env.FAULT_OUTAGE_MS ?? 30_000);
 const dialects = (values.dialects ?? process.env.FAULT_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Dialect[];
 const restarts = !values['no-restarts'] && process.env.FAULT_RESTARTS !== '0';
+const soakMinutes = Number(process.env.FAULT_SOAK_MINUTES ?? 8);
+const soakSeed = Number(process.env.FAULT_SOAK_SEED ?? Date.now() % 1_000_000);
 
-/** FAULT_ONLY=kills|schema|chaos|purge runs one group (e.g. to reproduce a failure). */
+/** FAULT_ONLY=kills|schema|chaos|purge|soak runs one group (e.g. to reproduce a failure). */
 const only = process.env.FAULT_ONLY ?? null;
 const want = (g: string) => only === null || only === g;
 process.env.FAULT_VERBOSE ??= '1';
@@ -111,6 +117,9 @@ try {
       await e.stop();
     });
   }
+  if (want('soak') && soakMinutes > 0) await step(`control-plane soak: two replicas (SQLite, PostgreSQL) of one tenant, ${soakMinutes} min of overlapping actions through the CLI, seed ${soakSeed}`, async () => {
+    await controlPlaneSoak(stack, stats, soakMinutes, soakSeed);
+  });
 } finally {
   await stop();
 }
