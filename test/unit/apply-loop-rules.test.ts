@@ -193,6 +193,28 @@ const rules: Rule[] = [
     rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'resyncing', contact: 'ok' },
   },
   {
+    name: 'a connector restart lost a resync\'s scan, and the queue ends on a later signal of this engine that joined another client\'s scans (no STARTED of ours): asked for again, not left stale',
+    script: [initial, { resync: ['crm_fixture.sale'] },
+      { tweak: (ctx) => { queueRunning.delete(ctx); } },
+      { notify: { agg: 'Initial Snapshot', type: 'SKIPPED' } }, // what a task says at its start (seen on the stack at every restart)
+      { tweak: (ctx) => { queueRunning.add(ctx); } }, // another client's scans running when the next signal comes: it joins them
+      { resync: ['crm_fixture.contact'] }, { notify: scanOf('project', 3) }, // the other client's last scan ends: ours begins
+      incremental('contact', ids(5)), scan('contact', 'SUCCEEDED', 5),
+      { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED', signal: 1 } },
+      { tweak: (ctx) => {
+        const sale = ctx.registry.get('crm_fixture.sale')!;
+        assert.equal(sale.state, 'resyncing', `not failed: ${sale.staleReason}`);
+        assert.equal(sale.sweep?.signalId, null, 'its signal is to be sent again (resendPendingSignals, at the tick)');
+      } }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'resyncing', contact: 'ok' },
+  },
+  {
+    name: 'with no restart since its signal, a resync the queue\'s end leaves without its scan is stale (a stop-snapshot), nothing deleted',
+    script: [initial, { tweak: (ctx) => { queueRunning.add(ctx); } }, { resync: ['crm_fixture.sale'] }, { resync: ['crm_fixture.contact'] },
+      { notify: scanOf('project', 3) }, incremental('contact', ids(5)), scan('contact', 'SUCCEEDED', 5), { notify: { agg: 'Incremental Snapshot', type: 'COMPLETED', signal: 1 } }],
+    rows: { sale: ids(5), contact: ids(5) }, states: { sale: 'stale', contact: 'ok' },
+  },
+  {
     name: 'another client\'s scan of the table was running when the resync\'s signal was sent (no STARTED, no scan end since): its end sweeps nothing (the rows it read before are kept); the resync ends on its own scan, begun at that end',
     script: [initial,
       { tweak: (ctx) => { queueRunning.add(ctx); } }, // the connector is scanning sale for another replica of the tenant: it says nothing on taking this signal

@@ -154,10 +154,18 @@ async function incremental(ctx: NotificationDeps, n: Notification): Promise<void
     const again = settled.filter((r) => r.sweep!.skippedEnd);
     if (again.length) {
       ctx.log.warn('resync scan sent again: an end it let pass as an earlier scan\'s was its own', { tables: again.map((r) => r.id) });
-      for (const r of again) { r.sweep!.signalId = null; r.sweep!.skippedEnd = false; r.sweep!.scansBefore = []; ctx.registry.put(r); } // resendPendingSignals sends it (the tick)
+      for (const r of again) askAgain(ctx, r);
     }
-    // Every table of a finished signal was reported before COMPLETED; one that was not never will be.
-    for (const r of ctx.registry.all().filter((x) => awaitingScan(x) && !again.includes(x) && (x.sweep!.signalId === n.id || settled.includes(x)))) {
+    // Every table of a finished signal was reported before COMPLETED; one that was not never will be —
+    // unless the connector restarted since its signal: its queue is restored from the last committed
+    // offsets, which may not hold that scan (seen on the stack). Then it is asked for again.
+    const unreported = ctx.registry.all().filter((x) => awaitingScan(x) && !again.includes(x) && (x.sweep!.signalId === n.id || settled.includes(x)));
+    const lost = unreported.filter((r) => r.sweep!.restartSeen);
+    if (lost.length) {
+      ctx.log.warn('resync scan sent again: the connector, restarted since its signal, ended its queue without scanning the table', { tables: lost.map((r) => r.id) });
+      for (const r of lost) askAgain(ctx, r);
+    }
+    for (const r of unreported.filter((x) => !lost.includes(x))) {
       // Seen on the stack: a stop-snapshot signal ends the queue this way (COMPLETED, then ABORTED naming the stop signal).
       await failSweep(ctx, r, `the connector ended the resync without reporting a scan of ${r.id} to its end (a stop-snapshot signal sent to it stops a resync so)`);
     }
@@ -178,7 +186,7 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, n: Notification, statu
     return false;
   }
   const signal = r.scanSignals?.[0];
-  if (signal) r.scanSignals = r.scanSignals!.slice(1);
+  if (signal) { r.scanSignals = r.scanSignals!.slice(1); r.endedSignal = signal; }
   const sweep = r.sweep;
   const passed = sweep?.kind === 'incremental' && signal !== undefined && (sweep.scansBefore ?? []).includes(signal.id);
   if (passed) {
@@ -187,7 +195,11 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, n: Notification, statu
     ctx.log.info('a table scan asked for before this resync began ended: it does not end the resync', { table: r.id, status, rows: total, signal: signal!.id, stillBefore: sweep!.scansBefore.length });
   }
   const other = !passed && sweep?.kind === 'incremental' && !sweep.scan ? notOwnScan(r, n) : null;
-  if (other) ctx.log.info(`a table scan ended that is not this resync's: ${other}`, { table: r.id, status, rows: total, at });
+  if (other) {
+    // Let pass too: should the queue's end (COMPLETED) settle this resync's signal, it is asked for again.
+    sweep!.skippedEnd = true;
+    ctx.log.info(`a table scan ended that is not this resync's: ${other}`, { table: r.id, status, rows: total, at });
+  }
   if (at !== undefined) r.scanEnd = { at, passed: passed || other !== null };
   ctx.registry.put(r);
   return !passed && other === null;
@@ -199,7 +211,7 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, n: Notification, statu
  * send (another client's) settles nothing. Returns the running resyncs whose own signal was settled.
  */
 function queueEmptied(ctx: NotificationDeps, id: string, upTo: 'including' | 'before' = 'including'): TableRecord[] {
-  const named = ctx.registry.all().flatMap((r) => r.scanSignals ?? []).find((x) => x.id === id);
+  const named = ctx.registry.all().flatMap((r) => [...r.scanSignals ?? [], ...r.endedSignal ? [r.endedSignal] : []]).find((x) => x.id === id);
   const settled: TableRecord[] = [];
   if (!named) return settled;
   const isOver = (x: { seq: number }): boolean => (upTo === 'including' ? x.seq <= named.seq : x.seq < named.seq);
@@ -230,7 +242,27 @@ function scansLost(ctx: NotificationDeps, n: Notification): void {
   const lost = queueEmptied(ctx, n.id, 'before');
   if (!lost.length) return;
   ctx.log.warn('resync scan sent again: the connector started new scans without scanning the table for it (its queue was lost, a connector restart)', { tables: lost.map((r) => r.id) });
-  for (const r of lost) { r.sweep!.signalId = null; r.sweep!.skippedEnd = false; r.sweep!.scansBefore = []; ctx.registry.put(r); } // resendPendingSignals sends it (the tick)
+  for (const r of lost) askAgain(ctx, r);
+}
+
+/** The resync's scan is asked for again (resendPendingSignals sends it, at the tick); its seen set is kept, whole from its start. */
+function askAgain(ctx: NotificationDeps, r: TableRecord): void {
+  const s = r.sweep!;
+  s.signalId = null;
+  s.skippedEnd = false;
+  s.scansBefore = [];
+  s.restartSeen = false;
+  ctx.registry.put(r);
+}
+
+/** A task of the connector started (it says "Initial Snapshot" at its start): resyncs whose signal was sent before may have lost their scan. */
+function noteRestart(ctx: NotificationDeps, n: Notification): void {
+  for (const r of ctx.registry.all()) {
+    const s = r.sweep;
+    if (s?.kind !== 'incremental' || !awaitingScan(r) || s.restartSeen || !s.signalId || storedBefore(s.signalAfter, n.at)) continue;
+    s.restartSeen = true;
+    ctx.registry.put(r);
+  }
 }
 
 function initial(ctx: NotificationDeps, n: Notification): Promise<void> | undefined {
@@ -269,7 +301,10 @@ async function markStale(ctx: NotificationDeps, recs: TableRecord[], why: string
 export async function handleNotification(ctx: NotificationDeps, n: Notification): Promise<void> {
   const paused = ctx.scansPaused ?? null;
   if (n.aggregateType === 'Incremental Snapshot') await incremental(ctx, n);
-  else if (n.aggregateType === 'Initial Snapshot') await initial(ctx, n);
+  else if (n.aggregateType === 'Initial Snapshot') {
+    noteRestart(ctx, n);
+    await initial(ctx, n);
+  }
   const now = ctx.scansPaused ?? null;
   // The pause of the connector's incremental snapshots is stored with the marks it put on the tables.
   if (now !== paused) await ctx.persist([...ctx.registry.takeDirty(), ...(now ? [{ id: SCANS_PAUSED_ID, kind: 'session' as const, value: toStateJson(now) }] : [])], now ? [] : [SCANS_PAUSED_ID]);

@@ -83,6 +83,12 @@ export interface SweepRecord {
   signalAfter?: Record<string, string> | null;
   scanBegun?: boolean;
   /**
+   * Incremental: the connector (re)started after this resync's signal was sent (an "Initial Snapshot"
+   * notification, which a task says when it starts): a scan asked for then may have been lost with its
+   * queue, so a resync the queue's end leaves without its scan asks again instead of failing.
+   */
+  restartSeen?: boolean;
+  /**
    * Full: the table's resync was running when the full snapshot began, and the attempt stands for it
    * (snapshot/full-snapshot.ts). `why`: the resync's reason, for starting it over if the attempt does not
    * cover the table.
@@ -144,6 +150,11 @@ export interface TableRecord {
    * counted before it is sent (resync.ts: a signal that may have been sent counts).
    */
   scanSignals?: ScanSignal[];
+  /**
+   * The signal of the last scan end counted (taken off `scanSignals`): a `COMPLETED` naming it is then
+   * still placed among the signals sent, and settles those before it that never reported an end.
+   */
+  endedSignal?: ScanSignal | null;
   /** The last scan end counted (where its notification was read) and whether it was let pass: counted once. */
   scanEnd?: { at: string; passed: boolean } | null;
 }
