@@ -27,13 +27,15 @@ type Cli = ReturnType<typeof cli>;
 class Supervised {
   proc: Cli | null = null;
   held = false;
+  /** The soak is over: never started again (an offline timer still running would). */
+  closed = false;
   readonly c: FaultCtx;
   readonly name: string;
   private readonly unexplained: string[];
   constructor(c: FaultCtx, name: string, unexplained: string[]) { this.c = c; this.name = name; this.unexplained = unexplained; }
 
   ensure(): void {
-    if (this.held || this.proc) return;
+    if (this.held || this.closed || this.proc) return;
     const p = cli(this.c, 'sync');
     this.proc = p;
     void p.exited.then(async (code) => {
@@ -184,7 +186,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     stats.fault('control-plane soak actions', Object.values(counts).reduce((n, x) => n + x, 0));
     note(`soak: ${compared.join('; ')}`);
   } finally {
-    for (const r of replicas) { r.sync.held = true; await r.sync.stop().catch(() => undefined); }
+    for (const r of replicas) { r.sync.closed = true; await r.sync.stop().catch(() => undefined); }
     await Promise.allSettled(waits);
     await b.cleanup();
     await a.cleanup();
