@@ -79,6 +79,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const b = await setupFault(stack, 'postgres', 'soak2', stats, 0, { resyncStallSeconds: 30 }, a.tenant);
   const unexplained: string[] = [];
   const waits: Array<Promise<void>> = [];
+  const pending = new Set<Cli>(); // resync-tables and update-schema still running
   const counts: Record<string, number> = {};
   const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained) }, { c: b, sync: new Supervised(b, 'postgres', unexplained) }];
   const db = a.tenant.database;
@@ -94,7 +95,8 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     }
     const load = startLoad(a, 'the control-plane soak', 100);
     const waited = (name: string, p: Cli, expect: Array<number | null>): void => {
-      waits.push(p.exited.then((code) => { if (!expect.includes(code)) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
+      pending.add(p);
+      waits.push(p.exited.then((code) => { pending.delete(p); if (!expect.includes(code)) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
     };
     const end = Date.now() + minutes * 60_000;
     try {
@@ -187,6 +189,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     note(`soak: ${compared.join('; ')}`);
   } finally {
     for (const r of replicas) { r.sync.closed = true; await r.sync.stop().catch(() => undefined); }
+    for (const p of pending) p.kill('SIGKILL'); // on a failure: not left waiting for their --timeout
     await Promise.allSettled(waits);
     await b.cleanup();
     await a.cleanup();
