@@ -206,9 +206,11 @@ function endOfScan(ctx: NotificationDeps, r: TableRecord, n: Notification, statu
 }
 
 /**
- * COMPLETED or ABORTED naming signal `id`: the connector's queue is empty, so the scans of every signal
- * sent up to that one are over; those sent after it are still to be taken. A signal the engine did not
- * send (another client's) settles nothing. Returns the running resyncs whose own signal was settled.
+ * COMPLETED or ABORTED naming signal `id` (`including`): the connector's queue is empty, so the scans of
+ * every signal sent up to that one are over; those sent after it are still to be taken. STARTED naming it
+ * (`before`, scansLost): the queue was empty when it was taken, so those sent before it are over. A signal
+ * the engine did not send (another client's) settles nothing. Returns the running resyncs whose own signal
+ * was settled.
  */
 function queueEmptied(ctx: NotificationDeps, id: string, upTo: 'including' | 'before' = 'including'): TableRecord[] {
   const named = ctx.registry.all().flatMap((r) => [...r.scanSignals ?? [], ...r.endedSignal ? [r.endedSignal] : []]).find((x) => x.id === id);
