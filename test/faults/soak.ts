@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Stack } from '../harness/stack.ts';
@@ -70,7 +71,7 @@ function random(seed: number): { next(): number; pick<T>(xs: readonly T[]): T } 
 }
 
 const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', 'pause', 'connector-restart', 'reset-offsets',
-  'update-schema', 'add-column', 'type-change', 'truncate', 'new-table'] as const;
+  'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored'] as const;
 
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
@@ -85,6 +86,9 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const db = a.tenant.database;
   const tables = ['contact', 'person', 'text', 'sale', 'appointment', 'project', 'document'];
   let added = 0;
+  const made: string[] = []; // tables the soak created and has not dropped
+  const file = (a.settings.replica as { file: string }).file;
+  let backedUp = false;
   let paused = false;
   try {
     for (const r of replicas) {
@@ -105,7 +109,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
         const r = rnd.pick(replicas);
         const act = rnd.pick(ACTIONS);
         counts[act] = (counts[act] ?? 0) + 1;
-        note(`soak: ${act}${['kill', 'offline', 'resync', 'reset-offsets', 'update-schema'].includes(act) ? ` (${r.sync.name})` : ''}`);
+        note(`soak: ${act}${['kill', 'offline', 'resync', 'reset-offsets', 'update-schema', 'second-sync'].includes(act) ? ` (${r.sync.name})` : ''}`);
         switch (act) {
           case 'kill': await r.sync.kill9(); break;
           case 'offline': {
@@ -159,8 +163,58 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
           }
           case 'type-change': await a.tenant.source.query(`ALTER TABLE ${a.tenant.source.qt('document')} MODIFY COLUMN header ${rnd.pick(['VARCHAR(300)', 'VARCHAR(255)', 'TEXT'])}`); break;
           case 'truncate': await a.tenant.source.query(`TRUNCATE TABLE ${a.tenant.source.qt(rnd.pick(['project', 'projectmember']))}`); break;
+          case 'drop-table': {
+            if (!made.length) break;
+            await a.tenant.source.query(`DROP TABLE ${a.tenant.source.qt(made.splice(Math.floor(rnd.next() * made.length), 1)[0]!)}`);
+            break;
+          }
+          case 'second-sync': {
+            // Another process on the same replica (a second service, an admin's console): refused while the
+            // supervised one holds it (6), or it holds the replica itself until stopped (130) and the supervised one is refused.
+            const p = cli(r.c, 'sync');
+            waited(`${r.sync.name}: a second sync`, p, [6, 130]);
+            waits.push(sleep(5000 + rnd.next() * 20_000).then(() => { p.kill('SIGINT'); }));
+            break;
+          }
+          case 'source-restored': {
+            // The source restored from a backup, or the tenant resumed: rows changed and deleted with no event
+            // (binary log off), then the connector starts over with a full snapshot (its offsets reset).
+            const t = rnd.pick(['contact', 'person', 'sale', 'text']);
+            const hidden = `SET SESSION sql_log_bin = 0; DELETE FROM ${a.tenant.source.qt(t)} ORDER BY ${t}_id DESC LIMIT ${1 + Math.floor(rnd.next() * 50)}; `
+              + (t === 'contact' ? `UPDATE ${a.tenant.source.qt(t)} SET name = CONCAT(LEFT(name, 200), '~') WHERE contact_id % 97 = ${Math.floor(rnd.next() * 97)}; ` : '')
+              + 'SET SESSION sql_log_bin = 1';
+            await a.tenant.source.query(hidden);
+            await a.tenant.connector.resetOffsets();
+            await a.tenant.connector.start();
+            break;
+          }
+          case 'replica-restored': {
+            // The SQLite replica backed up (its sync stopped, the files copied aside), and at a later such action
+            // put back from that backup after its sync crashed: the replica goes back in time, tables, resyncs and all.
+            const s0 = replicas[0]!.sync;
+            if (pending.size || s0.held) break;
+            s0.held = true;
+            if (!backedUp) {
+              await s0.stop();
+              for (const x of ['', '-wal', '-shm']) if (existsSync(file + x)) copyFileSync(file + x, `${file}.backup${x}`);
+              backedUp = true;
+              note('soak: replica-restored: the SQLite replica backed up');
+            } else {
+              await s0.kill9();
+              await a.check.close().catch(() => undefined); // this test's own handle on the file, not used by the soak
+              for (const x of ['', '-wal', '-shm']) {
+                rmSync(file + x, { force: true });
+                if (existsSync(`${file}.backup${x}`)) copyFileSync(`${file}.backup${x}`, file + x);
+              }
+              note('soak: replica-restored: the SQLite replica put back from its backup');
+            }
+            s0.held = false;
+            s0.ensure();
+            break;
+          }
           case 'new-table': {
-            const t = a.tenant.source.qt(`soak_t${++added}`);
+            made.push(`soak_t${++added}`);
+            const t = a.tenant.source.qt(made.at(-1)!);
             await a.tenant.source.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, v VARCHAR(20))`);
             await a.tenant.source.query(`INSERT INTO ${t} SELECT seq, CONCAT('v', seq) FROM ${a.tenant.source.qt(`seq_1_to_${100 + Math.floor(rnd.next() * 3000)}`)}`);
             break;
