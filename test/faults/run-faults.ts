@@ -16,6 +16,7 @@
  *   FAULT_SOAK_MINUTES=8  the control-plane soak (soak.ts): two replicas of one tenant driven through the
  *                         CLI while random control-plane actions overlap; 0 skips it
  *   FAULT_SOAK_SEED       its sequence of actions (default: from the clock, printed)
+ *   FAULT_SOAK_ACTIONS    a,b,… only those actions, each as often as listed (e.g. replica-restored,resync,kill)
  *   FAULT_ONLY=kills|schema|chaos|purge|soak  one group only
  * Flags override: --kills N --outage-ms N --dialects a,b --no-restarts
  */

@@ -11,7 +11,8 @@
  * independent reader. A CLI that exits in a way no action explains fails the soak.
  *
  * The actions are those the scenario tests run one at a time; here they overlap at random, as they can
- * in the field. FAULT_SOAK_SEED picks the sequence (default: the clock, printed, so a failure can be run again).
+ * in the field. FAULT_SOAK_SEED picks the sequence (default: the clock, printed, so a failure can be run again);
+ * FAULT_SOAK_ACTIONS=a,b,… limits it to those actions.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -76,6 +77,9 @@ const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', '
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
   const rnd = random(seed);
+  // FAULT_SOAK_ACTIONS=a,b,…: only those actions (each as often as listed), to press on a few.
+  const mix = process.env.FAULT_SOAK_ACTIONS ? process.env.FAULT_SOAK_ACTIONS.split(',') as Array<typeof ACTIONS[number]> : ACTIONS;
+  for (const x of mix) assert.ok(ACTIONS.includes(x), `FAULT_SOAK_ACTIONS: no action "${x}" (${[...new Set(ACTIONS)].join(', ')})`);
   const a = await setupFault(stack, 'sqlite', 'soak', stats, 3000, { resyncStallSeconds: 30 });
   const b = await setupFault(stack, 'postgres', 'soak2', stats, 0, { resyncStallSeconds: 30 }, a.tenant);
   const unexplained: string[] = [];
@@ -107,7 +111,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
       while (Date.now() < end) {
         await sleep(5000 + rnd.next() * 10_000);
         const r = rnd.pick(replicas);
-        const act = rnd.pick(ACTIONS);
+        const act = rnd.pick(mix);
         counts[act] = (counts[act] ?? 0) + 1;
         note(`soak: ${act}${['kill', 'offline', 'resync', 'reset-offsets', 'update-schema', 'second-sync'].includes(act) ? ` (${r.sync.name})` : ''}`);
         switch (act) {
