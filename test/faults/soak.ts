@@ -2,17 +2,20 @@
  * The control-plane soak (`npm run test:faults`, group `soak`): two replicas of one tenant, SQLite and
  * PostgreSQL, each driven through the CLI as an operator and a service manager would drive it, under a
  * source workload, while seeded random control-plane actions overlap for FAULT_SOAK_MINUTES (default 8):
- * `sync` killed -9 (restarted at once, or left offline a while), `resync-tables` on one replica or on both
- * at once, `pause-snapshot` / `resume-snapshot` (through Kafka or the source's signal table), connector
- * restarts, `reset-offsets` (killed -9 halfway or run to its end), `update-schema`, columns added, a
- * column's type changed, TRUNCATE, new tables. Then the actions stop, the syncs catch up, and what an
- * operator would do on the CLI's advice is done (a stale table resynced, the connector restarted for a
- * stalled scan); every table of both replicas must then be `ok` and equal to the source through the
- * independent reader. A CLI that exits in a way no action explains fails the soak.
+ * `sync` killed -9 (restarted at once, or left offline a while), a second `sync` on one replica,
+ * `resync-tables` on one replica or on both at once, `pause-snapshot` / `resume-snapshot` (through Kafka
+ * or the source's signal table), connector and Connect worker restarts, the PostgreSQL replica's server
+ * or the Kafka broker down a while, `reset-offsets` (killed -9 halfway or run to its end),
+ * `update-schema`, columns added, a column's type changed, TRUNCATE, tables created and dropped, the
+ * source restored (rows deleted and changed with no event, the connector's offsets reset), the SQLite
+ * replica put back from a backup. Then the actions stop, the syncs catch up, and what an operator would do
+ * on the CLI's advice is done (a stale table resynced, the connector restarted for a stalled scan); every
+ * table of both replicas must then be `ok` and equal to the source through the independent reader. A CLI
+ * that exits in a way no action explains fails the soak.
  *
  * The actions are those the scenario tests run one at a time; here they overlap at random, as they can
- * in the field. FAULT_SOAK_SEED picks the sequence (default: the clock, printed, so a failure can be run again);
- * FAULT_SOAK_ACTIONS=a,b,… limits it to those actions.
+ * in the field. FAULT_SOAK_SEED picks the sequence (default: the clock, printed, so a failure can be run
+ * again); FAULT_SOAK_ACTIONS=a,b,… limits it to those actions.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -72,7 +75,8 @@ function random(seed: number): { next(): number; pick<T>(xs: readonly T[]): T } 
 }
 
 const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', 'pause', 'connector-restart', 'reset-offsets',
-  'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored'] as const;
+  'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored',
+  'replica-outage', 'kafka-outage', 'connect-worker-restart'] as const;
 
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
@@ -93,6 +97,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const made: string[] = []; // tables the soak created and has not dropped
   const file = (a.settings.replica as { file: string }).file;
   let backedUp = false;
+  let down = false; // a server is down (one outage at a time)
   let paused = false;
   try {
     for (const r of replicas) {
@@ -216,6 +221,22 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             s0.ensure();
             break;
           }
+          case 'replica-outage': case 'kafka-outage': {
+            // The PostgreSQL replica's server (killed -9, or stopped fast) or the Kafka broker down for 5–20 s.
+            if (down) break;
+            down = true;
+            const hard = rnd.next() < 0.5;
+            const ms = 5000 + rnd.next() * 15_000;
+            const proc = act === 'replica-outage' ? stack.postgresServer!.process : stack.broker!.process;
+            await (hard ? proc.kill() : proc.stop(30_000));
+            waits.push(sleep(ms).then(async () => {
+              if (act === 'replica-outage') await stack.postgresServer!.start();
+              else { proc.start(); await stack.broker!.waitReady(); }
+              down = false;
+            }));
+            break;
+          }
+          case 'connect-worker-restart': await stack.restartConnect({ hard: rnd.next() < 0.5 }); break;
           case 'new-table': {
             made.push(`soak_t${++added}`);
             const t = a.tenant.source.qt(made.at(-1)!);
