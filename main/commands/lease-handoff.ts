@@ -13,6 +13,7 @@ import type { Replica } from '../engine/replica/replica.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
+import { patientReplica } from './patient-replica.ts';
 import { endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
 import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
@@ -135,7 +136,9 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
  * (`ok` tells whether it succeeded). Returns null when no live writer exists: run the command here.
  */
 export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<{ ok: boolean } | { ownerStopped: string[] } | null> {
-  return withReplica(settings, async (replica) => {
+  return withReplica(settings, async (opened) => {
+    // From here on, a replica server restarting is waited for (the engine rides it out too), not an error.
+    const replica = patientReplica(opened, (line) => io.out(line), Date.now() + timeoutMs);
     const holder = await liveWriter(replica, log);
     if (!holder) return null;
     io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);

@@ -1,0 +1,45 @@
+/**
+ * A command that has handed its request to the running engine (`resync-tables`, `update-schema`) reads the
+ * replica every few seconds for minutes. The replica's server restarting meanwhile is an outage the engine
+ * rides out (it retries); the waiting command must ride it out too, instead of ending with the driver's
+ * bare error as INTERNAL (seen in the control-plane soak: `resync-tables` exited 1 with
+ * "error [INTERNAL]: connect ECONNREFUSED" while the engine it waited for went on and finished the resync).
+ */
+import { openingError } from '../engine/replica/classified-error.ts';
+import type { Replica } from '../engine/replica/replica.ts';
+
+type Patient = Pick<Replica, 'readState' | 'writeState' | 'classifyError'>;
+
+/**
+ * `replica` with readState / writeState retried every `retryMs` while its classifier says the replica
+ * cannot be reached and retrying may cure it (REPLICA_UNREACHABLE, retry), until `until` (ms since the
+ * epoch): said once when it starts and once when the replica answers again. Any other error, or one still
+ * there at `until`, is thrown as the classified MirrorError (its code and hint, not INTERNAL).
+ */
+export function patientReplica<R extends Patient>(replica: R, say: (line: string) => void, until: number, retryMs = 2000): R {
+  let waiting = false;
+  const patiently = <A extends unknown[], T>(fn: (...a: A) => Promise<T>) => async (...args: A): Promise<T> => {
+    for (;;) {
+      try {
+        const r = await fn.apply(replica, args);
+        if (waiting) { waiting = false; say('the replica answers again; waiting on'); }
+        return r;
+      } catch (err) {
+        const c = replica.classifyError(err);
+        if (c.code !== 'REPLICA_UNREACHABLE' || c.action !== 'retry' || Date.now() + retryMs > until) throw openingError(replica.classifyError, err);
+        if (!waiting) { waiting = true; say(`the replica cannot be reached (${openingError(replica.classifyError, err).message}); the engine retries, and this command waits for it`); }
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
+  };
+  const readState = patiently(replica.readState);
+  const writeState = patiently(replica.writeState);
+  return new Proxy(replica, {
+    get(target, prop) {
+      if (prop === 'readState') return readState;
+      if (prop === 'writeState') return writeState;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
