@@ -37,14 +37,17 @@ class Supervised {
   readonly c: FaultCtx;
   readonly name: string;
   private readonly unexplained: string[];
-  constructor(c: FaultCtx, name: string, unexplained: string[]) { this.c = c; this.name = name; this.unexplained = unexplained; }
+  private readonly outage: { down: boolean };
+  constructor(c: FaultCtx, name: string, unexplained: string[], outage: { down: boolean }) { this.c = c; this.name = name; this.unexplained = unexplained; this.outage = outage; }
 
   ensure(): void {
     if (this.held || this.closed || this.proc) return;
     const p = cli(this.c, 'sync');
+    const startedDown = this.outage.down;
     this.proc = p;
     void p.exited.then(async (code) => {
       this.proc = null;
+      if (refusedInOutage(startedDown, code, p.tail())) code = 0;
       // 6: another process writes the replica (a resync-tables or reset-offsets with an engine of its own); 130: stopped; null: killed here.
       if (code !== null && code !== 0 && code !== 6 && code !== 130) this.unexplained.push(`${this.name}: sync exited ${code}: ${p.tail().slice(-1500)}`);
       await sleep(2000);
@@ -65,6 +68,15 @@ class Supervised {
     p.kill('SIGINT');
     await p.exited;
   }
+}
+
+/**
+ * A command started while a server was down may end at once with the classified error that says so
+ * (`error [REPLICA_UNREACHABLE]` / `[KAFKA_UNREACHABLE]`, exit 1): explained. Anything else it says (INTERNAL,
+ * a bare driver error) is not, nor is such an exit of a command that was already running.
+ */
+function refusedInOutage(startedDown: boolean, code: number | null, tail: string): boolean {
+  return startedDown && code === 1 && /error \[(REPLICA|KAFKA)_UNREACHABLE\]/.test(tail);
 }
 
 /** A linear congruential sequence: the same seed, the same soak. */
@@ -90,14 +102,14 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const waits: Array<Promise<void>> = [];
   const pending = new Set<Cli>(); // resync-tables and update-schema still running
   const counts: Record<string, number> = {};
-  const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained) }, { c: b, sync: new Supervised(b, 'postgres', unexplained) }];
+  const outage = { down: false }; // a server is down (one outage at a time)
+  const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained, outage) }, { c: b, sync: new Supervised(b, 'postgres', unexplained, outage) }];
   const db = a.tenant.database;
   const tables = ['contact', 'person', 'text', 'sale', 'appointment', 'project', 'document'];
   let added = 0;
   const made: string[] = []; // tables the soak created and has not dropped
   const file = (a.settings.replica as { file: string }).file;
   let backedUp = false;
-  let down = false; // a server is down (one outage at a time)
   let paused = false;
   try {
     for (const r of replicas) {
@@ -109,7 +121,8 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     const load = startLoad(a, 'the control-plane soak', 100);
     const waited = (name: string, p: Cli, expect: Array<number | null>): void => {
       pending.add(p);
-      waits.push(p.exited.then((code) => { pending.delete(p); if (!expect.includes(code)) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
+      const startedDown = outage.down;
+      waits.push(p.exited.then((code) => { pending.delete(p); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
     };
     const end = Date.now() + minutes * 60_000;
     try {
@@ -151,6 +164,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             r.sync.held = true;
             await r.sync.stop();
             const p = cli(r.c, 'reset-offsets', '--timeout', '600');
+            const startedDown = outage.down;
             if (rnd.next() < 0.5) {
               await Promise.race([p.exited, sleep(2000 + rnd.next() * 8000)]);
               p.kill('SIGKILL');
@@ -158,7 +172,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             } else {
               const code = await p.exited;
               // 6: a resync-tables with an engine of its own held the replica; 5: a table stale at its end (settled below).
-              if (![0, 5, 6].includes(code ?? -1)) unexplained.push(`${r.sync.name}: reset-offsets exited ${code}: ${p.tail().slice(-1500)}`);
+              if (![0, 5, 6].includes(code ?? -1) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${r.sync.name}: reset-offsets exited ${code}: ${p.tail().slice(-1500)}`);
             }
             r.sync.held = false;
             r.sync.ensure();
@@ -223,8 +237,8 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
           }
           case 'replica-outage': case 'kafka-outage': {
             // The PostgreSQL replica's server (killed -9, or stopped fast) or the Kafka broker down for 5–20 s.
-            if (down) break;
-            down = true;
+            if (outage.down) break;
+            outage.down = true;
             const hard = rnd.next() < 0.5;
             const ms = 5000 + rnd.next() * 15_000;
             const proc = act === 'replica-outage' ? stack.postgresServer!.process : stack.broker!.process;
@@ -232,7 +246,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             waits.push(sleep(ms).then(async () => {
               if (act === 'replica-outage') await stack.postgresServer!.start();
               else { proc.start(); await stack.broker!.waitReady(); }
-              down = false;
+              outage.down = false;
             }));
             break;
           }
