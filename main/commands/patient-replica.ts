@@ -25,9 +25,9 @@ export function patientReplica<R extends Patient>(replica: R, say: (line: string
         if (waiting) { waiting = false; say('the replica answers again; waiting on'); }
         return r;
       } catch (err) {
-        const c = replica.classifyError(err);
-        if (c.code !== 'REPLICA_UNREACHABLE' || c.action !== 'retry' || Date.now() + retryMs > until) throw openingError(replica.classifyError, err);
-        if (!waiting) { waiting = true; say(`the replica cannot be reached (${openingError(replica.classifyError, err).message}); the engine retries, and this command waits for it`); }
+        const e = openingError(replica.classifyError, err);
+        if (e.code !== 'REPLICA_UNREACHABLE' || !e.retriable || Date.now() + retryMs > until) throw e;
+        if (!waiting) { waiting = true; say(`the replica cannot be reached (${e.message}); the engine retries, and this command waits for it`); }
         await new Promise((r) => setTimeout(r, retryMs));
       }
     }
