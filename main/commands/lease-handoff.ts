@@ -17,7 +17,7 @@ import { patientReplica } from './patient-replica.ts';
 import { endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
 import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
-import { readRequests, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
+import { readRequests, requestGone, requestRowId, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
 import type { RequestRecord, RequestSpec } from '../engine/state/requests.ts';
 import { DEFAULT_STALE_AFTER_MS, readLiveLease } from '../engine/state/writer-lease.ts';
 
@@ -108,11 +108,13 @@ const WAIT_MARKS: Readonly<Record<string, string>> = {
  * (`ok`, or dropped at the source meanwhile). `alive` (asked every 10 s): whether an engine still holds the
  * replica; when none does and none takes it over within `graceMs`, 'stopped' is returned (the resync is
  * recorded in the replica and goes on wherever an engine next runs), instead of waiting for the timeout.
+ * `each` runs before every poll (a check that may throw).
  */
-export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>, opts: { graceMs?: number; pollMs?: number } = {}): Promise<boolean | 'stopped'> {
+export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>, opts: { graceMs?: number; pollMs?: number; each?: () => Promise<void> } = {}): Promise<boolean | 'stopped'> {
   const until = Date.now() + timeoutMs;
   const pollMs = opts.pollMs ?? 2000;
   for (let i = 0; ; i++) {
+    await opts.each?.();
     if (alive && i > 0 && i % 5 === 0 && !(await alive()) && !(await holderBack(alive, io, opts.graceMs ?? TAKEOVER_GRACE_MS, Math.min(1000, pollMs)))) return 'stopped';
     const states = new Map((await replica.readState('table')).map((r) => {
       const t = fromStateJson<TableOutcome>(r.value);
@@ -131,20 +133,54 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
   }
 }
 
+/** How often a command hands its request over when the replica went back under it (REPLICA_WENT_BACK) before it gives up. */
+export const HAND_OVER_TRIES = 3;
+/** A kept request row is written again this often, so the engine never forgets it (FORGET_FINISHED_MS) while its command waits. */
+const KEEP_FRESH_MS = 600_000;
+
+/**
+ * While a command waits on the tables of a request that is done: its row is still there (else the replica
+ * went back under it: requestGone) and written again now and then so the engine does not forget it.
+ */
+function stillThere(replica: Pick<Replica, 'readState' | 'writeState'>, id: string): () => Promise<void> {
+  return async () => {
+    const rec = (await readRequests(replica)).find((r) => r.id === id);
+    if (!rec) throw requestGone(id, 'resync-tables');
+    if (Date.now() - rec.updatedAt > KEEP_FRESH_MS) await updateRequest(replica, rec, rec.status);
+  };
+}
+
 /**
  * When another process holds the lease: hands `spec` to it, prints what it did, and returns true
  * (`ok` tells whether it succeeded). Returns null when no live writer exists: run the command here.
+ * When the replica goes back to an earlier state while the command waits (restored from a backup: its
+ * request, or the resync the request started, is gone from it), the request is handed over again, up to
+ * HAND_OVER_TRIES times in all, within the one `timeoutMs`.
  */
 export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<{ ok: boolean } | { ownerStopped: string[] } | null> {
+  const until = Date.now() + timeoutMs;
   return withReplica(settings, async (opened) => {
     // From here on, a replica server restarting is waited for (the engine rides it out too), not an error.
-    const replica = patientReplica(opened, (line) => io.out(line), Date.now() + timeoutMs);
-    const holder = await liveWriter(replica, log);
-    if (!holder) return null;
-    io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);
-    const id = await submitRequest(replica, spec, spec.kind);
+    const replica = patientReplica(opened, (line) => io.out(line), until);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await handOver(replica, spec, io, log, until);
+      } catch (err) {
+        if (!(err instanceof MirrorError && err.code === 'REPLICA_WENT_BACK') || attempt >= HAND_OVER_TRIES || Date.now() >= until) throw err;
+        io.out(`${err.message}; handing the ${spec.kind} request over again`);
+      }
+    }
+  });
+}
+
+async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logger, until: number): Promise<{ ok: boolean } | { ownerStopped: string[] } | null> {
+  const holder = await liveWriter(replica, log);
+  if (!holder) return null;
+  io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);
+  const id = await submitRequest(replica, spec, spec.kind);
+  try {
     const alive = async (): Promise<boolean> => (await liveWriter(replica, log)) !== null;
-    const result = await waitForResult(replica, id, timeoutMs, (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, holderWatch(replica, alive, io));
+    const result = await waitForResult(replica, id, until - Date.now(), (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, holderWatch(replica, alive, io), true);
     if (spec.kind === 'update-schema') {
       io.out(io.json ? JSON.stringify(result, null, 2) : schemaResultText(result as SchemaCheckResult));
       return { ok: true };
@@ -152,9 +188,12 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
     const requested = (result as { requested: string[] }).requested;
     const recs = (await replica.readState('table')).map((r) => fromStateJson<{ id: string; sweep?: { recreated?: boolean } | null }>(r.value));
     io.out(waitingLine(requested, requested.filter((id) => recs.some((t) => t.id === id && t.sweep?.recreated))));
-    const ok = await waitForTables(replica, requested, io, timeoutMs, alive);
+    // The request row is kept until the tables are waited for: gone meanwhile, the replica went back.
+    const ok = await waitForTables(replica, requested, io, until - Date.now(), alive, { each: stillThere(replica, id) });
     if (ok === 'stopped') return { ownerStopped: requested };
     io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
     return { ok };
-  });
+  } finally {
+    await replica.writeState([], [requestRowId(id)]).catch(() => undefined);
+  }
 }

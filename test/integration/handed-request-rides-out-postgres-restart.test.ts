@@ -8,7 +8,7 @@
  * really goes through it, on a real server of its own (no Kafka: the holder is this process).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { settingsSchema } from '../../preload/contract/settings.ts';
@@ -21,6 +21,9 @@ import { createPostgresReplica } from '../../main/engine/replica/postgres/index.
 import type { Replica } from '../../main/engine/replica/replica.ts';
 import { pollRequests } from '../../main/engine/state/request-runner.ts';
 import { readRequests } from '../../main/engine/state/requests.ts';
+import type { RequestRecord } from '../../main/engine/state/requests.ts';
+import { toStateJson } from '../../main/engine/state/json.ts';
+import { stateIds } from '../../main/engine/state/records.ts';
 import { WriterLease } from '../../main/engine/state/writer-lease.ts';
 import { startPostgres } from '../harness/postgres.ts';
 import type { PostgresServer } from '../harness/postgres.ts';
@@ -28,12 +31,15 @@ import { waitFor } from '../harness/util.ts';
 
 const RESULT: SchemaCheckResult = { created: [], altered: ['crm.contact'], recreated: [], dropped: [], snapshotsRequested: [] };
 
-describe('a handed request and the replica\'s PostgreSQL restarting', { concurrency: false, timeout: 180_000 }, () => {
+describe('a handed request, the replica\'s PostgreSQL restarting, and the replica restored under it', { concurrency: false, timeout: 180_000 }, () => {
   let server: PostgresServer;
-  const db = 'handed';
+  // A database of its own for each test: a test that fails leaves no holder or row in the next one's way.
+  let db = '';
   let settings: Settings;
-  before(async () => {
-    server = await startPostgres();
+  let dbs = 0;
+  before(async () => { server = await startPostgres(); });
+  beforeEach(async () => {
+    db = `handed_${++dbs}`;
     const c = new pg.Client({ ...server.info(), database: 'postgres' });
     await c.connect();
     try { await c.query(`CREATE DATABASE ${db}`); } finally { await c.end(); }
@@ -49,23 +55,25 @@ describe('a handed request and the replica\'s PostgreSQL restarting', { concurre
    * every 200 ms; a request it takes up is finished only once `finish` resolves. Errors of a poll (the
    * server being down) are retried by the next one, as the engine does.
    */
-  async function holder(finish: Promise<void>) {
+  async function holder(finish: Promise<void>, handle: (req: RequestRecord, replica: Replica) => Promise<unknown> = async () => RESULT) {
     const replica: Replica = createPostgresReplica({ host: server.host, port: server.port, database: db, user: server.info().user, tablePrefix: '' });
     await replica.connect();
     await replica.ensureStateTable();
     const lease = new WriterLease(replica, { command: 'sync', host: 'test-host', pid: process.pid, heartbeatMs: 500, log: silentLogger });
     await lease.acquire();
     lease.start();
-    let taken = false;
+    let taken = 0;
+    const handled: string[] = [];
     let polling = true;
     const loop = (async () => {
       while (polling) {
-        await pollRequests(replica, async () => { taken = true; await finish; return RESULT; }, silentLogger, { lease: () => lease.guard() }).catch(() => undefined);
+        await pollRequests(replica, async (req) => { taken++; handled.push(req.id); await finish; return handle(req, replica); }, silentLogger, { lease: () => lease.guard() }).catch(() => undefined);
         await sleep(200);
       }
     })();
     return {
-      taken: () => taken,
+      taken: () => taken > 0,
+      handled,
       async stop() { polling = false; await loop; await lease.release().catch(() => undefined); await replica.close(); },
     };
   }
@@ -91,7 +99,7 @@ describe('a handed request and the replica\'s PostgreSQL restarting', { concurre
       assert.match(text, /the replica answers again; waiting on/);
       assert.match(text, /altered: crm\.contact/, 'the outcome the engine wrote after the restart');
       assert.equal(said.filter((l) => /cannot be reached/.test(l)).length, 1, 'the wait is said once');
-    } finally { await h.stop(); }
+    } finally { release(); await h.stop(); }
   });
 
   test('the server stays down past the command\'s timeout: it ends with REPLICA_UNREACHABLE, not INTERNAL; the request stays for the engine', async () => {
@@ -119,6 +127,97 @@ describe('a handed request and the replica\'s PostgreSQL restarting', { concurre
       try {
         await waitFor(async () => (await readRequests(check)).some((q) => q.kind === 'update-schema' && q.status === 'done' && q.submittedAt > t0 - 10_000), { timeoutMs: 20_000, what: 'the engine to finish the request' });
       } finally { await check.close(); }
+    } finally { release(); await h.stop(); }
+  });
+
+  async function requestRows(): Promise<number> {
+    const q = new pg.Client({ ...server.info(), database: db });
+    await q.connect();
+    try {
+      const { rows } = await q.query<{ Value: string }>('SELECT "Value" FROM "_ReplicationState" WHERE "Kind" = \'request\'');
+      return rows.length;
+    } finally { await q.end(); }
+  }
+
+  /** The replica's state as a backup holds it: taken, and put back (one transaction), with plain SQL. */
+  async function backup() {
+    const c = new pg.Client({ ...server.info(), database: db });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ Id: string; Kind: string; Value: string }>('SELECT "Id", "Kind", "Value" FROM "_ReplicationState" WHERE "Kind" <> \'lease\'');
+      return {
+        async restore() {
+          const r = new pg.Client({ ...server.info(), database: db });
+          await r.connect();
+          try {
+            await r.query('BEGIN');
+            await r.query('DELETE FROM "_ReplicationState" WHERE "Kind" <> \'lease\'');
+            for (const x of rows) await r.query('INSERT INTO "_ReplicationState" ("Id", "Kind", "Value") VALUES ($1, $2, $3)', [x.Id, x.Kind, x.Value]);
+            await r.query('COMMIT');
+          } finally { await r.end(); }
+        },
+      };
+    } finally { await c.end(); }
+  }
+
+  test('the replica is restored to a backup taken before an update-schema was handed over, while the engine runs it: the command says so and hands it over again; the second one is printed', async () => {
+    let release!: () => void;
+    let n = 0;
+    const h = await holder(new Promise<void>((r) => { release = r; }), async () => ({ ...RESULT, altered: [`crm.contact_${++n}`] }));
+    const saved = await backup();
+    try {
+      const { said, io: out } = io();
+      const handed = viaRunningEngine(settings, { kind: 'update-schema' }, out, silentLogger, 60_000);
+      await waitFor(() => h.taken(), { timeoutMs: 20_000, what: 'the holder to take the request up' });
+      await saved.restore();
+      // The real engine's write of the outcome after a restore is refused (REPLICA_WENT_BACK): this one's
+      // lands, so it is let go only once the command has seen the request gone.
+      await waitFor(() => said.some((l) => /is gone from _ReplicationState/.test(l)), { timeoutMs: 10_000, what: 'the command to see its request gone' });
+      release();
+      assert.deepEqual(await handed, { ok: true });
+      const text = said.join('\n');
+      assert.match(text, /the update-schema request \S+ is gone from _ReplicationState before this command ended: the replica went back to an earlier state \(restored from a backup, or provisioned again\) while it waited; handing the update-schema request over again/);
+      assert.equal(h.handled.length, 2, 'handed over twice');
+      assert.notEqual(h.handled[0], h.handled[1]);
+      // The first run's outcome was written to a request row the restore had removed (the engine's update
+      // re-creates it): what is printed is the second's, as the replica now has it.
+      assert.match(text, /altered: crm\.contact_2/);
+      assert.doesNotMatch(text, /altered: crm\.contact_1/);
+    } finally { release(); await h.stop(); }
+  });
+
+  test('the replica is restored to a backup taken before a resync-tables was handed over, after the engine took it: the old "ok" of the table is not reported as the resync; handed over again, the new resync is', async () => {
+    const table = (state: string, rowsScanned: number | null) => ({
+      id: stateIds.table('crm.contact'), kind: 'table' as const, value: toStateJson({
+        id: 'crm.contact', state, staleReason: null,
+        lastResync: rowsScanned === null ? null : { kind: 'incremental', outcome: 'repaired', startedAt: Date.now() - 1000, finishedAt: Date.now(), rowsScanned, rowsReported: rowsScanned, rowsDeleted: 0, rowsBefore: rowsScanned, rowsAfter: rowsScanned, reason: null },
+      }),
+    });
+    const c = createPostgresReplica({ host: server.host, port: server.port, database: db, user: server.info().user, tablePrefix: '' });
+    await c.connect();
+    try { await c.ensureStateTable(); await c.writeState([table('ok', 3)]); } finally { await c.close(); }
+    const saved = await backup();
+    // The engine's side of a resync: the table marked resyncing with the request; the first one is lost
+    // with the restore (the real engine writes nothing more once the replica went back), the second is
+    // done after 1.5 s with 7 rows.
+    let runs = 0;
+    const h = await holder(Promise.resolve(), async (_req, r) => {
+      await r.writeState([table('resyncing', 3)]);
+      if (++runs > 1) setTimeout(() => { void r.writeState([table('ok', 7)]).catch(() => undefined); }, 1500);
+      return { requested: ['crm.contact'] };
+    });
+    try {
+      const { said, io: out } = io();
+      const handed = viaRunningEngine(settings, { kind: 'resync-tables', tables: ['crm.contact'] }, out, silentLogger, 60_000);
+      await waitFor(() => said.some((l) => /^resnapshot requested for crm\.contact/.test(l)), { timeoutMs: 20_000, what: 'the command to wait on the table' });
+      await saved.restore();
+      assert.deepEqual(await handed, { ok: true });
+      const text = said.join('\n');
+      assert.match(text, /the resync-tables request \S+ is gone from _ReplicationState before this command ended: the replica went back .*; handing the resync-tables request over again/);
+      assert.equal(h.handled.length, 2, 'handed over twice');
+      assert.match(text, /ok +crm\.contact · repaired: 7 snapshot rows applied/);
+      assert.doesNotMatch(text, /ok +crm\.contact · repaired: 3 snapshot rows applied/, 'the backup\'s old resync is not reported as this one');
+      assert.equal(await requestRows(), 0, 'the command deletes its kept request row at the end');
     } finally { await h.stop(); }
   });
 });

@@ -84,20 +84,32 @@ export async function completeRequest(replica: Replica, id: string, outcome: Req
 }
 
 /**
- * Polls request `id` every 500 ms until it is done (resolves with its result) or failed (rejects with
- * its error); the row is deleted then. `onProgress` sees every status change. After `timeoutMs`, or when
- * `watch` (called on every poll, e.g. to see that the lease holder is still alive) throws, a still
- * pending request is withdrawn (deleted) and REQUEST_TIMEOUT (or watch's error) is thrown.
+ * A request row gone while its command still waits on it. Nothing else deletes one (the engine forgets
+ * finished rows only an hour after their last write): the replica went back to an earlier state under
+ * the command — restored from a backup, or provisioned again — and what the request did went with it.
  */
-export async function waitForResult(replica: Replica, id: string, timeoutMs: number, onProgress?: (r: RequestRecord) => void, watch?: (r: RequestRecord) => Promise<void>): Promise<unknown> {
+export function requestGone(id: string, kind: RequestKind | null): MirrorError {
+  return new MirrorError('REPLICA_WENT_BACK', `the ${kind ?? ''}${kind ? ' ' : ''}request ${id} is gone from _ReplicationState before this command ended: the replica went back to an earlier state (restored from a backup, or provisioned again) while it waited`, { retriable: true, detail: { request: id } });
+}
+
+/**
+ * Polls request `id` every 500 ms until it is done (resolves with its result) or failed (rejects with
+ * its error); the row is deleted then, unless `keep` (the caller deletes it when it is done with it). A
+ * row gone meanwhile is REPLICA_WENT_BACK (requestGone). `onProgress` sees every status change. After
+ * `timeoutMs`, or when `watch` (called on every poll, e.g. to see that the lease holder is still alive)
+ * throws, a still pending request is withdrawn (deleted) and REQUEST_TIMEOUT (or watch's error) is thrown.
+ */
+export async function waitForResult(replica: Replica, id: string, timeoutMs: number, onProgress?: (r: RequestRecord) => void, watch?: (r: RequestRecord) => Promise<void>, keep = false): Promise<unknown> {
   const until = Date.now() + timeoutMs;
   let seen: RequestStatus | null = null;
+  let kind: RequestKind | null = null;
   for (;;) {
     const rec = (await readRequests(replica)).find((r) => r.id === id);
-    if (!rec) throw new MirrorError('INTERNAL', `request ${id} disappeared from _ReplicationState before it completed`);
+    if (!rec) throw requestGone(id, kind);
+    kind = rec.kind;
     if (rec.status !== seen) { seen = rec.status; onProgress?.(rec); }
     if (rec.status === 'done' || rec.status === 'failed') {
-      await replica.writeState([], [requestRowId(id)]);
+      if (!keep || rec.status === 'failed') await replica.writeState([], [requestRowId(id)]);
       if (rec.status === 'failed') throw MirrorError.fromData(rec.error ?? { code: 'INTERNAL', message: 'the request failed', retriable: false });
       return rec.result;
     }
