@@ -10,7 +10,7 @@ import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
+import { BUSY_STATES, endedInStep, goneOutcome, lostResyncs, resyncReportLine, waitingLine } from './resync-report.ts';
 import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
@@ -217,11 +217,10 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
   if (e.status().state === 'stopped') await e.start();
   const timer = setInterval(() => io.out(progressOf(io)(e.status())), 2000);
   const off = sayStalls(e, io);
-  const busy = new Set(['resyncing', 'snapshotting', 'pending']);
   let s: EngineStatus;
   try {
     // A table without a status row is gone (dropped at the source meanwhile): done, not busy.
-    s = await e.waitFor((st) => requested.every((id) => !busy.has(st.tables.find((t) => t.id === id)?.state ?? 'gone')), timeoutMs);
+    s = await e.waitFor((st) => requested.every((id) => !BUSY_STATES.has(st.tables.find((t) => t.id === id)?.state ?? 'gone')), timeoutMs);
   } finally { clearInterval(timer); off(); }
   const outcome = requested.map((id) => s.tables.find((t) => t.id === id) ?? goneOutcome(id, s.notMirrored ?? []));
   for (const t of outcome) io.out(resyncReportLine(t));
@@ -240,7 +239,15 @@ export async function resyncTables(settings: Settings, tables: string[], io: Io,
     // The engine it was handed to stopped (Ctrl+C, a crash) before the resync ended: the resync is recorded
     // in the replica, so an engine started here goes on with it (before, this waited for --timeout).
     io.out(`the engine that was resyncing stopped before the resync ended; going on with it here`);
-    return withEngine(settings, log, 'resync-tables', async (e) => waitForResync(e, handed.ownerStopped, io, Math.max(1000, until - Date.now())));
+    return withEngine(settings, log, 'resync-tables', async (e) => {
+      await e.start();
+      const lost = lostResyncs(e.status().tables, handed.ownerStopped, handed.begun);
+      if (lost.length) {
+        io.out(`the replica went back to an earlier state (restored from a backup?) after that engine stopped: the resync of ${lost.join(', ')} is not in it; asking for it again here`);
+        await e.resyncTables(lost);
+      }
+      return waitForResync(e, handed.ownerStopped, io, Math.max(1000, until - Date.now()));
+    });
   }
   return withEngine(settings, log, 'resync-tables', async (e) => {
     await e.start();

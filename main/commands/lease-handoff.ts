@@ -14,7 +14,7 @@ import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
 import { patientReplica } from './patient-replica.ts';
-import { endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
+import { BUSY_STATES, endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
 import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
 import { readRequests, requestGone, requestRowId, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
@@ -56,8 +56,6 @@ export function schemaResultText(r: SchemaCheckResult): string {
   else if (!r.created.length && !r.altered.length && !r.recreated.length && !r.dropped.length) lines.push('the replica already had every table as the source has it: nothing to change');
   return lines.join('\n');
 }
-
-const BUSY = new Set(['resyncing', 'snapshotting', 'pending']);
 
 /**
  * How long a command waiting on a resync handed to an engine that stopped gives another process (a sync
@@ -108,19 +106,21 @@ const WAIT_MARKS: Readonly<Record<string, string>> = {
  * (`ok`, or dropped at the source meanwhile). `alive` (asked every 10 s): whether an engine still holds the
  * replica; when none does and none takes it over within `graceMs`, 'stopped' is returned (the resync is
  * recorded in the replica and goes on wherever an engine next runs), instead of waiting for the timeout.
- * `each` runs before every poll (a check that may throw).
+ * `each` runs before every poll (a check that may throw); `begun` is given, for each table seen busy, when
+ * its resync began (the engine's clock, as the table's record says).
  */
-export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>, opts: { graceMs?: number; pollMs?: number; each?: () => Promise<void> } = {}): Promise<boolean | 'stopped'> {
+export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: string[], io: Out, timeoutMs: number, alive?: () => Promise<boolean>, opts: { graceMs?: number; pollMs?: number; each?: () => Promise<void>; begun?: Map<string, number> } = {}): Promise<boolean | 'stopped'> {
   const until = Date.now() + timeoutMs;
   const pollMs = opts.pollMs ?? 2000;
   for (let i = 0; ; i++) {
     await opts.each?.();
     if (alive && i > 0 && i % 5 === 0 && !(await alive()) && !(await holderBack(alive, io, opts.graceMs ?? TAKEOVER_GRACE_MS, Math.min(1000, pollMs)))) return 'stopped';
     const states = new Map((await replica.readState('table')).map((r) => {
-      const t = fromStateJson<TableOutcome>(r.value);
+      const t = fromStateJson<TableOutcome & { sweep?: { startedAt?: number } | null }>(r.value);
       return [t.id, t] as const;
     }));
-    const busy = ids.filter((id) => BUSY.has(states.get(id)?.state ?? ''));
+    const busy = ids.filter((id) => BUSY_STATES.has(states.get(id)?.state ?? ''));
+    for (const id of busy) { const at = states.get(id)?.sweep?.startedAt; if (at !== undefined) opts.begun?.set(id, at); }
     if (!busy.length) {
       const notMirrored = unmirroredFromRows(await replica.readState(UNMIRRORED_KIND));
       const outcome = ids.map((id) => states.get(id) ?? goneOutcome(id, notMirrored));
@@ -132,6 +132,12 @@ export async function waitForTables(replica: Pick<Replica, 'readState'>, ids: st
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+/**
+ * What became of a request handed to the running engine: `ok`, or the engine stopped before the resync
+ * ended (`ownerStopped`, the tables; `begun`: when each one's resync began, as the replica said).
+ */
+export type Handed = { ok: boolean } | { ownerStopped: string[]; begun: Record<string, number> };
 
 /** How often a command hands its request over when the replica went back under it (REPLICA_WENT_BACK) before it gives up. */
 export const HAND_OVER_TRIES = 3;
@@ -157,7 +163,7 @@ function stillThere(replica: Pick<Replica, 'readState' | 'writeState'>, id: stri
  * request, or the resync the request started, is gone from it), the request is handed over again, up to
  * HAND_OVER_TRIES times in all, within the one `timeoutMs`.
  */
-export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<{ ok: boolean } | { ownerStopped: string[] } | null> {
+export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<Handed | null> {
   const until = Date.now() + timeoutMs;
   return withReplica(settings, async (opened) => {
     // From here on, a replica server restarting is waited for (the engine rides it out too), not an error.
@@ -173,7 +179,7 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
   });
 }
 
-async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logger, until: number): Promise<{ ok: boolean } | { ownerStopped: string[] } | null> {
+async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logger, until: number): Promise<Handed | null> {
   const holder = await liveWriter(replica, log);
   if (!holder) return null;
   io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);
@@ -189,8 +195,9 @@ async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logge
     const recs = (await replica.readState('table')).map((r) => fromStateJson<{ id: string; sweep?: { recreated?: boolean } | null }>(r.value));
     io.out(waitingLine(requested, requested.filter((id) => recs.some((t) => t.id === id && t.sweep?.recreated))));
     // The request row is kept until the tables are waited for: gone meanwhile, the replica went back.
-    const ok = await waitForTables(replica, requested, io, until - Date.now(), alive, { each: stillThere(replica, id) });
-    if (ok === 'stopped') return { ownerStopped: requested };
+    const begun = new Map<string, number>();
+    const ok = await waitForTables(replica, requested, io, until - Date.now(), alive, { each: stillThere(replica, id), begun });
+    if (ok === 'stopped') return { ownerStopped: requested, begun: Object.fromEntries(begun) };
     io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
     return { ok };
   } finally {

@@ -4,6 +4,9 @@ import type { ResyncReport } from '../../preload/contract/status.ts';
 
 export interface TableOutcome { id: string; state: string; staleReason: string | null; lastResync?: ResyncReport | null; error?: { code: string } | null }
 
+/** A table in one of these states is still being filled by a snapshot or resync. */
+export const BUSY_STATES: ReadonlySet<string> = new Set(['resyncing', 'snapshotting', 'pending']);
+
 const count = (n: number | null | undefined): string => (n === null || n === undefined ? 'unknown' : String(n));
 
 export function resyncReportLine(t: TableOutcome): string {
@@ -36,3 +39,17 @@ export function goneOutcome(id: string, notMirrored: ReadonlyArray<{ table: stri
 
 /** Whether a resynced table ended in step: ok, or gone from the source and from the replica alike. */
 export const endedInStep = (t: TableOutcome): boolean => t.state === 'ok' || t.state === 'dropped';
+
+/**
+ * Of `ids`, whose resync an engine was seen running (`begun`: when each began, the engine's clock) before it
+ * stopped: those the replica no longer has — not busy, and no resync recorded since that one began (the
+ * replica went back to an earlier state, restored from a backup, after the engine stopped). A table gone
+ * is not among them (dropped at the source: goneOutcome).
+ */
+export function lostResyncs(tables: ReadonlyArray<Pick<TableOutcome, 'id' | 'state' | 'lastResync'>>, ids: string[], begun: Readonly<Record<string, number>>): string[] {
+  return ids.filter((id) => {
+    const t = tables.find((x) => x.id === id);
+    const at = begun[id];
+    return t !== undefined && at !== undefined && !BUSY_STATES.has(t.state) && (t.lastResync?.startedAt ?? -Infinity) < at;
+  });
+}
