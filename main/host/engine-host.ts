@@ -39,6 +39,8 @@ export interface EngineHostOptions<C> {
   log(line: string): void;
   onEngineLog?: (level: string, message: string) => void;
   onEngineExit?: (code: number | null, expected: boolean) => void;
+  /** The waits before the engine is started again by itself (engine-runner.ts RETRY_DELAYS_MS; tests shorten them). */
+  retryDelaysMs?: readonly number[];
   /** Called with the settings an engine is about to (re)start on. */
   onSettings?: (settings: Settings) => void;
   /** The front end's auto-start switch and `app:info` answer. */
@@ -75,6 +77,8 @@ export async function createEngineHost<C>(opts: EngineHostOptions<C>): Promise<E
     spawn: opts.spawn,
     ...(opts.onEngineLog ? { onLog: opts.onEngineLog } : {}),
     ...(opts.onEngineExit ? { onExit: opts.onEngineExit } : {}),
+    ...(opts.retryDelaysMs ? { retryDelaysMs: opts.retryDelaysMs } : {}),
+    onRetry: (err, at) => opts.log(`engine not running (${err.code}: ${err.message}); started again at ${new Date(at).toISOString()}`),
   });
   const checks = opts.checks ?? (await loadChecks());
   const restart = (settings: Settings, provision: boolean): Promise<void> => {

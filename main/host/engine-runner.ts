@@ -1,7 +1,8 @@
 /**
  * Starts, restarts and stops the engine child for a front end (desktop shell or serve command).
  * Each (re)start spawns a fresh child (a crashed or wedged engine never lingers), then swaps it into
- * the slot. A child that dies on its own is cleared from the slot and reported.
+ * the slot. A child that dies on its own is cleared from the slot, reported, and started again after a
+ * while; so is one whose start failed with an error trying again may cure (retryLater).
  */
 import type { ErrorData } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
@@ -23,18 +24,38 @@ export interface RunnerOptions {
   spawn: () => ChildHandle;
   onLog?: (level: string, message: string) => void;
   onExit?: (code: number | null, expected: boolean) => void;
+  /**
+   * Waits before the engine is started again by itself after its child died, or after a start failed with
+   * an error retrying may cure (the replica's server or Kafka not up yet when the app starts at login):
+   * the n-th try waits the n-th delay, the last one from then on. Default RETRY_DELAYS_MS.
+   */
+  retryDelaysMs?: readonly number[];
+  /** Told each time a try again is planned (the log line of serve and the desktop app). */
+  onRetry?: (err: ErrorData, atMs: number) => void;
 }
+
+/** 5 s, 15 s, 30 s, then every 60 s. */
+export const RETRY_DELAYS_MS: readonly number[] = [5_000, 15_000, 30_000, 60_000];
+
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   let current: EngineProxy | null = null;
   let lastError: ErrorData | null = null;
   let chain: Promise<unknown> = Promise.resolve();
+  const delays = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let tries = 0;
 
   const stopCurrent = async (): Promise<void> => {
     const e = current;
     current = null;
     if (opts.slot.current() === e) opts.slot.set(null);
     if (e) await e.stop();
+  };
+  const cancelRetry = (): void => {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
   };
 
   // Serialise restarts/stops so two quick saves cannot start two engines.
@@ -44,31 +65,56 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
     return p;
   };
 
+  /**
+   * The engine is not running for `err`, which trying again may cure: said in lastError (the UI shows it
+   * as the reason the engine is stopped, with the time of the next try) and started again then.
+   */
+  const retryLater = (err: ErrorData, settings: Settings): void => {
+    cancelRetry();
+    const at = Date.now() + delays[Math.min(tries, delays.length - 1)]!;
+    tries++;
+    lastError = { ...err, message: `${err.message}; Tenant Mirror starts the engine again by itself at ${clock(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
+    opts.onRetry?.(err, at);
+    retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());
+    retryTimer.unref?.();
+  };
+
+  const start = async (settings: Settings, startOpts: { provision?: boolean }): Promise<void> => {
+    await stopCurrent();
+    const proxy = createEngineProxy(opts.spawn(), opts.onLog ? { onLog: opts.onLog } : {});
+    void proxy.exited.then((code) => {
+      const expected = current !== proxy;
+      if (!expected) {
+        lastError = { code: 'ENGINE_STOPPED', message: `the engine process exited unexpectedly (code ${code})`, retriable: true };
+        current = null;
+        if (opts.slot.current() === proxy) opts.slot.set(null);
+        retryLater(lastError, settings);
+      }
+      opts.onExit?.(code, expected);
+    });
+    current = proxy;
+    try {
+      await proxy.start(settings, startOpts);
+    } catch (err) {
+      const e = MirrorError.from(err);
+      lastError = e.toData();
+      await stopCurrent().catch(() => undefined);
+      // A provision is the setup wizard's, which shows its error: tried again only when asked again.
+      if (e.retriable && !startOpts.provision) retryLater(lastError, settings);
+      throw err;
+    }
+    lastError = null;
+    tries = 0;
+    opts.slot.set(proxy);
+  };
+
   return {
     restart: (settings, startOpts = {}) => serial(async () => {
-      await stopCurrent();
-      const proxy = createEngineProxy(opts.spawn(), opts.onLog ? { onLog: opts.onLog } : {});
-      void proxy.exited.then((code) => {
-        const expected = current !== proxy;
-        if (!expected) {
-          lastError = { code: 'ENGINE_STOPPED', message: `the engine process exited unexpectedly (code ${code})`, retriable: true };
-          current = null;
-          if (opts.slot.current() === proxy) opts.slot.set(null);
-        }
-        opts.onExit?.(code, expected);
-      });
-      current = proxy;
-      try {
-        await proxy.start(settings, startOpts);
-      } catch (err) {
-        lastError = MirrorError.from(err).toData();
-        await stopCurrent().catch(() => undefined);
-        throw err;
-      }
-      lastError = null;
-      opts.slot.set(proxy);
+      cancelRetry();
+      tries = 0;
+      await start(settings, startOpts);
     }),
-    stop: () => serial(stopCurrent),
+    stop: () => serial(async () => { cancelRetry(); await stopCurrent(); }),
     lastError: () => lastError,
   };
 }

@@ -49,6 +49,11 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
       return;
     }
     const e = engine;
+    if (!e && msg.method === 'stop') {
+      // A child whose start failed has nothing to stop: it ends at once (the host waited 10 s for it before).
+      port.post({ t: 'result', id: msg.id, ok: true, value: null });
+      return opts.onStopped?.();
+    }
     if (!e) return port.post({ t: 'result', id: msg.id, ok: false, error: { code: 'ENGINE_STOPPED', message: 'the engine is not running', retriable: true } });
     try {
       const value = await invokeEngine(e, msg);

@@ -1,0 +1,104 @@
+/**
+ * serve and the desktop app (engine-runner.ts): an engine whose start failed with an error trying again may
+ * cure (the replica's server or Kafka not up yet when the app starts at login) or whose child process died
+ * is started again by itself after a wait, saying when; an error only a person can cure (another process
+ * writes the replica), a provision (the setup wizard's), or a stop by the user is not tried again. Before
+ * 2026-12-06 evening the engine stayed stopped until someone pressed a button.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createEngineRunner } from '../../main/host/engine-runner.ts';
+import { createEngineSlot } from '../../main/host/engine-slot.ts';
+import type { ChildHandle } from '../../main/host/engine-proxy.ts';
+import { MirrorError } from '../../main/engine/errors.ts';
+import { settingsSchema } from '../../preload/contract/settings.ts';
+import type { ErrorData } from '../../preload/contract/errors.ts';
+import { FakeEngine } from '../doubles/fake-engine.ts';
+import { inProcessChild } from '../doubles/in-process-child.ts';
+
+const settings = settingsSchema.parse({ tenant: { ctx: 'acme', brokers: ['127.0.0.1:1'] }, replica: { kind: 'sqlite', file: '/tmp/never-opened.sqlite' } });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Engines whose start fails with `failures[i]` on the i-th start (then succeeds); every child made is kept. */
+function engines(failures: Array<MirrorError | null>) {
+  const children: ChildHandle[] = [];
+  let starts = 0;
+  const spawn = (): ChildHandle => {
+    const fake = new FakeEngine();
+    const fail = failures[starts++] ?? null;
+    fake.start = async () => { if (fail) throw fail; };
+    const c = inProcessChild(fake);
+    children.push(c);
+    return c;
+  };
+  return { spawn, children, starts: () => starts };
+}
+
+function runner(spawn: () => ChildHandle) {
+  const slot = createEngineSlot();
+  const retries: Array<{ err: ErrorData; at: number }> = [];
+  const r = createEngineRunner({ slot, spawn, retryDelaysMs: [40, 80], onRetry: (err, at) => retries.push({ err, at }) });
+  return { slot, r, retries };
+}
+
+const unreachable = () => new MirrorError('REPLICA_UNREACHABLE', 'PostgreSQL cannot be reached: connect ECONNREFUSED 127.0.0.1:5432', { retriable: true });
+
+test('a start that fails with a retriable error is tried again after the delays, said with the time of the next try, until it runs', async () => {
+  const e = engines([unreachable(), unreachable(), null]);
+  const { slot, r, retries } = runner(e.spawn);
+  const t0 = Date.now();
+  await assert.rejects(r.restart(settings), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_UNREACHABLE');
+  const shown = r.lastError();
+  assert.equal(shown?.code, 'REPLICA_UNREACHABLE');
+  assert.match(shown?.message ?? '', /^PostgreSQL cannot be reached: connect ECONNREFUSED 127\.0\.0\.1:5432; Tenant Mirror starts the engine again by itself at \d\d:\d\d:\d\d UTC \(try 2\)$/);
+  assert.equal(typeof shown?.detail?.retryAt, 'number');
+  for (let i = 0; i < 100 && !slot.current(); i++) await sleep(10);
+  assert.ok(slot.current(), 'the engine runs after the third start');
+  assert.equal(e.starts(), 3);
+  assert.equal(r.lastError(), null);
+  assert.deepEqual(retries.map((x) => x.at - t0 >= 0), [true, true]);
+  assert.ok(retries[1]!.at - retries[0]!.at >= 80 - 5, 'the second wait is the second delay');
+  await r.stop();
+});
+
+test('an error only a person can cure (REPLICA_IN_USE) is not tried again; nor is a provision; nor after stop()', async () => {
+  const inUse = new MirrorError('REPLICA_IN_USE', 'the replica is already being written by `sync` on h pid 1', { retriable: false });
+  const a = engines([inUse]);
+  const ra = runner(a.spawn);
+  await assert.rejects(ra.r.restart(settings));
+  await sleep(200);
+  assert.equal(a.starts(), 1);
+  assert.equal(ra.retries.length, 0);
+  assert.doesNotMatch(ra.r.lastError()?.message ?? '', /again by itself/);
+
+  const b = engines([unreachable()]);
+  const rb = runner(b.spawn);
+  await assert.rejects(rb.r.restart(settings, { provision: true }));
+  await sleep(200);
+  assert.equal(b.starts(), 1, 'the wizard shows the provision\'s error; it is run again when asked again');
+
+  const c = engines([unreachable(), unreachable(), unreachable()]);
+  const rc = runner(c.spawn);
+  await assert.rejects(rc.r.restart(settings));
+  await rc.r.stop();
+  await sleep(200);
+  assert.equal(c.starts(), 1, 'stopped by the user: not started again');
+});
+
+test('an engine child that dies is started again by itself; one stopped on purpose is not', async () => {
+  const e = engines([]);
+  const { slot, r, retries } = runner(e.spawn);
+  await r.restart(settings);
+  e.children[0]!.kill();
+  await sleep(5);
+  assert.equal(slot.current(), null);
+  assert.match(r.lastError()?.message ?? '', /the engine process exited unexpectedly \(code 1\); Tenant Mirror starts the engine again by itself at/);
+  for (let i = 0; i < 100 && !slot.current(); i++) await sleep(10);
+  assert.ok(slot.current(), 'started again');
+  assert.equal(e.starts(), 2);
+  assert.equal(retries[0]?.err.code, 'ENGINE_STOPPED');
+  await r.stop();
+  await sleep(200);
+  assert.equal(e.starts(), 2, 'a stop is not a death');
+  assert.equal(slot.current(), null);
+});
