@@ -124,6 +124,10 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
       const startedDown = outage.down;
       waits.push(p.exited.then((code) => { pending.delete(p); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
     };
+    /** An action's later step: one that fails is a soak failure said at the end, not a crash of this process. */
+    const later = (what: string, step: Promise<unknown>): void => {
+      waits.push(step.then(() => undefined, (err: unknown) => { unexplained.push(`${what} failed: ${err instanceof Error ? err.message : String(err)}`); }));
+    };
     const end = Date.now() + minutes * 60_000;
     try {
       while (Date.now() < end) {
@@ -154,8 +158,18 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             if (paused) break;
             paused = true;
             const via = rnd.next() < 0.5 ? 'send' : 'sendViaTable';
-            await a.tenant.signal[via]('pause-snapshot', { type: 'incremental' });
-            waits.push(sleep(10_000 + rnd.next() * 25_000).then(async () => { await a.tenant.signal[via]('resume-snapshot', { type: 'incremental' }); paused = false; }));
+            // Sent over Kafka, a signal waits out a broker outage of the soak's (an unsent resume would leave
+            // the scans paused; a resume that threw in the background ended the soak's process, seed 60613).
+            const signal = async (type: 'pause-snapshot' | 'resume-snapshot'): Promise<void> => {
+              for (let i = 0; ; i++) {
+                try { await a.tenant.signal[via](type, { type: 'incremental' }); return; } catch (err) {
+                  if (i >= 30) throw err;
+                  await sleep(2000);
+                }
+              }
+            };
+            await signal('pause-snapshot');
+            later('resume-snapshot', sleep(10_000 + rnd.next() * 25_000).then(async () => { await signal('resume-snapshot'); paused = false; }));
             break;
           }
           case 'connector-restart': await stack.connect.restartConnector(a.tenant.connector.name); break;
@@ -243,7 +257,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             const ms = 5000 + rnd.next() * 15_000;
             const proc = act === 'replica-outage' ? stack.postgresServer!.process : stack.broker!.process;
             await (hard ? proc.kill() : proc.stop(30_000));
-            waits.push(sleep(ms).then(async () => {
+            later(`the end of a ${act}`, sleep(ms).then(async () => {
               if (act === 'replica-outage') await stack.postgresServer!.start();
               else { proc.start(); await stack.broker!.waitReady(); }
               outage.down = false;
