@@ -16,6 +16,7 @@ export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
+import { RETRY_DELAYS_MS } from '../host/engine-runner.ts';
 
 export { EXIT };
 
@@ -118,9 +119,12 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
   return kafka.ok && replica.ok ? EXIT.ok : EXIT.invalid;
 }
 
+/** A start that failed for a server not up yet (the replica's, or Kafka): waiting may cure it. */
+const curedByWaiting = (e: MirrorError): boolean => e.retriable && (e.code === 'REPLICA_UNREACHABLE' || e.code === 'KAFKA_UNREACHABLE');
+
 export async function sync(settings: Settings, io: Io, log: Logger, opts: { untilCaughtUp: boolean; timeoutMs: number }): Promise<number> {
-  await refuseIfInUse(settings, log);
-  const engine = await createEngine(settings, { log, command: 'sync' });
+  const until = Date.now() + opts.timeoutMs;
+  let engine: Engine | null = null;
   let stopping = false;
   const progress: { timer?: NodeJS.Timeout } = {};
   // After "stopping…" nothing more is printed: no progress line, no event line.
@@ -130,28 +134,50 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     clearInterval(progress.timer);
     if (code === EXIT.interrupted) io.out('stopping…');
     stopping = true;
-    await engine.stop();
+    await engine?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => { void stop(EXIT.interrupted); });
   process.on('SIGTERM', () => { void stop(EXIT.ok); });
-  engine.on('table-stale', (t) => say(`STALE ${t.table}: ${t.reason}`));
-  engine.on('table-recovered', (t) => say(`recovered ${t.table}`));
-  engine.on('table-resynced', (t) => say(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
-  engine.on('error', (e) => say(`ERROR ${e.table ?? ''} [${e.error.code}] ${e.error.message}`));
-  // The engine stopped by itself (its writer lease taken over, a restart that cannot succeed): the
-  // process ends with the error's exit code instead of printing progress of an engine that is not running.
-  engine.on('state-changed', (x) => {
-    if (x.state !== 'error' || x.previous !== 'stopped' || stopping) return;
-    const last = engine.status().lastError;
-    say(`the engine stopped: ${x.reason ?? last?.message ?? 'unknown reason'}`);
-    void stop(last ? exitCodeForError(MirrorError.fromData(last)) : EXIT.failed);
-  });
-  await engine.start();
+  const wire = (e: Engine): void => {
+    e.on('table-stale', (t) => say(`STALE ${t.table}: ${t.reason}`));
+    e.on('table-recovered', (t) => say(`recovered ${t.table}`));
+    e.on('table-resynced', (t) => say(`resync ${resyncReportLine({ id: t.table, state: t.report.outcome === 'failed' ? 'stale' : 'ok', staleReason: null, lastResync: t.report })}`));
+    e.on('error', (x) => say(`ERROR ${x.table ?? ''} [${x.error.code}] ${x.error.message}`));
+    // The engine stopped by itself (its writer lease taken over, a restart that cannot succeed): the
+    // process ends with the error's exit code instead of printing progress of an engine that is not running.
+    e.on('state-changed', (x) => {
+      if (x.state !== 'error' || x.previous !== 'stopped' || stopping) return;
+      const last = e.status().lastError;
+      say(`the engine stopped: ${x.reason ?? last?.message ?? 'unknown reason'}`);
+      void stop(last ? exitCodeForError(MirrorError.fromData(last)) : EXIT.failed);
+    });
+  };
+  // A sync service started before the replica's server or Kafka is up (at boot) waits for them, as the
+  // engine does once running: said at each try, 5 s, 15 s, 30 s, then every 60 s (within --timeout with
+  // --until-caught-up). Before 2026-12-06 evening it ended at once with exit 1.
+  for (let tries = 0; ; tries++) {
+    try {
+      await refuseIfInUse(settings, log);
+      engine = await createEngine(settings, { log, command: 'sync' });
+      wire(engine);
+      await engine.start();
+      break;
+    } catch (err) {
+      const failed = engine;
+      engine = null;
+      await failed?.stop().catch(() => undefined);
+      const e = MirrorError.from(err);
+      const wait = RETRY_DELAYS_MS[Math.min(tries, RETRY_DELAYS_MS.length - 1)]!;
+      if (!curedByWaiting(e) || stopping || (opts.untilCaughtUp && Date.now() + wait > until)) throw err;
+      say(`${e.code === 'KAFKA_UNREACHABLE' ? 'Kafka' : 'the replica'} cannot be reached (${e.message}); sync tries again at ${new Date(Date.now() + wait).toISOString().slice(11, 19)} UTC (Ctrl+C to stop)`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
   for (const line of storedStallLines(engine.status())) say(line);
   progress.timer = setInterval(() => say(progressOf(io)(engine.status())), 2000);
   if (opts.untilCaughtUp) {
-    try { await waitCaughtUp(engine, done, opts.timeoutMs, { say, json: io.json }); } finally { clearInterval(progress.timer); }
+    try { await waitCaughtUp(engine, done, Math.max(1000, until - Date.now()), { say, json: io.json }); } finally { clearInterval(progress.timer); }
     const s = engine.status();
     io.out(progressOf(io)(s));
     stopping = true;

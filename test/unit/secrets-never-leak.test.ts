@@ -69,7 +69,9 @@ describe('secrets never leak', () => {
       logLevel: 'debug',
     }));
     const run = (cmd: string) => new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [join(import.meta.dirname, '../../main/cli.ts'), cmd, '-c', cfg, '--log-level', 'debug', '--timeout', '5'], {
+      // sync waits for an unreachable replica (until --timeout with --until-caught-up)
+      const args = cmd === 'sync' ? [cmd, '--until-caught-up'] : [cmd];
+      const child = spawn(process.execPath, [join(import.meta.dirname, '../../main/cli.ts'), ...args, '-c', cfg, '--log-level', 'debug', '--timeout', '5'], {
         env: { ...process.env, TM_SASL: SASL, TM_REPLICA: REPLICA }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
