@@ -141,6 +141,8 @@ export type Handed = { ok: boolean } | { ownerStopped: string[]; begun: Record<s
 
 /** How often a command hands its request over when the replica went back under it (REPLICA_WENT_BACK) before it gives up. */
 export const HAND_OVER_TRIES = 3;
+/** How often a request the engine could not run for Kafka being unreachable is asked again. */
+const KAFKA_RETRY_MS = 5000;
 /** A kept request row is written again this often, so the engine never forgets it (FORGET_FINISHED_MS) while its command waits. */
 const KEEP_FRESH_MS = 600_000;
 
@@ -161,18 +163,30 @@ function stillThere(replica: Pick<Replica, 'readState' | 'writeState'>, id: stri
  * (`ok` tells whether it succeeded). Returns null when no live writer exists: run the command here.
  * When the replica goes back to an earlier state while the command waits (restored from a backup: its
  * request, or the resync the request started, is gone from it), the request is handed over again, up to
- * HAND_OVER_TRIES times in all, within the one `timeoutMs`.
+ * HAND_OVER_TRIES times in all, within the one `timeoutMs`; so is one the engine could not run because
+ * Kafka could not be reached, every KAFKA_RETRY_MS.
  */
 export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<Handed | null> {
   const until = Date.now() + timeoutMs;
   return withReplica(settings, async (opened) => {
     // From here on, a replica server restarting is waited for (the engine rides it out too), not an error.
     const replica = patientReplica(opened, (line) => io.out(line), until);
-    for (let attempt = 1; ; attempt++) {
+    let handed = 0;
+    let kafkaSaid = false;
+    for (;;) {
       try {
         return await handOver(replica, spec, io, log, until);
       } catch (err) {
-        if (!(err instanceof MirrorError && err.code === 'REPLICA_WENT_BACK') || attempt >= HAND_OVER_TRIES || Date.now() >= until) throw err;
+        if (!(err instanceof MirrorError)) throw err;
+        // The engine could not reach Kafka for it (the schema history unread during a broker outage): it
+        // rides the outage out, and the request is asked again, said once, within the timeout.
+        if (err.code === 'KAFKA_UNREACHABLE' && err.retriable && Date.now() + KAFKA_RETRY_MS < until) {
+          if (!kafkaSaid) io.out(`the running engine could not reach Kafka for the ${spec.kind} request (${err.message}); it retries, and this command asks again every ${KAFKA_RETRY_MS / 1000} s`);
+          kafkaSaid = true;
+          await new Promise((r) => setTimeout(r, KAFKA_RETRY_MS));
+          continue;
+        }
+        if (err.code !== 'REPLICA_WENT_BACK' || ++handed >= HAND_OVER_TRIES || Date.now() >= until) throw err;
         io.out(`${err.message}; handing the ${spec.kind} request over again`);
       }
     }

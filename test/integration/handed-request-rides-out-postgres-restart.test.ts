@@ -31,7 +31,7 @@ import { waitFor } from '../harness/util.ts';
 
 const RESULT: SchemaCheckResult = { created: [], altered: ['crm.contact'], recreated: [], dropped: [], snapshotsRequested: [] };
 
-describe('a handed request, the replica\'s PostgreSQL restarting, and the replica restored under it', { concurrency: false, timeout: 180_000 }, () => {
+describe('a handed request, the replica\'s PostgreSQL restarting, Kafka unreachable, and the replica restored under it', { concurrency: false, timeout: 180_000 }, () => {
   let server: PostgresServer;
   // A database of its own for each test: a test that fails leaves no holder or row in the next one's way.
   let db = '';
@@ -128,6 +128,32 @@ describe('a handed request, the replica\'s PostgreSQL restarting, and the replic
         await waitFor(async () => (await readRequests(check)).some((q) => q.kind === 'update-schema' && q.status === 'done' && q.submittedAt > t0 - 10_000), { timeoutMs: 20_000, what: 'the engine to finish the request' });
       } finally { await check.close(); }
     } finally { release(); await h.stop(); }
+  });
+
+  test('the engine cannot run a handed update-schema while Kafka is down (KAFKA_UNREACHABLE): the command says so once and asks again until it runs', async () => {
+    let fails = 2;
+    const h = await holder(Promise.resolve(), async () => {
+      if (fails-- > 0) throw new MirrorError('KAFKA_UNREACHABLE', 'Kafka cannot be reached while reading handed-schemahistory: Connection error: connect ECONNREFUSED 127.0.0.1:1', { retriable: true });
+      return RESULT;
+    });
+    try {
+      const { said, io: out } = io();
+      assert.deepEqual(await viaRunningEngine(settings, { kind: 'update-schema' }, out, silentLogger, 60_000), { ok: true });
+      const text = said.join('\n');
+      assert.equal(h.handled.length, 3, 'asked three times');
+      assert.equal(said.filter((l) => /could not reach Kafka/.test(l)).length, 1, `said once:\n${text}`);
+      assert.match(text, /the running engine could not reach Kafka for the update-schema request \(Kafka cannot be reached while reading handed-schemahistory: .*\); it retries, and this command asks again every 5 s/);
+      assert.match(text, /altered: crm\.contact/);
+      assert.equal(await requestRows(), 0, 'no failed request row left behind');
+    } finally { await h.stop(); }
+  });
+
+  test('… and when Kafka stays down past the timeout: KAFKA_UNREACHABLE, not INTERNAL', async () => {
+    const h = await holder(Promise.resolve(), async () => { throw new MirrorError('KAFKA_UNREACHABLE', 'Kafka cannot be reached while reading handed-schemahistory: Connection error', { retriable: true }); });
+    try {
+      const { io: out } = io();
+      await assert.rejects(viaRunningEngine(settings, { kind: 'update-schema' }, out, silentLogger, 8_000), (err: unknown) => err instanceof MirrorError && err.code === 'KAFKA_UNREACHABLE');
+    } finally { await h.stop(); }
   });
 
   async function requestRows(): Promise<number> {

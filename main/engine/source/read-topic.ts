@@ -1,10 +1,33 @@
 /** Reads a (small) topic from its start to the current high watermark, without a consumer group. */
 import type { Kafka } from 'kafkajs';
+import { MirrorError } from '../errors.ts';
 import { fetchWatermarks } from './watermarks.ts';
 
 export interface RawMessage { partition: number; offset: string; key: string | null; value: string | null }
 
+/** A KafkaJS error that waiting may cure: a broker down or restarting, a leader moving, a request timed out. */
+export function isTransientKafkaError(err: unknown): boolean {
+  const e = err as { retriable?: unknown; name?: unknown } | null;
+  return !!e && typeof e.name === 'string' && e.name.startsWith('KafkaJS') && (e.retriable !== false || /connect|timeout|not available|leader/i.test(String((err as Error).message)));
+}
+
+/**
+ * Reads `topic` to its end; a broker that cannot be reached meanwhile (or a read that times out) is
+ * KAFKA_UNREACHABLE, retriable, naming the topic — not the driver's bare error, which a command that handed
+ * `update-schema` to the running engine printed as INTERNAL during a broker outage (the control-plane soak).
+ */
 export async function readTopicToEnd(kafka: Kafka, topic: string, fromOffsets?: Map<number, string>, timeoutMs = 30_000): Promise<RawMessage[]> {
+  try {
+    return await readAll(kafka, topic, fromOffsets, timeoutMs);
+  } catch (err) {
+    if (err instanceof MirrorError || !(isTransientKafkaError(err) || (err instanceof TimedOut))) throw err;
+    throw new MirrorError('KAFKA_UNREACHABLE', `Kafka cannot be reached while reading ${topic}: ${(err as Error).message}`, { retriable: true, cause: err });
+  }
+}
+
+class TimedOut extends Error {}
+
+async function readAll(kafka: Kafka, topic: string, fromOffsets: Map<number, string> | undefined, timeoutMs: number): Promise<RawMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const marks = await fetchWatermarks(admin, topic).finally(() => admin.disconnect());
@@ -20,7 +43,7 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, fromOffsets?: 
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out reading ${topic}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new TimedOut(`timed out reading ${topic} after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
       consumer.on(consumer.events.GROUP_JOIN, () => {
         for (const p of targets.keys()) {
           const from = fromOffsets?.get(p) ?? marks.get(p)!.low;
