@@ -43,6 +43,7 @@ import { startCdcConsumer } from './source/cdc-consumer.ts';
 import type { CdcReader } from './source/cdc-consumer.ts';
 import { positionNotifications, startNotificationReader } from './source/notification-reader.ts';
 import { createKafka } from './source/kafka-client.ts';
+import { isTransientKafkaError } from './source/read-topic.ts';
 import { tenantTopics } from './source/topics.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import type { Watermark } from './source/watermarks.ts';
@@ -309,7 +310,9 @@ class MirrorEngine implements Engine {
       await this.ctx.admin.connect();
       await this.ctx.producer.connect();
     } catch (err) {
-      throw new MirrorError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.ctx.settings.tenant.brokers.join(', ')}: ${(err as Error).message}`, { retriable: true, cause: err });
+      // Retriable (serve, the desktop app and `sync` try again) unless the brokers refused this client's
+      // credentials or TLS: a wrong password is said and ends there, not tried every minute.
+      throw new MirrorError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${this.ctx.settings.tenant.brokers.join(', ')}: ${(err as Error).message}`, { retriable: isTransientKafkaError(err), cause: err });
     }
     this.kafkaConnected = true;
   }

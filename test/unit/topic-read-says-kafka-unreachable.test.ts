@@ -28,9 +28,12 @@ test('readTopicToEnd with the broker down: KAFKA_UNREACHABLE, retriable, naming 
   });
 });
 
-test('isTransientKafkaError: KafkaJS connection and timeout errors, not others', () => {
+test('isTransientKafkaError: KafkaJS connection and timeout errors, not credentials or TLS refused, not others', () => {
   assert.equal(isTransientKafkaError(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false })), true);
   assert.equal(isTransientKafkaError(Object.assign(new Error('Request timed out'), { name: 'KafkaJSRequestTimeoutError', retriable: true })), true);
   assert.equal(isTransientKafkaError(Object.assign(new Error('Not authorized to access topics'), { name: 'KafkaJSProtocolError', retriable: false })), false);
   assert.equal(isTransientKafkaError(new Error('connect ECONNREFUSED')), false, 'not a KafkaJS error');
+  // Only a person cures these: a start that fails with them is not tried again (sync, serve, the app).
+  assert.equal(isTransientKafkaError(Object.assign(new Error('SASL PLAIN authentication failed: Authentication failed: Invalid username or password'), { name: 'KafkaJSSASLAuthenticationError', retriable: false })), false);
+  assert.equal(isTransientKafkaError(Object.assign(new Error('Connection error: self-signed certificate in certificate chain'), { name: 'KafkaJSConnectionError', retriable: true })), false);
 });

@@ -5,10 +5,16 @@ import { fetchWatermarks } from './watermarks.ts';
 
 export interface RawMessage { partition: number; offset: string; key: string | null; value: string | null }
 
-/** A KafkaJS error that waiting may cure: a broker down or restarting, a leader moving, a request timed out. */
+/**
+ * A KafkaJS error that waiting may cure: a broker down or restarting, a leader moving, a request timed out.
+ * Not credentials or TLS refused (a wrong SASL password, an untrusted certificate): only a person cures those.
+ */
 export function isTransientKafkaError(err: unknown): boolean {
   const e = err as { retriable?: unknown; name?: unknown } | null;
-  return !!e && typeof e.name === 'string' && e.name.startsWith('KafkaJS') && (e.retriable !== false || /connect|timeout|not available|leader/i.test(String((err as Error).message)));
+  if (!e || typeof e.name !== 'string' || !e.name.startsWith('KafkaJS')) return false;
+  const message = String((err as Error).message);
+  if (e.name === 'KafkaJSSASLAuthenticationError' || /sasl|authenticat|certificate|ssl routines|handshake/i.test(message)) return false;
+  return e.retriable !== false || /connect|timeout|not available|leader/i.test(message);
 }
 
 /**
