@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testKafka } from '../../main/engine/checks.ts';
+import { silentLogger } from '../../main/engine/log.ts';
+import { createKafka } from '../../main/engine/source/kafka-client.ts';
+import { isTransientKafkaError } from '../../main/engine/source/read-topic.ts';
 import { createTopics, startKafka, type KafkaBroker } from '../harness/kafka.ts';
 import { freePort, randomCtx } from '../harness/util.ts';
 import { tenantSchema } from '../../preload/contract/settings.ts';
@@ -84,5 +87,23 @@ describe('Kafka SASL/PLAIN and TLS on a real broker', { timeout: 240_000 }, () =
       assert.equal(untrusted.ok, false, 'a self-signed broker certificate is not trusted without its CA');
       assert.ok(!JSON.stringify(untrusted).includes(PASSWORD), 'no password in the failure report');
     } finally { delete process.env.TM_TEST_SASL; }
+  });
+
+  it('the errors kafkajs gives for a wrong password and for an untrusted certificate are not transient: sync, serve and the app do not wait on them', async () => {
+    const refused = async (tenant: Parameters<typeof createKafka>[0]): Promise<unknown> => {
+      const admin = createKafka(tenant, silentLogger).admin();
+      try { await admin.connect(); return null; } catch (err) { return err; } finally { await admin.disconnect().catch(() => undefined); }
+    };
+    const ctx = randomCtx();
+    const wrong = await refused(tenantSchema.parse({ ctx, brokers: [`127.0.0.1:${saslPort}`], sasl: { mechanism: 'plain', username: 'svc', password: `${PASSWORD}-wrong` } }));
+    assert.ok(wrong instanceof Error, 'a wrong password is refused');
+    assert.equal(isTransientKafkaError(wrong), false, `${wrong.name}: ${wrong.message}`);
+    const untrusted = await refused(tenantSchema.parse({ ctx, brokers: [`127.0.0.1:${sslPort}`], ssl: true, sasl: { mechanism: 'plain', username: 'svc', password: PASSWORD } }));
+    assert.ok(untrusted instanceof Error, 'an untrusted certificate is refused');
+    assert.equal(isTransientKafkaError(untrusted), false, `${untrusted.name}: ${untrusted.message}`);
+    // …while a broker that is not there is (it may come up).
+    const down = await refused(tenantSchema.parse({ ctx, brokers: [`127.0.0.1:${await freePort()}`] }));
+    assert.ok(down instanceof Error);
+    assert.equal(isTransientKafkaError(down), true, `${down.name}: ${down.message}`);
   });
 });
