@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
+import { clockUtc, retryOnSchedule } from '../engine/retry-schedule.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BUSY_STATES, endedInStep, goneOutcome, lostResyncs, resyncReportLine, waitingLine } from './resync-report.ts';
@@ -16,7 +17,6 @@ export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
 import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
-import { RETRY_DELAYS_MS } from '../host/engine-runner.ts';
 
 export { EXIT };
 
@@ -156,32 +156,36 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   // A sync service started before the replica's server or Kafka is up (at boot) waits for them, as the
   // engine does once running: said at each try, 5 s, 15 s, 30 s, then every 60 s (within --timeout with
   // --until-caught-up). Before 2026-12-06 evening it ended at once with exit 1.
-  for (let tries = 0; ; tries++) {
+  const running = await retryOnSchedule(async () => {
+    await refuseIfInUse(settings, log);
+    const e = await createEngine(settings, { log, command: 'sync' });
+    engine = e; // Ctrl+C meanwhile stops it
+    wire(e);
     try {
-      await refuseIfInUse(settings, log);
-      engine = await createEngine(settings, { log, command: 'sync' });
-      wire(engine);
-      await engine.start();
-      break;
+      await e.start();
+      return e;
     } catch (err) {
-      const failed = engine;
       engine = null;
-      await failed?.stop().catch(() => undefined);
-      const e = MirrorError.from(err);
-      const wait = RETRY_DELAYS_MS[Math.min(tries, RETRY_DELAYS_MS.length - 1)]!;
-      if (!curedByWaiting(e) || stopping || (opts.untilCaughtUp && Date.now() + wait > until)) throw err;
-      say(`${e.code === 'KAFKA_UNREACHABLE' ? 'Kafka' : 'the replica'} cannot be reached (${e.message}); sync tries again at ${new Date(Date.now() + wait).toISOString().slice(11, 19)} UTC (Ctrl+C to stop)`);
-      await new Promise((r) => setTimeout(r, wait));
+      await e.stop().catch(() => undefined);
+      throw err;
     }
-  }
-  for (const line of storedStallLines(engine.status())) say(line);
-  progress.timer = setInterval(() => say(progressOf(io)(engine.status())), 2000);
+  }, {
+    ...(opts.untilCaughtUp ? { until } : {}),
+    cured: (err) => curedByWaiting(MirrorError.from(err)),
+    stopped: () => stopping,
+    onWait: (err, at) => {
+      const e = MirrorError.from(err);
+      say(`${e.code === 'KAFKA_UNREACHABLE' ? 'Kafka' : 'the replica'} cannot be reached (${e.message}); sync tries again at ${clockUtc(at)} UTC (Ctrl+C to stop)`);
+    },
+  });
+  for (const line of storedStallLines(running.status())) say(line);
+  progress.timer = setInterval(() => say(progressOf(io)(running.status())), 2000);
   if (opts.untilCaughtUp) {
-    try { await waitCaughtUp(engine, done, Math.max(1000, until - Date.now()), { say, json: io.json }); } finally { clearInterval(progress.timer); }
-    const s = engine.status();
+    try { await waitCaughtUp(running, done, Math.max(1000, until - Date.now()), { say, json: io.json }); } finally { clearInterval(progress.timer); }
+    const s = running.status();
     io.out(progressOf(io)(s));
     stopping = true;
-    await engine.stop();
+    await running.stop();
     const bad = notInStep(s);
     if (bad.length) {
       for (const line of bad) io.out(line);

@@ -10,6 +10,7 @@ import type { Logger } from '../engine/log.ts';
 import { createReplica } from '../engine/replica/create-replica.ts';
 import { connectReplica } from '../engine/replica/classified-error.ts';
 import type { Replica } from '../engine/replica/replica.ts';
+import { retryOnSchedule } from '../engine/retry-schedule.ts';
 import { fromStateJson } from '../engine/state/json.ts';
 import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
@@ -175,18 +176,19 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
     let kafkaSaid = false;
     for (;;) {
       try {
-        return await handOver(replica, spec, io, log, until);
-      } catch (err) {
-        if (!(err instanceof MirrorError)) throw err;
         // The engine could not reach Kafka for it (the schema history unread during a broker outage): it
         // rides the outage out, and the request is asked again, said once, within the timeout.
-        if (err.code === 'KAFKA_UNREACHABLE' && err.retriable && Date.now() + KAFKA_RETRY_MS < until) {
-          if (!kafkaSaid) io.out(`the running engine could not reach Kafka for the ${spec.kind} request (${err.message}); it retries, and this command asks again every ${KAFKA_RETRY_MS / 1000} s`);
-          kafkaSaid = true;
-          await new Promise((r) => setTimeout(r, KAFKA_RETRY_MS));
-          continue;
-        }
-        if (err.code !== 'REPLICA_WENT_BACK' || ++handed >= HAND_OVER_TRIES || Date.now() >= until) throw err;
+        return await retryOnSchedule(() => handOver(replica, spec, io, log, until), {
+          delays: [KAFKA_RETRY_MS],
+          until,
+          cured: (e) => e instanceof MirrorError && e.code === 'KAFKA_UNREACHABLE' && e.retriable,
+          onWait: (e) => {
+            if (!kafkaSaid) io.out(`the running engine could not reach Kafka for the ${spec.kind} request (${(e as Error).message}); it retries, and this command asks again every ${KAFKA_RETRY_MS / 1000} s`);
+            kafkaSaid = true;
+          },
+        });
+      } catch (err) {
+        if (!(err instanceof MirrorError) || err.code !== 'REPLICA_WENT_BACK' || ++handed >= HAND_OVER_TRIES || Date.now() >= until) throw err;
         io.out(`${err.message}; handing the ${spec.kind} request over again`);
       }
     }

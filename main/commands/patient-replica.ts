@@ -5,8 +5,10 @@
  * bare error as INTERNAL (seen in the control-plane soak: `resync-tables` exited 1 with
  * "error [INTERNAL]: connect ECONNREFUSED" while the engine it waited for went on and finished the resync).
  */
+import type { MirrorError } from '../engine/errors.ts';
 import { openingError } from '../engine/replica/classified-error.ts';
 import type { Replica } from '../engine/replica/replica.ts';
+import { retryOnSchedule } from '../engine/retry-schedule.ts';
 
 type Patient = Pick<Replica, 'readState' | 'writeState' | 'classifyError'>;
 
@@ -19,18 +21,19 @@ type Patient = Pick<Replica, 'readState' | 'writeState' | 'classifyError'>;
 export function patientReplica<R extends Patient>(replica: R, say: (line: string) => void, until: number, retryMs = 2000): R {
   let waiting = false;
   const patiently = <A extends unknown[], T>(fn: (...a: A) => Promise<T>) => async (...args: A): Promise<T> => {
-    for (;;) {
-      try {
-        const r = await fn.apply(replica, args);
-        if (waiting) { waiting = false; say('the replica answers again; waiting on'); }
-        return r;
-      } catch (err) {
-        const e = openingError(replica.classifyError, err);
-        if (e.code !== 'REPLICA_UNREACHABLE' || !e.retriable || Date.now() + retryMs > until) throw e;
-        if (!waiting) { waiting = true; say(`the replica cannot be reached (${e.message}); the engine retries, and this command waits for it`); }
-        await new Promise((r) => setTimeout(r, retryMs));
-      }
-    }
+    const r = await retryOnSchedule(async () => {
+      try { return await fn.apply(replica, args); } catch (err) { throw openingError(replica.classifyError, err); }
+    }, {
+      delays: [retryMs],
+      until,
+      cured: (e) => (e as MirrorError).code === 'REPLICA_UNREACHABLE' && (e as MirrorError).retriable,
+      onWait: (e) => {
+        if (!waiting) say(`the replica cannot be reached (${(e as MirrorError).message}); the engine retries, and this command waits for it`);
+        waiting = true;
+      },
+    });
+    if (waiting) { waiting = false; say('the replica answers again; waiting on'); }
+    return r;
   };
   const readState = patiently(replica.readState);
   const writeState = patiently(replica.writeState);

@@ -43,7 +43,7 @@ import { startCdcConsumer } from './source/cdc-consumer.ts';
 import type { CdcReader } from './source/cdc-consumer.ts';
 import { positionNotifications, startNotificationReader } from './source/notification-reader.ts';
 import { createKafka } from './source/kafka-client.ts';
-import { isTransientKafkaError } from './source/read-topic.ts';
+import { isTransientKafkaError } from './source/kafka-errors.ts';
 import { tenantTopics } from './source/topics.ts';
 import { fetchWatermarks } from './source/watermarks.ts';
 import type { Watermark } from './source/watermarks.ts';

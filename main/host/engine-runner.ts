@@ -7,6 +7,7 @@
 import type { ErrorData } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { MirrorError } from '../engine/errors.ts';
+import { clockUtc, delayBefore, RETRY_DELAYS_MS } from '../engine/retry-schedule.ts';
 import { createEngineProxy } from './engine-proxy.ts';
 import type { ChildHandle, EngineProxy } from './engine-proxy.ts';
 import type { EngineSlot } from './engine-slot.ts';
@@ -30,14 +31,17 @@ export interface RunnerOptions {
    * the n-th try waits the n-th delay, the last one from then on. Default RETRY_DELAYS_MS.
    */
   retryDelaysMs?: readonly number[];
+  /**
+   * An engine that ran this long before its child died starts the delays over; one that dies sooner goes on
+   * with them (a crash loop is tried every minute, not every 5 s). Default STEADY_MS.
+   */
+  steadyMs?: number;
   /** Told each time a try again is planned (the log line of serve and the desktop app). */
   onRetry?: (err: ErrorData, atMs: number) => void;
 }
 
-/** 5 s, 15 s, 30 s, then every 60 s. */
-export const RETRY_DELAYS_MS: readonly number[] = [5_000, 15_000, 30_000, 60_000];
-
-const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+/** 10 minutes. */
+export const STEADY_MS = 600_000;
 
 export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   let current: EngineProxy | null = null;
@@ -71,9 +75,9 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
    */
   const retryLater = (err: ErrorData, settings: Settings): void => {
     cancelRetry();
-    const at = Date.now() + delays[Math.min(tries, delays.length - 1)]!;
+    const at = Date.now() + delayBefore(tries, delays);
     tries++;
-    lastError = { ...err, message: `${err.message}; Tenant Mirror starts the engine again by itself at ${clock(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
+    lastError = { ...err, message: `${err.message}; Tenant Mirror starts the engine again by itself at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
     opts.onRetry?.(err, at);
     retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());
     retryTimer.unref?.();
@@ -82,12 +86,14 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   const start = async (settings: Settings, startOpts: { provision?: boolean }): Promise<void> => {
     await stopCurrent();
     const proxy = createEngineProxy(opts.spawn(), opts.onLog ? { onLog: opts.onLog } : {});
+    let runningSince: number | null = null; // set once this child's start succeeded
     void proxy.exited.then((code) => {
       const expected = current !== proxy;
       if (!expected) {
         lastError = { code: 'ENGINE_STOPPED', message: `the engine process exited unexpectedly (code ${code})`, retriable: true };
         current = null;
         if (opts.slot.current() === proxy) opts.slot.set(null);
+        if (runningSince !== null && Date.now() - runningSince >= (opts.steadyMs ?? STEADY_MS)) tries = 0;
         retryLater(lastError, settings);
       }
       opts.onExit?.(code, expected);
@@ -104,7 +110,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
       throw err;
     }
     lastError = null;
-    tries = 0;
+    runningSince = Date.now();
     opts.slot.set(proxy);
   };
 

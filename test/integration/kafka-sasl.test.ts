@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { testKafka } from '../../main/engine/checks.ts';
 import { silentLogger } from '../../main/engine/log.ts';
 import { createKafka } from '../../main/engine/source/kafka-client.ts';
-import { isTransientKafkaError } from '../../main/engine/source/read-topic.ts';
+import { isTransientKafkaError } from '../../main/engine/source/kafka-errors.ts';
 import { createTopics, startKafka, type KafkaBroker } from '../harness/kafka.ts';
 import { freePort, randomCtx } from '../harness/util.ts';
 import { tenantSchema } from '../../preload/contract/settings.ts';

@@ -102,3 +102,28 @@ test('an engine child that dies is started again by itself; one stopped on purpo
   assert.equal(e.starts(), 2, 'a stop is not a death');
   assert.equal(slot.current(), null);
 });
+
+test('a child that dies soon after each start goes on with the longer delays (no crash loop every 5 s); one that ran steadily starts them over', async () => {
+  const e = engines([]);
+  const slot = createEngineSlot();
+  const waits: number[] = [];
+  const r = createEngineRunner({ slot, spawn: e.spawn, retryDelaysMs: [40, 250], steadyMs: 150, onRetry: (_err, at) => waits.push(at - Date.now()) });
+  const running = async (n: number): Promise<void> => {
+    for (let i = 0; i < 200 && !(slot.current() && e.starts() === n); i++) await sleep(10);
+    assert.equal(e.starts(), n);
+    assert.ok(slot.current(), `child ${n} runs`);
+  };
+  await r.restart(settings);
+  e.children[0]!.kill();
+  await running(2);
+  e.children[1]!.kill(); // died 0 ms after its start: the next delay
+  await running(3);
+  await sleep(200); // ran longer than steadyMs
+  e.children[2]!.kill();
+  await running(4);
+  await r.stop();
+  assert.equal(waits.length, 3);
+  assert.ok(waits[0]! <= 40 && waits[0]! > 20, `first wait ${waits[0]}`);
+  assert.ok(waits[1]! > 200, `a child that died at once waits the second delay: ${waits[1]}`);
+  assert.ok(waits[2]! <= 40, `a child that ran steadily starts the delays over: ${waits[2]}`);
+});

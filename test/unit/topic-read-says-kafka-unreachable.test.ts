@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { MirrorError } from '../../main/engine/errors.ts';
-import { isTransientKafkaError, readTopicToEnd } from '../../main/engine/source/read-topic.ts';
+import { isTransientKafkaError } from '../../main/engine/source/kafka-errors.ts';
+import { readTopicToEnd } from '../../main/engine/source/read-topic.ts';
 
 test('readTopicToEnd with the broker down: KAFKA_UNREACHABLE, retriable, naming the topic', { timeout: 30_000 }, async () => {
   const port = await new Promise<number>((resolve) => {

@@ -6,7 +6,7 @@
 import type { EngineContext } from '../context.ts';
 import { sleep } from '../context.ts';
 import { MirrorError } from '../errors.ts';
-import { isTransientKafkaError } from '../source/read-topic.ts';
+import { isKafkaJsError, isTransientKafkaError } from '../source/kafka-errors.ts';
 
 /** What this module uses of the engine's state (a narrow view of EngineContext). */
 export type RetryDeps = Pick<EngineContext, 'log' | 'replica' | 'setState' | 'settings' | 'stopping'>;
@@ -15,8 +15,7 @@ export function isTransient(ctx: RetryDeps, err: unknown): boolean {
   // Retrying cannot cure a replica that went back or a lost lease: the engine reads again (or stops) instead.
   if (err instanceof MirrorError && (err.code === 'REPLICA_WENT_BACK' || err.code === 'REPLICA_LEASE_LOST')) return false;
   if (err instanceof MirrorError) return err.retriable;
-  const e = err as { name?: unknown } | null;
-  if (e && typeof e.name === 'string' && e.name.startsWith('KafkaJS')) return isTransientKafkaError(err);
+  if (isKafkaJsError(err)) return isTransientKafkaError(err);
   return ctx.replica.classifyError(err).action === 'retry';
 }
 

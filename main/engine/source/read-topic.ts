@@ -1,21 +1,10 @@
 /** Reads a (small) topic from its start to the current high watermark, without a consumer group. */
 import type { Kafka } from 'kafkajs';
 import { MirrorError } from '../errors.ts';
+import { isTransientKafkaError } from './kafka-errors.ts';
 import { fetchWatermarks } from './watermarks.ts';
 
 export interface RawMessage { partition: number; offset: string; key: string | null; value: string | null }
-
-/**
- * A KafkaJS error that waiting may cure: a broker down or restarting, a leader moving, a request timed out.
- * Not credentials or TLS refused (a wrong SASL password, an untrusted certificate): only a person cures those.
- */
-export function isTransientKafkaError(err: unknown): boolean {
-  const e = err as { retriable?: unknown; name?: unknown } | null;
-  if (!e || typeof e.name !== 'string' || !e.name.startsWith('KafkaJS')) return false;
-  const message = String((err as Error).message);
-  if (e.name === 'KafkaJSSASLAuthenticationError' || /sasl|authenticat|certificate|ssl routines|handshake/i.test(message)) return false;
-  return e.retriable !== false || /connect|timeout|not available|leader/i.test(message);
-}
 
 /**
  * Reads `topic` to its end; a broker that cannot be reached meanwhile (or a read that times out) is
