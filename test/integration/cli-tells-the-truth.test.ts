@@ -28,6 +28,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,7 +39,7 @@ import { topicOffsets } from '../harness/kafka.ts';
 import { getSharedStack, stopStack } from '../harness/stack.ts';
 import type { Stack } from '../harness/stack.ts';
 import type { Tenant } from '../harness/tenant.ts';
-import { waitFor } from '../harness/util.ts';
+import { freePort, waitFor } from '../harness/util.ts';
 import { poisonValue } from '../faults/fault-kit.ts';
 import { compareWithSource } from './support/replica-compare.ts';
 
@@ -514,5 +516,40 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
       const names = (left.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%big_%'`).all() as Array<{ name: string }>).map((r) => r.name);
       assert.deepEqual(names, [], 'dropped in the replica too');
     } finally { left.close(); }
+  });
+  it('`sync --until-caught-up` started while Kafka cannot be reached yet (its address opens later): says when it tries again, then catches up, exit 0, equal', async () => {
+    const { tenant, file } = await provisioned(30, 'kafka-later');
+    // The config's only broker address is a relay that is not listening yet: ECONNREFUSED, as a broker
+    // not started yet at boot. Once it listens it passes bytes to the real broker (the metadata then
+    // names the broker itself).
+    const port = await freePort();
+    const [host, brokerPort] = stack.brokers[0]!.split(':') as [string, string];
+    const { config } = configFor(tenant, stack, 'kafka-later-relay', { tenant: { ctx: tenant.ctx, brokers: [`127.0.0.1:${port}`] } }, 'kafka-later');
+    await tenant.source.query(`CREATE TABLE ${tenant.source.qt('late_k')} (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)`);
+    await tenant.source.query(`INSERT INTO ${tenant.source.qt('late_k')} SELECT seq, CONCAT('k', seq) FROM seq_1_to_500`);
+    const waits = /^Kafka cannot be reached \(.*\); sync tries again at \d\d:\d\d:\d\d UTC \(Ctrl\+C to stop\)$/m;
+    const s = spawnCli(CLI, ['sync', '-c', config, '--until-caught-up', '--timeout', '300']);
+    let relay: Server | null = null;
+    try {
+      await waitFor(() => waits.test(s.output()) || !s.running(), { timeoutMs: 120_000, intervalMs: 100, what: 'sync to say it waits for Kafka' });
+      assert.ok(s.running(), s.output().slice(-2000));
+      relay = createServer((c) => {
+        const up = createConnection({ host, port: Number(brokerPort) });
+        c.pipe(up); up.pipe(c);
+        c.on('error', () => up.destroy()); up.on('error', () => c.destroy());
+      });
+      await new Promise<void>((r) => relay!.listen(port, '127.0.0.1', () => r()));
+      const x = await s.exit;
+      const out = s.output();
+      say(`sync exit ${x.code}: ${out.split('\n').filter((l) => /Kafka cannot|caught up|^error/.test(l)).join(' | ').slice(0, 600)}`);
+      assert.equal(x.code, 0, out.slice(-3000));
+      assert.match(out, /^caught up: \d+ tables in step$/m);
+    } finally {
+      await s.kill9();
+      relay?.close();
+    }
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.ok(eq.some((c) => c.table === 'late_k' && c.sourceRows === 500), 'late_k compared');
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
   });
 });
