@@ -1,6 +1,7 @@
 /**
  * The engine's side of the CLI hand-off: runs pending `request:<id>` rows one by one through `handle`
- * (the engine's control loop), marking each running, then done with its result or failed with its error.
+ * (the engine's control loop), marking each running, then done with its result or failed with its error
+ * (not when its row is gone by then: the replica went back under the run).
  * Finished rows nobody collected (the CLI gave up) are deleted after an hour.
  */
 import { MirrorError } from '../errors.ts';
@@ -35,6 +36,14 @@ export async function pollRequests(replica: Replica, handle: (req: RequestRecord
       if (e.code === 'REPLICA_LEASE_LOST') throw e;
       log.warn('request failed', { id: req.id, kind: req.kind, code: e.code, error: e.message });
       outcome = { error: e.toData() };
+    }
+    // Its row gone meanwhile (the replica restored from a backup under the run, or provisioned again): the
+    // outcome is of a run on a state the replica no longer has. Written, it would re-create the row, and the
+    // waiting command could print it as the outcome; left out, the command sees its request gone, says so
+    // and hands it over again (lease-handoff.ts).
+    if (!(await readRequests(replica)).some((r) => r.id === req.id)) {
+      log.warn('a request\'s row is gone before its outcome was written (the replica went back?): not written', { id: req.id, kind: req.kind });
+      continue;
     }
     await updateRequest(replica, running, 'error' in outcome ? 'failed' : 'done', outcome, opts.lease?.());
   }
