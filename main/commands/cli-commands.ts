@@ -16,7 +16,7 @@ import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
-import { refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
+import { HAND_OVER_TRIES, refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
 
 export { EXIT };
 
@@ -242,19 +242,41 @@ export async function resetOffsets(settings: Settings, io: Io, log: Logger, time
   });
 }
 
-/** Waits (the engine running here) until no table of `requested` is busy; prints one line per table; exit ok when each ended in step. */
-export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFor' | 'on'>, requested: string[], io: Io, timeoutMs: number): Promise<number> {
+/**
+ * Waits (the engine running here) until no table of `requested` is busy; prints one line per table; exit ok
+ * when each ended in step. `begun` holds, for each table seen busy, when its resync began (the latest seen):
+ * a table that ends with no resync since then was put back under the command (the replica restored from a
+ * backup: the engine read its state again) — its resync is asked for again, said, up to HAND_OVER_TRIES
+ * times in all; still lost after that, it is not counted in step. Before 2026-12-07 the restored table's
+ * older resync was printed as the one asked for, and "resynced".
+ */
+export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFor' | 'on' | 'resyncTables'>, requested: string[], io: Io, timeoutMs: number, begun = new Map<string, number>()): Promise<number> {
   if (e.status().state === 'stopped') await e.start();
+  const until = Date.now() + timeoutMs;
   const timer = setInterval(() => io.out(progressOf(io)(e.status())), 2000);
   const off = sayStalls(e, io);
+  const note = (st: EngineStatus): void => {
+    for (const t of st.tables) {
+      const at = t.snapshot?.startedAt;
+      if (requested.includes(t.id) && BUSY_STATES.has(t.state) && at !== undefined && at > (begun.get(t.id) ?? -Infinity)) begun.set(t.id, at);
+    }
+  };
   let s: EngineStatus;
+  let lost: string[] = [];
   try {
-    // A table without a status row is gone (dropped at the source meanwhile): done, not busy.
-    s = await e.waitFor((st) => requested.every((id) => !BUSY_STATES.has(st.tables.find((t) => t.id === id)?.state ?? 'gone')), timeoutMs);
+    for (let asked = 1; ; asked++) {
+      // A table without a status row is gone (dropped at the source meanwhile): done, not busy.
+      s = await e.waitFor((st) => { note(st); return requested.every((id) => !BUSY_STATES.has(st.tables.find((t) => t.id === id)?.state ?? 'gone')); }, Math.max(1000, until - Date.now()));
+      lost = lostResyncs(s.tables, requested, Object.fromEntries(begun));
+      if (!lost.length || asked >= HAND_OVER_TRIES || Date.now() >= until) break;
+      io.out(`the replica went back to an earlier state (restored from a backup?) while this command waited: the resync of ${lost.join(', ')} is not in it; asking for it again`);
+      await e.resyncTables(lost);
+      note(e.status());
+    }
   } finally { clearInterval(timer); off(); }
   const outcome = requested.map((id) => s.tables.find((t) => t.id === id) ?? goneOutcome(id, s.notMirrored ?? []));
-  for (const t of outcome) io.out(resyncReportLine(t));
-  const ok = outcome.every(endedInStep);
+  for (const t of outcome) io.out(lost.includes(t.id) ? `lost     ${t.id} — its resync is not in the replica (it went back to an earlier state ${HAND_OVER_TRIES} times while this command waited): run resync-tables again` : resyncReportLine(t));
+  const ok = outcome.every(endedInStep) && !lost.length;
   io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
   return ok ? EXIT.ok : EXIT.stale;
 }
@@ -276,7 +298,7 @@ export async function resyncTables(settings: Settings, tables: string[], io: Io,
         io.out(`the replica went back to an earlier state (restored from a backup?) after that engine stopped: the resync of ${lost.join(', ')} is not in it; asking for it again here`);
         await e.resyncTables(lost);
       }
-      return waitForResync(e, handed.ownerStopped, io, Math.max(1000, until - Date.now()));
+      return waitForResync(e, handed.ownerStopped, io, Math.max(1000, until - Date.now()), new Map(Object.entries(handed.begun)));
     });
   }
   return withEngine(settings, log, 'resync-tables', async (e) => {

@@ -25,6 +25,7 @@ function engineThrough(steps: Array<Pick<EngineStatus, 'tables' | 'notMirrored'>
     status: now,
     start: async () => undefined,
     on: () => () => undefined,
+    resyncTables: async (ids: string[]) => ({ requested: ids }),
     async waitFor(pred: (s: EngineStatus) => boolean, timeoutMs: number): Promise<EngineStatus> {
       for (; i < steps.length; i++) if (pred(now())) return now();
       throw new Error(`still waiting after ${timeoutMs} ms (the table's status row is gone)`);
