@@ -413,7 +413,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     } finally { db.close(); }
   });
 
-  it('`resync-tables` handed to a running sync that stops mid-resync (Ctrl+C, then kill -9): it goes on with the resync here, no wait for the timeout, exit 0, equal', async () => {
+  it('`resync-tables` handed to a running sync that stops mid-resync (Ctrl+C, then kill -9): it goes on with the resync here, no wait for the timeout, exit 0, equal; run here with the replica\'s state put back under it: the lost resync asked for again, equal', async () => {
     const { tenant, db, config, file } = await provisioned(50, 'owner-stops');
     // Large enough that its resync is still under way when the sync stops.
     await tenant.source.query(`CREATE TABLE ${tenant.source.qt('big_r')} (id INT NOT NULL PRIMARY KEY, v VARCHAR(40) NOT NULL)`);
@@ -457,6 +457,39 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
       const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } }, ['big_r']);
       assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), [], `${how}: big_r equal`);
     }
+
+    // Run here (no sync running), the replica's state put back under the command to a backup taken before it
+    // (one transaction, plain SQL, as a restore does): the engine finds the replica went back and reads it
+    // again, where big_r is `ok` with no resync. Before 2026-12-07 the command printed that as the resync
+    // asked for ("resynced"); now it sees the resync lost, says so, and asks for it again.
+    const backup = (() => {
+      const d = new Database(file, { readonly: true });
+      try { return d.prepare(`SELECT * FROM "_ReplicationState" WHERE "Kind" <> 'lease'`).all() as Array<Record<string, unknown>>; } finally { d.close(); }
+    })();
+    const here = spawnCli(CLI, ['resync-tables', `${tenant.database}.big_r`, '-c', config, '--timeout', '200']);
+    try {
+      await waitFor(() => /snapshot of 1 table: [1-9]/.test(here.output()) || !here.running(), { timeoutMs: 60_000, intervalMs: 100, what: 'the resync under way here' });
+      assert.ok(here.running(), here.output().slice(-2000));
+      const d = new Database(file);
+      try {
+        d.pragma('busy_timeout = 20000');
+        d.transaction(() => {
+          d.prepare(`DELETE FROM "_ReplicationState" WHERE "Kind" <> 'lease'`).run();
+          for (const r of backup) {
+            const cols = Object.keys(r);
+            d.prepare(`INSERT INTO "_ReplicationState" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => r[c]));
+          }
+        })();
+      } finally { d.close(); }
+      const x = await here.exit;
+      const out = here.output();
+      say(`run here, state put back: exit ${x.code}: ${out.split('\n').filter((l) => /big_r|went back|resynced/.test(l)).join(' | ').slice(0, 700)}`);
+      assert.equal(x.code, 0, out.slice(-3000));
+      assert.match(out, /the resync of \S+\.big_r is not in it; asking for it again/);
+      assert.match(out, new RegExp(`^ok\\s+${db}\\.big_r · repaired: \\d+ snapshot rows applied`, 'm'));
+      const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } }, ['big_r']);
+      assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), [], 'run here, state put back: big_r equal');
+    } finally { await here.kill9(); }
     const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
     assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
   });
