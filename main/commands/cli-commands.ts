@@ -263,8 +263,10 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
   };
   let s: EngineStatus;
   let lost: string[] = [];
+  let asked = 0;
   try {
-    for (let asked = 1; ; asked++) {
+    for (;;) {
+      asked++;
       // A table without a status row is gone (dropped at the source meanwhile): done, not busy.
       s = await e.waitFor((st) => { note(st); return requested.every((id) => !BUSY_STATES.has(st.tables.find((t) => t.id === id)?.state ?? 'gone')); }, Math.max(1000, until - Date.now()));
       lost = lostResyncs(s.tables, requested, Object.fromEntries(begun));
@@ -275,7 +277,7 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
     }
   } finally { clearInterval(timer); off(); }
   const outcome = requested.map((id) => s.tables.find((t) => t.id === id) ?? goneOutcome(id, s.notMirrored ?? []));
-  for (const t of outcome) io.out(lost.includes(t.id) ? `lost     ${t.id} — its resync is not in the replica (it went back to an earlier state ${HAND_OVER_TRIES} times while this command waited): run resync-tables again` : resyncReportLine(t));
+  for (const t of outcome) io.out(lost.includes(t.id) ? `lost     ${t.id} — its resync is not in the replica (it went back to an earlier state ${asked === 1 ? 'once' : `${asked} times`} while this command waited): run resync-tables again` : resyncReportLine(t));
   const ok = outcome.every(endedInStep) && !lost.length;
   io.out(ok ? `resynced: ${requested.join(', ')}` : 'the resync did not leave every table ok (see above)');
   return ok ? EXIT.ok : EXIT.stale;

@@ -42,14 +42,14 @@ export const endedInStep = (t: TableOutcome): boolean => t.state === 'ok' || t.s
 
 /**
  * Of `ids`, whose resync an engine was seen running (`begun`: when each began, the engine's clock) before it
- * stopped: those the replica no longer has — not busy, and no resync recorded since that one began (the
+ * stopped: those the replica no longer has — `ok`, and no resync recorded since that one began (the
  * replica went back to an earlier state, restored from a backup, after the engine stopped). A table gone
- * is not among them (dropped at the source: goneOutcome).
+ * is not among them (dropped at the source: goneOutcome), nor one stale or halted (said as such, not in step).
  */
 export function lostResyncs(tables: ReadonlyArray<Pick<TableOutcome, 'id' | 'state' | 'lastResync'>>, ids: string[], begun: Readonly<Record<string, number>>): string[] {
   return ids.filter((id) => {
     const t = tables.find((x) => x.id === id);
     const at = begun[id];
-    return t !== undefined && at !== undefined && !BUSY_STATES.has(t.state) && (t.lastResync?.startedAt ?? -Infinity) < at;
+    return t !== undefined && at !== undefined && t.state === 'ok' && (t.lastResync?.startedAt ?? -Infinity) < at;
   });
 }

@@ -18,8 +18,8 @@ import type { EngineStatus, ResyncReport, TableStatus } from '../../preload/cont
 
 const resync = (startedAt: number): ResyncReport => ({ kind: 'incremental', outcome: 'repaired', startedAt, finishedAt: startedAt + 5, rowsScanned: 3, rowsReported: 3, rowsDeleted: 0, rowsBefore: 3, rowsAfter: 3, reason: null });
 
-test('lostResyncs: only a table not busy whose last resync began before the one seen running (or has none)', () => {
-  const begun = { 'crm.a': 1000, 'crm.b': 1000, 'crm.c': 1000, 'crm.d': 1000, 'crm.e': 1000 };
+test('lostResyncs: only a table ok whose last resync began before the one seen running (or has none)', () => {
+  const begun = { 'crm.a': 1000, 'crm.b': 1000, 'crm.c': 1000, 'crm.d': 1000, 'crm.e': 1000, 'crm.h': 1000 };
   const tables = [
     { id: 'crm.a', state: 'ok', lastResync: resync(400) }, // the backup's older resync: lost
     { id: 'crm.b', state: 'ok', lastResync: null }, // none at all: lost
@@ -27,8 +27,9 @@ test('lostResyncs: only a table not busy whose last resync began before the one 
     { id: 'crm.d', state: 'resyncing', lastResync: resync(400) }, // still resyncing: not lost
     { id: 'crm.e', state: 'stale', lastResync: resync(1000) }, // it failed: said as such, not lost
     { id: 'crm.f', state: 'ok', lastResync: null }, // never seen running: nothing to compare with
+    { id: 'crm.h', state: 'halted', lastResync: resync(400) }, // halted meanwhile: said as such, not asked again
   ];
-  assert.deepEqual(lostResyncs(tables, ['crm.a', 'crm.b', 'crm.c', 'crm.d', 'crm.e', 'crm.f', 'crm.gone'], begun), ['crm.a', 'crm.b']);
+  assert.deepEqual(lostResyncs(tables, ['crm.a', 'crm.b', 'crm.c', 'crm.d', 'crm.e', 'crm.f', 'crm.h', 'crm.gone'], begun), ['crm.a', 'crm.b']);
 });
 
 test('waitForTables notes when each resync it saw running began (the sweep\'s startedAt in the table record)', async () => {
