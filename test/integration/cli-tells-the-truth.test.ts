@@ -460,8 +460,9 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
 
     // Run here (no sync running), the replica's state put back under the command to a backup taken before it
     // (one transaction, plain SQL, as a restore does): the engine finds the replica went back and reads it
-    // again, where big_r is `ok` with no resync. Before 2026-12-07 the command printed that as the resync
-    // asked for ("resynced"); now it sees the resync lost, says so, and asks for it again.
+    // again, where big_r is `ok` with the report of the resync before (the kill -9 variant's). Before
+    // 2026-12-07 the command printed that report as the resync asked for, and "resynced"; now it sees the
+    // resync lost, says so, and asks for it again.
     const backup = (() => {
       const d = new Database(file, { readonly: true });
       try { return d.prepare(`SELECT * FROM "_ReplicationState" WHERE "Kind" <> 'lease'`).all() as Array<Record<string, unknown>>; } finally { d.close(); }
@@ -550,6 +551,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
       assert.deepEqual(names, [], 'dropped in the replica too');
     } finally { left.close(); }
   });
+
   it('`sync --until-caught-up` started while Kafka cannot be reached yet (its address opens later): says when it tries again, then catches up, exit 0, equal', async () => {
     const { tenant, file } = await provisioned(30, 'kafka-later');
     // The config's only broker address is a relay that is not listening yet: ECONNREFUSED, as a broker
