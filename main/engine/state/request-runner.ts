@@ -1,7 +1,8 @@
 /**
  * The engine's side of the CLI hand-off: runs pending `request:<id>` rows one by one through `handle`
  * (the engine's control loop), marking each running, then done with its result or failed with its error
- * (not when its row is gone by then: the replica went back under the run).
+ * (not when its row is gone by then: the replica went back under the run). One left `running` by a run that
+ * did not end is run again.
  * Finished rows nobody collected (the CLI gave up) are deleted after an hour.
  */
 import { MirrorError } from '../errors.ts';
@@ -24,8 +25,13 @@ export async function pollRequests(replica: Replica, handle: (req: RequestRecord
   const all = await readRequests(replica);
   const old = all.filter((r) => (r.status === 'done' || r.status === 'failed') && now() - r.updatedAt > FORGET_FINISHED_MS);
   if (old.length) await replica.writeState([], old.map((r) => requestRowId(r.id)), opts.lease?.());
-  const pending = all.filter((r) => r.status === 'pending').sort((a, b) => a.submittedAt - b.submittedAt);
+  // Only the lease holder runs requests, one poll at a time: a row still `running` when a poll begins was
+  // left so by a process that stopped (or lost the lease) mid-run, or by this one when the replica failed
+  // under its outcome write. Nobody would finish it, and its command would wait for its timeout: it is run
+  // again (a resync or a schema check asked twice does no harm).
+  const pending = all.filter((r) => r.status === 'pending' || r.status === 'running').sort((a, b) => a.submittedAt - b.submittedAt);
   for (const req of pending) {
+    if (req.status === 'running') log.warn('a request left running by a run that did not end is run again', { id: req.id, kind: req.kind, by: req.submittedBy });
     log.info('running a request handed over by the command line', { id: req.id, kind: req.kind, by: req.submittedBy });
     const running = await updateRequest(replica, req, 'running', undefined, opts.lease?.());
     let outcome: { result: unknown } | { error: ReturnType<MirrorError['toData']> };
