@@ -79,9 +79,9 @@ async function holderBack(alive: () => Promise<boolean>, io: Out, graceMs: numbe
 /**
  * `waitForResult`'s watch of the holder a request was handed to (every `every`-th poll): when it is gone,
  * another process gets `graceMs` to take the replica over (a sync service restarted after a crash) and
- * the request is left to it — put back to pending when the one that stopped had taken it up (it would
- * never finish it); when none does, ENGINE_STOPPED (a pending request is withdrawn and the command runs
- * here). Withdrawing at once locked a `sync` restarted a second after a kill -9 out for the command's run.
+ * the request is left to it (the new holder runs it, also one the stopped holder had taken up and left
+ * `running`: request-runner.ts); when none does, ENGINE_STOPPED (a pending request is withdrawn and the
+ * command runs here). Withdrawing at once locked a `sync` restarted a second after a kill -9 out for the command's run.
  */
 export function holderWatch(replica: Pick<Replica, 'readState' | 'writeState'>, alive: () => Promise<boolean>, io: Out, opts: { graceMs?: number; pollMs?: number; every?: number } = {}): (r: RequestRecord) => Promise<void> {
   let polls = 0;
@@ -91,8 +91,6 @@ export function holderWatch(replica: Pick<Replica, 'readState' | 'writeState'>, 
     if (!(await holderBack(alive, io, opts.graceMs ?? TAKEOVER_GRACE_MS, opts.pollMs ?? 1000, what, 'the request is left to it'))) {
       throw new MirrorError('ENGINE_STOPPED', `${what}${r.status === 'pending' ? ' (withdrawn)' : ''}`);
     }
-    const now = (await readRequests(replica)).find((x) => x.id === r.id);
-    if (now?.status === 'running') await updateRequest(replica, now, 'pending');
   };
 }
 
