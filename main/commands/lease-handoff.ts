@@ -18,7 +18,7 @@ import { patientReplica } from './patient-replica.ts';
 import { BUSY_STATES, endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
 import { UNMIRRORED_KIND, unmirroredFromRows } from '../engine/unmirrored-tables.ts';
 import type { TableOutcome } from './resync-report.ts';
-import { readRequests, requestGone, requestRowId, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
+import { readHeldRequests, requestGone, requestRowId, submitRequest, updateRequest, waitForResult } from '../engine/state/requests.ts';
 import type { RequestRecord, RequestSpec } from '../engine/state/requests.ts';
 import { DEFAULT_STALE_AFTER_MS, readLiveLease } from '../engine/state/writer-lease.ts';
 
@@ -145,15 +145,21 @@ const KAFKA_RETRY_MS = 5000;
 /** A kept request row is written again this often, so the engine never forgets it (FORGET_FINISHED_MS) while its command waits. */
 const KEEP_FRESH_MS = 600_000;
 
+/** A guarded write that found its row gone: the next look at the row says so (requestGone); anything else is thrown. */
+function wentBackIsSeenNext(err: unknown): void {
+  if (MirrorError.from(err).code !== 'REPLICA_WENT_BACK') throw err;
+}
+
 /**
  * While a command waits on the tables of a request that is done: its row is still there (else the replica
  * went back under it: requestGone) and written again now and then so the engine does not forget it.
  */
 function stillThere(replica: Pick<Replica, 'readState' | 'writeState'>, id: string): () => Promise<void> {
   return async () => {
-    const rec = (await readRequests(replica)).find((r) => r.id === id);
-    if (!rec) throw requestGone(id, 'resync-tables');
-    if (Date.now() - rec.updatedAt > KEEP_FRESH_MS) await updateRequest(replica, rec, rec.status);
+    const held = (await readHeldRequests(replica)).find((r) => r.rec.id === id);
+    if (!held) throw requestGone(id, 'resync-tables');
+    // Written only while the row is as read: gone in between, it is not brought back (the next look says so).
+    if (Date.now() - held.rec.updatedAt > KEEP_FRESH_MS) await updateRequest(replica, held.rec, held.rec.status, undefined, undefined, held.value).catch(wentBackIsSeenNext);
   };
 }
 

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   REPLICA_IN_USE: 'another Tenant Mirror process is writing to this replica',
   REPLICA_LEASE_LOST: 'another Tenant Mirror process took over this replica; this one stopped writing',
   REQUEST_TIMEOUT: 'the running engine did not complete the request in time',
+  REQUEST_ABANDONED: 'a handed-over request was begun several times and no run of it ended (the engine stopped during each): it is not run again',
   TENANT_MISMATCH: 'the replica belongs to another tenant',
   DECODE_FAILED: 'a change event could not be decoded',
   UNKNOWN_TYPE: 'a column type is not known',

@@ -72,6 +72,16 @@ export interface ApplyUnit {
  */
 export interface PositionGuard { id: string; next: string | null }
 
+/**
+ * A state row that must hold exactly `value` (the JSON this process wrote or read there) for a state write
+ * to go in: a row gone (a restore from a backup, a command that withdrew it) or changed by someone else
+ * since is REPLICA_WENT_BACK and nothing is written (state/request-runner.ts: a request's status).
+ */
+export interface HeldRowGuard { id: string; value: string }
+
+/** What a state write checks first: an offset row's position, or a row's exact value. */
+export type StateGuard = PositionGuard | HeldRowGuard;
+
 /** Rows a committed apply inserted into and deleted from one table, as the database counted them. */
 export interface RowDelta { inserted: number; deleted: number }
 
@@ -93,11 +103,11 @@ export interface Replica {
   readState(kind?: StateKind): Promise<StateRow[]>;
   /**
    * Upserts state rows (`remove` ids deleted) in one transaction of their own. It first checks the lease
-   * when `lease` (as apply() does: REPLICA_LEASE_LOST), then each of `positions` (the offset row still holds
-   * what this process committed there: REPLICA_WENT_BACK, so a state write never lands in a replica that
-   * went back); on either, nothing is written.
+   * when `lease` (as apply() does: REPLICA_LEASE_LOST), then each of `guards`, the row read under a lock (an
+   * offset row still holds what this process committed there, a held row still holds its value:
+   * REPLICA_WENT_BACK, so a state write never lands in a replica that went back); on either, nothing is written.
    */
-  writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard, positions?: readonly PositionGuard[]): Promise<void>;
+  writeState(rows: StateRow[], remove?: string[], lease?: LeaseGuard, guards?: readonly StateGuard[]): Promise<void>;
   /**
    * One transaction: the lease check (when `unit.lease`), every table change, then every state row. Rolls
    * back entirely on error. Resolves once committed, with what the commit did to each of `unit.tables` (in

@@ -25,6 +25,8 @@ export interface RequestRecord {
   status: RequestStatus;
   /** When the status last changed. */
   updatedAt: number;
+  /** Runs of it begun by an engine (request-runner.ts); absent before the first. */
+  attempts?: number;
   result?: unknown;
   error?: ErrorData;
 }
@@ -47,8 +49,18 @@ function parse(value: string): RequestRecord | null {
   }
 }
 
+/** A request as read, with the row's JSON as it was (what a guarded write of its next status expects there). */
+export interface HeldRequest { rec: RequestRecord; value: string }
+
+export async function readHeldRequests(replica: Pick<Replica, 'readState'>): Promise<HeldRequest[]> {
+  return (await replica.readState('request')).flatMap((r) => {
+    const rec = parse(r.value);
+    return rec ? [{ rec, value: r.value }] : [];
+  });
+}
+
 export async function readRequests(replica: Pick<Replica, 'readState'>): Promise<RequestRecord[]> {
-  return (await replica.readState('request')).map((r) => parse(r.value)).filter((r): r is RequestRecord => r !== null);
+  return (await readHeldRequests(replica)).map((h) => h.rec);
 }
 
 /** Writes a pending request; returns its id. */
@@ -67,20 +79,20 @@ export async function readPendingRequests(replica: Replica): Promise<RequestReco
   return (await readRequests(replica)).filter((r) => r.status === 'pending').sort((a, b) => a.submittedAt - b.submittedAt);
 }
 
-/** Writes `rec` with a new status (and outcome); under the writer lease when `lease` is given. */
-export async function updateRequest(replica: Pick<Replica, 'writeState'>, rec: RequestRecord, status: RequestStatus, outcome?: RequestOutcome, lease?: LeaseGuard): Promise<RequestRecord> {
+/**
+ * Writes `rec` with a new status (and outcome, and `attempts` when given); under the writer lease when
+ * `lease` is given. With `held` (the row's JSON as read), only while the row still holds exactly that, in
+ * the same transaction: a row gone meanwhile (the replica went back, or its command withdrew it) is never
+ * written again, and REPLICA_WENT_BACK is thrown. Returns what was written.
+ */
+export async function updateRequest(replica: Pick<Replica, 'writeState'>, rec: RequestRecord, status: RequestStatus, outcome?: RequestOutcome, lease?: LeaseGuard, held?: string, attempts?: number): Promise<HeldRequest> {
   const next: RequestRecord = { ...rec, status, updatedAt: Date.now() };
+  if (attempts !== undefined) next.attempts = attempts;
   if (outcome && 'error' in outcome) next.error = outcome.error;
   else if (outcome) next.result = outcome.result;
-  await replica.writeState([row(next)], [], lease);
-  return next;
-}
-
-/** Marks request `id` done (with its result) or failed (with its error). */
-export async function completeRequest(replica: Replica, id: string, outcome: RequestOutcome, lease?: LeaseGuard): Promise<void> {
-  const rec = (await readRequests(replica)).find((r) => r.id === id);
-  if (!rec) throw new MirrorError('INTERNAL', `request ${id} is not in _ReplicationState`);
-  await updateRequest(replica, rec, 'error' in outcome ? 'failed' : 'done', outcome, lease);
+  const r = row(next);
+  await replica.writeState([r], [], lease, held === undefined ? [] : [{ id: r.id, value: held }]);
+  return { rec: next, value: r.value };
 }
 
 /**

@@ -17,6 +17,7 @@ export const FIX_BY_CODE: Record<ErrorCode, string> = {
   REPLICA_LEASE_LOST: 'Another Tenant Mirror process now writes to this replica. Keep one of them: stop the other, then restart this one if it should be the writer.',
   REPLICA_WENT_BACK: 'Nothing to do if the replica was restored from a backup on purpose: the app reads on from the restored position and the replica catches up. If it happens again without a restore, check the replica server for crashes or settings that lose committed transactions (PostgreSQL synchronous_commit = off, SQL Server delayed durability).',
   REQUEST_TIMEOUT: 'Check that the Tenant Mirror process named in the message is still running and streaming; try again, or stop it and run the command on its own.',
+  REQUEST_ABANDONED: 'Read the log of the Tenant Mirror process that ran the request (Export support bundle) for why it stopped while running it; once that is mended, run the command again.',
   TENANT_MISMATCH: 'Choose an empty database, or the one this tenant was provisioned into.',
   DECODE_FAILED: 'Export a support bundle and send it to the vendor; resync the table once fixed.',
   UNKNOWN_TYPE: 'Export a support bundle and send it to the vendor.',

@@ -14,14 +14,14 @@ import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type TableDef, type TableRef } from '../../schema/table-model.ts';
 import type { ErrorClassifier } from '../classified-error.ts';
 import type { AlterPlan } from '../dialect.ts';
-import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type RowDelta, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
+import { STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type StateGuard, type RightsReport, type RowDelta, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { tagTable } from '../error-tagging.ts';
 import { groupByColumnSet } from '../column-sets.ts';
 import { seenTableName } from '../table-names.ts';
 import { PostgresDialect, STATE_SCHEMA, quotePgIdent } from './dialect.ts';
 import { makePostgresClassifier } from './errors.ts';
 import { checkLease, updateLeaseRow } from './lease.ts';
-import { assertPositionHeld } from '../position-check.ts';
+import { assertStateHeld } from '../position-check.ts';
 import { copyChunks, decodePgText, paramValue, textTypes, withPgYears } from './values.ts';
 import { assertNoNul } from './nul-check.ts';
 
@@ -175,10 +175,10 @@ export class PostgresReplica implements Replica {
     }
   }
 
-  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, positions: readonly PositionGuard[] = []): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, guards: readonly StateGuard[] = []): Promise<void> {
     await this.serial((c) => this.tx(c, async () => {
       if (lease) await checkLease(c, this.dialect, lease);
-      for (const g of positions) await this.checkPosition(c, g);
+      for (const g of guards) await this.checkGuard(c, g);
       await this.upsertState(c, rows);
       if (remove.length) await c.query(`DELETE FROM ${this.dialect.stateTable()} WHERE "Id" = ANY($1::text[])`, [remove]);
     }));
@@ -195,7 +195,7 @@ export class PostgresReplica implements Replica {
     await this.serial((c) => this.tx(c, async () => {
       deltas.length = 0; // counted again if the transaction is run again
       if (unit.lease) await checkLease(c, this.dialect, unit.lease);
-      if (unit.position) await this.checkPosition(c, unit.position);
+      if (unit.position) await this.checkGuard(c, unit.position);
       for (const tc of unit.tables) {
         try {
           deltas.push(await this.applyTable(c, tc));
@@ -208,9 +208,10 @@ export class PostgresReplica implements Replica {
     return deltas;
   }
 
-  private async checkPosition(c: Client, guard: PositionGuard): Promise<void> {
-    const r = await c.query<{ Value: string }>(`SELECT "Value" FROM ${this.dialect.stateTable()} WHERE "Id" = $1`, [guard.id]);
-    assertPositionHeld(r.rows[0]?.Value, guard);
+  /** The guarded row read with FOR UPDATE: a command deleting it meanwhile waits for this transaction, or went first and is seen. */
+  private async checkGuard(c: Client, guard: StateGuard): Promise<void> {
+    const r = await c.query<{ Value: string }>(`SELECT "Value" FROM ${this.dialect.stateTable()} WHERE "Id" = $1 FOR UPDATE`, [guard.id]);
+    assertStateHeld(r.rows[0]?.Value, guard);
   }
 
   private async stage(c: Client, def: TableDef, columns: string[]): Promise<string> {

@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import { MirrorError } from '../../errors.ts';
 import { tableId, type Row, type RowValue, type TableDef, type TableRef } from '../../schema/table-model.ts';
 import type { AlterPlan } from '../dialect.ts';
-import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type PositionGuard, type Replica, type RightsReport, type RowDelta, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
+import { LEASE_ID, STATE_TABLE, type ApplyUnit, type LeaseDecision, type LeaseGuard, type Replica, type StateGuard, type RightsReport, type RowDelta, type StateKind, type StateRow, type TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
-import { assertPositionHeld } from '../position-check.ts';
+import { assertPositionHeld, assertStateHeld } from '../position-check.ts';
 import { tagTable } from '../error-tagging.ts';
 import { ColumnSets } from '../column-sets.ts';
 import { gatherer, type Gather } from '../../schema/row-code.ts';
@@ -206,13 +206,13 @@ export class SqliteReplica implements Replica {
     return rows.map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
   }
 
-  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, positions: readonly PositionGuard[] = []): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, guards: readonly StateGuard[] = []): Promise<void> {
     const db = this.handle;
     const up = this.prepare(this.dialect.upsertState());
     const del = this.prepare(`DELETE FROM ${this.dialect.quoteIdent(STATE_TABLE)} WHERE "Id" = ?`);
     db.transaction(() => {
       if (lease) this.checkLease(lease);
-      for (const g of positions) assertPositionHeld(this.stateValue(g.id), g);
+      for (const g of guards) assertStateHeld(this.stateValue(g.id), g);
       for (const r of rows) up.run(r.id, r.kind, r.value);
       for (const id of remove) del.run(id);
     }).immediate();

@@ -25,9 +25,9 @@ import { tagTable } from '../error-tagging.ts';
 import { groupByColumnSet } from '../column-sets.ts';
 import { LEASE_ID } from '../replica.ts';
 import type { AlterPlan } from '../dialect.ts';
-import type { ApplyUnit, LeaseDecision, LeaseGuard, PositionGuard, Replica, RightsReport, RowDelta, StateKind, StateRow, TableChanges } from '../replica.ts';
+import type { ApplyUnit, LeaseDecision, LeaseGuard, Replica, StateGuard, RightsReport, RowDelta, StateKind, StateRow, TableChanges } from '../replica.ts';
 import { assertLeaseHeld } from '../lease-check.ts';
-import { assertPositionHeld } from '../position-check.ts';
+import { assertPositionHeld, assertStateHeld } from '../position-check.ts';
 import { SqlServerDialect } from './dialect.ts';
 import type { StagePlan } from './dml.ts';
 import { STATEMENT_ROWS } from './dml.ts';
@@ -291,11 +291,11 @@ export class SqlServerReplica implements Replica {
     return (res.recordset as Array<{ Id: string; Kind: string; Value: string }>).map((r) => ({ id: r.Id, kind: r.Kind as StateKind, value: r.Value }));
   }
 
-  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, positions: readonly PositionGuard[] = []): Promise<void> {
+  async writeState(rows: StateRow[], remove: string[] = [], lease?: LeaseGuard, guards: readonly StateGuard[] = []): Promise<void> {
     if (rows.length === 0 && remove.length === 0) return;
     await this.inTransaction(async (tx) => {
       await this.checkLease(tx, lease);
-      for (const g of positions) assertPositionHeld(await this.lockedStateValue(tx, g.id), g);
+      for (const g of guards) assertStateHeld(await this.lockedStateValue(tx, g.id), g);
       await this.upsertState(tx, rows, remove);
     });
   }
