@@ -100,7 +100,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const b = await setupFault(stack, 'postgres', 'soak2', stats, 0, { resyncStallSeconds: 30 }, a.tenant);
   const unexplained: string[] = [];
   const waits: Array<Promise<void>> = [];
-  const pending = new Set<Cli>(); // resync-tables and update-schema still running
+  const pending = new Map<Cli, string>(); // resync-tables, update-schema and second syncs still running, by name
   const counts: Record<string, number> = {};
   const outage = { down: false }; // a server is down (one outage at a time)
   const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained, outage) }, { c: b, sync: new Supervised(b, 'postgres', unexplained, outage) }];
@@ -110,6 +110,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const made: string[] = []; // tables the soak created and has not dropped
   const file = (a.settings.replica as { file: string }).file;
   let backedUp = false;
+  let pgRestore: (() => Promise<void>) | null = null; // the PostgreSQL replica's backup, until put back
   let paused = false;
   try {
     for (const r of replicas) {
@@ -120,7 +121,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     }
     const load = startLoad(a, 'the control-plane soak', 100);
     const waited = (name: string, p: Cli, expect: Array<number | null>): void => {
-      pending.add(p);
+      pending.set(p, name);
       const startedDown = outage.down;
       waits.push(p.exited.then((code) => { pending.delete(p); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
     };
@@ -135,7 +136,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
         const r = rnd.pick(replicas);
         const act = rnd.pick(mix);
         counts[act] = (counts[act] ?? 0) + 1;
-        note(`soak: ${act}${['kill', 'offline', 'resync', 'reset-offsets', 'update-schema', 'second-sync'].includes(act) ? ` (${r.sync.name})` : ''}`);
+        note(`soak: ${act}${['kill', 'offline', 'resync', 'reset-offsets', 'update-schema', 'second-sync', 'replica-restored'].includes(act) ? ` (${r.sync.name})` : ''}`);
         switch (act) {
           case 'kill': await r.sync.kill9(); break;
           case 'offline': {
@@ -226,12 +227,30 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             break;
           }
           case 'replica-restored': {
-            // The SQLite replica backed up (its sync stopped, the files copied aside), and at a later such action
-            // put back from that backup after its sync crashed: the replica goes back in time, tables, resyncs and all.
-            const s0 = replicas[0]!.sync;
-            if (pending.size || s0.held) break;
+            // A replica backed up (its sync stopped), and at a later such action put back from that backup after
+            // its sync crashed: the replica goes back in time, tables, resyncs and all. SQLite: the files copied
+            // aside (one backup, put back again and again), half the time even while a resync-tables or
+            // update-schema waits on it (their request rows and the resyncs they started go with it: the command
+            // must say so and ask again, never print a lost one). PostgreSQL: the database copied as a template
+            // and put back whole (DROP … WITH (FORCE), CREATE … TEMPLATE; one restore per backup), not while a
+            // command of its runs (the database is gone for a moment) nor in a server outage.
+            const s0 = r.sync;
+            if (s0.held) break;
+            if (r === replicas[0] ? pending.size && rnd.next() < 0.5 : outage.down || [...pending.values()].some((n) => n.startsWith(`${s0.name}:`))) break;
             s0.held = true;
-            if (!backedUp) {
+            if (r === replicas[1]) {
+              if (!pgRestore) {
+                await s0.stop();
+                await r.c.check.close().catch(() => undefined); // this test's own handle on the database, not used by the soak
+                pgRestore = await r.c.target.backup();
+                note('soak: replica-restored: the PostgreSQL replica backed up');
+              } else {
+                await s0.kill9();
+                await pgRestore();
+                pgRestore = null;
+                note('soak: replica-restored: the PostgreSQL replica put back from its backup');
+              }
+            } else if (!backedUp) {
               await s0.stop();
               for (const x of ['', '-wal', '-shm']) if (existsSync(file + x)) copyFileSync(file + x, `${file}.backup${x}`);
               backedUp = true;
@@ -296,7 +315,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     note(`soak: ${compared.join('; ')}`);
   } finally {
     for (const r of replicas) { r.sync.closed = true; await r.sync.stop().catch(() => undefined); }
-    for (const p of pending) p.kill('SIGKILL'); // on a failure: not left waiting for their --timeout
+    for (const p of pending.keys()) p.kill('SIGKILL'); // on a failure: not left waiting for their --timeout
     await Promise.allSettled(waits);
     await b.cleanup();
     await a.cleanup();
