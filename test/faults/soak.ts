@@ -232,8 +232,9 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             // aside (one backup, put back again and again), half the time even while a resync-tables or
             // update-schema waits on it (their request rows and the resyncs they started go with it: the command
             // must say so and ask again, never print a lost one). PostgreSQL: the database copied as a template
-            // and put back whole (DROP … WITH (FORCE), CREATE … TEMPLATE; one restore per backup), not while a
-            // command of its runs (the database is gone for a moment) nor in a server outage.
+            // and put back whole (DROP … WITH (FORCE), CREATE … TEMPLATE; one restore per backup), half the time
+            // under its running sync, not while a command of its runs (the database is gone for a moment) nor
+            // in a server outage.
             const s0 = r.sync;
             if (s0.held) break;
             if (r === replicas[0] ? pending.size && rnd.next() < 0.5 : outage.down || [...pending.values()].some((n) => n.startsWith(`${s0.name}:`))) break;
@@ -245,10 +246,13 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
                 pgRestore = await r.c.target.backup();
                 note('soak: replica-restored: the PostgreSQL replica backed up');
               } else {
-                await s0.kill9();
+                // Half the time under its running sync (a DBA restoring the database the service writes to):
+                // its sessions are ended, the database is gone for a moment, then it stands earlier.
+                const running = rnd.next() < 0.5;
+                if (!running) await s0.kill9();
                 await pgRestore();
                 pgRestore = null;
-                note('soak: replica-restored: the PostgreSQL replica put back from its backup');
+                note(`soak: replica-restored: the PostgreSQL replica put back from its backup${running ? ' under its running sync' : ''}`);
               }
             } else if (!backedUp) {
               await s0.stop();
