@@ -194,10 +194,17 @@ class MirrorEngine implements Engine {
     if (stats) this.tableStats = stats;
   }
 
-  /** One writer per replica: refused (REPLICA_IN_USE, naming the holder) while another process holds it. */
+  /**
+   * One writer per replica: refused (REPLICA_IN_USE, naming the holder) while another process holds it.
+   * Held already (reading again after the replica went back): its row is checked, and written again when
+   * the restored replica lacks it (REPLICA_LEASE_LOST when another process took it meanwhile).
+   */
   private async takeLease(): Promise<void> {
     const c = this.ctx;
-    if (c.lease?.record) return;
+    if (c.lease?.record) {
+      await c.lease.heartbeat();
+      return;
+    }
     const lease = new WriterLease(c.replica, {
       command: this.command, log: c.log,
       onLost: (err) => this.leaseLost(err),

@@ -55,18 +55,19 @@ describe('SQL Server writer lease (scripted driver)', () => {
     assert.equal(calls.at(-1)!.op, 'commit');
   });
 
-  for (const [why, row] of [['another owner', lease('other', 4)], ['a newer epoch of the same owner id', lease('me', 4)], ['no lease row', null]] as const) {
-    it(`rolls back with REPLICA_LEASE_LOST before writing anything when the row holds ${why}`, async () => {
+  // No lease row: the replica went back under this process (restored from a backup), not a takeover.
+  for (const [why, row, code] of [['another owner', lease('other', 4), 'REPLICA_LEASE_LOST'], ['a newer epoch of the same owner id', lease('me', 4), 'REPLICA_LEASE_LOST'], ['no lease row', null, 'REPLICA_WENT_BACK']] as const) {
+    it(`rolls back with ${code} before writing anything when the row holds ${why}`, async () => {
       const { driver, calls } = fakeDriver(() => row);
       const r = createSqlServerReplica(opts, driver);
       await r.connect();
       await assert.rejects(r.apply(unit), (err) => {
         const c = r.classifyError(err);
-        assert.deepEqual([c.action, c.code], ['halt-all', 'REPLICA_LEASE_LOST']);
+        assert.deepEqual([c.action, c.code], ['halt-all', code]);
         return true;
       });
       assert.deepEqual(calls.map((c) => c.op), ['begin', 'batch', 'query', 'rollback']);
-      await assert.rejects(r.writeState(unit.state, [], unit.lease), { code: 'REPLICA_LEASE_LOST' });
+      await assert.rejects(r.writeState(unit.state, [], unit.lease), { code });
       assert.ok(!calls.some((c) => c.sql?.startsWith('MERGE')), 'no MERGE was sent');
     });
   }

@@ -41,11 +41,24 @@ describe('writer lease rules', () => {
   it('heartbeat refreshes only while owner and epoch match', () => {
     const mine = held();
     const d = decideHeartbeat(json(mine), mine, NOW);
-    assert.equal(d.result?.heartbeatAt, NOW);
+    assert.equal(d.result?.lease.heartbeatAt, NOW);
+    assert.equal(d.result?.retaken, false);
     assert.equal(JSON.parse(d.write!).epoch, 5);
-    for (const other of [json(held({ epoch: 6 })), json(held({ ownerId: 'z' })), null]) {
-      assert.deepEqual(decideHeartbeat(other, mine, NOW), { result: null });
+    // Taken over: a newer epoch (of this owner re-acquiring, or of another), or another owner live.
+    for (const other of [json(held({ epoch: 6 })), json(held({ ownerId: 'z' })), json(held({ ownerId: 'z', epoch: 6, heartbeatAt: NOW - 60_000 })), json(held({ ownerId: 'z', epoch: 4 }))]) {
+      assert.deepEqual(decideHeartbeat(other, mine, NOW), { result: null }, other);
     }
+  });
+
+  it('heartbeat takes the lease again when the replica went back under it (no row, an older row of its own, a stale older row)', () => {
+    const mine = held();
+    for (const [why, row] of [['no row', null], ['an unreadable row', '{not json'], ['its own older epoch', json(held({ epoch: 3, heartbeatAt: NOW - 1000 }))],
+      ['another owner\'s older, stale row', json(held({ ownerId: 'z', epoch: 4, heartbeatAt: NOW - 20_000 }))]] as const) {
+      const d = decideHeartbeat(row, mine, NOW);
+      assert.equal(d.result?.retaken, true, why);
+      assert.deepEqual(JSON.parse(d.write!), { ...mine, heartbeatAt: NOW }, why);
+    }
+    assert.deepEqual(decideHeartbeat(json(held({ ownerId: 'z', epoch: 4, heartbeatAt: NOW - 19_999 })), mine, NOW), { result: null }, 'another owner\'s older row with a live heartbeat: lost');
   });
 
   it('release deletes only its own row', () => {
@@ -70,10 +83,13 @@ describe('writer lease rules', () => {
     assert.deepEqual(e.detail, { host: 'host-a', pid: 42, command: 'sync', since: NOW - 3_600_000, heartbeatAt: NOW - 1000, epoch: 5 });
   });
 
-  it('the batch check passes only for the same owner and epoch', () => {
-    assertLeaseHeld(json(held()), { ownerId: 'a', epoch: 5 });
-    for (const [row, guard] of [[json(held()), { ownerId: 'a', epoch: 4 }], [json(held()), { ownerId: 'b', epoch: 5 }], [null, { ownerId: 'a', epoch: 5 }]] as const) {
-      assert.throws(() => assertLeaseHeld(row, guard), (e) => e instanceof MirrorError && e.code === 'REPLICA_LEASE_LOST' && !e.retriable);
+  it('the batch check passes only for the same owner and epoch; a row gone or older is the replica gone back, a newer one a takeover', () => {
+    assertLeaseHeld(json(held()), { ownerId: 'a', epoch: 5 }, NOW);
+    for (const [row, guard] of [[json(held()), { ownerId: 'a', epoch: 4 }], [json(held()), { ownerId: 'b', epoch: 5 }], [json(held({ ownerId: 'z', epoch: 4 })), { ownerId: 'a', epoch: 5 }]] as const) {
+      assert.throws(() => assertLeaseHeld(row, guard, NOW), (e) => e instanceof MirrorError && e.code === 'REPLICA_LEASE_LOST' && !e.retriable);
+    }
+    for (const [row, guard] of [[null, { ownerId: 'a', epoch: 5 }], [json(held({ epoch: 2 })), { ownerId: 'a', epoch: 5 }], [json(held({ ownerId: 'z', epoch: 4, heartbeatAt: NOW - 30_000 })), { ownerId: 'a', epoch: 5 }]] as const) {
+      assert.throws(() => assertLeaseHeld(row, guard, NOW), (e) => e instanceof MirrorError && e.code === 'REPLICA_WENT_BACK' && e.retriable && /went back to an earlier state/.test(e.message));
     }
   });
 });

@@ -52,12 +52,34 @@ export function decideTake(current: string | null, candidate: Omit<LeaseRecord, 
   return { result: { ok: true, lease }, write: JSON.stringify(lease) };
 }
 
-/** Heartbeat: refreshes `heartbeatAt` while the row still holds this owner and epoch; null when lost. */
-export function decideHeartbeat(current: string | null, mine: LeaseRecord, now: number): LeaseDecision<LeaseRecord | null> {
+/** How long a holder's heartbeat keeps the lease alive (writer-lease.ts re-exports it). */
+export const DEFAULT_STALE_AFTER_MS = 20000;
+
+/**
+ * What a lease row read under a lock says to the process that writes under `mine`. `held`: it names this
+ * owner and epoch. `went-back`: the replica went back to an earlier state under this process (restored
+ * from a backup taken before this process took the lease): no row (or an unreadable one), a row of this
+ * owner with an older epoch, or a stale row of an older epoch — nobody took the replica since (whoever
+ * takes it writes a fresh heartbeat, and a takeover raises the epoch), so this process may take it again.
+ * `lost`: anything else — another process took it over.
+ */
+export function leaseFound(current: string | null | undefined, mine: { ownerId: string; epoch: number }, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): 'held' | 'went-back' | 'lost' {
   const holder = parseLease(current);
-  if (!holder || holder.ownerId !== mine.ownerId || holder.epoch !== mine.epoch) return { result: null };
-  const next = { ...holder, heartbeatAt: now };
-  return { result: next, write: JSON.stringify(next) };
+  if (!holder) return 'went-back';
+  if (holder.ownerId === mine.ownerId && holder.epoch === mine.epoch) return 'held';
+  if (holder.epoch >= mine.epoch) return 'lost';
+  return holder.ownerId === mine.ownerId || !isLive(holder, now, staleAfterMs) ? 'went-back' : 'lost';
+}
+
+/**
+ * Heartbeat: refreshes `heartbeatAt` while the row still holds this owner and epoch; writes this owner's
+ * row again (`retaken`) when the replica went back under it (leaseFound); null when lost.
+ */
+export function decideHeartbeat(current: string | null, mine: LeaseRecord, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): LeaseDecision<{ lease: LeaseRecord; retaken: boolean } | null> {
+  const found = leaseFound(current, mine, now, staleAfterMs);
+  if (found === 'lost') return { result: null };
+  const lease = { ...mine, heartbeatAt: now };
+  return { result: { lease, retaken: found === 'went-back' }, write: JSON.stringify(lease) };
 }
 
 /** Release: deletes the row only while it still holds this owner and epoch. */

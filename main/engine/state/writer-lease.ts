@@ -13,13 +13,14 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { LeaseGuard, Replica } from '../replica/replica.ts';
 import { LEASE_ID } from '../replica/replica.ts';
-import { decideHeartbeat, decideRelease, decideTake, inUseError, isLive, parseLease } from './lease-rules.ts';
+import { DEFAULT_STALE_AFTER_MS, decideHeartbeat, decideRelease, decideTake, inUseError, isLive, parseLease } from './lease-rules.ts';
+
+export { DEFAULT_STALE_AFTER_MS };
 import type { LeaseRecord } from './lease-rules.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 5000;
 /** The longest a heartbeat waits for the replica's write lock. */
 const HEARTBEAT_WAIT_MS = 250;
-export const DEFAULT_STALE_AFTER_MS = 20000;
 
 export interface WriterLeaseOptions {
   /** What this process runs, shown to whoever is refused: `sync`, `serve`, `desktop app` … */
@@ -81,15 +82,21 @@ export class WriterLease {
     return { ownerId: this.mine.ownerId, epoch: this.mine.epoch };
   }
 
-  /** Refreshes the heartbeat; REPLICA_LEASE_LOST when another owner (or nobody) holds the row now. */
+  /**
+   * Refreshes the heartbeat; REPLICA_LEASE_LOST when another owner holds the row now. A row gone or older
+   * because the replica went back under this process (restored from a backup: lease-rules.ts leaseFound) is
+   * written again, said in the log: nobody else took the replica, and the batches' position guard finds
+   * what else went back.
+   */
   async heartbeat(): Promise<void> {
     const mine = this.mine;
     if (!mine) throw new MirrorError('REPLICA_LEASE_LOST', 'the writer lease is not held');
     // A short wait for the lock: a failed heartbeat is retried by the next one (the lease is stale only
     // after `staleAfterMs`), and on SQLite the wait blocks the engine's thread.
-    const next = await this.replica.updateLease((current) => decideHeartbeat(current, mine, this.now()), HEARTBEAT_WAIT_MS);
+    const next = await this.replica.updateLease((current) => decideHeartbeat(current, mine, this.now(), this.staleAfterMs), HEARTBEAT_WAIT_MS);
     if (next) {
-      if (this.mine === mine) this.mine = next;
+      if (next.retaken) this.log.warn('the writer lease row was gone or older (the replica went back to an earlier state: restored from a backup?): taken again', { epoch: mine.epoch });
+      if (this.mine === mine) this.mine = next.lease;
       return;
     }
     this.mine = null;

@@ -3,6 +3,7 @@
  * (Kafka + Debezium MariaDB connector). Every scenario ends by comparing replica contents with the
  * source, table by table (checksums of canonical rows), not counts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -189,6 +190,40 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
         assert.ok(wentBack.length > before, `round ${round}: the engine reported REPLICA_WENT_BACK`);
       }
       off();
+      await e.stop();
+    });
+
+    // The backup of 2b was taken under the running engine, so it held that engine's own lease row. A backup
+    // taken before this engine started (last night's, while the sync was stopped) has none, or an older
+    // one: restored under the engine, its heartbeat and its batches found the lease "taken over"
+    // (REPLICA_LEASE_LOST) and it stopped for good, naming another process that did not exist.
+    it('2c. replica restored under the running engine from a backup taken before it started (no lease row in it): the engine takes the lease again and reads on', async () => {
+      const { c, e: first } = await caughtUpTenant('restorenolease');
+      await first.stop();
+      const restore = await c.target.backup();
+      const e = await startEngine(c);
+      const errors: string[] = [];
+      const off = e.on('error', (x) => { errors.push(x.error.code); });
+      await c.tenant.source.workload({ ops: 200 });
+      await assertEventuallyEqual(c.tenant, c.settings);
+      await e.waitFor(caughtUp, 60_000);
+      const more = c.tenant.source.workload({ ops: 300 });
+      await restore();
+      await more;
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 120_000 });
+      await e.waitFor(caughtUp, 60_000);
+      // Past the next heartbeats (every 5 s): the lease row is this engine's again, and it still runs.
+      await sleep(6000);
+      await c.tenant.source.workload({ ops: 100 });
+      await assertEventuallyEqual(c.tenant, c.settings);
+      off();
+      assert.ok(errors.includes('REPLICA_WENT_BACK'), `the engine said the replica went back: ${errors.join(', ')}`);
+      assert.ok(!errors.includes('REPLICA_LEASE_LOST'), `no lease said lost: ${errors.join(', ')}`);
+      assert.notEqual(e.status().state, 'error');
+      const fresh = await createReplica(c.settings);
+      await fresh.connect();
+      const rows = await fresh.readState('lease').finally(() => fresh.close());
+      assert.equal(rows.length, 1, 'the lease row is back in the replica');
       await e.stop();
     });
 
