@@ -38,7 +38,11 @@ class Supervised {
   readonly name: string;
   private readonly unexplained: string[];
   private readonly outage: { down: boolean };
-  constructor(c: FaultCtx, name: string, unexplained: string[], outage: { down: boolean }) { this.c = c; this.name = name; this.unexplained = unexplained; this.outage = outage; }
+  /** Whether another process of the soak may hold this replica now (a command of it runs, or ended moments ago). */
+  private readonly otherWriter: (name: string) => boolean;
+  constructor(c: FaultCtx, name: string, unexplained: string[], outage: { down: boolean }, otherWriter: (name: string) => boolean) {
+    this.c = c; this.name = name; this.unexplained = unexplained; this.outage = outage; this.otherWriter = otherWriter;
+  }
 
   ensure(): void {
     if (this.held || this.closed || this.proc) return;
@@ -48,8 +52,11 @@ class Supervised {
     void p.exited.then(async (code) => {
       this.proc = null;
       if (refusedInOutage(startedDown, code, p.tail())) code = 0;
-      // 6: another process writes the replica (a resync-tables or reset-offsets with an engine of its own); 130: stopped; null: killed here.
-      if (code !== null && code !== 0 && code !== 6 && code !== 130) this.unexplained.push(`${this.name}: sync exited ${code}: ${p.tail().slice(-1500)}`);
+      // 6: another process writes the replica — only when one of the soak's may (a second sync, a resync-tables
+      // or update-schema that went on with an engine of its own): a restore under a running sync once ended it
+      // with a "takeover" by nobody. 130: stopped; null: killed here.
+      if (code === 6 && this.otherWriter(this.name)) code = 0;
+      if (code !== null && code !== 0 && code !== 130) this.unexplained.push(`${this.name}: sync exited ${code}${code === 6 ? ' (no other process of the soak could hold the replica)' : ''}: ${p.tail().slice(-1500)}`);
       await sleep(2000);
       this.ensure();
     });
@@ -103,7 +110,9 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const pending = new Map<Cli, string>(); // resync-tables, update-schema and second syncs still running, by name
   const counts: Record<string, number> = {};
   const outage = { down: false }; // a server is down (one outage at a time)
-  const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained, outage) }, { c: b, sync: new Supervised(b, 'postgres', unexplained, outage) }];
+  const ended = new Map<string, number>(); // replica name → when a command of it last ended
+  const otherWriter = (name: string): boolean => [...pending.values()].some((n) => n.startsWith(`${name}:`)) || Date.now() - (ended.get(name) ?? 0) < 30_000;
+  const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained, outage, otherWriter) }, { c: b, sync: new Supervised(b, 'postgres', unexplained, outage, otherWriter) }];
   const db = a.tenant.database;
   const tables = ['contact', 'person', 'text', 'sale', 'appointment', 'project', 'document'];
   let added = 0;
@@ -123,7 +132,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     const waited = (name: string, p: Cli, expect: Array<number | null>): void => {
       pending.set(p, name);
       const startedDown = outage.down;
-      waits.push(p.exited.then((code) => { pending.delete(p); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
+      waits.push(p.exited.then((code) => { pending.delete(p); ended.set(name.split(':')[0]!, Date.now()); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
     };
     /** An action's later step: one that fails is a soak failure said at the end, not a crash of this process. */
     const later = (what: string, step: Promise<unknown>): void => {
@@ -189,6 +198,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
               // 6: a resync-tables with an engine of its own held the replica; 5: a table stale at its end (settled below).
               if (![0, 5, 6].includes(code ?? -1) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${r.sync.name}: reset-offsets exited ${code}: ${p.tail().slice(-1500)}`);
             }
+            ended.set(r.sync.name, Date.now());
             r.sync.held = false;
             r.sync.ensure();
             break;
