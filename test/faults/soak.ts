@@ -276,7 +276,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
                 rmSync(file + x, { force: true });
                 if (existsSync(`${file}.backup${x}`)) copyFileSync(`${file}.backup${x}`, file + x);
               }
-              note('soak: replica-restored: the SQLite replica put back from its backup');
+              note(`soak: replica-restored: the SQLite replica put back from its backup${pending.size ? ` while ${[...pending.values()].join('; ')} waited` : ''}`);
             }
             s0.held = false;
             s0.ensure();
