@@ -349,6 +349,23 @@ export function describeReplicaBehaviour(name: string, factory: () => Promise<Re
       await r.writeState([], ['offset:sg:0', 'offset:sg:1', 'session:sg-mark']);
     });
 
+    test('a state write with a held-row guard lands only while the row holds exactly that value: a row gone or changed is REPLICA_WENT_BACK, nothing written, the row not brought back', async () => {
+      const id = 'request:hg-1';
+      const v = (status: string) => JSON.stringify({ id: 'hg-1', status });
+      const other = { id: 'session:hg-mark', kind: 'session' as const, value: '{"v":1}' };
+      await r.writeState([{ id, kind: 'request', value: v('pending') }]);
+      await r.writeState([{ id, kind: 'request', value: v('running') }], [], undefined, [{ id, value: v('pending') }]);
+      assert.equal((await r.readState('request')).find((s) => s.id === id)?.value, v('running'));
+      // Changed since (another writer): refused whole.
+      await assert.rejects(r.writeState([{ id, kind: 'request', value: v('done') }, other], [], undefined, [{ id, value: v('pending') }]), { code: 'REPLICA_WENT_BACK' });
+      assert.equal((await r.readState('request')).find((s) => s.id === id)?.value, v('running'));
+      assert.equal((await r.readState()).some((s) => s.id === other.id), false, 'nothing of the refused write landed');
+      // Gone (withdrawn by its command, or the replica restored): not written again.
+      await r.writeState([], [id]);
+      await assert.rejects(r.writeState([{ id, kind: 'request', value: v('done') }], [], undefined, [{ id, value: v('running') }]), { code: 'REPLICA_WENT_BACK' });
+      assert.equal((await r.readState('request')).some((s) => s.id === id), false, 'the row is not brought back');
+    });
+
     test('sweep removes unseen rows only; cancel keeps everything', async () => {
       await fresh(COMPOSITE);
       const rows = [1, 2, 3, 4, 5].map((i) => ({ tenant: 1, code: `c${i}`, amount: `${i}.00`, note: null }));

@@ -184,6 +184,24 @@ describe('postgres replica specifics', () => {
     await r.apply(up([{ id: 1, name: 'a' }]));
   });
 
+  // The request runner's status write races the command that withdraws the row: read without a lock, the
+  // row was seen (the DELETE not committed yet) and the upsert, waiting on the deleted row, then inserted it again.
+  test('a held-row guard waits for a DELETE in flight and then finds the row gone: nothing written, the row not brought back', async () => {
+    const id = 'request:race-1';
+    const value = '{"id":"race-1","status":"pending"}';
+    await r.writeState([{ id, kind: 'request', value }]);
+    await admin(db, async (c) => {
+      await c.query('BEGIN');
+      await c.query('DELETE FROM "_ReplicationState" WHERE "Id" = $1', [id]);
+      const write = r.writeState([{ id, kind: 'request', value: '{"id":"race-1","status":"running"}' }], [], undefined, [{ id, value }]);
+      const settled = write.then(() => 'written', (e: unknown) => (e as { code?: string }).code ?? String(e));
+      await new Promise((res) => setTimeout(res, 100)); // the write waits on the row's lock (lock_timeout 300 ms)
+      await c.query('COMMIT');
+      assert.equal(await settled, 'REPLICA_WENT_BACK');
+    });
+    assert.equal((await r.readState('request')).some((x) => x.id === id), false, 'the withdrawn row is not brought back');
+  });
+
   test('deadlock (40P01) -> retry', async () => {
     await r.apply(up([{ id: 10, name: 'x' }, { id: 11, name: 'y' }]));
     const a = new pg.Client({ host: HOST, port: PORT, user: ADMIN, database: db });
