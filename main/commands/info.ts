@@ -17,7 +17,7 @@ import { recordTimestamps } from '../engine/source/record-times.ts';
 import { tenantTopics } from '../engine/source/topics.ts';
 import { fetchWatermarks } from '../engine/source/watermarks.ts';
 import { fromStateJson } from '../engine/state/json.ts';
-import { describeHolder, isLive, parseLease } from '../engine/state/lease-rules.ts';
+import { describeHolder, describeReleased, isLive, parseLease } from '../engine/state/lease-rules.ts';
 import type { GapRecord, SessionRecord, TableRecord } from '../engine/state/records.ts';
 import { assertSessionFits } from '../engine/state/session-fit.ts';
 import { parseTableStats, TABLE_STATS_ID } from '../engine/state/table-stats.ts';
@@ -136,8 +136,8 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
     } else {
       if (!session) io.out('Not provisioned: run `tenant-mirror provision`.');
       else io.out(`Tenant ${session.ctx} · replication id ${session.replicationId} · replica ${settings.replica.kind} · ${state}`);
-      if (writer) io.out(`writer: ${describeHolder(writer, now)}${live ? '' : gone ? ' — not running: its process is gone; the next process to start takes over at once' : ' — stale: the next process to start takes over'}`);
-      else if (session) io.out('writer: none (no sync, serve or desktop app is running on this replica)');
+      if (writer && writer.releasedAt === undefined) io.out(`writer: ${describeHolder(writer, now)}${live ? '' : gone ? ' — not running: its process is gone; the next process to start takes over at once' : ' — stale: the next process to start takes over'}`);
+      else if (session) io.out(`writer: none (no sync, serve or desktop app is running on this replica${writer ? `; the last, ${describeReleased(writer)}` : ''})`);
       if (lag) {
         io.out(`lag: ${lag.lagEvents} events, ${lag.lagSeconds === null ? 'unknown' : `${lag.lagSeconds.toFixed(1)} s`} (high watermark − stored next offset; seconds: age of the first unapplied record)`);
         for (const p of lag.partitions) {

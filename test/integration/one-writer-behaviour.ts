@@ -66,11 +66,16 @@ export function describeOneWriter(name: string, factory: () => Promise<OneWriter
       });
       const live = await readLiveLease(opened[1]!);
       assert.equal(live?.host, 'host-a');
+      const epoch = await leaseEpoch();
       await a.release();
-      assert.equal(await leaseEpoch(), null, 'release deletes the row');
+      assert.equal(await leaseEpoch(), epoch, 'release keeps the row and its epoch');
+      assert.equal(await readLiveLease(opened[1]!), null, 'a released lease is not live');
+      const v = await fx.scalar(`SELECT "Value" FROM "_ReplicationState" WHERE "Id" = 'lease'`);
+      assert.equal(typeof (JSON.parse(String(v)) as { releasedAt?: unknown }).releasedAt, 'number', 'marked released');
     });
 
     test('two first acquires at once: exactly one wins', async () => {
+      await (await connect()).writeState([], ['lease']); // no row at all: the first-insert race
       const x = new WriterLease(await connect(), { command: 'x' });
       const y = new WriterLease(await connect(), { command: 'y' });
       const r = await Promise.allSettled([x.acquire(), y.acquire()]);
@@ -123,6 +128,23 @@ export function describeOneWriter(name: string, factory: () => Promise<OneWriter
       assert.equal(Number(await rows()), 2, 'the new owner writes');
       await next.heartbeat();
       await next.release();
+    });
+
+    // A lease row gone is read as the replica restored under its holder, and written again: so a release
+    // must not leave it gone, or a process paused past its lease (a laptop asleep) would take the replica
+    // back after the process that took it over stopped, with that one's writes unseen by it.
+    test('a process that lost the lease and wakes after the new owner stopped finds it lost, and writes nothing', async () => {
+      const r1 = await connect();
+      const a = new WriterLease(r1, { command: 'sync', host: 'host-a', now: () => Date.now() - 60_000 });
+      await a.acquire();
+      const guard = a.guard();
+      const b = new WriterLease(await connect(), { command: 'sync', host: 'host-b' });
+      await b.acquire(); // a's heartbeat is 60 s old: stale
+      await b.release();
+      await assert.rejects(a.heartbeat(), code('REPLICA_LEASE_LOST'));
+      await assert.rejects(r1.writeState([{ id: 'session:woke', kind: 'session', value: '{}' }], [], guard), code('REPLICA_LEASE_LOST'));
+      assert.equal((await r1.readState('session')).some((x) => x.id === 'session:woke'), false);
+      assert.equal(await leaseEpoch(), guard.epoch + 1, 'the released row keeps the newer epoch');
     });
 
     test('heartbeats keep a lease live; the timer reports a takeover', async () => {

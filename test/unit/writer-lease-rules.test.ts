@@ -63,9 +63,24 @@ describe('writer lease rules', () => {
 
   it('release deletes only its own row', () => {
     const mine = held();
-    assert.deepEqual(decideRelease(json(mine), mine), { result: true, remove: true });
-    assert.deepEqual(decideRelease(json(held({ epoch: 6, ownerId: 'b' })), mine), { result: false });
-    assert.deepEqual(decideRelease(null, mine), { result: false });
+    const d = decideRelease(json(mine), mine, NOW);
+    assert.equal(d.result, true);
+    assert.deepEqual(JSON.parse(d.write!), { ...mine, releasedAt: NOW }, 'marked released, its epoch kept');
+    assert.deepEqual(decideRelease(json(held({ epoch: 6, ownerId: 'b' })), mine, NOW), { result: false });
+    assert.deepEqual(decideRelease(null, mine, NOW), { result: false });
+  });
+
+  it('a released lease is not live: taken at once with epoch + 1; a process that lost the lease and wakes after its new owner stopped finds it lost, not gone back', () => {
+    const released = held({ ownerId: 'z', epoch: 6, heartbeatAt: NOW - 1000, releasedAt: NOW - 500 });
+    assert.equal(isLive(released, NOW, 20_000), false);
+    const t = decideTake(json(released), me, 20_000);
+    assert.ok(t.result.ok && t.result.lease.epoch === 7);
+    const woke = held({ epoch: 5 }); // paused past staleAfterMs; `z` took over (epoch 6) and stopped since
+    assert.deepEqual(decideHeartbeat(json(released), woke, NOW), { result: null });
+    assert.throws(() => assertLeaseHeld(json(released), { ownerId: 'a', epoch: 5 }, NOW), (e) => e instanceof MirrorError && e.code === 'REPLICA_LEASE_LOST');
+    // A restored backup's released row of an older epoch is the replica gone back.
+    assert.equal(decideHeartbeat(json(held({ ownerId: 'z', epoch: 4, releasedAt: NOW - 5000, heartbeatAt: NOW - 5000 })), woke, NOW).result?.retaken, true);
+    assert.equal(parseLease(json(released))?.releasedAt, NOW - 500);
   });
 
   it('liveness is strict at staleAfterMs', () => {

@@ -18,6 +18,12 @@ export interface LeaseRecord {
   startedAt: number;
   /** What runs: `sync`, `serve`, `desktop app`, `resync-tables` … */
   command: string;
+  /**
+   * Set when its owner released it (stopped): the row stays, so its epoch stays too. A process that lost the
+   * lease (paused past staleAfterMs, taken over) and wakes after the new owner stopped must find a newer
+   * epoch, not an empty row it would read as the replica gone back (leaseFound) and take again.
+   */
+  releasedAt?: number;
 }
 
 export type TakeResult = { ok: true; lease: LeaseRecord } | { ok: false; holder: LeaseRecord };
@@ -27,7 +33,9 @@ export function parseLease(value: string | null | undefined): LeaseRecord | null
   try {
     const v = JSON.parse(value) as Partial<LeaseRecord>;
     if (typeof v.ownerId !== 'string' || typeof v.epoch !== 'number' || typeof v.heartbeatAt !== 'number') return null;
-    return { ownerId: v.ownerId, host: String(v.host ?? '?'), pid: Number(v.pid ?? 0), epoch: v.epoch, heartbeatAt: v.heartbeatAt, startedAt: Number(v.startedAt ?? v.heartbeatAt), command: String(v.command ?? '?') };
+    const rec: LeaseRecord = { ownerId: v.ownerId, host: String(v.host ?? '?'), pid: Number(v.pid ?? 0), epoch: v.epoch, heartbeatAt: v.heartbeatAt, startedAt: Number(v.startedAt ?? v.heartbeatAt), command: String(v.command ?? '?') };
+    if (typeof v.releasedAt === 'number') rec.releasedAt = v.releasedAt;
+    return rec;
   } catch {
     return null;
   }
@@ -36,7 +44,7 @@ export function parseLease(value: string | null | undefined): LeaseRecord | null
 /** A holder whose last heartbeat is younger than `staleAfterMs` is alive. */
 /** `gone`: the holder is known dead (a process of this host that no longer exists): not live, whatever its heartbeat. */
 export function isLive(holder: LeaseRecord, now: number, staleAfterMs: number, gone?: (h: LeaseRecord) => boolean): boolean {
-  return now - holder.heartbeatAt < staleAfterMs && !(gone?.(holder) ?? false);
+  return holder.releasedAt === undefined && now - holder.heartbeatAt < staleAfterMs && !(gone?.(holder) ?? false);
 }
 
 /**
@@ -82,11 +90,16 @@ export function decideHeartbeat(current: string | null, mine: LeaseRecord, now: 
   return { result: { lease, retaken: found === 'went-back' }, write: JSON.stringify(lease) };
 }
 
-/** Release: deletes the row only while it still holds this owner and epoch. */
-export function decideRelease(current: string | null, mine: LeaseRecord): LeaseDecision<boolean> {
+/** Release: marks the row released (LeaseRecord.releasedAt; its epoch kept) only while it still holds this owner and epoch. */
+export function decideRelease(current: string | null, mine: LeaseRecord, now: number): LeaseDecision<boolean> {
   const holder = parseLease(current);
   if (!holder || holder.ownerId !== mine.ownerId || holder.epoch !== mine.epoch) return { result: false };
-  return { result: true, remove: true };
+  return { result: true, write: JSON.stringify({ ...holder, releasedAt: now }) };
+}
+
+/** `` `sync` on host-a pid 4242, stopped at … `` — a released lease's last owner. */
+export function describeReleased(holder: LeaseRecord): string {
+  return `\`${holder.command}\` on ${holder.host} pid ${holder.pid}, stopped at ${at(holder.releasedAt ?? holder.heartbeatAt)}`;
 }
 
 const at = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');

@@ -4,6 +4,8 @@
  * fresh), refreshed every `heartbeatMs`, taken over with epoch + 1 once stale. Every batch carries
  * `guard()` and the replica checks it inside the batch transaction, so a process that lost the lease
  * (paused, partitioned, overtaken) cannot commit another row: its write fails with REPLICA_LEASE_LOST.
+ * Released, the row stays (marked released, its epoch kept): a row gone or older than this process's is a
+ * replica that went back under it (restored from a backup), and the lease is written again (leaseFound).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -134,12 +136,12 @@ export class WriterLease {
     }
   }
 
-  /** Stops the heartbeat and deletes the row if this process still holds it. */
+  /** Stops the heartbeat and marks the row released (its epoch kept) if this process still holds it. */
   async release(): Promise<void> {
     this.stop();
     const mine = this.mine;
     this.mine = null;
-    if (mine) await this.replica.updateLease((current) => decideRelease(current, mine));
+    if (mine) await this.replica.updateLease((current) => decideRelease(current, mine, this.now()));
   }
 }
 
