@@ -34,18 +34,20 @@ export async function pollRequests(replica: Replica, handle: (req: RequestRecord
   // again (a resync or a schema check asked twice does no harm) — but not forever: a request whose runs
   // themselves stop the engine would be begun again on every restart.
   const pending = all.filter(({ rec: r }) => r.status === 'pending' || r.status === 'running').sort((a, b) => a.rec.submittedAt - b.rec.submittedAt);
+  let ran = 0;
   for (const held of pending) {
     const req = held.rec;
     const begun = req.attempts ?? (req.status === 'running' ? 1 : 0);
     if (req.status === 'running' && begun >= MAX_REQUEST_RUNS) {
       const e = new MirrorError('REQUEST_ABANDONED', `the ${req.kind} request ${req.id} (from ${req.submittedBy}) was begun ${begun} times and no run of it ended (the engine running it stopped, or lost the replica, each time): it is not run again. The engine's log tells why it stopped; ask again once that is mended.`, { detail: { request: req.id, runs: begun } });
       log.error('a request begun again and again with no run ending is failed, not run again', { id: req.id, kind: req.kind, by: req.submittedBy, runs: begun });
-      await writeStatus(replica, held, 'failed', { error: e.toData() }, log, opts);
+      if (await writeStatus(replica, held, 'failed', { error: e.toData() }, log, opts)) ran++;
       continue;
     }
     if (req.status === 'running') log.warn('a request left running by a run that did not end is run again', { id: req.id, kind: req.kind, by: req.submittedBy, run: begun + 1 });
     const running = await writeStatus(replica, held, 'running', undefined, log, opts, begun + 1);
     if (!running) continue;
+    ran++;
     log.info('running a request handed over by the command line', { id: req.id, kind: req.kind, by: req.submittedBy });
     let outcome: RequestOutcome;
     try {
@@ -58,7 +60,7 @@ export async function pollRequests(replica: Replica, handle: (req: RequestRecord
     }
     await writeStatus(replica, running, 'error' in outcome ? 'failed' : 'done', outcome, log, opts);
   }
-  return pending.length;
+  return ran;
 }
 
 /**
