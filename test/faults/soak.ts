@@ -241,10 +241,10 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             // its sync crashed: the replica goes back in time, tables, resyncs and all. SQLite: the files copied
             // aside (one backup, put back again and again), also while a resync-tables or update-schema waits on
             // it (their request rows and the resyncs they started go with it: the command must say so and ask
-            // again, never print a lost one; when it was drawn only half the time, the five restores of seed 4711 met none). PostgreSQL: the database copied as a template
-            // and put back whole (DROP … WITH (FORCE), CREATE … TEMPLATE; one restore per backup), half the time
-            // under its running sync, not while a command of its runs (the database is gone for a moment) nor
-            // in a server outage.
+            // again, never print a lost one; when it was drawn only half the time, the five restores of seed
+            // 4711 met none). PostgreSQL: the database copied as a template and put back whole (DROP … WITH
+            // (FORCE), CREATE … TEMPLATE; one restore per backup), half the time under its running sync, not
+            // while a command of its runs (the database is gone for a moment) nor in a server outage.
             const s0 = r.sync;
             if (s0.held) break;
             if (r === replicas[1] && (outage.down || [...pending.values()].some((n) => n.startsWith(`${s0.name}:`)))) break;
