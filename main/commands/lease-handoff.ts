@@ -83,7 +83,7 @@ async function holderBack(alive: () => Promise<boolean>, io: Out, graceMs: numbe
  * `running`: request-runner.ts); when none does, ENGINE_STOPPED (a pending request is withdrawn and the
  * command runs here). Withdrawing at once locked a `sync` restarted a second after a kill -9 out for the command's run.
  */
-export function holderWatch(replica: Pick<Replica, 'readState' | 'writeState'>, alive: () => Promise<boolean>, io: Out, opts: { graceMs?: number; pollMs?: number; every?: number } = {}): (r: RequestRecord) => Promise<void> {
+export function holderWatch(alive: () => Promise<boolean>, io: Out, opts: { graceMs?: number; pollMs?: number; every?: number } = {}): (r: RequestRecord) => Promise<void> {
   let polls = 0;
   return async (r) => {
     if (++polls % (opts.every ?? 10) !== 0 || await alive()) return;
@@ -159,7 +159,7 @@ function stillThere(replica: Pick<Replica, 'readState' | 'writeState'>, id: stri
     const held = (await readHeldRequests(replica)).find((r) => r.rec.id === id);
     if (!held) throw requestGone(id, 'resync-tables');
     // Written only while the row is as read: gone in between, it is not brought back (the next look says so).
-    if (Date.now() - held.rec.updatedAt > KEEP_FRESH_MS) await updateRequest(replica, held.rec, held.rec.status, undefined, undefined, held.value).catch(wentBackIsSeenNext);
+    if (Date.now() - held.rec.updatedAt > KEEP_FRESH_MS) await updateRequest(replica, held.rec, held.rec.status, { held: held.value }).catch(wentBackIsSeenNext);
   };
 }
 
@@ -206,7 +206,7 @@ async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logge
   const id = await submitRequest(replica, spec, spec.kind);
   try {
     const alive = async (): Promise<boolean> => (await liveWriter(replica, log)) !== null;
-    const result = await waitForResult(replica, id, until - Date.now(), (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, holderWatch(replica, alive, io), true);
+    const result = await waitForResult(replica, id, until - Date.now(), (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, holderWatch(alive, io), true);
     if (spec.kind === 'update-schema') {
       io.out(io.json ? JSON.stringify(result, null, 2) : schemaResultText(result as SchemaCheckResult));
       return { ok: true };

@@ -74,7 +74,7 @@ export async function pollRequests(replica: Replica, handle: (req: RequestRecord
 async function writeStatus(replica: Replica, held: HeldRequest, status: 'running' | 'done' | 'failed', outcome: RequestOutcome | undefined, log: Logger, opts: PollOptions, attempts?: number): Promise<HeldRequest | null> {
   const id = requestRowId(held.rec.id);
   try {
-    return await updateRequest(replica, held.rec, status, outcome, opts.lease?.(), held.value, attempts);
+    return await updateRequest(replica, held.rec, status, { outcome, lease: opts.lease?.(), held: held.value, attempts });
   } catch (err) {
     const e = MirrorError.from(err);
     if (e.code !== 'REPLICA_WENT_BACK' || e.detail?.row !== id) throw err;

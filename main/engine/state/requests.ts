@@ -79,13 +79,26 @@ export async function readPendingRequests(replica: Replica): Promise<RequestReco
   return (await readRequests(replica)).filter((r) => r.status === 'pending').sort((a, b) => a.submittedAt - b.submittedAt);
 }
 
+/** What `updateRequest` writes besides the status, and under which guards. */
+export interface RequestUpdate {
+  /** The run's result or error. */
+  outcome?: RequestOutcome;
+  /** Written under the writer lease when given. */
+  lease?: LeaseGuard;
+  /** The row's JSON as read: written only while the row still holds exactly that. */
+  held?: string;
+  /** Runs begun so far (request-runner.ts). */
+  attempts?: number;
+}
+
 /**
  * Writes `rec` with a new status (and outcome, and `attempts` when given); under the writer lease when
  * `lease` is given. With `held` (the row's JSON as read), only while the row still holds exactly that, in
  * the same transaction: a row gone meanwhile (the replica went back, or its command withdrew it) is never
  * written again, and REPLICA_WENT_BACK is thrown. Returns what was written.
  */
-export async function updateRequest(replica: Pick<Replica, 'writeState'>, rec: RequestRecord, status: RequestStatus, outcome?: RequestOutcome, lease?: LeaseGuard, held?: string, attempts?: number): Promise<HeldRequest> {
+export async function updateRequest(replica: Pick<Replica, 'writeState'>, rec: RequestRecord, status: RequestStatus, update: RequestUpdate = {}): Promise<HeldRequest> {
+  const { outcome, lease, held, attempts } = update;
   const next: RequestRecord = { ...rec, status, updatedAt: Date.now() };
   if (attempts !== undefined) next.attempts = attempts;
   if (outcome && 'error' in outcome) next.error = outcome.error;
