@@ -239,10 +239,10 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
           case 'replica-restored': {
             // A replica backed up (its sync stopped), and at a later such action put back from that backup after
             // its sync crashed: the replica goes back in time, tables, resyncs and all. SQLite: the files copied
-            // aside (one backup, put back again and again), also while a resync-tables or update-schema waits on
-            // it (their request rows and the resyncs they started go with it: the command must say so and ask
-            // again, never print a lost one; when it was drawn only half the time, the five restores of seed
-            // 4711 met none). PostgreSQL: the database copied as a template and put back whole (DROP … WITH
+            // aside (one backup, put back again and again), always while a resync-tables or update-schema waits on
+            // it — one is begun first when none does (their request rows and the resyncs they started go with it:
+            // the command must say so and ask again, never print a lost one; left to chance, the restores of
+            // seeds 4711 and 6174 met none). PostgreSQL: the database copied as a template and put back whole (DROP … WITH
             // (FORCE), CREATE … TEMPLATE; one restore per backup), half the time under its running sync, not
             // while a command of its runs (the database is gone for a moment) nor in a server outage.
             const s0 = r.sync;
@@ -270,6 +270,13 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
               backedUp = true;
               note('soak: replica-restored: the SQLite replica backed up');
             } else {
+              if (![...pending.values()].some((n) => n.startsWith(`${s0.name}:`))) {
+                // None of its commands waits: one is begun, and the restore falls on it 1–7 s in (taken up, or
+                // its resync under way), so that every SQLite restore meets one.
+                const names = [`${db}.${rnd.pick(tables)}`];
+                waited(`${s0.name}: resync-tables ${names.join(' ')} (before a restore)`, cli(r.c, 'resync-tables', ...names, '--timeout', '1200'), [0, 5]);
+                await sleep(1000 + rnd.next() * 6000);
+              }
               await s0.kill9();
               await a.check.close().catch(() => undefined); // this test's own handle on the file, not used by the soak
               for (const x of ['', '-wal', '-shm']) {
