@@ -213,6 +213,45 @@ describe('a handed request, the replica\'s PostgreSQL restarting, Kafka unreacha
     } finally { release(); await h.stop(); }
   });
 
+  test('the whole database restored from a copy taken before an update-schema was handed over (DROP … WITH (FORCE), a moment without it, CREATE … TEMPLATE) while the engine runs it: the command waits out the database being gone, sees its request gone, hands it over again', async () => {
+    let release!: () => void;
+    let n = 0;
+    const h = await holder(new Promise<void>((r) => { release = r; }), async () => ({ ...RESULT, altered: [`crm.contact_${++n}`] }));
+    const copy = `${db}_bak`;
+    const admin = async (sql: string): Promise<void> => {
+      const c = new pg.Client({ ...server.info(), database: 'postgres' });
+      await c.connect();
+      try { await c.query(sql); } finally { await c.end(); }
+    };
+    try {
+      // The copy needs the database without sessions: the holder's are ended until it is made (it reconnects).
+      for (let i = 0; ; i++) {
+        await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND pid <> pg_backend_pid()`);
+        try { await admin(`CREATE DATABASE ${copy} TEMPLATE ${db}`); break; } catch (err) { if ((err as { code?: string }).code !== '55006' || i >= 50) throw err; }
+      }
+      const { said, io: out } = io();
+      const handed = viaRunningEngine(settings, { kind: 'update-schema' }, out, silentLogger, 60_000);
+      await waitFor(() => h.taken(), { timeoutMs: 20_000, what: 'the holder to take the request up' });
+      await admin(`DROP DATABASE ${db} WITH (FORCE)`);
+      await sleep(2_000); // the command polls every 0.5 s: it meets the database gone
+      await admin(`CREATE DATABASE ${db} TEMPLATE ${copy}`);
+      await waitFor(() => said.some((l) => /is gone from _ReplicationState/.test(l)), { timeoutMs: 20_000, what: 'the command to see its request gone' });
+      release();
+      assert.deepEqual(await handed, { ok: true });
+      const text = said.join('\n');
+      assert.equal(said.filter((l) => /the replica cannot be reached/.test(l)).length, 1, `the wait is said once:\n${text}`);
+      assert.match(text, new RegExp(`the replica cannot be reached \\(The database ${db} is gone, though Tenant Mirror had it open before \\(dropped, or being restored from a backup\\)`));
+      assert.match(text, /handing the update-schema request over again/);
+      assert.equal(h.handled.length, 2, 'handed over twice');
+      assert.match(text, /altered: crm\.contact_2/);
+      assert.doesNotMatch(text, /altered: crm\.contact_1/);
+    } finally {
+      release();
+      await h.stop();
+      await admin(`DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`);
+    }
+  });
+
   test('the replica is restored to a backup taken before a resync-tables was handed over, after the engine took it: the old "ok" of the table is not reported as the resync; handed over again, the new resync is', async () => {
     const table = (state: string, rowsScanned: number | null) => ({
       id: stateIds.table('crm.contact'), kind: 'table' as const, value: toStateJson({

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { driverError } from '../../main/engine/replica/driver-error.ts';
 import { makePostgresClassifier } from '../../main/engine/replica/postgres/errors.ts';
+import { createPostgresReplica } from '../../main/engine/replica/postgres/index.ts';
 import { tagTable } from '../../main/engine/replica/error-tagging.ts';
 import { freePort } from '../harness/util.ts';
 import { startPostgres, type PostgresServer } from '../harness/postgres.ts';
@@ -38,6 +40,8 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   try { await p; } catch (e) { return e; }
   assert.fail('expected the statement to fail');
 }
+/** The SQLSTATE (or socket code) of the driver's error under `e`. */
+const driverCode = (e: unknown): string | undefined => (driverError(e) as { code?: string } | undefined)?.code;
 function check(e: unknown, sqlstate: string, action: string, code: string, hint?: RegExp): void {
   assert.equal((e as { code?: string }).code, sqlstate, `SQLSTATE of: ${(e as Error).message}`);
   const c = classify(e);
@@ -165,6 +169,35 @@ describe('PostgreSQL errors provoked for real, classified by the table', () => {
   test('a database that does not exist: 3D000, halts all', async () => {
     const e = await failure(client(`${db}_missing`));
     check(e, '3D000', 'halt-all', 'REPLICA_UNREACHABLE', new RegExp(`CREATE DATABASE "${db}"`));
+  });
+
+  test('the database dropped under a replica that had it open (a restore: DROP … WITH (FORCE), CREATE … TEMPLATE): 3D000, retried until it is back; never opened: halts all', async () => {
+    const gone = `${db}_restored`;
+    await withClient((c) => c.query(`CREATE DATABASE ${gone}`));
+    const opts = { host: server.host, port: server.port, database: gone, user: 'postgres', tablePrefix: '' };
+    const replica = createPostgresReplica(opts);
+    try {
+      await replica.connect();
+      await replica.ensureStateTable();
+      await withClient((c) => c.query(`DROP DATABASE ${gone} WITH (FORCE)`));
+      const e = await failure(replica.readState());
+      const c = replica.classifyError(e);
+      assert.equal(driverCode(e), '3D000', (e as Error).message);
+      assert.deepEqual([c.action, c.code], ['retry', 'REPLICA_UNREACHABLE'], c.hint);
+      assert.match(c.hint, new RegExp(`The database ${gone} is gone, though Tenant Mirror had it open before \\(dropped, or being restored from a backup\\).*retrying until it is there again`));
+      // A replica of this process that never had it open: a setting to fix, as before.
+      const fresh = createPostgresReplica(opts);
+      const f = await failure(fresh.connect());
+      assert.deepEqual([fresh.classifyError(f).action, fresh.classifyError(f).code], ['halt-all', 'REPLICA_UNREACHABLE']);
+      await fresh.close();
+      // Back (as a restore leaves it): the same replica object answers again.
+      await withClient((c) => c.query(`CREATE DATABASE ${gone}`));
+      await replica.ensureStateTable();
+      assert.deepEqual(await replica.readState(), []);
+    } finally {
+      await replica.close();
+      await withClient((c) => c.query(`DROP DATABASE IF EXISTS ${gone} WITH (FORCE)`));
+    }
   });
 
   test('a role that may not log in: 28000, halts all', async () => {

@@ -96,7 +96,18 @@ function ruleFor(code: string, message: string): Rule {
   return SQLSTATES.get(code) ?? SQLSTATE_CLASSES.get(code.slice(0, 2)) ?? fallback;
 }
 
-export function makePostgresClassifier(ctx: { user: string; database: string }): ErrorClassifier {
+/**
+ * 3D000 once this process has had the database open: it was there a moment ago, so it is dropped for a
+ * restore (`DROP DATABASE … WITH (FORCE)` then `CREATE DATABASE … TEMPLATE`, `pg_restore --clean --create`)
+ * or dropped by hand — an outage to ride out, as a server restart is, and said as such while it lasts.
+ */
+const databaseGone: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The database {database} is gone, though Tenant Mirror had it open before (dropped, or being restored from a backup): {message}; retrying until it is there again. If it was dropped for good, create it again (CREATE DATABASE {qdatabase}) and provision the replica again.' };
+
+/**
+ * `opened`: whether the replica has had the database open in this process; until it has, a database that
+ * does not exist is a setting to fix, after that it is one being restored (databaseGone).
+ */
+export function makePostgresClassifier(ctx: { user: string; database: string; opened?: () => boolean }): ErrorClassifier {
   return (err: unknown): ClassifiedError => {
     const own = classifyMirrorError(err);
     if (own) return own;
@@ -104,7 +115,7 @@ export function makePostgresClassifier(ctx: { user: string; database: string }):
     const table = taggedTable(err) ?? (d?.table ? (d.schema ? `${d.schema}.${d.table}` : d.table).toLowerCase() : undefined);
     const code = d?.code ?? '';
     const message = errorMessage(d ?? err);
-    const rule = ruleFor(code, message);
+    const rule = code === '3D000' && ctx.opened?.() ? databaseGone : ruleFor(code, message);
     const hint = fillHint(rule.hint, {
       where: table ? ` (table ${table})` : '', message, code, paren_code: code ? ` (${code})` : '', detail: d?.detail ? ` (${d.detail.replaceAll('\n', '; ')})` : '',
       user: ctx.user, database: ctx.database, qdatabase: q(ctx.database),

@@ -57,6 +57,8 @@ export class PostgresReplica implements Replica {
   private readonly opts: PostgresReplicaOptions;
   private client: Client | null = null;
   private broken = false;
+  /** The database was opened once in this process (a later 3D000 is a restore under way, not a setting: errors.ts). */
+  private opened = false;
   private queue: Promise<unknown> = Promise.resolve();
   /** stage signature -> temp table name, for this session. */
   private stages = new Map<string, string>();
@@ -72,7 +74,7 @@ export class PostgresReplica implements Replica {
   constructor(opts: PostgresReplicaOptions) {
     this.opts = opts;
     this.dialect = new PostgresDialect({ tablePrefix: opts.tablePrefix });
-    this.classifyError = makePostgresClassifier({ user: opts.user, database: opts.database });
+    this.classifyError = makePostgresClassifier({ user: opts.user, database: opts.database, opened: () => this.opened });
   }
 
   // ---- connection ----
@@ -104,6 +106,7 @@ export class PostgresReplica implements Replica {
       throw e;
     }
     this.broken = false;
+    this.opened = true;
     this.stages.clear();
     return client;
   }
