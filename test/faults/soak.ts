@@ -239,16 +239,24 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
           case 'replica-restored': {
             // A replica backed up (its sync stopped), and at a later such action put back from that backup after
             // its sync crashed: the replica goes back in time, tables, resyncs and all. SQLite: the files copied
-            // aside (one backup, put back again and again), always while a resync-tables or update-schema waits on
-            // it — one is begun first when none does (their request rows and the resyncs they started go with it:
-            // the command must say so and ask again, never print a lost one; left to chance, the restores of
-            // seeds 4711 and 6174 met none). PostgreSQL: the database copied as a template and put back whole (DROP … WITH
-            // (FORCE), CREATE … TEMPLATE; one restore per backup), half the time under its running sync, not
-            // while a command of its runs (the database is gone for a moment) nor in a server outage.
+            // aside (one backup, put back again and again). PostgreSQL: the database copied as a template and put
+            // back whole (DROP … WITH (FORCE), CREATE … TEMPLATE; one restore per backup), half the time under its
+            // running sync, not in a server outage; the database is gone for a moment, which the engine and a
+            // waiting command ride out. Every restore falls on a resync-tables or update-schema waiting on the
+            // replica — one is begun first when none does (their request rows and the resyncs they started go
+            // with it: the command must say so and ask again, never print a lost one; left to chance, the
+            // restores of seeds 4711 and 6174 met none).
             const s0 = r.sync;
             if (s0.held) break;
-            if (r === replicas[1] && (outage.down || [...pending.values()].some((n) => n.startsWith(`${s0.name}:`)))) break;
+            if (r === replicas[1] && outage.down) break;
             s0.held = true;
+            /** Before a restore: one of its commands waits on it (one is begun, 1–7 s before, when none does). */
+            const commandWaits = async (): Promise<void> => {
+              if ([...pending.values()].some((n) => n.startsWith(`${s0.name}:`))) return;
+              const names = [`${db}.${rnd.pick(tables)}`];
+              waited(`${s0.name}: resync-tables ${names.join(' ')} (before a restore)`, cli(r.c, 'resync-tables', ...names, '--timeout', '1200'), [0, 5]);
+              await sleep(1000 + rnd.next() * 6000);
+            };
             if (r === replicas[1]) {
               if (!pgRestore) {
                 await s0.stop();
@@ -259,10 +267,11 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
                 // Half the time under its running sync (a DBA restoring the database the service writes to):
                 // its sessions are ended, the database is gone for a moment, then it stands earlier.
                 const running = rnd.next() < 0.5;
+                await commandWaits();
                 if (!running) await s0.kill9();
                 await pgRestore();
                 pgRestore = null;
-                note(`soak: replica-restored: the PostgreSQL replica put back from its backup${running ? ' under its running sync' : ''}`);
+                note(`soak: replica-restored: the PostgreSQL replica put back from its backup${running ? ' under its running sync' : ''} while ${[...pending.values()].filter((n) => n.startsWith(`${s0.name}:`)).join('; ')} waited`);
               }
             } else if (!backedUp) {
               await s0.stop();
@@ -270,13 +279,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
               backedUp = true;
               note('soak: replica-restored: the SQLite replica backed up');
             } else {
-              if (![...pending.values()].some((n) => n.startsWith(`${s0.name}:`))) {
-                // None of its commands waits: one is begun, and the restore falls on it 1–7 s in (taken up, or
-                // its resync under way), so that every SQLite restore meets one.
-                const names = [`${db}.${rnd.pick(tables)}`];
-                waited(`${s0.name}: resync-tables ${names.join(' ')} (before a restore)`, cli(r.c, 'resync-tables', ...names, '--timeout', '1200'), [0, 5]);
-                await sleep(1000 + rnd.next() * 6000);
-              }
+              await commandWaits();
               await s0.kill9();
               await a.check.close().catch(() => undefined); // this test's own handle on the file, not used by the soak
               for (const x of ['', '-wal', '-shm']) {
