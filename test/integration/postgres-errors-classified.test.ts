@@ -105,6 +105,11 @@ describe('PostgreSQL errors provoked for real, classified by the table', () => {
     check(e, '25P02', 'retry', 'REPLICA_WRITE_FAILED', /aborted/);
   });
 
+  test('the replica made read-only (default_transaction_read_only, as on a standby after a failover): 25006, retried as unreachable, not a table halted', async () => {
+    const e = await withClient(async (c) => { await c.query('SET default_transaction_read_only = on'); return failure(c.query("INSERT INTO crm.contact VALUES (9, 'z', 1, 1)")); });
+    check(e, '25006', 'retry', 'REPLICA_UNREACHABLE', /accepts no writes now .*read-only standby.*retrying until it accepts writes/);
+  });
+
   test('a lock held by another session: 55P03 under lock_timeout, retried', async () => {
     const holder = await client();
     try {

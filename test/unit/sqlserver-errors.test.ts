@@ -38,6 +38,7 @@ describe('SQL Server error classification', () => {
     ['942 offline', requestError(942, "Database 'mirror' cannot be opened because it is offline.", 14), 'retry', 'REPLICA_UNREACHABLE', /offline/],
     ['952 in transition', requestError(952, "Database 'mirror' is in transition. Try the statement later.", 16), 'retry', 'REPLICA_UNREACHABLE'],
     ['924 single user', requestError(924, "Database 'mirror' is already open and can only have one user at a time.", 14), 'retry', 'REPLICA_UNREACHABLE', /single-user/],
+    ['3906 read-only database', requestError(3906, 'Failed to update database "mirror" because the database is read-only.', 16), 'retry', 'REPLICA_UNREACHABLE', /read-only now.*retrying until it accepts writes/],
     ['40143 Azure', requestError(40143, 'The service has encountered an error processing your request. Please try again.', 16), 'retry', 'REPLICA_WRITE_FAILED'],
     ['40540 Azure', requestError(40540, 'The service has encountered an error processing your request. Please try again.', 16), 'retry', 'REPLICA_WRITE_FAILED'],
     ['1204 lock resources', requestError(1204, 'The instance of the SQL Server Database Engine cannot obtain a LOCK resource at this time.', 19), 'retry', 'REPLICA_WRITE_FAILED', /lock resources/],

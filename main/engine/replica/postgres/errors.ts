@@ -51,6 +51,10 @@ export const SQLSTATES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   // dependent_objects_still_exist: a DROP TABLE (the rebuild an incompatible source change needs) blocked by a view, a foreign key…
   ['2BP01', { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'Other objects depend on the replica table{where}: {message}{detail}. Tenant Mirror drops and recreates a table whose source definition changed incompatibly: drop those objects (or make them not depend on it) and create them again afterwards' }],
   ['25P02', aborted], ['25P03', aborted],
+  // read_only_sql_transaction: the server is a standby now (a failover, the address moved to a read-only
+  // node) or an administrator set default_transaction_read_only: no write can land anywhere, and none is
+  // the table's fault — ridden out as an outage instead of halting each table the batch touched.
+  ['25006', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The replica accepts no writes now ({code}): {message}. The server is a read-only standby (after a failover?) or default_transaction_read_only is on for the database or the login; retrying until it accepts writes.' }],
   ['42P05', retryAsIs], ['26000', retryAsIs], // prepared statement already exists / does not exist
 ]);
 

@@ -51,6 +51,8 @@ export const ERROR_NUMBERS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   // The database there but closed for a while by an administrator: in the middle of a RESTORE (927), being
   // recovered (922), offline (942), in transition (952), in single-user mode (924). Ridden out as an outage.
   ...[922, 924, 927, 942, 952].map((n): [number, Rule] => [n, { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The replica database is not open to Tenant Mirror now ({message}): an administrator is restoring it, it is recovering, offline or in single-user mode; retrying until it is open again.' }]),
+  // The database set READ_ONLY (an administrator, a secondary after a failover): no write lands, none is a table's fault.
+  [3906, { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The replica database is read-only now ({message}): an administrator set it READ_ONLY, or this is a secondary after a failover; retrying until it accepts writes.' }],
   [9002, { action: 'halt-all', code: 'REPLICA_LOG_FULL', hint: 'The replica transaction log is full. Back up the log (or switch the replica database to the SIMPLE recovery model) and give the log file room to grow, then resume.' }],
   [1101, outOfSpace], [1105, outOfSpace],
   [40544, { action: 'halt-all', code: 'REPLICA_WRITE_FAILED', hint: 'The replica database has reached its size quota ({message}). Raise the maximum size of the Azure SQL database (or its service tier), then resume.' }],
