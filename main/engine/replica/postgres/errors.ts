@@ -34,6 +34,13 @@ const tooNarrow: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: '
 const viewBlocks: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'A view or rule on the replica table uses a column whose type the source changed{where}: {message}{detail}. Drop the view (create it again afterwards)' };
 const changedOutside: Rule = { action: 'halt-table', code: 'SCHEMA_CONFLICT', hint: 'The replica table differs from the source definition{where}: {message} ({code}). It was changed outside Tenant Mirror (or a view blocks a column change); resnapshot the table.' };
 
+/**
+ * 3D000 once this process has had the database open: it was there a moment ago, so it is dropped for a
+ * restore (`DROP DATABASE … WITH (FORCE)` then `CREATE DATABASE … TEMPLATE`, `pg_restore --clean --create`)
+ * or dropped by hand — an outage to ride out, as a server restart is, and said as such while it lasts.
+ */
+const databaseGone: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The database {database} is gone, though Tenant Mirror had it open before (dropped, or being restored from a backup): {message}; retrying until it is there again. If it was dropped for good, create it again (CREATE DATABASE {qdatabase}) and provision the replica again.' };
+
 /** SQLSTATEs, exact. Looked up before SQLSTATE_CLASSES. */
 export const SQLSTATES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['40001', { action: 'retry', code: 'REPLICA_WRITE_FAILED', hint: 'Transaction aborted by PostgreSQL (serialization failure){where}: {message}; retrying.' }],
@@ -42,6 +49,7 @@ export const SQLSTATES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['57014', lockTimeout], // query_canceled (statement_timeout)
   ['53100', { action: 'retry', code: 'REPLICA_LOG_FULL', hint: 'The PostgreSQL server is out of disk space{where}: {message}. Free space on the server; retrying.' }],
   ['57P01', restarting], ['57P02', restarting], ['57P03', restarting], ['57P05', restarting],
+  ['57P04', databaseGone], // database_dropped: a session of a database dropped under it
   ['42501', { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'The replica login {user} lacks a right{where}: {message}. As an administrator run: {grant}' }],
   ['3D000', { action: 'halt-all', code: 'REPLICA_UNREACHABLE', hint: 'The database {database} does not exist: {message}. Create it (CREATE DATABASE {qdatabase}) or fix the replica settings.' }],
   ['23505', duplicate('A unique index rejected a row{where}: {message}. Upserts never collide on the primary key, so a unique index added on the replica table conflicts with the source data — drop it, then resnapshot the table.')],
@@ -62,6 +70,8 @@ export const SQLSTATES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
 export const SQLSTATE_CLASSES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['08', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'Connection to PostgreSQL failed ({code}): {message}; retrying.' }],
   ['53', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The PostgreSQL server is short of resources ({code}){where}: {message}; retrying.' }],
+  // System errors (58030 io_error: the server's disk failing a read or write): no table's fault, so none is halted for it.
+  ['58', { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The PostgreSQL server reports a system error ({code}){where}: {message}. Check the server\'s disk and log; retrying.' }],
   ['28', { action: 'halt-all', code: 'REPLICA_PERMISSION', hint: 'PostgreSQL refused the login {user} ({code}): {message}. Check the user name and password (and pg_hba.conf).' }],
   ['22', { action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: 'PostgreSQL rejected a value{where}: {message} ({code}). PostgreSQL text cannot hold NUL characters and jsonb needs valid JSON; the table is halted.' }],
   // PL/pgSQL errors (P0001: RAISE EXCEPTION): a trigger (or rule) of the customer on the replica table.
@@ -100,12 +110,6 @@ function ruleFor(code: string, message: string): Rule {
   return SQLSTATES.get(code) ?? SQLSTATE_CLASSES.get(code.slice(0, 2)) ?? fallback;
 }
 
-/**
- * 3D000 once this process has had the database open: it was there a moment ago, so it is dropped for a
- * restore (`DROP DATABASE … WITH (FORCE)` then `CREATE DATABASE … TEMPLATE`, `pg_restore --clean --create`)
- * or dropped by hand — an outage to ride out, as a server restart is, and said as such while it lasts.
- */
-const databaseGone: Rule = { action: 'retry', code: 'REPLICA_UNREACHABLE', hint: 'The database {database} is gone, though Tenant Mirror had it open before (dropped, or being restored from a backup): {message}; retrying until it is there again. If it was dropped for good, create it again (CREATE DATABASE {qdatabase}) and provision the replica again.' };
 
 /**
  * `opened`: whether the replica has had the database open in this process; until it has, a database that
