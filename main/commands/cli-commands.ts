@@ -16,7 +16,7 @@ import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
-import { HAND_OVER_TRIES, refuseIfInUse, schemaResultText, viaRunningEngine } from './lease-handoff.ts';
+import { HAND_OVER_TRIES, refuseIfInUse, schemaResultText, toWhoeverWrites, viaRunningEngine } from './lease-handoff.ts';
 
 export { EXIT };
 
@@ -217,6 +217,11 @@ function runHereIfStopped(io: Io, what: string): (err: unknown) => null {
 }
 
 export async function updateSchema(settings: Settings, io: Io, log: Logger, timeoutMs = 600_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  return toWhoeverWrites(io, until, 'the check', () => updateSchemaOnce(settings, io, log, Math.max(1000, until - Date.now())));
+}
+
+async function updateSchemaOnce(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   // Another process writes to the replica: it runs the check (a second consumer would fight it).
   // That process stopped before it ran the check (or while it ran): a check is safe to run again, here.
   const handed = await viaRunningEngine(settings, { kind: 'update-schema' }, io, log, timeoutMs).catch(runHereIfStopped(io, 'running the check here'));
@@ -286,6 +291,11 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
 export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
   if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
   const until = Date.now() + timeoutMs;
+  return toWhoeverWrites(io, until, 'the resync', () => resyncTablesOnce(settings, tables, io, log, until));
+}
+
+async function resyncTablesOnce(settings: Settings, tables: string[], io: Io, log: Logger, until: number): Promise<number> {
+  const timeoutMs = Math.max(1000, until - Date.now());
   // That process stopped before it took the request up (withdrawn): asked for here instead.
   const handed = await viaRunningEngine(settings, { kind: 'resync-tables', tables }, io, log, timeoutMs).catch(runHereIfStopped(io, 'asking for the resync here'));
   if (handed && 'ok' in handed) return handed.ok ? EXIT.ok : EXIT.stale;

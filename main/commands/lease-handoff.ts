@@ -140,6 +140,23 @@ export type Handed = { ok: boolean } | { ownerStopped: string[]; begun: Record<s
 
 /** How often a command hands its request over when the replica went back under it (REPLICA_WENT_BACK) before it gives up. */
 export const HAND_OVER_TRIES = 3;
+/**
+ * Runs `attempt` (hand the request to the process that writes the replica, or run it here when none does)
+ * again when running here is refused at the writer lease (REPLICA_IN_USE, thrown by the engine's start
+ * before it did anything): another process took the replica between this command's look and its own take —
+ * a sync service (re)started just then, as after the replica was restored under the command — and the next
+ * attempt hands the request to it. At most HAND_OVER_TRIES attempts, within `until`. Before 2026-12-07 the
+ * command ended there with exit 6 while that process was ready to run it (the control-plane soak, seed 2026).
+ */
+export async function toWhoeverWrites(io: Out, until: number, what: string, attempt: () => Promise<number>): Promise<number> {
+  for (let tries = 1; ; tries++) {
+    try { return await attempt(); } catch (err) {
+      if (MirrorError.from(err).code !== 'REPLICA_IN_USE' || tries >= HAND_OVER_TRIES || Date.now() >= until) throw err;
+      io.out(`another process took the replica just as this command was to run ${what} here: handing it the request instead`);
+    }
+  }
+}
+
 /** How often a request the engine could not run for Kafka being unreachable is asked again. */
 const KAFKA_RETRY_MS = 5000;
 /** A kept request row is written again this often, so the engine never forgets it (FORGET_FINISHED_MS) while its command waits. */
