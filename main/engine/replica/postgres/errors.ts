@@ -110,7 +110,6 @@ function ruleFor(code: string, message: string): Rule {
   return SQLSTATES.get(code) ?? SQLSTATE_CLASSES.get(code.slice(0, 2)) ?? fallback;
 }
 
-
 /**
  * `opened`: whether the replica has had the database open in this process; until it has, a database that
  * does not exist is a setting to fix, after that it is one being restored (databaseGone).
