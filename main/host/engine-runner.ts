@@ -2,7 +2,8 @@
  * Starts, restarts and stops the engine child for a front end (desktop shell or serve command).
  * Each (re)start spawns a fresh child (a crashed or wedged engine never lingers), then swaps it into
  * the slot. A child that dies on its own is cleared from the slot, reported, and started again after a
- * while; so is one whose start failed with an error trying again may cure (retryLater).
+ * while; so is one whose start failed with an error trying again may cure, or because a command that ends by
+ * itself held the replica (retryLater, triedAgain).
  */
 import type { ErrorData } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
@@ -42,6 +43,19 @@ export interface RunnerOptions {
 
 /** 10 minutes. */
 export const STEADY_MS = 600_000;
+
+/** Commands that end by themselves: a replica one of them writes is free again soon. */
+const ENDS_BY_ITSELF: ReadonlySet<string> = new Set(['provision', 'resync-tables', 'update-schema', 'reset-offsets']);
+
+/**
+ * A failed start tried again later: one trying again may cure, and the replica taken by a command that
+ * ends by itself (a `resync-tables` run from a terminal while the engine was down: the engine takes the
+ * replica back once it ends). Not the replica held by another `sync`, `serve` or desktop app: which one
+ * runs is a person's choice.
+ */
+function triedAgain(e: MirrorError): boolean {
+  return e.retriable || (e.code === 'REPLICA_IN_USE' && ENDS_BY_ITSELF.has(String(e.detail?.command)));
+}
 
 export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   let current: EngineProxy | null = null;
@@ -106,7 +120,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
       lastError = e.toData();
       await stopCurrent().catch(() => undefined);
       // A provision is the setup wizard's, which shows its error: tried again only when asked again.
-      if (e.retriable && !startOpts.provision) retryLater(lastError, settings);
+      if (triedAgain(e) && !startOpts.provision) retryLater(lastError, settings);
       throw err;
     }
     lastError = null;

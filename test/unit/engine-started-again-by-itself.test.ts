@@ -1,8 +1,9 @@
 /**
  * serve and the desktop app (engine-runner.ts): an engine whose start failed with an error trying again may
  * cure (the replica's server or Kafka not up yet when the app starts at login) or whose child process died
- * is started again by itself after a wait, saying when; an error only a person can cure (another process
- * writes the replica), a provision (the setup wizard's), or a stop by the user is not tried again. Before
+ * is started again by itself after a wait, saying when — also when a command that ends by itself (a
+ * `resync-tables` from a terminal) held the replica; an error only a person can cure (another `sync` writes
+ * the replica), a provision (the setup wizard's), or a stop by the user is not tried again. Before
  * 2026-12-06 evening the engine stayed stopped until someone pressed a button.
  */
 import assert from 'node:assert/strict';
@@ -61,8 +62,8 @@ test('a start that fails with a retriable error is tried again after the delays,
   await r.stop();
 });
 
-test('an error only a person can cure (REPLICA_IN_USE) is not tried again; nor is a provision; nor after stop()', async () => {
-  const inUse = new MirrorError('REPLICA_IN_USE', 'the replica is already being written by `sync` on h pid 1', { retriable: false });
+test('an error only a person can cure (REPLICA_IN_USE, held by another sync) is not tried again; nor is a provision; nor after stop()', async () => {
+  const inUse = new MirrorError('REPLICA_IN_USE', 'the replica is already being written by `sync` on h pid 1', { retriable: false, detail: { host: 'h', pid: 1, command: 'sync' } });
   const a = engines([inUse]);
   const ra = runner(a.spawn);
   await assert.rejects(ra.r.restart(settings));
@@ -83,6 +84,19 @@ test('an error only a person can cure (REPLICA_IN_USE) is not tried again; nor i
   await rc.r.stop();
   await sleep(200);
   assert.equal(c.starts(), 1, 'stopped by the user: not started again');
+});
+
+test('the replica held by a command that ends by itself (a resync-tables run from a terminal): tried again, and the engine runs once the command ended', async () => {
+  const inUse = new MirrorError('REPLICA_IN_USE', 'the replica is already being written by `resync-tables` on h pid 7', { retriable: false, detail: { host: 'h', pid: 7, command: 'resync-tables' } });
+  const e = engines([inUse, inUse, null]);
+  const { slot, r, retries } = runner(e.spawn);
+  await assert.rejects(r.restart(settings), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_IN_USE');
+  assert.match(r.lastError()?.message ?? '', /`resync-tables` on h pid 7; Tenant Mirror starts the engine again by itself at \d\d:\d\d:\d\d UTC \(try 2\)$/);
+  for (let i = 0; i < 100 && !slot.current(); i++) await sleep(10);
+  assert.ok(slot.current(), 'the engine runs after the third start');
+  assert.equal(e.starts(), 3);
+  assert.equal(retries.length, 2);
+  await r.stop();
 });
 
 test('an engine child that dies is started again by itself; one stopped on purpose is not', async () => {
