@@ -250,6 +250,11 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             if (s0.held) break;
             if (r === replicas[1] && outage.down) break;
             s0.held = true;
+            /** Its commands still waiting, for the log (one begun before the restore may have ended already). */
+            const waitingOn = (): string => {
+              const mine = [...pending.values()].filter((n) => n.startsWith(`${s0.name}:`));
+              return mine.length ? ` while ${mine.join('; ')} waited` : ' (the command begun before it had ended)';
+            };
             /** Before a restore: one of its commands waits on it (one is begun, 1–7 s before, when none does). */
             const commandWaits = async (): Promise<void> => {
               if ([...pending.values()].some((n) => n.startsWith(`${s0.name}:`))) return;
@@ -271,7 +276,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
                 if (!running) await s0.kill9();
                 await pgRestore();
                 pgRestore = null;
-                note(`soak: replica-restored: the PostgreSQL replica put back from its backup${running ? ' under its running sync' : ''} while ${[...pending.values()].filter((n) => n.startsWith(`${s0.name}:`)).join('; ')} waited`);
+                note(`soak: replica-restored: the PostgreSQL replica put back from its backup${running ? ' under its running sync' : ''}${waitingOn()}`);
               }
             } else if (!backedUp) {
               await s0.stop();
@@ -286,7 +291,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
                 rmSync(file + x, { force: true });
                 if (existsSync(`${file}.backup${x}`)) copyFileSync(`${file}.backup${x}`, file + x);
               }
-              note(`soak: replica-restored: the SQLite replica put back from its backup${pending.size ? ` while ${[...pending.values()].join('; ')} waited` : ''}`);
+              note(`soak: replica-restored: the SQLite replica put back from its backup${waitingOn()}`);
             }
             s0.held = false;
             s0.ensure();
