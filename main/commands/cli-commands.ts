@@ -9,6 +9,7 @@ import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { clockUtc, retryOnSchedule } from '../engine/retry-schedule.ts';
+import { heldUntilItEnds } from '../engine/state/lease-rules.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BUSY_STATES, endedInStep, goneOutcome, lostResyncs, resyncReportLine, waitingLine } from './resync-report.ts';
@@ -120,6 +121,9 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
 }
 
 /** A start that failed for a server not up yet (the replica's, or Kafka): waiting may cure it. */
+/** How often a `sync` waiting for a command that holds the replica looks again (one read of the lease row). */
+export const HOLDER_POLL_MS = 2000;
+
 const curedByWaiting = (e: MirrorError): boolean => e.retriable && (e.code === 'REPLICA_UNREACHABLE' || e.code === 'KAFKA_UNREACHABLE');
 
 export async function sync(settings: Settings, io: Io, log: Logger, opts: { untilCaughtUp: boolean; timeoutMs: number }): Promise<number> {
@@ -153,6 +157,17 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
       void stop(last ? exitCodeForError(MirrorError.fromData(last)) : EXIT.failed);
     });
   };
+  // A replica written by a command that ends by itself (a `resync-tables` or `update-schema` run here while no
+  // engine ran): sync waits for it to end, said once per holder, and looks again every HOLDER_POLL_MS. Until
+  // 2026-12-07 it ended with exit 6, and a `sync` service restarted then stayed down. Another sync, serve or
+  // desktop app holding the replica still ends it with exit 6.
+  let toldOf = '';
+  const sayHolderOnce = (e: MirrorError): void => {
+    const who = `${String(e.detail?.host)}:${String(e.detail?.pid)}:${String(e.detail?.epoch)}`;
+    if (who === toldOf) return;
+    toldOf = who;
+    say(`the replica is being written by \`${String(e.detail?.command)}\` on ${String(e.detail?.host)} pid ${String(e.detail?.pid)}, a command that ends by itself: sync starts once it has ended${opts.untilCaughtUp ? ' (within --timeout)' : ''} (Ctrl+C to stop)`);
+  };
   // A sync service started before the replica's server or Kafka is up (at boot) waits for them, as the
   // engine does once running: said at each try, 5 s, 15 s, 30 s, then every 60 s (within --timeout with
   // --until-caught-up). Before 2026-12-06 evening it ended at once with exit 1.
@@ -171,10 +186,12 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     }
   }, {
     ...(opts.untilCaughtUp ? { until } : {}),
-    cured: (err) => curedByWaiting(MirrorError.from(err)),
+    cured: (err) => curedByWaiting(MirrorError.from(err)) || heldUntilItEnds(MirrorError.from(err)),
+    waitAfter: (err) => (heldUntilItEnds(MirrorError.from(err)) ? HOLDER_POLL_MS : undefined),
     stopped: () => stopping,
     onWait: (err, at) => {
       const e = MirrorError.from(err);
+      if (heldUntilItEnds(e)) { sayHolderOnce(e); return; }
       say(`${e.code === 'KAFKA_UNREACHABLE' ? 'Kafka' : 'the replica'} cannot be reached (${e.message}); sync tries again at ${clockUtc(at)} UTC (Ctrl+C to stop)`);
     },
   });

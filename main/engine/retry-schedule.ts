@@ -18,13 +18,19 @@ export const clockUtc = (ms: number): string => new Date(ms).toISOString().slice
 export interface ScheduleOptions {
   /** Waits between tries (default RETRY_DELAYS_MS). */
   delays?: readonly number[];
+  /**
+   * The wait after this failure instead of the schedule's (undefined: the schedule's). Such a failure does
+   * not move the schedule on: a `sync` that waited ten minutes for a command to end still tries again 5 s
+   * after its first Kafka refusal.
+   */
+  waitAfter?: (err: unknown) => number | undefined;
   /** No try is planned after this (ms since the epoch): the failure is thrown instead. */
   until?: number;
   /** Whether waiting may cure this failure; any other failure is thrown at once. */
   cured: (err: unknown) => boolean;
   /** True once the caller stops (Ctrl+C): the failure is thrown instead of waiting. */
   stopped?: () => boolean;
-  /** Told before each wait: the failure, when the next try is, and how many tries failed so far (1 on the first). */
+  /** Told before each wait: the failure, when the next try is, and how many tries by the schedule failed so far. */
   onWait?: (err: unknown, atMs: number, failed: number) => void;
 }
 
@@ -34,9 +40,10 @@ export async function retryOnSchedule<T>(attempt: () => Promise<T>, o: ScheduleO
     try {
       return await attempt();
     } catch (err) {
-      const wait = delayBefore(failed, o.delays);
+      const own = o.waitAfter?.(err);
+      const wait = own ?? delayBefore(failed, o.delays);
       if (!o.cured(err) || o.stopped?.() || (o.until !== undefined && Date.now() + wait > o.until)) throw err;
-      failed++;
+      if (own === undefined) failed++;
       o.onWait?.(err, Date.now() + wait, failed);
       await new Promise((r) => setTimeout(r, wait));
     }

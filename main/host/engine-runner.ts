@@ -9,6 +9,7 @@ import type { ErrorData } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { clockUtc, delayBefore, RETRY_DELAYS_MS } from '../engine/retry-schedule.ts';
+import { heldUntilItEnds } from '../engine/state/lease-rules.ts';
 import { createEngineProxy } from './engine-proxy.ts';
 import type { ChildHandle, EngineProxy } from './engine-proxy.ts';
 import type { EngineSlot } from './engine-slot.ts';
@@ -44,9 +45,6 @@ export interface RunnerOptions {
 /** 10 minutes. */
 export const STEADY_MS = 600_000;
 
-/** Commands that end by themselves: a replica one of them writes is free again soon. */
-const ENDS_BY_ITSELF: ReadonlySet<string> = new Set(['provision', 'resync-tables', 'update-schema', 'reset-offsets']);
-
 /**
  * A failed start tried again later: one trying again may cure, and the replica taken by a command that
  * ends by itself (a `resync-tables` run from a terminal while the engine was down: the engine takes the
@@ -54,7 +52,7 @@ const ENDS_BY_ITSELF: ReadonlySet<string> = new Set(['provision', 'resync-tables
  * runs is a person's choice.
  */
 function triedAgain(e: MirrorError): boolean {
-  return e.retriable || (e.code === 'REPLICA_IN_USE' && ENDS_BY_ITSELF.has(String(e.detail?.command)));
+  return e.retriable || heldUntilItEnds(e);
 }
 
 export function createEngineRunner(opts: RunnerOptions): EngineRunner {

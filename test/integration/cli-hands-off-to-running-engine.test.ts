@@ -203,4 +203,59 @@ describe('the process a request was handed to stops before it takes it up', () =
       await second.release();
     }
   });
+
+  test('sync waits while a command that ends by itself holds the replica, and starts once it ended (before 2026-12-07: exit 6 at once)', async () => {
+    const held = new WriterLease(replica, { command: 'resync-tables', heartbeatMs: 1000, host: 'cmd-host', pid: 4343 });
+    await held.acquire();
+    held.start();
+    let out = '';
+    let err = '';
+    const p = spawn(process.execPath, [CLI, 'sync', '-c', config, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+    try {
+      for (const t0 = Date.now(); !/a command that ends by itself/.test(out); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() - t0 > 60_000 || p.exitCode !== null) throw new Error(`sync never said it waits: ${out}\n${err}`);
+      }
+      // Three more looks at the lease (every 2 s): still waiting, said once.
+      await new Promise((r) => setTimeout(r, 6500));
+      assert.equal(p.exitCode, null, `sync still waits: ${out}\n${err}`);
+      assert.match(out, /the replica is being written by `resync-tables` on cmd-host pid 4343, a command that ends by itself: sync starts once it has ended/);
+      assert.equal(out.match(/a command that ends by itself/g)?.length, 1, out);
+      held.stop();
+      await held.release();
+      // Past the lease, the engine opens this unprovisioned replica itself and stops at that: exit 4.
+      assert.equal(await exited, 4, `${out}\n${err}`);
+      assert.match(err, /error \[REPLICA_NOT_PROVISIONED\]/);
+      assert.doesNotMatch(err, /REPLICA_IN_USE/);
+    } finally {
+      held.stop();
+      await held.release().catch(() => undefined);
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  });
+
+  test('sync --until-caught-up waits for such a command within --timeout only; another sync holding the replica ends it at once', async () => {
+    const held = new WriterLease(replica, { command: 'update-schema', heartbeatMs: 1000, host: 'cmd-host', pid: 4344 });
+    await held.acquire();
+    held.start();
+    try {
+      const t0 = Date.now();
+      const r = await cli(['sync', '--until-caught-up', '--timeout', '5', '-c', config, '--log-level', 'error']);
+      assert.equal(r.code, 6, `${r.out}\n${r.err}`);
+      assert.match(r.out, /`update-schema` on cmd-host pid 4344, a command that ends by itself: sync starts once it has ended \(within --timeout\)/);
+      assert.match(r.err, /error \[REPLICA_IN_USE\]: the replica is already being written by `update-schema` on cmd-host pid 4344/);
+      assert.ok(Date.now() - t0 >= 3000, `it waited before giving up (${Date.now() - t0} ms)`);
+    } finally { held.stop(); await held.release(); }
+    const other = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'cmd-host', pid: 4345 });
+    await other.acquire();
+    other.start();
+    try {
+      const r = await cli(['sync', '-c', config, '--log-level', 'error']);
+      assert.equal(r.code, 6, `${r.out}\n${r.err}`);
+      assert.match(r.err, /error \[REPLICA_IN_USE\]: the replica is already being written by `sync` on cmd-host pid 4345/);
+      assert.doesNotMatch(r.out, /ends by itself/);
+    } finally { other.stop(); await other.release(); }
+  });
 });

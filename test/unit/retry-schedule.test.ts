@@ -51,3 +51,20 @@ test('a failure waiting cannot cure is thrown at once; so is one whose next try 
   await assert.rejects(p, Down);
   assert.equal(s.calls(), 2);
 });
+
+test('waitAfter: a failure with a wait of its own waits that long and does not move the schedule on', async () => {
+  class Held extends Error {}
+  let calls = 0;
+  // Held three times (a command holds the replica), then down twice, then up.
+  const attempt = async (): Promise<string> => { calls++; if (calls <= 3) throw new Held('held'); if (calls <= 5) throw new Down('down'); return 'up'; };
+  const told: Array<{ kind: string; wait: number; failed: number }> = [];
+  const r = await retryOnSchedule(attempt, {
+    delays: [40, 200], cured: () => true, waitAfter: (e) => (e instanceof Held ? 5 : undefined),
+    onWait: (e, at, failed) => told.push({ kind: e instanceof Held ? 'held' : 'down', wait: at - Date.now(), failed }),
+  });
+  assert.equal(r, 'up');
+  assert.deepEqual(told.map((t) => `${t.kind}:${t.failed}`), ['held:0', 'held:0', 'held:0', 'down:1', 'down:2']);
+  assert.ok(told.slice(0, 3).every((t) => t.wait <= 5), JSON.stringify(told));
+  assert.ok(told[3]!.wait > 5 && told[3]!.wait <= 40, `the first Down waits the schedule's first delay: ${JSON.stringify(told)}`);
+  assert.ok(told[4]!.wait > 40, JSON.stringify(told));
+});

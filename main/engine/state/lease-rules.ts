@@ -110,6 +110,18 @@ export function describeHolder(holder: LeaseRecord, now: number): string {
   return `\`${holder.command}\` on ${holder.host} pid ${holder.pid}, running since ${at(holder.startedAt)} (last heartbeat ${ago} s ago, at ${at(holder.heartbeatAt)})`;
 }
 
+/** Commands that end by themselves: a replica one of them writes is free again soon. */
+const ENDS_BY_ITSELF: ReadonlySet<string> = new Set(['provision', 'resync-tables', 'update-schema', 'reset-offsets']);
+
+/**
+ * REPLICA_IN_USE by a command that ends by itself (a `resync-tables` run from a terminal while no engine
+ * ran): a process that would run for good (`sync`, serve, the desktop app) waits for it instead of ending.
+ * Not the replica held by another `sync`, `serve` or desktop app: which one runs is a person's choice.
+ */
+export function heldUntilItEnds(e: MirrorError): boolean {
+  return e.code === 'REPLICA_IN_USE' && ENDS_BY_ITSELF.has(String(e.detail?.command));
+}
+
 /** REPLICA_IN_USE, naming the holder and what to do. */
 export function inUseError(holder: LeaseRecord, now: number, staleAfterMs: number): MirrorError {
   const wait = Math.ceil(staleAfterMs / 1000);
