@@ -149,10 +149,20 @@ export const HAND_OVER_TRIES = 3;
  * command ended there with exit 6 while that process was ready to run it (the control-plane soak, seed 2026).
  */
 export async function toWhoeverWrites(io: Out, until: number, what: string, attempt: () => Promise<number>): Promise<number> {
+  return handedAgain(io, until, attempt, (e) => (e.code === 'REPLICA_IN_USE'
+    ? `another process took the replica just as this command was to run ${what} here: handing it the request instead` : null));
+}
+
+/**
+ * Runs `attempt` up to HAND_OVER_TRIES times within `until`: again after a failure `again` gives a line for
+ * (said first), else the failure is thrown.
+ */
+async function handedAgain<T>(io: Out, until: number, attempt: () => Promise<T>, again: (e: MirrorError) => string | null): Promise<T> {
   for (let tries = 1; ; tries++) {
     try { return await attempt(); } catch (err) {
-      if (MirrorError.from(err).code !== 'REPLICA_IN_USE' || tries >= HAND_OVER_TRIES || Date.now() >= until) throw err;
-      io.out(`another process took the replica just as this command was to run ${what} here: handing it the request instead`);
+      const line = again(MirrorError.from(err));
+      if (line === null || tries >= HAND_OVER_TRIES || Date.now() >= until) throw err;
+      io.out(line);
     }
   }
 }
@@ -193,26 +203,19 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
   return withReplica(settings, async (opened) => {
     // From here on, a replica server restarting is waited for (the engine rides it out too), not an error.
     const replica = patientReplica(opened, (line) => io.out(line), until);
-    let handed = 0;
     let kafkaSaid = false;
-    for (;;) {
-      try {
-        // The engine could not reach Kafka for it (the schema history unread during a broker outage): it
-        // rides the outage out, and the request is asked again, said once, within the timeout.
-        return await retryOnSchedule(() => handOver(replica, spec, io, log, until), {
-          delays: [KAFKA_RETRY_MS],
-          until,
-          cured: (e) => e instanceof MirrorError && e.code === 'KAFKA_UNREACHABLE' && e.retriable,
-          onWait: (e) => {
-            if (!kafkaSaid) io.out(`the running engine could not reach Kafka for the ${spec.kind} request (${(e as Error).message}); it retries, and this command asks again every ${KAFKA_RETRY_MS / 1000} s`);
-            kafkaSaid = true;
-          },
-        });
-      } catch (err) {
-        if (!(err instanceof MirrorError) || err.code !== 'REPLICA_WENT_BACK' || ++handed >= HAND_OVER_TRIES || Date.now() >= until) throw err;
-        io.out(`${err.message}; handing the ${spec.kind} request over again`);
-      }
-    }
+    // The engine could not reach Kafka for it (the schema history unread during a broker outage): it
+    // rides the outage out, and the request is asked again, said once, within the timeout.
+    const asked = (): Promise<Handed | null> => retryOnSchedule(() => handOver(replica, spec, io, log, until), {
+      delays: [KAFKA_RETRY_MS],
+      until,
+      cured: (e) => e instanceof MirrorError && e.code === 'KAFKA_UNREACHABLE' && e.retriable,
+      onWait: (e) => {
+        if (!kafkaSaid) io.out(`the running engine could not reach Kafka for the ${spec.kind} request (${(e as Error).message}); it retries, and this command asks again every ${KAFKA_RETRY_MS / 1000} s`);
+        kafkaSaid = true;
+      },
+    });
+    return handedAgain(io, until, asked, (e) => (e.code === 'REPLICA_WENT_BACK' ? `${e.message}; handing the ${spec.kind} request over again` : null));
   });
 }
 
