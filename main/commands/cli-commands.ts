@@ -9,7 +9,7 @@ import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { clockUtc, retryOnSchedule } from '../engine/retry-schedule.ts';
-import { heldUntilItEnds } from '../engine/state/lease-rules.ts';
+import { heldUntilItEnds, heldUntilItEndsText } from '../engine/state/lease-rules.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BUSY_STATES, endedInStep, goneOutcome, lostResyncs, resyncReportLine, waitingLine } from './resync-report.ts';
@@ -166,7 +166,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     const who = `${String(e.detail?.host)}:${String(e.detail?.pid)}:${String(e.detail?.epoch)}`;
     if (who === toldOf) return;
     toldOf = who;
-    say(`the replica is being written by \`${String(e.detail?.command)}\` on ${String(e.detail?.host)} pid ${String(e.detail?.pid)}, a command that ends by itself: sync starts once it has ended${opts.untilCaughtUp ? ' (within --timeout)' : ''} (Ctrl+C to stop)`);
+    say(`${heldUntilItEndsText(e)}: sync starts once it has ended${opts.untilCaughtUp ? ' (within --timeout)' : ''} (Ctrl+C to stop)`);
   };
   // A sync service started before the replica's server or Kafka is up (at boot) waits for them, as the
   // engine does once running: said at each try, 5 s, 15 s, 30 s, then every 60 s (within --timeout with

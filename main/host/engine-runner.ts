@@ -9,7 +9,7 @@ import type { ErrorData } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { clockUtc, delayBefore, RETRY_DELAYS_MS } from '../engine/retry-schedule.ts';
-import { heldUntilItEnds } from '../engine/state/lease-rules.ts';
+import { heldUntilItEnds, heldUntilItEndsText } from '../engine/state/lease-rules.ts';
 import { createEngineProxy } from './engine-proxy.ts';
 import type { ChildHandle, EngineProxy } from './engine-proxy.ts';
 import type { EngineSlot } from './engine-slot.ts';
@@ -89,7 +89,10 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
     cancelRetry();
     const at = Date.now() + delayBefore(tries, delays);
     tries++;
-    lastError = { ...err, message: `${err.message}; Tenant Mirror starts the engine again by itself at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
+    // Held by a command that ends by itself: not its advice to stop the holder, only who holds it and the next try.
+    const held = heldUntilItEnds(MirrorError.fromData(err));
+    const why = held ? `${heldUntilItEndsText(MirrorError.fromData(err))}: Tenant Mirror starts the engine once it has ended; it looks again` : `${err.message}; Tenant Mirror starts the engine again by itself`;
+    lastError = { ...err, message: `${why} at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
     opts.onRetry?.(err, at);
     retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());
     retryTimer.unref?.();

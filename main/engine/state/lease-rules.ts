@@ -122,6 +122,15 @@ export function heldUntilItEnds(e: MirrorError): boolean {
   return e.code === 'REPLICA_IN_USE' && ENDS_BY_ITSELF.has(String(e.detail?.command));
 }
 
+/**
+ * What a process that waits for such a command says, instead of the error's advice to stop the holder:
+ * `` the replica is being written by `resync-tables` on host-a pid 4242, a command that ends by itself ``.
+ */
+export function heldUntilItEndsText(e: MirrorError): string {
+  const d = e.detail ?? {};
+  return `the replica is being written by \`${String(d.command)}\` on ${String(d.host)} pid ${String(d.pid)}, a command that ends by itself`;
+}
+
 /** REPLICA_IN_USE, naming the holder and what to do. */
 export function inUseError(holder: LeaseRecord, now: number, staleAfterMs: number): MirrorError {
   const wait = Math.ceil(staleAfterMs / 1000);
