@@ -38,10 +38,10 @@ class Supervised {
   readonly name: string;
   private readonly unexplained: string[];
   private readonly outage: { down: boolean };
-  /** Whether another process of the soak may hold this replica now (a command of it runs, or ended moments ago). */
-  private readonly otherWriter: (name: string) => boolean;
-  constructor(c: FaultCtx, name: string, unexplained: string[], outage: { down: boolean }, otherWriter: (name: string) => boolean) {
-    this.c = c; this.name = name; this.unexplained = unexplained; this.outage = outage; this.otherWriter = otherWriter;
+  /** Whether a second sync of the soak may hold this replica now (it runs, or ended moments ago). */
+  private readonly secondSync: (name: string) => boolean;
+  constructor(c: FaultCtx, name: string, unexplained: string[], outage: { down: boolean }, secondSync: (name: string) => boolean) {
+    this.c = c; this.name = name; this.unexplained = unexplained; this.outage = outage; this.secondSync = secondSync;
   }
 
   ensure(): void {
@@ -52,11 +52,12 @@ class Supervised {
     void p.exited.then(async (code) => {
       this.proc = null;
       if (refusedInOutage(startedDown, code, p.tail())) code = 0;
-      // 6: another process writes the replica — only when one of the soak's may (a second sync, a resync-tables
-      // or update-schema that went on with an engine of its own): a restore under a running sync once ended it
-      // with a "takeover" by nobody. 130: stopped; null: killed here.
-      if (code === 6 && this.otherWriter(this.name)) code = 0;
-      if (code !== null && code !== 0 && code !== 130) this.unexplained.push(`${this.name}: sync exited ${code}${code === 6 ? ' (no other process of the soak could hold the replica)' : ''}: ${p.tail().slice(-1500)}`);
+      // 6: another process writes the replica — only when a second sync of the soak's may: a restore under a
+      // running sync once ended it with a "takeover" by nobody, and since 2026-12-07 a sync waits for a
+      // resync-tables, update-schema or reset-offsets that runs with an engine of its own instead of ending
+      // (before, that was an explained 6 too). 130: stopped; null: killed here.
+      if (code === 6 && this.secondSync(this.name)) code = 0;
+      if (code !== null && code !== 0 && code !== 130) this.unexplained.push(`${this.name}: sync exited ${code}${code === 6 ? ' (no second sync of the soak could hold the replica)' : ''}: ${p.tail().slice(-1500)}`);
       await sleep(2000);
       this.ensure();
     });
@@ -110,9 +111,9 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const pending = new Map<Cli, string>(); // resync-tables, update-schema and second syncs still running, by name
   const counts: Record<string, number> = {};
   const outage = { down: false }; // a server is down (one outage at a time)
-  const ended = new Map<string, number>(); // replica name → when a command of it last ended
-  const otherWriter = (name: string): boolean => [...pending.values()].some((n) => n.startsWith(`${name}:`)) || Date.now() - (ended.get(name) ?? 0) < 30_000;
-  const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained, outage, otherWriter) }, { c: b, sync: new Supervised(b, 'postgres', unexplained, outage, otherWriter) }];
+  const ended = new Map<string, number>(); // a command's name → when it last ended
+  const secondSync = (name: string): boolean => [...pending.values()].includes(`${name}: a second sync`) || Date.now() - (ended.get(`${name}: a second sync`) ?? 0) < 30_000;
+  const replicas = [{ c: a, sync: new Supervised(a, 'sqlite', unexplained, outage, secondSync) }, { c: b, sync: new Supervised(b, 'postgres', unexplained, outage, secondSync) }];
   const db = a.tenant.database;
   const tables = ['contact', 'person', 'text', 'sale', 'appointment', 'project', 'document'];
   let added = 0;
@@ -132,7 +133,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     const waited = (name: string, p: Cli, expect: Array<number | null>): void => {
       pending.set(p, name);
       const startedDown = outage.down;
-      waits.push(p.exited.then((code) => { pending.delete(p); ended.set(name.split(':')[0]!, Date.now()); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
+      waits.push(p.exited.then((code) => { pending.delete(p); ended.set(name, Date.now()); if (!expect.includes(code) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
     };
     /** An action's later step: one that fails is a soak failure said at the end, not a crash of this process. */
     const later = (what: string, step: Promise<unknown>): void => {
@@ -198,7 +199,6 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
               // 6: a resync-tables with an engine of its own held the replica; 5: a table stale at its end (settled below).
               if (![0, 5, 6].includes(code ?? -1) && !refusedInOutage(startedDown, code, p.tail())) unexplained.push(`${r.sync.name}: reset-offsets exited ${code}: ${p.tail().slice(-1500)}`);
             }
-            ended.set(r.sync.name, Date.now());
             r.sync.held = false;
             r.sync.ensure();
             break;
