@@ -90,8 +90,8 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
     const at = Date.now() + delayBefore(tries, delays);
     tries++;
     // Held by a command that ends by itself: not its advice to stop the holder, only who holds it and the next try.
-    const held = heldUntilItEnds(MirrorError.fromData(err));
-    const why = held ? `${heldUntilItEndsText(MirrorError.fromData(err))}: Tenant Mirror starts the engine once it has ended; it looks again` : `${err.message}; Tenant Mirror starts the engine again by itself`;
+    const e = MirrorError.fromData(err);
+    const why = heldUntilItEnds(e) ? `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again` : `${err.message}; Tenant Mirror starts the engine again by itself`;
     lastError = { ...err, message: `${why} at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
     opts.onRetry?.(err, at);
     retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());
