@@ -194,6 +194,11 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
       if (heldUntilItEnds(e)) { sayHolderOnce(e); return; }
       say(`${e.code === 'KAFKA_UNREACHABLE' ? 'Kafka' : 'the replica'} cannot be reached (${e.message}); sync tries again at ${clockUtc(at)} UTC (Ctrl+C to stop)`);
     },
+  }).catch((err: unknown) => {
+    // --timeout ran out while such a command still wrote: said as that, not as advice to stop it.
+    const e = MirrorError.from(err);
+    if (!heldUntilItEnds(e)) throw err;
+    throw new MirrorError('REPLICA_IN_USE', `${heldUntilItEndsText(e)}, had not ended within --timeout (${Math.round(opts.timeoutMs / 1000)} s); nothing was synced`, { detail: e.detail });
   });
   for (const line of storedStallLines(running.status())) say(line);
   progress.timer = setInterval(() => say(progressOf(io)(running.status())), 2000);
