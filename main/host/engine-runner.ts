@@ -38,9 +38,20 @@ export interface RunnerOptions {
    * with them (a crash loop is tried every minute, not every 5 s). Default STEADY_MS.
    */
   steadyMs?: number;
+  /**
+   * The longest wait while a command that ends by itself holds the replica: the engine starts within this
+   * long of its end, whatever the delays reached. Default HELD_LOOK_MS.
+   */
+  heldLookMs?: number;
   /** Told each time a try again is planned (the log line of serve and the desktop app). */
   onRetry?: (err: ErrorData, atMs: number) => void;
 }
+
+/**
+ * 15 s: a `resync-tables` run from a terminal can hold the replica for many minutes, and the delays reach
+ * 60 s; each look is a new engine child that opens the replica, so not every 2 s as `sync` looks.
+ */
+export const HELD_LOOK_MS = 15_000;
 
 /** 10 minutes. */
 export const STEADY_MS = 600_000;
@@ -87,11 +98,12 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
    */
   const retryLater = (err: ErrorData, settings: Settings): void => {
     cancelRetry();
-    const at = Date.now() + delayBefore(tries, delays);
-    tries++;
     // Held by a command that ends by itself: not its advice to stop the holder, only who holds it and the next try.
     const e = MirrorError.fromData(err);
-    const why = heldUntilItEnds(e) ? `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again` : `${err.message}; Tenant Mirror starts the engine again by itself`;
+    const held = heldUntilItEnds(e);
+    const at = Date.now() + (held ? Math.min(delayBefore(tries, delays), opts.heldLookMs ?? HELD_LOOK_MS) : delayBefore(tries, delays));
+    tries++;
+    const why = held ? `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again` : `${err.message}; Tenant Mirror starts the engine again by itself`;
     lastError = { ...err, message: `${why} at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
     opts.onRetry?.(err, at);
     retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());

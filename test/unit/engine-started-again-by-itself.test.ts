@@ -36,10 +36,10 @@ function engines(failures: Array<MirrorError | null>) {
   return { spawn, children, starts: () => starts };
 }
 
-function runner(spawn: () => ChildHandle) {
+function runner(spawn: () => ChildHandle, more: { retryDelaysMs?: number[]; heldLookMs?: number } = {}) {
   const slot = createEngineSlot();
   const retries: Array<{ err: ErrorData; at: number }> = [];
-  const r = createEngineRunner({ slot, spawn, retryDelaysMs: [40, 80], onRetry: (err, at) => retries.push({ err, at }) });
+  const r = createEngineRunner({ slot, spawn, retryDelaysMs: [40, 80], onRetry: (err, at) => retries.push({ err, at }), ...more });
   return { slot, r, retries };
 }
 
@@ -104,6 +104,22 @@ test('the replica held by a command that ends by itself (a resync-tables run fro
   assert.ok(slot.current(), 'the engine runs after the third start');
   assert.equal(e.starts(), 3);
   assert.equal(retries.length, 2);
+  await r.stop();
+});
+
+test('while such a command holds the replica the engine looks again at most heldLookMs apart, whatever the delays reached; other errors wait the delays', async () => {
+  const inUse = heldBy('update-schema', 8);
+  const e = engines([inUse, inUse, inUse, unreachable(), null]);
+  const { slot, r, retries } = runner(e.spawn, { retryDelaysMs: [40, 400], heldLookMs: 60 });
+  await assert.rejects(r.restart(settings));
+  for (let i = 0; i < 300 && !slot.current(); i++) await sleep(10);
+  assert.ok(slot.current(), 'the engine runs after the fifth start');
+  assert.deepEqual(retries.map((x) => x.err.code), ['REPLICA_IN_USE', 'REPLICA_IN_USE', 'REPLICA_IN_USE', 'REPLICA_UNREACHABLE']);
+  // The planned tries: held, 40 ms then 60 apart (not the delays' 400); the unreachable replica after them waits 400.
+  const gaps = retries.slice(1).map((x, i) => x.at - retries[i]!.at);
+  assert.ok(gaps[0]! >= 60 && gaps[0]! < 300 && gaps[1]! >= 60 && gaps[1]! < 300, `held: looks ~60 ms apart: ${JSON.stringify(gaps)}`);
+  assert.ok(gaps[2]! >= 400, `then the delays again: ${JSON.stringify(gaps)}`);
+  assert.equal(e.starts(), 5);
   await r.stop();
 });
 
