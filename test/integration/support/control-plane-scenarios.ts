@@ -835,7 +835,8 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
         resync = cli(['resync-tables', contact, '--timeout', '300']);
       }
       const final = await waitFor(async () => { const s = await stateOf(); return s && !BUSY.has(s) ? s : false; }, { timeoutMs: 60_000, what: `${contact} to leave resyncing` });
-      const endedAt = states.findLast((s) => s.state === 'ok')?.at ?? Date.now();
+      // The watcher may record the last ok after the wait above saw it: then now (not the ok from before the request: "took -1.5 s").
+      const endedAt = states.findLast((s) => s.state === 'ok' && s.at > t0)?.at ?? Date.now();
       const w = await load.stop();
       watching = false;
       await watcher;
