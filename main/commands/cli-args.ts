@@ -44,7 +44,8 @@ export const SPECS: Record<CommandName, CommandSpec> = {
     summary: 'replicate in the foreground (Ctrl+C stops cleanly)',
     options: { 'until-caught-up': { type: 'boolean', help: 'stop once every partition is applied up to its high watermark' }, timeout: TIMEOUT },
     exits: [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.notProvisioned, EXIT.stale, EXIT.inUse, EXIT.interrupted],
-    details: 'With --until-caught-up: exit 5 naming each table that is stale or halted when caught up.',
+    details: 'With --until-caught-up: exit 5 naming each table that is stale or halted when caught up. Exit 6 when another sync, serve or desktop app writes the replica; ' +
+      'a resync-tables, update-schema, provision or reset-offsets running with an engine of its own is waited for (with --until-caught-up, within --timeout).',
   },
   info: {
     summary: 'state, lag (events and seconds, overall and per partition), tables, gaps; read-only (alias: status)',

@@ -69,6 +69,7 @@ describe('CLI arguments', () => {
     assert.match(info, /\n\s+5 {2}a table is stale or halted/);
     assert.doesNotMatch(commandHelp('validate'), /\n\s+7 {2}/, 'validate never exits 7');
     assert.match(commandHelp('sync'), /--until-caught-up/);
+    assert.match(commandHelp('sync'), /Exit 6 when another sync, serve or desktop app writes the replica; a resync-tables, update-schema, provision or reset-offsets running with an engine of its own is waited for/);
     assert.deepEqual(parseCli(['--version']), { kind: 'version' });
     assert.equal(parseCli([]).kind, 'help');
     assert.equal((parseCli([]) as { code: number }).code, EXIT.usage);
