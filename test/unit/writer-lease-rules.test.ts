@@ -98,6 +98,16 @@ describe('writer lease rules', () => {
     assert.deepEqual(e.detail, { host: 'host-a', pid: 42, command: 'sync', since: NOW - 3_600_000, heartbeatAt: NOW - 1000, epoch: 5 });
   });
 
+  it('REPLICA_IN_USE by a command that ends by itself says to start again once it has ended, not to stop it', () => {
+    for (const command of ['resync-tables', 'update-schema', 'provision', 'reset-offsets']) {
+      const e = inUseError(held({ command }), NOW, 20_000);
+      assert.ok(e.message.startsWith(`the replica is already being written by \`${command}\` on host-a pid 42, running since`), e.message);
+      assert.ok(e.message.includes('write to a replica: it is a command that ends by itself: start again once it has ended (or stop it in its terminal). If it was killed, wait 20 s'), e.message);
+      assert.doesNotMatch(e.message, /stop that one first/);
+    }
+    assert.match(inUseError(held({ command: 'serve' }), NOW, 20_000).message, /stop that one first/);
+  });
+
   it('the batch check passes only for the same owner and epoch; a row gone or older is the replica gone back, a newer one a takeover', () => {
     assertLeaseHeld(json(held()), { ownerId: 'a', epoch: 5 }, NOW);
     for (const [row, guard] of [[json(held()), { ownerId: 'a', epoch: 4 }], [json(held()), { ownerId: 'b', epoch: 5 }], [json(held({ ownerId: 'z', epoch: 4 })), { ownerId: 'a', epoch: 5 }]] as const) {

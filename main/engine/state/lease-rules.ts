@@ -134,8 +134,12 @@ export function heldUntilItEndsText(e: MirrorError): string {
 /** REPLICA_IN_USE, naming the holder and what to do. */
 export function inUseError(holder: LeaseRecord, now: number, staleAfterMs: number): MirrorError {
   const wait = Math.ceil(staleAfterMs / 1000);
+  // A command that ends by itself is waited for, not stopped: stopping a resync-tables halfway only leaves it to do again.
+  const todo = ENDS_BY_ITSELF.has(holder.command)
+    ? 'it is a command that ends by itself: start again once it has ended (or stop it in its terminal)'
+    : 'stop that one first (its app, service or terminal)';
   return new MirrorError('REPLICA_IN_USE',
     `the replica is already being written by ${describeHolder(holder, now)}. Only one Tenant Mirror process may write to a replica: ` +
-    `stop that one first (its app, service or terminal). If it was killed, wait ${wait} s after its last heartbeat and start again; its lease then expires and is taken over.`,
+    `${todo}. If it was killed, wait ${wait} s after its last heartbeat and start again; its lease then expires and is taken over.`,
     { retriable: false, detail: { host: holder.host, pid: holder.pid, command: holder.command, since: holder.startedAt, heartbeatAt: holder.heartbeatAt, epoch: holder.epoch } });
 }
