@@ -121,7 +121,7 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
 }
 
 /** How often a `sync` waiting for a command that holds the replica looks again (one read of the lease row). */
-export const HOLDER_POLL_MS = 2000;
+const HOLDER_POLL_MS = 2000;
 
 /** A start that failed for a server not up yet (the replica's, or Kafka): waiting may cure it. */
 const curedByWaiting = (e: MirrorError): boolean => e.retriable && (e.code === 'REPLICA_UNREACHABLE' || e.code === 'KAFKA_UNREACHABLE');

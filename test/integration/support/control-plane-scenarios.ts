@@ -746,6 +746,65 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await sync.exit;
     });
 
+    longIt('h2. `sync` started while `resync-tables` runs with an engine of its own: it waits (said once) instead of exit 6 and starts once the command ended; again with that command killed -9 mid-scan: sync takes the replica over once its lease is stale and the resync ends ok; never below the source, equal', async () => {
+      const ROWS = 30_000;
+      // Chunks of 1000 rows: the scan of contact takes 30 chunks, long enough for a sync started after it
+      // began to be waiting when the command is killed.
+      const c = await setup('heldsync', {
+        seedRows: { contact: ROWS, person: 300, project: 60 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': '1000' },
+      });
+      const cli = cliFor(c);
+      const contact = `${c.tenant.database}.contact`;
+      const stateOf = async (): Promise<string | null> => tableStateSql(c.target.replica, contact).catch(() => null);
+      const leaseHeldBy = async (pid: number | undefined): Promise<boolean> => (await readStateRowSql(c.target.replica, 'lease').catch(() => null))?.pid === pid;
+      const waitsText = 'the replica is being written by `resync-tables` on .* pid \\d+, a command that ends by itself: sync starts once it has ended';
+      const waits = new RegExp(waitsText);
+      const prov = cli(['provision', '--timeout', '300']);
+      assert.equal((await prov.exit).code, 0, `provision exits 0: ${tail(prov.output())}`);
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      const counts = watchRowCounts(c, ['contact']);
+      open.push(async () => { await counts.stop(); });
+
+      // Round 1: the command ends by itself.
+      let resync = cli(['resync-tables', contact, '--timeout', '300']);
+      await waitFor(async () => (await leaseHeldBy(resync.child.pid)) || !resync.running(), { timeoutMs: 60_000, what: 'resync-tables to hold the writer lease' });
+      assert.ok(resync.running(), `resync-tables runs with an engine of its own: ${tail(resync.output())}`);
+      let sync = cli(['sync']);
+      await waitFor(() => waits.test(sync.output()) || !sync.running(), { timeoutMs: 30_000, what: 'sync to say it waits for resync-tables' }).catch(() => undefined);
+      say(`sync while resync-tables ran: ${tail(sync.output(), 400).replaceAll('\n', ' | ')}`);
+      assert.ok(sync.running(), `sync waits instead of ending (exit ${JSON.stringify(sync.child.exitCode)}): ${tail(sync.output())}`);
+      const re = await resync.exit;
+      assert.equal(re.code, 0, `resync-tables exits 0: ${tail(resync.output())}`);
+      await waitFor(async () => (await leaseHeldBy(sync.child.pid)) || !sync.running(), { timeoutMs: 30_000, what: 'sync to take the replica once resync-tables ended' });
+      assert.ok(sync.running(), `sync runs once resync-tables ended: ${tail(sync.output())}`);
+      assert.equal(sync.output().match(new RegExp(waitsText, 'g'))?.length, 1, `sync said once that it waits: ${tail(sync.output())}`);
+      await c.tenant.source.workload({ ops: 150, tables: ['contact', 'person'], mix: { insert: 0.5, update: 0.5, delete: 0 } });
+      await assertEventuallyEqual(c.tenant, c.settings);
+      assert.equal((await sync.stop()).code, 0, `sync stops cleanly: ${tail(sync.output())}`);
+
+      // Round 2: the command killed -9 halfway through its scan, while sync waits for it.
+      resync = cli(['resync-tables', contact, '--timeout', '300']);
+      await waitFor(async () => ((await leaseHeldBy(resync.child.pid)) && (await stateOf()) === 'resyncing') || !resync.running(), { timeoutMs: 60_000, what: `resync-tables to hold the lease with ${contact} resyncing` });
+      sync = cli(['sync']);
+      await waitFor(() => waits.test(sync.output()) || !sync.running(), { timeoutMs: 30_000, what: 'sync to say it waits for resync-tables' }).catch(() => undefined);
+      assert.ok(sync.running(), `sync waits (exit ${JSON.stringify(sync.child.exitCode)}): ${tail(sync.output())}`);
+      assert.equal(await stateOf(), 'resyncing', `${contact} is still resyncing when resync-tables is killed: ${tail(resync.output())}`);
+      const killed = await resync.kill9();
+      assert.equal(killed.signal, 'SIGKILL', `resync-tables was still running when killed (exit ${JSON.stringify(killed)}): ${tail(resync.output())}`);
+      const t0 = Date.now();
+      await waitFor(async () => (await leaseHeldBy(sync.child.pid)) || !sync.running(), { timeoutMs: 90_000, what: 'sync to take the replica over from the killed resync-tables' });
+      say(`sync took the replica over ${((Date.now() - t0) / 1000).toFixed(1)} s after the kill: ${tail(sync.output(), 400).replaceAll('\n', ' | ')}`);
+      assert.ok(sync.running(), `sync runs after the takeover: ${tail(sync.output())}`);
+      await waitFor(async () => (await stateOf()) === 'ok' || !sync.running(), { timeoutMs: 240_000, what: `${contact}'s resync to end under sync` });
+      assert.equal(await stateOf(), 'ok', `${contact} is ok after the resync the killed command began: ${tail(sync.output())}`);
+      const min = await counts.stop();
+      assert.ok((min.get('contact') ?? 0) >= ROWS, `the replica never had fewer than the source's ${ROWS} contact rows (min ${min.get('contact')})`);
+      await c.tenant.source.workload({ ops: 150, tables: ['contact', 'person'] });
+      await assertEventuallyEqual(c.tenant, c.settings);
+      assert.equal((await sync.stop()).code, 0, `sync stops cleanly: ${tail(sync.output())}`);
+    });
+
     /** The tenant's CLI config file (removed at the end) and a runner of CLI children (killed at the end). */
     function cliFor(c: Ctx): (args: string[]) => CliChild {
       const cfg = join(tmpdir(), `tm-cp-${c.tenant.ctx}.json`);
