@@ -746,7 +746,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await sync.exit;
     });
 
-    longIt('h2. `sync` started while `resync-tables` runs with an engine of its own: it waits (said once) instead of exit 6 and starts once the command ended; again with that command killed -9 mid-scan: sync takes the replica over once its lease is stale and the resync ends ok; never below the source, equal', async () => {
+    longIt('h2. `sync` started while `resync-tables` runs with an engine of its own: it waits (said once) instead of exit 6 and starts once the command ended; again with that command killed -9 mid-scan: sync takes the replica over once that process is gone (its pid, on this host: ~2 s) and the resync ends ok; never below the source, equal', async () => {
       const ROWS = 30_000;
       // Chunks of 1000 rows: the scan of contact takes 30 chunks, long enough for a sync started after it
       // began to be waiting when the command is killed.
