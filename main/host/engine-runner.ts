@@ -73,6 +73,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   const delays = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let tries = 0;
+  let looks = 0; // at a replica held by a command that ends by itself
 
   const stopCurrent = async (): Promise<void> => {
     const e = current;
@@ -99,12 +100,16 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
   const retryLater = (err: ErrorData, settings: Settings): void => {
     cancelRetry();
     // Held by a command that ends by itself: not its advice to stop the holder, only who holds it and the next try.
+    // Its looks are not tries: they have their own count, so the engine failing for another reason once the
+    // command ended starts that reason's delays from the first (until 2026-12-07 an hour's wait made it 60 s,
+    // "try 240").
     const e = MirrorError.fromData(err);
     const held = heldUntilItEnds(e);
-    const at = Date.now() + (held ? Math.min(delayBefore(tries, delays), opts.heldLookMs ?? HELD_LOOK_MS) : delayBefore(tries, delays));
-    tries++;
-    const why = held ? `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again` : `${err.message}; Tenant Mirror starts the engine again by itself`;
-    lastError = { ...err, message: `${why} at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
+    if (!held) looks = 0;
+    const at = Date.now() + (held ? Math.min(delayBefore(looks++, delays), opts.heldLookMs ?? HELD_LOOK_MS) : delayBefore(tries++, delays));
+    lastError = held
+      ? { ...err, message: `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again at ${clockUtc(at)} UTC`, detail: { ...err.detail, retryAt: at } }
+      : { ...err, message: `${err.message}; Tenant Mirror starts the engine again by itself at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
     opts.onRetry?.(err, at);
     retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());
     retryTimer.unref?.();
@@ -145,6 +150,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
     restart: (settings, startOpts = {}) => serial(async () => {
       cancelRetry();
       tries = 0;
+      looks = 0;
       await start(settings, startOpts);
     }),
     stop: () => serial(async () => { cancelRetry(); await stopCurrent(); }),
