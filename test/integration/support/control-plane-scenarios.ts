@@ -746,18 +746,28 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await sync.exit;
     });
 
+    const CONTACT_ROWS = 30_000;
+    /**
+     * A tenant with CONTACT_ROWS contact rows that a resync scans `chunk` rows at a time, its CLI, and plain-SQL
+     * looks at contact's state and at which process holds the writer lease.
+     */
+    async function contactTenant(name: string, chunk: number) {
+      const c = await setup(name, {
+        seedRows: { contact: CONTACT_ROWS, person: 300, project: 60 }, tables: ['contact', 'person', 'project'],
+        connectorConfig: { 'incremental.snapshot.chunk.size': String(chunk) },
+      });
+      const contact = `${c.tenant.database}.contact`;
+      return {
+        c, cli: cliFor(c), contact,
+        stateOf: async (): Promise<string | null> => tableStateSql(c.target.replica, contact),
+        leaseHeldBy: async (pid: number | undefined): Promise<boolean> => (await readStateRowSql(c.target.replica, 'lease').catch(() => null))?.pid === pid,
+      };
+    }
+
     longIt('h2. `sync` started while `resync-tables` runs with an engine of its own: it waits (said once) instead of exit 6 and starts once the command ended; again with that command killed -9 mid-scan: sync takes the replica over once that process is gone (its pid, on this host: ~2 s) and the resync ends ok; never below the source, equal', async () => {
-      const ROWS = 30_000;
       // Chunks of 1000 rows: the scan of contact takes 30 chunks, long enough for a sync started after it
       // began to be waiting when the command is killed.
-      const c = await setup('heldsync', {
-        seedRows: { contact: ROWS, person: 300, project: 60 }, tables: ['contact', 'person', 'project'],
-        connectorConfig: { 'incremental.snapshot.chunk.size': '1000' },
-      });
-      const cli = cliFor(c);
-      const contact = `${c.tenant.database}.contact`;
-      const stateOf = async (): Promise<string | null> => tableStateSql(c.target.replica, contact).catch(() => null);
-      const leaseHeldBy = async (pid: number | undefined): Promise<boolean> => (await readStateRowSql(c.target.replica, 'lease').catch(() => null))?.pid === pid;
+      const { c, cli, contact, stateOf, leaseHeldBy } = await contactTenant('heldsync', 1000);
       const waitsText = 'the replica is being written by `resync-tables` on .* pid \\d+, a command that ends by itself: sync starts once it has ended';
       const waits = new RegExp(waitsText);
       const prov = cli(['provision', '--timeout', '300']);
@@ -799,7 +809,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await waitFor(async () => (await stateOf()) === 'ok' || !sync.running(), { timeoutMs: 240_000, what: `${contact}'s resync to end under sync` });
       assert.equal(await stateOf(), 'ok', `${contact} is ok after the resync the killed command began: ${tail(sync.output())}`);
       const min = await counts.stop();
-      assert.ok((min.get('contact') ?? 0) >= ROWS, `the replica never had fewer than the source's ${ROWS} contact rows (min ${min.get('contact')})`);
+      assert.ok((min.get('contact') ?? 0) >= CONTACT_ROWS, `the replica never had fewer than the source's ${CONTACT_ROWS} contact rows (min ${min.get('contact')})`);
       await c.tenant.source.workload({ ops: 150, tables: ['contact', 'person'] });
       await assertEventuallyEqual(c.tenant, c.settings);
       assert.equal((await sync.stop()).code, 0, `sync stops cleanly: ${tail(sync.output())}`);
@@ -818,17 +828,9 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
     }
 
     longIt('i. resync under continuous updates while `sync` is killed -9 2–3 times: the resync finishes ok, never halted, equal', async () => {
-      const ROWS = 30_000;
       // Chunks of 3000 rows: the scan of contact takes ~30 s on a slower machine (the default 1024 took ~80 s),
       // 7–11 s on a faster one (2026-12-04 evening): the kills below follow the scan's progress, not time.
-      const c = await setup('resynckill', {
-        seedRows: { contact: ROWS, person: 300, project: 60 }, tables: ['contact', 'person', 'project'],
-        connectorConfig: { 'incremental.snapshot.chunk.size': '3000' },
-      });
-      const cli = cliFor(c);
-      const contact = `${c.tenant.database}.contact`;
-      const stateOf = async (): Promise<string | null> => tableStateSql(c.target.replica, contact);
-      const leaseHeldBy = async (pid: number | undefined): Promise<boolean> => (await readStateRowSql(c.target.replica, 'lease').catch(() => null))?.pid === pid;
+      const { c, cli, contact, stateOf, leaseHeldBy } = await contactTenant('resynckill', 3000);
 
       const prov = cli(['provision', '--timeout', '300']);
       const pe = await prov.exit;
@@ -866,7 +868,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       const seenNow = async (): Promise<number> => Number(((await readStateRowSql(c.target.replica, `table:${contact}`).catch(() => null))?.snapshot as { rowsSeen?: number } | null)?.rowsSeen ?? 0);
       for (let i = 0; i < 3; i++) {
         await sleep(1500);
-        const mark = ROWS * (0.2 + 0.25 * i + Math.random() * 0.1);
+        const mark = CONTACT_ROWS * (0.2 + 0.25 * i + Math.random() * 0.1);
         await waitFor(async () => (await stateOf()) !== 'resyncing' || (await seenNow()) >= mark, { timeoutMs: 240_000, intervalMs: 100, what: `the resync to pass ${Math.round(mark)} rows` });
         if ((await stateOf()) !== 'resyncing') break;
         const before = sync;
@@ -901,7 +903,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await watcher;
       const landed = kills.filter((k) => k.state === 'resyncing').length;
       const report = (await readStateRowSql(c.target.replica, `table:${contact}`))?.lastResync;
-      say(`resync of contact (${ROWS} rows) took ${((endedAt - t0) / 1000).toFixed(1)} s under a workload of ${w.total} ops (${(w.total / (w.elapsedMs / 1000)).toFixed(0)}/s); ` +
+      say(`resync of contact (${CONTACT_ROWS} rows) took ${((endedAt - t0) / 1000).toFixed(1)} s under a workload of ${w.total} ops (${(w.total / (w.elapsedMs / 1000)).toFixed(0)}/s); ` +
         `${kills.length} kills, ${landed} while resyncing: ${JSON.stringify(kills)}; resync-tables issued ${reissues.length + 1}x${reissues.length ? ` (${reissues.join(' / ')})` : ''}`);
       say(`states of contact: ${states.map((s) => `${s.state}@${((s.at - t0) / 1000).toFixed(1)}s`).join(' ')}; lastResync ${JSON.stringify(report)}`);
       say(`resync-tables output: ${tail(resync.output(), 600).replaceAll('\n', ' | ')}`);
