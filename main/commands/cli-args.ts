@@ -115,7 +115,9 @@ options of every command:
 ${Object.entries(COMMON).map(([n, o]) => optionLine(n, o)).join('\n')}
 
 one writer per replica: while another Tenant Mirror process writes to the replica, sync and provision
-exit with code 6 naming it; update-schema and resync-tables are handed to that process instead.
+exit with code 6 naming it; update-schema and resync-tables are handed to that process instead. While
+the writer is a command that ends by itself (resync-tables, update-schema, provision, reset-offsets run
+with no engine running), sync waits for it to end and then starts (--until-caught-up: within --timeout).
 
 exit codes:
 ${exitCodesText()}`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CliUsageError, COMMANDS, DEFAULT_MAX_LAG_EVENTS, DEFAULT_MAX_LAG_SECONDS, commandHelp, parseCli } from '../../main/commands/cli-args.ts';
+import { CliUsageError, COMMANDS, DEFAULT_MAX_LAG_EVENTS, DEFAULT_MAX_LAG_SECONDS, commandHelp, generalHelp, parseCli } from '../../main/commands/cli-args.ts';
 import { EXIT, EXIT_MEANINGS, exitCodeForError } from '../../main/commands/exit-codes.ts';
 import { computeLag, lagVerdict } from '../../main/commands/lag.ts';
 import { refuseClearSecrets, requireSecretEnv } from '../../main/commands/config-file.ts';
@@ -70,6 +70,8 @@ describe('CLI arguments', () => {
     assert.doesNotMatch(commandHelp('validate'), /\n\s+7 {2}/, 'validate never exits 7');
     assert.match(commandHelp('sync'), /--until-caught-up/);
     assert.match(commandHelp('sync'), /Exit 6 when another sync, serve or desktop app writes the replica; a resync-tables, update-schema, provision or reset-offsets running with an engine of its own is waited for/);
+    // The general help's one-writer paragraph says that sync waits for a command that ends by itself (until 2026-12-07 noon it said exit 6 only).
+    assert.match(generalHelp(), /sync and provision\nexit with code 6 naming it; .*\n.*\n.*sync waits for it to end and then starts/);
     assert.deepEqual(parseCli(['--version']), { kind: 'version' });
     assert.equal(parseCli([]).kind, 'help');
     assert.equal((parseCli([]) as { code: number }).code, EXIT.usage);
