@@ -12,8 +12,12 @@ import type { ParsedCli } from './commands/cli-args.ts';
 import { loadConfig } from './commands/config-file.ts';
 import { EXIT, exitCodeForError } from './commands/exit-codes.ts';
 import { info } from './commands/info.ts';
+import { assertReplicaFileExists } from './commands/replica-file.ts';
 
 export const CLI_VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version;
+
+/** Commands that write to a replica `provision` made: none of them creates a SQLite file (replica-file.ts). */
+const NEED_A_REPLICA: ReadonlySet<string> = new Set(['sync', 'update-schema', 'resync-tables', 'reset-offsets']);
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: ParsedCli;
@@ -31,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     const { settings } = loadConfig(o.config);
     const log = createLogger(o.logLevel ?? settings.logLevel);
     const timeoutMs = o.timeoutMs ?? 3_600_000;
+    if (NEED_A_REPLICA.has(command)) assertReplicaFileExists(settings);
     switch (command) {
       case 'provision': return await provision(settings, io, log, timeoutMs);
       case 'validate': return await validate(settings, io);

@@ -3,7 +3,6 @@
  * It never creates a replica (a SQLite file that does not exist is reported, not created) and never
  * writes to one. Lag comes from Kafka's watermarks and the offsets stored in `_ReplicationState`.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isStallCode } from '../../preload/contract/errors.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
@@ -23,6 +22,7 @@ import { assertSessionFits } from '../engine/state/session-fit.ts';
 import { parseTableStats, TABLE_STATS_ID } from '../engine/state/table-stats.ts';
 import { DEFAULT_STALE_AFTER_MS, processGone } from '../engine/state/writer-lease.ts';
 import { EXIT } from './exit-codes.ts';
+import { missingReplicaFile } from './replica-file.ts';
 import { computeLag, lagVerdict, resumePosition } from './lag.ts';
 import type { LagReport, PartitionInput } from './lag.ts';
 import { unmirroredFromRows } from '../engine/unmirrored-tables.ts';
@@ -35,8 +35,9 @@ const ago = (ms: number | null, now: number): string => (ms === null ? 'never' :
 /** A replica opened for reading only; null (with the reason) when there is none yet. */
 async function openReadOnly(settings: Settings): Promise<{ replica: Replica } | { missing: string }> {
   if (settings.replica.kind === 'sqlite') {
+    const missing = missingReplicaFile(settings);
+    if (missing) return { missing };
     const file = resolve(settings.replica.file);
-    if (!existsSync(file)) return { missing: `no replica at ${file} yet: run \`tenant-mirror provision\`` };
     const { createSqliteReplica } = await import('../engine/replica/sqlite/index.ts');
     const replica = createSqliteReplica({ file, tablePrefix: settings.tablePrefix, readonly: true });
     await connectReplica(replica);

@@ -1,7 +1,8 @@
 /**
  * The command line tells the truth, run as a real child process against the real stack (Kafka, Kafka
  * Connect + Debezium MariaDB connector, a SQLite replica):
- * - `info` on a SQLite path that does not exist says so, exits 4 and creates no file;
+ * - `info` on a SQLite path that does not exist says so, exits 4 and creates no file; so do `sync`,
+ *   `update-schema`, `resync-tables` and `reset-offsets`;
  * - `provision` with a table that halts (a change event contradicting the table's key, produced into
  *   `<ctx>-cdc`) exits 5 naming the table and why, instead of "completed successfully"; so does
  *   `sync --until-caught-up` once caught up;
@@ -116,7 +117,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('info on a SQLite path that does not exist: exit 4, "no replica at <path> yet", no file created', async () => {
+  it('info, and the commands that write, on a SQLite path that does not exist: exit 4, "no replica at <path> yet", no file created', async () => {
     const file = join(dir, 'nowhere', 'replica.db');
     const config = join(dir, 'nowhere.json');
     writeFileSync(config, JSON.stringify({ tenant: { ctx: 'nobody', brokers: stack.brokers }, replica: { kind: 'sqlite', file } }));
@@ -129,6 +130,17 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     assert.match(v.out, /no replica at .* yet/);
     assert.equal(existsSync(file), false, 'info / status / validate created no replica file');
     assert.equal(existsSync(join(dir, 'nowhere')), false, 'nor its folder');
+    // The commands that write: exit 4 with the same sentence, and no file in a folder that exists (until
+    // 2026-12-07 each created an empty database with only _ReplicationState and a lease in it).
+    const absent = join(dir, 'absent.db');
+    const config2 = join(dir, 'absent.json');
+    writeFileSync(config2, JSON.stringify({ tenant: { ctx: 'nobody', brokers: stack.brokers }, replica: { kind: 'sqlite', file: absent } }));
+    for (const args of [['sync'], ['sync', '--until-caught-up', '--timeout', '5'], ['update-schema'], ['resync-tables', 'crm.contact', '--timeout', '5'], ['reset-offsets']]) {
+      const r = await cli([...args, '-c', config2]);
+      assert.equal(r.code, 4, `${args.join(' ')}: ${r.out}`);
+      assert.match(r.out, /error \[REPLICA_NOT_PROVISIONED\]: no replica at .*absent\.db yet: run `tenant-mirror provision`/, args.join(' '));
+      assert.equal(existsSync(absent), false, `${args.join(' ')} created no replica file`);
+    }
   });
 
   it('provision with a table that halts: exit 5 naming the table and why', async () => {
