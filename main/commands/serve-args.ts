@@ -15,21 +15,26 @@ export interface ServeOptions {
 export const SERVE_USAGE = `usage: tenant-mirror serve [--config <file>] [--port <n>] [--static <dir>]
                           [--host <addr> --token <secret>] [--allow-origin <url>]...
   Runs the engine and serves the UI plus its API (a WebSocket) on 127.0.0.1 with a random token.
-  --config <file>     settings JSON (secrets as { "env": "VAR" }); default ./tenant-mirror.json
+  -c, --config <file> settings JSON (secrets as { "env": "VAR" }); default ./tenant-mirror.json or $TENANT_MIRROR_CONFIG
   --port <n>          port (default 0 = a free port)
   --static <dir>      built renderer to serve (default out/renderer)
   --host <addr>       bind elsewhere than loopback: requires --token
   --token <secret>    session token (at least 16 characters); default: random
-  --allow-origin <u>  also accept socket connections from this browser origin (e.g. a Vite dev server)`;
+  --allow-origin <u>  also accept socket connections from this browser origin (e.g. a Vite dev server)
+  -h, --help          this help`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export class UsageError extends Error {}
 
-export function parseServeArgs(argv: readonly string[], defaults: { staticDir: string | null }): ServeOptions {
+/** `serve -h` / `serve --help`: the usage on stdout, exit 0 (until 2026-12-07 "unknown argument --help", exit 2). */
+export const wantsServeHelp = (argv: readonly string[]): boolean => argv.some((a) => a === '--help' || a === '-h');
+
+/** `defaults.config`: the config file when none is given (the CLI's other commands read $TENANT_MIRROR_CONFIG too). */
+export function parseServeArgs(argv: readonly string[], defaults: { staticDir: string | null; config?: string | undefined }): ServeOptions {
   const opts: ServeOptions = {
-    host: '127.0.0.1', port: 0, token: '', tokenGenerated: false, config: 'tenant-mirror.json',
+    host: '127.0.0.1', port: 0, token: '', tokenGenerated: false, config: defaults.config ?? 'tenant-mirror.json',
     staticDir: defaults.staticDir, allowedOrigins: [],
   };
   let hostGiven = false;
@@ -50,7 +55,7 @@ export function parseServeArgs(argv: readonly string[], defaults: { staticDir: s
         break;
       }
       case '--token': opts.token = value(); break;
-      case '--config': opts.config = value(); break;
+      case '-c': case '--config': opts.config = value(); break;
       case '--static': opts.staticDir = value(); break;
       case '--allow-origin': opts.allowedOrigins.push(new URL(value()).origin); break;
       default: throw new UsageError(`unknown argument ${arg}`);

@@ -15,7 +15,7 @@ import type { Checks } from '../ipc/handlers.ts';
 import { startWsServer } from '../ipc/ws-server.ts';
 import type { WsCaller, WsServer } from '../ipc/ws-server.ts';
 import { createFileSettings } from './file-settings.ts';
-import { parseServeArgs, SERVE_USAGE, UsageError } from './serve-args.ts';
+import { parseServeArgs, SERVE_USAGE, UsageError, wantsServeHelp } from './serve-args.ts';
 import type { ServeOptions } from './serve-args.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -92,9 +92,10 @@ export function activityLogPath(config: string): string {
 
 export async function serveCommand(argv: string[]): Promise<number> {
   let opts: ServeOptions;
+  if (wantsServeHelp(argv)) { process.stdout.write(`${SERVE_USAGE}\n`); return 0; }
   try {
     const built = path.join(ROOT, 'out/renderer');
-    opts = parseServeArgs(argv, { staticDir: existsSync(built) ? built : null });
+    opts = parseServeArgs(argv, { staticDir: existsSync(built) ? built : null, config: process.env.TENANT_MIRROR_CONFIG });
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${SERVE_USAGE}\n`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseServeArgs, UsageError } from '../../main/commands/serve-args.ts';
+import { parseServeArgs, SERVE_USAGE, UsageError, wantsServeHelp } from '../../main/commands/serve-args.ts';
 import { tokenMatches } from '../../main/ipc/ws-server.ts';
 
 const d = { staticDir: '/app/out/renderer' };
@@ -25,6 +25,16 @@ test('binding elsewhere needs --host and --token; short tokens are refused', () 
   assert.throws(() => parseServeArgs(['--port', '99999'], d), UsageError);
   assert.throws(() => parseServeArgs(['--bogus'], d), UsageError);
   assert.throws(() => parseServeArgs(['--token'], d), UsageError);
+});
+
+test('the options every command has: -c as --config, $TENANT_MIRROR_CONFIG as the default, -h / --help (before 2026-12-07: "unknown argument")', () => {
+  assert.equal(parseServeArgs(['-c', '/etc/tm.json'], d).config, '/etc/tm.json');
+  assert.equal(parseServeArgs([], { ...d, config: '/env/tm.json' }).config, '/env/tm.json');
+  assert.equal(parseServeArgs(['--config', '/given.json'], { ...d, config: '/env/tm.json' }).config, '/given.json');
+  assert.equal(parseServeArgs([], d).config, 'tenant-mirror.json');
+  assert.ok(wantsServeHelp(['--help']) && wantsServeHelp(['--port', '1', '-h']) && !wantsServeHelp(['--port', '1']));
+  assert.match(SERVE_USAGE, /-c, --config <file>.*\$TENANT_MIRROR_CONFIG/);
+  assert.match(SERVE_USAGE, /-h, --help/);
 });
 
 test('token comparison is exact', () => {
