@@ -12,7 +12,7 @@ import type { ParsedCli } from './commands/cli-args.ts';
 import { loadConfig } from './commands/config-file.ts';
 import { EXIT, exitCodeForError } from './commands/exit-codes.ts';
 import { info } from './commands/info.ts';
-import { assertReplicaFileExists } from './commands/replica-file.ts';
+import { assertReplicaFileExists } from './engine/replica/replica-file.ts';
 
 export const CLI_VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version;
 

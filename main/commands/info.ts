@@ -22,7 +22,7 @@ import { assertSessionFits } from '../engine/state/session-fit.ts';
 import { parseTableStats, TABLE_STATS_ID } from '../engine/state/table-stats.ts';
 import { DEFAULT_STALE_AFTER_MS, processGone } from '../engine/state/writer-lease.ts';
 import { EXIT } from './exit-codes.ts';
-import { missingReplicaFile } from './replica-file.ts';
+import { missingReplicaFile } from '../engine/replica/replica-file.ts';
 import { computeLag, lagVerdict, resumePosition } from './lag.ts';
 import type { LagReport, PartitionInput } from './lag.ts';
 import { unmirroredFromRows } from '../engine/unmirrored-tables.ts';

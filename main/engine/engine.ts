@@ -24,6 +24,7 @@ import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
+import { assertReplicaFileExists } from './replica/replica-file.ts';
 import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { appliedSchemaChanges, historyReadAhead, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
@@ -393,6 +394,8 @@ class MirrorEngine implements Engine {
     c.setState('starting');
     this.startedAt = Date.now();
     this.rate.begin(this.startedAt);
+    // A start that is not a provision's creates no SQLite file (serve and the desktop app left an empty one).
+    if (!this.replicaConnected) assertReplicaFileExists(c.settings);
     await this.openReplica();
     await this.takeLease();
     await this.loadState();

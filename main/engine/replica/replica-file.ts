@@ -1,17 +1,18 @@
 /**
  * A SQLite replica's file that is not there yet: only `provision` creates it. `info` says so and reads
- * nothing; `sync`, `update-schema`, `resync-tables` and `reset-offsets` end with exit 4 saying so, instead
- * of creating an empty database file with only _ReplicationState in it (until 2026-12-07 a mistyped path
- * left such a file behind).
+ * nothing; `sync`, `update-schema`, `resync-tables` and `reset-offsets` end with exit 4 saying so, and the
+ * engine's start that is not a provision's (serve, the desktop app) fails with it, instead of creating an
+ * empty database file with only _ReplicationState in it (until 2026-12-07 a mistyped path left such a file
+ * behind).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Settings } from '../../preload/contract/settings.ts';
-import { MirrorError } from '../engine/errors.ts';
+import type { Settings } from '../../../preload/contract/settings.ts';
+import { MirrorError } from '../errors.ts';
 
-/** What is missing (the sentence to print), or null when the replica is not a SQLite file or the file exists. */
+/** What is missing (the sentence to print), or null when the replica is not a SQLite file (or SQLite's `:memory:`) or the file exists. */
 export function missingReplicaFile(settings: Pick<Settings, 'replica'>): string | null {
-  if (settings.replica.kind !== 'sqlite') return null;
+  if (settings.replica.kind !== 'sqlite' || settings.replica.file === ':memory:') return null;
   const file = resolve(settings.replica.file);
   return existsSync(file) ? null : `no replica at ${file} yet: run \`tenant-mirror provision\``;
 }
