@@ -174,6 +174,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   }
   if (values.help === true) return { kind: 'help', text: usage, code: EXIT.ok };
   if (positionals.length && !SPECS[name].args) throw new CliUsageError(`${name} takes no arguments (got ${positionals.map((p) => `"${p}"`).join(' ')})`, usage);
+  // Said before anything is opened (until 2026-12-07 a missing config or replica was said first).
+  if (!positionals.length && SPECS[name].args) throw new CliUsageError(`${name}: name at least one table (${SPECS[name].args})`, usage);
   const level = values['log-level'] as string | undefined;
   if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) throw new CliUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`, usage);
   const timeout = number('timeout', values.timeout as string | undefined, usage, { positive: true });

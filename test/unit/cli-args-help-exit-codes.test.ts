@@ -44,6 +44,7 @@ describe('CLI arguments', () => {
     assert.throws(() => parseCli(['sync', '--log-level', 'loud']), /--log-level must be one of error, warn, info, debug/);
     assert.throws(() => parseCli(['provision', 'extra']), /provision takes no arguments/);
     assert.throws(() => parseCli(['frobnicate']), (e: unknown) => e instanceof CliUsageError && /unknown command "frobnicate"/.test(e.message));
+    assert.throws(() => parseCli(['resync-tables', '-c', 'x.json']), (e: unknown) => e instanceof CliUsageError && /resync-tables: name at least one table \(<schema\.table>…\)/.test(e.message) && /usage: tenant-mirror resync-tables/.test(e.usage));
   });
 
   it('sync --until-caught-up, timeouts in ms, resync-tables positionals, serve passes its argv on', () => {
