@@ -101,15 +101,16 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
     cancelRetry();
     // Held by a command that ends by itself: not its advice to stop the holder, only who holds it and the next try.
     // Its looks are not tries: they have their own count, so the engine failing for another reason once the
-    // command ended starts that reason's delays from the first (until 2026-12-07 an hour's wait made it 60 s,
-    // "try 240").
+    // command ended starts that reason's delays from the first (until 2026-12-07 every look counted as a try:
+    // after a long command the next reason waited 60 s, and "try N" counted the looks).
     const e = MirrorError.fromData(err);
     const held = heldUntilItEnds(e);
     if (!held) looks = 0;
     const at = Date.now() + (held ? Math.min(delayBefore(looks++, delays), opts.heldLookMs ?? HELD_LOOK_MS) : delayBefore(tries++, delays));
-    lastError = held
-      ? { ...err, message: `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again at ${clockUtc(at)} UTC`, detail: { ...err.detail, retryAt: at } }
-      : { ...err, message: `${err.message}; Tenant Mirror starts the engine again by itself at ${clockUtc(at)} UTC (try ${tries + 1})`, detail: { ...err.detail, retryAt: at } };
+    const message = held
+      ? `${heldUntilItEndsText(e)}: Tenant Mirror starts the engine once it has ended; it looks again at ${clockUtc(at)} UTC`
+      : `${err.message}; Tenant Mirror starts the engine again by itself at ${clockUtc(at)} UTC (try ${tries + 1})`;
+    lastError = { ...err, message, detail: { ...err.detail, retryAt: at } };
     opts.onRetry?.(err, at);
     retryTimer = setTimeout(() => { retryTimer = null; void serial(() => start(settings, {})).catch(() => undefined); }, at - Date.now());
     retryTimer.unref?.();
