@@ -198,15 +198,17 @@ function stillThere(replica: Pick<Replica, 'readState' | 'writeState'>, id: stri
  * HAND_OVER_TRIES times in all, within the one `timeoutMs`; so is one the engine could not run because
  * Kafka could not be reached, every KAFKA_RETRY_MS.
  */
-export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number): Promise<Handed | null> {
+export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io: Out, log: Logger, timeoutMs: number, opts: { graceMs?: number } = {}): Promise<Handed | null> {
   const until = Date.now() + timeoutMs;
   return withReplica(settings, async (opened) => {
     // From here on, a replica server restarting is waited for (the engine rides it out too), not an error.
     const replica = patientReplica(opened, (line) => io.out(line), until);
     let kafkaSaid = false;
+    // Handed over again after the replica went back: the process it was handed to gets the takeover grace.
+    let graceMs = 0;
     // The engine could not reach Kafka for it (the schema history unread during a broker outage): it
     // rides the outage out, and the request is asked again, said once, within the timeout.
-    const asked = (): Promise<Handed | null> => retryOnSchedule(() => handOver(replica, spec, io, log, until), {
+    const asked = (): Promise<Handed | null> => retryOnSchedule(() => handOver(replica, spec, io, log, until, graceMs), {
       delays: [KAFKA_RETRY_MS],
       until,
       cured: (e) => e instanceof MirrorError && e.code === 'KAFKA_UNREACHABLE' && e.retriable,
@@ -215,17 +217,32 @@ export async function viaRunningEngine(settings: Settings, spec: RequestSpec, io
         kafkaSaid = true;
       },
     });
-    return handedAgain(io, until, asked, (e) => (e.code === 'REPLICA_WENT_BACK' ? `${e.message}; handing the ${spec.kind} request over again` : null));
+    return handedAgain(io, until, asked, (e) => {
+      if (e.code !== 'REPLICA_WENT_BACK') return null;
+      graceMs = opts.graceMs ?? TAKEOVER_GRACE_MS;
+      return `${e.message}; handing the ${spec.kind} request over again`;
+    });
   });
 }
 
-async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logger, until: number): Promise<Handed | null> {
-  const holder = await liveWriter(replica, log);
+/**
+ * Hands `spec` to the live writer (handOver's doc at viaRunningEngine). `graceMs` > 0 (handing it over
+ * again after the replica went back): when the lease row names no live writer — the restored row names a
+ * process that stopped before the backup, while the one the request was handed to is taking the lease
+ * again (its next heartbeat or batch finds the replica went back) — that long is given for a process to
+ * hold the replica before null (run here). Taking the lease at once took it from under that `sync`, which
+ * then ended with REPLICA_LEASE_LOST, exit 6 (the control-plane soak, seed 271828).
+ */
+async function handOver(replica: Replica, spec: RequestSpec, io: Out, log: Logger, until: number, graceMs: number): Promise<Handed | null> {
+  const alive = async (): Promise<boolean> => (await liveWriter(replica, log)) !== null;
+  let holder = await liveWriter(replica, log);
+  if (!holder && graceMs > 0 && await holderBack(alive, io, Math.min(graceMs, Math.max(0, until - Date.now())), 1000, 'the writer lease row of the replica as it went back names no running process', 'handing it the request')) {
+    holder = await liveWriter(replica, log);
+  }
   if (!holder) return null;
   io.out(`The replica is being written by ${describeHolder(holder, Date.now())}: that engine handles the ${spec.kind} request (no second consumer is started).`);
   const id = await submitRequest(replica, spec, spec.kind);
   try {
-    const alive = async (): Promise<boolean> => (await liveWriter(replica, log)) !== null;
     const result = await waitForResult(replica, id, until - Date.now(), (r) => { if (r.status === 'running') io.out('the running engine is handling it…'); }, holderWatch(alive, io), true);
     if (spec.kind === 'update-schema') {
       io.out(io.json ? JSON.stringify(result, null, 2) : schemaResultText(result as SchemaCheckResult));
