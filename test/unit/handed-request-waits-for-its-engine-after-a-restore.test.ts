@@ -97,3 +97,10 @@ test('nobody takes the replica after the restore within the grace: the command r
   assert.ok(Date.now() - t0 >= 1500, 'the grace was given');
   assert.doesNotMatch(said.join('\n'), /took the replica over/);
 });
+
+test('a backup taken 2 s before the restore (the row\'s heartbeat still fresh, its process ended): the engine takes the lease again all the same', async () => {
+  // Until 2026-12-07 evening its heartbeat read the fresh row of another owner as a takeover: REPLICA_LEASE_LOST, exit 6.
+  const { handed, said, lease } = await restoredUnderHandedRequest('fresh-backup', 1500, 10_000, 2000);
+  assert.deepEqual(handed, { ok: true }, said.join('\n'));
+  assert.equal(lease.record?.epoch, 6);
+});

@@ -146,4 +146,18 @@ describe('a holder on this host whose process is gone', () => {
       assert.equal(decideTake(json(here(pid)), me, 20_000, processGone).result.ok, true, 'taken over without waiting for the heartbeat to age');
     } finally { parent.kill('SIGKILL'); }
   });
+
+  it('an older row of another owner with a fresh heartbeat (a backup taken seconds before the restore): gone back when its process ended, lost while it runs', async () => {
+    const child = spawn('sleep', ['5'], { stdio: 'ignore' });
+    const mine = held({ ownerId: 'b', epoch: 7, heartbeatAt: Date.now() });
+    const older = (): string => json(held({ ownerId: 'z', epoch: 6, host: hostname(), pid: child.pid!, heartbeatAt: Date.now() - 2000 }));
+    try {
+      assert.equal(decideHeartbeat(older(), mine, Date.now(), 20_000, processGone).result, null, 'its process runs: another process took the replica');
+      assert.throws(() => assertLeaseHeld(older(), mine, Date.now()), (e) => e instanceof MirrorError && e.code === 'REPLICA_LEASE_LOST');
+    } finally { child.kill('SIGKILL'); }
+    await new Promise((r) => child.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50)); // reaped by node
+    assert.equal(decideHeartbeat(older(), mine, Date.now(), 20_000, processGone).result?.retaken, true, 'its process ended: the replica went back');
+    assert.throws(() => assertLeaseHeld(older(), mine, Date.now()), (e) => e instanceof MirrorError && e.code === 'REPLICA_WENT_BACK' && e.retriable);
+  });
 });

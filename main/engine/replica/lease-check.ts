@@ -4,6 +4,7 @@
  */
 import { MirrorError } from '../errors.ts';
 import { leaseFound, parseLease } from '../state/lease-rules.ts';
+import { processGone } from '../state/process-gone.ts';
 import type { LeaseGuard } from './replica.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { LeaseGuard } from './replica.ts';
  * REPLICA_LEASE_LOST (not retriable) when another process took it over.
  */
 export function assertLeaseHeld(value: string | null | undefined, guard: LeaseGuard, now = Date.now()): void {
-  const found = leaseFound(value, guard, now);
+  const found = leaseFound(value, guard, now, undefined, processGone);
   if (found === 'held') return;
   const holder = parseLease(value);
   const who = holder ? `\`${holder.command}\` on ${holder.host} pid ${holder.pid} (epoch ${holder.epoch})` : null;

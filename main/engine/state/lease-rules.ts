@@ -69,22 +69,25 @@ export const DEFAULT_STALE_AFTER_MS = 20000;
  * from a backup taken before this process took the lease): no row (or an unreadable one), a row of this
  * owner with an older epoch, or a stale row of an older epoch — nobody took the replica since (whoever
  * takes it writes a fresh heartbeat, and a takeover raises the epoch), so this process may take it again.
- * `lost`: anything else — another process took it over.
+ * `lost`: anything else — another process took it over. `gone` (process-gone.ts): an older row naming a
+ * process known to have ended is not live whatever its heartbeat (a backup taken seconds before the
+ * restore keeps a fresh one): until 2026-12-07 evening that read as a takeover and the engine stopped with
+ * REPLICA_LEASE_LOST, exit 6, while nobody else wrote.
  */
-export function leaseFound(current: string | null | undefined, mine: { ownerId: string; epoch: number }, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): 'held' | 'went-back' | 'lost' {
+export function leaseFound(current: string | null | undefined, mine: { ownerId: string; epoch: number }, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS, gone?: (h: LeaseRecord) => boolean): 'held' | 'went-back' | 'lost' {
   const holder = parseLease(current);
   if (!holder) return 'went-back';
   if (holder.ownerId === mine.ownerId && holder.epoch === mine.epoch) return 'held';
   if (holder.epoch >= mine.epoch) return 'lost';
-  return holder.ownerId === mine.ownerId || !isLive(holder, now, staleAfterMs) ? 'went-back' : 'lost';
+  return holder.ownerId === mine.ownerId || !isLive(holder, now, staleAfterMs, gone) ? 'went-back' : 'lost';
 }
 
 /**
  * Heartbeat: refreshes `heartbeatAt` while the row still holds this owner and epoch; writes this owner's
  * row again (`retaken`) when the replica went back under it (leaseFound); null when lost.
  */
-export function decideHeartbeat(current: string | null, mine: LeaseRecord, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): LeaseDecision<{ lease: LeaseRecord; retaken: boolean } | null> {
-  const found = leaseFound(current, mine, now, staleAfterMs);
+export function decideHeartbeat(current: string | null, mine: LeaseRecord, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS, gone?: (h: LeaseRecord) => boolean): LeaseDecision<{ lease: LeaseRecord; retaken: boolean } | null> {
+  const found = leaseFound(current, mine, now, staleAfterMs, gone);
   if (found === 'lost') return { result: null };
   const lease = { ...mine, heartbeatAt: now };
   return { result: { lease, retaken: found === 'went-back' }, write: JSON.stringify(lease) };

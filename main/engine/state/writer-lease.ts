@@ -8,7 +8,6 @@
  * replica that went back under it (restored from a backup), and the lease is written again (leaseFound).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MirrorError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -16,8 +15,9 @@ import { silentLogger } from '../log.ts';
 import type { LeaseGuard, Replica } from '../replica/replica.ts';
 import { LEASE_ID } from '../replica/replica.ts';
 import { DEFAULT_STALE_AFTER_MS, decideHeartbeat, decideRelease, decideTake, inUseError, isLive, parseLease } from './lease-rules.ts';
+import { processGone } from './process-gone.ts';
 
-export { DEFAULT_STALE_AFTER_MS };
+export { DEFAULT_STALE_AFTER_MS, processGone };
 import type { LeaseRecord } from './lease-rules.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 5000;
@@ -95,7 +95,7 @@ export class WriterLease {
     if (!mine) throw new MirrorError('REPLICA_LEASE_LOST', 'the writer lease is not held');
     // A short wait for the lock: a failed heartbeat is retried by the next one (the lease is stale only
     // after `staleAfterMs`), and on SQLite the wait blocks the engine's thread.
-    const next = await this.replica.updateLease((current) => decideHeartbeat(current, mine, this.now(), this.staleAfterMs), HEARTBEAT_WAIT_MS);
+    const next = await this.replica.updateLease((current) => decideHeartbeat(current, mine, this.now(), this.staleAfterMs, processGone), HEARTBEAT_WAIT_MS);
     if (next) {
       if (next.retaken) this.log.warn('the writer lease row was gone or older (the replica went back to an earlier state: restored from a backup?): taken again', { epoch: mine.epoch });
       if (this.mine === mine) this.mine = next.lease;
@@ -155,26 +155,4 @@ export async function readLease(replica: Replica): Promise<LeaseRecord | null> {
 export async function readLiveLease(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS, now = Date.now()): Promise<LeaseRecord | null> {
   const holder = await readLease(replica);
   return holder && isLive(holder, now, staleAfterMs, processGone) ? holder : null;
-}
-
-/**
- * A holder on this host whose process no longer exists (killed, crashed) is not waited for: a restart
- * right after a kill -9 takes over at once. A reused pid only makes us wait for the heartbeat to age.
- */
-export function processGone(holder: LeaseRecord): boolean {
-  if (holder.host !== hostname() || holder.pid === process.pid) return false;
-  try { process.kill(holder.pid, 0); } catch (err) { return (err as NodeJS.ErrnoException).code === 'ESRCH'; }
-  return isZombie(holder.pid);
-}
-
-/**
- * Killed but not yet reaped by its parent (Linux: state `Z` in /proc/<pid>/stat): signal 0 still reaches
- * it. Seen when a shell's background `provision` was killed -9 and a new one started at once: refused
- * (exit 6, "wait 20 s") by a process that no longer ran.
- */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch { return false; }
 }
