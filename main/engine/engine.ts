@@ -29,7 +29,8 @@ import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { appliedSchemaChanges, historyReadAhead, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
-import { WriterLease } from './state/writer-lease.ts';
+import { holderThatEnds, WriterLease } from './state/writer-lease.ts';
+import { heldUntilItEnds, heldUntilItEndsText } from './state/lease-rules.ts';
 import { pollRequests } from './state/request-runner.ts';
 import type { RequestRecord } from './state/requests.ts';
 import { checkFences } from './snapshot/check.ts';
@@ -90,10 +91,16 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
   return new MirrorEngine(settings, replica, log, opts.command ?? 'engine');
 }
 
-/** Start failures that retrying cannot cure (a rewind stops on them; anything else is retried). */
 /** kafkajs reset an out-of-range offset (kafka-client.ts): kept loud; the forward jump is caught by the apply feed. */
 const outOfRange = (log: Logger) => (extra: Record<string, unknown>): void => log.warn('kafka reported an out-of-range offset: checking for a gap', extra);
 
+/** How often an engine waiting for a command that ends by itself to release the replica looks again (readAgain). */
+const HELD_LOOK_MS = 2000;
+
+/**
+ * Start failures that retrying cannot cure (a rewind stops on them; anything else is retried), but for
+ * REPLICA_IN_USE by a command that ends by itself, which is waited for.
+ */
 const FINAL_AT_START: ReadonlySet<string> = new Set(['OFFSET_AHEAD', 'TOPIC_CHANGED', 'TENANT_MISMATCH', 'CONFIG_INVALID', 'REPLICA_NOT_PROVISIONED', 'REPLICA_LEASE_LOST', 'REPLICA_IN_USE', 'REPLICA_PERMISSION']);
 
 class MirrorEngine implements Engine {
@@ -115,6 +122,8 @@ class MirrorEngine implements Engine {
   private replicaConnected = false;
   private tickRunning = false;
   private rewinding = false;
+  /** Set while a lost lease's new holder is looked up (leaseLost). */
+  private leaseLosing = false;
   /** When the replica was last found to have gone back (REPLICA_WENT_BACK), for the 10-minute limit. */
   private rewinds: number[] = [];
   private stopRequested = false;
@@ -215,13 +224,31 @@ class MirrorEngine implements Engine {
     c.lease = lease;
   }
 
+  /**
+   * Another process holds the lease now: this engine writes no more. Taken by a command that ends by itself
+   * (writer-lease.ts holderThatEnds): the engine reads on from the replica's stored position once it has
+   * ended (readAgain waits for it), as a `sync` started then would; until 2026-12-07 evening it stopped
+   * with REPLICA_LEASE_LOST (`sync` exit 6) — the control-plane soak, seed 271828. Taken by anything else
+   * (another `sync`, serve, the desktop app): it stops with the error.
+   */
   private leaseLost(err: MirrorError): void {
     const c = this.ctx;
-    if (c.stopping) return;
-    c.log.error('writer lease lost: this engine stops writing', { error: err.message });
-    c.events.emit('error', { error: err.toData(), table: null });
-    c.setState('error', err.message);
-    void this.stop().then(() => c.setState('error', err.message));
+    if (c.stopping || this.leaseLosing) return;
+    this.leaseLosing = true;
+    c.lease?.forget();
+    void holderThatEnds(c.replica).then((held) => {
+      this.leaseLosing = false;
+      if (c.stopping) return;
+      if (held) {
+        c.log.warn('writer lease taken by a command that ends by itself: the engine reads on once it has ended', { error: err.message });
+        void this.readAgain(new MirrorError('REPLICA_IN_USE', `${heldUntilItEndsText(held)}, took the replica over (${err.message}): the engine reads on from the replica's stored position once that command has ended`, { retriable: true, detail: held.detail }));
+        return;
+      }
+      c.log.error('writer lease lost: this engine stops writing', { error: err.message });
+      c.events.emit('error', { error: err.toData(), table: null });
+      c.setState('error', err.message);
+      void this.stop().then(() => c.setState('error', err.message));
+    });
   }
 
   /**
@@ -264,11 +291,13 @@ class MirrorEngine implements Engine {
           return;
         } catch (e) {
           const m = MirrorError.from(e);
-          if (FINAL_AT_START.has(m.code)) throw m;
+          // The replica held by a command that ends by itself: looked at again every HELD_LOOK_MS until it ended.
+          const held = heldUntilItEnds(m);
+          if (FINAL_AT_START.has(m.code) && !held) throw m;
           c.log.warn('starting to read again failed; retrying', { error: m.message });
-          c.setState('retrying', `reading on after ${err.code}: ${m.message}; retrying`);
+          c.setState('retrying', held ? `${heldUntilItEndsText(m)}: the engine reads on once it has ended` : `reading on after ${err.code}: ${m.message}; retrying`);
           await this.stopReading();
-          await sleep(delay);
+          await sleep(held ? HELD_LOOK_MS : delay);
         }
       }
     } catch (e) {

@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { LeaseGuard, Replica } from '../replica/replica.ts';
 import { LEASE_ID } from '../replica/replica.ts';
-import { DEFAULT_STALE_AFTER_MS, decideHeartbeat, decideRelease, decideTake, inUseError, isLive, parseLease } from './lease-rules.ts';
+import { DEFAULT_STALE_AFTER_MS, decideHeartbeat, decideRelease, decideTake, heldUntilItEnds, inUseError, isLive, parseLease } from './lease-rules.ts';
 import { processGone } from './process-gone.ts';
 
 export { DEFAULT_STALE_AFTER_MS, processGone };
@@ -136,6 +136,12 @@ export class WriterLease {
     }
   }
 
+  /** The lease was found taken over (by a batch's check): not held any more, no heartbeat; the row is not written. */
+  forget(): void {
+    this.mine = null;
+    this.stop();
+  }
+
   /** Stops the heartbeat and marks the row released (its epoch kept) if this process still holds it. */
   async release(): Promise<void> {
     this.stop();
@@ -155,4 +161,15 @@ export async function readLease(replica: Replica): Promise<LeaseRecord | null> {
 export async function readLiveLease(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS, now = Date.now()): Promise<LeaseRecord | null> {
   const holder = await readLease(replica);
   return holder && isLive(holder, now, staleAfterMs, processGone) ? holder : null;
+}
+
+/**
+ * After this process lost the lease: REPLICA_IN_USE naming the live holder when it is a command that ends by
+ * itself (lease-rules.ts heldUntilItEnds: a `resync-tables` that found no live writer, as when the replica
+ * was restored under this process), else null (another `sync`, serve or desktop app, none, or unreadable).
+ */
+export async function holderThatEnds(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS): Promise<MirrorError | null> {
+  const holder = await readLiveLease(replica, staleAfterMs).catch(() => null);
+  const e = holder ? inUseError(holder, Date.now(), staleAfterMs) : null;
+  return e && heldUntilItEnds(e) ? e : null;
 }

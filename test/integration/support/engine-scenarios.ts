@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { createEngine } from '../../../main/engine/engine.ts';
@@ -461,6 +461,46 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       next.kill('SIGTERM');
       await new Promise((r) => next.on('exit', r));
+    });
+
+    // The race of the control-plane soak's seed 271828: the replica restored under a running `sync` while a
+    // `resync-tables` handed to it waited; the command took the lease (the restored row named a process that
+    // had ended) and the `sync` ended with REPLICA_LEASE_LOST, exit 6. A command that ends by itself is now
+    // waited for, as at sync's start: the engine writes nothing while it holds the replica, then reads on.
+    it('10c. a `resync-tables` takes the replica over from a running `sync`: sync writes nothing meanwhile, does not exit, and reads on once it ended; equal', async () => {
+      const { c, run } = await provisionedByCli('takenbycommand', 300);
+      const first = run('sync');
+      let out = '';
+      first.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+      first.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+      let exited: number | null | undefined;
+      first.on('exit', (code) => { exited = code; });
+      open.push(async () => { first.kill('SIGKILL'); });
+      await c.tenant.source.workload({ ops: 100 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      const held = JSON.parse((await c.check.readState('lease'))[0]!.value) as { epoch: number };
+      // A `resync-tables` of this host (this test's process: alive) that took the lease, heartbeating.
+      const command = { ownerId: 'a-resync-tables', host: hostname(), pid: process.pid, epoch: held.epoch + 1, startedAt: Date.now(), command: 'resync-tables' };
+      const write = (extra: object = {}) => c.check.writeState([{ id: 'lease', kind: 'lease', value: JSON.stringify({ ...command, heartbeatAt: Date.now(), ...extra }) }]);
+      await write();
+      for (const t0 = Date.now(); !/a command that ends by itself/.test(out); await sleep(250)) {
+        assert.ok(Date.now() - t0 < 30_000, `sync said it waits for the command within 30 s; output:\n${out.slice(-1500)}`);
+      }
+      const offsets = JSON.stringify(await c.check.readState('offset'));
+      await c.tenant.source.workload({ ops: 100 });
+      for (let i = 0; i < 3; i++) { await sleep(4000); await write(); }
+      assert.equal(JSON.stringify(await c.check.readState('offset')), offsets, 'sync wrote nothing while the command held the replica');
+      assert.equal(exited, undefined, `sync still runs while the command holds the replica; output:\n${out.slice(-1500)}`);
+      await write({ releasedAt: Date.now() }); // the command ended
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      await c.tenant.source.workload({ ops: 100 });
+      await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
+      assert.equal(exited, undefined, `sync never ended; output:\n${out.slice(-1500)}`);
+      const lease = JSON.parse((await c.check.readState('lease'))[0]!.value) as { epoch: number; command: string; releasedAt?: number };
+      assert.ok(lease.epoch > command.epoch && lease.command === 'sync' && lease.releasedAt === undefined, `sync holds the lease again: ${JSON.stringify(lease)}`);
+      assert.doesNotMatch(out, /REPLICA_LEASE_LOST\]|the engine stopped/, 'no lease said lost for good');
+      first.kill('SIGTERM');
+      await new Promise((r) => first.on('exit', r));
     });
   });
 }
