@@ -24,7 +24,7 @@ import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { processMessages } from './apply/processor.ts';
 import { createReplica } from './replica/create-replica.ts';
-import { assertReplicaFileExists } from './replica/replica-file.ts';
+import { assertReplicaFileExists, notProvisioned } from './replica/replica-file.ts';
 import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { appliedSchemaChanges, historyReadAhead, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
@@ -188,13 +188,24 @@ class MirrorEngine implements Engine {
   }
 
   // ---------------------------------------------------------------- state
-  private async openReplica(): Promise<void> {
+  /**
+   * Connects to the replica. `_ReplicationState` is created only for a provision (`create`): any other start
+   * on a database without it fails REPLICA_NOT_PROVISIONED and leaves it as it was (replica-file.ts notProvisioned).
+   */
+  private async openReplica(create = false): Promise<void> {
     if (this.replicaConnected) return;
+    const r = this.ctx.replica;
+    let present = true;
     try {
-      await this.ctx.replica.connect();
-      await this.ctx.replica.ensureStateTable();
+      await r.connect();
+      present = create || await r.hasStateTable();
+      if (present) await r.ensureStateTable(); // an older replica's state table is brought up to date
     } catch (err) {
-      throw openingError(this.ctx.replica.classifyError, err);
+      throw openingError(r.classifyError, err);
+    }
+    if (!present) {
+      await r.close().catch(() => undefined);
+      throw notProvisioned(this.ctx.settings);
     }
     this.replicaConnected = true;
   }
@@ -356,7 +367,7 @@ class MirrorEngine implements Engine {
 
   async provision(): Promise<SessionRecord> {
     const c = this.ctx;
-    await this.openReplica();
+    await this.openReplica(true);
     await this.takeLease();
     await this.loadState();
     if (c.session) {

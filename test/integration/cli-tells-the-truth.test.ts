@@ -35,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { spawnCli } from '../harness/cli-child.ts';
 import { topicOffsets } from '../harness/kafka.ts';
 import { getSharedStack, stopStack } from '../harness/stack.ts';
@@ -141,6 +142,35 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
       assert.match(r.out, /error \[REPLICA_NOT_PROVISIONED\]: no replica at .*absent\.db yet: run `tenant-mirror provision`/, args.join(' '));
       assert.equal(existsSync(absent), false, `${args.join(' ')} created no replica file`);
     }
+    // A SQLite file that is some other database, and a PostgreSQL database never provisioned (the wrong one
+    // named in the settings): the same exit 4, and nothing created in them (until 2026-12-07 evening each of
+    // these commands created _ReplicationState and a lease row there first).
+    const other = join(dir, 'other.db');
+    new Database(other).exec('CREATE TABLE theirs (id INTEGER PRIMARY KEY)').close();
+    const pgdb = await stack.createPostgresDatabase();
+    const pgTables = async (): Promise<string[]> => {
+      const c = new pg.Client(pgdb.config);
+      await c.connect();
+      try { return (await c.query<{ t: string }>(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`)).rows.map((r) => r.t); } finally { await c.end(); }
+    };
+    const replicas = [
+      { what: 'a SQLite file of another database', replica: { kind: 'sqlite', file: other }, where: /no Tenant Mirror replica in the SQLite file .*other\.db yet \(it has no _ReplicationState; nothing was created in it\)/,
+        tables: async () => (new Database(other, { readonly: true }).prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((r) => r.name), before: ['theirs'] },
+      { what: 'an empty PostgreSQL database', replica: { kind: 'postgres', host: pgdb.host, port: pgdb.port, database: pgdb.name, user: pgdb.user, ssl: false, ...(pgdb.password ? { password: pgdb.password } : {}) },
+        where: new RegExp(`no Tenant Mirror replica in the PostgreSQL database ${pgdb.name} on .* yet`), tables: pgTables, before: [] as string[] },
+    ];
+    try {
+      for (const r of replicas) {
+        const cfg = join(dir, 'unprovisioned.json');
+        writeFileSync(cfg, JSON.stringify({ tenant: { ctx: 'nobody', brokers: stack.brokers }, replica: r.replica }));
+        for (const args of [['sync'], ['update-schema'], ['resync-tables', 'crm.contact', '--timeout', '5'], ['reset-offsets']]) {
+          const x = await cli([...args, '-c', cfg]);
+          assert.equal(x.code, 4, `${r.what}, ${args.join(' ')}: ${x.out}`);
+          assert.match(x.out, r.where, `${r.what}, ${args.join(' ')}`);
+          assert.deepEqual(await r.tables(), r.before, `${r.what}, ${args.join(' ')}: nothing created in it`);
+        }
+      }
+    } finally { await pgdb.drop(); }
   });
 
   it('provision with a table that halts: exit 5 naming the table and why', async () => {

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { createEngine } from '../../main/engine/engine.ts';
 import { MirrorError } from '../../main/engine/errors.ts';
 import { silentLogger } from '../../main/engine/log.ts';
@@ -24,4 +25,21 @@ test('start on a SQLite path with no file: REPLICA_NOT_PROVISIONED naming the pa
   await assert.rejects(e.start(), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_NOT_PROVISIONED' && err.message.includes(`no replica at ${file} yet`));
   await e.stop();
   assert.equal(existsSync(file), false, 'no replica file was created');
+});
+
+test('start on a SQLite file of another database (no _ReplicationState): REPLICA_NOT_PROVISIONED, nothing created in it; provision creates it', async () => {
+  const file = join(dir, 'theirs.db');
+  new Database(file).exec('CREATE TABLE theirs (id INTEGER PRIMARY KEY)').close();
+  const tables = (): string[] => (new Database(file, { readonly: true }).prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((r) => r.name);
+  const e = await createEngine(settingsFor(file), { log: silentLogger });
+  await assert.rejects(e.start(), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_NOT_PROVISIONED'
+    && err.message.includes(`no Tenant Mirror replica in the SQLite file ${file} yet (it has no _ReplicationState; nothing was created in it)`));
+  await assert.rejects(e.resetOffsets(), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_NOT_PROVISIONED');
+  await e.stop();
+  assert.deepEqual(tables(), ['theirs'], 'no _ReplicationState, no lease row');
+  // A provision does create it (it then fails at Kafka, unreachable here: the state table is made first).
+  const p = await createEngine(settingsFor(file), { log: silentLogger });
+  await assert.rejects(p.provision(), (err: unknown) => err instanceof MirrorError && err.code === 'KAFKA_UNREACHABLE');
+  await p.stop();
+  assert.deepEqual(tables(), ['_ReplicationState', 'theirs']);
 });

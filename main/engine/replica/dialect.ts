@@ -26,6 +26,8 @@ export interface Dialect {
   qualify(ref: TableRef): string;
   columnType(type: ColumnType): string;
   createStateTable(): string[];
+  /** One row whose first column is 1 when `_ReplicationState` exists, else 0 (nothing is created). */
+  stateTableExists(): string;
   createTable(def: TableDef): string[];
   alterTable(plan: AlterPlan): string[];
   dropTable(ref: TableRef): string[];

@@ -99,6 +99,8 @@ export interface Replica {
   close(): Promise<void>;
   /** Creates `_ReplicationState` when missing. */
   ensureStateTable(): Promise<void>;
+  /** Whether `_ReplicationState` exists (a provisioned replica); creates nothing. */
+  hasStateTable(): Promise<boolean>;
   /** Every state row, or only those of one kind. */
   readState(kind?: StateKind): Promise<StateRow[]>;
   /**

@@ -139,6 +139,10 @@ export class PostgresDialect implements Dialect {
     ];
   }
 
+  stateTableExists(): string {
+    return `SELECT CASE WHEN to_regclass('${this.stateTable()}') IS NULL THEN 0 ELSE 1 END AS present`;
+  }
+
   createSchema(schema: string): string {
     return `CREATE SCHEMA IF NOT EXISTS ${this.quoteIdent(schema)}`;
   }

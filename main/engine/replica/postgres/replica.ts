@@ -158,6 +158,10 @@ export class PostgresReplica implements Replica {
     await this.serial((c) => this.execAll(c, this.dialect.createStateTable()));
   }
 
+  async hasStateTable(): Promise<boolean> {
+    return this.serial(async (c) => Number((await c.query<{ present: number }>(this.dialect.stateTableExists())).rows[0]?.present) === 1);
+  }
+
   async readState(kind?: StateKind): Promise<StateRow[]> {
     return this.serial(async (c) => {
       const r = kind === undefined

@@ -106,6 +106,10 @@ export class SqliteDialect implements Dialect {
     ];
   }
 
+  stateTableExists(): string {
+    return `SELECT COUNT(*) AS present FROM sqlite_master WHERE type = 'table' AND name = '${STATE_TABLE}'`;
+  }
+
   private tableBody(def: TableDef): string {
     if (def.primaryKey.length === 0) throw new MirrorError('SCHEMA_CONFLICT', `table ${def.schema}.${def.name} has no primary key`);
     const cols = def.columns.map((c) => sqliteColumnDef(this, c));

@@ -197,6 +197,11 @@ export class SqliteReplica implements Replica {
     this.execAll(this.dialect.createStateTable());
   }
 
+  async hasStateTable(): Promise<boolean> {
+    await this.reopenIfReplaced();
+    return Number((this.prepare(this.dialect.stateTableExists()).get() as { present: number }).present) === 1;
+  }
+
   async readState(kind?: StateKind): Promise<StateRow[]> {
     await this.reopenIfReplaced();
     const table = this.dialect.quoteIdent(STATE_TABLE);

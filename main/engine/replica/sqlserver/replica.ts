@@ -281,8 +281,12 @@ export class SqlServerReplica implements Replica {
     await this.runDdl(this.dialect.createStateTable());
   }
 
+  async hasStateTable(): Promise<boolean> {
+    return Number(await this.scalar(this.dialect.stateTableExists())) === 1;
+  }
+
   async readState(kind?: StateKind): Promise<StateRow[]> {
-    if (Number(await this.scalar(this.dialect.stateTableExists())) !== 1) {
+    if (!(await this.hasStateTable())) {
       throw new MirrorError('REPLICA_NOT_PROVISIONED', `dbo._ReplicationState does not exist in database ${this.opts.database}; run provision first`);
     }
     const req = new this.m.Request(this.getPool());
