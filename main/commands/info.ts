@@ -22,7 +22,7 @@ import { assertSessionFits } from '../engine/state/session-fit.ts';
 import { parseTableStats, TABLE_STATS_ID } from '../engine/state/table-stats.ts';
 import { DEFAULT_STALE_AFTER_MS, processGone } from '../engine/state/writer-lease.ts';
 import { EXIT } from './exit-codes.ts';
-import { missingReplicaFile } from '../engine/replica/replica-file.ts';
+import { missingReplicaFile, notProvisioned } from '../engine/replica/replica-file.ts';
 import { computeLag, lagVerdict, resumePosition } from './lag.ts';
 import type { LagReport, PartitionInput } from './lag.ts';
 import { unmirroredFromRows } from '../engine/unmirrored-tables.ts';
@@ -79,13 +79,15 @@ export async function info(settings: Settings, io: InfoIo, log: Logger, opts: In
   const { replica } = opened;
   const now = Date.now();
   try {
-    let rows: StateRow[];
-    try { rows = await replica.readState(); } catch (err) {
-      const msg = `no _ReplicationState in the replica (${(err as Error).message}): run \`tenant-mirror provision\``;
+    // Only a database with no _ReplicationState is "not provisioned"; any other failure to read it (rights,
+    // the server going away) is said as what it is, not as a replica to provision (before 2026-12-07 evening it was).
+    if (!(await replica.hasStateTable())) {
+      const msg = notProvisioned(settings).message;
       if (io.json) io.out(JSON.stringify({ provisioned: false, replica: settings.replica.kind, message: msg }, null, 2));
       else io.out(msg);
       return EXIT.notProvisioned;
     }
+    const rows: StateRow[] = await replica.readState();
     const sessionRow = rows.find((r) => r.id === 'session');
     const session = sessionRow ? JSON.parse(sessionRow.value) as Pick<SessionRecord, 'ctx' | 'replicationId' | 'tablePrefix'> : null;
     // Another tenant's replica, or tables elsewhere than the config says: its figures would not be this config's.

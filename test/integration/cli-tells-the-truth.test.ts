@@ -163,7 +163,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
       for (const r of replicas) {
         const cfg = join(dir, 'unprovisioned.json');
         writeFileSync(cfg, JSON.stringify({ tenant: { ctx: 'nobody', brokers: stack.brokers }, replica: r.replica }));
-        for (const args of [['sync'], ['update-schema'], ['resync-tables', 'crm.contact', '--timeout', '5'], ['reset-offsets']]) {
+        for (const args of [['info'], ['sync'], ['update-schema'], ['resync-tables', 'crm.contact', '--timeout', '5'], ['reset-offsets']]) {
           const x = await cli([...args, '-c', cfg]);
           assert.equal(x.code, 4, `${r.what}, ${args.join(' ')}: ${x.out}`);
           assert.match(x.out, r.where, `${r.what}, ${args.join(' ')}`);
