@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Producer } from 'kafkajs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineControl } from '../../main/engine/engine-control.ts';
@@ -122,18 +122,28 @@ export async function setupFault(stack: Stack, dialect: Dialect, name: string, s
   return c;
 }
 
+/** FAULT_CLI_LOGS=<dir>: every CLI child's whole output, at log level info, kept in a file of its own there (to read a failure after). */
+const CLI_LOGS = process.env.FAULT_CLI_LOGS;
+let cliRuns = 0;
+
 /** The CLI as a child process; ERROR / STALE lines of its output are kept in `c.seen.cliLines`. */
 export function cli(c: FaultCtx, cmd: string, ...args: string[]): ChildProcess & { exited: Promise<number | null>; tail(): string } {
-  const child = spawn(process.execPath, [CLI, cmd, '-c', c.cfg, '--log-level', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, cmd, '-c', c.cfg, '--log-level', CLI_LOGS ? 'info' : 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  const file = CLI_LOGS ? join(CLI_LOGS, `${String(++cliRuns).padStart(4, '0')}-${c.dialect}-${cmd}-${child.pid}.log`) : null;
+  if (file) { mkdirSync(CLI_LOGS!, { recursive: true }); appendFileSync(file, `${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`); }
   const keep = (b: Buffer) => {
     const text = b.toString('utf8');
+    if (file) appendFileSync(file, text);
     out = (out + text).slice(-8000);
     for (const l of text.split('\n')) if (/^(ERROR|STALE) /.test(l)) c.seen.cliLines.push(l);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => {
+    if (file) appendFileSync(file, `\n${new Date().toISOString()} exit ${code ?? signal}\n`);
+    r(code);
+  }));
   return Object.assign(child, { exited, tail: () => out });
 }
 
