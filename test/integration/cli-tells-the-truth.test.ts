@@ -2,7 +2,8 @@
  * The command line tells the truth, run as a real child process against the real stack (Kafka, Kafka
  * Connect + Debezium MariaDB connector, a SQLite replica):
  * - `info` on a SQLite path that does not exist says so, exits 4 and creates no file; so do `sync`,
- *   `update-schema`, `resync-tables` and `reset-offsets`;
+ *   `update-schema`, `resync-tables` and `reset-offsets`; so do all five on a SQLite file of another database
+ *   and on an empty PostgreSQL database, creating nothing in them;
  * - `provision` with a table that halts (a change event contradicting the table's key, produced into
  *   `<ctx>-cdc`) exits 5 naming the table and why, instead of "completed successfully"; so does
  *   `sync --until-caught-up` once caught up;
@@ -118,7 +119,7 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('info, and the commands that write, on a SQLite path that does not exist: exit 4, "no replica at <path> yet", no file created', async () => {
+  it('info, and the commands that write, on a SQLite path that does not exist: exit 4, "no replica at <path> yet", no file created; on a database with no _ReplicationState: exit 4, nothing created in it', async () => {
     const file = join(dir, 'nowhere', 'replica.db');
     const config = join(dir, 'nowhere.json');
     writeFileSync(config, JSON.stringify({ tenant: { ctx: 'nobody', brokers: stack.brokers }, replica: { kind: 'sqlite', file } }));
