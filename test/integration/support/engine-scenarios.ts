@@ -79,6 +79,17 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       return { c, run };
     }
 
+    /** `sync` run through the CLI: its whole output so far, its exit; killed at the end of the test if still running. */
+    function syncWatched(run: (cmd: string) => ChildProcessByStdio<null, Readable, Readable>): { child: ChildProcessByStdio<null, Readable, Readable>; output: () => string; exit: Promise<number | null> } {
+      const child = run('sync');
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      open.push(async () => { child.kill('SIGKILL'); });
+      return { child, output: () => out, exit };
+    }
+
     /** A fresh tenant and replica, its engine started and caught up with the initial snapshot. */
     async function caughtUpTenant(name: string, seedRows?: number, extra?: Partial<SettingsInput>): Promise<{ c: Ctx; e: Engine }> {
       const c = await setup(name, seedRows, extra);
@@ -438,12 +449,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
 
     it('10b. another process takes the replica over from a running `sync`: it stops writing and exits 6 with REPLICA_LEASE_LOST; the next sync goes on, equal', async () => {
       const { c, run } = await provisionedByCli('takeover', 300);
-      const first = run('sync');
-      let out = '';
-      first.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-      first.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-      const firstExit = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
-      open.push(async () => { first.kill('SIGKILL'); });
+      const { output, exit: firstExit } = syncWatched(run);
       await c.tenant.source.workload({ ops: 100 });
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       // What a process that took over a stale lease writes: another owner, the next epoch.
@@ -451,8 +457,8 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const now = Date.now();
       await c.check.writeState([{ id: 'lease', kind: 'lease', value: JSON.stringify({ ownerId: 'other-process', host: 'elsewhere', pid: 1, epoch: held.epoch + 1, heartbeatAt: now, startedAt: now, command: 'sync' }) }]);
       const code = await Promise.race([firstExit, new Promise<string>((r) => setTimeout(() => r('still running after 60 s'), 60_000))]);
-      assert.equal(code, 6, `sync exits 6 once its lease is taken over; output:\n${out.slice(-1500)}`);
-      assert.match(out, /REPLICA_LEASE_LOST/);
+      assert.equal(code, 6, `sync exits 6 once its lease is taken over; output:\n${output().slice(-1500)}`);
+      assert.match(output(), /REPLICA_LEASE_LOST/);
       // The other process goes away; the next sync takes the replica and catches up.
       await c.check.writeState([], ['lease']);
       await c.tenant.source.workload({ ops: 100 });
@@ -469,13 +475,9 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
     // waited for, as at sync's start: the engine writes nothing while it holds the replica, then reads on.
     it('10c. a `resync-tables` takes the replica over from a running `sync`: sync writes nothing meanwhile, does not exit, and reads on once it ended; equal', async () => {
       const { c, run } = await provisionedByCli('takenbycommand', 300);
-      const first = run('sync');
-      let out = '';
-      first.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-      first.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+      const { child: first, output, exit } = syncWatched(run);
       let exited: number | null | undefined;
-      first.on('exit', (code) => { exited = code; });
-      open.push(async () => { first.kill('SIGKILL'); });
+      void exit.then((code) => { exited = code; });
       await c.tenant.source.workload({ ops: 100 });
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       const held = JSON.parse((await c.check.readState('lease'))[0]!.value) as { epoch: number };
@@ -483,24 +485,24 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       const command = { ownerId: 'a-resync-tables', host: hostname(), pid: process.pid, epoch: held.epoch + 1, startedAt: Date.now(), command: 'resync-tables' };
       const write = (extra: object = {}) => c.check.writeState([{ id: 'lease', kind: 'lease', value: JSON.stringify({ ...command, heartbeatAt: Date.now(), ...extra }) }]);
       await write();
-      for (const t0 = Date.now(); !/a command that ends by itself/.test(out); await sleep(250)) {
-        assert.ok(Date.now() - t0 < 30_000, `sync said it waits for the command within 30 s; output:\n${out.slice(-1500)}`);
+      for (const t0 = Date.now(); !/a command that ends by itself/.test(output()); await sleep(250)) {
+        assert.ok(Date.now() - t0 < 30_000, `sync said it waits for the command within 30 s; output:\n${output().slice(-1500)}`);
       }
       const offsets = JSON.stringify(await c.check.readState('offset'));
       await c.tenant.source.workload({ ops: 100 });
       for (let i = 0; i < 3; i++) { await sleep(4000); await write(); }
       assert.equal(JSON.stringify(await c.check.readState('offset')), offsets, 'sync wrote nothing while the command held the replica');
-      assert.equal(exited, undefined, `sync still runs while the command holds the replica; output:\n${out.slice(-1500)}`);
+      assert.equal(exited, undefined, `sync still runs while the command holds the replica; output:\n${output().slice(-1500)}`);
       await write({ releasedAt: Date.now() }); // the command ended
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
       await c.tenant.source.workload({ ops: 100 });
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 90_000 });
-      assert.equal(exited, undefined, `sync never ended; output:\n${out.slice(-1500)}`);
+      assert.equal(exited, undefined, `sync never ended; output:\n${output().slice(-1500)}`);
       const lease = JSON.parse((await c.check.readState('lease'))[0]!.value) as { epoch: number; command: string; releasedAt?: number };
       assert.ok(lease.epoch > command.epoch && lease.command === 'sync' && lease.releasedAt === undefined, `sync holds the lease again: ${JSON.stringify(lease)}`);
-      assert.doesNotMatch(out, /REPLICA_LEASE_LOST\]|the engine stopped/, 'no lease said lost for good');
+      assert.doesNotMatch(output(), /REPLICA_LEASE_LOST\]|the engine stopped/, 'no lease said lost for good');
       first.kill('SIGTERM');
-      await new Promise((r) => first.on('exit', r));
+      await exit;
     });
   });
 }
