@@ -247,12 +247,12 @@ class MirrorEngine implements Engine {
     if (c.stopping || this.leaseLosing) return;
     this.leaseLosing = true;
     c.lease?.forget();
-    void holderThatEnds(c.replica).then((held) => {
+    void holderThatEnds(c.replica, err).then((held) => {
       this.leaseLosing = false;
       if (c.stopping) return;
       if (held) {
-        c.log.warn('writer lease taken by a command that ends by itself: the engine reads on once it has ended', { error: err.message });
-        void this.readAgain(new MirrorError('REPLICA_IN_USE', `${heldUntilItEndsText(held)}, took the replica over (${err.message}): the engine reads on from the replica's stored position once that command has ended`, { retriable: true, detail: held.detail }));
+        c.log.warn('writer lease taken by a command that ends by itself: the engine reads on once it has ended', { error: held.message });
+        void this.readAgain(held);
         return;
       }
       c.log.error('writer lease lost: this engine stops writing', { error: err.message });

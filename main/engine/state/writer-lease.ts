@@ -164,12 +164,15 @@ export async function readLiveLease(replica: Replica, staleAfterMs = DEFAULT_STA
 }
 
 /**
- * After this process lost the lease: REPLICA_IN_USE naming the live holder when it is a command that ends by
- * itself (lease-rules.ts heldUntilItEnds: a `resync-tables` that found no live writer, as when the replica
- * was restored under this process), else null (another `sync`, serve or desktop app, none, or unreadable).
+ * After this process lost the lease: REPLICA_IN_USE naming the process that took it when that is a command
+ * that ends by itself (lease-rules.ts heldUntilItEnds: a `resync-tables` that found no live writer, as when
+ * the replica was restored under this process) — running, or ended or killed already (a process paused past
+ * its lease that wakes after it: nobody writes the replica now) — else null (another `sync`, serve or desktop
+ * app took it, or the row is gone or unreadable).
  */
-export async function holderThatEnds(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS): Promise<MirrorError | null> {
-  const holder = await readLiveLease(replica, staleAfterMs).catch(() => null);
+export async function holderThatEnds(replica: Replica, lost: MirrorError, staleAfterMs = DEFAULT_STALE_AFTER_MS): Promise<MirrorError | null> {
+  const holder = await readLease(replica).catch(() => null);
   const e = holder ? inUseError(holder, Date.now(), staleAfterMs) : null;
-  return e && heldUntilItEnds(e) ? e : null;
+  if (!holder || !e || !heldUntilItEnds(e)) return null;
+  return new MirrorError('REPLICA_IN_USE', `\`${holder.command}\` on ${holder.host} pid ${holder.pid}, a command that ends by itself, took the replica over (${lost.message}): the engine reads on from the replica's stored position once that command has ended`, { retriable: true, detail: e.detail });
 }
