@@ -155,10 +155,10 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
       try { return (await c.query<{ t: string }>(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`)).rows.map((r) => r.t); } finally { await c.end(); }
     };
     const replicas = [
-      { what: 'a SQLite file of another database', replica: { kind: 'sqlite', file: other }, where: /no Tenant Mirror replica in the SQLite file .*other\.db yet \(it has no _ReplicationState; nothing was created in it\)/,
+      { what: 'a SQLite file of another database', replica: { kind: 'sqlite', file: other }, where: /no Tenant Mirror replica in SQLite .*other\.db yet \(it has no _ReplicationState; nothing was created in it\)/,
         tables: async () => (new Database(other, { readonly: true }).prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((r) => r.name), before: ['theirs'] },
       { what: 'an empty PostgreSQL database', replica: { kind: 'postgres', host: pgdb.host, port: pgdb.port, database: pgdb.name, user: pgdb.user, ssl: false, ...(pgdb.password ? { password: pgdb.password } : {}) },
-        where: new RegExp(`no Tenant Mirror replica in the PostgreSQL database ${pgdb.name} on .* yet`), tables: pgTables, before: [] as string[] },
+        where: new RegExp(`no Tenant Mirror replica in PostgreSQL .*/${pgdb.name} yet`), tables: pgTables, before: [] as string[] },
     ];
     try {
       for (const r of replicas) {

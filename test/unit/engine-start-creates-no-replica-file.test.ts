@@ -33,7 +33,7 @@ test('start on a SQLite file of another database (no _ReplicationState): REPLICA
   const tables = (): string[] => (new Database(file, { readonly: true }).prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((r) => r.name);
   const e = await createEngine(settingsFor(file), { log: silentLogger });
   await assert.rejects(e.start(), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_NOT_PROVISIONED'
-    && err.message.includes(`no Tenant Mirror replica in the SQLite file ${file} yet (it has no _ReplicationState; nothing was created in it)`));
+    && err.message.includes(`no Tenant Mirror replica in SQLite ${file} yet (it has no _ReplicationState; nothing was created in it)`));
   await assert.rejects(e.resetOffsets(), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_NOT_PROVISIONED');
   await e.stop();
   assert.deepEqual(tables(), ['theirs'], 'no _ReplicationState, no lease row');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { settingsSchema, TUNING_KEYS } from '../../preload/contract/settings.ts';
 import type { PublicSettings } from '../../preload/contract/settings-public.ts';
-import { replicaLabel } from '../../renderer/src/lib/replica-label.ts';
+import { replicaLabel } from '../../preload/contract/replica-label.ts';
 import { choicesOf, controlOf, tuningForm, tuningFromForm, TUNING_ORDER } from '../../renderer/src/lib/tuning-form.ts';
 import { emptyReplicaForm, emptyTenantForm, ENV_NAME_MESSAGE, fieldForKey, formsFromSettings, PORT_MESSAGE, replicaFromForm, tenantFromForm } from '../../renderer/src/lib/wizard-form.ts';
 

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { replicaLabel } from '../../../preload/contract/replica-label.ts';
 import type { Settings } from '../../../preload/contract/settings.ts';
 import { MirrorError } from '../errors.ts';
 
@@ -23,19 +24,11 @@ export function assertReplicaFileExists(settings: Pick<Settings, 'replica'>): vo
   if (missing) throw new MirrorError('REPLICA_NOT_PROVISIONED', missing);
 }
 
-/** `PostgreSQL database crm on 127.0.0.1:5432`, `SQLite file /data/replica.db` — where the replica is, for messages. */
-export function replicaWhere(settings: Pick<Settings, 'replica'>): string {
-  const r = settings.replica;
-  if (r.kind === 'sqlite') return `SQLite file ${r.file === ':memory:' ? r.file : resolve(r.file)}`;
-  return r.kind === 'postgres' ? `PostgreSQL database ${r.database} on ${r.host}:${r.port}` : `SQL Server database ${r.database} on ${r.server}:${r.port}`;
-}
-
 /**
  * REPLICA_NOT_PROVISIONED (exit 4) for a replica database with no `_ReplicationState`: a start that is not
  * a provision's creates nothing in it (until 2026-12-07 evening `sync`, `update-schema` or serve pointed at
  * the wrong PostgreSQL or SQL Server database created `_ReplicationState` and a lease in it, then said "no session").
  */
 export function notProvisioned(settings: Pick<Settings, 'replica'>): MirrorError {
-  return new MirrorError('REPLICA_NOT_PROVISIONED', `no Tenant Mirror replica in the ${replicaWhere(settings)} yet (it has no _ReplicationState; nothing was created in it): run \`tenant-mirror provision\` first, or check the replica settings`);
+  return new MirrorError('REPLICA_NOT_PROVISIONED', `no Tenant Mirror replica in ${replicaLabel(settings.replica)} yet (it has no _ReplicationState; nothing was created in it): run \`tenant-mirror provision\` first, or check the replica settings`);
 }
-
