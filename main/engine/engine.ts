@@ -29,7 +29,7 @@ import type { Replica, StateRow } from './replica/replica.ts';
 import { createTableFilter } from './schema/table-filter.ts';
 import { appliedSchemaChanges, historyReadAhead, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
-import { holderThatEnds, WriterLease } from './state/writer-lease.ts';
+import { heldByCommandThatEnds, holderThatEnds, WriterLease } from './state/writer-lease.ts';
 import { heldUntilItEnds, heldUntilItEndsText } from './state/lease-rules.ts';
 import { pollRequests } from './state/request-runner.ts';
 import type { RequestRecord } from './state/requests.ts';
@@ -94,8 +94,8 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
 /** kafkajs reset an out-of-range offset (kafka-client.ts): kept loud; the forward jump is caught by the apply feed. */
 const outOfRange = (log: Logger) => (extra: Record<string, unknown>): void => log.warn('kafka reported an out-of-range offset: checking for a gap', extra);
 
-/** How often an engine waiting for a command that ends by itself to release the replica looks again (readAgain). */
-const HELD_LOOK_MS = 2000;
+/** How often an engine waiting for a command that ends by itself to release the replica looks at its lease row (whileHeld). */
+const ONE_SHOT_LOOK_MS = 2000;
 
 /**
  * Start failures that retrying cannot cure (a rewind stops on them; anything else is retried), but for
@@ -302,13 +302,13 @@ class MirrorEngine implements Engine {
           return;
         } catch (e) {
           const m = MirrorError.from(e);
-          // The replica held by a command that ends by itself: looked at again every HELD_LOOK_MS until it ended.
+          // The replica held by a command that ends by itself: started again once its lease row says it ended.
           const held = heldUntilItEnds(m);
           if (FINAL_AT_START.has(m.code) && !held) throw m;
           c.log.warn('starting to read again failed; retrying', { error: m.message });
           c.setState('retrying', held ? `${heldUntilItEndsText(m)}: the engine reads on once it has ended` : `reading on after ${err.code}: ${m.message}; retrying`);
           await this.stopReading();
-          await sleep(held ? HELD_LOOK_MS : delay);
+          await (held ? this.whileHeld() : sleep(delay));
         }
       }
     } catch (e) {
@@ -424,6 +424,17 @@ class MirrorEngine implements Engine {
     });
     c.log.warn('offsets reset to the end of the change topic; every table is resynced', { partitions: marks.size, tables: ids.length });
     return { partitions: marks.size, tables: ids };
+  }
+
+  /**
+   * Waits, its state left as said ('retrying', naming the command), while a command that ends by itself
+   * holds the replica: its lease row is looked at every ONE_SHOT_LOOK_MS, and the engine starts again
+   * (readAgain) once the row says it ended — not a start tried and failed every look, the state flapping
+   * between 'starting' and 'retrying' on screen.
+   */
+  private async whileHeld(): Promise<void> {
+    do await sleep(ONE_SHOT_LOOK_MS);
+    while (!this.stopRequested && await heldByCommandThatEnds(this.ctx.replica));
   }
 
   // ---------------------------------------------------------------- start

@@ -2,17 +2,19 @@
  * Which lost leases a running engine waits out (engine.ts leaseLost, writer-lease.ts holderThatEnds): taken
  * by a command that ends by itself — running, ended (released) or killed (stale) — the engine reads on from
  * the replica's stored position once it has ended; taken by another `sync`, serve or the desktop app, or
- * with no readable row, it stops (REPLICA_LEASE_LOST, `sync` exit 6). Real SQLite replica.
+ * with no readable row, it stops (REPLICA_LEASE_LOST, `sync` exit 6); while it waits it looks at the lease row
+ * (heldByCommandThatEnds) instead of starting again every look. Real SQLite replica.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MirrorError } from '../../main/engine/errors.ts';
 import { createSqliteReplica } from '../../main/engine/replica/sqlite/replica.ts';
 import type { SqliteReplica } from '../../main/engine/replica/sqlite/replica.ts';
-import { holderThatEnds } from '../../main/engine/state/writer-lease.ts';
+import { heldByCommandThatEnds, holderThatEnds } from '../../main/engine/state/writer-lease.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tm-lease-ends-'));
 let replica: SqliteReplica;
@@ -53,4 +55,23 @@ test('taken by sync, serve or the desktop app (running or not), or no lease row:
   }
   await put(null);
   assert.equal(await holderThatEnds(replica, lost), null, 'no row');
+});
+
+test('heldByCommandThatEnds, what an engine waiting for such a command looks at: true only while one runs', async () => {
+  for (const command of ['resync-tables', 'update-schema', 'reset-offsets', 'provision']) {
+    await put(holder(command, { pid: process.pid, host: hostname() }));
+    assert.equal(await heldByCommandThatEnds(replica), true, `${command} running`);
+    await put(holder(command, { pid: process.pid, host: hostname(), releasedAt: Date.now() }));
+    assert.equal(await heldByCommandThatEnds(replica), false, `${command} ended`);
+    await put(holder(command, { pid: process.pid, host: hostname(), heartbeatAt: Date.now() - 60_000 }));
+    assert.equal(await heldByCommandThatEnds(replica), false, `${command} killed (stale)`);
+    await put(holder(command, { pid: spawnSync(process.execPath, ['-e', '0']).pid, host: hostname() }));
+    assert.equal(await heldByCommandThatEnds(replica), false, `${command} killed (its process gone)`);
+  }
+  for (const command of ['sync', 'serve', 'desktop app']) {
+    await put(holder(command, { pid: process.pid, host: hostname() }));
+    assert.equal(await heldByCommandThatEnds(replica), false, command);
+  }
+  await put(null);
+  assert.equal(await heldByCommandThatEnds(replica), false, 'no row');
 });

@@ -122,8 +122,11 @@ const ENDS_BY_ITSELF: ReadonlySet<string> = new Set(['provision', 'resync-tables
  * Not the replica held by another `sync`, `serve` or desktop app: which one runs is a person's choice.
  */
 export function heldUntilItEnds(e: MirrorError): boolean {
-  return e.code === 'REPLICA_IN_USE' && ENDS_BY_ITSELF.has(String(e.detail?.command));
+  return e.code === 'REPLICA_IN_USE' && endsByItself(String(e.detail?.command));
 }
+
+/** Whether a lease row's command ends by itself (`resync-tables`, `update-schema`, `reset-offsets`, `provision`). */
+export const endsByItself = (command: string): boolean => ENDS_BY_ITSELF.has(command);
 
 /**
  * What a process that waits for such a command says, instead of the error's advice to stop the holder:

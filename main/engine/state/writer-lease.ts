@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { LeaseGuard, Replica } from '../replica/replica.ts';
 import { LEASE_ID } from '../replica/replica.ts';
-import { DEFAULT_STALE_AFTER_MS, decideHeartbeat, decideRelease, decideTake, heldUntilItEnds, inUseError, isLive, parseLease } from './lease-rules.ts';
+import { DEFAULT_STALE_AFTER_MS, decideHeartbeat, decideRelease, decideTake, endsByItself, heldUntilItEnds, inUseError, isLive, parseLease } from './lease-rules.ts';
 import { processGone } from './process-gone.ts';
 
 export { DEFAULT_STALE_AFTER_MS, processGone };
@@ -161,6 +161,12 @@ export async function readLease(replica: Replica): Promise<LeaseRecord | null> {
 export async function readLiveLease(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS, now = Date.now()): Promise<LeaseRecord | null> {
   const holder = await readLease(replica);
   return holder && isLive(holder, now, staleAfterMs, processGone) ? holder : null;
+}
+
+/** Whether a command that ends by itself holds the replica now (a live lease row naming one); false when unreadable. */
+export async function heldByCommandThatEnds(replica: Replica, staleAfterMs = DEFAULT_STALE_AFTER_MS): Promise<boolean> {
+  const holder = await readLiveLease(replica, staleAfterMs).catch(() => null);
+  return holder !== null && endsByItself(holder.command);
 }
 
 /**
