@@ -71,7 +71,9 @@ async function withEngine<T>(settings: Settings, log: Logger, command: string, f
 }
 
 export async function provision(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
-  await refuseIfInUse(settings, log);
+  const until = Date.now() + timeoutMs;
+  await refuseIfInUse(settings, log, { until, say: (line) => io.out(line) });
+  timeoutMs = Math.max(1000, until - Date.now());
   return withEngine(settings, log, 'provision', async (e) => {
     const session = await e.provision();
     io.out(`Replica provisioned for tenant ${session.ctx} (replication id ${session.replicationId}). Loading the initial snapshot…`);
@@ -261,7 +263,9 @@ async function updateSchemaOnce(settings: Settings, io: Io, log: Logger, timeout
 
 /** Recovery from offsets that cannot be right: read on from the topic's end and resync every table. */
 export async function resetOffsets(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
-  await refuseIfInUse(settings, log);
+  const until = Date.now() + timeoutMs;
+  await refuseIfInUse(settings, log, { until, say: (line) => io.out(line) });
+  timeoutMs = Math.max(1000, until - Date.now());
   return withEngine(settings, log, 'reset-offsets', async (e) => {
     const r = await e.resetOffsets();
     io.out(`offsets of ${r.partitions} partition(s) moved to the end of ${settings.tenant.ctx}-cdc; resyncing every table (${r.tables.length}) from the source…`);

@@ -1,8 +1,10 @@
 /**
  * The CLI and the writer lease: a command that would start a second writer first looks at the lease.
- * `sync` / `provision` are refused (REPLICA_IN_USE, exit 6) while another process writes; `resync-tables`
+ * `sync` / `provision` / `reset-offsets` are refused (REPLICA_IN_USE, exit 6) while another `sync`, serve or
+ * desktop app writes, and wait for a command that ends by itself; `resync-tables`
  * and `update-schema` are handed to that process as request rows and their outcome is printed here.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../../preload/contract/settings.ts';
 import type { SchemaCheckResult } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
@@ -12,7 +14,7 @@ import { connectReplica } from '../engine/replica/classified-error.ts';
 import type { Replica } from '../engine/replica/replica.ts';
 import { retryOnSchedule } from '../engine/retry-schedule.ts';
 import { fromStateJson } from '../engine/state/json.ts';
-import { describeHolder, inUseError } from '../engine/state/lease-rules.ts';
+import { describeHolder, heldUntilItEnds, heldUntilItEndsText, inUseError } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
 import { patientReplica } from './patient-replica.ts';
 import { BUSY_STATES, endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
@@ -40,10 +42,27 @@ async function withReplica<T>(settings: Settings, fn: (r: Replica) => Promise<T>
   try { return await fn(replica); } finally { await replica.close(); }
 }
 
-/** Throws REPLICA_IN_USE when another process writes to the replica (for sync and provision). */
-export async function refuseIfInUse(settings: Settings, log: Logger): Promise<void> {
-  const holder = await withReplica(settings, (r) => liveWriter(r, log));
-  if (holder) throw inUseError(holder, Date.now(), DEFAULT_STALE_AFTER_MS);
+/** How often a command waiting for a command that ends by itself looks at the lease row (refuseIfInUse `wait`). */
+const ONE_SHOT_POLL_MS = 2000;
+
+/**
+ * Throws REPLICA_IN_USE when another process writes to the replica (for sync, provision, reset-offsets).
+ * With `wait` (provision, reset-offsets): a command that ends by itself holding it (a `resync-tables` run
+ * from another terminal) is waited for until `wait.until`, said once per holder — before 2026-12-07 night these
+ * two ended at once with exit 6 next to it. Another `sync`, serve or desktop app is still refused at once.
+ */
+export async function refuseIfInUse(settings: Settings, log: Logger, wait?: { until: number; say: (line: string) => void }): Promise<void> {
+  await withReplica(settings, async (r) => {
+    let told = '';
+    for (let holder = await liveWriter(r, log); holder; holder = await liveWriter(r, log)) {
+      const e = inUseError(holder, Date.now(), DEFAULT_STALE_AFTER_MS);
+      if (!wait || !heldUntilItEnds(e)) throw e;
+      if (Date.now() >= wait.until) throw new MirrorError('REPLICA_IN_USE', `${heldUntilItEndsText(e)}, had not ended within --timeout; nothing was done`, { detail: e.detail });
+      if (told !== holder.ownerId) wait.say(`${heldUntilItEndsText(e)}: this command starts once it has ended (within --timeout; Ctrl+C to stop)`);
+      told = holder.ownerId;
+      await sleep(Math.min(ONE_SHOT_POLL_MS, Math.max(0, wait.until - Date.now())));
+    }
+  });
 }
 
 /** The schema report: each list, then each change as applied with what it did (when known). */

@@ -258,4 +258,39 @@ describe('the process a request was handed to stops before it takes it up', () =
       assert.doesNotMatch(r.out, /ends by itself/);
     } finally { other.stop(); await other.release(); }
   });
+
+  test('reset-offsets and provision wait for a command that ends by itself within --timeout, then go on; another sync refuses them at once (before 2026-12-07 night: exit 6 at once)', async () => {
+    for (const command of ['reset-offsets', 'provision']) {
+      const held = new WriterLease(replica, { command: 'resync-tables', heartbeatMs: 1000, host: 'cmd-host', pid: 4346 });
+      await held.acquire();
+      held.start();
+      try {
+        const t0 = Date.now();
+        const r = await cli([command, '--timeout', '5', '-c', config, '--log-level', 'error']);
+        assert.equal(r.code, 6, `${command}: ${r.out}\n${r.err}`);
+        assert.match(r.out, /`resync-tables` on cmd-host pid 4346, a command that ends by itself: this command starts once it has ended \(within --timeout; Ctrl\+C to stop\)/);
+        assert.equal(r.out.match(/a command that ends by itself/g)?.length, 1, r.out);
+        assert.match(r.err, /error \[REPLICA_IN_USE\]: the replica is being written by `resync-tables` on cmd-host pid 4346, a command that ends by itself, had not ended within --timeout; nothing was done/);
+        assert.ok(Date.now() - t0 >= 4000, `${command} waited before giving up (${Date.now() - t0} ms)`);
+        // Released while it waits: it goes on (and stops at what comes next — this replica has no session).
+        const going = cli([command, '--timeout', '60', '-c', config, '--log-level', 'error']);
+        await new Promise((r) => setTimeout(r, 3000));
+        held.stop();
+        await held.release();
+        const r2 = await going;
+        assert.match(r2.out, /a command that ends by itself: this command starts once it has ended/, `${command}: ${r2.out}\n${r2.err}`);
+        assert.doesNotMatch(r2.err, /REPLICA_IN_USE/, `${command} went on once the command ended: ${r2.out}\n${r2.err}`);
+      } finally { held.stop(); await held.release().catch(() => undefined); }
+      const other = new WriterLease(replica, { command: 'sync', heartbeatMs: 1000, host: 'cmd-host', pid: 4347 });
+      await other.acquire();
+      other.start();
+      try {
+        const t0 = Date.now();
+        const r = await cli([command, '--timeout', '30', '-c', config, '--log-level', 'error']);
+        assert.equal(r.code, 6, `${command}: ${r.out}\n${r.err}`);
+        assert.match(r.err, /error \[REPLICA_IN_USE\]: the replica is already being written by `sync` on cmd-host pid 4347/);
+        assert.ok(Date.now() - t0 < 20_000, `refused at once (${Date.now() - t0} ms)`);
+      } finally { other.stop(); await other.release(); }
+    }
+  });
 });
