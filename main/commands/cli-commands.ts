@@ -9,7 +9,7 @@ import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
 import { clockUtc, retryOnSchedule } from '../engine/retry-schedule.ts';
-import { heldUntilItEnds, heldUntilItEndsText } from '../engine/state/lease-rules.ts';
+import { heldUntilItEnds, heldUntilItEndsText, ONE_SHOT_LOOK_MS } from '../engine/state/lease-rules.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BUSY_STATES, endedInStep, goneOutcome, lostResyncs, resyncReportLine, waitingLine } from './resync-report.ts';
@@ -122,9 +122,6 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
   return kafka.ok && replica.ok ? EXIT.ok : EXIT.invalid;
 }
 
-/** How often a `sync` waiting for a command that holds the replica looks again (one read of the lease row). */
-const HOLDER_POLL_MS = 2000;
-
 /** A start that failed for a server not up yet (the replica's, or Kafka): waiting may cure it. */
 const curedByWaiting = (e: MirrorError): boolean => e.retriable && (e.code === 'REPLICA_UNREACHABLE' || e.code === 'KAFKA_UNREACHABLE');
 
@@ -160,7 +157,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     });
   };
   // A replica written by a command that ends by itself (a `resync-tables` or `update-schema` run here while no
-  // engine ran): sync waits for it to end, said once per holder, and looks again every HOLDER_POLL_MS. Until
+  // engine ran): sync waits for it to end, said once per holder, and looks again every ONE_SHOT_LOOK_MS. Until
   // 2026-12-07 it ended with exit 6, and a `sync` service restarted then stayed down. Another sync, serve or
   // desktop app holding the replica still ends it with exit 6.
   let toldOf = '';
@@ -189,7 +186,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
   }, {
     ...(opts.untilCaughtUp ? { until } : {}),
     cured: (err) => curedByWaiting(MirrorError.from(err)) || heldUntilItEnds(MirrorError.from(err)),
-    waitAfter: (err) => (heldUntilItEnds(MirrorError.from(err)) ? HOLDER_POLL_MS : undefined),
+    waitAfter: (err) => (heldUntilItEnds(MirrorError.from(err)) ? ONE_SHOT_LOOK_MS : undefined),
     stopped: () => stopping,
     onWait: (err, at) => {
       const e = MirrorError.from(err);

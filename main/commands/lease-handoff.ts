@@ -14,7 +14,7 @@ import { connectReplica } from '../engine/replica/classified-error.ts';
 import type { Replica } from '../engine/replica/replica.ts';
 import { retryOnSchedule } from '../engine/retry-schedule.ts';
 import { fromStateJson } from '../engine/state/json.ts';
-import { describeHolder, heldUntilItEnds, heldUntilItEndsText, inUseError } from '../engine/state/lease-rules.ts';
+import { describeHolder, heldUntilItEnds, heldUntilItEndsText, inUseError, ONE_SHOT_LOOK_MS } from '../engine/state/lease-rules.ts';
 import type { LeaseRecord } from '../engine/state/lease-rules.ts';
 import { patientReplica } from './patient-replica.ts';
 import { BUSY_STATES, endedInStep, goneOutcome, resyncReportLine, waitingLine } from './resync-report.ts';
@@ -42,9 +42,6 @@ async function withReplica<T>(settings: Settings, fn: (r: Replica) => Promise<T>
   try { return await fn(replica); } finally { await replica.close(); }
 }
 
-/** How often a command waiting for a command that ends by itself looks at the lease row (refuseIfInUse `wait`). */
-const ONE_SHOT_POLL_MS = 2000;
-
 /**
  * Throws REPLICA_IN_USE when another process writes to the replica (for sync, provision, reset-offsets).
  * With `wait` (provision, reset-offsets): a command that ends by itself holding it (a `resync-tables` run
@@ -60,7 +57,7 @@ export async function refuseIfInUse(settings: Settings, log: Logger, wait?: { un
       if (Date.now() >= wait.until) throw new MirrorError('REPLICA_IN_USE', `${heldUntilItEndsText(e)}, had not ended within --timeout; nothing was done`, { detail: e.detail });
       if (told !== holder.ownerId) wait.say(`${heldUntilItEndsText(e)}: this command starts once it has ended (within --timeout; Ctrl+C to stop)`);
       told = holder.ownerId;
-      await sleep(Math.min(ONE_SHOT_POLL_MS, Math.max(0, wait.until - Date.now())));
+      await sleep(Math.min(ONE_SHOT_LOOK_MS, Math.max(0, wait.until - Date.now())));
     }
   });
 }

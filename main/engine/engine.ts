@@ -30,7 +30,7 @@ import { createTableFilter } from './schema/table-filter.ts';
 import { appliedSchemaChanges, historyReadAhead, historyUnchecked, runSchemaCheck } from './schema-sync.ts';
 import { ControlLoop } from './control-loop.ts';
 import { heldByCommandThatEnds, holderThatEnds, WriterLease } from './state/writer-lease.ts';
-import { heldUntilItEnds, heldUntilItEndsText } from './state/lease-rules.ts';
+import { heldUntilItEnds, heldUntilItEndsText, ONE_SHOT_LOOK_MS } from './state/lease-rules.ts';
 import { pollRequests } from './state/request-runner.ts';
 import type { RequestRecord } from './state/requests.ts';
 import { checkFences } from './snapshot/check.ts';
@@ -93,9 +93,6 @@ export async function createEngine(settings: Settings, opts: EngineOptions = {})
 
 /** kafkajs reset an out-of-range offset (kafka-client.ts): kept loud; the forward jump is caught by the apply feed. */
 const outOfRange = (log: Logger) => (extra: Record<string, unknown>): void => log.warn('kafka reported an out-of-range offset: checking for a gap', extra);
-
-/** How often an engine waiting for a command that ends by itself to release the replica looks at its lease row (whileHeld). */
-const ONE_SHOT_LOOK_MS = 2000;
 
 /**
  * Start failures that retrying cannot cure (a rewind stops on them; anything else is retried), but for

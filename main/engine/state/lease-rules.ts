@@ -113,6 +113,9 @@ export function describeHolder(holder: LeaseRecord, now: number): string {
   return `\`${holder.command}\` on ${holder.host} pid ${holder.pid}, running since ${at(holder.startedAt)} (last heartbeat ${ago} s ago, at ${at(holder.heartbeatAt)})`;
 }
 
+/** How often a process waiting for a command that ends by itself looks at the lease row again (sync, provision, reset-offsets, a running engine). */
+export const ONE_SHOT_LOOK_MS = 2000;
+
 /** Commands that end by themselves: a replica one of them writes is free again soon. */
 const ENDS_BY_ITSELF: ReadonlySet<string> = new Set(['provision', 'resync-tables', 'update-schema', 'reset-offsets']);
 
@@ -141,7 +144,7 @@ export function heldUntilItEndsText(e: MirrorError): string {
 export function inUseError(holder: LeaseRecord, now: number, staleAfterMs: number): MirrorError {
   const wait = Math.ceil(staleAfterMs / 1000);
   // A command that ends by itself is waited for, not stopped: stopping a resync-tables halfway only leaves it to do again.
-  const todo = ENDS_BY_ITSELF.has(holder.command)
+  const todo = endsByItself(holder.command)
     ? 'it is a command that ends by itself: start again once it has ended (or stop it in its terminal)'
     : 'stop that one first (its app, service or terminal)';
   return new MirrorError('REPLICA_IN_USE',
