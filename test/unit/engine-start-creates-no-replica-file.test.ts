@@ -43,3 +43,16 @@ test('start on a SQLite file of another database (no _ReplicationState): REPLICA
   await p.stop();
   assert.deepEqual(tables(), ['_ReplicationState', 'theirs']);
 });
+
+test('a relative SQLite path of another database: the message names the file in full, as the missing-file message does', async () => {
+  const file = join(dir, 'relative.db');
+  new Database(file).exec('CREATE TABLE theirs (id INTEGER PRIMARY KEY)').close();
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const e = await createEngine(settingsFor('relative.db'), { log: silentLogger });
+    await assert.rejects(e.start(), (err: unknown) => err instanceof MirrorError && err.code === 'REPLICA_NOT_PROVISIONED'
+      && err.message.includes(`no Tenant Mirror replica in SQLite ${file} yet`));
+    await e.stop();
+  } finally { process.chdir(cwd); }
+});

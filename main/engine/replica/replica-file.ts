@@ -30,5 +30,7 @@ export function assertReplicaFileExists(settings: Pick<Settings, 'replica'>): vo
  * the wrong PostgreSQL or SQL Server database created `_ReplicationState` and a lease in it, then said "no session").
  */
 export function notProvisioned(settings: Pick<Settings, 'replica'>): MirrorError {
-  return new MirrorError('REPLICA_NOT_PROVISIONED', `no Tenant Mirror replica in ${replicaLabel(settings.replica)} yet (it has no _ReplicationState; nothing was created in it): run \`tenant-mirror provision\` first, or check the replica settings`);
+  const r = settings.replica;
+  const place = r.kind === 'sqlite' && r.file !== ':memory:' ? { ...r, file: resolve(r.file) } : r;
+  return new MirrorError('REPLICA_NOT_PROVISIONED', `no Tenant Mirror replica in ${replicaLabel(place)} yet (it has no _ReplicationState; nothing was created in it): run \`tenant-mirror provision\` first, or check the replica settings`);
 }
