@@ -6,7 +6,8 @@
  * `resync-tables` on one replica or on both at once, `pause-snapshot` / `resume-snapshot` (through Kafka
  * or the source's signal table), connector and Connect worker restarts, the PostgreSQL replica's server
  * or the Kafka broker down a while, `reset-offsets` (killed -9 halfway or run to its end),
- * `update-schema`, columns added, a column's type changed, TRUNCATE, tables created and dropped, the
+ * `update-schema`, columns added, a column's type changed, TRUNCATE, tables created, renamed and dropped, a
+ * replica's sync offline longer than retention (every record so far purged), the
  * source restored (rows deleted and changed with no event, the connector's offsets reset), the SQLite
  * replica put back from a backup. Then the actions stop, the syncs catch up, and what an operator would do
  * on the CLI's advice is done (a stale table resynced, the connector restarted for a stalled scan); every
@@ -97,7 +98,7 @@ function random(seed: number): { next(): number; pick<T>(xs: readonly T[]): T } 
 
 const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', 'pause', 'connector-restart', 'reset-offsets',
   'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored',
-  'replica-outage', 'kafka-outage', 'connect-worker-restart'] as const;
+  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table'] as const;
 
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
@@ -147,7 +148,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
         const r = rnd.pick(replicas);
         const act = rnd.pick(mix);
         counts[act] = (counts[act] ?? 0) + 1;
-        note(`soak: ${act}${['kill', 'offline', 'resync', 'reset-offsets', 'update-schema', 'second-sync', 'replica-restored'].includes(act) ? ` (${r.sync.name})` : ''}`);
+        note(`soak: ${act}${['kill', 'offline', 'retention-gap', 'resync', 'reset-offsets', 'update-schema', 'second-sync', 'replica-restored'].includes(act) ? ` (${r.sync.name})` : ''}`);
         switch (act) {
           case 'kill': await r.sync.kill9(); break;
           case 'offline': {
@@ -314,6 +315,28 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             break;
           }
           case 'connect-worker-restart': await stack.restartConnect({ hard: rnd.next() < 0.5 }); break;
+          case 'retention-gap': {
+            // Offline longer than retention: this replica's sync held offline while the load goes on, then every
+            // record written so far purged, as retention would: it finds a gap when it starts again (and the
+            // other replica too when it had not read the last records; a resync's scan records may go with them).
+            if (r.sync.held) break;
+            r.sync.held = true;
+            await r.sync.kill9();
+            const back = r.sync;
+            const offlineMs = 5000 + rnd.next() * 10_000;
+            later(`${back.name}: retention-gap`, (async () => {
+              await sleep(offlineMs);
+              for (const part of await a.tenant.offsets()) await a.tenant.purge(part.partition, part.high);
+            })().finally(() => { back.held = false; back.ensure(); }));
+            break;
+          }
+          case 'rename-table': {
+            if (!made.length) break;
+            const from = made.splice(Math.floor(rnd.next() * made.length), 1)[0]!;
+            made.push(`${from}_r${++added}`);
+            await a.tenant.source.query(`RENAME TABLE ${a.tenant.source.qt(from)} TO ${a.tenant.source.qt(made.at(-1)!)}`);
+            break;
+          }
           case 'new-table': {
             made.push(`soak_t${++added}`);
             const t = a.tenant.source.qt(made.at(-1)!);

@@ -764,7 +764,7 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       };
     }
 
-    longIt('h2. `sync` started while `resync-tables` runs with an engine of its own: it waits (said once) instead of exit 6 and starts once the command ended; again with that command killed -9 mid-scan: sync takes the replica over once that process is gone (its pid, on this host: ~2 s) and the resync ends ok; never below the source, equal', async () => {
+    longIt('h2. `sync` started while `resync-tables` runs with an engine of its own: it waits (said once) instead of exit 6 and starts once the command ended; again with that command killed -9 mid-scan: sync takes the replica over once that process is gone (its pid, on this host: ~2 s) and the resync ends ok; then `reset-offsets` waits for a `resync-tables` the same way; never below the source, equal', async () => {
       // Chunks of 1000 rows: the scan of contact takes 30 chunks, long enough for a sync started after it
       // began to be waiting when the command is killed.
       const { c, cli, contact, stateOf, leaseHeldBy } = await contactTenant('heldsync', 1000);
@@ -810,6 +810,29 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       assert.equal(await stateOf(), 'ok', `${contact} is ok after the resync the killed command began: ${tail(sync.output())}`);
       const min = await counts.stop();
       assert.ok((min.get('contact') ?? 0) >= CONTACT_ROWS, `the replica never had fewer than the source's ${CONTACT_ROWS} contact rows (min ${min.get('contact')})`);
+      await c.tenant.source.workload({ ops: 150, tables: ['contact', 'person'] });
+      await assertEventuallyEqual(c.tenant, c.settings);
+      assert.equal((await sync.stop()).code, 0, `sync stops cleanly: ${tail(sync.output())}`);
+
+      // Round 3: `reset-offsets` started while a real `resync-tables` runs with an engine of its own: it waits
+      // (said once) instead of exit 6, then moves the offsets and resyncs every table — ok, equal.
+      const countsAgain = watchRowCounts(c, ['contact']);
+      open.push(async () => { await countsAgain.stop(); });
+      resync = cli(['resync-tables', contact, '--timeout', '300']);
+      await waitFor(async () => (await leaseHeldBy(resync.child.pid)) || !resync.running(), { timeoutMs: 60_000, what: 'resync-tables to hold the writer lease' });
+      assert.ok(resync.running(), `resync-tables runs with an engine of its own: ${tail(resync.output())}`);
+      const resetWaits = /the replica is being written by `resync-tables` on .* pid \d+, a command that ends by itself: this command starts once it has ended/;
+      const reset = cli(['reset-offsets', '--timeout', '600']);
+      await waitFor(() => resetWaits.test(reset.output()) || !reset.running(), { timeoutMs: 30_000, what: 'reset-offsets to say it waits for resync-tables' }).catch(() => undefined);
+      assert.ok(reset.running(), `reset-offsets waits instead of ending (exit ${JSON.stringify(reset.child.exitCode)}): ${tail(reset.output())}`);
+      assert.equal((await resync.exit).code, 0, `resync-tables exits 0: ${tail(resync.output())}`);
+      const resetEnd = await reset.exit;
+      say(`reset-offsets after waiting: ${tail(reset.output(), 600).replaceAll('\n', ' | ')}`);
+      assert.equal(resetEnd.code, 0, `reset-offsets exits 0 once resync-tables ended: ${tail(reset.output())}`);
+      assert.equal(reset.output().match(new RegExp(resetWaits.source, 'g'))?.length, 1, `reset-offsets said once that it waits: ${tail(reset.output())}`);
+      assert.match(reset.output(), /offsets of \d+ partition\(s\) moved to the end of/, `reset-offsets moved the offsets: ${tail(reset.output())}`);
+      assert.ok((await countsAgain.stop()).get('contact')! >= CONTACT_ROWS, `never fewer than the source's ${CONTACT_ROWS} contact rows while reset-offsets resynced`);
+      sync = cli(['sync']);
       await c.tenant.source.workload({ ops: 150, tables: ['contact', 'person'] });
       await assertEventuallyEqual(c.tenant, c.settings);
       assert.equal((await sync.stop()).code, 0, `sync stops cleanly: ${tail(sync.output())}`);

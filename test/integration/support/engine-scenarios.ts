@@ -367,6 +367,32 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await e.stop();
     });
 
+    it('6c. offline longer than retention while the schema moved: a table created and filled, a column added, a table dropped, then every record purged — each table resynced without a command, the new one filled, the dropped one gone, equal', async () => {
+      const started = await caughtUpTenant('gapddl', 300);
+      const c = started.c;
+      let e = started.e;
+      await e.stop();
+      const before = await c.tenant.source.tables();
+      const gone = before.find((t) => t !== 'contact' && t !== 'person')!;
+      await c.tenant.source.workload({ ops: 200, tables: ['contact', 'person'] });
+      await c.tenant.source.addTable('y_gapnew', { rows: 40 });
+      await c.tenant.source.addColumn('person', 'gap_note', 'VARCHAR(40) NULL');
+      await c.tenant.source.workload({ ops: 100, tables: ['person', 'contact'] });
+      await c.tenant.source.dropTable(gone);
+      await new Promise((r) => setTimeout(r, 2000));
+      const purged = await c.tenant.purge();
+      assert.ok(purged.every((p) => p.low === p.high), 'all records purged');
+      e = await startEngine(c);
+      assert.ok(e.status().gaps.length > 0, 'a gap is recorded');
+      await e.waitFor(caughtUp, 300_000);
+      await assertEventuallyEqual(c.tenant, c.settings);
+      const ids = e.status().tables.map((t) => t.id);
+      assert.ok(ids.some((id) => id.endsWith('.y_gapnew')), `the table created while offline is mirrored: ${ids.join(', ')}`);
+      assert.ok(!ids.some((id) => id.endsWith(`.${gone}`)), `the table dropped while offline is gone: ${ids.join(', ')}`);
+      assert.ok(e.status().tables.every((t) => t.state === 'ok'), `every table ok: ${JSON.stringify(e.status().tables.map((t) => [t.id, t.state, t.staleReason]))}`);
+      await e.stop();
+    });
+
     it('7. new table at the source: update-schema creates and fills it', async () => {
       const { c, e } = await caughtUpTenant('newtable', 200);
       await c.tenant.source.addTable('y_extra', { rows: 25 });
