@@ -17,7 +17,7 @@ import { progressOutput } from './progress-output.ts';
 export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
-import { HAND_OVER_TRIES, refuseIfInUse, schemaResultText, toWhoeverWrites, viaRunningEngine } from './lease-handoff.ts';
+import { HAND_OVER_TRIES, refuseIfInUse, runWhenFree, schemaResultText, toWhoeverWrites, viaRunningEngine } from './lease-handoff.ts';
 
 export { EXIT };
 
@@ -72,8 +72,10 @@ async function withEngine<T>(settings: Settings, log: Logger, command: string, f
 
 export async function provision(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  await refuseIfInUse(settings, log, { until, say: (line) => io.out(line) });
-  timeoutMs = Math.max(1000, until - Date.now());
+  return runWhenFree(settings, log, { until, say: (line) => io.out(line) }, () => provisionHere(settings, io, log, Math.max(1000, until - Date.now())));
+}
+
+async function provisionHere(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   return withEngine(settings, log, 'provision', async (e) => {
     const session = await e.provision();
     io.out(`Replica provisioned for tenant ${session.ctx} (replication id ${session.replicationId}). Loading the initial snapshot…`);
@@ -261,13 +263,11 @@ async function updateSchemaOnce(settings: Settings, io: Io, log: Logger, timeout
 /** Recovery from offsets that cannot be right: read on from the topic's end and resync every table. */
 export async function resetOffsets(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  await refuseIfInUse(settings, log, { until, say: (line) => io.out(line) });
-  timeoutMs = Math.max(1000, until - Date.now());
-  return withEngine(settings, log, 'reset-offsets', async (e) => {
+  return runWhenFree(settings, log, { until, say: (line) => io.out(line) }, () => withEngine(settings, log, 'reset-offsets', async (e) => {
     const r = await e.resetOffsets();
     io.out(`offsets of ${r.partitions} partition(s) moved to the end of ${settings.tenant.ctx}-cdc; resyncing every table (${r.tables.length}) from the source…`);
-    return waitForResync(e, r.tables, io, timeoutMs);
-  });
+    return waitForResync(e, r.tables, io, Math.max(1000, until - Date.now()));
+  }));
 }
 
 /**

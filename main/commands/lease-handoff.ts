@@ -62,6 +62,25 @@ export async function refuseIfInUse(settings: Settings, log: Logger, wait?: { un
   });
 }
 
+/**
+ * `provision` / `reset-offsets` with an engine of their own, once no other process writes the replica
+ * (refuseIfInUse, waiting for a command that ends by itself until `wait.until`). A command that ends by
+ * itself taking the replica in the moment between that look and the engine's own lease refuses the
+ * engine's start (REPLICA_IN_USE naming it; nothing is written before the lease) — waited for the same way,
+ * within the same `until`, where until 2026-12-07 night it ended the command with exit 6.
+ */
+export async function runWhenFree<T>(settings: Settings, log: Logger, wait: { until: number; say: (line: string) => void }, run: () => Promise<T>, look = refuseIfInUse): Promise<T> {
+  for (;;) {
+    await look(settings, log, wait);
+    try {
+      return await run();
+    } catch (err) {
+      if (!heldUntilItEnds(MirrorError.from(err)) || Date.now() >= wait.until) throw err;
+      log.info('a command that ends by itself took the replica before this one could: waiting for it', { error: (err as Error).message });
+    }
+  }
+}
+
 /** The schema report: each list, then each change as applied with what it did (when known). */
 export function schemaResultText(r: SchemaCheckResult): string {
   const lines = [
