@@ -6,7 +6,7 @@
  * `resync-tables` on one replica or on both at once, `pause-snapshot` / `resume-snapshot` (through Kafka
  * or the source's signal table), connector and Connect worker restarts, the PostgreSQL replica's server
  * or the Kafka broker down a while, `reset-offsets` (killed -9 halfway or run to its end),
- * `update-schema`, columns added, a column's type changed, TRUNCATE, tables created, renamed and dropped, a
+ * `update-schema`, columns added and dropped, a column's type changed, TRUNCATE, tables created, renamed and dropped, a
  * replica's sync offline longer than retention (every record so far purged), the
  * source restored (rows deleted and changed with no event, the connector's offsets reset), the SQLite
  * replica put back from a backup. Then the actions stop, the syncs catch up, and what an operator would do
@@ -98,7 +98,7 @@ function random(seed: number): { next(): number; pick<T>(xs: readonly T[]): T } 
 
 const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', 'pause', 'connector-restart', 'reset-offsets',
   'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored',
-  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table'] as const;
+  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table', 'drop-column'] as const;
 
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
@@ -120,6 +120,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   const tables = ['contact', 'person', 'text', 'sale', 'appointment', 'project', 'document'];
   let added = 0;
   const made: string[] = []; // tables the soak created and has not dropped
+  const addedColumns: Array<[string, string]> = []; // columns the soak added and has not dropped
   const file = (a.settings.replica as { file: string }).file;
   let backedUp = false;
   let pgRestore: (() => Promise<void>) | null = null; // the PostgreSQL replica's backup, until put back
@@ -209,6 +210,13 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
           case 'add-column': {
             const t = rnd.pick(['person', 'sale', 'project']);
             await a.tenant.source.query(`ALTER TABLE ${a.tenant.source.qt(t)} ADD COLUMN soak_${++added} INT NOT NULL DEFAULT ${added}`);
+            addedColumns.push([t, `soak_${added}`]);
+            break;
+          }
+          case 'drop-column': {
+            if (!addedColumns.length) break;
+            const [t, col] = addedColumns.splice(Math.floor(rnd.next() * addedColumns.length), 1)[0]!;
+            await a.tenant.source.query(`ALTER TABLE ${a.tenant.source.qt(t)} DROP COLUMN ${col}`);
             break;
           }
           case 'type-change': await a.tenant.source.query(`ALTER TABLE ${a.tenant.source.qt('document')} MODIFY COLUMN header ${rnd.pick(['VARCHAR(300)', 'VARCHAR(255)', 'TEXT'])}`); break;
