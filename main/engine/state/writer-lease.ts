@@ -180,6 +180,6 @@ export async function holderThatEnds(replica: Replica, lost: MirrorError, staleA
   const holder = await readLease(replica).catch(() => null);
   if (!holder) return null;
   const e = inUseError(holder, Date.now(), staleAfterMs);
-  if (!e || !heldUntilItEnds(e)) return null;
+  if (!heldUntilItEnds(e)) return null;
   return new MirrorError('REPLICA_IN_USE', `\`${holder.command}\` on ${holder.host} pid ${holder.pid}, a command that ends by itself, took the replica over (${lost.message}): the engine reads on from the replica's stored position once that command has ended`, { retriable: true, detail: e.detail });
 }
