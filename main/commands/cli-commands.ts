@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { createLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/log.ts';
-import { clockUtc, retryOnSchedule } from '../engine/retry-schedule.ts';
+import { retryOnSchedule } from '../engine/retry-schedule.ts';
 import { heldUntilItEnds, heldUntilItEndsText, ONE_SHOT_LOOK_MS } from '../engine/state/lease-rules.ts';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -18,6 +18,7 @@ export { progressLine } from './progress-output.ts';
 import { waitCaughtUp } from './caught-up.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
 import { HAND_OVER_TRIES, refuseIfInUse, runWhenFree, schemaResultText, toWhoeverWrites, viaRunningEngine } from './lease-handoff.ts';
+import { curedByWaiting, ridingOutages, unreachableLine } from './outage-wait.ts';
 
 export { EXIT };
 
@@ -72,7 +73,9 @@ async function withEngine<T>(settings: Settings, log: Logger, command: string, f
 
 export async function provision(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  return runWhenFree(settings, log, { until, say: (line) => io.out(line) }, () => provisionHere(settings, io, log, Math.max(1000, until - Date.now())));
+  const wait = { until, say: (line: string) => io.out(line) };
+  // Run again after an outage: the session a first try stored is kept (provision() returns it).
+  return ridingOutages('provision', wait, () => runWhenFree(settings, log, wait, () => provisionHere(settings, io, log, Math.max(1000, until - Date.now()))));
 }
 
 async function provisionHere(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
@@ -123,9 +126,6 @@ export async function validate(settings: Settings, io: Io): Promise<number> {
   else for (const i of items) io.out(`${i.ok ? 'OK  ' : 'FAIL'} ${i.name}: ${i.message}${i.fix ? `\n     fix: ${i.fix}` : ''}`);
   return kafka.ok && replica.ok ? EXIT.ok : EXIT.invalid;
 }
-
-/** A start that failed for a server not up yet (the replica's, or Kafka): waiting may cure it. */
-const curedByWaiting = (e: MirrorError): boolean => e.retriable && (e.code === 'REPLICA_UNREACHABLE' || e.code === 'KAFKA_UNREACHABLE');
 
 export async function sync(settings: Settings, io: Io, log: Logger, opts: { untilCaughtUp: boolean; timeoutMs: number }): Promise<number> {
   const until = Date.now() + opts.timeoutMs;
@@ -193,7 +193,7 @@ export async function sync(settings: Settings, io: Io, log: Logger, opts: { unti
     onWait: (err, at) => {
       const e = MirrorError.from(err);
       if (heldUntilItEnds(e)) { sayHolderOnce(e); return; }
-      say(`${e.code === 'KAFKA_UNREACHABLE' ? 'Kafka' : 'the replica'} cannot be reached (${e.message}); sync tries again at ${clockUtc(at)} UTC (Ctrl+C to stop)`);
+      say(unreachableLine(e, 'sync', at, false));
     },
   }).catch((err: unknown) => {
     // --timeout ran out while such a command still wrote: said as that, not as advice to stop it.
@@ -241,7 +241,9 @@ function runHereIfStopped(io: Io, what: string): (err: unknown) => null {
 
 export async function updateSchema(settings: Settings, io: Io, log: Logger, timeoutMs = 600_000): Promise<number> {
   const until = Date.now() + timeoutMs;
-  return toWhoeverWrites(io, until, 'the check', () => updateSchemaOnce(settings, io, log, Math.max(1000, until - Date.now())));
+  // Run again after an outage: a check is safe to run twice.
+  return ridingOutages('update-schema', { until, say: (line) => io.out(line) },
+    () => toWhoeverWrites(io, until, 'the check', () => updateSchemaOnce(settings, io, log, Math.max(1000, until - Date.now()))));
 }
 
 async function updateSchemaOnce(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
@@ -263,11 +265,19 @@ async function updateSchemaOnce(settings: Settings, io: Io, log: Logger, timeout
 /** Recovery from offsets that cannot be right: read on from the topic's end and resync every table. */
 export async function resetOffsets(settings: Settings, io: Io, log: Logger, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  return runWhenFree(settings, log, { until, say: (line) => io.out(line) }, () => withEngine(settings, log, 'reset-offsets', async (e) => {
-    const r = await e.resetOffsets();
-    io.out(`offsets of ${r.partitions} partition(s) moved to the end of ${settings.tenant.ctx}-cdc; resyncing every table (${r.tables.length}) from the source…`);
-    return waitForResync(e, r.tables, io, Math.max(1000, until - Date.now()));
-  }));
+  const wait = { until, say: (line: string) => io.out(line) };
+  // Once the offsets are moved (the resyncs stored in the same write), a try after an outage only starts
+  // the engine and waits for those resyncs: it does not move the offsets again.
+  let resyncing: string[] | null = null;
+  return ridingOutages('reset-offsets', wait, () => runWhenFree(settings, log, wait, () => withEngine(settings, log, 'reset-offsets', async (e) => {
+    if (!resyncing) {
+      const r = await e.resetOffsets();
+      resyncing = r.tables;
+      io.out(`offsets of ${r.partitions} partition(s) moved to the end of ${settings.tenant.ctx}-cdc; resyncing every table (${r.tables.length}) from the source…`);
+    }
+    await e.start();
+    return waitForResync(e, resyncing, io, Math.max(1000, until - Date.now()));
+  })));
 }
 
 /**
@@ -314,7 +324,9 @@ export async function waitForResync(e: Pick<Engine, 'status' | 'start' | 'waitFo
 export async function resyncTables(settings: Settings, tables: string[], io: Io, log: Logger, timeoutMs: number): Promise<number> {
   if (!tables.length) throw new MirrorError('BAD_REQUEST', 'name at least one table: resync-tables <schema.table> …');
   const until = Date.now() + timeoutMs;
-  return toWhoeverWrites(io, until, 'the resync', () => resyncTablesOnce(settings, tables, io, log, until));
+  // Run again after an outage: a resync asked for again is what a user may ask at any time (the table is scanned again).
+  return ridingOutages('resync-tables', { until, say: (line) => io.out(line) },
+    () => toWhoeverWrites(io, until, 'the resync', () => resyncTablesOnce(settings, tables, io, log, until)));
 }
 
 async function resyncTablesOnce(settings: Settings, tables: string[], io: Io, log: Logger, until: number): Promise<number> {

@@ -2,7 +2,8 @@
  * `sync` started before the replica's server is up (a sync service at boot) waits for it, as the engine
  * does once running, saying when it tries again; with --until-caught-up only within --timeout, then the
  * classified error (exit 1). Before 2026-12-06 evening it ended at once with exit 1. The replica here is a
- * PostgreSQL port nothing listens on (a real ECONNREFUSED through the real classifier).
+ * PostgreSQL port nothing listens on (a real ECONNREFUSED through the real classifier). The one-shot
+ * commands (provision, reset-offsets, resync-tables, update-schema) wait the same way within --timeout.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,3 +56,20 @@ test('sync --until-caught-up: waits only within --timeout, then REPLICA_UNREACHA
   assert.match(out, /error \[REPLICA_UNREACHABLE\]/);
   assert.ok(Date.now() - t0 < 20_000, 'it did not wait past the timeout');
 });
+
+// provision, reset-offsets, resync-tables and update-schema ride the outage out too, within --timeout: before
+// 2026-12-07 night each ended at once with exit 1 (no line saying it waits), where sync waited.
+for (const args of [['provision'], ['reset-offsets'], ['resync-tables', 'app.orders'], ['update-schema']]) {
+  test(`${args[0]}: waits for the replica within --timeout, says so, then REPLICA_UNREACHABLE (exit 1)`, { timeout: 60_000 }, async () => {
+    const t0 = Date.now();
+    const p = spawnCli(CLI, [...args, '--timeout', '8', '-c', cfg]);
+    const x = await p.exit;
+    const out = p.output();
+    const line = new RegExp(`the replica cannot be reached \\(.*ECONNREFUSED.*\\); ${args[0]} tries again at \\d\\d:\\d\\d:\\d\\d UTC \\(within --timeout; Ctrl\\+C to stop\\)`);
+    assert.equal(out.split('\n').filter((l) => line.test(l)).length, 1, `one try again (5 s) fits in 8 s, the next (15 s) does not:\n${out.slice(-1500)}`);
+    assert.equal(x.code, 1, out.slice(-1500));
+    assert.match(out, /error \[REPLICA_UNREACHABLE\]/);
+    const took = Date.now() - t0;
+    assert.ok(took > 5000 && took < 20_000, `it waited once, not past the timeout (${took} ms)`);
+  });
+}
