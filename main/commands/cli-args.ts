@@ -26,7 +26,7 @@ const COMMON: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'machine-readable output' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 };
-const TIMEOUT: OptionSpec = { type: 'string', arg: '<seconds>', help: 'give up after this long (default 3600)' };
+const TIMEOUT: OptionSpec = { type: 'string', arg: '<seconds>', help: 'give up after this long (default 3600); Kafka or the replica not reachable meanwhile is waited for within it' };
 
 interface CommandSpec { summary: string; args?: string; options: Record<string, OptionSpec>; exits: ExitCode[]; details?: string }
 
@@ -64,7 +64,7 @@ export const SPECS: Record<CommandName, CommandSpec> = {
   },
   'update-schema': {
     summary: 'apply new / changed / dropped tables now, and report what was created, altered, recreated, dropped',
-    options: { timeout: { ...TIMEOUT, help: 'give up after this long (default 600)' } }, exits: [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.notProvisioned],
+    options: { timeout: { ...TIMEOUT, help: 'give up after this long (default 600); Kafka or the replica not reachable meanwhile is waited for within it' } }, exits: [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.notProvisioned],
   },
   'resync-tables': {
     summary: 'resnapshot the named tables (no empty-table window)', args: '<schema.table>…',
