@@ -9,6 +9,7 @@ import process from 'node:process';
 import type { AppInfo, RequestName, SupportBundle } from '../../preload/contract/api.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { createActivityLog } from '../engine/activity-log.ts';
+import { MirrorError } from '../engine/errors.ts';
 import type { ActivityLog } from '../engine/activity-log.ts';
 import { createRotatingFile } from '../engine/rotating-file.ts';
 import { createEnvelope } from '../ipc/envelope.ts';
@@ -22,6 +23,7 @@ import type { ChildHandle } from './engine-proxy.ts';
 import { createEngineRunner } from './engine-runner.ts';
 import type { EngineRunner } from './engine-runner.ts';
 import { createEngineSlot } from './engine-slot.ts';
+import type { StartOptions } from './protocol.ts';
 import type { EngineSlot } from './engine-slot.ts';
 
 export interface EngineHostOptions<C> {
@@ -81,9 +83,12 @@ export async function createEngineHost<C>(opts: EngineHostOptions<C>): Promise<E
     onRetry: (err, at) => opts.log(`engine not running (${err.code}: ${err.message}); started again at ${new Date(at).toISOString()}`),
   });
   const checks = opts.checks ?? (await loadChecks());
-  const restart = (settings: Settings, provision: boolean): Promise<void> => {
+  // The settings the engine was last started on: a reset of the offsets restarts it on them.
+  let current: Settings | null = null;
+  const restart = (settings: Settings, first: StartOptions = {}): Promise<void> => {
+    current = settings;
     opts.onSettings?.(settings);
-    return provision ? runner.restart(settings, { provision: true }) : runner.restart(settings);
+    return runner.restart(settings, first);
   };
 
   const handlers = createHandlers({
@@ -92,8 +97,12 @@ export async function createEngineHost<C>(opts: EngineHostOptions<C>): Promise<E
     lifecycle: {
       engine: () => slot.current(),
       stoppedReason: () => runner.lastError(),
-      settingsChanged: (s) => restart(s, false),
-      provision: (s) => restart(s, true),
+      settingsChanged: (s) => restart(s),
+      provision: (s) => restart(s, { provision: true }),
+      resetOffsets: () => {
+        if (!current) return Promise.reject(new MirrorError('ENGINE_STOPPED', 'the engine was never started here: finish the setup first'));
+        return restart(current, { resetOffsets: true });
+      },
       async supportBundle(): Promise<SupportBundle> {
         const settings = await opts.bundleSettings();
         const fileName = `tenant-mirror-support-${Date.now()}.json`;
@@ -122,7 +131,7 @@ export async function createEngineHost<C>(opts: EngineHostOptions<C>): Promise<E
     runner,
     activity,
     envelope,
-    start: (settings) => restart(settings, false),
+    start: (settings) => restart(settings),
     pushTo(sink) {
       const unwire = wirePushes(slot, sink);
       const unpushActivity = activity.onEntry((e) => sink('activity', e));

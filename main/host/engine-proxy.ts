@@ -9,7 +9,7 @@ import type { EngineControl } from '../engine/engine-control.ts';
 import { MirrorError } from '../engine/errors.ts';
 import { EngineEmitter } from '../engine/events.ts';
 import { callMessage } from './protocol.ts';
-import type { EngineArgs, EngineMethod, EngineResult, Port, ToChild, ToParent } from './protocol.ts';
+import type { EngineArgs, EngineMethod, EngineResult, Port, StartOptions, ToChild, ToParent } from './protocol.ts';
 
 export interface ChildHandle {
   port: Port<ToParent, ToChild>;
@@ -20,7 +20,7 @@ export interface ChildHandle {
 
 export interface EngineProxy extends EngineControl {
   /** Starts the engine in the child; rejects with the child's coded error. */
-  start(settings: Settings, opts?: { provision?: boolean }): Promise<void>;
+  start(settings: Settings, opts?: StartOptions): Promise<void>;
   readonly exited: Promise<number | null>;
 }
 
@@ -80,7 +80,7 @@ export function createEngineProxy(child: ChildHandle, opts: { onLog?: (level: st
       await Promise.race([readyP, child.exited.then(() => { throw new MirrorError('ENGINE_STOPPED', 'the engine process exited before it was ready'); })]);
       await new Promise<void>((resolve, reject) => {
         startWaiter = { resolve, reject };
-        child.port.post({ t: 'start', settings, provision: startOpts.provision ?? false });
+        child.port.post({ t: 'start', settings, provision: startOpts.provision ?? false, resetOffsets: startOpts.resetOffsets ?? false });
       });
     },
     status() {

@@ -13,10 +13,11 @@ import { heldUntilItEnds, heldUntilItEndsText } from '../engine/state/lease-rule
 import { createEngineProxy } from './engine-proxy.ts';
 import type { ChildHandle, EngineProxy } from './engine-proxy.ts';
 import type { EngineSlot } from './engine-slot.ts';
+import type { StartOptions } from './protocol.ts';
 
 export interface EngineRunner {
   /** Stops the running engine (if any) and starts one on `settings`. Rejects with the start error. */
-  restart(settings: Settings, opts?: { provision?: boolean }): Promise<void>;
+  restart(settings: Settings, opts?: StartOptions): Promise<void>;
   stop(): Promise<void>;
   /** Why the last start failed or the child died, for ENGINE_STOPPED messages and the UI. */
   lastError(): ErrorData | null;
@@ -116,7 +117,7 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
     retryTimer.unref?.();
   };
 
-  const start = async (settings: Settings, startOpts: { provision?: boolean }): Promise<void> => {
+  const start = async (settings: Settings, startOpts: StartOptions): Promise<void> => {
     await stopCurrent();
     const proxy = createEngineProxy(opts.spawn(), opts.onLog ? { onLog: opts.onLog } : {});
     let runningSince: number | null = null; // set once this child's start succeeded
@@ -138,8 +139,9 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
       const e = MirrorError.from(err);
       lastError = e.toData();
       await stopCurrent().catch(() => undefined);
-      // A provision is the setup wizard's, which shows its error: tried again only when asked again.
-      if (triedAgain(e) && !startOpts.provision) retryLater(lastError, settings);
+      // A provision (the setup wizard's) or a reset of the offsets (the dashboard's) shows its error: tried
+      // again only when asked again — a reset tried again by itself could move the offsets twice.
+      if (triedAgain(e) && !startOpts.provision && !startOpts.resetOffsets) retryLater(lastError, settings);
       throw err;
     }
     lastError = null;

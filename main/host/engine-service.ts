@@ -35,6 +35,7 @@ export function serveEngine(port: Port<ToChild, ToParent>, createEngine: CreateE
         engine = await createEngine(msg.settings, { log, command: 'serve / desktop app' });
         for (const name of ENGINE_EVENT_NAMES) forward(engine, name);
         if (msg.provision) await engine.provision();
+        if (msg.resetOffsets) await engine.resetOffsets();
         await engine.start();
         const e = engine;
         timer = setInterval(() => port.post({ t: 'status', status: e.status() }), opts.statusIntervalMs ?? STATUS_INTERVAL_MS);

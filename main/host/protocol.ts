@@ -26,9 +26,19 @@ export type EngineCall<M extends EngineMethod = EngineMethod> = { [K in M]: { t:
 /** One `event` message per engine event, each with that event's payload. */
 export type EngineEventMessage = { [K in EngineEventName]: { t: 'event'; name: K; payload: EngineEvents[K] } }[EngineEventName];
 
+/** What a start does first. */
+export interface StartOptions {
+  /** Create the replica's state table and session first (idempotent). */
+  provision?: boolean;
+  /**
+   * Move the offsets to the change topic's end and resync every table first (Engine.resetOffsets: the
+   * desktop app's and serve's recovery from OFFSET_AHEAD / TOPIC_CHANGED, as `tenant-mirror reset-offsets`).
+   */
+  resetOffsets?: boolean;
+}
+
 export type ToChild =
-  /** `provision`: create the replica's state table and session first (idempotent). */
-  | { t: 'start'; settings: Settings; provision: boolean }
+  | ({ t: 'start'; settings: Settings } & Required<StartOptions>)
   | EngineCall;
 
 export type ToParent =

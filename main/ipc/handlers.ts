@@ -46,6 +46,11 @@ export interface Lifecycle {
   settingsChanged(settings: Settings): Promise<void>;
   /** Provision the replica and start replicating (initial snapshot). */
   provision(settings: Settings): Promise<void>;
+  /**
+   * Restart the engine on its settings, moving the offsets to the change topic's end and resyncing every
+   * table first (the recovery from OFFSET_AHEAD / TOPIC_CHANGED, as `tenant-mirror reset-offsets`).
+   */
+  resetOffsets(): Promise<void>;
   supportBundle(): Promise<SupportBundle>;
   setAutoStart(enabled: boolean): Promise<boolean>;
   info(): Promise<AppInfo>;
@@ -97,6 +102,10 @@ export function createHandlers({ settings, checks, lifecycle, activity }: Handle
       const resolved = await settings.save(input);
       await lifecycle.provision(resolved);
       return { started: true };
+    },
+    'offsets:reset': async () => {
+      await lifecycle.resetOffsets();
+      return { restarted: true };
     },
     'support:bundle': async () => lifecycle.supportBundle(),
     'app:set-auto-start': async ({ enabled }) => ({ enabled: await lifecycle.setAutoStart(enabled) }),

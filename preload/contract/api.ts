@@ -42,6 +42,8 @@ export const requestSchemas = {
   'replica:test': z.object({ replica: replicaInputSchema, tablePrefix: tablePrefixSchema }).strict(),
   'tables:list': z.object({ tenant: tenantInputSchema }).strict(),
   'provision:start': settingsInputSchema,
+  /** Read on from the change topic's end and resync every table (after OFFSET_AHEAD / TOPIC_CHANGED). */
+  'offsets:reset': z.void(),
   'support:bundle': z.void(),
   'app:set-auto-start': z.object({ enabled: z.boolean() }).strict(),
   'app:info': z.void(),
@@ -62,6 +64,7 @@ export interface Responses {
   'replica:test': CheckReport;
   'tables:list': TableChoice[];
   'provision:start': { started: true };
+  'offsets:reset': { restarted: true };
   'support:bundle': SupportBundle;
   'app:set-auto-start': { enabled: boolean };
   'app:info': AppInfo;

@@ -7,7 +7,7 @@ import type { PushName, RequestName } from './api.ts';
 const REQUEST_NAME_SET: Record<RequestName, true> = {
   'status:get': true, 'tables:resync': true, 'schema:update': true, 'engine:pause': true, 'engine:resume': true,
   'settings:get': true, 'settings:save': true, 'connection:test': true, 'replica:test': true, 'tables:list': true,
-  'provision:start': true, 'support:bundle': true, 'app:set-auto-start': true, 'app:info': true,
+  'provision:start': true, 'offsets:reset': true, 'support:bundle': true, 'app:set-auto-start': true, 'app:info': true,
   'activity:list': true,
 };
 const PUSH_NAME_SET: Record<PushName, true> = {

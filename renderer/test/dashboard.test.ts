@@ -68,6 +68,42 @@ describe('dashboard', () => {
     await expect.element(page.getByRole('progressbar', { name: 'Snapshot of crm.t001' })).toHaveAttribute('aria-valuenow', '50');
   });
 
+  test('the engine stopped on offsets that do not fit the topic: the cause\'s fix is shown, and "Reset offsets…" then its confirmation restarts it with the reset', async () => {
+    const tables = manyTables(3);
+    let stopped = true;
+    const api = createTestApi({
+      'status:get': () => (stopped
+        ? { ok: false, error: { code: 'ENGINE_STOPPED', message: 'the engine is not running: stored offset 900 of acme-cdc:0 is beyond its end (120)', retriable: true, detail: { cause: 'OFFSET_AHEAD' } } }
+        : ok(engineStatus({ tables, state: 'streaming' }))),
+      'offsets:reset': () => { stopped = false; return ok({ restarted: true as const }); },
+    });
+    const engine = new EngineStore(api);
+    render(Dashboard, { engine });
+    await engine.load();
+    await expect.element(page.getByTestId('error-fix')).toMatchTextContent(text('Click "Reset offsets"'));
+    await expect.element(page.getByTestId('reset-offsets')).toBeVisible();
+    await userEvent.click(page.getByRole('button', { name: 'Reset offsets…' }));
+    expect(api.calls.map((c) => c.name)).not.toContain('offsets:reset');
+    await userEvent.click(page.getByRole('button', { name: 'Cancel' }));
+    await userEvent.click(page.getByRole('button', { name: 'Reset offsets…' }));
+    await userEvent.click(page.getByRole('button', { name: 'Reset offsets and resync every table' }));
+    expect(api.calls.filter((c) => c.name === 'offsets:reset')).toHaveLength(1);
+    await expect.element(page.getByText('Offsets reset to the end of the change topic: every table is being resynced from the source.')).toBeVisible();
+    await expect.element(page.getByTestId('reset-offsets')).not.toBeInTheDocument();
+    await expect.element(page.getByTestId('engine-state')).toMatchTextContent(text('streaming'));
+  });
+
+  test('no reset is offered for another reason the engine stopped; its own fix is shown', async () => {
+    const api = createTestApi({
+      'status:get': () => ({ ok: false, error: { code: 'ENGINE_STOPPED', message: 'the engine is not running: cannot reach Kafka', retriable: true, detail: { cause: 'KAFKA_UNREACHABLE' } } }),
+    });
+    const engine = new EngineStore(api);
+    render(Dashboard, { engine });
+    await engine.load();
+    await expect.element(page.getByTestId('error-fix')).toMatchTextContent(text('Check the broker addresses'));
+    await expect.element(page.getByTestId('reset-offsets')).not.toBeInTheDocument();
+  });
+
   test('an action error shows code, message and fix; pause/resume toggles', async () => {
     const { api, ready } = dashboard();
     await ready;

@@ -23,6 +23,15 @@ export class FakeEngine implements EngineControl {
   status(): EngineStatus { return this.current; }
   async start(): Promise<void> { this.calls.push('start'); }
   async provision(): Promise<void> { this.calls.push('provision'); }
+  /** Thrown by the next resetOffsets (then cleared). */
+  resetFails: MirrorError | null = null;
+  async resetOffsets(): Promise<{ partitions: number; tables: string[] }> {
+    this.calls.push('resetOffsets');
+    const err = this.resetFails;
+    this.resetFails = null;
+    if (err) throw err;
+    return { partitions: 1, tables: this.current.tables.map((t) => t.id) };
+  }
   async pause(): Promise<void> { this.calls.push('pause'); this.set('paused'); }
   async resume(): Promise<void> { this.calls.push('resume'); this.set('streaming'); }
   async resyncTables(tables: string[]): Promise<{ requested: string[] }> {

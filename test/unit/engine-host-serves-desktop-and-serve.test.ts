@@ -13,6 +13,7 @@ import { settingsSchema } from '../../preload/contract/settings.ts';
 import type { Settings } from '../../preload/contract/settings.ts';
 import { createEngineHost } from '../../main/host/engine-host.ts';
 import type { SettingsService } from '../../main/ipc/handlers.ts';
+import { MirrorError } from '../../main/engine/errors.ts';
 import { FakeEngine, table } from '../doubles/fake-engine.ts';
 import { inProcessChild } from '../doubles/in-process-child.ts';
 
@@ -76,6 +77,48 @@ test('the desktop shape: calls go through the envelope to the child, pushes reac
     fake.emit('table-recovered', { table: 'crm.account' });
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(pushed.length, before, 'nothing pushed after close');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('offsets:reset: the engine restarted on its settings with the offsets moved first; a failed reset is said and not tried again by itself', { timeout: 10_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tm-engine-host-reset-'));
+  try {
+    const fake = new FakeEngine();
+    const host = await createEngineHost<{ trusted: boolean }>({
+      identity: { mode: 'desktop', version: '9.9.9', runtime: {} },
+      settings: settingsService,
+      bundleSettings: async () => ({}),
+      checks,
+      spawn: () => inProcessChild(fake),
+      activityFile: path.join(dir, 'activity.log'),
+      log: () => {},
+      retryDelaysMs: [20],
+      setAutoStart: async (on) => on,
+      info: async () => ({ mode: 'desktop', version: '9.9.9', autoStart: false, secretsEncrypted: true, configured: true }),
+      authorize: (caller) => caller.trusted,
+    });
+    try {
+      const never = await host.envelope('offsets:reset', { trusted: true }, undefined);
+      assert.equal(never.ok ? null : never.error.code, 'ENGINE_STOPPED', 'never started here: nothing to reset');
+      assert.deepEqual(fake.calls, []);
+      await host.start(settings);
+      assert.deepEqual(await host.envelope('offsets:reset', { trusted: true }, undefined), { ok: true, value: { restarted: true } });
+      assert.deepEqual(fake.calls, ['start', 'stop', 'resetOffsets', 'start'], 'the running engine stopped, the offsets moved, then started');
+
+      // Kafka not reachable for the reset: said (the start error), and neither reset nor started again by itself.
+      fake.calls = [];
+      fake.resetFails = new MirrorError('KAFKA_UNREACHABLE', 'cannot reach Kafka at 127.0.0.1:1', { retriable: true });
+      const failed = await host.envelope('offsets:reset', { trusted: true }, undefined);
+      assert.equal(failed.ok ? null : failed.error.code, 'KAFKA_UNREACHABLE');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(fake.calls, ['stop', 'resetOffsets', 'stop'], 'no try by itself after a failed reset (a retried reset could move the offsets twice)');
+      assert.equal(host.runner.lastError()?.code, 'KAFKA_UNREACHABLE', 'the reason the engine is not running');
+      assert.equal(host.slot.current(), null);
+      const refused = await host.envelope('offsets:reset', { trusted: false }, undefined);
+      assert.equal(refused.ok ? null : refused.error.code, 'FORBIDDEN');
+    } finally { await host.close(); }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,6 +31,7 @@ function setup(engine: FakeEngine | null = new FakeEngine()) {
       stoppedReason: () => null,
       settingsChanged: async () => {},
       provision: async () => {},
+      resetOffsets: async () => {},
       supportBundle: async () => ({ fileName: 'x.json', json: '{}' }),
       setAutoStart: async (e) => e,
       info: async () => ({ mode: 'desktop', version: '0', autoStart: false, secretsEncrypted: true, configured: false }),

@@ -23,8 +23,8 @@ export const FIX_BY_CODE: Record<ErrorCode, string> = {
   UNKNOWN_TYPE: 'Export a support bundle and send it to the vendor.',
   SCHEMA_CONFLICT: 'Click "Update schema now", or resync the table.',
   GAP_DETECTED: 'Resync the affected tables to fetch the rows that were purged before they were applied.',
-  OFFSET_AHEAD: 'The change topic was recreated or this replica comes from another environment. Run `tenant-mirror reset-offsets` to read on from the topic\'s end and resync every table.',
-  TOPIC_CHANGED: 'The change topic\'s partitions changed, so per-key order is lost. Run `tenant-mirror reset-offsets` to read on from the topic\'s end and resync every table.',
+  OFFSET_AHEAD: 'The change topic was recreated or this replica comes from another environment. Click "Reset offsets" (or run `tenant-mirror reset-offsets`) to read on from the topic\'s end and resync every table.',
+  TOPIC_CHANGED: 'The change topic\'s partitions changed, so per-key order is lost. Click "Reset offsets" (or run `tenant-mirror reset-offsets`) to read on from the topic\'s end and resync every table.',
   TABLE_HALTED: 'Fix the cause shown, then resync the table.',
   TABLE_UNKNOWN: 'Refresh the table list; the table may have been excluded or dropped.',
   SNAPSHOT_TIMEOUT: 'Check that the tenant signal topic is monitored by the provider, then resync.',
@@ -41,7 +41,23 @@ export const FIX_BY_CODE: Record<ErrorCode, string> = {
 /** The fix for an error: the engine's own hint (`detail.fix`) when it gave one, else the code's. */
 export function fixFor(e: ErrorData): string {
   const own = e.detail?.['fix'];
-  return typeof own === 'string' && own.trim() !== '' ? own : FIX_BY_CODE[e.code] ?? FIX_BY_CODE.INTERNAL;
+  if (typeof own === 'string' && own.trim() !== '') return own;
+  // "The engine is not running" for a reason: that reason's fix, not "resume the engine".
+  const why = stopCause(e);
+  return FIX_BY_CODE[why ?? e.code] ?? FIX_BY_CODE.INTERNAL;
+}
+
+/** The code of why the engine is not running, for an ENGINE_STOPPED that names it (`detail.cause`); else null. */
+export function stopCause(e: ErrorData): ErrorCode | null {
+  const cause = e.detail?.['cause'];
+  return e.code === 'ENGINE_STOPPED' && typeof cause === 'string' && Object.hasOwn(FIX_BY_CODE, cause) ? cause as ErrorCode : null;
+}
+
+/** Whether this error is cured by reading on from the change topic's end and resyncing every table ("Reset offsets"). */
+export function curedByResetOffsets(e: ErrorData | null | undefined): boolean {
+  if (!e) return false;
+  const code = stopCause(e) ?? e.code;
+  return code === 'OFFSET_AHEAD' || code === 'TOPIC_CHANGED';
 }
 
 /** An ErrorData for a failure that never reached the engine (transport closed, exception). */

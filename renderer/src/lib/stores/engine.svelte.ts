@@ -90,6 +90,12 @@ export class EngineStore {
     if (r) this.#setStatus(r);
   }
   supportBundle() { return this.#call('bundle', () => this.api.request('support:bundle', undefined)); }
+  /** Restarts the engine with its offsets moved to the topic's end, every table resynced; then loads its status. */
+  async resetOffsets(): Promise<boolean> {
+    const r = await this.#call('reset', () => this.api.request('offsets:reset', undefined));
+    if (r) await this.load();
+    return r !== null;
+  }
 
   dispose(): void {
     for (const off of this.#off) off();
