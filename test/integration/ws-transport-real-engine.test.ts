@@ -17,6 +17,7 @@ import { createTopics, startKafka } from '../harness/kafka.ts';
 import type { KafkaBroker } from '../harness/kafka.ts';
 import { randomCtx, waitFor } from '../harness/util.ts';
 import { Kafka, logLevel } from 'kafkajs';
+import Database from 'better-sqlite3';
 
 let broker: KafkaBroker | null = null;
 let brokers: string[] = [];
@@ -125,6 +126,46 @@ test('provision over the socket starts the real engine; its events and status ar
   const unknownTable = await c.request('tables:resync', { tables: ['crm.nope'] });
   assert.equal(unknownTable.ok, false);
   assert.ok(!unknownTable.ok && typeof unknownTable.error.code === 'string' && unknownTable.error.code !== 'INTERNAL', JSON.stringify(unknownTable));
+});
+
+test('offsets beyond the topic\'s end: the engine stops with OFFSET_AHEAD, said as the cause; offsets:reset over the socket restarts it with the offsets moved to the end', { timeout: 120_000 }, async () => {
+  const c = client();
+  const file = path.join(dir, 'replica.db');
+  const topic = `${ctx}-cdc`;
+  const offsets = (): Map<string, string> => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare(`SELECT "Id", "Value" FROM "_ReplicationState" WHERE "Kind" = 'offset'`).all() as Array<{ Id: string; Value: string }>;
+      return new Map(rows.map((r) => [r.Id, String((JSON.parse(r.Value) as { next: unknown }).next)]));
+    } finally { db.close(); }
+  };
+  // As a replica from another environment: partition 0's stored offset beyond the topic's end (plain SQL),
+  // then the engine started again on the same settings.
+  const db = new Database(file);
+  try {
+    db.pragma('busy_timeout = 20000');
+    db.prepare(`INSERT OR REPLACE INTO "_ReplicationState" ("Id", "Kind", "Value", "UpdatedUtc") VALUES (?, 'offset', ?, ?)`)
+      .run(`offset:${topic}:0`, JSON.stringify({ next: '1000', at: Date.now() }), new Date().toISOString());
+  } finally { db.close(); }
+  const saved = await c.request('settings:save', { tenant: { ctx, brokers }, replica: { kind: 'sqlite', file } });
+  assert.equal(!saved.ok && saved.error.code, 'OFFSET_AHEAD', JSON.stringify(saved));
+  const stopped = await c.request('status:get', undefined);
+  assert.ok(!stopped.ok && stopped.error.code === 'ENGINE_STOPPED' && stopped.error.detail?.['cause'] === 'OFFSET_AHEAD', JSON.stringify(stopped));
+  assert.match(stopped.error.message, /"Reset offsets" in the app/);
+  assert.equal(offsets().get(`offset:${topic}:0`), '1000', 'nothing moved before the user asked');
+
+  assert.deepEqual(await c.request('offsets:reset', undefined), { ok: true, value: { restarted: true } });
+  const running = await c.request('status:get', undefined);
+  assert.ok(running.ok && running.value.ctx === ctx, JSON.stringify(running));
+  const kafka = new Kafka({ clientId: 'ws-test-offsets', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const stored = offsets();
+    assert.equal(stored.size, ends.length, `one stored offset per partition: ${JSON.stringify([...stored])}`);
+    for (const p of ends) assert.equal(stored.get(`offset:${topic}:${p.partition}`), p.high, `partition ${p.partition} reads on from the topic's end`);
+  } finally { await admin.disconnect(); }
 });
 
 test('the built renderer is served with a CSP naming the socket; nothing outside it', async () => {

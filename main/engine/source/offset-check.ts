@@ -19,7 +19,7 @@ export type OffsetCheckDeps = Pick<EngineContext, 'kafka' | 'log' | 'nextOffsets
 export const TOPIC_ROW_ID = (topic: string): string => `topic:${topic}`;
 
 export function recoveryCommand(): string {
-  return '`tenant-mirror reset-offsets -c <config>` (reads on from the topic\'s current end and resyncs every table)';
+  return '"Reset offsets" in the app, or `tenant-mirror reset-offsets -c <config>` (reads on from the topic\'s current end and resyncs every table)';
 }
 
 /** The partitions whose next offset lies beyond the partition's end, and those the topic no longer has. */
