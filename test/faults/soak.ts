@@ -93,7 +93,7 @@ function random(seed: number): { next(): number; pick<T>(xs: readonly T[]): T } 
 
 const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', 'pause', 'connector-restart', 'reset-offsets',
   'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored',
-  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table', 'drop-column'] as const;
+  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table', 'drop-column', 'command-in-outage'] as const;
 
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
@@ -311,6 +311,35 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
             later(`the end of a ${act}`, sleep(ms).then(async () => {
               if (act === 'replica-outage') await stack.postgresServer!.start();
               else { proc.start(); await stack.broker!.waitReady(); }
+              outage.down = false;
+            }));
+            break;
+          }
+          case 'command-in-outage': {
+            // A one-shot command started while the broker (or the PostgreSQL replica's server) is down: it waits
+            // within its --timeout, saying so, and ends as it would have without the outage — not exit 1
+            // (since 2026-12-07 night). resync-tables / update-schema go to the running sync; reset-offsets
+            // runs with an engine of its own (the sync stopped first, as in 'reset-offsets').
+            if (outage.down || r.sync.held) break;
+            const kafka = r === replicas[0] || rnd.next() < 0.5; // the SQLite replica has no server to stop
+            const which = rnd.pick(['reset-offsets', 'resync-tables', 'update-schema'] as const);
+            outage.down = true;
+            const proc = kafka ? stack.broker!.process : stack.postgresServer!.process;
+            await (rnd.next() < 0.5 ? proc.kill() : proc.stop(30_000));
+            note(`soak: ${which} (${r.sync.name}) while ${kafka ? 'the broker' : 'the replica\'s server'} is down`);
+            const name = `${r.sync.name}: ${which} started while ${kafka ? 'the broker' : 'the replica\'s server'} was down`;
+            if (which === 'reset-offsets') {
+              r.sync.held = true;
+              await r.sync.stop();
+              const p = cli(r.c, 'reset-offsets', '--timeout', '600');
+              waited(name, p, [0, 5, 6]);
+              const back = r.sync;
+              later(`${name}: the sync after it`, p.exited.then(() => { back.held = false; back.ensure(); }));
+            } else {
+              waited(name, which === 'update-schema' ? cli(r.c, 'update-schema') : cli(r.c, 'resync-tables', `${db}.${rnd.pick(tables)}`, '--timeout', '1200'), [0, 5, 6]);
+            }
+            later(`the end of the outage under ${which}`, sleep(5000 + rnd.next() * 15_000).then(async () => {
+              if (kafka) { proc.start(); await stack.broker!.waitReady(); } else await stack.postgresServer!.start();
               outage.down = false;
             }));
             break;
