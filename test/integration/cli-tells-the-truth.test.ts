@@ -595,6 +595,30 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     } finally { left.close(); }
   });
 
+  it('provision into a replica that already holds the mirror\'s tables but no _ReplicationState (rows the source never had in them): those tables are filled by resyncs that delete what the source does not have, equal', async () => {
+    const { tenant, config, file } = await provisioned(40, 'leftover');
+    const pk = await tenant.source.primaryKey('contact');
+    assert.equal(pk.length, 1);
+    const d = new Database(file);
+    let table = '';
+    try {
+      // As an earlier mirror whose state was dropped, or a legacy replica: the tables stay, the state goes,
+      // and the contact table holds a row the source never had (plain SQL).
+      table = (d.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%contact'`).get() as { name: string }).name;
+      const cols = (d.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map((c) => c.name);
+      const q = (n: string): string => `"${n.replace(/"/g, '""')}"`;
+      d.prepare(`INSERT INTO ${q(table)} (${cols.map(q).join(', ')}) SELECT ${cols.map((c) => (c === pk[0] ? `${q(c)} + 1000000` : q(c))).join(', ')} FROM ${q(table)} LIMIT 1`).run();
+      d.exec('DROP TABLE "_ReplicationState"');
+    } finally { d.close(); }
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    say(`provision again: exit ${p.code}: ${p.out.split('\n').filter((l) => /already holds|completed|not in step/.test(l)).join(' | ').slice(0, 600)}`);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    assert.match(p.out, /the replica already holds rows of a table it has no record of/);
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.ok(eq.some((c) => c.table === 'contact'), 'contact compared');
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), [], `the row the source never had is gone from ${table}`);
+  });
+
   it('`sync --until-caught-up`, then `reset-offsets`, started while Kafka cannot be reached yet (its address opens later): each says when it tries again, then ends exit 0, equal', async () => {
     const { tenant, file } = await provisioned(30, 'kafka-later');
     // The config's only broker address is a relay that is not listening yet: ECONNREFUSED, as a broker

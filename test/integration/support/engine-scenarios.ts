@@ -23,6 +23,7 @@ import { getSharedStack, stopStack } from '../../harness/stack.ts';
 import type { Stack } from '../../harness/stack.ts';
 import type { Tenant } from '../../harness/tenant.ts';
 import { assertEventuallyEqual, compareWithSource, tableRecords } from './replica-compare.ts';
+import { openReplicaReader } from '../../harness/replica-reader.ts';
 import { corruptOneValue, type Corruption } from './replica-corrupt.ts';
 import type { ReplicaTarget, TargetFactory } from './replica-targets.ts';
 import { killDistribution, killOnProgress, openProbe, type KillRecord } from '../../faults/kill-probe.ts';
@@ -378,6 +379,7 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       await c.tenant.source.addTable('y_gapnew', { rows: 40 });
       await c.tenant.source.addColumn('person', 'gap_note', 'VARCHAR(40) NULL');
       await c.tenant.source.workload({ ops: 100, tables: ['person', 'contact'] });
+      const goneColumns = await c.tenant.source.columns(gone);
       await c.tenant.source.dropTable(gone);
       await new Promise((r) => setTimeout(r, 2000));
       const purged = await c.tenant.purge();
@@ -391,6 +393,11 @@ export function describeEngineScenarios(dialect: string, makeTarget: TargetFacto
       assert.ok(!ids.some((id) => id.endsWith(`.${gone}`)), `the table dropped while offline is gone: ${ids.join(', ')}`);
       assert.ok(e.status().tables.every((t) => t.state === 'ok'), `every table ok: ${JSON.stringify(e.status().tables.map((t) => [t.id, t.state, t.staleReason]))}`);
       await e.stop();
+      // Gone from the replica too, read with plain SQL (not only from the engine's status).
+      const reader = await openReplicaReader(c.settings);
+      try {
+        assert.equal(await reader.readTable(c.tenant.source.database, gone, goneColumns), null, `${gone} is still in the replica`);
+      } finally { await reader.close(); }
     });
 
     it('7. new table at the source: update-schema creates and fills it', async () => {
