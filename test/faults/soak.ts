@@ -120,6 +120,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
   let backedUp = false;
   let pgRestore: (() => Promise<void>) | null = null; // the PostgreSQL replica's backup, until put back
   let paused = false;
+  let ops: ReturnType<typeof operator> | null = null;
   try {
     for (const r of replicas) {
       const p = cli(r.c, 'provision', '--timeout', '300');
@@ -128,6 +129,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
       r.sync.ensure();
     }
     const load = startLoad(a, 'the control-plane soak', 100);
+    ops = operator([a, b], stack);
     const waited = (name: string, p: Cli, expect: Array<number | null>): void => {
       pending.set(p, name);
       waits.push(p.exited.then((code) => { pending.delete(p); ended.set(name, Date.now()); if (!expect.includes(code)) unexplained.push(`${name} exited ${code}: ${p.tail().slice(-1500)}`); }));
@@ -381,6 +383,8 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     }
     note(`soak: actions ${JSON.stringify(counts)}; settling`);
     await Promise.all(waits.splice(0));
+    await ops.stop();
+    ops = null;
     await allPublished(a.tenant);
     for (const r of replicas) { r.sync.held = false; r.sync.ensure(); }
     for (const r of replicas) await settle(r.c, r.sync.name, stack);
@@ -399,6 +403,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
     stats.fault('control-plane soak actions', Object.values(counts).reduce((n, x) => n + x, 0));
     note(`soak: ${compared.join('; ')}`);
   } finally {
+    await ops?.stop();
     for (const r of replicas) { r.sync.closed = true; await r.sync.stop().catch(() => undefined); }
     for (const p of pending.keys()) p.kill('SIGKILL'); // on a failure: not left waiting for their --timeout
     await Promise.allSettled(waits);
@@ -430,15 +435,44 @@ async function allPublished(tenant: Tenant): Promise<void> {
   } finally { await reader.stop(); }
 }
 
+type InfoJson = { state?: string; tables?: Array<{ id: string; state: string; error?: { code?: string } | null }> };
+
+/** `info --json` of a replica: its whole output (exit 5 or 7 when a table is not ok or the lag is high: the JSON is printed all the same); {} when not readable. */
+async function infoJson(c: FaultCtx): Promise<InfoJson> {
+  const out = await promisify(execFile)(process.execPath, [CLI, 'info', '--json', '-c', c.cfg], { maxBuffer: 16 << 20 }).then((r) => r.stdout, (err: { stdout?: string }) => err.stdout ?? '');
+  try { return JSON.parse(out) as InfoJson; } catch { return {}; }
+}
+
+/**
+ * While the soak runs, as an operator told "stalled … restart the tenant's connector" would: a resync either
+ * replica says stalled (Debezium's incremental snapshot of a MariaDB table stops for good on a column added
+ * under its scan) gets the connector restarted, at most every 2 minutes. Without it, a command waiting on
+ * such a resync ran into its --timeout (seed 6262: a reset-offsets, exit 1 SNAPSHOT_TIMEOUT).
+ */
+function operator(cs: FaultCtx[], stack: Stack): { stop(): Promise<void> } {
+  let stopped = false;
+  let restarted = 0;
+  const run = (async () => {
+    while (!stopped) {
+      for (let i = 0; i < 30 && !stopped; i++) await sleep(1000);
+      for (const c of stopped ? [] : cs) {
+        const s = await infoJson(c);
+        if (!(s.tables ?? []).some((t) => t.error?.code === 'RESYNC_STALLED') || Date.now() - restarted < 120_000) continue;
+        restarted = Date.now();
+        note(`soak: ${c.dialect} says a resync stalled: the connector restarted (as the CLI advises)`);
+        await stack.connect.restartConnector(c.tenant.connector.name).catch((err: unknown) => note(`soak: the connector restart failed: ${(err as Error).message}`));
+      }
+    }
+  })();
+  return { stop: async () => { stopped = true; await run; } };
+}
+
 async function settle(c: FaultCtx, name: string, stack: Stack): Promise<void> {
   const until = Date.now() + 600_000;
   let last = '';
   let acted = 0;
   for (;;) {
-    let s: { state?: string; tables?: Array<{ id: string; state: string; error?: { code?: string } | null }> } = {};
-    // Its whole output (exit 5 or 7 when a table is not ok or the lag is high: the JSON is printed all the same).
-    const out = await promisify(execFile)(process.execPath, [CLI, 'info', '--json', '-c', c.cfg], { maxBuffer: 16 << 20 }).then((r) => r.stdout, (err: { stdout?: string }) => err.stdout ?? '');
-    try { s = JSON.parse(out) as typeof s; } catch { /* not readable yet: asked again */ }
+    const s = await infoJson(c);
     const tables = s.tables ?? [];
     last = `${s.state} ${tables.filter((t) => t.state !== 'ok').map((t) => `${t.id}:${t.state}${t.error?.code ? `/${t.error.code}` : ''}`).join(',')}`;
     if (s.state === 'caught up' && tables.length && tables.every((t) => t.state === 'ok')) return;
