@@ -136,7 +136,7 @@ test('offsets beyond the topic\'s end: the engine stops with OFFSET_AHEAD, said 
     const db = new Database(file, { readonly: true });
     try {
       const rows = db.prepare(`SELECT "Id", "Value" FROM "_ReplicationState" WHERE "Kind" = 'offset'`).all() as Array<{ Id: string; Value: string }>;
-      return new Map(rows.map((r) => [r.Id, String((JSON.parse(r.Value) as { next: unknown }).next)]));
+      return new Map(rows.filter((r) => r.Id.startsWith(`offset:${topic}:`)).map((r) => [r.Id, String((JSON.parse(r.Value) as { next: unknown }).next)]));
     } finally { db.close(); }
   };
   // As a replica from another environment: partition 0's stored offset beyond the topic's end (plain SQL),
