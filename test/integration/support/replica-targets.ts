@@ -30,8 +30,19 @@ export interface ReplicaTarget {
    * (at most `ms` × 4 in all), then lets them through again.
    */
   failWritesFor(ms: number, until?: () => boolean): Promise<void>;
+  /**
+   * As an earlier mirror whose `_ReplicationState` was dropped (the engine must be stopped), with plain SQL:
+   * a row the source never had added to the replica table of source table `table` (a copy of one of its
+   * rows, key column `key` + 1,000,000), then `_ReplicationState` dropped.
+   */
+  leaveTablesWithoutState(table: string, key: string): Promise<void>;
   cleanup(): Promise<void>;
 }
+
+const qi = (n: string): string => `"${n.replace(/"/g, '""')}"`;
+/** INSERT … SELECT of one row of `target` with its key `key` moved up by 1,000,000. */
+const strayRow = (target: string, cols: string[], key: string): string =>
+  `INSERT INTO ${target} (${cols.map(qi).join(', ')}) SELECT ${cols.map((c) => (c === key ? `${qi(c)} + 1000000` : qi(c))).join(', ')} FROM ${target} LIMIT 1`;
 
 export type TargetFactory = (stack: Stack, name: string) => Promise<ReplicaTarget>;
 
@@ -50,6 +61,15 @@ export const sqliteTarget: TargetFactory = async (_stack, name) => {
         for (const f of files(file)) if (existsSync(f)) rmSync(f);
         copyFileSync(copy, file);
       };
+    },
+    async leaveTablesWithoutState(table, key) {
+      const db = new Database(file);
+      try {
+        const name = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?`).get(`%${table}`) as { name: string }).name;
+        const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as Array<{ name: string }>).map((c) => c.name);
+        db.prepare(strayRow(qi(name), cols, key)).run();
+        db.exec('DROP TABLE "_ReplicationState"');
+      } finally { db.close(); }
     },
     async failWritesFor(ms, until) {
       // A second connection holds the write lock: the engine's writes fail with SQLITE_BUSY after its busy
@@ -96,6 +116,18 @@ export const postgresTarget: TargetFactory = async (stack) => {
         await c.query(`CREATE DATABASE "${db.name}" TEMPLATE "${copy}"`);
         await c.query(`DROP DATABASE "${copy}" WITH (FORCE)`);
       });
+    },
+    async leaveTablesWithoutState(table, key) {
+      const c = new pg.Client({ ...base, database: db.name });
+      await c.connect();
+      try {
+        const found = (await c.query(`SELECT table_schema AS s FROM information_schema.tables WHERE table_name = $1 AND table_type = 'BASE TABLE'`, [table])).rows as Array<{ s: string }>;
+        if (found.length !== 1) throw new Error(`one replica table ${table} expected, found ${found.length}`);
+        const cols = ((await c.query(`SELECT column_name AS n FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [found[0]!.s, table])).rows as Array<{ n: string }>).map((r) => r.n);
+        await c.query(strayRow(`${qi(found[0]!.s)}.${qi(table)}`, cols, key));
+        const state = (await c.query(`SELECT table_schema AS s FROM information_schema.tables WHERE table_name = '_ReplicationState'`)).rows as Array<{ s: string }>;
+        for (const x of state) await c.query(`DROP TABLE ${qi(x.s)}."_ReplicationState"`);
+      } finally { await c.end(); }
     },
     async failWritesFor(ms, until) {
       // The replica "goes away": the database refuses new connections and every session on it is
