@@ -139,9 +139,11 @@ export function createEngineRunner(opts: RunnerOptions): EngineRunner {
       const e = MirrorError.from(err);
       lastError = e.toData();
       await stopCurrent().catch(() => undefined);
-      // A provision (the setup wizard's) or a reset of the offsets (the dashboard's) shows its error: tried
-      // again only when asked again — a reset tried again by itself could move the offsets twice.
-      if (triedAgain(e) && !startOpts.provision && !startOpts.resetOffsets) retryLater(lastError, settings);
+      // A provision is the setup wizard's, which shows its error: tried again only when asked again. A reset
+      // of the offsets that failed is tried again as a plain start (retryLater), never as a second reset:
+      // its offsets moved, that start goes on; not moved, it stops on OFFSET_AHEAD again and the dashboard
+      // offers the reset again.
+      if (triedAgain(e) && !startOpts.provision) retryLater(lastError, settings);
       throw err;
     }
     lastError = null;
