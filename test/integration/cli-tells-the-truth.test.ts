@@ -45,6 +45,7 @@ import type { Tenant } from '../harness/tenant.ts';
 import { freePort, waitFor } from '../harness/util.ts';
 import { poisonValue } from '../faults/fault-kit.ts';
 import { compareWithSource } from './support/replica-compare.ts';
+import { leaveSqliteWithoutState } from './support/replica-targets.ts';
 
 const CLI = join(import.meta.dirname, '../../main/cli.ts');
 const dir = mkdtempSync(join(tmpdir(), 'tm-cli-truth-'));
@@ -599,17 +600,9 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     const { tenant, config, file } = await provisioned(40, 'leftover');
     const pk = await tenant.source.primaryKey('contact');
     assert.equal(pk.length, 1);
-    const d = new Database(file);
-    let table = '';
-    try {
-      // As an earlier mirror whose state was dropped, or a legacy replica: the tables stay, the state goes,
-      // and the contact table holds a row the source never had (plain SQL).
-      table = (d.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%contact'`).get() as { name: string }).name;
-      const cols = (d.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map((c) => c.name);
-      const q = (n: string): string => `"${n.replace(/"/g, '""')}"`;
-      d.prepare(`INSERT INTO ${q(table)} (${cols.map(q).join(', ')}) SELECT ${cols.map((c) => (c === pk[0] ? `${q(c)} + 1000000` : q(c))).join(', ')} FROM ${q(table)} LIMIT 1`).run();
-      d.exec('DROP TABLE "_ReplicationState"');
-    } finally { d.close(); }
+    // As an earlier mirror whose state was dropped, or a legacy replica: the tables stay, the state goes,
+    // and the contact table holds a row the source never had (plain SQL).
+    const table = leaveSqliteWithoutState(file, 'contact', pk[0]!);
     const p = await cli(['provision', '-c', config, '--timeout', '400']);
     say(`provision again: exit ${p.code}: ${p.out.split('\n').filter((l) => /already holds|completed|not in step/.test(l)).join(' | ').slice(0, 600)}`);
     assert.equal(p.code, 0, p.out.slice(-3000));

@@ -44,6 +44,18 @@ const qi = (n: string): string => `"${n.replace(/"/g, '""')}"`;
 const strayRow = (target: string, cols: string[], key: string): string =>
   `INSERT INTO ${target} (${cols.map(qi).join(', ')}) SELECT ${cols.map((c) => (c === key ? `${qi(c)} + 1000000` : qi(c))).join(', ')} FROM ${target} LIMIT 1`;
 
+/** ReplicaTarget.leaveTablesWithoutState on the SQLite file `file`; returns the replica table's name. */
+export function leaveSqliteWithoutState(file: string, table: string, key: string): string {
+  const db = new Database(file);
+  try {
+    const name = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?`).get(`%${table}`) as { name: string }).name;
+    const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as Array<{ name: string }>).map((c) => c.name);
+    db.prepare(strayRow(qi(name), cols, key)).run();
+    db.exec('DROP TABLE "_ReplicationState"');
+    return name;
+  } finally { db.close(); }
+}
+
 export type TargetFactory = (stack: Stack, name: string) => Promise<ReplicaTarget>;
 
 export const sqliteTarget: TargetFactory = async (_stack, name) => {
@@ -62,15 +74,7 @@ export const sqliteTarget: TargetFactory = async (_stack, name) => {
         copyFileSync(copy, file);
       };
     },
-    async leaveTablesWithoutState(table, key) {
-      const db = new Database(file);
-      try {
-        const name = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?`).get(`%${table}`) as { name: string }).name;
-        const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as Array<{ name: string }>).map((c) => c.name);
-        db.prepare(strayRow(qi(name), cols, key)).run();
-        db.exec('DROP TABLE "_ReplicationState"');
-      } finally { db.close(); }
-    },
+    async leaveTablesWithoutState(table, key) { leaveSqliteWithoutState(file, table, key); },
     async failWritesFor(ms, until) {
       // A second connection holds the write lock: the engine's writes fail with SQLITE_BUSY after its busy
       // timeout (5 s): a write begun more than `ms` − 5 s into the fault would only wait (CI 2026-12-03:
