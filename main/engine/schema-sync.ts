@@ -195,43 +195,45 @@ export async function droppedAtSource(ctx: EngineContext, ev: ChangeEvent): Prom
 }
 
 /**
- * Rows already in the replica table about to be created for a source table the registry has no record of
- * (0 when there is no such table, or an empty one: a kill between its CREATE and its record). Rows there
- * were not written by this replica's state — left by an earlier mirror whose _ReplicationState was dropped,
- * a legacy replica provisioned into, a table created after a backup the replica was put back to — so the
- * table is filled by a resync, whose sweep deletes the rows the source does not have, never by an initial
- * snapshot that only upserts (which kept them: silently different rows, until 2026-12-07 night).
+ * A replica table already there for a source table the registry has no record of is dropped, so the table
+ * is created from the source's definition and filled like a new one; returns how many rows it held (null:
+ * no such table). Such a table was not written under this replica's state — left by an earlier mirror whose
+ * _ReplicationState was dropped, a legacy replica provisioned into, a table created after a backup the
+ * replica was put back to, or a kill between its CREATE and its record (empty) — so neither its rows nor
+ * its columns can be trusted: an initial snapshot that only upserts kept rows the source never had, and a
+ * column of another type (a decimal declared REAL, numeric(18,0)) turned every value written into it
+ * (silently different rows, until 2026-12-07 night and 2026-12-08).
  */
-async function rowsNotAccountedFor(ctx: EngineContext, def: TableDef): Promise<number> {
-  if (!(await ctx.replica.tableExists(def))) return 0;
+async function dropUnrecordedTable(ctx: EngineContext, def: TableDef): Promise<number | null> {
+  if (!(await ctx.replica.tableExists(def))) return null;
   const n = await ctx.replica.countRows(def);
-  if (n > 0) ctx.log.warn('the replica already holds rows of a table it has no record of: it is filled by a resync, which deletes the rows the source does not have', { table: tableId(def), rows: n });
+  await ctx.replica.dropTable(def);
+  ctx.log.warn('the replica already held a table it has no record of: dropped and created again from the source\'s definition, then filled from the source', { table: tableId(def), rows: n });
   return n;
 }
 
-const leftoverNote = (n: number): string => `; ${n} row(s) were already in the replica table: filled by a resync, which deletes the rows the source does not have`;
+const unrecordedNote = (n: number | null): string => (n === null ? '' : `; the replica already held a table of that name with no record of it (${n} row(s)): dropped and created again from the source's definition`);
 
 /** First event of a table the replica does not have. */
 export async function createTableFromEvent(ctx: EngineContext, ev: ChangeEvent): Promise<TableRecord> {
   await refreshSchemaLog(ctx, true);
   refuseSignedUnsigned(ctx, ev);
-  const leftover = await rowsNotAccountedFor(ctx, ev.def);
-  const inInitialSnapshot = ev.op === 'r' && ev.snapshot !== 'incremental' && leftover === 0;
+  const unrecorded = await dropUnrecordedTable(ctx, ev.def);
+  const inInitialSnapshot = ev.op === 'r' && ev.snapshot !== 'incremental';
   await ctx.replica.createTable(ev.def);
   const known = entryOfEvent(ctx.schemaLog?.get(tableId(ev.def)) ?? [], ev.defHash, sourcePosition(ev.source));
   const rec = newRecord(ev.def, ev.collection, inInitialSnapshot ? 'snapshotting' : 'ok', known ? known.pos.toString() : null);
   ctx.registry.put(rec);
   // Seen first in the stream: rows written before it was captured may exist. It is filled by a resnapshot,
-  // stored with the new record (a kill between the two would leave it 'ok' and never filled). So is a
-  // table that already held rows (rowsNotAccountedFor), also when its first event is of the initial snapshot.
-  const fill = leftover > 0 || (!inInitialSnapshot && ev.op !== 'r');
+  // stored with the new record (a kill between the two would leave it 'ok' and never filled).
+  const fill = !inInitialSnapshot && ev.op !== 'r';
   // Events of an earlier incarnation (dropped and created again, read from a partition behind) are left
   // to the resync: a DROP TABLE deletes no row by event, so a row of one would outlive the sweep.
   if (fill) rec.rebuiltSrc = incarnationOf(ctx.schemaLog?.get(rec.id) ?? [])?.src ?? sourcePosition(ev.source);
   if (fill) await requestResync(ctx, [rec.id]);
   else await ctx.persist(ctx.registry.takeDirty());
   ctx.log.info('table created', { table: rec.id, columns: ev.def.columns.length, from: 'event' });
-  noteApplied(ctx, rec.id, 'created', `from its first change event, ${ev.def.columns.length} columns${leftover ? leftoverNote(leftover) : ''}`);
+  noteApplied(ctx, rec.id, 'created', `from its first change event, ${ev.def.columns.length} columns${unrecordedNote(unrecorded)}`);
   if (fill) noteApplied(ctx, rec.id, 'snapshot requested', 'seen first in the stream: filled by a snapshot');
   return rec;
 }
@@ -437,9 +439,9 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
       // fit, since (a fresh replica replaying the topic merged the rows of every incarnation of the name,
       // skipped rows of an older schema, swept none, and said "completed successfully").
       const reborn = opts.initialLoad ? streamCannotRebuild(entries) : null;
-      let leftover = 0;
+      let unrecorded: number | null = null;
       try {
-        leftover = await rowsNotAccountedFor(ctx, latest.def);
+        unrecorded = await dropUnrecordedTable(ctx, latest.def);
         await ctx.replica.createTable(latest.def);
       } catch (err) {
         const why = tableRefusal(ctx, err);
@@ -447,11 +449,11 @@ export async function runSchemaCheck(ctx: EngineContext, opts: { initialLoad: bo
         refused.set(id, why); // said missing with why (followUnmirrored below); the other tables go on
         continue;
       }
-      const load = opts.initialLoad && !letIn && reborn === null && leftover === 0;
+      const load = opts.initialLoad && !letIn && reborn === null;
       const created = newRecord(latest.def, latest.collection, load ? 'pending' : 'ok', latest.pos.toString());
       if (!load) created.rebuiltSrc = incarnationOf(entries)?.src ?? null; // as for a table first seen in the stream
       ctx.registry.put(created);
-      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : reborn !== null ? `; ${reborn}: filled by a resync` : leftover ? leftoverNote(leftover) : ''}`);
+      noteApplied(ctx, id, 'created', `from the schema history, ${latest.def.columns.length} columns${letIn ? '; let in by the tables setting' : reborn !== null ? `; ${reborn}: filled by a resync` : ''}${unrecordedNote(unrecorded)}`);
       if (!load) toSnapshot.push(id);
       if (letIn) letInNow.push(id);
       continue;

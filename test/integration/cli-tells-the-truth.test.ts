@@ -596,20 +596,27 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     } finally { left.close(); }
   });
 
-  it('provision into a replica that already holds the mirror\'s tables but no _ReplicationState (rows the source never had in them): those tables are filled by resyncs that delete what the source does not have, equal', async () => {
+  it('provision into a replica that already holds the mirror\'s tables but no _ReplicationState (a row the source never had, a decimal column declared REAL): those tables are dropped, created from the source\'s definition and filled, equal', async () => {
     const { tenant, config, file } = await provisioned(40, 'leftover');
     const pk = await tenant.source.primaryKey('contact');
     assert.equal(pk.length, 1);
     // As an earlier mirror whose state was dropped, or a legacy replica: the tables stay, the state goes,
-    // and the contact table holds a row the source never had (plain SQL).
-    const table = leaveSqliteWithoutState(file, 'contact', pk[0]!);
+    // the contact table holds a row the source never had, and its decimal column is declared REAL (plain
+    // SQL): reused as it is, every revenue written would be turned into a double.
+    const table = leaveSqliteWithoutState(file, 'contact', pk[0]!, 'revenue');
     const p = await cli(['provision', '-c', config, '--timeout', '400']);
-    say(`provision again: exit ${p.code}: ${p.out.split('\n').filter((l) => /already holds|completed|not in step/.test(l)).join(' | ').slice(0, 600)}`);
+    say(`provision again: exit ${p.code}: ${p.out.split('\n').filter((l) => /already held|completed|not in step/.test(l)).join(' | ').slice(0, 600)}`);
     assert.equal(p.code, 0, p.out.slice(-3000));
     const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
     assert.ok(eq.some((c) => c.table === 'contact'), 'contact compared');
-    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), [], `the row the source never had is gone from ${table}`);
-    assert.match(p.out, /the replica already holds rows of a table it has no record of/);
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), [], `the row the source never had is gone from ${table}, every revenue exact`);
+    const said = /the replica already held a table it has no record of: dropped and created again.*"table":"[^"]*contact","rows":(\d+)\}/.exec(p.out);
+    assert.equal(Number(said?.[1]), await tenant.source.count('contact') + 1, 'the log names the table and the rows it held: the source\'s and the stray one');
+    const db = new Database(file, { readonly: true });
+    try {
+      const type = (db.prepare(`SELECT type FROM pragma_table_info(?) WHERE name = 'revenue'`).get(table) as { type: string }).type;
+      assert.equal(type, 'TEXT', 'the decimal column is TEXT again, as the product declares it');
+    } finally { db.close(); }
   });
 
   it('`sync --until-caught-up`, then `reset-offsets`, started while Kafka cannot be reached yet (its address opens later): each says when it tries again, then ends exit 0, equal', async () => {

@@ -1069,19 +1069,17 @@ export function describeControlPlaneScenarios(dialect: string, makeTarget: Targe
       await e.stop();
     });
 
-    longIt('r. provision into a replica that holds the mirror\'s tables but not its _ReplicationState (an earlier mirror\'s, changes made since, a row the source never had): each table is filled by a resync that sweeps, equal, every table ok', async () => {
+    longIt('r. provision into a replica that holds the mirror\'s tables but not its _ReplicationState (an earlier mirror\'s, changes made since, a row the source never had, a decimal column that rounds): each table is dropped, created from the source\'s definition and filled, equal, every table ok', async () => {
       const { c, e } = await caughtUpTenant('leftover');
       await e.stop();
       await c.tenant.source.workload({ ops: 120 });
       const key = await c.tenant.source.primaryKey('contact');
       assert.equal(key.length, 1);
-      await c.target.leaveTablesWithoutState('contact', key[0]!);
+      await c.target.leaveTablesWithoutState('contact', key[0]!, 'revenue');
       const again = await startEngine(c); // provision (a new session), then start
       const s = await again.waitFor(caughtUp, 300_000);
       await assertEventuallyEqual(c.tenant, c.settings, { timeoutMs: 60_000 });
       assert.ok(s.tables.length > 0 && s.tables.every((t) => t.state === 'ok'), JSON.stringify(s.tables.map((t) => [t.id, t.state, t.staleReason])));
-      const rec = (await tableRecords(c.check)).get('contact');
-      assert.ok((rec?.lastResync?.rowsDeleted ?? 0) >= 1, `contact was filled by a resync that deleted the stray row (report: ${JSON.stringify(rec?.lastResync)})`);
       await again.stop();
     });
 

@@ -33,9 +33,11 @@ export interface ReplicaTarget {
   /**
    * As an earlier mirror whose `_ReplicationState` was dropped (the engine must be stopped), with plain SQL:
    * a row the source never had added to the replica table of source table `table` (a copy of one of its
-   * rows, key column `key` + 1,000,000), then `_ReplicationState` dropped.
+   * rows, key column `key` + 1,000,000), then `_ReplicationState` dropped. With `narrow`, that column is
+   * first given a type that loses digits (SQLite REAL, PostgreSQL numeric(18,0)): a legacy table whose
+   * columns differ from the source's.
    */
-  leaveTablesWithoutState(table: string, key: string): Promise<void>;
+  leaveTablesWithoutState(table: string, key: string, narrow?: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -45,10 +47,19 @@ const strayRow = (target: string, cols: string[], key: string): string =>
   `INSERT INTO ${target} (${cols.map(qi).join(', ')}) SELECT ${cols.map((c) => (c === key ? `${qi(c)} + 1000000` : qi(c))).join(', ')} FROM ${target} LIMIT 1`;
 
 /** ReplicaTarget.leaveTablesWithoutState on the SQLite file `file`; returns the replica table's name. */
-export function leaveSqliteWithoutState(file: string, table: string, key: string): string {
+export function leaveSqliteWithoutState(file: string, table: string, key: string, narrow?: string): string {
   const db = new Database(file);
   try {
-    const name = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?`).get(`%${table}`) as { name: string }).name;
+    const found = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE ?`).get(`%${table}`) as { name: string; sql: string };
+    const name = found.name;
+    if (narrow) {
+      // SQLite cannot change a column's type: the table is built again with the column declared REAL.
+      const ddl = found.sql.replace(new RegExp(`(${qi(narrow)}\\s+)\\w+`), '$1REAL');
+      if (ddl === found.sql) throw new Error(`column ${narrow} not found in ${found.sql}`);
+      db.exec(`ALTER TABLE ${qi(name)} RENAME TO ${qi(`${name}_old`)}`);
+      db.exec(ddl);
+      db.exec(`INSERT INTO ${qi(name)} SELECT * FROM ${qi(`${name}_old`)}; DROP TABLE ${qi(`${name}_old`)}`);
+    }
     const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as Array<{ name: string }>).map((c) => c.name);
     db.prepare(strayRow(qi(name), cols, key)).run();
     db.exec('DROP TABLE "_ReplicationState"');
@@ -74,7 +85,7 @@ export const sqliteTarget: TargetFactory = async (_stack, name) => {
         copyFileSync(copy, file);
       };
     },
-    async leaveTablesWithoutState(table, key) { leaveSqliteWithoutState(file, table, key); },
+    async leaveTablesWithoutState(table, key, narrow) { leaveSqliteWithoutState(file, table, key, narrow); },
     async failWritesFor(ms, until) {
       // A second connection holds the write lock: the engine's writes fail with SQLITE_BUSY after its busy
       // timeout (5 s): a write begun more than `ms` − 5 s into the fault would only wait (CI 2026-12-03:
@@ -121,12 +132,13 @@ export const postgresTarget: TargetFactory = async (stack) => {
         await c.query(`DROP DATABASE "${copy}" WITH (FORCE)`);
       });
     },
-    async leaveTablesWithoutState(table, key) {
+    async leaveTablesWithoutState(table, key, narrow) {
       const c = new pg.Client({ ...base, database: db.name });
       await c.connect();
       try {
         const found = (await c.query(`SELECT table_schema AS s FROM information_schema.tables WHERE table_name = $1 AND table_type = 'BASE TABLE'`, [table])).rows as Array<{ s: string }>;
         if (found.length !== 1) throw new Error(`one replica table ${table} expected, found ${found.length}`);
+        if (narrow) await c.query(`ALTER TABLE ${qi(found[0]!.s)}.${qi(table)} ALTER COLUMN ${qi(narrow)} TYPE numeric(18,0)`);
         const cols = ((await c.query(`SELECT column_name AS n FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [found[0]!.s, table])).rows as Array<{ n: string }>).map((r) => r.n);
         await c.query(strayRow(`${qi(found[0]!.s)}.${qi(table)}`, cols, key));
         const state = (await c.query(`SELECT table_schema AS s FROM information_schema.tables WHERE table_name = '_ReplicationState'`)).rows as Array<{ s: string }>;
