@@ -93,7 +93,7 @@ function random(seed: number): { next(): number; pick<T>(xs: readonly T[]): T } 
 
 const ACTIONS = ['kill', 'kill', 'offline', 'resync', 'resync', 'resync-both', 'pause', 'connector-restart', 'reset-offsets',
   'update-schema', 'add-column', 'type-change', 'truncate', 'new-table', 'drop-table', 'second-sync', 'source-restored', 'replica-restored',
-  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table', 'drop-column', 'command-in-outage'] as const;
+  'replica-outage', 'kafka-outage', 'connect-worker-restart', 'retention-gap', 'rename-table', 'drop-column', 'command-in-outage', 'state-lost'] as const;
 
 export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes: number, seed: number): Promise<void> {
   note(`soak: ${minutes} min, seed ${seed} (FAULT_SOAK_SEED=${seed} runs the same sequence)`);
@@ -145,7 +145,7 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
         const r = rnd.pick(replicas);
         const act = rnd.pick(mix);
         counts[act] = (counts[act] ?? 0) + 1;
-        note(`soak: ${act}${['kill', 'offline', 'retention-gap', 'resync', 'reset-offsets', 'update-schema', 'second-sync', 'replica-restored'].includes(act) ? ` (${r.sync.name})` : ''}`);
+        note(`soak: ${act}${['kill', 'offline', 'retention-gap', 'resync', 'reset-offsets', 'update-schema', 'second-sync', 'replica-restored', 'state-lost'].includes(act) ? ` (${r.sync.name})` : ''}`);
         switch (act) {
           case 'kill': await r.sync.kill9(); break;
           case 'offline': {
@@ -344,6 +344,32 @@ export async function controlPlaneSoak(stack: Stack, stats: FaultStats, minutes:
               if (kafka) { proc.start(); await stack.broker!.waitReady(); } else await stack.postgresServer!.start();
               outage.down = false;
             }));
+            break;
+          }
+          case 'state-lost': {
+            // The replica's _ReplicationState dropped by hand while its sync was down (killed -9), with a row the
+            // source never had left in contact and contact.revenue given a type that rounds (SQLite REAL,
+            // PostgreSQL numeric(18,0)); then `provision` again, with the load, the other replica and the other
+            // actions going on. Since 2026-12-08 provision drops each table it has no record of and builds it
+            // again from the source; before, contact kept the stray row and rounded every revenue. Not while a
+            // command or a second sync of that replica runs (a process on a replica whose state is dropped under
+            // it is another scenario).
+            if (r.sync.held || secondSync(r.sync.name) || [...pending.values()].some((n) => n.startsWith(`${r.sync.name}:`))) break;
+            if (r === replicas[1] && outage.down) break;
+            r.sync.held = true;
+            await r.sync.kill9();
+            const back = r.sync;
+            try {
+              await r.c.target.leaveTablesWithoutState('contact', 'contact_id', 'revenue');
+            } catch (err) {
+              unexplained.push(`${back.name}: state-lost could not drop the state: ${(err as Error).message}`);
+              back.held = false;
+              back.ensure();
+              break;
+            }
+            const p = cli(r.c, 'provision', '--timeout', '900');
+            waited(`${back.name}: provision after its _ReplicationState was dropped`, p, [0]);
+            later(`${back.name}: the sync after state-lost`, p.exited.then(() => { back.held = false; back.ensure(); }));
             break;
           }
           case 'connect-worker-restart': await stack.restartConnect({ hard: rnd.next() < 0.5 }); break;
