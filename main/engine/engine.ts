@@ -315,6 +315,18 @@ class MirrorEngine implements Engine {
     }
   }
 
+  /**
+   * The replica's _ReplicationState is gone under this engine (classified-error.ts stateTableGone): the
+   * error to stop with (REPLICA_NOT_PROVISIONED, `sync` exit 4), else null. Met by a batch's write or by the
+   * status tick's look at the stored position (an engine with nothing to write stops too).
+   */
+  private stateGone(err: unknown): MirrorError | null {
+    const m = MirrorError.from(err);
+    if (m.code === 'REPLICA_NOT_PROVISIONED') return m;
+    const c = this.ctx.replica.classifyError(err);
+    return c.code === 'REPLICA_NOT_PROVISIONED' ? new MirrorError(c.code, c.hint, { cause: err }) : null;
+  }
+
   /** The engine stops with `err`, as a failed start would (`sync` exits with its code). */
   private async halt(err: MirrorError): Promise<void> {
     this.ctx.log.error('the engine stops', { code: err.code, error: err.message });
@@ -436,6 +448,11 @@ class MirrorEngine implements Engine {
 
   // ---------------------------------------------------------------- start
   async start(): Promise<void> {
+    // Its _ReplicationState dropped while it started: said as that (REPLICA_NOT_PROVISIONED), not the driver's bare "no such table".
+    try { await this.startOnce(); } catch (err) { throw this.stateGone(err) ?? err; }
+  }
+
+  private async startOnce(): Promise<void> {
     const c = this.ctx;
     if (!this.rewinding) this.stopRequested = false;
     c.stopping = false;
@@ -527,6 +544,8 @@ class MirrorEngine implements Engine {
             const e = MirrorError.from(err);
             if (e.code === 'REPLICA_LEASE_LOST') { this.leaseLost(e); return 'stop'; }
             if (e.code === 'REPLICA_WENT_BACK') { void this.rewind(e); return 'stop'; }
+            const gone = this.stateGone(err);
+            if (gone) { if (!c.stopping) void this.halt(gone); return 'stop'; }
             if (c.stopping) return 'stop';
             throw err;
           }
@@ -592,7 +611,8 @@ class MirrorEngine implements Engine {
       c.events.emit('progress', { tables: this.tableStatus(at, figures), at });
       this.refreshRunState();
     } catch (err) {
-      if (MirrorError.from(err).code === 'REPLICA_WENT_BACK') void this.rewind(MirrorError.from(err));
+      const gone = this.stateGone(err);
+      if (gone) { if (!c.stopping) void this.halt(gone); } else if (MirrorError.from(err).code === 'REPLICA_WENT_BACK') void this.rewind(MirrorError.from(err));
       else c.log.debug('status tick failed', { error: (err as Error).message });
     } finally {
       this.tickRunning = false;

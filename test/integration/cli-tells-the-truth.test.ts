@@ -619,6 +619,30 @@ describe('the CLI tells the truth', { concurrency: false, timeout: 1_800_000 }, 
     } finally { db.close(); }
   });
 
+  it('`sync` running when its _ReplicationState is dropped by hand: it stops, exit 4, saying the state is gone and to provision, no table halted; `provision` again: equal', async () => {
+    const { tenant, config, file } = await provisioned(20, 'state-dropped');
+    const s = spawnCli(CLI, ['sync', '-c', config]);
+    try {
+      // Started: its progress line is printed (a drop during its start is said alike, by the start's check).
+      await waitFor(async () => /^\[streaming\] applied/m.test(s.output()), { timeoutMs: 120_000, intervalMs: 300, what: 'sync streaming' });
+      const db = new Database(file, { timeout: 10_000 });
+      try { db.exec('DROP TABLE "_ReplicationState"'); } finally { db.close(); }
+      await tenant.source.workload({ ops: 30 });
+      const timer = setTimeout(() => { void s.kill9(); }, 120_000);
+      const x = await s.exit.finally(() => clearTimeout(timer));
+      const out = s.output();
+      say(`sync after the drop: exit ${x.code}: ${out.split('\n').filter((l) => /error|halted|_ReplicationState/i.test(l)).join(' | ').slice(0, 800)}`);
+      assert.equal(x.code, 4, out.slice(-3000));
+      assert.match(out, /REPLICA_NOT_PROVISIONED.*_ReplicationState is gone/);
+      assert.doesNotMatch(out, /SCHEMA_CONFLICT|table halted/, 'no table is said to differ');
+    } finally { await s.kill9(); }
+    const p = await cli(['provision', '-c', config, '--timeout', '400']);
+    assert.equal(p.code, 0, p.out.slice(-3000));
+    const eq = await compareWithSource(tenant, { replica: { kind: 'sqlite', file } });
+    assert.ok(eq.length > 0);
+    assert.deepEqual(eq.filter((c) => !c.equal).map((c) => `${c.table}: ${c.detail}`), []);
+  });
+
   it('`sync --until-caught-up`, then `reset-offsets`, started while Kafka cannot be reached yet (its address opens later): each says when it tries again, then ends exit 0, equal', async () => {
     const { tenant, file } = await provisioned(30, 'kafka-later');
     // The config's only broker address is a relay that is not listening yet: ECONNREFUSED, as a broker

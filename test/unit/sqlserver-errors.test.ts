@@ -62,6 +62,7 @@ describe('SQL Server error classification', () => {
     ['515 NULL', requestError(515, "Cannot insert the value NULL into column 'modified', table 'mirror.crm7.contact'; column does not allow nulls. INSERT fails."), 'halt-table', 'REPLICA_WRITE_FAILED', /NULL.*mirror\.crm7\.contact/],
     ['207 invalid column', requestError(207, "Invalid column name 'email'."), 'halt-table', 'SCHEMA_CONFLICT'],
     ['208 invalid object', requestError(208, "Invalid object name 'crm7.contact'."), 'halt-table', 'SCHEMA_CONFLICT', /crm7\.contact/],
+    ['208 on _ReplicationState (dropped under the engine)', requestError(208, "Invalid object name 'dbo._ReplicationState'."), 'halt-all', 'REPLICA_NOT_PROVISIONED', /_ReplicationState is gone.*provision/],
     ['5074 dependent object', requestError(5074, "The index 'IX_name' is dependent on column 'name'."), 'halt-table', 'SCHEMA_CONFLICT', /Drop the index/],
     ['EABORT', new mssql.TransactionError('Transaction has been aborted.', 'EABORT'), 'retry', 'REPLICA_WRITE_FAILED'],
     ['ETLS', connectionError('ETLS', 'self-signed certificate'), 'halt-all', 'REPLICA_UNREACHABLE', /trust server certificate/],

@@ -5,6 +5,7 @@
  */
 import type { EngineContext } from '../context.ts';
 import { sleep } from '../context.ts';
+import { MirrorError } from '../errors.ts';
 import type { ApplyUnit, RowDelta, StateRow } from '../replica/replica.ts';
 import { toStateJson } from '../state/json.ts';
 import { stateIds } from '../state/records.ts';
@@ -39,6 +40,8 @@ export async function writeUnit(ctx: WriteDeps, unit: ApplyUnit, hooks: WriteHoo
       // Another process holds the replica now, or the replica went back to an earlier position: retrying
       // this unit cannot be right and must not halt tables; the engine stops or re-reads its position.
       if (c.code === 'REPLICA_LEASE_LOST' || c.code === 'REPLICA_WENT_BACK') throw err;
+      // Its _ReplicationState gone (classified-error.ts stateTableGone): no write can be right; the engine stops.
+      if (c.code === 'REPLICA_NOT_PROVISIONED') throw new MirrorError(c.code, c.hint, { cause: err });
       attempt++;
       if (c.action === 'halt-table' && unit.tables.length > 0) {
         await isolate(ctx, unit, hooks);

@@ -7,6 +7,7 @@
  */
 import type { ErrorCode } from '../../../preload/contract/errors.ts';
 import { MirrorError } from '../errors.ts';
+import { errorMessage, driverError } from './driver-error.ts';
 import { taggedTable } from './error-tagging.ts';
 
 /** What to do about a failed write, decided from the driver's error (number, SQLSTATE, message). */
@@ -58,4 +59,20 @@ export function classifyMirrorError(err: unknown): ClassifiedError | undefined {
     case 'REPLICA_IN_USE': return { action: 'halt-all', code: 'REPLICA_IN_USE', hint: err.message };
     default: return withTable({ action: 'halt-table', code: 'REPLICA_WRITE_FAILED', hint: err.message });
   }
+}
+
+/**
+ * The replica's `_ReplicationState` is not there any more (dropped by hand, the database replaced under a
+ * running engine): SQLite "no such table: _ReplicationState", PostgreSQL 42P01 `relation
+ * "_ReplicationState" does not exist`, SQL Server 208 "Invalid object name 'dbo._ReplicationState'". Not a
+ * table of the mirror that differs (SCHEMA_CONFLICT halted every table in turn and said "resnapshot the
+ * table", which cannot help, until 2026-12-08): nothing more is written and the engine stops, saying so.
+ */
+export function stateTableGone(err: unknown): ClassifiedError | undefined {
+  const message = errorMessage(driverError(err) ?? err);
+  if (!/_ReplicationState\b/.test(message) || !/no such table|does not exist|Invalid object name/i.test(message)) return undefined;
+  return {
+    action: 'halt-all', code: 'REPLICA_NOT_PROVISIONED',
+    hint: `the replica's _ReplicationState is gone (${message}): it was dropped, or the database replaced, under Tenant Mirror. Nothing more is written to the replica; run \`tenant-mirror provision\` to start over (every table is built again from the source)`,
+  };
 }

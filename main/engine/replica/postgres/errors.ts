@@ -4,7 +4,7 @@
  * and Node socket codes for a connection that cannot be made or was lost.
  */
 import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
-import { classifyMirrorError } from '../classified-error.ts';
+import { classifyMirrorError, stateTableGone } from '../classified-error.ts';
 import { driverError, errorMessage } from '../driver-error.ts';
 import { taggedTable } from '../error-tagging.ts';
 import { fillHint } from '../hint-template.ts';
@@ -116,7 +116,7 @@ function ruleFor(code: string, message: string): Rule {
  */
 export function makePostgresClassifier(ctx: { user: string; database: string; opened?: () => boolean }): ErrorClassifier {
   return (err: unknown): ClassifiedError => {
-    const own = classifyMirrorError(err);
+    const own = classifyMirrorError(err) ?? stateTableGone(err);
     if (own) return own;
     const d = driverError(err) as (Error & { code?: string; table?: string; schema?: string; detail?: string }) | undefined;
     const table = taggedTable(err) ?? (d?.table ? (d.schema ? `${d.schema}.${d.table}` : d.table).toLowerCase() : undefined);

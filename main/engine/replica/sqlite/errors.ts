@@ -4,7 +4,7 @@
  * primary code (SQLITE_CONSTRAINT); a rule with `when` applies only when the message matches it.
  */
 import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
-import { classifyMirrorError } from '../classified-error.ts';
+import { classifyMirrorError, stateTableGone } from '../classified-error.ts';
 import { driverError, errorMessage } from '../driver-error.ts';
 import { taggedTable } from '../error-tagging.ts';
 import { fillHint } from '../hint-template.ts';
@@ -79,7 +79,7 @@ function ruleFor(err: unknown, code: string, message: string): Rule {
 }
 
 export const classifySqliteError: ErrorClassifier = (err) => {
-  const own = classifyMirrorError(err);
+  const own = classifyMirrorError(err) ?? stateTableGone(err);
   if (own) return own;
   const table = taggedTable(err);
   const d = driverError(err);

@@ -4,7 +4,7 @@
  * (ConnectionError / RequestError / TransactionError `.code`).
  */
 import type { ClassifiedError, ErrorAction, ErrorClassifier } from '../classified-error.ts';
-import { classifyMirrorError } from '../classified-error.ts';
+import { classifyMirrorError, stateTableGone } from '../classified-error.ts';
 import { taggedTable } from '../error-tagging.ts';
 import { StageValueError } from './values.ts';
 
@@ -150,7 +150,7 @@ function fill(rule: Rule, f: Facts): ClassifiedError {
 }
 
 export const classifySqlServerError: ErrorClassifier = (err) => {
-  const own = classifyMirrorError(err);
+  const own = classifyMirrorError(err) ?? stateTableGone(err);
   if (own) return own;
   const f: Facts = { numbers: [], codes: [], messages: [], classes: [], table: undefined, stage: undefined };
   collect(err, f);
